@@ -1,0 +1,484 @@
+//! Camera pose and lens: pure maths over glam types, shared by tracking and the renderer.
+//!
+//! Conventions (see `docs/conventions.md`): stage space is right-handed, metres, +Y up. Camera space
+//! follows glTF: the camera looks along -Z, +X is image right, +Y is image up. Pan, tilt and roll in
+//! degrees mean `R = Ry(pan) * Rx(tilt) * Rz(roll)` (world-from-camera).
+
+use glam::{DMat3, DQuat, DVec2, DVec3};
+use serde::{Deserialize, Serialize};
+
+/// Rotation (world-from-camera) from pan, tilt, roll in degrees: `Ry(pan) * Rx(tilt) * Rz(roll)`.
+pub fn pan_tilt_roll_to_quat(pan_deg: f64, tilt_deg: f64, roll_deg: f64) -> DQuat {
+    DQuat::from_rotation_y(pan_deg.to_radians())
+        * DQuat::from_rotation_x(tilt_deg.to_radians())
+        * DQuat::from_rotation_z(roll_deg.to_radians())
+}
+
+/// Pan, tilt, roll in degrees of a world-from-camera rotation (inverse of [`pan_tilt_roll_to_quat`]).
+/// Tilt is in -90..=90; at exactly +-90 the split between pan and roll is arbitrary (roll = 0).
+pub fn quat_to_pan_tilt_roll(q: DQuat) -> (f64, f64, f64) {
+    let (pan, tilt, roll) = q.normalize().to_euler(glam::EulerRot::YXZ);
+    (pan.to_degrees(), tilt.to_degrees(), roll.to_degrees())
+}
+
+/// A camera orientation as written in files: pan/tilt/roll in degrees, or a quaternion `[x, y, z, w]`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Orientation {
+    /// `PanTiltRoll(pan, tilt, roll)` in degrees.
+    PanTiltRoll(f64, f64, f64),
+    /// `Quaternion(x, y, z, w)`, world-from-camera; normalised on use.
+    Quaternion(f64, f64, f64, f64),
+}
+
+impl Default for Orientation {
+    fn default() -> Self {
+        Orientation::PanTiltRoll(0.0, 0.0, 0.0)
+    }
+}
+
+impl Orientation {
+    /// The world-from-camera rotation.
+    pub fn to_quat(self) -> DQuat {
+        match self {
+            Orientation::PanTiltRoll(p, t, r) => pan_tilt_roll_to_quat(p, t, r),
+            Orientation::Quaternion(x, y, z, w) => DQuat::from_xyzw(x, y, z, w).normalize(),
+        }
+    }
+
+    /// The numbers as written, for finiteness checks.
+    pub fn values(self) -> [f64; 4] {
+        match self {
+            Orientation::PanTiltRoll(p, t, r) => [p, t, r, 0.0],
+            Orientation::Quaternion(x, y, z, w) => [x, y, z, w],
+        }
+    }
+}
+
+/// Where the camera is: the tracked sensor (film-plane) position and the world-from-camera rotation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pose {
+    /// Tracked position in stage metres (before the entrance-pupil offset).
+    pub position: DVec3,
+    /// World-from-camera rotation.
+    pub rotation: DQuat,
+}
+
+impl Default for Pose {
+    fn default() -> Self {
+        Pose {
+            position: DVec3::ZERO,
+            rotation: DQuat::IDENTITY,
+        }
+    }
+}
+
+impl Pose {
+    /// Camera forward (-Z in camera space) in stage space.
+    pub fn forward(&self) -> DVec3 {
+        self.rotation * DVec3::NEG_Z
+    }
+
+    /// The render eye: the tracked position moved by `entrance_pupil_m` along the optical axis
+    /// (positive = towards the subject, camera -Z).
+    pub fn eye(&self, entrance_pupil_m: f64) -> DVec3 {
+        self.position + self.forward() * entrance_pupil_m
+    }
+
+    /// Transforms a stage-space point into camera space relative to `eye`.
+    pub fn to_camera(&self, eye: DVec3, world: DVec3) -> DVec3 {
+        self.rotation.inverse() * (world - eye)
+    }
+
+    /// Camera-from-world rotation matrix.
+    pub fn view_rotation(&self) -> DMat3 {
+        DMat3::from_quat(self.rotation.inverse())
+    }
+}
+
+/// Brown-Conrady distortion coefficients with OpenCV's meaning (image y down, normalised coordinates).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Distortion {
+    pub k1: f64,
+    pub k2: f64,
+    pub k3: f64,
+    pub p1: f64,
+    pub p2: f64,
+}
+
+impl Distortion {
+    /// True when every coefficient is zero (a pinhole lens).
+    pub fn is_identity(&self) -> bool {
+        self.k1 == 0.0 && self.k2 == 0.0 && self.k3 == 0.0 && self.p1 == 0.0 && self.p2 == 0.0
+    }
+
+    /// Distorts normalised undistorted coordinates in OpenCV's frame (x right, y down, divided by depth).
+    pub fn distort_cv(&self, p: DVec2) -> DVec2 {
+        let (x, y) = (p.x, p.y);
+        let r2 = x * x + y * y;
+        let radial = 1.0 + r2 * (self.k1 + r2 * (self.k2 + r2 * self.k3));
+        DVec2::new(
+            x * radial + 2.0 * self.p1 * x * y + self.p2 * (r2 + 2.0 * x * x),
+            y * radial + self.p1 * (r2 + 2.0 * y * y) + 2.0 * self.p2 * x * y,
+        )
+    }
+
+    /// Inverse of [`Distortion::distort_cv`] by fixed-point iteration followed by Newton refinement.
+    /// Returns `None` where it does not converge (far outside the lens's valid image circle).
+    pub fn undistort_cv(&self, d: DVec2) -> Option<DVec2> {
+        if self.is_identity() {
+            return Some(d);
+        }
+        let mut p = d;
+        for _ in 0..50 {
+            // Newton step with a numerical Jacobian: robust for strong distortion.
+            let f = self.distort_cv(p) - d;
+            if f.length() < 1e-12 {
+                return Some(p);
+            }
+            let h = 1e-7;
+            let fx = (self.distort_cv(p + DVec2::new(h, 0.0)) - d - f) / h;
+            let fy = (self.distort_cv(p + DVec2::new(0.0, h)) - d - f) / h;
+            let det = fx.x * fy.y - fy.x * fx.y;
+            if det.abs() < 1e-12 || !det.is_finite() {
+                return None;
+            }
+            let step = DVec2::new(
+                (f.x * fy.y - fy.x * f.y) / det,
+                (fx.x * f.y - f.x * fx.y) / det,
+            );
+            p -= step;
+            if !p.is_finite() {
+                return None;
+            }
+        }
+        let f = self.distort_cv(p) - d;
+        (f.length() < 1e-9).then_some(p)
+    }
+
+    /// Distorts camera-space tangents (`x / -z`, `y / -z`, y up).
+    pub fn distort_tangent(&self, t: DVec2) -> DVec2 {
+        let d = self.distort_cv(DVec2::new(t.x, -t.y));
+        DVec2::new(d.x, -d.y)
+    }
+
+    /// Undistorts camera-space tangents (`x / -z`, `y / -z`, y up).
+    pub fn undistort_tangent(&self, t: DVec2) -> Option<DVec2> {
+        self.undistort_cv(DVec2::new(t.x, -t.y))
+            .map(|u| DVec2::new(u.x, -u.y))
+    }
+}
+
+/// Camera-space extents of a frustum as tangents: `x / -z` for left/right, `y / -z` for bottom/top.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tangents {
+    pub left: f64,
+    pub right: f64,
+    pub bottom: f64,
+    pub top: f64,
+}
+
+impl Tangents {
+    pub fn width(&self) -> f64 {
+        self.right - self.left
+    }
+
+    pub fn height(&self) -> f64 {
+        self.top - self.bottom
+    }
+
+    /// Whether a camera-space tangent lies inside.
+    pub fn contains(&self, t: DVec2) -> bool {
+        t.x >= self.left && t.x <= self.right && t.y >= self.bottom && t.y <= self.top
+    }
+
+    /// Maps a tangent to normalised frustum coordinates: (0, 0) at left/top, (1, 1) at right/bottom.
+    pub fn to_uv(&self, t: DVec2) -> DVec2 {
+        DVec2::new(
+            (t.x - self.left) / self.width(),
+            (self.top - t.y) / self.height(),
+        )
+    }
+
+    /// Enlarges each side by its overscan fraction of half the frame's extent on that axis, so that a
+    /// uniform overscan `o` makes the frustum `1 + o` times as wide and as high.
+    pub fn expanded(&self, overscan: &Overscan) -> Tangents {
+        let hw = self.width() * 0.5;
+        let hh = self.height() * 0.5;
+        Tangents {
+            left: self.left - overscan.left * hw,
+            right: self.right + overscan.right * hw,
+            bottom: self.bottom - overscan.bottom * hh,
+            top: self.top + overscan.top * hh,
+        }
+    }
+
+    /// Off-axis perspective projection (wgpu depth 0..1, reversed-Z not used) for these extents.
+    pub fn projection(&self, near: f64, far: f64) -> glam::DMat4 {
+        let (l, r, b, t) = (
+            self.left * near,
+            self.right * near,
+            self.bottom * near,
+            self.top * near,
+        );
+        // Column-major: maps camera-space (looking along -Z) to clip space with z in 0..1.
+        glam::DMat4::from_cols(
+            glam::DVec4::new(2.0 * near / (r - l), 0.0, 0.0, 0.0),
+            glam::DVec4::new(0.0, 2.0 * near / (t - b), 0.0, 0.0),
+            glam::DVec4::new(
+                (r + l) / (r - l),
+                (t + b) / (t - b),
+                far / (near - far),
+                -1.0,
+            ),
+            glam::DVec4::new(0.0, 0.0, near * far / (near - far), 0.0),
+        )
+    }
+}
+
+/// Overscan per side, each a fraction of half the frame's extent on that axis.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overscan {
+    pub left: f64,
+    pub right: f64,
+    pub bottom: f64,
+    pub top: f64,
+}
+
+impl Overscan {
+    pub fn uniform(o: f64) -> Overscan {
+        Overscan {
+            left: o,
+            right: o,
+            bottom: o,
+            top: o,
+        }
+    }
+
+    /// The largest side, for reports.
+    pub fn max(&self) -> f64 {
+        self.left.max(self.right).max(self.bottom).max(self.top)
+    }
+}
+
+/// A lens at one zoom/focus setting, on a sensor.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lens {
+    /// Pinhole focal length in millimetres.
+    pub focal_length_mm: f64,
+    /// Active sensor area `(width, height)` in millimetres.
+    pub sensor_mm: (f64, f64),
+    /// Principal-point shift in millimetres on the sensor: moves the frame's window right/up relative to
+    /// the optical axis (an off-centre frustum).
+    pub shift_mm: (f64, f64),
+    /// Entrance-pupil offset in metres along the optical axis, positive towards the subject.
+    pub entrance_pupil_m: f64,
+    /// Focus distance in metres (reported, not used by the wall image).
+    pub focus_distance_m: f64,
+    /// Brown-Conrady distortion.
+    pub distortion: Distortion,
+}
+
+impl Default for Lens {
+    fn default() -> Self {
+        Lens {
+            focal_length_mm: 35.0,
+            sensor_mm: (36.0, 24.0),
+            shift_mm: (0.0, 0.0),
+            entrance_pupil_m: 0.0,
+            focus_distance_m: 5.0,
+            distortion: Distortion::default(),
+        }
+    }
+}
+
+impl Lens {
+    /// Undistorted pinhole frame extents (what the sensor covers), shift included.
+    pub fn frame_tangents(&self) -> Tangents {
+        let f = self.focal_length_mm;
+        let (w, h) = self.sensor_mm;
+        let (sx, sy) = self.shift_mm;
+        Tangents {
+            left: (-w * 0.5 + sx) / f,
+            right: (w * 0.5 + sx) / f,
+            bottom: (-h * 0.5 + sy) / f,
+            top: (h * 0.5 + sy) / f,
+        }
+    }
+
+    /// Horizontal and vertical field of view in degrees (unshifted pinhole).
+    pub fn field_of_view_deg(&self) -> (f64, f64) {
+        let f = self.focal_length_mm;
+        (
+            (2.0 * (self.sensor_mm.0 / (2.0 * f)).atan()).to_degrees(),
+            (2.0 * (self.sensor_mm.1 / (2.0 * f)).atan()).to_degrees(),
+        )
+    }
+
+    /// The undistorted extents that the distorted image on the sensor reaches: every sensor point
+    /// sees the direction `undistort(point)`. For a pinhole lens this is [`Lens::frame_tangents`].
+    pub fn distorted_frame_tangents(&self) -> Tangents {
+        let frame = self.frame_tangents();
+        if self.distortion.is_identity() {
+            return frame;
+        }
+        let mut out = frame;
+        let n = 64;
+        for k in 0..=n {
+            let s = k as f64 / n as f64;
+            let x = frame.left + s * frame.width();
+            let y = frame.bottom + s * frame.height();
+            for p in [
+                DVec2::new(x, frame.bottom),
+                DVec2::new(x, frame.top),
+                DVec2::new(frame.left, y),
+                DVec2::new(frame.right, y),
+            ] {
+                if let Some(u) = self.distortion.undistort_tangent(p) {
+                    out.left = out.left.min(u.x);
+                    out.right = out.right.max(u.x);
+                    out.bottom = out.bottom.min(u.y);
+                    out.top = out.top.max(u.y);
+                }
+            }
+        }
+        out
+    }
+
+    /// The per-side overscan that makes the inner frustum cover the distorted frame (zero for a
+    /// pinhole lens or for pincushion distortion that stays inside the frame).
+    pub fn auto_overscan(&self) -> Overscan {
+        let f = self.frame_tangents();
+        let d = self.distorted_frame_tangents();
+        let hw = f.width() * 0.5;
+        let hh = f.height() * 0.5;
+        Overscan {
+            left: ((f.left - d.left) / hw).max(0.0),
+            right: ((d.right - f.right) / hw).max(0.0),
+            bottom: ((f.bottom - d.bottom) / hh).max(0.0),
+            top: ((d.top - f.top) / hh).max(0.0),
+        }
+    }
+}
+
+/// Camera-space tangent (`x / -z`, `y / -z`) of a camera-space point; `None` behind the eye.
+pub fn tangent_of(camera_space: DVec3) -> Option<DVec2> {
+    if camera_space.z >= -1e-9 {
+        return None;
+    }
+    Some(DVec2::new(
+        camera_space.x / -camera_space.z,
+        camera_space.y / -camera_space.z,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: DVec3, b: DVec3) -> bool {
+        (a - b).length() < 1e-9
+    }
+
+    #[test]
+    fn pan_positive_turns_left_and_tilt_looks_up() {
+        let left = pan_tilt_roll_to_quat(90.0, 0.0, 0.0) * DVec3::NEG_Z;
+        assert!(close(left, DVec3::NEG_X), "{left}");
+        let up = pan_tilt_roll_to_quat(0.0, 90.0, 0.0) * DVec3::NEG_Z;
+        assert!(close(up, DVec3::Y), "{up}");
+        // Roll turns the image's up vector about the optical axis.
+        let roll_up = pan_tilt_roll_to_quat(0.0, 0.0, 90.0) * DVec3::Y;
+        assert!(close(roll_up, DVec3::NEG_X), "{roll_up}");
+    }
+
+    #[test]
+    fn euler_round_trip() {
+        for &(p, t, r) in &[
+            (10.0, 20.0, 30.0),
+            (-170.0, -45.0, 5.0),
+            (179.0, 80.0, -120.0),
+        ] {
+            let q = pan_tilt_roll_to_quat(p, t, r);
+            let (p2, t2, r2) = quat_to_pan_tilt_roll(q);
+            let q2 = pan_tilt_roll_to_quat(p2, t2, r2);
+            assert!(
+                q.dot(q2).abs() > 1.0 - 1e-12,
+                "{p},{t},{r} -> {p2},{t2},{r2}"
+            );
+        }
+    }
+
+    #[test]
+    fn entrance_pupil_moves_towards_subject() {
+        let pose = Pose {
+            position: DVec3::new(1.0, 2.0, 3.0),
+            rotation: pan_tilt_roll_to_quat(90.0, 0.0, 0.0),
+        };
+        assert!(close(pose.eye(0.1), DVec3::new(0.9, 2.0, 3.0)));
+    }
+
+    #[test]
+    fn frame_tangents_follow_field_of_view() {
+        let lens = Lens::default();
+        let t = lens.frame_tangents();
+        let (hfov, _) = lens.field_of_view_deg();
+        assert!((t.right - (hfov.to_radians() / 2.0).tan()).abs() < 1e-12);
+        assert_eq!(t.left, -t.right);
+        let shifted = Lens {
+            shift_mm: (1.0, -2.0),
+            ..lens
+        };
+        let s = shifted.frame_tangents();
+        assert!((s.left - t.left - 1.0 / 35.0).abs() < 1e-12);
+        assert!((s.top - t.top + 2.0 / 35.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn undistort_inverts_distort() {
+        let d = Distortion {
+            k1: -0.12,
+            k2: 0.03,
+            k3: -0.004,
+            p1: 0.001,
+            p2: -0.0015,
+        };
+        for &(x, y) in &[(0.0, 0.0), (0.3, -0.2), (-0.5, 0.35), (0.6, 0.4)] {
+            let p = DVec2::new(x, y);
+            let back = d.undistort_cv(d.distort_cv(p)).expect("converges");
+            assert!((back - p).length() < 1e-9, "{p} -> {back}");
+        }
+    }
+
+    #[test]
+    fn barrel_distortion_needs_overscan() {
+        let lens = Lens {
+            distortion: Distortion {
+                k1: -0.1,
+                ..Default::default()
+            },
+            ..Lens::default()
+        };
+        let o = lens.auto_overscan();
+        assert!(o.left > 0.0 && o.top > 0.0, "{o:?}");
+        assert!((o.left - o.right).abs() < 1e-9);
+        assert_eq!(Lens::default().auto_overscan(), Overscan::uniform(0.0));
+    }
+
+    #[test]
+    fn projection_maps_extents_to_clip_edges() {
+        let t = Tangents {
+            left: -0.7,
+            right: 0.5,
+            bottom: -0.3,
+            top: 0.4,
+        };
+        let m = t.projection(0.1, 100.0);
+        let p = m * glam::DVec4::new(0.5 * 2.0, 0.4 * 2.0, -2.0, 1.0);
+        assert!((p.x / p.w - 1.0).abs() < 1e-12 && (p.y / p.w - 1.0).abs() < 1e-12);
+        let near = m * glam::DVec4::new(0.0, 0.0, -0.1, 1.0);
+        assert!((near.z / near.w).abs() < 1e-12);
+        let far = m * glam::DVec4::new(0.0, 0.0, -100.0, 1.0);
+        assert!((far.z / far.w - 1.0).abs() < 1e-9);
+    }
+}

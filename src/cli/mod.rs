@@ -1,0 +1,21 @@
+//! Subcommands of the `parallax` binary.
+
+pub mod map;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+/// The bundled demo stage, used when a command is given no stage.
+#[allow(dead_code)] // used by `render` once it lands
+pub fn default_stage() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron")
+}
+
+/// Loads a stage, printing its warnings to stderr.
+pub fn load_stage(path: &Path) -> anyhow::Result<parallax::stage::Stage> {
+    let stage = parallax::stage::load(path)?;
+    for w in &stage.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(stage)
+}

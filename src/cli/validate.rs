@@ -1,0 +1,100 @@
+//! `parallax validate STAGE`
+
+use std::path::PathBuf;
+
+use parallax::stage::Stage;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Stage file (RON).
+    pub stage: PathBuf,
+    /// GPU texture limit to check output sizes against (pixels a side).
+    #[arg(long, default_value_t = parallax::stage::DEFAULT_MAX_TEXTURE_SIZE)]
+    pub max_texture_size: u32,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let limits = parallax::stage::Limits {
+        max_texture_size: args.max_texture_size,
+        ..Default::default()
+    };
+    let stage = parallax::stage::load_with_limits(&args.stage, &limits)?;
+    for w in &stage.warnings {
+        eprintln!("warning: {w}");
+    }
+    print!("{}", report(&stage));
+    Ok(())
+}
+
+/// The summary printed by `validate`.
+pub fn report(stage: &Stage) -> String {
+    use std::fmt::Write;
+    let s = stage.summary();
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: valid", stage.name);
+    let _ = writeln!(
+        out,
+        "  {} sections, {} panels, {} LED pixels ({:.1} M), {} Hz",
+        s.sections,
+        s.panels,
+        s.pixels,
+        s.pixels as f64 / 1e6,
+        stage.frame_rate
+    );
+    for sec in &stage.sections {
+        let t = &stage.panel_types[sec.panel_type];
+        let _ = writeln!(
+            out,
+            "  section {:<10} {:?}, {} x {} ({}x{} px, {} x {} mm)",
+            sec.name,
+            sec.kind,
+            sec.panels.len(),
+            t.name,
+            t.pixels.x,
+            t.pixels.y,
+            t.width_mm,
+            t.height_mm
+        );
+    }
+    let _ = writeln!(out, "outputs:");
+    for (u, o) in s.outputs.iter().zip(&stage.outputs) {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>5} x {:<5} {:>4} panels {:>10} px  {:5.1}% used{}",
+            o.name,
+            o.width,
+            o.height,
+            u.panels,
+            u.pixels,
+            u.share * 100.0,
+            o.node
+                .as_ref()
+                .map(|n| format!("  node {n}"))
+                .unwrap_or_default()
+        );
+    }
+    if !s.processors.is_empty() {
+        let _ = writeln!(out, "processors:");
+    }
+    for p in &s.processors {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>10} / {} px  {:5.1}% of capacity",
+            p.processor,
+            p.pixels,
+            p.capacity,
+            100.0 * p.pixels as f64 / p.capacity.max(1) as f64
+        );
+        for (k, used) in p.ports.iter().enumerate().filter(|(_, u)| **u > 0) {
+            let _ = writeln!(
+                out,
+                "    port {:<3} {:>10} / {} px  {:5.1}%",
+                k + 1,
+                used,
+                p.port_capacity,
+                100.0 * *used as f64 / p.port_capacity.max(1) as f64
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,11 @@
+//! Parallax: an open-source engine for LED-volume virtual production (in-camera VFX).
+//!
+//! Data flows one way: a stage file ([`stage`]) describes the LED volume; camera pose and lens
+//! ([`camera`]) come from the stage file, tracking or a take; the renderer draws the inner frustum and
+//! the outer wall and maps them into the output rasters that feed the LED processors.
+
+pub mod camera;
+pub mod io;
+pub mod mapping;
+pub mod stage;
+pub mod tracking;

@@ -1,0 +1,43 @@
+//! `parallax`: the command-line interface. A thin layer over the library; each subcommand lives in
+//! `src/cli/`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+
+/// Parallax: an open-source engine for LED-volume virtual production (in-camera VFX).
+///
+/// Describe the LED volume once in a stage file (RON); Parallax knows where every LED pixel is in
+/// space and which output pixel feeds it.
+#[derive(Parser)]
+#[command(name = "parallax", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a stage file and print a summary (sections, panels, pixels, output and processor usage).
+    Validate(cli::validate::Args),
+    /// Export the pixel map (pixel-map.json, pixel-map.csv) and one diagram PNG per output.
+    Map(cli::map::Args),
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(a) => cli::validate::run(a),
+        Command::Map(a) => cli::map::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The pixel map: which output pixel feeds which LED pixel, as `pixel-map.json` (version 1, see
+//! `docs/conventions.md`) and as CSV for spreadsheets and processor software.
+
+use serde::{Deserialize, Serialize};
+
+use crate::stage::Stage;
+
+/// `pixel-map.json`, version 1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PixelMap {
+    pub format: String,
+    pub version: u32,
+    /// Extra: the stage's name.
+    #[serde(default)]
+    pub stage: String,
+    pub outputs: Vec<MapOutput>,
+    pub panels: Vec<MapPanel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapOutput {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    /// Extra: the render node that owns the output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapWorld {
+    pub top_left: [f64; 3],
+    pub right: [f64; 3],
+    pub down: [f64; 3],
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapPanel {
+    pub id: String,
+    pub section: String,
+    pub col: u32,
+    pub row: u32,
+    #[serde(rename = "type")]
+    pub panel_type: String,
+    pub pixels: [u32; 2],
+    pub world: MapWorld,
+    pub output: String,
+    pub origin: [i32; 2],
+    pub step_col: [i32; 2],
+    pub step_row: [i32; 2],
+}
+
+/// Format name of `pixel-map.json`.
+pub const PIXEL_MAP_FORMAT: &str = "parallax-pixel-map";
+
+impl PixelMap {
+    /// The map of a stage, panels in stage order (sections in file order, then row by row).
+    pub fn of(stage: &Stage) -> PixelMap {
+        PixelMap {
+            format: PIXEL_MAP_FORMAT.into(),
+            version: 1,
+            stage: stage.name.clone(),
+            outputs: stage
+                .outputs
+                .iter()
+                .map(|o| MapOutput {
+                    name: o.name.clone(),
+                    width: o.width,
+                    height: o.height,
+                    node: o.node.clone(),
+                })
+                .collect(),
+            panels: stage
+                .panels
+                .iter()
+                .map(|p| MapPanel {
+                    id: p.id.clone(),
+                    section: stage.sections[p.section].name.clone(),
+                    col: p.col,
+                    row: p.row,
+                    panel_type: stage.panel_types[p.panel_type].name.clone(),
+                    pixels: p.pixels.to_array(),
+                    world: MapWorld {
+                        top_left: p.frame.top_left.to_array(),
+                        right: p.frame.right.to_array(),
+                        down: p.frame.down.to_array(),
+                    },
+                    output: stage.outputs[p.placement.output].name.clone(),
+                    origin: p.placement.origin.to_array(),
+                    step_col: p.placement.step_col.to_array(),
+                    step_row: p.placement.step_row.to_array(),
+                })
+                .collect(),
+        }
+    }
+
+    /// One CSV row per panel with the same fields (world vectors flattened), plus the output
+    /// rectangle, rotation and mirror that processor software asks for.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from(
+            "id,section,col,row,type,width_px,height_px,output,origin_x,origin_y,step_col_x,step_col_y,\
+             step_row_x,step_row_y,rect_x,rect_y,rect_width,rect_height,rotation,mirror,\
+             top_left_x,top_left_y,top_left_z,right_x,right_y,right_z,down_x,down_y,down_z\n",
+        );
+        for p in &self.panels {
+            let pl = crate::stage::Placement {
+                output: 0,
+                origin: p.origin.into(),
+                step_col: p.step_col.into(),
+                step_row: p.step_row.into(),
+            };
+            let r = pl.rect(p.pixels.into());
+            let (rot, mirror) = pl.rotation_mirror();
+            let w = &p.world;
+            let cells: Vec<String> = vec![
+                csv_field(&p.id),
+                csv_field(&p.section),
+                p.col.to_string(),
+                p.row.to_string(),
+                csv_field(&p.panel_type),
+                p.pixels[0].to_string(),
+                p.pixels[1].to_string(),
+                csv_field(&p.output),
+                p.origin[0].to_string(),
+                p.origin[1].to_string(),
+                p.step_col[0].to_string(),
+                p.step_col[1].to_string(),
+                p.step_row[0].to_string(),
+                p.step_row[1].to_string(),
+                r.x0.to_string(),
+                r.y0.to_string(),
+                r.width().to_string(),
+                r.height().to_string(),
+                rot.to_string(),
+                mirror.to_string(),
+            ]
+            .into_iter()
+            .chain(
+                w.top_left
+                    .iter()
+                    .chain(&w.right)
+                    .chain(&w.down)
+                    .map(|v| format!("{v:.6}")),
+            )
+            .collect();
+            s.push_str(&cells.join(","));
+            s.push('\n');
+        }
+        s
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

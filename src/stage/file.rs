@@ -1,0 +1,353 @@
+//! The stage file as written by hand (RON). These types mirror the file one to one; `Stage::build`
+//! turns them into the resolved model. See `docs/stage-file.md` for a guided tour.
+
+use serde::{Deserialize, Serialize};
+
+use crate::camera::{Distortion, Orientation};
+
+/// The root of a stage file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Stage name, shown in reports.
+    pub name: String,
+    /// Frame rate of the wall in Hz (e.g. 23.976, 50, 60).
+    pub frame_rate: f64,
+    /// Cabinet models used on this stage.
+    pub panel_types: Vec<PanelType>,
+    /// Sections of the volume (walls, ceilings), each a grid of one panel type.
+    pub sections: Vec<Section>,
+    /// Output rasters that feed the LED processors.
+    pub outputs: Vec<Output>,
+    /// LED processors and their capacity (optional).
+    #[serde(default)]
+    pub processors: Vec<Processor>,
+    /// Tracked cameras (optional; the renderer uses the first one by default).
+    #[serde(default)]
+    pub cameras: Vec<Camera>,
+    /// Render settings for the outer wall and the content (optional).
+    #[serde(default)]
+    pub render: Render,
+}
+
+/// A cabinet model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelType {
+    pub name: String,
+    /// Physical width of the LED area in millimetres.
+    pub width_mm: f64,
+    /// Physical height of the LED area in millimetres.
+    pub height_mm: f64,
+    /// Pixel resolution `(columns, rows)`.
+    pub pixels: (u32, u32),
+}
+
+/// A section: a grid of cabinets of one type, with its shape in space and its place in the outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    /// Short name; cabinet ids are `<name>-<col:03>-<row:02>`.
+    pub name: String,
+    /// Name of the panel type.
+    pub panel_type: String,
+    /// Where the cabinets are in space.
+    pub shape: ShapeFile,
+    /// Where the cabinets are in the outputs.
+    pub placement: PlacementFile,
+}
+
+/// A section's shape. Columns count from the left and rows from the top, as seen from the front.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ShapeFile {
+    /// A flat grid of `columns` x `rows` cabinets. Unrotated, it faces +Z (towards a camera at pan 0
+    /// standing in front of it), columns run along +X and rows down along -Y. `position` is the point named by
+    /// `anchor`; `rotation` turns the section about that point.
+    Flat {
+        columns: u32,
+        rows: u32,
+        position: (f64, f64, f64),
+        #[serde(default)]
+        anchor: Anchor,
+        #[serde(default)]
+        rotation: Orientation,
+    },
+    /// A curved wall: `columns` flat cabinet columns whose vertical edges stand on a circle of `radius`
+    /// about the vertical axis through `centre`, facing the centre. Angles are in degrees about +Y with 0
+    /// towards -Z and positive angles towards +X; columns run from `start_deg` in increasing angle.
+    /// Give `columns`, or `end_deg` (the column count is then the number of cabinets that fit).
+    /// `bottom` is the height of the lowest row's bottom edge.
+    Arc {
+        centre: (f64, f64),
+        radius: f64,
+        start_deg: f64,
+        #[serde(default)]
+        end_deg: Option<f64>,
+        #[serde(default)]
+        columns: Option<u32>,
+        rows: u32,
+        bottom: f64,
+    },
+    /// Surveyed cabinets: measured corners in stage metres, as seen from the front.
+    Surveyed { panels: Vec<SurveyedPanel> },
+}
+
+/// Which point of a flat section `position` names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Anchor {
+    #[default]
+    TopLeft,
+    TopCentre,
+    Centre,
+    BottomLeft,
+    BottomCentre,
+}
+
+/// A surveyed cabinet. Three corners define it; a fourth, if given, is averaged in and its
+/// deviation from a parallelogram is reported when over 5 mm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyedPanel {
+    pub col: u32,
+    pub row: u32,
+    pub top_left: (f64, f64, f64),
+    pub top_right: (f64, f64, f64),
+    pub bottom_left: (f64, f64, f64),
+    #[serde(default)]
+    pub bottom_right: Option<(f64, f64, f64)>,
+}
+
+/// How a section's cabinets are placed in the outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PlacementFile {
+    /// Packs the cabinets, in the order given by `start`, `order` and `serpentine`, left to right and
+    /// top to bottom into cells of the outputs, from `origin`, `per_line` cells per line (default: the
+    /// section's columns, or rows for column order, or as many as fit). When an output is full, packing
+    /// goes on in the next one listed. `rotation` and `mirror` apply to every cabinet.
+    Auto {
+        outputs: Vec<String>,
+        #[serde(default)]
+        origin: (u32, u32),
+        #[serde(default)]
+        start: Corner,
+        #[serde(default)]
+        order: Order,
+        #[serde(default)]
+        serpentine: bool,
+        #[serde(default)]
+        per_line: Option<u32>,
+        #[serde(default)]
+        rotation: u32,
+        #[serde(default)]
+        mirror: bool,
+    },
+    /// Every cabinet placed by hand.
+    Explicit(Vec<PanelPlacement>),
+}
+
+/// The corner of a section where the sequence of cabinets starts, as seen from the front.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Corner {
+    #[default]
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    BottomRight,
+}
+
+/// Whether the sequence runs along rows first or along columns first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Order {
+    #[default]
+    Rows,
+    Columns,
+}
+
+/// One cabinet's place in an output: the top-left output pixel of the rectangle it occupies, the
+/// clockwise rotation of its image (0, 90, 180, 270) and a left-right mirror applied before rotating.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelPlacement {
+    pub col: u32,
+    pub row: u32,
+    pub output: String,
+    pub x: u32,
+    pub y: u32,
+    #[serde(default)]
+    pub rotation: u32,
+    #[serde(default)]
+    pub mirror: bool,
+}
+
+/// An output raster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    /// The render node that owns this output.
+    #[serde(default)]
+    pub node: Option<String>,
+}
+
+/// An LED processor: the outputs it receives and its capacity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Processor {
+    pub name: String,
+    /// Outputs feeding this processor.
+    pub inputs: Vec<String>,
+    /// Pixel capacity of the whole processor at `rated_hz`.
+    pub max_pixels: u64,
+    /// Number of data ports.
+    pub ports: u32,
+    /// Pixel capacity of one port at `rated_hz` (e.g. 525,000 for 1 Gb at 8-bit 60 Hz).
+    pub pixels_per_port: u64,
+    /// Frame rate the capacities are quoted at; defaults to the stage frame rate. Capacity scales
+    /// inversely with frame rate.
+    #[serde(default)]
+    pub rated_hz: Option<f64>,
+}
+
+/// A tracked camera and its inner frustum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Camera {
+    pub name: String,
+    /// Tracked sensor position in stage metres.
+    #[serde(default)]
+    pub position: (f64, f64, f64),
+    #[serde(default)]
+    pub rotation: Orientation,
+    #[serde(default)]
+    pub lens: Lens,
+    #[serde(default)]
+    pub inner: Inner,
+    /// Live tracking input for this camera (optional).
+    #[serde(default)]
+    pub tracking: Option<crate::tracking::config::CameraTracking>,
+}
+
+/// Lens settings as written in files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lens {
+    pub focal_length_mm: f64,
+    pub sensor_mm: (f64, f64),
+    pub shift_mm: (f64, f64),
+    pub entrance_pupil_m: f64,
+    pub focus_distance_m: f64,
+    pub distortion: Distortion,
+}
+
+impl Default for Lens {
+    fn default() -> Self {
+        let l = crate::camera::Lens::default();
+        Lens {
+            focal_length_mm: l.focal_length_mm,
+            sensor_mm: l.sensor_mm,
+            shift_mm: l.shift_mm,
+            entrance_pupil_m: l.entrance_pupil_m,
+            focus_distance_m: l.focus_distance_m,
+            distortion: l.distortion,
+        }
+    }
+}
+
+impl Lens {
+    pub fn to_lens(&self) -> crate::camera::Lens {
+        crate::camera::Lens {
+            focal_length_mm: self.focal_length_mm,
+            sensor_mm: self.sensor_mm,
+            shift_mm: self.shift_mm,
+            entrance_pupil_m: self.entrance_pupil_m,
+            focus_distance_m: self.focus_distance_m,
+            distortion: self.distortion,
+        }
+    }
+}
+
+/// Overscan as written: one number for all sides, per side, or `Auto` (covers the distorted frame,
+/// plus `margin` on every side).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OverscanFile {
+    Uniform(f64),
+    PerSide {
+        left: f64,
+        right: f64,
+        bottom: f64,
+        top: f64,
+    },
+    Auto {
+        margin: f64,
+    },
+}
+
+impl Default for OverscanFile {
+    fn default() -> Self {
+        OverscanFile::Uniform(0.1)
+    }
+}
+
+/// Inner-frustum settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Inner {
+    /// Render resolution of the inner frustum `(width, height)`.
+    pub resolution: (u32, u32),
+    pub overscan: OverscanFile,
+    /// Fraction of the inner frustum's width and height, inside its edge, over which it blends into
+    /// the outer.
+    pub soft_edge: f64,
+    /// Optional visible border: `(width as a fraction of the frustum, linear RGB colour)`.
+    pub border: Option<(f64, (f32, f32, f32))>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            resolution: (1920, 1080),
+            overscan: OverscanFile::default(),
+            soft_edge: 0.05,
+            border: None,
+        }
+    }
+}
+
+/// Outer-wall and content settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Render {
+    /// Where the outer wall is rendered from.
+    pub outer_viewpoint: ViewpointFile,
+    /// Edge length in pixels of each face of the outer cube map.
+    pub outer_resolution: u32,
+    /// Environment image (equirectangular), relative to the stage file; none = the procedural scene.
+    pub environment: Option<String>,
+    /// Yaw of the environment in degrees (positive turns it left, like pan).
+    pub environment_yaw_deg: f64,
+    /// Whether the procedural test scene (floor grid and solids) is drawn.
+    pub test_scene: bool,
+}
+
+impl Default for Render {
+    fn default() -> Self {
+        Render {
+            outer_viewpoint: ViewpointFile::Fixed(0.0, 1.7, 0.0),
+            outer_resolution: 1024,
+            environment: None,
+            environment_yaw_deg: 0.0,
+            test_scene: true,
+        }
+    }
+}
+
+/// The outer viewpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ViewpointFile {
+    /// A fixed stage point in metres.
+    Fixed(f64, f64, f64),
+    /// The first camera's render eye.
+    FollowCamera,
+}

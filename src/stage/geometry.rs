@@ -1,0 +1,277 @@
+//! Panel geometry: where every LED pixel is in stage space. Pure functions over glam types.
+
+use glam::{DQuat, DVec3};
+
+use super::file::Anchor;
+
+/// A placed cabinet in space: top-left corner as seen from the front and the full edge vectors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PanelFrame {
+    pub top_left: DVec3,
+    pub right: DVec3,
+    pub down: DVec3,
+}
+
+impl PanelFrame {
+    /// Centre of LED pixel `(i, j)` of a `w x h` panel:
+    /// `T + (i + 0.5) / w * right + (j + 0.5) / h * down`.
+    pub fn pixel_centre(&self, i: u32, j: u32, w: u32, h: u32) -> DVec3 {
+        self.top_left
+            + (i as f64 + 0.5) / w as f64 * self.right
+            + (j as f64 + 0.5) / h as f64 * self.down
+    }
+
+    /// Point at normalised panel coordinates (0..1 from the left, 0..1 from the top).
+    pub fn point(&self, u: f64, v: f64) -> DVec3 {
+        self.top_left + u * self.right + v * self.down
+    }
+
+    /// The front normal `normalize(down x right)`.
+    pub fn normal(&self) -> DVec3 {
+        self.down.cross(self.right).normalize_or_zero()
+    }
+
+    /// Corners: top-left, top-right, bottom-right, bottom-left.
+    pub fn corners(&self) -> [DVec3; 4] {
+        [
+            self.top_left,
+            self.top_left + self.right,
+            self.top_left + self.right + self.down,
+            self.top_left + self.down,
+        ]
+    }
+
+    pub fn centre(&self) -> DVec3 {
+        self.top_left + 0.5 * (self.right + self.down)
+    }
+}
+
+/// Cabinets of a flat `columns x rows` section of cabinets `width x height` metres. Returns frames in
+/// row-major order (row 0 first, columns left to right).
+pub fn flat_section(
+    columns: u32,
+    rows: u32,
+    width: f64,
+    height: f64,
+    position: DVec3,
+    anchor: Anchor,
+    rotation: DQuat,
+) -> Vec<PanelFrame> {
+    let right_u = rotation * DVec3::X;
+    let down_u = rotation * DVec3::NEG_Y;
+    let total_w = columns as f64 * width;
+    let total_h = rows as f64 * height;
+    let top_left = match anchor {
+        Anchor::TopLeft => position,
+        Anchor::TopCentre => position - right_u * total_w * 0.5,
+        Anchor::Centre => position - right_u * total_w * 0.5 - down_u * total_h * 0.5,
+        Anchor::BottomLeft => position - down_u * total_h,
+        Anchor::BottomCentre => position - right_u * total_w * 0.5 - down_u * total_h,
+    };
+    let mut out = Vec::with_capacity((columns * rows) as usize);
+    for r in 0..rows {
+        for c in 0..columns {
+            out.push(PanelFrame {
+                top_left: top_left + right_u * (width * c as f64) + down_u * (height * r as f64),
+                right: right_u * width,
+                down: down_u * height,
+            });
+        }
+    }
+    out
+}
+
+/// Angle in radians between neighbouring column edges of an arc of cabinets `width` wide on a circle
+/// of `radius` (the cabinet is a chord). `None` when the cabinet is wider than the circle.
+pub fn arc_step(radius: f64, width: f64) -> Option<f64> {
+    let s = width / (2.0 * radius);
+    (radius > 0.0 && width > 0.0 && s <= 1.0).then(|| 2.0 * s.asin())
+}
+
+/// Point on the arc's circle at `angle` radians (0 towards -Z, positive towards +X) and height `y`.
+pub fn arc_point(centre: (f64, f64), radius: f64, angle: f64, y: f64) -> DVec3 {
+    DVec3::new(
+        centre.0 + radius * angle.sin(),
+        y,
+        centre.1 - radius * angle.cos(),
+    )
+}
+
+/// Cabinets of an arc section: `columns` flat columns from `start` radians, `rows` high from `bottom`.
+/// Row-major order (row 0 is the top row).
+pub fn arc_section(
+    centre: (f64, f64),
+    radius: f64,
+    start: f64,
+    step: f64,
+    columns: u32,
+    rows: u32,
+    bottom: f64,
+    height: f64,
+) -> Vec<PanelFrame> {
+    let mut out = Vec::with_capacity((columns * rows) as usize);
+    for r in 0..rows {
+        let top = bottom + height * (rows - r) as f64;
+        for c in 0..columns {
+            let a = arc_point(centre, radius, start + step * c as f64, top);
+            let b = arc_point(centre, radius, start + step * (c + 1) as f64, top);
+            out.push(PanelFrame {
+                top_left: a,
+                right: b - a,
+                down: DVec3::new(0.0, -height, 0.0),
+            });
+        }
+    }
+    out
+}
+
+/// A surveyed cabinet from three or four measured corners. With four, the parallelogram that best
+/// fits them is returned along with the largest distance of a measured corner from it.
+pub fn surveyed_panel(
+    top_left: DVec3,
+    top_right: DVec3,
+    bottom_left: DVec3,
+    bottom_right: Option<DVec3>,
+) -> (PanelFrame, f64) {
+    match bottom_right {
+        None => (
+            PanelFrame {
+                top_left,
+                right: top_right - top_left,
+                down: bottom_left - top_left,
+            },
+            0.0,
+        ),
+        Some(br) => {
+            let right = 0.5 * ((top_right - top_left) + (br - bottom_left));
+            let down = 0.5 * ((bottom_left - top_left) + (br - top_right));
+            let centre = 0.25 * (top_left + top_right + bottom_left + br);
+            let frame = PanelFrame {
+                top_left: centre - 0.5 * (right + down),
+                right,
+                down,
+            };
+            let c = frame.corners();
+            let dev = [top_left, top_right, br, bottom_left]
+                .iter()
+                .zip(c.iter())
+                .map(|(m, f)| (*m - *f).length())
+                .fold(0.0, f64::max);
+            (frame, dev)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camera::pan_tilt_roll_to_quat;
+
+    #[test]
+    fn pixel_centres_follow_the_convention() {
+        let f = PanelFrame {
+            top_left: DVec3::new(-1.0, 2.0, -3.0),
+            right: DVec3::new(0.5, 0.0, 0.0),
+            down: DVec3::new(0.0, -0.5, 0.0),
+        };
+        let p = f.pixel_centre(0, 0, 176, 176);
+        assert!((p - DVec3::new(-1.0 + 0.25 / 176.0, 2.0 - 0.25 / 176.0, -3.0)).length() < 1e-12);
+        let q = f.pixel_centre(175, 175, 176, 176);
+        assert!((q - DVec3::new(-0.5 - 0.25 / 176.0, 1.5 + 0.25 / 176.0, -3.0)).length() < 1e-12);
+        // Neighbours are one pitch apart.
+        let pitch = 0.5 / 176.0;
+        assert!(((f.pixel_centre(1, 0, 176, 176) - p).length() - pitch).abs() < 1e-12);
+        assert!(((f.pixel_centre(0, 1, 176, 176) - p).length() - pitch).abs() < 1e-12);
+        // Front faces +Z (towards a camera at the origin looking along -Z).
+        assert!((f.normal() - DVec3::Z).length() < 1e-12);
+    }
+
+    #[test]
+    fn flat_section_anchors_and_rotation() {
+        let frames = flat_section(
+            4,
+            2,
+            0.5,
+            0.5,
+            DVec3::new(0.0, 3.0, -4.0),
+            Anchor::BottomCentre,
+            DQuat::IDENTITY,
+        );
+        assert_eq!(frames.len(), 8);
+        assert!((frames[0].top_left - DVec3::new(-1.0, 4.0, -4.0)).length() < 1e-12);
+        assert!((frames[7].corners()[2] - DVec3::new(1.0, 3.0, -4.0)).length() < 1e-12);
+        // A ceiling: tilt 90 makes the front face down.
+        let ceiling = flat_section(
+            2,
+            2,
+            0.5,
+            0.5,
+            DVec3::new(0.0, 5.0, 0.0),
+            Anchor::Centre,
+            pan_tilt_roll_to_quat(0.0, 90.0, 0.0),
+        );
+        for f in &ceiling {
+            assert!((f.normal() - DVec3::NEG_Y).length() < 1e-12);
+            assert!((f.top_left.y - 5.0).abs() < 1e-12);
+        }
+        // Neighbouring cabinets share edges.
+        assert!((ceiling[0].top_left + ceiling[0].right - ceiling[1].top_left).length() < 1e-12);
+    }
+
+    #[test]
+    fn arc_columns_meet_and_face_the_centre() {
+        let step = arc_step(5.0, 0.5).unwrap();
+        let frames = arc_section(
+            (1.0, 2.0),
+            5.0,
+            (-30.0f64).to_radians(),
+            step,
+            12,
+            3,
+            0.2,
+            0.5,
+        );
+        for r in 0..3 {
+            for c in 0..12 {
+                let f = frames[r * 12 + c];
+                // Cabinet width is exactly the panel width (a chord).
+                assert!((f.right.length() - 0.5).abs() < 1e-12);
+                // Corners on the circle.
+                for p in [f.top_left, f.top_left + f.right] {
+                    let d = ((p.x - 1.0).powi(2) + (p.z - 2.0).powi(2)).sqrt();
+                    assert!((d - 5.0).abs() < 1e-9);
+                }
+                // Front normal points towards the centre axis.
+                let to_centre = DVec3::new(1.0, f.centre().y, 2.0) - f.centre();
+                assert!(f.normal().dot(to_centre.normalize()) > 0.99);
+                if c + 1 < 12 {
+                    let next = frames[r * 12 + c + 1];
+                    assert!(
+                        (f.top_left + f.right - next.top_left).length() < 1e-12,
+                        "edges meet"
+                    );
+                }
+                if r + 1 < 3 {
+                    let below = frames[(r + 1) * 12 + c];
+                    assert!((f.top_left + f.down - below.top_left).length() < 1e-12);
+                }
+            }
+        }
+        assert!((frames[2 * 12].corners()[3].y - 0.2).abs() < 1e-12);
+        assert!(arc_step(0.2, 0.5).is_none());
+    }
+
+    #[test]
+    fn surveyed_four_corners_fit_a_parallelogram() {
+        let tl = DVec3::new(0.0, 1.0, -2.0);
+        let tr = DVec3::new(0.5, 1.0, -2.0);
+        let bl = DVec3::new(0.0, 0.5, -2.0);
+        let (f3, d3) = surveyed_panel(tl, tr, bl, None);
+        assert_eq!(d3, 0.0);
+        let (f4, d4) = surveyed_panel(tl, tr, bl, Some(DVec3::new(0.5, 0.5, -2.0)));
+        assert!(d4 < 1e-12);
+        assert!((f3.top_left - f4.top_left).length() < 1e-12);
+        let (_, bent) = surveyed_panel(tl, tr, bl, Some(DVec3::new(0.5, 0.5, -1.99)));
+        assert!((bent - 0.0025).abs() < 1e-9, "{bent}");
+    }
+}

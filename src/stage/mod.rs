@@ -1,0 +1,344 @@
+//! The stage: panel types, sections, cabinets, outputs and processors, resolved from a stage file.
+//!
+//! Data flows one way: [`load`] reads and parses a RON stage file ([`file::Stage`]), then
+//! [`Stage::build`] resolves every cabinet's geometry and placement and validates the whole stage,
+//! reporting every problem at once.
+
+pub mod file;
+pub mod geometry;
+pub mod placement;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use glam::{DVec3, UVec2};
+
+pub use geometry::PanelFrame;
+pub use placement::{Placement, Rect};
+pub use validate::{Limits, OutputUsage, ProcessorUsage, Summary};
+
+/// Largest 2D texture side that every wgpu adapter Parallax supports offers (lavapipe included).
+pub const DEFAULT_MAX_TEXTURE_SIZE: u32 = 16384;
+
+/// A cabinet model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanelType {
+    pub name: String,
+    pub width_mm: f64,
+    pub height_mm: f64,
+    pub pixels: UVec2,
+}
+
+/// The shape a section was built from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    Flat,
+    Arc,
+    Surveyed,
+}
+
+/// A section of the volume.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    pub name: String,
+    pub kind: SectionKind,
+    /// Index in [`Stage::panel_types`].
+    pub panel_type: usize,
+    /// The section's cabinets: `Stage::panels[panels]`.
+    pub panels: std::ops::Range<usize>,
+}
+
+/// One cabinet: where it is in space and where it is in an output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    /// `<section>-<col:03>-<row:02>`.
+    pub id: String,
+    /// Index in [`Stage::sections`].
+    pub section: usize,
+    pub col: u32,
+    pub row: u32,
+    /// Index in [`Stage::panel_types`].
+    pub panel_type: usize,
+    /// Pixel resolution (copied from the panel type).
+    pub pixels: UVec2,
+    pub frame: PanelFrame,
+    pub placement: Placement,
+}
+
+impl Panel {
+    /// Stage-space centre of LED pixel `(i, j)`.
+    pub fn pixel_centre(&self, i: u32, j: u32) -> DVec3 {
+        self.frame.pixel_centre(i, j, self.pixels.x, self.pixels.y)
+    }
+
+    /// Number of LED pixels.
+    pub fn pixel_count(&self) -> u64 {
+        self.pixels.x as u64 * self.pixels.y as u64
+    }
+
+    /// The rectangle the cabinet occupies in its output.
+    pub fn output_rect(&self) -> Rect {
+        self.placement.rect(self.pixels)
+    }
+}
+
+/// An output raster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub node: Option<String>,
+}
+
+/// An LED processor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Processor {
+    pub name: String,
+    /// Indices in [`Stage::outputs`].
+    pub inputs: Vec<usize>,
+    /// Capacity at the stage frame rate.
+    pub max_pixels: u64,
+    pub ports: u32,
+    /// Capacity of one port at the stage frame rate.
+    pub pixels_per_port: u64,
+}
+
+/// A resolved, validated stage.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: String,
+    pub frame_rate: f64,
+    pub panel_types: Vec<PanelType>,
+    pub sections: Vec<Section>,
+    pub panels: Vec<Panel>,
+    pub outputs: Vec<Output>,
+    pub processors: Vec<Processor>,
+    /// Cameras as configured (the renderer turns them into frame inputs).
+    pub cameras: Vec<file::Camera>,
+    /// Render settings as configured.
+    pub render: file::Render,
+    /// The file the stage came from, if any (relative paths in it are resolved against its folder).
+    pub source: Option<PathBuf>,
+    /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
+    pub warnings: Vec<Problem>,
+}
+
+/// What a problem is about, so that a stage engineer finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Stage,
+    PanelType(String),
+    Section(String),
+    Panel(String),
+    Output(String),
+    Processor(String),
+    Camera(String),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Stage => write!(f, "stage"),
+            Subject::PanelType(n) => write!(f, "panel type '{n}'"),
+            Subject::Section(n) => write!(f, "section '{n}'"),
+            Subject::Panel(n) => write!(f, "panel '{n}'"),
+            Subject::Output(n) => write!(f, "output '{n}'"),
+            Subject::Processor(n) => write!(f, "processor '{n}'"),
+            Subject::Camera(n) => write!(f, "camera '{n}'"),
+        }
+    }
+}
+
+/// One semantic problem in a stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub subject: Subject,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.message)
+    }
+}
+
+/// Why a stage could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error("cannot read stage file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A syntax or type error, located in the file.
+    #[error("{file}:{line}:{column}: {message}{}", at_path(.path))]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+        /// Field path, e.g. `sections[1].shape.radius`; empty at the root.
+        path: String,
+    },
+    /// Semantic problems, all of them.
+    #[error("{file}: {} problem{}:\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, list(.problems))]
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
+}
+
+fn at_path(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!(" (at {path})")
+    }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Parses stage-file text. `file` names the source in error messages.
+pub fn parse(text: &str, file: &str) -> Result<file::Stage, StageError> {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let syntax = |e: ron::error::SpannedError, path: String| StageError::Syntax {
+        file: file.to_string(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        message: describe_ron_error(&e.code),
+        path,
+    };
+    let mut de = ron::Deserializer::from_str_with_options(text, &options)
+        .map_err(|e| syntax(e, String::new()))?;
+    let value: file::Stage = match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let code = e.into_inner();
+            return Err(syntax(de.span_error(code), path));
+        }
+    };
+    de.end()
+        .map_err(|code| syntax(de.span_error(code), String::new()))?;
+    Ok(value)
+}
+
+/// Rewords ron's messages in the stage file's own terms.
+fn describe_ron_error(code: &ron::Error) -> String {
+    match code {
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown field '{found}'{}, expected one of {}",
+            outer
+                .as_ref()
+                .map(|o| format!(" in {o}"))
+                .unwrap_or_default(),
+            expected
+                .iter()
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ron::Error::MissingStructField { field, outer } => format!(
+            "missing field '{field}'{}",
+            outer
+                .as_ref()
+                .map(|o| format!(" in {o}"))
+                .unwrap_or_default()
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Reads, parses and builds a stage file with the default limits.
+pub fn load(path: &Path) -> Result<Stage, StageError> {
+    load_with_limits(path, &Limits::default())
+}
+
+/// Reads, parses and builds a stage file.
+pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageError> {
+    let text = std::fs::read_to_string(path).map_err(|source| StageError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let label = path.display().to_string();
+    let parsed = parse(&text, &label)?;
+    let mut stage = Stage::build(&parsed, limits).map_err(|problems| StageError::Invalid {
+        file: label,
+        problems,
+    })?;
+    stage.source = Some(path.to_path_buf());
+    Ok(stage)
+}
+
+impl Stage {
+    /// Resolves and validates a parsed stage file. Returns every problem found.
+    pub fn build(file: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
+        validate::build(file, limits)
+    }
+
+    /// Parses and builds stage-file text (for tests and tools that hold the text).
+    pub fn from_ron(text: &str, file_label: &str) -> Result<Stage, StageError> {
+        let parsed = parse(text, file_label)?;
+        Stage::build(&parsed, &Limits::default()).map_err(|problems| StageError::Invalid {
+            file: file_label.to_string(),
+            problems,
+        })
+    }
+
+    /// Total LED pixels.
+    pub fn pixel_count(&self) -> u64 {
+        self.panels.iter().map(Panel::pixel_count).sum()
+    }
+
+    /// Index of the output with this name.
+    pub fn output_index(&self, name: &str) -> Option<usize> {
+        self.outputs.iter().position(|o| o.name == name)
+    }
+
+    /// Index of the panel with this id.
+    pub fn panel_index(&self, id: &str) -> Option<usize> {
+        self.panels.iter().position(|p| p.id == id)
+    }
+
+    /// Panels placed in an output, as indices into [`Stage::panels`].
+    pub fn panels_in_output(&self, output: usize) -> impl Iterator<Item = usize> + '_ {
+        self.panels
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| p.placement.output == output)
+            .map(|(i, _)| i)
+    }
+
+    /// Usage per output and per processor.
+    pub fn summary(&self) -> Summary {
+        validate::summary(self)
+    }
+
+    /// Resolves a path written in the stage file against the stage file's folder.
+    pub fn resolve_path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        match (&self.source, p.is_absolute()) {
+            (Some(src), false) => src.parent().unwrap_or(Path::new(".")).join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+}
+
+/// Cabinet id from section name, column and row.
+pub fn panel_id(section: &str, col: u32, row: u32) -> String {
+    format!("{section}-{col:03}-{row:02}")
+}

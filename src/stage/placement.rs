@@ -1,0 +1,222 @@
+//! Tile mapping: where each cabinet's LED pixels are in an output raster. Pure functions.
+
+use glam::{IVec2, UVec2};
+
+use super::file::{Corner, Order};
+
+/// A cabinet's place in an output: LED pixel `(i, j)` is fed by output pixel
+/// `origin + i * step_col + j * step_row`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Placement {
+    /// Index of the output in `Stage::outputs`.
+    pub output: usize,
+    pub origin: IVec2,
+    pub step_col: IVec2,
+    pub step_row: IVec2,
+}
+
+/// An axis-aligned rectangle of output pixels, `x0..x1` by `y0..y1` (exclusive ends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rect {
+    pub x0: i64,
+    pub y0: i64,
+    pub x1: i64,
+    pub y1: i64,
+}
+
+impl Rect {
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+
+    pub fn width(&self) -> i64 {
+        self.x1 - self.x0
+    }
+
+    pub fn height(&self) -> i64 {
+        self.y1 - self.y0
+    }
+}
+
+impl Placement {
+    /// Placement of a `pixels` cabinet whose image occupies the rectangle with top-left `(x, y)`,
+    /// mirrored left-right if `mirror`, then turned `rotation` degrees clockwise (0, 90, 180, 270).
+    /// `None` for any other rotation.
+    pub fn from_rect(
+        output: usize,
+        x: u32,
+        y: u32,
+        pixels: UVec2,
+        rotation: u32,
+        mirror: bool,
+    ) -> Option<Placement> {
+        if rotation % 90 != 0 || rotation >= 360 {
+            return None;
+        }
+        let (w, h) = (pixels.x as i32, pixels.y as i32);
+        let (mut origin, mut sc, mut sr) = (IVec2::ZERO, IVec2::X, IVec2::Y);
+        let mut height = h;
+        let mut width = w;
+        if mirror {
+            origin = IVec2::new(w - 1, 0);
+            sc = IVec2::NEG_X;
+        }
+        for _ in 0..rotation / 90 {
+            // Clockwise quarter turn of a width x height image: (a, b) -> (height - 1 - b, a).
+            origin = IVec2::new(height - 1 - origin.y, origin.x);
+            sc = IVec2::new(-sc.y, sc.x);
+            sr = IVec2::new(-sr.y, sr.x);
+            std::mem::swap(&mut width, &mut height);
+        }
+        Some(Placement {
+            output,
+            origin: origin + IVec2::new(x as i32, y as i32),
+            step_col: sc,
+            step_row: sr,
+        })
+    }
+
+    /// Output pixel of LED pixel `(i, j)`.
+    pub fn output_pixel(&self, i: u32, j: u32) -> IVec2 {
+        self.origin + self.step_col * i as i32 + self.step_row * j as i32
+    }
+
+    /// The rectangle of output pixels the cabinet occupies.
+    pub fn rect(&self, pixels: UVec2) -> Rect {
+        let a = self.origin.as_i64vec2();
+        let b = self.output_pixel(pixels.x - 1, pixels.y - 1).as_i64vec2();
+        Rect {
+            x0: a.x.min(b.x),
+            y0: a.y.min(b.y),
+            x1: a.x.max(b.x) + 1,
+            y1: a.y.max(b.y) + 1,
+        }
+    }
+
+    /// Clockwise rotation (degrees) and mirror flag that give this placement's steps.
+    pub fn rotation_mirror(&self) -> (u32, bool) {
+        // Mirror flips the handedness of (step_col, step_row).
+        let cross = self.step_col.x * self.step_row.y - self.step_col.y * self.step_row.x;
+        let mirror = cross < 0;
+        // Undo the mirror on the column step, then read the rotation off it.
+        let sc = if mirror {
+            -self.step_col
+        } else {
+            self.step_col
+        };
+        let rotation = match (sc.x, sc.y) {
+            (1, 0) => 0,
+            (0, 1) => 90,
+            (-1, 0) => 180,
+            _ => 270,
+        };
+        (rotation, mirror)
+    }
+}
+
+/// The order in which an automatic placement visits a `columns x rows` grid: `(col, row)` pairs.
+pub fn auto_sequence(
+    columns: u32,
+    rows: u32,
+    start: Corner,
+    order: Order,
+    serpentine: bool,
+) -> Vec<(u32, u32)> {
+    let (flip_c, flip_r) = match start {
+        Corner::TopLeft => (false, false),
+        Corner::TopRight => (true, false),
+        Corner::BottomLeft => (false, true),
+        Corner::BottomRight => (true, true),
+    };
+    let (outer, inner) = match order {
+        Order::Rows => (rows, columns),
+        Order::Columns => (columns, rows),
+    };
+    let mut out = Vec::with_capacity((columns * rows) as usize);
+    for a in 0..outer {
+        for b0 in 0..inner {
+            let b = if serpentine && a % 2 == 1 {
+                inner - 1 - b0
+            } else {
+                b0
+            };
+            let (mut c, mut r) = match order {
+                Order::Rows => (b, a),
+                Order::Columns => (a, b),
+            };
+            if flip_c {
+                c = columns - 1 - c;
+            }
+            if flip_r {
+                r = rows - 1 - r;
+            }
+            out.push((c, r));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotations_and_mirrors_cover_the_same_rectangle() {
+        let px = UVec2::new(4, 3);
+        for rot in [0, 90, 180, 270] {
+            for mirror in [false, true] {
+                let p = Placement::from_rect(0, 10, 20, px, rot, mirror).unwrap();
+                let r = p.rect(px);
+                let (w, h) = if rot % 180 == 0 { (4, 3) } else { (3, 4) };
+                assert_eq!(
+                    r,
+                    Rect {
+                        x0: 10,
+                        y0: 20,
+                        x1: 10 + w,
+                        y1: 20 + h
+                    },
+                    "{rot} {mirror}"
+                );
+                // Every LED pixel lands on a distinct output pixel inside the rectangle.
+                let mut seen = std::collections::HashSet::new();
+                for j in 0..3 {
+                    for i in 0..4 {
+                        let o = p.output_pixel(i, j);
+                        assert!(o.x >= 10 && o.x < 10 + w && o.y >= 20 && o.y < 20 + h);
+                        assert!(seen.insert(o));
+                    }
+                }
+                assert_eq!(p.rotation_mirror(), (rot, mirror));
+            }
+        }
+        assert!(Placement::from_rect(0, 0, 0, px, 45, false).is_none());
+    }
+
+    #[test]
+    fn quarter_turn_clockwise_puts_the_top_left_led_top_right() {
+        let p = Placement::from_rect(0, 0, 0, UVec2::new(4, 3), 90, false).unwrap();
+        assert_eq!(p.origin, IVec2::new(2, 0));
+        assert_eq!(p.step_col, IVec2::new(0, 1)); // the cabinet's "right" now points down
+        assert_eq!(p.step_row, IVec2::new(-1, 0)); // its "down" points left
+        let m = Placement::from_rect(0, 0, 0, UVec2::new(4, 3), 0, true).unwrap();
+        assert_eq!(m.origin, IVec2::new(3, 0));
+        assert_eq!(m.step_col, IVec2::new(-1, 0));
+    }
+
+    #[test]
+    fn sequences() {
+        assert_eq!(
+            auto_sequence(3, 2, Corner::TopLeft, Order::Rows, false),
+            vec![(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)]
+        );
+        assert_eq!(
+            auto_sequence(3, 2, Corner::BottomLeft, Order::Rows, true),
+            vec![(0, 1), (1, 1), (2, 1), (2, 0), (1, 0), (0, 0)]
+        );
+        assert_eq!(
+            auto_sequence(2, 2, Corner::TopRight, Order::Columns, true),
+            vec![(1, 0), (1, 1), (0, 1), (0, 0)]
+        );
+    }
+}

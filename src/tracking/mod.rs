@@ -1,0 +1,3 @@
+//! Tracking and lens input: FreeD, OpenTrackIO, recorded takes, delay compensation.
+
+pub mod config;
