@@ -167,7 +167,7 @@ mod tests {
             for mirror in [false, true] {
                 let p = Placement::from_rect(0, 10, 20, px, rot, mirror).unwrap();
                 let r = p.rect(px);
-                let (w, h) = if rot % 180 == 0 { (4, 3) } else { (3, 4) };
+                let (w, h): (i64, i64) = if rot % 180 == 0 { (4, 3) } else { (3, 4) };
                 assert_eq!(
                     r,
                     Rect {
@@ -182,7 +182,7 @@ mod tests {
                 let mut seen = std::collections::HashSet::new();
                 for j in 0..3 {
                     for i in 0..4 {
-                        let o = p.output_pixel(i, j);
+                        let o = p.output_pixel(i, j).as_i64vec2();
                         assert!(o.x >= 10 && o.x < 10 + w && o.y >= 20 && o.y < 20 + h);
                         assert!(seen.insert(o));
                     }
