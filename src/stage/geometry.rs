@@ -97,28 +97,32 @@ pub fn arc_point(centre: (f64, f64), radius: f64, angle: f64, y: f64) -> DVec3 {
     )
 }
 
-/// Cabinets of an arc section: `columns` flat columns from `start` radians, `rows` high from `bottom`.
-/// Row-major order (row 0 is the top row).
-pub fn arc_section(
-    centre: (f64, f64),
-    radius: f64,
-    start: f64,
-    step: f64,
-    columns: u32,
-    rows: u32,
-    bottom: f64,
-    height: f64,
-) -> Vec<PanelFrame> {
-    let mut out = Vec::with_capacity((columns * rows) as usize);
-    for r in 0..rows {
-        let top = bottom + height * (rows - r) as f64;
-        for c in 0..columns {
-            let a = arc_point(centre, radius, start + step * c as f64, top);
-            let b = arc_point(centre, radius, start + step * (c + 1) as f64, top);
+/// An arc of cabinet columns: `columns` flat columns from `start` radians, `step` radians apart,
+/// `rows` cabinets of `height` metres high from `bottom`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ArcLayout {
+    pub centre: (f64, f64),
+    pub radius: f64,
+    pub start: f64,
+    pub step: f64,
+    pub columns: u32,
+    pub rows: u32,
+    pub bottom: f64,
+    pub height: f64,
+}
+
+/// Cabinets of an arc section, row-major (row 0 is the top row).
+pub fn arc_section(a: &ArcLayout) -> Vec<PanelFrame> {
+    let mut out = Vec::with_capacity((a.columns * a.rows) as usize);
+    for r in 0..a.rows {
+        let top = a.bottom + a.height * (a.rows - r) as f64;
+        for c in 0..a.columns {
+            let p = arc_point(a.centre, a.radius, a.start + a.step * c as f64, top);
+            let q = arc_point(a.centre, a.radius, a.start + a.step * (c + 1) as f64, top);
             out.push(PanelFrame {
-                top_left: a,
-                right: b - a,
-                down: DVec3::new(0.0, -height, 0.0),
+                top_left: p,
+                right: q - p,
+                down: DVec3::new(0.0, -a.height, 0.0),
             });
         }
     }
@@ -221,16 +225,16 @@ mod tests {
     #[test]
     fn arc_columns_meet_and_face_the_centre() {
         let step = arc_step(5.0, 0.5).unwrap();
-        let frames = arc_section(
-            (1.0, 2.0),
-            5.0,
-            (-30.0f64).to_radians(),
+        let frames = arc_section(&ArcLayout {
+            centre: (1.0, 2.0),
+            radius: 5.0,
+            start: (-30.0f64).to_radians(),
             step,
-            12,
-            3,
-            0.2,
-            0.5,
-        );
+            columns: 12,
+            rows: 3,
+            bottom: 0.2,
+            height: 0.5,
+        });
         for r in 0..3 {
             for c in 0..12 {
                 let f = frames[r * 12 + c];

@@ -7,6 +7,7 @@
 pub mod file;
 pub mod geometry;
 pub mod placement;
+pub mod synthetic;
 mod validate;
 
 use std::fmt;
@@ -211,12 +212,15 @@ fn list(problems: &[Problem]) -> String {
 pub fn parse(text: &str, file: &str) -> Result<file::Stage, StageError> {
     let options =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let syntax = |e: ron::error::SpannedError, path: String| StageError::Syntax {
-        file: file.to_string(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        message: describe_ron_error(&e.code),
-        path,
+    let syntax = |e: ron::error::SpannedError, path: String| {
+        let (line, column) = skip_blanks(text, e.span.start.line, e.span.start.col);
+        StageError::Syntax {
+            file: file.to_string(),
+            line,
+            column,
+            message: describe_ron_error(&e.code),
+            path,
+        }
     };
     let mut de = ron::Deserializer::from_str_with_options(text, &options)
         .map_err(|e| syntax(e, String::new()))?;
@@ -231,6 +235,23 @@ pub fn parse(text: &str, file: &str) -> Result<file::Stage, StageError> {
     de.end()
         .map_err(|code| syntax(de.span_error(code), String::new()))?;
     Ok(value)
+}
+
+/// ron reports some errors at the blank before the offending value: move to the value itself.
+fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let Some(rest) = text.lines().nth(line.saturating_sub(1)) else {
+        return (line, col);
+    };
+    let skipped = rest
+        .chars()
+        .skip(col.saturating_sub(1))
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count();
+    if col.saturating_sub(1) + skipped < rest.chars().count() {
+        (line, col + skipped)
+    } else {
+        (line, col)
+    }
 }
 
 /// Rewords ron's messages in the stage file's own terms.
@@ -259,7 +280,15 @@ fn describe_ron_error(code: &ron::Error) -> String {
                 .map(|o| format!(" in {o}"))
                 .unwrap_or_default()
         ),
-        other => other.to_string(),
+        other => {
+            // ron's messages start with a capital; ours continue a sentence.
+            let m = other.to_string();
+            let mut c = m.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().chain(c).collect(),
+                None => m,
+            }
+        }
     }
 }
 

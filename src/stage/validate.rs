@@ -215,12 +215,16 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
             node: o.node.clone(),
         });
     }
-    let output_index: HashMap<&str, usize> = f
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (o.name.as_str(), i))
-        .collect();
+    // The first of duplicate outputs is the one sections refer to; the others are reported once.
+    let mut output_index: HashMap<&str, usize> = HashMap::new();
+    let mut tainted: HashSet<usize> = HashSet::new();
+    for (i, o) in f.outputs.iter().enumerate() {
+        if output_index.contains_key(o.name.as_str()) {
+            tainted.insert(i);
+        } else {
+            output_index.insert(o.name.as_str(), i);
+        }
+    }
 
     // Sections: geometry, then placement.
     for d in duplicates(f.sections.iter().map(|s| s.name.as_str())) {
@@ -232,62 +236,75 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
     let mut sections = Vec::new();
     let mut panels: Vec<Panel> = Vec::new();
     for (si, sec) in f.sections.iter().enumerate() {
-        let subj = Subject::Section(sec.name.clone());
-        check_name("section", &sec.name, subj.clone(), &mut problems);
-        let Some(ti) = f.panel_types.iter().position(|t| t.name == sec.panel_type) else {
-            problems.push(
-                subj,
-                format!(
-                    "unknown panel type '{}', expected one of {}",
-                    sec.panel_type,
-                    f.panel_types
-                        .iter()
-                        .map(|t| format!("'{}'", t.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+        let before = problems.0.len();
+        'section: {
+            let subj = Subject::Section(sec.name.clone());
+            check_name("section", &sec.name, subj.clone(), &mut problems);
+            let Some(ti) = f.panel_types.iter().position(|t| t.name == sec.panel_type) else {
+                problems.push(
+                    subj,
+                    format!(
+                        "unknown panel type '{}', expected one of {}",
+                        sec.panel_type,
+                        f.panel_types
+                            .iter()
+                            .map(|t| format!("'{}'", t.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                break 'section;
+            };
+            if !type_ok(ti) {
+                break 'section; // already reported on the panel type
+            }
+            let pt = &panel_types[ti];
+            let (w_m, h_m) = (pt.width_mm / 1000.0, pt.height_mm / 1000.0);
+            let Some((kind, cells)) =
+                section_geometry(sec, w_m, h_m, limits, &mut problems, &mut warnings)
+            else {
+                break 'section;
+            };
+            let places = section_placement(
+                sec,
+                &cells,
+                pt.pixels,
+                &f.outputs,
+                &output_index,
+                &mut problems,
             );
-            continue;
-        };
-        if !type_ok(ti) {
-            continue; // already reported on the panel type
-        }
-        let pt = &panel_types[ti];
-        let (w_m, h_m) = (pt.width_mm / 1000.0, pt.height_mm / 1000.0);
-        let Some((kind, cells)) =
-            section_geometry(sec, w_m, h_m, limits, &mut problems, &mut warnings)
-        else {
-            continue;
-        };
-        let Some(places) = section_placement(
-            sec,
-            &cells,
-            pt.pixels,
-            &f.outputs,
-            &output_index,
-            &mut problems,
-        ) else {
-            continue;
-        };
-        let first = panels.len();
-        for ((col, row, frame), placement) in cells.into_iter().zip(places) {
-            panels.push(Panel {
-                id: panel_id(&sec.name, col, row),
-                section: si,
-                col,
-                row,
+            let Some(places) = places else {
+                break 'section;
+            };
+            let first = panels.len();
+            for ((col, row, frame), placement) in cells.into_iter().zip(places) {
+                let Some(placement) = placement else {
+                    break 'section;
+                };
+                panels.push(Panel {
+                    id: panel_id(&sec.name, col, row),
+                    section: si,
+                    col,
+                    row,
+                    panel_type: ti,
+                    pixels: pt.pixels,
+                    frame,
+                    placement,
+                });
+            }
+            sections.push(Section {
+                name: sec.name.clone(),
+                kind,
                 panel_type: ti,
-                pixels: pt.pixels,
-                frame,
-                placement,
+                panels: first..panels.len(),
             });
         }
-        sections.push(Section {
-            name: sec.name.clone(),
-            kind,
-            panel_type: ti,
-            panels: first..panels.len(),
-        });
+        if problems.0.len() > before {
+            // Its outputs may look emptier than they are: don't also blame them.
+            tainted.extend(
+                placement_outputs(&sec.placement).filter_map(|n| output_index.get(n).copied()),
+            );
+        }
     }
     // Sections that failed are skipped, so indices must be remapped to the built list.
     for (k, s) in sections.iter().enumerate() {
@@ -296,7 +313,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         }
     }
 
-    check_outputs(&outputs, &panels, &mut problems);
+    check_outputs(&outputs, &panels, &tainted, &mut problems);
 
     // Processors.
     for d in duplicates(f.processors.iter().map(|p| p.name.as_str())) {
@@ -398,9 +415,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         }
     }
     if problems.0.is_empty() {
-        stage
-            .warnings
-            .sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+        stage.warnings.sort_by_key(|w| w.to_string());
         Ok(stage)
     } else {
         Err(problems.0)
@@ -408,6 +423,13 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
 }
 
 type Cells = Vec<(u32, u32, PanelFrame)>;
+
+/// Largest number of cabinet columns or rows in a section (far beyond any real volume).
+const MAX_GRID: u32 = 10_000;
+
+fn too_many(columns: u32, rows: u32) -> bool {
+    columns >= MAX_GRID || rows >= MAX_GRID || columns as u64 * rows as u64 > 1_000_000
+}
 
 fn section_geometry(
     sec: &file::Section,
@@ -439,6 +461,10 @@ fn section_geometry(
                     subj.clone(),
                     format!("a flat section needs at least 1 x 1 cabinets, got {columns} x {rows}"),
                 );
+                ok = false;
+            }
+            if too_many(*columns, *rows) {
+                problems.push(subj.clone(), format!("{columns} x {rows} cabinets is more than any stage holds ({MAX_GRID} per side at most)"));
                 ok = false;
             }
             if !finite(&[position.0, position.1, position.2]) || !finite(&rotation.values()) {
@@ -524,6 +550,10 @@ fn section_geometry(
                 );
                 return None;
             }
+            if too_many(cols, *rows) {
+                problems.push(subj, format!("{cols} x {rows} cabinets is more than any stage holds ({MAX_GRID} per side at most)"));
+                return None;
+            }
             if step * cols as f64 > std::f64::consts::TAU + 1e-9 {
                 problems.push(
                     subj,
@@ -531,16 +561,16 @@ fn section_geometry(
                 );
                 return None;
             }
-            let frames = geometry::arc_section(
-                *centre,
-                *radius,
-                start_deg.to_radians(),
+            let frames = geometry::arc_section(&geometry::ArcLayout {
+                centre: *centre,
+                radius: *radius,
+                start: start_deg.to_radians(),
                 step,
-                cols,
-                *rows,
-                *bottom,
-                h_m,
-            );
+                columns: cols,
+                rows: *rows,
+                bottom: *bottom,
+                height: h_m,
+            });
             Some((SectionKind::Arc, grid(frames, cols)))
         }
         ShapeFile::Surveyed { panels } => {
@@ -554,6 +584,11 @@ fn section_geometry(
             for p in panels {
                 let id = panel_id(&sec.name, p.col, p.row);
                 let ps = Subject::Panel(id.clone());
+                if p.col >= MAX_GRID || p.row >= MAX_GRID {
+                    problems.push(ps, format!("col and row must be below {MAX_GRID}"));
+                    ok = false;
+                    continue;
+                }
                 if !seen.insert((p.col, p.row)) {
                     problems.push(ps, "surveyed twice (duplicate col and row)");
                     ok = false;
@@ -623,7 +658,7 @@ fn section_placement(
     outputs: &[file::Output],
     output_index: &HashMap<&str, usize>,
     problems: &mut Problems,
-) -> Option<Vec<Placement>> {
+) -> Option<Vec<Option<Placement>>> {
     let subj = Subject::Section(sec.name.clone());
     match &sec.placement {
         PlacementFile::Auto {
@@ -733,9 +768,8 @@ fn section_placement(
                             .join(", ")
                     ),
                 );
-                return None;
             }
-            out.into_iter().collect()
+            Some(out)
         }
         PlacementFile::Explicit(list) => {
             let index: HashMap<(u32, u32), usize> = cells
@@ -744,7 +778,7 @@ fn section_placement(
                 .map(|(k, c)| ((c.0, c.1), k))
                 .collect();
             let mut out: Vec<Option<Placement>> = vec![None; cells.len()];
-            let mut ok = true;
+            let mut reported = HashSet::new();
             for p in list {
                 let id = panel_id(&sec.name, p.col, p.row);
                 let ps = Subject::Panel(id);
@@ -756,48 +790,68 @@ fn section_placement(
                             sec.name, p.col, p.row
                         ),
                     );
-                    ok = false;
                     continue;
                 };
                 let Some(&oi) = output_index.get(p.output.as_str()) else {
                     problems.push(ps, format!("unknown output '{}'", p.output));
-                    ok = false;
+                    reported.insert(k);
                     continue;
                 };
+                let o = &outputs[oi];
+                if p.x >= o.width.min(1 << 24) || p.y >= o.height.min(1 << 24) {
+                    problems.push(
+                        ps,
+                        format!(
+                            "top-left ({}, {}) is outside output '{}' ({} x {})",
+                            p.x, p.y, o.name, o.width, o.height
+                        ),
+                    );
+                    reported.insert(k);
+                    continue;
+                }
                 let Some(pl) = Placement::from_rect(oi, p.x, p.y, pixels, p.rotation, p.mirror)
                 else {
                     problems.push(
                         ps,
                         format!("rotation must be 0, 90, 180 or 270, got {}", p.rotation),
                     );
-                    ok = false;
+                    reported.insert(k);
                     continue;
                 };
                 if out[k].is_some() {
                     problems.push(ps, "placed twice");
-                    ok = false;
                     continue;
                 }
                 out[k] = Some(pl);
             }
             for (k, c) in cells.iter().enumerate() {
-                if out[k].is_none() && ok {
+                if out[k].is_none() && !reported.contains(&k) {
                     problems.push(
                         Subject::Panel(panel_id(&sec.name, c.0, c.1)),
                         "has no place in any output",
                     );
                 }
             }
-            if !ok {
-                return None;
-            }
-            out.into_iter().collect()
+            Some(out)
         }
     }
 }
 
+/// Names of the outputs a section's placement refers to.
+fn placement_outputs(p: &PlacementFile) -> Box<dyn Iterator<Item = &str> + '_> {
+    match p {
+        PlacementFile::Auto { outputs, .. } => Box::new(outputs.iter().map(String::as_str)),
+        PlacementFile::Explicit(list) => Box::new(list.iter().map(|p| p.output.as_str())),
+    }
+}
+
 /// Panels outside their raster, overlapping panels, outputs with no panel.
-fn check_outputs(outputs: &[Output], panels: &[Panel], problems: &mut Problems) {
+fn check_outputs(
+    outputs: &[Output],
+    panels: &[Panel],
+    tainted: &HashSet<usize>,
+    problems: &mut Problems,
+) {
     let mut per_output: Vec<Vec<(Rect, usize)>> = vec![Vec::new(); outputs.len()];
     for (i, p) in panels.iter().enumerate() {
         per_output[p.placement.output].push((p.output_rect(), i));
@@ -806,7 +860,9 @@ fn check_outputs(outputs: &[Output], panels: &[Panel], problems: &mut Problems) 
     for (oi, o) in outputs.iter().enumerate() {
         let rects = &mut per_output[oi];
         if rects.is_empty() {
-            problems.push(Subject::Output(o.name.clone()), "no panel is placed in it");
+            if !tainted.contains(&oi) {
+                problems.push(Subject::Output(o.name.clone()), "no panel is placed in it");
+            }
             continue;
         }
         for (r, i) in rects.iter() {
@@ -905,7 +961,7 @@ fn check_camera(c: &file::Camera, problems: &mut Problems) {
         problems.push(s.clone(), "overscan must be finite and not negative");
     }
     if let Some((width, colour)) = c.inner.border {
-        if !(width.is_finite() && (0.0..0.5).contains(&width))
+        if !(0.0..0.5).contains(&width)
             || ![colour.0, colour.1, colour.2].iter().all(|v| v.is_finite())
         {
             problems.push(s, "border width must be in 0..0.5 and its colour finite");
