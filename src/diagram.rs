@@ -49,8 +49,8 @@ pub fn diagram(stage: &Stage, output: usize) -> Result<RgbaImage, PatternError> 
                 &mut img,
                 ac - up * (len / 2),
                 ac + up * (len / 2),
-                len / 3,
-                (len / 5).max(1),
+                (len / 3).max(2),
+                (len / 4).max(2),
                 (len / 24).max(0),
                 WHITE,
             );

@@ -125,7 +125,7 @@ fn id_tile(panel: &Panel, index: usize) -> RgbaImage {
     let m = marker_size(w, h);
     let rows = code_rows(w);
     let top = 2i64;
-    let bottom = h as i64 - 1 - rows as i64 - 1; // last free row
+    let bottom = h as i64 - 1 - rows as i64 - 2; // last free row, one clear of the code
     let cx = w as i64 / 2;
     let avail = (bottom - top + 1).max(0);
     // Text, if it fits at scale 1 or more in the lower part of the content area.
