@@ -146,8 +146,8 @@ pub fn arrow(
         // Distance back from the tip.
         let back = len - t;
         let half = if back < head_len {
-            // Widens linearly from the tip to the head's base.
-            (head_half * back) / head_len.max(1)
+            // Widens linearly from the tip to `head_half` at the head's base.
+            (head_half * back) / (head_len - 1).max(1)
         } else {
             shaft_half
         };
@@ -220,7 +220,8 @@ mod tests {
         // The tip is a single pixel; the head's base is wider than the shaft.
         assert_eq!(*img.get_pixel(5, 0), c);
         assert_ne!(*img.get_pixel(4, 0), c);
-        assert_eq!(*img.get_pixel(2, 4), c);
+        assert_eq!(*img.get_pixel(2, 3), c);
+        assert_ne!(*img.get_pixel(2, 4), c);
         assert_ne!(*img.get_pixel(3, 8), c);
         assert_eq!(*img.get_pixel(4, 8), c);
         // Far outside: no panic.

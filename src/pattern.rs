@@ -40,20 +40,25 @@ pub enum PatternKind {
 /// Why a pattern could not be drawn.
 #[derive(Debug, thiserror::Error)]
 pub enum PatternError {
+    /// The stage has no output with this index.
     #[error("no output with index {0}")]
     NoSuchOutput(usize),
+    /// A caller's buffer does not match the output's size.
     #[error("buffer for output '{output}' holds {got} bytes, expected {expected}")]
     BufferSize {
         output: String,
         got: usize,
         expected: usize,
     },
+    /// A cabinet too small to carry the identification code.
     #[error(
         "panel '{panel}' ({w}x{h} px) is too small for the identification code (needs at least {MIN_ID_SIZE}x{MIN_ID_SIZE})"
     )]
     PanelTooSmall { panel: String, w: u32, h: u32 },
+    /// More cabinets than the identification code can number.
     #[error("the identification code holds at most {max} panels, the stage has {count}")]
     TooManyPanels { count: usize, max: u64 },
+    /// A grid with lines every 0 pixels.
     #[error("grid spacing must be at least 1 LED pixel")]
     ZeroGrid,
 }
@@ -412,8 +417,11 @@ impl<'a> Pattern<'a> {
         let n = s.x1 - s.x0;
         if sc.x == 1 {
             // Cabinet rows run left to right: one contiguous copy.
-            let a = ((j0 * w + i0) * 4) as usize;
-            if let Some(from) = src.get(a..a + n as usize * 4) {
+            let a = (j0 * w + i0) * 4;
+            if let Some(from) = usize::try_from(a)
+                .ok()
+                .and_then(|a| src.get(a..a.checked_add(n as usize * 4)?))
+            {
                 out.copy_from_slice(from);
             }
             return;
@@ -422,8 +430,10 @@ impl<'a> Pattern<'a> {
         let step = sc.x + sr.x * w;
         let mut idx = j0 * w + i0;
         for px in out.chunks_exact_mut(4) {
-            let a = (idx * 4) as usize;
-            if let Some(from) = src.get(a..a + 4) {
+            if let Some(from) = usize::try_from(idx * 4)
+                .ok()
+                .and_then(|a| src.get(a..a.checked_add(4)?))
+            {
                 px.copy_from_slice(from);
             }
             idx += step;
@@ -490,7 +500,7 @@ pub fn decode_id(images: &[RgbaImage], sizes: &[UVec2]) -> DecodeReport {
     let mut sizes: Vec<UVec2> = sizes
         .iter()
         .copied()
-        .filter(|s| id_supported(s.x, s.y))
+        .filter(|s| id_supported(s.x, s.y) && s.x <= 1 << 16 && s.y <= 1 << 16)
         .collect();
     sizes.sort_by_key(|s| (s.x, s.y));
     sizes.dedup();

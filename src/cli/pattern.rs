@@ -48,6 +48,7 @@ fn parse_colour(s: &str) -> Result<[u8; 3], String> {
     Ok([c(r)?, c(g)?, c(b)?])
 }
 
+/// Renders the pattern for every output and writes `DIR/<output>.png`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let stage = super::load_stage(&args.stage)?;
     let kind = match args.kind {
