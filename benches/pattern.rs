@@ -3,7 +3,8 @@
 //!
 //! `id/new+render_all` includes drawing every cabinet's tile and allocating the output images;
 //! `id/render_into` renders into buffers allocated once (tiles drawn once), which is what a
-//! pattern generator that refreshes its outputs does.
+//! pattern generator that refreshes its outputs does; `id/render_into/rotated` the same with every
+//! cabinet turned a quarter (no contiguous row copies).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -43,6 +44,31 @@ fn bench(c: &mut Criterion) {
     let pattern = Pattern::new(&stage, PatternKind::Id).unwrap();
     let mut bufs: Vec<Vec<u8>> = sizes.iter().map(|&n| vec![0u8; n]).collect();
     g.bench_function("id/render_into", |b| {
+        b.iter(|| {
+            for (o, buf) in bufs.iter_mut().enumerate() {
+                pattern.render_into(o, buf).unwrap();
+            }
+            black_box(&bufs);
+        })
+    });
+
+    // The same cabinets turned a quarter in place (square cabinets): the per-pixel gather path.
+    let mut turned = stage.clone();
+    for p in &mut turned.panels {
+        let r = p.output_rect();
+        if let Some(pl) = parallax::stage::Placement::from_rect(
+            p.placement.output,
+            r.x0 as u32,
+            r.y0 as u32,
+            p.pixels,
+            90,
+            false,
+        ) {
+            p.placement = pl;
+        }
+    }
+    let pattern = Pattern::new(&turned, PatternKind::Id).unwrap();
+    g.bench_function("id/render_into/rotated", |b| {
         b.iter(|| {
             for (o, buf) in bufs.iter_mut().enumerate() {
                 pattern.render_into(o, buf).unwrap();

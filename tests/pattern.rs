@@ -216,7 +216,11 @@ fn bars_and_grid_follow_each_cabinet_orientation() {
             for &k in &of_type[1..] {
                 for j in 0..px.y {
                     for i in 0..px.x {
-                        assert_eq!(led(k, i, j), led(first, i, j), "{kind:?} panel {k} ({i}, {j})");
+                        assert_eq!(
+                            led(k, i, j),
+                            led(first, i, j),
+                            "{kind:?} panel {k} ({i}, {j})"
+                        );
                     }
                 }
             }
@@ -233,7 +237,10 @@ fn a_stray_marker_is_reported_not_decoded() {
     assert!(!covered(&stage, 0).contains(&(w as i32 - 1, h as i32 - 1)));
     images[0].put_pixel(w - 1, h - 1, pattern::ORIGIN_RED);
     let report = pattern::decode_id(&images, &sizes(&stage));
-    assert_eq!(report.unmatched, vec![(0, IVec2::new(w as i32 - 1, h as i32 - 1))]);
+    assert_eq!(
+        report.unmatched,
+        vec![(0, IVec2::new(w as i32 - 1, h as i32 - 1))]
+    );
     assert_eq!(report.panels.len(), stage.panels.len());
     // A flipped code bit fails the check sum: that cabinet is not decoded.
     let p = &stage.panels[3];
