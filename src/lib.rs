@@ -5,7 +5,10 @@
 //! the outer wall and maps them into the output rasters that feed the LED processors.
 
 pub mod camera;
+pub mod diagram;
+pub mod draw;
 pub mod io;
 pub mod mapping;
+pub mod pattern;
 pub mod stage;
 pub mod tracking;

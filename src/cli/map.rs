@@ -8,7 +8,7 @@ use parallax::mapping::PixelMap;
 pub struct Args {
     /// Stage file (RON).
     pub stage: PathBuf,
-    /// Folder to write pixel-map.json, pixel-map.csv and the diagrams into.
+    /// Folder to write pixel-map.json, pixel-map.csv and the diagrams (`<output>-diagram.png`) into.
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
 }
@@ -22,5 +22,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     parallax::io::write_atomic(&csv, map.to_csv().as_bytes())?;
     println!("wrote {}", json.display());
     println!("wrote {}", csv.display());
+    for (k, o) in stage.outputs.iter().enumerate() {
+        let img = parallax::diagram::diagram(&stage, k)?;
+        let path = args.out.join(format!("{}-diagram.png", o.name));
+        parallax::io::write_png(&path, &img)?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
