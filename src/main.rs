@@ -24,6 +24,8 @@ enum Command {
     Validate(cli::validate::Args),
     /// Export the pixel map (pixel-map.json, pixel-map.csv) and one diagram PNG per output.
     Map(cli::map::Args),
+    /// Listen to a camera tracker (FreeD or OpenTrackIO) and print each sample, raw and in stage space.
+    Track(cli::track::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(a) => cli::validate::run(a),
         Command::Map(a) => cli::map::run(a),
+        Command::Track(a) => cli::track::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

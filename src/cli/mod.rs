@@ -1,6 +1,7 @@
 //! Subcommands of the `parallax` binary.
 
 pub mod map;
+pub mod track;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

@@ -297,6 +297,38 @@ impl Reassembler {
     }
 }
 
+/// A number that may arrive as an integer or a float (CBOR encoders write `1.0` as `1`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Num(f64);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
+                Ok(Num(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 // Wire structures: only what Parallax uses; unknown fields are ignored.
 
 #[derive(Deserialize)]
@@ -314,21 +346,21 @@ struct WireSample {
 #[derive(Deserialize)]
 struct WireXyz {
     #[serde(default)]
-    x: f64,
+    x: Num,
     #[serde(default)]
-    y: f64,
+    y: Num,
     #[serde(default)]
-    z: f64,
+    z: Num,
 }
 
 #[derive(Deserialize)]
 struct WireRotation {
     #[serde(default)]
-    pan: f64,
+    pan: Num,
     #[serde(default)]
-    tilt: f64,
+    tilt: Num,
     #[serde(default)]
-    roll: f64,
+    roll: Num,
 }
 
 #[derive(Deserialize)]
@@ -341,8 +373,8 @@ struct WireTransform {
 
 #[derive(Deserialize)]
 struct WireXy {
-    x: f64,
-    y: f64,
+    x: Num,
+    y: Num,
 }
 
 #[derive(Deserialize)]
@@ -350,28 +382,28 @@ struct WireDistortion {
     #[serde(default)]
     model: Option<String>,
     #[serde(default)]
-    radial: Vec<f64>,
+    radial: Vec<Num>,
     #[serde(default)]
-    tangential: Option<Vec<f64>>,
+    tangential: Option<Vec<Num>>,
 }
 
 #[derive(Deserialize)]
 struct WireEncoders {
     #[serde(default)]
-    zoom: Option<f64>,
+    zoom: Option<Num>,
     #[serde(default)]
-    focus: Option<f64>,
+    focus: Option<Num>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireLens {
     #[serde(default)]
-    pinhole_focal_length: Option<f64>,
+    pinhole_focal_length: Option<Num>,
     #[serde(default)]
-    focus_distance: Option<f64>,
+    focus_distance: Option<Num>,
     #[serde(default)]
-    entrance_pupil_offset: Option<f64>,
+    entrance_pupil_offset: Option<Num>,
     #[serde(default)]
     distortion: Option<Vec<WireDistortion>>,
     #[serde(default)]
@@ -382,8 +414,8 @@ struct WireLens {
 
 #[derive(Deserialize)]
 struct WireSize {
-    width: f64,
-    height: f64,
+    width: Num,
+    height: Num,
 }
 
 #[derive(Deserialize)]
@@ -433,18 +465,18 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
         .ok_or(OtioError::Sample("no transforms"))?;
     let (pan, tilt, roll, position) = if let [t] = transforms.as_slice() {
         // One transform: keep the angles exactly as sent.
-        let pos = DVec3::new(t.translation.x, t.translation.y, t.translation.z);
-        (t.rotation.pan, t.rotation.tilt, t.rotation.roll, pos)
+        let pos = DVec3::new(t.translation.x.0, t.translation.y.0, t.translation.z.0);
+        (t.rotation.pan.0, t.rotation.tilt.0, t.rotation.roll.0, pos)
     } else {
         let mut acc = DAffine3::IDENTITY;
         let mut rot = DQuat::IDENTITY;
         for t in &transforms {
-            let q = otio_rotation(t.rotation.pan, t.rotation.tilt, t.rotation.roll);
+            let q = otio_rotation(t.rotation.pan.0, t.rotation.tilt.0, t.rotation.roll.0);
             let s = t
                 .scale
                 .as_ref()
-                .map_or(DVec3::ONE, |s| DVec3::new(s.x, s.y, s.z));
-            let tr = DVec3::new(t.translation.x, t.translation.y, t.translation.z);
+                .map_or(DVec3::ONE, |s| DVec3::new(s.x.0, s.y.0, s.z.0));
+            let tr = DVec3::new(t.translation.x.0, t.translation.y.0, t.translation.z.0);
             acc *= DAffine3::from_scale_rotation_translation(s, q, tr);
             rot *= q;
         }
@@ -459,33 +491,33 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
     let mut zoom = None;
     let mut focus = None;
     if let Some(l) = w.lens {
-        lens.focal_length_mm = l.pinhole_focal_length.filter(|v| v.is_finite() && *v > 0.0);
-        lens.focus_distance_m = l.focus_distance.filter(|v| v.is_finite());
-        lens.entrance_pupil_m = l.entrance_pupil_offset.filter(|v| v.is_finite());
+        lens.focal_length_mm = l.pinhole_focal_length.map(|v| v.0).filter(|v| v.is_finite() && *v > 0.0);
+        lens.focus_distance_m = l.focus_distance.map(|v| v.0).filter(|v| v.is_finite());
+        lens.entrance_pupil_m = l.entrance_pupil_offset.map(|v| v.0).filter(|v| v.is_finite());
         lens.shift_mm = l
             .projection_offset
-            .filter(|o| o.x.is_finite() && o.y.is_finite())
-            .map(|o| (o.x, o.y));
+            .map(|o| (o.x.0, o.y.0))
+            .filter(|o| o.0.is_finite() && o.1.is_finite());
         lens.distortion = l
             .distortion
             .as_ref()
             .and_then(|d| d.first())
             .and_then(distortion_from_wire);
         if let Some(e) = l.raw_encoders {
-            zoom = e.zoom.filter(|v| v.is_finite());
-            focus = e.focus.filter(|v| v.is_finite());
+            zoom = e.zoom.map(|v| v.0).filter(|v| v.is_finite());
+            focus = e.focus.map(|v| v.0).filter(|v| v.is_finite());
         }
     }
     if let Some(d) = w
         .static_
         .and_then(|s| s.camera)
         .and_then(|c| c.active_sensor_physical_dimensions)
-        && d.width.is_finite()
-        && d.height.is_finite()
-        && d.width > 0.0
-        && d.height > 0.0
+        && d.width.0.is_finite()
+        && d.height.0.is_finite()
+        && d.width.0 > 0.0
+        && d.height.0 > 0.0
     {
-        lens.sensor_mm = Some((d.width, d.height));
+        lens.sensor_mm = Some((d.width.0, d.height.0));
     }
     let has_lens = lens != SampleLens::default();
     Ok(TrackerSample {
@@ -508,11 +540,11 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
 /// D-U" (distorted to undistorted), is inverted approximately: radial terms by series reversion to
 /// third order, tangential terms by negation (first order).
 fn distortion_from_wire(d: &WireDistortion) -> Option<Distortion> {
-    let k = |i: usize| d.radial.get(i).copied().unwrap_or(0.0);
+    let k = |i: usize| d.radial.get(i).map_or(0.0, |v| v.0);
     let p = |i: usize| {
         d.tangential
             .as_ref()
-            .and_then(|t| t.get(i).copied())
+            .and_then(|t| t.get(i).map(|v| v.0))
             .unwrap_or(0.0)
     };
     let (k1, k2, k3, p1, p2) = (k(0), k(1), k(2), p(0), p(1));
@@ -552,7 +584,7 @@ mod tests {
     fn series_reversion_inverts_radial_distortion() {
         let w = WireDistortion {
             model: None,
-            radial: vec![0.05, -0.01, 0.002],
+            radial: vec![Num(0.05), Num(-0.01), Num(0.002)],
             tangential: None,
         };
         let d = distortion_from_wire(&w).unwrap_or_default();

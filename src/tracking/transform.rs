@@ -47,9 +47,14 @@ impl StageTransform {
     pub fn apply(&self, s: &TrackerSample) -> Pose {
         let p = self.axes * (self.scale * s.position());
         let q = self.axes_q * s.tracker_rotation(self.invert) * camera_axes();
+        let mut rotation = (self.rotation * q).normalize();
+        // Canonical sign (w >= 0) so that printed and recorded quaternions are stable.
+        if rotation.w < 0.0 {
+            rotation = -rotation;
+        }
         Pose {
             position: self.rotation * p + self.offset,
-            rotation: (self.rotation * q).normalize(),
+            rotation,
         }
     }
 }
