@@ -300,7 +300,11 @@ fn opentrackio_transforms_compose_parent_first() {
     let m1 = DMat4::from_scale_rotation_translation(sc, r, t);
     let m = m0 * m1 * m1;
     let want = m.transform_point3(DVec3::ZERO);
-    assert!(close(s.position(), want, 1e-9), "{} vs {want}", s.position());
+    assert!(
+        close(s.position(), want, 1e-9),
+        "{} vs {want}",
+        s.position()
+    );
     let q = s.tracker_rotation([false; 3]);
     assert!(q.dot(r * r * r).abs() > 1.0 - 1e-9);
 }
@@ -321,12 +325,18 @@ fn opentrackio_packet_round_trip_and_rejections() {
     );
     assert_eq!(seg, payload.as_slice());
     let direct = opentrackio::decode_packet(&packets[0]).expect("decodes");
-    assert_eq!(direct, decode_json(&data("complete_static_example.json")).expect("x"));
+    assert_eq!(
+        direct,
+        decode_json(&data("complete_static_example.json")).expect("x")
+    );
 
     let mut bad = packets[0].clone();
     let last = bad.len() - 1;
     bad[last] ^= 0x20;
-    assert!(matches!(parse_packet(&bad), Err(OtioError::Checksum { .. })));
+    assert!(matches!(
+        parse_packet(&bad),
+        Err(OtioError::Checksum { .. })
+    ));
     let mut bad = packets[0].clone();
     bad[0] = b'X';
     assert_eq!(parse_packet(&bad), Err(OtioError::Identifier));
@@ -380,7 +390,10 @@ fn opentrackio_segmented_payloads_reassemble_in_any_order() {
     assert_eq!(reassemble(&rev, &mut r).map(|x| x.1), Some(payload.clone()));
     let mut odd_even: Vec<Vec<u8>> = packets.iter().skip(1).step_by(2).cloned().collect();
     odd_even.extend(packets.iter().step_by(2).cloned());
-    assert_eq!(reassemble(&odd_even, &mut r).map(|x| x.1), Some(payload.clone()));
+    assert_eq!(
+        reassemble(&odd_even, &mut r).map(|x| x.1),
+        Some(payload.clone())
+    );
     assert_eq!(r.abandoned, 0);
     // A lost segment: the payload never completes, and the next sequence abandons it.
     let mut lossy = packets.clone();
@@ -434,7 +447,8 @@ fn stage_file_tracking_block_parses() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron"),
     )
     .expect("demo stage");
-    let anchor = "inner: Inner(resolution: (1920, 1280), overscan: Uniform(0.15), soft_edge: 0.05),";
+    let anchor =
+        "inner: Inner(resolution: (1920, 1280), overscan: Uniform(0.15), soft_edge: 0.05),";
     assert!(text.contains(anchor));
     let tracking = r#"
             tracking: Some(CameraTracking(
@@ -630,7 +644,14 @@ fn interpolate_endpoints_are_exact() {
     let a = cam_at(1.0, -170.0);
     let b = cam_at(3.0, 170.0);
     assert_eq!(interpolate(&a, &b, 0.0).pose.position, a.pose.position);
-    assert!(interpolate(&a, &b, 1.0).pose.rotation.dot(b.pose.rotation).abs() > 1.0 - 1e-12);
+    assert!(
+        interpolate(&a, &b, 1.0)
+            .pose
+            .rotation
+            .dot(b.pose.rotation)
+            .abs()
+            > 1.0 - 1e-12
+    );
     // Across the seam the midpoint is pan 180, not pan 0.
     let mid = interpolate(&a, &b, 0.5).pose.forward();
     assert!(close(mid, DVec3::Z, 1e-9), "{mid}");

@@ -82,7 +82,10 @@ fn freed_over_udp_arrives_as_stage_poses() {
     // Arrival times are on the receiver's clock and in order.
     assert!(got.windows(2).all(|w| w[0].t <= w[1].t));
     assert!(got.last().map(|r| r.t <= rx.now()).unwrap_or(false));
-    assert_eq!(rx.latest(1).map(|r| r.sample.pan_deg), Some(freed_msg(9).pan_deg()));
+    assert_eq!(
+        rx.latest(1).map(|r| r.sample.pan_deg),
+        Some(freed_msg(9).pan_deg())
+    );
     assert_eq!(rx.stats().accepted, 10);
 }
 
@@ -101,7 +104,11 @@ fn garbage_flood_does_not_starve_good_packets() {
                 1 => p[0] = 0xD0,
                 _ => {}
             }
-            let len = if k % 3 == 2 { (k as usize % 28) + 1 } else { 29 };
+            let len = if k % 3 == 2 {
+                (k as usize % 28) + 1
+            } else {
+                29
+            };
             tx.send_to(&p[..len], rx.local_addr()).expect("send");
             garbage += 1;
         }
@@ -141,9 +148,11 @@ fn allow_list_and_camera_ids_drop_and_count() {
         c.camera_ids = vec![1];
     });
     let mut m = freed_msg(0);
-    tx.send_to(&freed::encode(&m), rx.local_addr()).expect("send");
+    tx.send_to(&freed::encode(&m), rx.local_addr())
+        .expect("send");
     m.camera_id = 2;
-    tx.send_to(&freed::encode(&m), rx.local_addr()).expect("send");
+    tx.send_to(&freed::encode(&m), rx.local_addr())
+        .expect("send");
     wait_seen(&rx, 2);
     let s = rx.stats();
     assert_eq!(s.accepted, 1);
@@ -244,10 +253,9 @@ fn demo_stage() -> std::path::PathBuf {
 
 #[test]
 fn bundled_take_is_a_plausible_move_for_camera_a() {
-    let take = Take::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/takes/demo-truck.take"),
-    )
-    .expect("bundled take");
+    let take =
+        Take::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/takes/demo-truck.take"))
+            .expect("bundled take");
     assert!(take.duration() > 3.0 && take.duration() < 10.0);
     let stage = parallax::stage::load(&demo_stage()).expect("demo stage");
     let cams = TakeCameras::new(&take, &stage).expect("cameras");
@@ -259,20 +267,39 @@ fn bundled_take_is_a_plausible_move_for_camera_a() {
         let c = cams.camera_at_frame("A", f).expect("camera A");
         assert_eq!(c.status, TrackingStatus::Live);
         let p = c.camera.pose;
-        assert!((p.position - DVec3::new(0.0, 1.5, 0.5)).length() < 0.6, "{}", p.position);
+        assert!(
+            (p.position - DVec3::new(0.0, 1.5, 0.5)).length() < 0.6,
+            "{}",
+            p.position
+        );
         assert!(p.forward().dot(DVec3::NEG_Z) > 0.98, "{}", p.forward());
         // The stage camera's lens (no lens table) is used.
         assert_eq!(c.camera.lens.focal_length_mm, 35.0);
         if let Some(q) = prev {
             // Smooth: under 2 cm and 0.5 degree per frame.
             assert!((p.position - q.camera.pose.position).length() < 0.02);
-            assert!(p.forward().angle_between(q.camera.pose.forward()).to_degrees() < 0.5);
+            assert!(
+                p.forward()
+                    .angle_between(q.camera.pose.forward())
+                    .to_degrees()
+                    < 0.5
+            );
         }
         prev = Some(c);
     }
     // The move spans the wall's centre: it starts left of it and ends right of it.
-    let first = cams.camera_at_frame("A", 0).expect("A").camera.pose.position;
-    let last = cams.camera_at_frame("A", n - 1).expect("A").camera.pose.position;
+    let first = cams
+        .camera_at_frame("A", 0)
+        .expect("A")
+        .camera
+        .pose
+        .position;
+    let last = cams
+        .camera_at_frame("A", n - 1)
+        .expect("A")
+        .camera
+        .pose
+        .position;
     assert!(first.x < -0.3 && last.x > 0.3);
     assert!(cams.camera_at_frame("B", 0).is_none());
 }
@@ -286,7 +313,14 @@ fn track_command_prints_json_and_records() {
     let dir = tempfile::tempdir().expect("tempdir");
     let take_path = dir.path().join("rec.take");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .args(["track", "--freed", &format!("127.0.0.1:{port}"), "--count", "3", "--json"])
+        .args([
+            "track",
+            "--freed",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "3",
+            "--json",
+        ])
         .arg("--record")
         .arg(&take_path)
         .stdout(std::process::Stdio::piped())
@@ -312,7 +346,11 @@ fn track_command_prints_json_and_records() {
         let _ = child.kill();
     }
     let out = child.wait_with_output().expect("output");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(i >= 3);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<serde_json::Value> = stdout
@@ -332,7 +370,11 @@ fn track_command_prints_json_and_records() {
             .filter_map(|x| x.as_f64())
             .collect();
         assert_eq!(pos.len(), 3);
-        assert!((pos[0] - 1.0).abs() < 1e-4 && (pos[1] - 3.0).abs() < 1e-4 && (pos[2] + 2.0).abs() < 1e-4);
+        assert!(
+            (pos[0] - 1.0).abs() < 1e-4
+                && (pos[1] - 3.0).abs() < 1e-4
+                && (pos[2] + 2.0).abs() < 1e-4
+        );
         assert_eq!(v["stage"]["rotation"].as_array().map(|a| a.len()), Some(4));
     }
     let stderr = String::from_utf8_lossy(&out.stderr);

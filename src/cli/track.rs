@@ -108,17 +108,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     'outer: while !STOP.load(Ordering::SeqCst) && printed < limit {
         for r in receiver.drain() {
             let id = r.sample.camera_id;
-            if !cameras.contains_key(&id) {
-                let base = StageCamera {
-                    pose: Pose::default(),
-                    lens: Default::default(),
-                };
-                let cam = TrackedCamera::new(&CameraTracking::new(protocol, id), base, frame_rate)
-                    .map_err(|e| anyhow::anyhow!("camera id {id}: {e}"))?;
-                cameras.insert(id, cam);
-            }
-            let Some(cam) = cameras.get_mut(&id) else {
-                continue;
+            let cam = match cameras.entry(id) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let base = StageCamera {
+                        pose: Pose::default(),
+                        lens: Default::default(),
+                    };
+                    let cfg = CameraTracking::new(protocol, id);
+                    let cam = TrackedCamera::new(&cfg, base, frame_rate)
+                        .map_err(|e| anyhow::anyhow!("camera id {id}: {e}"))?;
+                    e.insert(cam)
+                }
             };
             let stage = cam.stage_camera(&r.sample);
             cam.push(r.t, &r.sample);

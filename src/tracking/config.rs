@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::camera::{Distortion, Orientation};
 
 /// The wire protocol a tracker speaks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Protocol {
     /// FreeD D1 (29-byte UDP packets).
     #[default]
@@ -132,10 +134,11 @@ impl CameraTracking {
             d_cutoff,
         } = self.filter
         {
-            if !(min_cutoff > 0.0 && d_cutoff > 0.0 && beta >= 0.0 && beta.is_finite())
-                || !min_cutoff.is_finite()
-                || !d_cutoff.is_finite()
-            {
+            let ok = [min_cutoff, beta, d_cutoff].iter().all(|v| v.is_finite())
+                && min_cutoff > 0.0
+                && d_cutoff > 0.0
+                && beta >= 0.0;
+            if !ok {
                 out.push("OneEuro filter needs min_cutoff > 0, d_cutoff > 0, beta >= 0".into());
             }
         }
@@ -153,11 +156,17 @@ impl CameraTracking {
 /// A tracker axis with a sign, naming where a stage axis comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Axis {
+    /// Tracker +X.
     X,
+    /// Tracker +Y.
     Y,
+    /// Tracker +Z.
     Z,
+    /// Tracker -X.
     NegX,
+    /// Tracker -Y.
     NegY,
+    /// Tracker -Z.
     NegZ,
 }
 
@@ -193,7 +202,9 @@ pub struct TrackerTransform {
     pub scale: (f64, f64, f64),
     /// Reverse the sense of the tracker's pan, tilt or roll (for trackers that differ from the protocol).
     pub invert_pan: bool,
+    /// Reverse the sense of the tracker's tilt.
     pub invert_tilt: bool,
+    /// Reverse the sense of the tracker's roll.
     pub invert_roll: bool,
     /// Rotation of the tracker frame in the stage (applied after the axis mapping).
     pub rotation: Orientation,
@@ -274,8 +285,11 @@ pub enum Filter {
     /// fast the cutoff rises with speed (less lag on fast moves), `d_cutoff` (Hz) the speed estimate's
     /// cutoff. Typical: `OneEuro(min_cutoff: 1.0, beta: 0.5, d_cutoff: 1.0)`.
     OneEuro {
+        /// Cutoff at rest, Hz.
         min_cutoff: f64,
+        /// Cutoff increase per unit of speed.
         beta: f64,
+        /// Cutoff of the speed estimate, Hz.
         d_cutoff: f64,
     },
 }

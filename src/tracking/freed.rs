@@ -104,7 +104,12 @@ pub enum FreedError {
     Type(u8),
     /// The checksum byte does not match.
     #[error("FreeD checksum 0x{found:02X} does not match 0x{expected:02X}")]
-    Checksum { expected: u8, found: u8 },
+    Checksum {
+        /// The checksum the body needs.
+        expected: u8,
+        /// The checksum byte sent.
+        found: u8,
+    },
 }
 
 /// The checksum of a message body: `0x40` minus the sum of the bytes, modulo 256.

@@ -11,6 +11,8 @@
 //!
 //! See `docs/tracking.md` for the stage engineer's view.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod freed;
 pub mod opentrackio;

@@ -74,7 +74,12 @@ pub struct Header {
 pub enum OtioError {
     /// Shorter than the header, or the length field disagrees with the packet.
     #[error("OpenTrackIO packet length {got} does not match header + payload length {expected}")]
-    Length { got: usize, expected: usize },
+    Length {
+        /// Bytes received.
+        got: usize,
+        /// Bytes the header announces.
+        expected: usize,
+    },
     /// Not starting with "OTrk".
     #[error("not an OpenTrackIO packet (no \"OTrk\" identifier)")]
     Identifier,
@@ -83,7 +88,12 @@ pub enum OtioError {
     Encoding(u8),
     /// Checksum mismatch.
     #[error("OpenTrackIO checksum 0x{found:04X} does not match 0x{expected:04X}")]
-    Checksum { expected: u16, found: u16 },
+    Checksum {
+        /// The checksum computed.
+        expected: u16,
+        /// The checksum sent.
+        found: u16,
+    },
     /// A segment that does not fit the payload being reassembled.
     #[error("OpenTrackIO segment does not fit: {0}")]
     Segment(&'static str),
@@ -491,9 +501,15 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
     let mut zoom = None;
     let mut focus = None;
     if let Some(l) = w.lens {
-        lens.focal_length_mm = l.pinhole_focal_length.map(|v| v.0).filter(|v| v.is_finite() && *v > 0.0);
+        lens.focal_length_mm = l
+            .pinhole_focal_length
+            .map(|v| v.0)
+            .filter(|v| v.is_finite() && *v > 0.0);
         lens.focus_distance_m = l.focus_distance.map(|v| v.0).filter(|v| v.is_finite());
-        lens.entrance_pupil_m = l.entrance_pupil_offset.map(|v| v.0).filter(|v| v.is_finite());
+        lens.entrance_pupil_m = l
+            .entrance_pupil_offset
+            .map(|v| v.0)
+            .filter(|v| v.is_finite());
         lens.shift_mm = l
             .projection_offset
             .map(|o| (o.x.0, o.y.0))
@@ -593,7 +609,10 @@ mod tests {
             let r_d = d.distort_cv(glam::DVec2::new(r_u, 0.0)).x;
             let r2 = r_d * r_d;
             let back = r_d * (1.0 + r2 * (0.05 + r2 * (-0.01 + r2 * 0.002)));
-            assert!((back - r_u).abs() < 1e-6 * r_u.max(1e-3) * 100.0, "{r_u} -> {back}");
+            assert!(
+                (back - r_u).abs() < 1e-6 * r_u.max(1e-3) * 100.0,
+                "{r_u} -> {back}"
+            );
         }
     }
 }

@@ -199,7 +199,9 @@ fn run(socket: UdpSocket, config: ReceiverConfig, shared: Arc<Shared>) {
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
                 ) =>
             {
                 continue;
@@ -235,8 +237,7 @@ fn run(socket: UdpSocket, config: ReceiverConfig, shared: Arc<Shared>) {
         let mut inbox = shared.inbox();
         match result {
             Ok(Some(sample)) => {
-                if !config.camera_ids.is_empty() && !config.camera_ids.contains(&sample.camera_id)
-                {
+                if !config.camera_ids.is_empty() && !config.camera_ids.contains(&sample.camera_id) {
                     inbox.stats.reject(RejectReason::UnknownCamera);
                     continue;
                 }

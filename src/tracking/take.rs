@@ -47,7 +47,9 @@ pub enum TakeError {
     /// The file could not be read.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The error.
         source: std::io::Error,
     },
     /// The file could not be written.
@@ -56,13 +58,21 @@ pub enum TakeError {
     /// A line does not parse.
     #[error("{file}:{line}: {message}")]
     Parse {
+        /// The file.
         file: String,
+        /// Line number (from 1).
         line: usize,
+        /// What is wrong.
         message: String,
     },
     /// A camera's tracking settings are invalid.
     #[error("camera '{camera}': {message}")]
-    Config { camera: String, message: String },
+    Config {
+        /// The stage camera.
+        camera: String,
+        /// The problems.
+        message: String,
+    },
 }
 
 /// A recorded take: samples in time order.
@@ -114,7 +124,13 @@ impl Take {
             let s: TimedSample = serde_json::from_str(l).map_err(|e| err(i + 1, e.to_string()))?;
             let s_ = &s.sample;
             let nums = [
-                s.t, s_.pan_deg, s_.tilt_deg, s_.roll_deg, s_.x_m, s_.y_m, s_.z_m,
+                s.t,
+                s_.pan_deg,
+                s_.tilt_deg,
+                s_.roll_deg,
+                s_.x_m,
+                s_.y_m,
+                s_.z_m,
             ];
             if nums.iter().any(|v| !v.is_finite()) {
                 return Err(err(i + 1, "time and pose must be finite numbers".into()));
@@ -228,7 +244,10 @@ impl TakeCameras {
         let mut cameras = Vec::new();
         for c in &stage.cameras {
             if let Some(cfg) = &c.tracking {
-                cameras.push((c.name.clone(), tracked(&c.name, cfg, base_of(c), frame_rate)?));
+                cameras.push((
+                    c.name.clone(),
+                    tracked(&c.name, cfg, base_of(c), frame_rate)?,
+                ));
             }
         }
         if cameras.is_empty()

@@ -41,8 +41,14 @@ pub fn interpolate(a: &StageCamera, b: &StageCamera, s: f64) -> StageCamera {
         },
         lens: Lens {
             focal_length_mm: l(la.focal_length_mm, lb.focal_length_mm),
-            sensor_mm: (l(la.sensor_mm.0, lb.sensor_mm.0), l(la.sensor_mm.1, lb.sensor_mm.1)),
-            shift_mm: (l(la.shift_mm.0, lb.shift_mm.0), l(la.shift_mm.1, lb.shift_mm.1)),
+            sensor_mm: (
+                l(la.sensor_mm.0, lb.sensor_mm.0),
+                l(la.sensor_mm.1, lb.sensor_mm.1),
+            ),
+            shift_mm: (
+                l(la.shift_mm.0, lb.shift_mm.0),
+                l(la.shift_mm.1, lb.shift_mm.1),
+            ),
             entrance_pupil_m: l(la.entrance_pupil_m, lb.entrance_pupil_m),
             focus_distance_m: l(la.focus_distance_m, lb.focus_distance_m),
             distortion: crate::camera::Distortion {
@@ -234,7 +240,10 @@ pub enum TrackingStatus {
     /// Samples arrive within the dropout timeout.
     Live,
     /// No sample for `for_s` seconds (more than the timeout): the last good pose is held.
-    Dropout { for_s: f64 },
+    Dropout {
+        /// Seconds since the last sample.
+        for_s: f64,
+    },
     /// No sample yet: the stage file's camera is used.
     NoData,
 }

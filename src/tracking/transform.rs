@@ -212,11 +212,21 @@ mod tests {
         assert!((mid.focus_distance_m - 5.5).abs() < 1e-12);
         assert!((mid.distortion.k1 + mid.focal_length_mm / 1000.0).abs() < 1e-12);
         // Exactly at points, and held outside the range.
-        assert_eq!(l.lookup(1000.0, 100.0).map(|x| x.focal_length_mm), Some(104.0));
+        assert_eq!(
+            l.lookup(1000.0, 100.0).map(|x| x.focal_length_mm),
+            Some(104.0)
+        );
         assert_eq!(l.lookup(-5.0, -5.0).map(|x| x.focal_length_mm), Some(20.0));
         assert_eq!(l.lookup(5e6, 5e6).map(|x| x.focal_length_mm), Some(104.0));
-        assert_eq!(l.lookup(f64::NAN, 0.0).map(|x| x.focal_length_mm), Some(20.0));
-        assert!(LensLookup::new(&LensTable::default()).lookup(1.0, 1.0).is_none());
+        assert_eq!(
+            l.lookup(f64::NAN, 0.0).map(|x| x.focal_length_mm),
+            Some(20.0)
+        );
+        assert!(
+            LensLookup::new(&LensTable::default())
+                .lookup(1.0, 1.0)
+                .is_none()
+        );
     }
 
     #[test]
