@@ -657,3 +657,26 @@ fn interpolate_endpoints_are_exact() {
     assert!(close(mid, DVec3::Z, 1e-9), "{mid}");
     let _ = DQuat::IDENTITY;
 }
+
+#[test]
+fn documented_tracking_block_parses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/tracking.md")).expect("docs");
+    let start = doc
+        .find("    tracking: Some(CameraTracking(")
+        .expect("example");
+    let end = start + doc[start..].find("\n    )),").expect("end of example") + "\n    )),".len();
+    let block = &doc[start..end];
+    let stage = std::fs::read_to_string(root.join("assets/stages/demo.ron")).expect("demo");
+    let anchor =
+        "inner: Inner(resolution: (1920, 1280), overscan: Uniform(0.15), soft_edge: 0.05),";
+    for protocol in ["FreeD", "OpenTrackIO"] {
+        let block = block.replace("protocol: FreeD", &format!("protocol: {protocol}"));
+        let text = stage.replace(anchor, &format!("{anchor}\n{block}"));
+        let file = parallax::stage::parse(&text, "doc").unwrap_or_else(|e| panic!("{e}"));
+        let cfg = file.cameras[0].tracking.clone().expect("tracking");
+        assert!(cfg.problems().is_empty(), "{:?}", cfg.problems());
+        assert_eq!(cfg.lens_table.points.len(), 4);
+        assert_eq!(cfg.protocol.name(), protocol.to_lowercase());
+    }
+}
