@@ -384,3 +384,60 @@ fn track_command_prints_json_and_records() {
     assert_eq!(take.samples.len(), 3);
     assert_eq!(take.start(), 0.0);
 }
+
+#[test]
+fn live_cameras_follow_the_stage_file() {
+    let text = std::fs::read_to_string(demo_stage()).expect("demo");
+    let anchor =
+        "inner: Inner(resolution: (1920, 1280), overscan: Uniform(0.15), soft_edge: 0.05),";
+    let tracking = r#"tracking: Some(CameraTracking(protocol: FreeD, camera_id: 5,
+        bind: Some("127.0.0.1:0"), allow: ["127.0.0.1"],
+        transform: TrackerTransform(offset: (0.0, 0.0, 1.0)), dropout_ms: 1000.0)),"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("live.ron");
+    std::fs::write(
+        &path,
+        text.replace(anchor, &format!("{anchor}\n{tracking}")),
+    )
+    .expect("write");
+    let stage = parallax::stage::load(&path).expect("stage");
+    let mut live = parallax::tracking::LiveCameras::start(&stage).expect("start");
+    assert_eq!(live.names(), vec!["A"]);
+    let before = live.camera("A", live.now()).expect("A");
+    assert_eq!(before.status, TrackingStatus::NoData);
+    assert!((before.camera.pose.position - DVec3::new(0.0, 1.5, 0.5)).length() < 1e-12);
+    let addrs = live.local_addrs();
+    assert_eq!(addrs.len(), 1);
+    let tx = sender();
+    // Another camera id on the same port is dropped; camera 5 at FreeD (0.5, -0.2, 1.6) m.
+    let mut m = FreedD1::from_units(5, [-10.0, 2.0, 0.0], [0.5, -0.2, 1.6], 0, 0);
+    tx.send_to(&freed::encode(&m), addrs[0].1).expect("send");
+    m.camera_id = 6;
+    tx.send_to(&freed::encode(&m), addrs[0].1).expect("send");
+    let start = Instant::now();
+    let mut state = before;
+    while start.elapsed() < WAIT && state.status != TrackingStatus::Live {
+        live.update();
+        state = live.camera("A", live.now()).expect("A");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(state.status, TrackingStatus::Live);
+    let want = DVec3::new(0.5, 1.6, 0.2 + 1.0);
+    assert!(
+        (state.camera.pose.position - want).length() < 1e-4,
+        "{}",
+        state.camera.pose.position
+    );
+    // FreeD pan -10 (left) = stage pan +10.
+    let (pan, _, _) = parallax::camera::quat_to_pan_tilt_roll(state.camera.pose.rotation);
+    assert!((pan - 10.0).abs() < 1e-3, "{pan}");
+    let stats = live.stats();
+    let start = Instant::now();
+    let mut s = stats[0].2.clone();
+    while start.elapsed() < WAIT && s.accepted + s.rejected_total() < 2 {
+        s = live.stats()[0].2.clone();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(s.rejected.get(&RejectReason::UnknownCamera), Some(&1));
+    assert!(live.camera("B", 0.0).is_none());
+}

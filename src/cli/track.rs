@@ -123,7 +123,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             };
             let stage = cam.stage_camera(&r.sample);
             cam.push(r.t, &r.sample);
-            let t = r.t - *t0.get_or_insert(r.t);
+            // Microsecond resolution keeps take files short and readable.
+            let t = ((r.t - *t0.get_or_insert(r.t)) * 1e6).round() / 1e6;
             println!("{}", line(t, &r.sample, &stage, args.json));
             if args.record.is_some() {
                 take.push(t, r.sample.clone());

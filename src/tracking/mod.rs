@@ -15,6 +15,7 @@
 
 pub mod config;
 pub mod freed;
+pub mod live;
 pub mod opentrackio;
 pub mod receiver;
 pub mod sample;
@@ -23,6 +24,7 @@ pub mod timing;
 pub mod transform;
 
 pub use config::{CameraTracking, Protocol};
+pub use live::LiveCameras;
 pub use sample::{RejectReason, Stats, TrackerSample};
 pub use take::{Take, TakeCameras};
 pub use timing::{CameraState, StageCamera, TrackedCamera, TrackingStatus};

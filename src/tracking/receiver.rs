@@ -27,6 +27,9 @@ pub struct ReceiverConfig {
     pub allow: Vec<IpAddr>,
     /// Accept only these camera ids (empty: any).
     pub camera_ids: Vec<u32>,
+    /// Start of the receiver's clock (default: when it is spawned). Receivers given the same epoch
+    /// time-stamp samples on one clock.
+    pub epoch: Option<Instant>,
 }
 
 impl ReceiverConfig {
@@ -37,6 +40,7 @@ impl ReceiverConfig {
             bind,
             allow: Vec::new(),
             camera_ids: Vec::new(),
+            epoch: None,
         }
     }
 }
@@ -90,7 +94,7 @@ impl Receiver {
         let local = socket.local_addr()?;
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
-            start: Instant::now(),
+            start: config.epoch.unwrap_or_else(Instant::now),
             inbox: Mutex::new(Inbox::default()),
         });
         let s = shared.clone();
