@@ -680,3 +680,20 @@ fn documented_tracking_block_parses() {
         assert_eq!(cfg.protocol.name(), protocol.to_lowercase());
     }
 }
+
+#[test]
+fn opentrackio_encoder_round_trips_samples() {
+    for name in EXAMPLES {
+        let s = decode_json(&data(name)).expect("decodes");
+        let back = opentrackio::decode_payload(Encoding::Json, &opentrackio::encode_json(&s))
+            .expect("re-decodes");
+        assert_eq!(back, s, "{name}");
+    }
+    let f = freed_sample([12.5, -3.0, 1.0], [0.25, -1.5, 1.75]);
+    let back = decode_json(std::str::from_utf8(&opentrackio::encode_json(&f)).expect("utf-8"))
+        .expect("decodes");
+    assert_eq!(
+        (back.pan_deg, back.x_m, back.zoom),
+        (f.pan_deg, f.x_m, f.zoom)
+    );
+}

@@ -441,3 +441,72 @@ fn live_cameras_follow_the_stage_file() {
     assert_eq!(s.rejected.get(&RejectReason::UnknownCamera), Some(&1));
     assert!(live.camera("B", 0.0).is_none());
 }
+
+#[test]
+fn replayed_take_arrives_over_udp_as_recorded() {
+    use std::io::BufRead;
+    let port = {
+        let s = UdpSocket::bind("127.0.0.1:0").expect("probe");
+        s.local_addr().expect("addr").port()
+    };
+    let exe = env!("CARGO_BIN_EXE_parallax");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut listener = std::process::Command::new(exe)
+        .args([
+            "track",
+            "--freed",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "10",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("listener");
+    // Wait for "listening ..." so that no packet is sent before the socket exists.
+    let mut first = String::new();
+    if let Some(err) = listener.stderr.as_mut() {
+        let _ = std::io::BufReader::new(err).read_line(&mut first);
+    }
+    assert!(first.contains("listening"), "{first}");
+    let sender = std::process::Command::new(exe)
+        .args(["track", "--replay"])
+        .arg(root.join("assets/takes/demo-truck.take"))
+        .args([
+            "--speed",
+            "20",
+            "--count",
+            "40",
+            "--send",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .expect("sender");
+    assert!(
+        sender.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sender.stderr)
+    );
+    let start = Instant::now();
+    while start.elapsed() < WAIT && listener.try_wait().expect("wait").is_none() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if listener.try_wait().expect("wait").is_none() {
+        let _ = listener.kill();
+    }
+    let out = listener.wait_with_output().expect("output");
+    assert!(out.status.success());
+    let take = Take::load(&root.join("assets/takes/demo-truck.take")).expect("take");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 10);
+    // FreeD-quantised take values survive the trip exactly, in order.
+    for (v, s) in lines.iter().zip(&take.samples) {
+        assert_eq!(v["raw"]["pan_deg"].as_f64(), Some(s.sample.pan_deg));
+        assert_eq!(v["raw"]["x_m"].as_f64(), Some(s.sample.x_m));
+        assert_eq!(v["raw"]["zoom"].as_f64(), s.sample.zoom);
+    }
+}

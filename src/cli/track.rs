@@ -1,7 +1,9 @@
 //! `parallax track --freed ADDR:PORT | --opentrackio ADDR:PORT [--count N] [--json] [--record FILE]
 //! [--stage STAGE]`: listen to a tracker and print one line per accepted sample.
+//! `parallax track --replay TAKE [--speed X] [--send ADDR:PORT]`: replay a take (optionally as packets).
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,13 +11,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use parallax::camera::Pose;
+use parallax::tracking::freed::{self, FreedD1};
+use parallax::tracking::opentrackio;
 use parallax::tracking::receiver::{Receiver, ReceiverConfig};
 use parallax::tracking::{
     CameraTracking, Protocol, StageCamera, Take, TrackedCamera, TrackerSample,
 };
 
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["freed", "opentrackio"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["freed", "opentrackio", "replay"])))]
 pub struct Args {
     /// Listen for FreeD D1 on ADDR:PORT (e.g. 0.0.0.0:40000).
     #[arg(long, value_name = "ADDR:PORT")]
@@ -38,6 +42,16 @@ pub struct Args {
     /// Accept packets only from this sender (repeatable; adds to the stage file's allow-lists).
     #[arg(long, value_name = "IP")]
     pub allow: Vec<IpAddr>,
+    /// Replay a take instead of listening: print its samples at their original timing.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Replay speed (2.0 = twice as fast).
+    #[arg(long, default_value_t = 1.0, requires = "replay")]
+    pub speed: f64,
+    /// With --replay: also send each sample to ADDR:PORT as a packet of its protocol (a tracker
+    /// simulator).
+    #[arg(long, value_name = "ADDR:PORT", requires = "replay")]
+    pub send: Option<SocketAddr>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -60,36 +74,72 @@ fn install_ctrl_c() {
 #[cfg(not(unix))]
 fn install_ctrl_c() {}
 
+/// Tracked cameras by (protocol, camera id): those of the stage file, and defaults for the rest.
+struct Cameras {
+    map: BTreeMap<(Protocol, u32), TrackedCamera>,
+    frame_rate: f64,
+}
+
+impl Cameras {
+    fn new(stage: Option<&PathBuf>, allow: &mut Vec<IpAddr>) -> anyhow::Result<Cameras> {
+        let mut map = BTreeMap::new();
+        let mut frame_rate = 50.0;
+        if let Some(path) = stage {
+            let stage = super::load_stage(path)?;
+            frame_rate = stage.frame_rate;
+            for c in &stage.cameras {
+                let Some(cfg) = &c.tracking else { continue };
+                let base = StageCamera {
+                    pose: Pose {
+                        position: glam::DVec3::new(c.position.0, c.position.1, c.position.2),
+                        rotation: c.rotation.to_quat(),
+                    },
+                    lens: c.lens.to_lens(),
+                };
+                let cam = TrackedCamera::new(cfg, base, frame_rate)
+                    .map_err(|e| anyhow::anyhow!("camera '{}': {e}", c.name))?;
+                allow.extend(cfg.allow.iter().copied());
+                map.insert((cfg.protocol, cfg.camera_id), cam);
+            }
+        }
+        Ok(Cameras { map, frame_rate })
+    }
+
+    /// The stage camera for a sample (before delay), after adding it to its camera's buffer.
+    fn push(&mut self, t: f64, s: &TrackerSample) -> anyhow::Result<StageCamera> {
+        let key = (s.source, s.camera_id);
+        let cam = match self.map.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let base = StageCamera {
+                    pose: Pose::default(),
+                    lens: Default::default(),
+                };
+                let cfg = CameraTracking::new(key.0, key.1);
+                let cam = TrackedCamera::new(&cfg, base, self.frame_rate)
+                    .map_err(|e| anyhow::anyhow!("camera id {}: {e}", key.1))?;
+                e.insert(cam)
+            }
+        };
+        let stage = cam.stage_camera(s);
+        cam.push(t, s);
+        Ok(stage)
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut allow = args.allow.clone();
+    let mut cameras = Cameras::new(args.stage.as_ref(), &mut allow)?;
+    install_ctrl_c();
+    if let Some(path) = &args.replay {
+        return replay(&args, path, &mut cameras);
+    }
     let (protocol, bind) = match (args.freed, args.opentrackio) {
         (Some(a), _) => (Protocol::FreeD, a),
         (None, Some(a)) => (Protocol::OpenTrackIo, a),
-        (None, None) => anyhow::bail!("give --freed ADDR:PORT or --opentrackio ADDR:PORT"),
-    };
-    // Cameras configured in the stage for this protocol, by camera id.
-    let mut cameras: BTreeMap<u32, TrackedCamera> = BTreeMap::new();
-    let mut allow = args.allow.clone();
-    let frame_rate = if let Some(path) = &args.stage {
-        let stage = super::load_stage(path)?;
-        for c in &stage.cameras {
-            let Some(cfg) = c.tracking.as_ref().filter(|t| t.protocol == protocol) else {
-                continue;
-            };
-            let base = StageCamera {
-                pose: Pose {
-                    position: glam::DVec3::new(c.position.0, c.position.1, c.position.2),
-                    rotation: c.rotation.to_quat(),
-                },
-                lens: c.lens.to_lens(),
-            };
-            let cam = TrackedCamera::new(cfg, base, stage.frame_rate)
-                .map_err(|e| anyhow::anyhow!("camera '{}': {e}", c.name))?;
-            allow.extend(cfg.allow.iter().copied());
-            cameras.insert(cfg.camera_id, cam);
+        (None, None) => {
+            anyhow::bail!("give --freed ADDR:PORT, --opentrackio ADDR:PORT or --replay FILE")
         }
-        stage.frame_rate
-    } else {
-        50.0
     };
     let mut config = ReceiverConfig::new(protocol, bind);
     config.allow = allow;
@@ -99,7 +149,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "listening for {protocol} on {} (Ctrl-C to stop)",
         receiver.local_addr()
     );
-    install_ctrl_c();
 
     let mut take = Take::default();
     let mut t0: Option<f64> = None;
@@ -107,22 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let limit = args.count.unwrap_or(u64::MAX);
     'outer: while !STOP.load(Ordering::SeqCst) && printed < limit {
         for r in receiver.drain() {
-            let id = r.sample.camera_id;
-            let cam = match cameras.entry(id) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    let base = StageCamera {
-                        pose: Pose::default(),
-                        lens: Default::default(),
-                    };
-                    let cfg = CameraTracking::new(protocol, id);
-                    let cam = TrackedCamera::new(&cfg, base, frame_rate)
-                        .map_err(|e| anyhow::anyhow!("camera id {id}: {e}"))?;
-                    e.insert(cam)
-                }
-            };
-            let stage = cam.stage_camera(&r.sample);
-            cam.push(r.t, &r.sample);
+            let stage = cameras.push(r.t, &r.sample)?;
             // Microsecond resolution keeps take files short and readable.
             let t = ((r.t - *t0.get_or_insert(r.t)) * 1e6).round() / 1e6;
             println!("{}", line(t, &r.sample, &stage, args.json));
@@ -147,6 +181,81 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             take.duration(),
             path.display()
         );
+    }
+    Ok(())
+}
+
+/// Replays a take at its original timing (scaled by `--speed`): prints each sample like live input
+/// and, with `--send`, sends it as a packet of its protocol (a tracker simulator).
+fn replay(args: &Args, path: &std::path::Path, cameras: &mut Cameras) -> anyhow::Result<()> {
+    let take = Take::load(path)?;
+    let socket = match args.send {
+        Some(_) => Some(std::net::UdpSocket::bind("0.0.0.0:0").context("cannot open a socket")?),
+        None => None,
+    };
+    eprintln!(
+        "replaying {} samples ({:.2} s) from {} at {}x",
+        take.samples.len(),
+        take.duration(),
+        path.display(),
+        args.speed
+    );
+    let limit = args.count.unwrap_or(u64::MAX);
+    let mut printed = 0u64;
+    let mut sent = 0u64;
+    let mut failure: Option<anyhow::Error> = None;
+    take.play(args.speed, &STOP, |s| {
+        if printed >= limit || failure.is_some() {
+            STOP.store(true, Ordering::SeqCst);
+            return;
+        }
+        match cameras.push(s.t, &s.sample) {
+            Ok(stage) => println!("{}", line(s.t, &s.sample, &stage, args.json)),
+            Err(e) => failure = Some(e),
+        }
+        if let (Some(sock), Some(to)) = (&socket, args.send) {
+            let packet = match s.sample.source {
+                Protocol::FreeD => freed::encode(&FreedD1::from_units(
+                    s.sample.camera_id.min(255) as u8,
+                    [s.sample.pan_deg, s.sample.tilt_deg, s.sample.roll_deg],
+                    [s.sample.x_m, s.sample.y_m, s.sample.z_m],
+                    s.sample.zoom.unwrap_or(0.0).clamp(0.0, 16_777_215.0) as u32,
+                    s.sample.focus.unwrap_or(0.0).clamp(0.0, 16_777_215.0) as u32,
+                ))
+                .to_vec(),
+                Protocol::OpenTrackIo => {
+                    let payload = opentrackio::encode_json(&s.sample);
+                    // Small samples fit one packet; larger ones are segmented.
+                    let mut p = opentrackio::encode_packets(
+                        opentrackio::Encoding::Json,
+                        (sent % 65535) as u16 + 1,
+                        &payload,
+                        1400,
+                    );
+                    if p.len() == 1 {
+                        p.remove(0)
+                    } else {
+                        for seg in &p {
+                            let _ = sock.send_to(seg, to);
+                        }
+                        Vec::new()
+                    }
+                }
+            };
+            if !packet.is_empty()
+                && let Err(e) = sock.send_to(&packet, to)
+            {
+                eprintln!("warning: sending to {to}: {e}");
+            }
+            sent += 1;
+        }
+        printed += 1;
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let Some(to) = args.send {
+        eprintln!("sent {sent} samples to {to}");
     }
     Ok(())
 }

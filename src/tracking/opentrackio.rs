@@ -459,6 +459,55 @@ pub fn decode_json(text: &str) -> Result<TrackerSample, OtioError> {
     decode_payload(Encoding::Json, text.as_bytes())
 }
 
+/// A minimal OpenTrackIO JSON sample for a tracker sample (one `Camera` transform; lens values if
+/// present; distortion written as "Brown-Conrady U-D"). Used to replay takes to other systems.
+pub fn encode_json(s: &TrackerSample) -> Vec<u8> {
+    let mut v = serde_json::json!({
+        "protocol": {"name": "OpenTrackIO", "version": [1, 0, 0]},
+        "sourceNumber": s.camera_id,
+        "transforms": [{
+            "translation": {"x": s.x_m, "y": s.y_m, "z": s.z_m},
+            "rotation": {"pan": s.pan_deg, "tilt": s.tilt_deg, "roll": s.roll_deg},
+            "id": "Camera",
+        }],
+    });
+    let mut lens = serde_json::Map::new();
+    if let Some(l) = &s.lens {
+        let mut put = |k: &str, x: Option<serde_json::Value>| {
+            if let Some(x) = x {
+                lens.insert(k.to_string(), x);
+            }
+        };
+        put("pinholeFocalLength", l.focal_length_mm.map(Into::into));
+        put("focusDistance", l.focus_distance_m.map(Into::into));
+        put("entrancePupilOffset", l.entrance_pupil_m.map(Into::into));
+        put(
+            "projectionOffset",
+            l.shift_mm.map(|(x, y)| serde_json::json!({"x": x, "y": y})),
+        );
+        put(
+            "distortion",
+            l.distortion.map(|d| {
+                serde_json::json!([{"model": "Brown-Conrady U-D",
+                    "radial": [d.k1, d.k2, d.k3], "tangential": [d.p1, d.p2]}])
+            }),
+        );
+        if let Some((w, h)) = l.sensor_mm {
+            v["static"] = serde_json::json!({"camera": {"activeSensorPhysicalDimensions": {"width": w, "height": h}}});
+        }
+    }
+    if let (Some(z), Some(f)) = (s.zoom, s.focus) {
+        lens.insert(
+            "rawEncoders".into(),
+            serde_json::json!({"zoom": z, "focus": f}),
+        );
+    }
+    if !lens.is_empty() {
+        v["lens"] = serde_json::Value::Object(lens);
+    }
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
 /// Decodes one complete, unsegmented packet into a sample.
 pub fn decode_packet(bytes: &[u8]) -> Result<TrackerSample, OtioError> {
     let (h, payload) = parse_packet(bytes)?;
