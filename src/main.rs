@@ -26,6 +26,8 @@ enum Command {
     Map(cli::map::Args),
     /// Write a test pattern (id, grid, colour bars or solid) as one PNG per output.
     Pattern(cli::pattern::Args),
+    /// Listen to a camera tracker (FreeD or OpenTrackIO) and print each sample, raw and in stage space.
+    Track(cli::track::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cli::validate::run(a),
         Command::Map(a) => cli::map::run(a),
         Command::Pattern(a) => cli::pattern::run(a),
+        Command::Track(a) => cli::track::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub mod map;
 pub mod pattern;
+pub mod track;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,363 @@
-//! Tracking settings of a camera in the stage file.
+//! Tracking settings of a camera in the stage file (`cameras[..].tracking`).
+//!
+//! Everything a stage engineer sets per camera: protocol, camera id, where to listen, which senders
+//! to trust, the tracker-to-stage transform, the tracking delay, the jitter filter, the dropout
+//! timeout and the lens calibration table. See `docs/tracking.md`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::camera::{Distortion, Orientation};
+
+/// The wire protocol a tracker speaks.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum Protocol {
+    /// FreeD D1 (29-byte UDP packets).
+    #[default]
+    #[serde(rename = "freed", alias = "FreeD")]
+    FreeD,
+    /// SMPTE RIS OpenTrackIO (JSON or CBOR over UDP).
+    #[serde(rename = "opentrackio", alias = "OpenTrackIO")]
+    OpenTrackIo,
+}
+
+impl Protocol {
+    /// The usual UDP port: 40000 for FreeD, 55555 for OpenTrackIO.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::FreeD => 40000,
+            Protocol::OpenTrackIo => 55555,
+        }
+    }
+
+    /// The name used in files and JSON output (`freed`, `opentrackio`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::FreeD => "freed",
+            Protocol::OpenTrackIo => "opentrackio",
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How a camera is tracked (stage file: `cameras[..].tracking`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraTracking {
+    /// Wire protocol of the tracker.
+    pub protocol: Protocol,
+    /// Camera id in the packets (FreeD byte 1; OpenTrackIO `sourceNumber`).
+    pub camera_id: u32,
+    /// Where to listen, e.g. `"0.0.0.0:40000"` or a multicast group `"239.135.1.1:55555"`
+    /// (joined on all interfaces). Default: all interfaces on the protocol's usual port.
+    pub bind: Option<SocketAddr>,
+    /// Accept packets only from these sender addresses (empty: from anyone).
+    pub allow: Vec<IpAddr>,
+    /// Tracker-to-stage transform (default: Z-up, Y-forward tracker axes to stage Y-up).
+    pub transform: TrackerTransform,
+    /// Tracking delay: renders use the pose from this long before the render time.
+    pub delay: Delay,
+    /// Jitter filter applied to incoming poses.
+    pub filter: Filter,
+    /// No sample for this many milliseconds is a dropout (the last good pose is held).
+    pub dropout_ms: f64,
+    /// Raw zoom/focus encoder values to lens parameters (empty: use the stage camera's lens, or the
+    /// lens values the tracker sends).
+    pub lens_table: LensTable,
+}
+
+impl Default for CameraTracking {
+    fn default() -> Self {
+        CameraTracking {
+            protocol: Protocol::FreeD,
+            camera_id: 1,
+            bind: None,
+            allow: Vec::new(),
+            transform: TrackerTransform::default(),
+            delay: Delay::default(),
+            filter: Filter::None,
+            dropout_ms: 100.0,
+            lens_table: LensTable::default(),
+        }
+    }
+}
+
+impl CameraTracking {
+    /// Default settings for a protocol and camera id.
+    pub fn new(protocol: Protocol, camera_id: u32) -> Self {
+        CameraTracking {
+            protocol,
+            camera_id,
+            ..Default::default()
+        }
+    }
+
+    /// The address to listen on: `bind`, or all interfaces on the protocol's usual port.
+    pub fn bind_addr(&self) -> SocketAddr {
+        self.bind.unwrap_or(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            self.protocol.default_port(),
+        ))
+    }
+
+    /// Every problem with these settings, as readable sentences (empty when valid).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Err(e) = self.transform.axes_matrix() {
+            out.push(e);
+        }
+        let t = &self.transform;
+        let nums = [
+            t.scale.0, t.scale.1, t.scale.2, t.offset.0, t.offset.1, t.offset.2,
+        ];
+        if nums.iter().any(|v| !v.is_finite()) || t.rotation.values().iter().any(|v| !v.is_finite())
+        {
+            out.push("transform values must be finite numbers".into());
+        }
+        match self.delay {
+            Delay::Ms(v) | Delay::Frames(v) if !(v.is_finite() && v >= 0.0) => {
+                out.push(format!("delay must be a non-negative number, got {v}"))
+            }
+            _ => {}
+        }
+        if let Filter::OneEuro {
+            min_cutoff,
+            beta,
+            d_cutoff,
+        } = self.filter
+        {
+            let ok = [min_cutoff, beta, d_cutoff].iter().all(|v| v.is_finite())
+                && min_cutoff > 0.0
+                && d_cutoff > 0.0
+                && beta >= 0.0;
+            if !ok {
+                out.push("OneEuro filter needs min_cutoff > 0, d_cutoff > 0, beta >= 0".into());
+            }
+        }
+        if !(self.dropout_ms.is_finite() && self.dropout_ms > 0.0) {
+            out.push(format!(
+                "dropout_ms must be a positive number, got {}",
+                self.dropout_ms
+            ));
+        }
+        out.extend(self.lens_table.problems());
+        out
+    }
+}
+
+/// A tracker axis with a sign, naming where a stage axis comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Axis {
+    /// Tracker +X.
+    X,
+    /// Tracker +Y.
+    Y,
+    /// Tracker +Z.
+    Z,
+    /// Tracker -X.
+    NegX,
+    /// Tracker -Y.
+    NegY,
+    /// Tracker -Z.
+    NegZ,
+}
+
+impl Axis {
+    /// The tracker-space unit vector of this axis.
+    pub fn vector(self) -> glam::DVec3 {
+        use glam::DVec3;
+        match self {
+            Axis::X => DVec3::X,
+            Axis::Y => DVec3::Y,
+            Axis::Z => DVec3::Z,
+            Axis::NegX => DVec3::NEG_X,
+            Axis::NegY => DVec3::NEG_Y,
+            Axis::NegZ => DVec3::NEG_Z,
+        }
+    }
+}
+
+/// Tracker-to-stage transform.
+///
+/// Both protocols are decoded into a tracker frame with Z up and, at pan = tilt = roll = 0, the camera
+/// looking along +Y with +X to its right (positions in metres). The stage position is
+/// `rotation * axes(scale * p) + offset`, and the stage orientation is the tracker's orientation
+/// carried through the same axis mapping and rotation. The default, `axes: (X, Z, NegY)`, maps
+/// the tracker's Y-forward/Z-up frame onto the stage's -Z-forward/Y-up frame with the tracker origin
+/// at the stage origin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerTransform {
+    /// Which tracker axis (with sign) gives stage x, y and z. Must be a rotation (no mirror).
+    pub axes: (Axis, Axis, Axis),
+    /// Per-axis factor on tracker positions before the axis mapping (units; -1 mirrors an axis).
+    pub scale: (f64, f64, f64),
+    /// Reverse the sense of the tracker's pan, tilt or roll (for trackers that differ from the protocol).
+    pub invert_pan: bool,
+    /// Reverse the sense of the tracker's tilt.
+    pub invert_tilt: bool,
+    /// Reverse the sense of the tracker's roll.
+    pub invert_roll: bool,
+    /// Rotation of the tracker frame in the stage (applied after the axis mapping).
+    pub rotation: Orientation,
+    /// Stage position of the tracker origin, in metres.
+    pub offset: (f64, f64, f64),
+}
+
+impl Default for TrackerTransform {
+    fn default() -> Self {
+        TrackerTransform {
+            axes: (Axis::X, Axis::Z, Axis::NegY),
+            scale: (1.0, 1.0, 1.0),
+            invert_pan: false,
+            invert_tilt: false,
+            invert_roll: false,
+            rotation: Orientation::default(),
+            offset: (0.0, 0.0, 0.0),
+        }
+    }
+}
+
+impl TrackerTransform {
+    /// The stage-from-tracker axis matrix (rows = stage axes); an error when the axes are not a
+    /// rotation (an axis repeated, or a mirror).
+    pub fn axes_matrix(&self) -> Result<glam::DMat3, String> {
+        let (a, b, c) = self.axes;
+        // Rows of the matrix are the tracker axes that give stage x, y, z.
+        let m = glam::DMat3::from_cols(a.vector(), b.vector(), c.vector()).transpose();
+        let det = m.determinant();
+        if (det - 1.0).abs() > 1e-9 {
+            let why = if det.abs() < 0.5 {
+                "an axis is used twice"
+            } else {
+                "they mirror the space (use a negative scale to mirror positions)"
+            };
+            return Err(format!(
+                "transform axes {:?} are not a rotation: {why}",
+                self.axes
+            ));
+        }
+        Ok(m)
+    }
+}
+
+/// Tracking delay.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Delay {
+    /// Milliseconds.
+    Ms(f64),
+    /// Frames at the stage frame rate.
+    Frames(f64),
+}
+
+impl Default for Delay {
+    fn default() -> Self {
+        Delay::Ms(0.0)
+    }
+}
+
+impl Delay {
+    /// The delay in seconds at a frame rate in Hz.
+    pub fn seconds(self, frame_rate: f64) -> f64 {
+        match self {
+            Delay::Ms(ms) => ms / 1000.0,
+            Delay::Frames(n) if frame_rate > 0.0 => n / frame_rate,
+            Delay::Frames(_) => 0.0,
+        }
+    }
+}
+
+/// Jitter filter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Filter {
+    /// Poses pass unchanged.
+    #[default]
+    None,
+    /// One-Euro filter (Casiez et al. 2012): `min_cutoff` (Hz) sets smoothing at rest, `beta` how
+    /// fast the cutoff rises with speed (less lag on fast moves), `d_cutoff` (Hz) the speed estimate's
+    /// cutoff. Typical: `OneEuro(min_cutoff: 1.0, beta: 0.5, d_cutoff: 1.0)`.
+    OneEuro {
+        /// Cutoff at rest, Hz.
+        min_cutoff: f64,
+        /// Cutoff increase per unit of speed.
+        beta: f64,
+        /// Cutoff of the speed estimate, Hz.
+        d_cutoff: f64,
+    },
+}
+
+/// A lens calibration table: lens parameters at calibrated raw (zoom, focus) encoder values.
+///
+/// Points with the same zoom value form a row along focus; the lens at any (zoom, focus) is
+/// interpolated linearly along focus within the two rows that bracket the zoom value, then
+/// linearly between them. Outside the calibrated range the nearest edge is held.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct CameraTracking {}
+pub struct LensTable {
+    /// Calibrated points.
+    pub points: Vec<LensPoint>,
+}
+
+/// One calibrated lens setting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LensPoint {
+    /// Raw zoom encoder value.
+    pub zoom: f64,
+    /// Raw focus encoder value.
+    #[serde(default)]
+    pub focus: f64,
+    /// Pinhole focal length in millimetres.
+    pub focal_length_mm: f64,
+    /// Focus distance in metres.
+    #[serde(default = "default_focus_distance")]
+    pub focus_distance_m: f64,
+    /// Entrance-pupil offset in metres (positive towards the subject).
+    #[serde(default)]
+    pub entrance_pupil_m: f64,
+    /// Brown-Conrady distortion at this setting.
+    #[serde(default)]
+    pub distortion: Distortion,
+}
+
+fn default_focus_distance() -> f64 {
+    5.0
+}
+
+impl LensTable {
+    /// Problems with the table's numbers.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, p) in self.points.iter().enumerate() {
+            let d = &p.distortion;
+            let nums = [
+                p.zoom,
+                p.focus,
+                p.focal_length_mm,
+                p.focus_distance_m,
+                p.entrance_pupil_m,
+                d.k1,
+                d.k2,
+                d.k3,
+                d.p1,
+                d.p2,
+            ];
+            if nums.iter().any(|v| !v.is_finite()) {
+                out.push(format!("lens_table.points[{i}]: values must be finite"));
+            } else if p.focal_length_mm <= 0.0 {
+                out.push(format!(
+                    "lens_table.points[{i}]: focal_length_mm must be positive"
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,3 +1,30 @@
 //! Tracking and lens input: FreeD, OpenTrackIO, recorded takes, delay compensation.
+//!
+//! Data flows one way:
+//! - [`freed`] and [`opentrackio`] decode bytes into a [`sample::TrackerSample`] (pure functions:
+//!   bytes in, a typed sample or a typed error out);
+//! - [`receiver`] runs a UDP socket in its own thread and queues samples for the render loop;
+//! - [`transform`] maps tracker axes to stage space and raw zoom/focus to lens values;
+//! - [`timing`] filters, buffers and interpolates samples, so that the renderer gets the camera at
+//!   (render time - tracking delay), with the status of the feed;
+//! - [`take`] records and replays takes and gives the stage cameras of a take frame by frame.
+//!
+//! See `docs/tracking.md` for the stage engineer's view.
+
+#![warn(missing_docs)]
 
 pub mod config;
+pub mod freed;
+pub mod live;
+pub mod opentrackio;
+pub mod receiver;
+pub mod sample;
+pub mod take;
+pub mod timing;
+pub mod transform;
+
+pub use config::{CameraTracking, Protocol};
+pub use live::LiveCameras;
+pub use sample::{RejectReason, Stats, TrackerSample};
+pub use take::{Take, TakeCameras};
+pub use timing::{CameraState, StageCamera, TrackedCamera, TrackingStatus};

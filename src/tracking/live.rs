@@ -1,0 +1,175 @@
+//! Live tracking of a stage's cameras: one receiver per listening address, samples routed to the
+//! cameras by protocol and camera id, all on one clock. The render loop calls [`LiveCameras::update`]
+//! once per frame and then [`LiveCameras::camera`] for each camera it draws.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use glam::DVec3;
+use thiserror::Error;
+
+use super::config::Protocol;
+use super::receiver::{Receiver, ReceiverConfig};
+use super::sample::Stats;
+use super::timing::{CameraState, StageCamera, TrackedCamera};
+use crate::camera::Pose;
+use crate::stage::Stage;
+
+/// Errors starting live tracking.
+#[derive(Debug, Error)]
+pub enum LiveError {
+    /// A camera's tracking settings are invalid.
+    #[error("camera '{camera}': {message}")]
+    Config {
+        /// The stage camera.
+        camera: String,
+        /// The problems.
+        message: String,
+    },
+    /// A socket could not be opened.
+    #[error("cannot listen for {protocol} on {addr}: {source}")]
+    Bind {
+        /// Protocol.
+        protocol: Protocol,
+        /// Address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Two cameras use different protocols on one address.
+    #[error("{addr} is used for both FreeD and OpenTrackIO")]
+    MixedProtocols {
+        /// Address.
+        addr: SocketAddr,
+    },
+}
+
+struct Listener {
+    protocol: Protocol,
+    bind: SocketAddr,
+    receiver: Receiver,
+}
+
+/// The tracked cameras of a stage, fed live.
+pub struct LiveCameras {
+    epoch: Instant,
+    listeners: Vec<Listener>,
+    cameras: Vec<(String, TrackedCamera)>,
+}
+
+impl LiveCameras {
+    /// Opens one receiver per (protocol, bind address) used by the stage's cameras. A receiver's
+    /// allow-list is the union of its cameras' lists (any camera with an empty list opens it to
+    /// everyone); it accepts its cameras' ids only.
+    pub fn start(stage: &Stage) -> Result<LiveCameras, LiveError> {
+        let epoch = Instant::now();
+        let mut cameras = Vec::new();
+        let mut configs: Vec<ReceiverConfig> = Vec::new();
+        let mut open_to_all: Vec<bool> = Vec::new();
+        for c in &stage.cameras {
+            let Some(t) = &c.tracking else { continue };
+            let base = StageCamera {
+                pose: Pose {
+                    position: DVec3::new(c.position.0, c.position.1, c.position.2),
+                    rotation: c.rotation.to_quat(),
+                },
+                lens: c.lens.to_lens(),
+            };
+            let cam = TrackedCamera::new(t, base, stage.frame_rate).map_err(|message| {
+                LiveError::Config {
+                    camera: c.name.clone(),
+                    message,
+                }
+            })?;
+            cameras.push((c.name.clone(), cam));
+            let bind = t.bind_addr();
+            let i = match configs.iter().position(|r| r.bind == bind) {
+                Some(i) => {
+                    if configs[i].protocol != t.protocol {
+                        return Err(LiveError::MixedProtocols { addr: bind });
+                    }
+                    i
+                }
+                None => {
+                    let mut r = ReceiverConfig::new(t.protocol, bind);
+                    r.epoch = Some(epoch);
+                    configs.push(r);
+                    open_to_all.push(false);
+                    configs.len() - 1
+                }
+            };
+            configs[i].camera_ids.push(t.camera_id);
+            configs[i].allow.extend(t.allow.iter().copied());
+            open_to_all[i] |= t.allow.is_empty();
+        }
+        let mut listeners = Vec::new();
+        for (mut cfg, open) in configs.into_iter().zip(open_to_all) {
+            if open {
+                cfg.allow.clear();
+            }
+            let (protocol, bind) = (cfg.protocol, cfg.bind);
+            let receiver = Receiver::spawn(cfg).map_err(|source| LiveError::Bind {
+                protocol,
+                addr: bind,
+                source,
+            })?;
+            listeners.push(Listener {
+                protocol,
+                bind,
+                receiver,
+            });
+        }
+        Ok(LiveCameras {
+            epoch,
+            listeners,
+            cameras,
+        })
+    }
+
+    /// Seconds on the tracking clock (pass this, or a time on the same clock, to [`Self::camera`]).
+    pub fn now(&self) -> f64 {
+        self.epoch.elapsed().as_secs_f64()
+    }
+
+    /// Moves newly received samples into the cameras' buffers (never waits for the network).
+    pub fn update(&mut self) {
+        for l in &self.listeners {
+            for r in l.receiver.drain() {
+                for (_, cam) in self.cameras.iter_mut() {
+                    if cam.accepts(&r.sample) {
+                        cam.push(r.t, &r.sample);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The named camera to render at `render_time` (delay applied); `None` for an untracked camera.
+    pub fn camera(&self, name: &str, render_time: f64) -> Option<CameraState> {
+        self.cameras
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.at(render_time))
+    }
+
+    /// Names of the tracked cameras.
+    pub fn names(&self) -> Vec<&str> {
+        self.cameras.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// The bound address of each listener (as bound: useful with port 0), with its protocol.
+    pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
+        self.listeners
+            .iter()
+            .map(|l| (l.protocol, l.receiver.local_addr()))
+            .collect()
+    }
+
+    /// Packet counters per listener: protocol, configured address, counters.
+    pub fn stats(&self) -> Vec<(Protocol, SocketAddr, Stats)> {
+        self.listeners
+            .iter()
+            .map(|l| (l.protocol, l.bind, l.receiver.stats()))
+            .collect()
+    }
+}

@@ -1,0 +1,433 @@
+//! Time: sample buffers, interpolation at (render time - delay), One-Euro filtering, pan unwrap,
+//! dropouts; and [`TrackedCamera`], which turns tracker samples into the stage camera.
+
+use std::collections::VecDeque;
+
+use glam::{DQuat, DVec3};
+
+use super::config::{CameraTracking, Filter};
+use super::sample::TrackerSample;
+use super::transform::{LensLookup, StageTransform};
+use crate::camera::{Lens, Pose};
+
+/// The camera the renderer uses: pose and lens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StageCamera {
+    /// Tracked sensor position and world-from-camera rotation in stage space.
+    pub pose: Pose,
+    /// Lens at this instant.
+    pub lens: Lens,
+}
+
+/// `next` moved by whole turns to lie within 180 degrees of `prev` (a continuous pan readout).
+pub fn unwrap_deg(prev: f64, next: f64) -> f64 {
+    if !(prev.is_finite() && next.is_finite()) {
+        return next;
+    }
+    next - 360.0 * ((next - prev) / 360.0).round()
+}
+
+/// Linear interpolation of positions and lens numbers, slerp of rotations (shortest path, so a pan
+/// through +-180 degrees turns the short way).
+pub fn interpolate(a: &StageCamera, b: &StageCamera, s: f64) -> StageCamera {
+    let s = s.clamp(0.0, 1.0);
+    let l = |x: f64, y: f64| x + (y - x) * s;
+    let (la, lb) = (&a.lens, &b.lens);
+    let (da, db) = (la.distortion, lb.distortion);
+    StageCamera {
+        pose: Pose {
+            position: a.pose.position.lerp(b.pose.position, s),
+            rotation: a.pose.rotation.slerp(b.pose.rotation, s).normalize(),
+        },
+        lens: Lens {
+            focal_length_mm: l(la.focal_length_mm, lb.focal_length_mm),
+            sensor_mm: (
+                l(la.sensor_mm.0, lb.sensor_mm.0),
+                l(la.sensor_mm.1, lb.sensor_mm.1),
+            ),
+            shift_mm: (
+                l(la.shift_mm.0, lb.shift_mm.0),
+                l(la.shift_mm.1, lb.shift_mm.1),
+            ),
+            entrance_pupil_m: l(la.entrance_pupil_m, lb.entrance_pupil_m),
+            focus_distance_m: l(la.focus_distance_m, lb.focus_distance_m),
+            distortion: crate::camera::Distortion {
+                k1: l(da.k1, db.k1),
+                k2: l(da.k2, db.k2),
+                k3: l(da.k3, db.k3),
+                p1: l(da.p1, db.p1),
+                p2: l(da.p2, db.p2),
+            },
+        },
+    }
+}
+
+/// Time-stamped stage cameras, oldest first, bounded in length.
+#[derive(Clone, Debug)]
+pub struct SampleBuffer {
+    samples: VecDeque<(f64, StageCamera)>,
+    capacity: usize,
+}
+
+impl SampleBuffer {
+    /// A buffer that keeps the newest `capacity` samples (at least 2).
+    pub fn new(capacity: usize) -> SampleBuffer {
+        SampleBuffer {
+            samples: VecDeque::new(),
+            capacity: capacity.max(2),
+        }
+    }
+
+    /// Adds a sample at time `t` (seconds). Out-of-order samples are inserted in place; a sample at
+    /// the time of an existing one replaces it; non-finite times are ignored.
+    pub fn push(&mut self, t: f64, cam: StageCamera) {
+        if !t.is_finite() {
+            return;
+        }
+        let i = self.samples.partition_point(|(ts, _)| *ts < t);
+        if i < self.samples.len() && self.samples[i].0 == t {
+            self.samples[i].1 = cam;
+        } else {
+            self.samples.insert(i, (t, cam));
+        }
+        while self.samples.len() > self.capacity {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Number of samples held.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Whether no sample is held.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// Time of the newest sample.
+    pub fn latest_time(&self) -> Option<f64> {
+        self.samples.back().map(|(t, _)| *t)
+    }
+
+    /// Time of the oldest sample.
+    pub fn first_time(&self) -> Option<f64> {
+        self.samples.front().map(|(t, _)| *t)
+    }
+
+    /// The camera at time `t`: interpolated between the samples around it, the first sample before
+    /// them, the newest after them (held). `None` when empty.
+    pub fn at(&self, t: f64) -> Option<StageCamera> {
+        let n = self.samples.len();
+        let (first, last) = (self.samples.front()?, self.samples.back()?);
+        if t.is_nan() || t >= last.0 {
+            return Some(last.1);
+        }
+        if t <= first.0 {
+            return Some(first.1);
+        }
+        let j = self.samples.partition_point(|(ts, _)| *ts <= t).min(n - 1);
+        let (ta, a) = &self.samples[j - 1];
+        let (tb, b) = &self.samples[j];
+        let s = if tb > ta { (t - ta) / (tb - ta) } else { 1.0 };
+        Some(interpolate(a, b, s))
+    }
+}
+
+/// One-Euro filter for one value (Casiez, Roussel, Vogel 2012): a low-pass whose cutoff rises with
+/// the speed of the signal.
+#[derive(Clone, Copy, Debug)]
+pub struct OneEuro {
+    min_cutoff: f64,
+    beta: f64,
+    d_cutoff: f64,
+    prev: Option<(f64, f64, f64)>, // (t, x_hat, dx_hat)
+}
+
+fn alpha(cutoff: f64, dt: f64) -> f64 {
+    let tau = 1.0 / (2.0 * std::f64::consts::PI * cutoff);
+    1.0 / (1.0 + tau / dt)
+}
+
+impl OneEuro {
+    /// A filter with the given cutoffs (Hz) and speed coefficient.
+    pub fn new(min_cutoff: f64, beta: f64, d_cutoff: f64) -> OneEuro {
+        OneEuro {
+            min_cutoff,
+            beta,
+            d_cutoff,
+            prev: None,
+        }
+    }
+
+    /// Filters `x` observed at time `t` (seconds). A sample not after the previous one, or a
+    /// non-finite one, resets the filter to it.
+    pub fn filter(&mut self, t: f64, x: f64) -> f64 {
+        match self.prev {
+            Some((tp, xp, dxp)) if t > tp && x.is_finite() && t.is_finite() => {
+                let dt = t - tp;
+                let dx = (x - xp) / dt;
+                let a_d = alpha(self.d_cutoff, dt);
+                let dx_hat = dxp + a_d * (dx - dxp);
+                let cutoff = self.min_cutoff + self.beta * dx_hat.abs();
+                let a = alpha(cutoff, dt);
+                let x_hat = xp + a * (x - xp);
+                self.prev = Some((t, x_hat, dx_hat));
+                x_hat
+            }
+            _ => {
+                self.prev = Some((t, x, 0.0));
+                x
+            }
+        }
+    }
+}
+
+/// One-Euro filtering of a pose: position per axis, rotation per quaternion component (aligned to
+/// the previous output's hemisphere, so that a pan through +-180 degrees never flips it) then
+/// renormalised.
+#[derive(Clone, Debug)]
+pub struct PoseFilter {
+    pos: [OneEuro; 3],
+    rot: [OneEuro; 4],
+    last_q: Option<DQuat>,
+}
+
+impl PoseFilter {
+    /// A pose filter with the same settings on every channel.
+    pub fn new(min_cutoff: f64, beta: f64, d_cutoff: f64) -> PoseFilter {
+        let f = OneEuro::new(min_cutoff, beta, d_cutoff);
+        PoseFilter {
+            pos: [f; 3],
+            rot: [f; 4],
+            last_q: None,
+        }
+    }
+
+    /// Filters a pose observed at time `t`.
+    pub fn filter(&mut self, t: f64, pose: Pose) -> Pose {
+        let p = pose.position;
+        let position = DVec3::new(
+            self.pos[0].filter(t, p.x),
+            self.pos[1].filter(t, p.y),
+            self.pos[2].filter(t, p.z),
+        );
+        let mut q = pose.rotation;
+        if let Some(prev) = self.last_q
+            && prev.dot(q) < 0.0
+        {
+            q = -q;
+        }
+        let f = DQuat::from_xyzw(
+            self.rot[0].filter(t, q.x),
+            self.rot[1].filter(t, q.y),
+            self.rot[2].filter(t, q.z),
+            self.rot[3].filter(t, q.w),
+        );
+        let rotation = if f.length_squared() > 1e-12 && f.is_finite() {
+            f.normalize()
+        } else {
+            q
+        };
+        self.last_q = Some(rotation);
+        Pose { position, rotation }
+    }
+}
+
+/// Whether a camera's tracking is live.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TrackingStatus {
+    /// Samples arrive within the dropout timeout.
+    Live,
+    /// No sample for `for_s` seconds (more than the timeout): the last good pose is held.
+    Dropout {
+        /// Seconds since the last sample.
+        for_s: f64,
+    },
+    /// No sample yet: the stage file's camera is used.
+    NoData,
+}
+
+/// A stage camera with its status.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CameraState {
+    /// The camera to render with.
+    pub camera: StageCamera,
+    /// Whether tracking is live.
+    pub status: TrackingStatus,
+}
+
+/// One tracked camera: transform, lens table, filter, delay and sample buffer.
+#[derive(Clone, Debug)]
+pub struct TrackedCamera {
+    config: CameraTracking,
+    transform: StageTransform,
+    lens_table: LensLookup,
+    filter: Option<PoseFilter>,
+    buffer: SampleBuffer,
+    base: StageCamera,
+    delay_s: f64,
+    dropout_s: f64,
+    last_arrival: Option<f64>,
+    last_lens: Lens,
+}
+
+/// Samples kept per camera (several seconds at common tracking rates).
+pub const BUFFER_CAPACITY: usize = 1024;
+
+impl TrackedCamera {
+    /// A tracked camera. `base` is the stage file's camera (used before the first sample; its lens
+    /// supplies whatever the tracker and the lens table do not). Errors list the configuration's
+    /// problems.
+    pub fn new(
+        config: &CameraTracking,
+        base: StageCamera,
+        frame_rate: f64,
+    ) -> Result<TrackedCamera, String> {
+        let problems = config.problems();
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
+        let transform = StageTransform::new(&config.transform)?;
+        let filter = match config.filter {
+            Filter::None => None,
+            Filter::OneEuro {
+                min_cutoff,
+                beta,
+                d_cutoff,
+            } => Some(PoseFilter::new(min_cutoff, beta, d_cutoff)),
+        };
+        Ok(TrackedCamera {
+            config: config.clone(),
+            transform,
+            lens_table: LensLookup::new(&config.lens_table),
+            filter,
+            buffer: SampleBuffer::new(BUFFER_CAPACITY),
+            base,
+            delay_s: config.delay.seconds(frame_rate),
+            dropout_s: config.dropout_ms / 1000.0,
+            last_arrival: None,
+            last_lens: base.lens,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &CameraTracking {
+        &self.config
+    }
+
+    /// The tracking delay in seconds.
+    pub fn delay_s(&self) -> f64 {
+        self.delay_s
+    }
+
+    /// Whether a sample belongs to this camera (protocol and camera id).
+    pub fn accepts(&self, s: &TrackerSample) -> bool {
+        s.source == self.config.protocol && s.camera_id == self.config.camera_id
+    }
+
+    /// The stage camera for one sample (transform and lens; no filtering or delay).
+    pub fn stage_camera(&self, s: &TrackerSample) -> StageCamera {
+        StageCamera {
+            pose: self.transform.apply(s),
+            lens: self.lens_for(s, self.last_lens),
+        }
+    }
+
+    fn lens_for(&self, s: &TrackerSample, prev: Lens) -> Lens {
+        let mut lens = prev;
+        if let Some(l) = &s.lens {
+            if let Some(v) = l.focal_length_mm {
+                lens.focal_length_mm = v;
+            }
+            if let Some(v) = l.focus_distance_m {
+                lens.focus_distance_m = v;
+            }
+            if let Some(v) = l.entrance_pupil_m {
+                lens.entrance_pupil_m = v;
+            }
+            if let Some(v) = l.distortion {
+                lens.distortion = v;
+            }
+            if let Some(v) = l.shift_mm {
+                lens.shift_mm = v;
+            }
+            if let Some(v) = l.sensor_mm {
+                lens.sensor_mm = v;
+            }
+        }
+        // A lens table, when given, is the calibration: it wins over values the tracker sends.
+        if let (Some(z), Some(f)) = (s.zoom, s.focus)
+            && let Some(t) = self.lens_table.lookup(z, f)
+        {
+            lens.focal_length_mm = t.focal_length_mm;
+            lens.focus_distance_m = t.focus_distance_m;
+            lens.entrance_pupil_m = t.entrance_pupil_m;
+            lens.distortion = t.distortion;
+        }
+        lens
+    }
+
+    /// Adds a sample that arrived (or was recorded) at time `t` seconds.
+    pub fn push(&mut self, t: f64, s: &TrackerSample) {
+        let mut cam = self.stage_camera(s);
+        self.last_lens = cam.lens;
+        if let Some(f) = &mut self.filter {
+            cam.pose = f.filter(t, cam.pose);
+        }
+        self.buffer.push(t, cam);
+        self.last_arrival = Some(self.last_arrival.map_or(t, |a| a.max(t)));
+    }
+
+    /// The camera to render at `render_time` (same clock as the samples): the pose at
+    /// `render_time - delay`, interpolated, and whether tracking is live.
+    pub fn at(&self, render_time: f64) -> CameraState {
+        let Some(camera) = self.buffer.at(render_time - self.delay_s) else {
+            return CameraState {
+                camera: self.base,
+                status: TrackingStatus::NoData,
+            };
+        };
+        let since = self.last_arrival.map_or(0.0, |a| render_time - a);
+        let status = if since > self.dropout_s {
+            TrackingStatus::Dropout { for_s: since }
+        } else {
+            TrackingStatus::Live
+        };
+        CameraState { camera, status }
+    }
+
+    /// The sample buffer.
+    pub fn buffer(&self) -> &SampleBuffer {
+        &self.buffer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwrap_keeps_pan_continuous() {
+        assert_eq!(unwrap_deg(179.0, -179.0), 181.0);
+        assert_eq!(unwrap_deg(-179.0, 179.0), -181.0);
+        assert_eq!(unwrap_deg(720.0 + 10.0, 20.0), 740.0);
+        assert_eq!(unwrap_deg(0.0, 90.0), 90.0);
+    }
+
+    #[test]
+    fn one_euro_passes_constants_and_smooths_steps() {
+        let mut f = OneEuro::new(1.0, 0.0, 1.0);
+        for i in 0..10 {
+            assert_eq!(f.filter(i as f64 * 0.02, 3.0), 3.0);
+        }
+        let y = f.filter(0.2, 4.0);
+        assert!(y > 3.0 && y < 4.0, "{y}");
+        // Converges towards the new value.
+        let mut last = y;
+        for i in 11..500 {
+            last = f.filter(i as f64 * 0.02, 4.0);
+        }
+        assert!((last - 4.0).abs() < 1e-3, "{last}");
+    }
+}

@@ -1,0 +1,241 @@
+//! Tracker-to-stage transform and lens-table interpolation: plain functions over glam types.
+
+use glam::{DMat3, DQuat, DVec3};
+
+use super::config::{LensPoint, LensTable, TrackerTransform};
+use super::sample::TrackerSample;
+use crate::camera::{Distortion, Pose};
+
+/// Our camera-local axes (X right, Y up, Z back) expressed in the tracker's camera-local axes
+/// (X right, Y forward, Z up): a rotation of +90 degrees about X.
+fn camera_axes() -> DQuat {
+    DQuat::from_rotation_x(std::f64::consts::FRAC_PI_2)
+}
+
+/// A [`TrackerTransform`] checked and ready to apply.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StageTransform {
+    axes: DMat3,
+    axes_q: DQuat,
+    scale: DVec3,
+    invert: [bool; 3],
+    rotation: DQuat,
+    offset: DVec3,
+}
+
+impl StageTransform {
+    /// Checks a transform (the axes must be a rotation, numbers finite).
+    pub fn new(t: &TrackerTransform) -> Result<StageTransform, String> {
+        let axes = t.axes_matrix()?;
+        let scale = DVec3::new(t.scale.0, t.scale.1, t.scale.2);
+        let offset = DVec3::new(t.offset.0, t.offset.1, t.offset.2);
+        let rotation = t.rotation.to_quat();
+        if !scale.is_finite() || !offset.is_finite() || !rotation.is_finite() {
+            return Err("transform values must be finite numbers".into());
+        }
+        Ok(StageTransform {
+            axes,
+            axes_q: DQuat::from_mat3(&axes),
+            scale,
+            invert: [t.invert_pan, t.invert_tilt, t.invert_roll],
+            rotation,
+            offset,
+        })
+    }
+
+    /// The stage pose (tracked sensor position and world-from-camera rotation) of a sample.
+    pub fn apply(&self, s: &TrackerSample) -> Pose {
+        let p = self.axes * (self.scale * s.position());
+        let q = self.axes_q * s.tracker_rotation(self.invert) * camera_axes();
+        let mut rotation = (self.rotation * q).normalize();
+        // Canonical sign (w >= 0) so that printed and recorded quaternions are stable.
+        if rotation.w < 0.0 {
+            rotation = -rotation;
+        }
+        Pose {
+            position: self.rotation * p + self.offset,
+            rotation,
+        }
+    }
+}
+
+impl Default for StageTransform {
+    fn default() -> Self {
+        // The default transform is always valid.
+        StageTransform::new(&TrackerTransform::default()).unwrap_or(StageTransform {
+            axes: DMat3::IDENTITY,
+            axes_q: DQuat::IDENTITY,
+            scale: DVec3::ONE,
+            invert: [false; 3],
+            rotation: DQuat::IDENTITY,
+            offset: DVec3::ZERO,
+        })
+    }
+}
+
+/// Lens parameters read from a lens table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TableLens {
+    /// Pinhole focal length in millimetres.
+    pub focal_length_mm: f64,
+    /// Focus distance in metres.
+    pub focus_distance_m: f64,
+    /// Entrance-pupil offset in metres.
+    pub entrance_pupil_m: f64,
+    /// Distortion.
+    pub distortion: Distortion,
+}
+
+impl TableLens {
+    fn of(p: &LensPoint) -> TableLens {
+        TableLens {
+            focal_length_mm: p.focal_length_mm,
+            focus_distance_m: p.focus_distance_m,
+            entrance_pupil_m: p.entrance_pupil_m,
+            distortion: p.distortion,
+        }
+    }
+
+    fn lerp(a: TableLens, b: TableLens, s: f64) -> TableLens {
+        let l = |x: f64, y: f64| x + (y - x) * s;
+        let (da, db) = (a.distortion, b.distortion);
+        TableLens {
+            focal_length_mm: l(a.focal_length_mm, b.focal_length_mm),
+            focus_distance_m: l(a.focus_distance_m, b.focus_distance_m),
+            entrance_pupil_m: l(a.entrance_pupil_m, b.entrance_pupil_m),
+            distortion: Distortion {
+                k1: l(da.k1, db.k1),
+                k2: l(da.k2, db.k2),
+                k3: l(da.k3, db.k3),
+                p1: l(da.p1, db.p1),
+                p2: l(da.p2, db.p2),
+            },
+        }
+    }
+}
+
+/// A lens table sorted for lookups: rows of equal zoom, each sorted by focus.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LensLookup {
+    rows: Vec<(f64, Vec<(f64, TableLens)>)>,
+}
+
+impl LensLookup {
+    /// Sorts a table (points with non-finite numbers are skipped).
+    pub fn new(table: &LensTable) -> LensLookup {
+        let mut pts: Vec<&LensPoint> = table
+            .points
+            .iter()
+            .filter(|p| p.zoom.is_finite() && p.focus.is_finite() && p.focal_length_mm > 0.0)
+            .collect();
+        pts.sort_by(|a, b| a.zoom.total_cmp(&b.zoom).then(a.focus.total_cmp(&b.focus)));
+        let mut rows: Vec<(f64, Vec<(f64, TableLens)>)> = Vec::new();
+        for p in pts {
+            match rows.last_mut() {
+                Some((z, row)) if *z == p.zoom => row.push((p.focus, TableLens::of(p))),
+                _ => rows.push((p.zoom, vec![(p.focus, TableLens::of(p))])),
+            }
+        }
+        LensLookup { rows }
+    }
+
+    /// Whether the table has no points.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The lens at raw (zoom, focus): linear along focus within the two rows bracketing zoom, then
+    /// linear between them; the nearest edge outside the calibrated range. `None` for an empty table.
+    pub fn lookup(&self, zoom: f64, focus: f64) -> Option<TableLens> {
+        let (i, j, s) = bracket(&self.rows, |r| r.0, zoom)?;
+        let a = along_focus(&self.rows[i].1, focus)?;
+        let b = along_focus(&self.rows[j].1, focus)?;
+        Some(TableLens::lerp(a, b, s))
+    }
+}
+
+fn along_focus(row: &[(f64, TableLens)], focus: f64) -> Option<TableLens> {
+    let (i, j, s) = bracket(row, |r| r.0, focus)?;
+    Some(TableLens::lerp(row[i].1, row[j].1, s))
+}
+
+/// The two neighbours of `x` in a sorted slice and the fraction between them (edges held).
+fn bracket<T>(items: &[T], key: impl Fn(&T) -> f64, x: f64) -> Option<(usize, usize, f64)> {
+    let n = items.len();
+    if n == 0 {
+        return None;
+    }
+    if !x.is_finite() || x <= key(&items[0]) {
+        return Some((0, 0, 0.0));
+    }
+    if x >= key(&items[n - 1]) {
+        return Some((n - 1, n - 1, 0.0));
+    }
+    let j = items.partition_point(|it| key(it) <= x);
+    let i = j - 1;
+    let (a, b) = (key(&items[i]), key(&items[j]));
+    let s = if b > a { (x - a) / (b - a) } else { 0.0 };
+    Some((i, j, s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(zoom: f64, focus: f64, f: f64, fd: f64) -> LensPoint {
+        LensPoint {
+            zoom,
+            focus,
+            focal_length_mm: f,
+            focus_distance_m: fd,
+            entrance_pupil_m: f / 1000.0,
+            distortion: Distortion {
+                k1: -f / 1000.0,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn bilinear_between_calibrated_points() {
+        let table = LensTable {
+            points: vec![
+                point(0.0, 0.0, 20.0, 1.0),
+                point(0.0, 100.0, 22.0, 10.0),
+                point(1000.0, 0.0, 100.0, 1.0),
+                point(1000.0, 100.0, 104.0, 10.0),
+            ],
+        };
+        let l = LensLookup::new(&table);
+        let mid = l.lookup(500.0, 50.0).expect("table");
+        assert!((mid.focal_length_mm - (21.0 + 102.0) / 2.0).abs() < 1e-12);
+        assert!((mid.focus_distance_m - 5.5).abs() < 1e-12);
+        assert!((mid.distortion.k1 + mid.focal_length_mm / 1000.0).abs() < 1e-12);
+        // Exactly at points, and held outside the range.
+        assert_eq!(
+            l.lookup(1000.0, 100.0).map(|x| x.focal_length_mm),
+            Some(104.0)
+        );
+        assert_eq!(l.lookup(-5.0, -5.0).map(|x| x.focal_length_mm), Some(20.0));
+        assert_eq!(l.lookup(5e6, 5e6).map(|x| x.focal_length_mm), Some(104.0));
+        assert_eq!(
+            l.lookup(f64::NAN, 0.0).map(|x| x.focal_length_mm),
+            Some(20.0)
+        );
+        assert!(
+            LensLookup::new(&LensTable::default())
+                .lookup(1.0, 1.0)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn zoom_only_table_interpolates_in_zoom() {
+        let table = LensTable {
+            points: vec![point(2000.0, 0.0, 50.0, 5.0), point(0.0, 0.0, 18.0, 5.0)],
+        };
+        let l = LensLookup::new(&table);
+        let q = l.lookup(500.0, 12345.0).expect("table");
+        assert!((q.focal_length_mm - 26.0).abs() < 1e-12);
+    }
+}
