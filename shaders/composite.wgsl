@@ -1,0 +1,94 @@
+// Composite + map: one instance per panel placed in the output being drawn, one quad covering the
+// panel's output rectangle. Each fragment is one output pixel: it finds the LED pixel it feeds, that
+// pixel's position on the stage, and the colour the wall must show there: the inner frustum (seen from
+// the entrance pupil) where the pixel projects inside it, blended over the soft edge into the outer
+// cube map (seen from the outer viewpoint) elsewhere.
+
+struct Frame {
+    // Camera space of the inner frustum: clip = inner_view_proj * vec4(world - inner_eye, 1).
+    inner_view_proj: mat4x4<f32>,
+    inner_eye: vec4<f32>,
+    outer_viewpoint: vec4<f32>,
+    border_color: vec4<f32>,
+    // soft edge (fraction of the frustum), border width (fraction), inner enabled (0/1), unused
+    params: vec4<f32>,
+}
+
+struct Target {
+    size: vec2<f32>,
+    pad: vec2<f32>,
+}
+
+@group(0) @binding(0) var<storage, read> panels: array<Panel>;
+@group(0) @binding(1) var<uniform> frame: Frame;
+@group(0) @binding(2) var<uniform> out_target: Target;
+@group(0) @binding(3) var inner_texture: texture_2d<f32>;
+@group(0) @binding(4) var outer_cube: texture_cube<f32>;
+@group(0) @binding(5) var linear_sampler: sampler;
+
+struct VsOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) @interpolate(flat) panel: u32,
+}
+
+@vertex
+fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut {
+    let rect = panel_rect(panels[ii]);
+    let c = quad_corner(vi);
+    let p = mix(rect.xy, rect.zw, c);
+    var out: VsOut;
+    out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
+    out.panel = ii;
+    return out;
+}
+
+// Weight of the inner frustum at frustum uv (0..1 inside): 1 inside the soft edge, falling smoothly to
+// 0 at the frustum's border. Mirrored by `parallax::render::inputs::inner_weight`.
+fn inner_weight(uv: vec2<f32>, soft: f32) -> f32 {
+    if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0))) {
+        return 0.0;
+    }
+    if (soft <= 0.0) {
+        return 1.0;
+    }
+    let e = min(uv, vec2<f32>(1.0) - uv) / soft;
+    let w = clamp(e, vec2<f32>(0.0), vec2<f32>(1.0));
+    let s = w * w * (vec2<f32>(3.0) - 2.0 * w);
+    return s.x * s.y;
+}
+
+// Colour the wall shows at a stage position.
+fn wall_color(world: vec3<f32>) -> vec4<f32> {
+    let outer = textureSampleLevel(outer_cube, linear_sampler, world - frame.outer_viewpoint.xyz, 0.0).rgb;
+    if (frame.params.z < 0.5) {
+        return vec4<f32>(outer, 1.0);
+    }
+    let clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
+    if (clip.w <= 0.0) {
+        return vec4<f32>(outer, 1.0);
+    }
+    let uv = ndc_to_uv(clip.xy / clip.w);
+    let w = inner_weight(uv, frame.params.x);
+    if (w <= 0.0) {
+        return vec4<f32>(outer, 1.0);
+    }
+    let inner = textureSampleLevel(inner_texture, linear_sampler, uv, 0.0).rgb;
+    let b = frame.params.y;
+    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+    if (b > 0.0 && edge < b) {
+        return vec4<f32>(frame.border_color.rgb, 1.0);
+    }
+    return vec4<f32>(mix(outer, inner, w), 1.0);
+}
+
+@fragment
+fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
+    let p = panels[in.panel];
+    let d = vec2<i32>(floor(in.position.xy)) - p.origin;
+    // Steps are unit axis vectors, so the inverse of the placement is a pair of dot products.
+    let i = dot(d, p.step_col);
+    let j = dot(d, p.step_row);
+    let size = vec2<f32>(p.pixels);
+    let world = p.top_left.xyz + (f32(i) + 0.5) / size.x * p.right.xyz + (f32(j) + 0.5) / size.y * p.down.xyz;
+    return wall_color(world);
+}
