@@ -51,7 +51,22 @@ impl Gpu {
     }
 
     async fn headless_async() -> Result<Gpu, GpuError> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env());
+        // Without WGPU_BACKEND, try the primary backends (Vulkan, Metal, DX12) first and fall back to
+        // all (GL): probing GL on a machine without EGL drivers logs noisy errors.
+        let explicit = std::env::var_os("WGPU_BACKEND").is_some();
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        if !explicit {
+            desc.backends = wgpu::Backends::PRIMARY;
+        }
+        let instance = wgpu::Instance::new(desc.with_env());
+        if !explicit && instance.enumerate_adapters(wgpu::Backends::all()).await.is_empty() {
+            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env());
+            return Self::with_instance(instance).await;
+        }
+        Self::with_instance(instance).await
+    }
+
+    async fn with_instance(instance: wgpu::Instance) -> Result<Gpu, GpuError> {
         let adapter = match std::env::var("WGPU_ADAPTER_NAME") {
             Ok(wanted) if !wanted.is_empty() => {
                 let wanted_lc = wanted.to_lowercase();

@@ -14,8 +14,9 @@ mod cli;
 #[derive(Parser)]
 #[command(name = "parallax", version, about, long_about = None)]
 struct Cli {
+    /// The command; none renders the bundled demo stage into `./out`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -24,14 +25,21 @@ enum Command {
     Validate(cli::validate::Args),
     /// Export the pixel map (pixel-map.json, pixel-map.csv) and one diagram PNG per output.
     Map(cli::map::Args),
+    /// Render one frame headless: one PNG per output, pixel-map.json, frame.json, wall.png, camera.png.
+    Render(cli::render::Args),
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Validate(a) => cli::validate::run(a),
-        Command::Map(a) => cli::map::run(a),
+        Some(Command::Validate(a)) => cli::validate::run(a),
+        Some(Command::Map(a)) => cli::map::run(a),
+        Some(Command::Render(a)) => cli::render::run(a),
+        None => cli::render::run(cli::render::Args {
+            out: "out".into(),
+            ..Default::default()
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
