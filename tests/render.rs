@@ -1,0 +1,364 @@
+//! GPU tests of the headless frame, on whatever adapter exists (Mesa's lavapipe in CI). No adapter is a
+//! failure that says how to get one.
+
+use std::path::{Path, PathBuf};
+
+use glam::{DVec3, UVec2};
+use parallax::compare::{Tolerance, compare};
+use parallax::gpu::Gpu;
+use parallax::render::{FrameInputs, Overrides, ReadImage, Renderer, RendererOptions};
+use parallax::scene::{Environment, SceneList, SceneSpec};
+use parallax::stage::Stage;
+
+fn gpu() -> Gpu {
+    match Gpu::headless() {
+        Ok(g) => g,
+        Err(e) => panic!(
+            "GPU tests need an adapter: {e}\n(on Linux without a GPU: apt-get install -y mesa-vulkan-drivers libvulkan1)"
+        ),
+    }
+}
+
+fn stage_file(name: &str) -> Stage {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages").join(name);
+    parallax::stage::load(&p).unwrap()
+}
+
+/// An environment whose texels encode their own direction: rgb = d * 0.5 + 0.5 (linear floats).
+fn direction_environment(gpu: &Gpu, renderer: &Renderer) -> SceneList {
+    let (w, h) = (1024u32, 512u32);
+    let img = image::Rgba32FImage::from_fn(w, h, |x, y| {
+        let u = (x as f64 + 0.5) / w as f64;
+        let v = (y as f64 + 0.5) / h as f64;
+        // Inverse of conventions.md's mapping: u = 0.5 + atan2(x, -z) / 2pi, v = acos(y) / pi.
+        let phi = (u - 0.5) * std::f64::consts::TAU;
+        let theta = v * std::f64::consts::PI;
+        let d = DVec3::new(theta.sin() * phi.sin(), theta.cos(), -theta.sin() * phi.cos());
+        let (ub, vb) = parallax::scene::equirect_uv(d);
+        assert!((ub - u).abs() < 1e-9 && (vb - v).abs() < 1e-9);
+        image::Rgba([(d.x * 0.5 + 0.5) as f32, (d.y * 0.5 + 0.5) as f32, (d.z * 0.5 + 0.5) as f32, 1.0])
+    });
+    let env = Environment::from_image(
+        &renderer.scene_context(gpu),
+        &image::DynamicImage::ImageRgba32F(img),
+        0.0,
+    )
+    .unwrap();
+    SceneList { parts: vec![Box::new(env)] }
+}
+
+fn decode_direction(c: [f32; 4]) -> DVec3 {
+    DVec3::new(c[0] as f64 * 2.0 - 1.0, c[1] as f64 * 2.0 - 1.0, c[2] as f64 * 2.0 - 1.0).normalize()
+}
+
+const VIEWPOINT_STAGE: &str = r#"
+Stage(
+  name: "Viewpoint test", frame_rate: 60.0,
+  panel_types: [PanelType(name: "T", width_mm: 250.0, height_mm: 250.0, pixels: (16, 16))],
+  sections: [
+    (name: "A", panel_type: "T",
+     shape: Arc(centre: (0.0, 0.0), radius: 2.0, start_deg: -30.0, columns: 8, rows: 4, bottom: 0.25),
+     placement: Auto(outputs: ["o1"])),
+    (name: "F", panel_type: "T",
+     shape: Flat(columns: 4, rows: 4, position: (2.2, 0.25, -1.0), anchor: BottomLeft, rotation: PanTiltRoll(-60.0, 0.0, 0.0)),
+     placement: Auto(outputs: ["o2"], rotation: 90, mirror: true)),
+    (name: "C", panel_type: "T",
+     shape: Flat(columns: 4, rows: 4, position: (0.0, 1.5, -1.0), anchor: Centre, rotation: PanTiltRoll(0.0, 90.0, 0.0)),
+     placement: Auto(outputs: ["o2"], origin: (0, 64), rotation: 180)),
+  ],
+  outputs: [Output(name: "o1", width: 128, height: 64), Output(name: "o2", width: 128, height: 128)],
+  cameras: [Camera(name: "A", position: (0.2, 1.0, 0.3), rotation: PanTiltRoll(10.0, 12.0, 8.0),
+    lens: Lens(focal_length_mm: 24.0, sensor_mm: (36.0, 24.0), shift_mm: (2.0, -1.5), entrance_pupil_m: 0.15),
+    inner: Inner(resolution: (192, 128), overscan: Uniform(0.1), soft_edge: 0.0))],
+  render: Render(outer_viewpoint: Fixed(-0.3, 1.6, 0.6), outer_resolution: 128),
+)
+"#;
+
+/// Every LED pixel inside the inner frustum shows the direction from the entrance pupil; every one
+/// outside shows the direction from the outer viewpoint. Flat, arc and ceiling sections; pan, tilt,
+/// roll, principal shift, entrance-pupil offset; rotated and mirrored tile placements.
+#[test]
+fn every_led_pixel_shows_the_right_viewpoint() {
+    let gpu = gpu();
+    let stage = Stage::from_ron(VIEWPOINT_STAGE, "viewpoint.ron").unwrap();
+    let options = RendererOptions {
+        output_format: wgpu::TextureFormat::Rgba32Float,
+        wall: false,
+        camera: false,
+        camera_width: None,
+    };
+    let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
+    let scene = direction_environment(&gpu, &renderer);
+    let poses = [
+        Overrides::default(),
+        Overrides {
+            camera_rotation: Some((-15.0, 40.0, -20.0)),
+            ..Default::default()
+        },
+        Overrides {
+            camera_rotation: Some((-55.0, -5.0, 30.0)),
+            camera_position: Some(DVec3::new(-0.4, 1.2, 0.0)),
+            ..Default::default()
+        },
+    ];
+    // (inside, outside) counts per section.
+    let mut counts = vec![(0usize, 0usize); stage.sections.len()];
+    let tolerance = 0.01; // radians
+    for overrides in &poses {
+        let inputs = FrameInputs::resolve(&stage, overrides).unwrap();
+        renderer.prepare(&gpu, &inputs).unwrap();
+        let frame = renderer.render_frame(&gpu, &scene).unwrap();
+        let mut used = vec![vec![false; 128 * 128]; stage.outputs.len()];
+        for p in &stage.panels {
+            let img = &frame.outputs[p.placement.output].1;
+            for j in 0..p.pixels.y {
+                for i in 0..p.pixels.x {
+                    let o = p.placement.output_pixel(i, j);
+                    used[p.placement.output][(o.y * img.width as i32 + o.x) as usize] = true;
+                    let world = p.pixel_centre(i, j);
+                    let got = decode_direction(img.linear(o.x as u32, o.y as u32));
+                    let margin = 0.01;
+                    let (expected, inside) = match inputs.inner_uv(world) {
+                        Some(uv) if uv.min_element() > margin && uv.max_element() < 1.0 - margin => {
+                            ((world - inputs.eye).normalize(), true)
+                        }
+                        Some(uv) if uv.min_element() > -margin && uv.max_element() < 1.0 + margin => continue,
+                        _ => ((world - inputs.outer_viewpoint).normalize(), false),
+                    };
+                    let angle = got.angle_between(expected);
+                    assert!(
+                        angle < tolerance,
+                        "{} LED ({i}, {j}) at {world} ({}) shows {got}, expected {expected} ({angle} rad off), pose {overrides:?}",
+                        p.id,
+                        if inside { "inside" } else { "outside" }
+                    );
+                    let c = &mut counts[p.section];
+                    if inside {
+                        c.0 += 1;
+                    } else {
+                        c.1 += 1;
+                    }
+                }
+            }
+        }
+        // Unused output pixels stay black.
+        for (k, (_, img)) in frame.outputs.iter().enumerate() {
+            for y in 0..img.height {
+                for x in 0..img.width {
+                    if !used[k][(y * img.width + x) as usize] {
+                        let c = img.linear(x, y);
+                        assert_eq!(&c[..3], &[0.0, 0.0, 0.0], "unused pixel ({x}, {y}) of output {k}");
+                    }
+                }
+            }
+        }
+    }
+    for (s, (inside, outside)) in stage.sections.iter().zip(&counts) {
+        assert!(*inside > 100 && *outside > 100, "section {} was not tested on both sides: {inside} inside, {outside} outside", s.name);
+    }
+}
+
+const FLAT_STAGE: &str = r#"
+Stage(
+  name: "Through-camera test", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (64, 64))],
+  sections: [
+    (name: "W", panel_type: "P",
+     shape: Flat(columns: 10, rows: 7, position: (0.0, 1.5, -3.0), anchor: Centre),
+     placement: Auto(outputs: ["wall"])),
+  ],
+  outputs: [Output(name: "wall", width: 640, height: 448)],
+  cameras: [Camera(name: "A", position: (0.1, 1.5, 0.0), rotation: PanTiltRoll(5.0, 3.0, 2.0),
+    lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0), shift_mm: (0.5, 0.3), entrance_pupil_m: 0.1),
+    inner: Inner(resolution: (384, 256), overscan: Uniform(0.15), soft_edge: 0.05))],
+  render: Render(outer_viewpoint: Fixed(0.0, 1.7, 1.0), outer_resolution: 64),
+)
+"#;
+
+fn psnr_through_camera(test_scene: bool) -> f64 {
+    let gpu = gpu();
+    let stage = Stage::from_ron(FLAT_STAGE, "flat.ron").unwrap();
+    let options = RendererOptions {
+        wall: false,
+        camera_width: Some(192),
+        ..Default::default()
+    };
+    let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
+    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let mut scene = direction_environment(&gpu, &renderer);
+    if test_scene {
+        scene.parts.push(Box::new(parallax::scene::TestScene::new(&renderer.scene_context(&gpu))));
+    }
+    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    let through = frame.camera.unwrap().to_rgba8();
+    let direct = renderer.reference_view(&gpu, &scene).unwrap().to_rgba8();
+    assert_eq!(through.dimensions(), (192, 128));
+    let c = compare(&direct, &through, &Tolerance::default()).unwrap();
+    eprintln!("through-camera vs direct (test scene: {test_scene}): {}", c.summary());
+    c.psnr_db
+}
+
+/// The wall seen through the simulated pinhole camera equals a direct render of the scene from the
+/// camera (the whole camera frame lies inside the inner frustum).
+#[test]
+fn wall_through_the_camera_matches_a_direct_render() {
+    let smooth = psnr_through_camera(false);
+    assert!(smooth >= 35.0, "PSNR {smooth:.1} dB < 35 dB");
+    let boxes = psnr_through_camera(true);
+    assert!(boxes >= 25.0, "PSNR with the test scene {boxes:.1} dB < 25 dB");
+}
+
+/// An sRGB texel reaches the LED output with the same code value (+-2).
+#[test]
+fn colour_path_is_neutral() {
+    let gpu = gpu();
+    let stage = stage_file("tiny.ron");
+    let options = RendererOptions {
+        wall: false,
+        camera: false,
+        ..Default::default()
+    };
+    let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
+    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    for rgb in [[200u8, 100, 30], [1, 128, 254], [17, 17, 17], [255, 255, 255], [90, 180, 5]] {
+        let img = image::RgbaImage::from_pixel(64, 32, image::Rgba([rgb[0], rgb[1], rgb[2], 255]));
+        let env = Environment::from_image(&renderer.scene_context(&gpu), &image::DynamicImage::ImageRgba8(img), 0.0).unwrap();
+        let scene = SceneList { parts: vec![Box::new(env)] };
+        let frame = renderer.render_frame(&gpu, &scene).unwrap();
+        let out = frame.outputs[0].1.to_rgba8();
+        for p in &stage.panels {
+            for j in 0..p.pixels.y {
+                for i in 0..p.pixels.x {
+                    let o = p.placement.output_pixel(i, j);
+                    let c = out.get_pixel(o.x as u32, o.y as u32);
+                    for k in 0..3 {
+                        assert!(c[k].abs_diff(rgb[k]) <= 2, "{rgb:?} became {c:?} at {}", p.id);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An inner frustum over the adapter's texture limit is a clear error, not a crash.
+#[test]
+fn over_limit_targets_are_errors() {
+    let gpu = gpu();
+    let stage = stage_file("tiny.ron");
+    let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
+    let limit = gpu.device.limits().max_texture_dimension_2d;
+    let o = Overrides {
+        inner_resolution: Some((limit + 1, 16)),
+        ..Default::default()
+    };
+    let inputs = FrameInputs::resolve(&stage, &o).unwrap();
+    let err = renderer.prepare(&gpu, &inputs).unwrap_err().to_string();
+    assert!(err.contains("inner frustum") && err.contains(&limit.to_string()), "{err}");
+}
+
+// ---- Golden images ----
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn update_requested(name: &str) -> bool {
+    std::env::var("UPDATE_GOLDEN")
+        .map(|v| v.split(',').any(|n| n.trim() == "all" || n.trim() == name))
+        .unwrap_or(false)
+}
+
+/// Compares `actual` with `tests/golden/<name>.png`; `UPDATE_GOLDEN=all|name,...` rewrites it.
+fn check_golden(name: &str, actual: &ReadImage) {
+    let actual = actual.to_rgba8();
+    let path = golden_dir().join(format!("{name}.png"));
+    if update_requested(name) {
+        parallax::io::write_png(&path, &actual).unwrap();
+        eprintln!("updated {}", path.display());
+        return;
+    }
+    let failures = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/golden-failures");
+    let expected = match image::open(&path) {
+        Ok(i) => i.to_rgba8(),
+        Err(e) => {
+            let written = parallax::compare::write_failure(&failures, name, &actual, None).unwrap();
+            panic!(
+                "missing golden {} ({e}); actual image written to {}; run with UPDATE_GOLDEN={name} to create it",
+                path.display(),
+                written[0].display()
+            );
+        }
+    };
+    let tol = Tolerance::default();
+    let c = match compare(&expected, &actual, &tol) {
+        Ok(c) => c,
+        Err(e) => {
+            let written = parallax::compare::write_failure(&failures, name, &actual, None).unwrap();
+            panic!("golden {name}: {e}; actual written to {}", written[0].display());
+        }
+    };
+    if !c.passes(&tol) {
+        let written = parallax::compare::write_failure(&failures, name, &actual, Some(&c.diff)).unwrap();
+        panic!(
+            "golden {name} differs: {}\n  actual: {}\n  diff:   {}\n  (UPDATE_GOLDEN={name} to accept)",
+            c.summary(),
+            written[0].display(),
+            written[1].display()
+        );
+    }
+}
+
+#[test]
+fn golden_tiny_outputs_and_wall() {
+    let gpu = gpu();
+    let stage = stage_file("tiny.ron");
+    let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
+    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let scene = parallax::scene::build(
+        &renderer.scene_context(&gpu),
+        &SceneSpec {
+            test_scene: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    check_golden("tiny_main", &frame.outputs[0].1);
+    check_golden("tiny_wall", frame.wall.as_ref().unwrap());
+}
+
+#[test]
+fn golden_demo_camera_view() {
+    let gpu = gpu();
+    let stage = stage_file("demo.ron");
+    let options = RendererOptions {
+        wall: false,
+        camera_width: Some(240),
+        ..Default::default()
+    };
+    let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
+    let o = Overrides {
+        camera_position: Some(DVec3::new(0.3, 1.4, 0.8)),
+        camera_rotation: Some((8.0, 6.0, 0.0)),
+        inner_resolution: Some((320, 214)),
+        outer_resolution: Some(96),
+        ..Default::default()
+    };
+    let inputs = FrameInputs::resolve(&stage, &o).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let scene = parallax::scene::build(
+        &renderer.scene_context(&gpu),
+        &SceneSpec {
+            test_scene: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    let camera = frame.camera.unwrap();
+    assert_eq!(UVec2::new(camera.width, camera.height), UVec2::new(240, 160));
+    check_golden("demo_camera", &camera);
+}
