@@ -362,3 +362,45 @@ fn golden_demo_camera_view() {
     assert_eq!(UVec2::new(camera.width, camera.height), UVec2::new(240, 160));
     check_golden("demo_camera", &camera);
 }
+
+/// The simulated camera applies the lens: with barrel distortion, the sensor pixel at distorted
+/// tangent `t` shows the wall where the undistorted ray `undistort(t)` from the entrance pupil meets
+/// it, and (with auto overscan) that part of the wall shows the inner frustum.
+#[test]
+fn camera_view_applies_the_lens_distortion() {
+    let gpu = gpu();
+    let text = FLAT_STAGE
+        .replace("entrance_pupil_m: 0.1)", "entrance_pupil_m: 0.1, distortion: (k1: -0.2, k2: 0.03, p1: 0.002))")
+        .replace("overscan: Uniform(0.15), soft_edge: 0.05", "overscan: Auto(margin: 0.15), soft_edge: 0.05");
+    let stage = Stage::from_ron(&text, "distorted.ron").unwrap();
+    let options = RendererOptions {
+        output_format: wgpu::TextureFormat::Rgba32Float,
+        wall: false,
+        camera_width: Some(96),
+        ..Default::default()
+    };
+    let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
+    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    assert!(!inputs.lens.distortion.is_identity());
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let scene = direction_environment(&gpu, &renderer);
+    let camera = renderer.render_frame(&gpu, &scene).unwrap().camera.unwrap();
+    let f = inputs.frame_tangents;
+    let mut worst: f64 = 0.0;
+    let mut pinhole_worst: f64 = 0.0;
+    for y in 0..camera.height {
+        for x in 0..camera.width {
+            let s = glam::DVec2::new((x as f64 + 0.5) / camera.width as f64, (y as f64 + 0.5) / camera.height as f64);
+            let t = glam::DVec2::new(f.left + s.x * f.width(), f.top - s.y * f.height());
+            let u = inputs.lens.distortion.undistort_tangent(t).unwrap();
+            let expected = inputs.pose.rotation * DVec3::new(u.x, u.y, -1.0).normalize();
+            let pinhole = inputs.pose.rotation * DVec3::new(t.x, t.y, -1.0).normalize();
+            let got = decode_direction(camera.linear(x, y));
+            worst = worst.max(got.angle_between(expected));
+            pinhole_worst = pinhole_worst.max(got.angle_between(pinhole));
+        }
+    }
+    assert!(worst < 0.01, "camera pixels are up to {worst} rad off the distorted rays");
+    // The distortion is large enough that ignoring it would fail.
+    assert!(pinhole_worst > 0.03, "{pinhole_worst}");
+}
