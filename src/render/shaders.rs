@@ -12,6 +12,8 @@ pub const COMPOSITE: &str = include_str!("../../shaders/composite.wgsl");
 pub const CAMERA_VIEW: &str = include_str!("../../shaders/camera_view.wgsl");
 /// The simulated camera's lens distortion.
 pub const LENS_WARP: &str = include_str!("../../shaders/lens_warp.wgsl");
+/// A plain texture copy (benchmark baseline).
+pub const COPY: &str = include_str!("../../shaders/copy.wgsl");
 
 /// Every shader by name, as compiled (common part included).
 pub fn all() -> Vec<(&'static str, String)> {
@@ -21,6 +23,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("composite", COMPOSITE),
         ("camera_view", CAMERA_VIEW),
         ("lens_warp", LENS_WARP),
+        ("copy", COPY),
     ]
     .into_iter()
     .map(|(n, s)| (n, source(s)))
