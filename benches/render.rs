@@ -54,26 +54,50 @@ fn output_views(r: &Renderer) -> Vec<wgpu::TextureView> {
     r.output_textures().map(|t| t.create_view(&Default::default())).collect()
 }
 
-/// A plain copy of every output's pixels: a full-screen pass loading a same-size texture.
+/// A plain copy of the output pixels the panels use: the same instanced quads as the composite pass,
+/// loading a same-size texture instead of compositing.
 struct Copy {
     pipeline: wgpu::RenderPipeline,
-    groups: Vec<wgpu::BindGroup>,
+    groups: Vec<(wgpu::BindGroup, std::ops::Range<u32>)>,
 }
 
 fn copy_setup(gpu: &Gpu, r: &Renderer) -> Copy {
+    use wgpu::util::DeviceExt;
     let d = &gpu.device;
+    let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+        ty,
+        count: None,
+    };
     let layout = d.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("copy layout"),
-        entries: &[wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                view_dimension: wgpu::TextureViewDimension::D2,
-                multisampled: false,
-            },
-            count: None,
-        }],
+        entries: &[
+            entry(
+                0,
+                wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+            ),
+            entry(
+                1,
+                wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only: true },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+            ),
+            entry(
+                2,
+                wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+            ),
+        ],
     });
     let module = shaders::module(d, "copy", shaders::COPY);
     let pl = d.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -105,7 +129,8 @@ fn copy_setup(gpu: &Gpu, r: &Renderer) -> Copy {
     });
     let groups = r
         .output_textures()
-        .map(|t| {
+        .enumerate()
+        .map(|(k, t)| {
             let src = d.create_texture(&wgpu::TextureDescriptor {
                 label: Some("copy source"),
                 size: t.size(),
@@ -116,21 +141,38 @@ fn copy_setup(gpu: &Gpu, r: &Renderer) -> Copy {
                 usage: wgpu::TextureUsages::TEXTURE_BINDING,
                 view_formats: &[],
             });
-            d.create_bind_group(&wgpu::BindGroupDescriptor {
+            let size = [t.width() as f32, t.height() as f32, 0.0, 0.0];
+            let size = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("copy target"),
+                contents: bytemuck::cast_slice(&size),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("copy"),
                 layout: &layout,
-                entries: &[wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&src.create_view(&Default::default())),
-                }],
-            })
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(&src.create_view(&Default::default())),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: r.panel_buffer().as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: size.as_entire_binding(),
+                    },
+                ],
+            });
+            (group, r.output_instances(k).unwrap_or(0..0))
         })
         .collect();
     Copy { pipeline, groups }
 }
 
 fn copy_pass(e: &mut wgpu::CommandEncoder, c: &Copy, views: &[wgpu::TextureView]) {
-    for (g, v) in c.groups.iter().zip(views) {
+    for ((g, instances), v) in c.groups.iter().zip(views) {
         let mut pass = e.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("copy pass"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -146,7 +188,7 @@ fn copy_pass(e: &mut wgpu::CommandEncoder, c: &Copy, views: &[wgpu::TextureView]
         });
         pass.set_pipeline(&c.pipeline);
         pass.set_bind_group(0, g, &[]);
-        pass.draw(0..3, 0..1);
+        pass.draw(0..6, instances.clone());
     }
 }
 

@@ -57,28 +57,35 @@ fn inner_weight(uv: vec2<f32>, soft: f32) -> f32 {
     return s.x * s.y;
 }
 
-// Colour the wall shows at a stage position.
+// The outer wall's colour at a stage position: the cube map along the ray from the outer viewpoint.
+fn outer_color(world: vec3<f32>) -> vec3<f32> {
+    return textureSampleLevel(outer_cube, linear_sampler, world - frame.outer_viewpoint.xyz, 0.0).rgb;
+}
+
+// Colour the wall shows at a stage position. The outer cube map is only sampled where it is seen.
 fn wall_color(world: vec3<f32>) -> vec4<f32> {
-    let outer = textureSampleLevel(outer_cube, linear_sampler, world - frame.outer_viewpoint.xyz, 0.0).rgb;
     if (frame.params.z < 0.5) {
-        return vec4<f32>(outer, 1.0);
+        return vec4<f32>(outer_color(world), 1.0);
     }
     let clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
     if (clip.w <= 0.0) {
-        return vec4<f32>(outer, 1.0);
+        return vec4<f32>(outer_color(world), 1.0);
     }
     let uv = ndc_to_uv(clip.xy / clip.w);
     let w = inner_weight(uv, frame.params.x);
     if (w <= 0.0) {
-        return vec4<f32>(outer, 1.0);
+        return vec4<f32>(outer_color(world), 1.0);
     }
-    let inner = textureSampleLevel(inner_texture, linear_sampler, uv, 0.0).rgb;
     let b = frame.params.y;
     let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
     if (b > 0.0 && edge < b) {
         return vec4<f32>(frame.border_color.rgb, 1.0);
     }
-    return vec4<f32>(mix(outer, inner, w), 1.0);
+    let inner = textureSampleLevel(inner_texture, linear_sampler, uv, 0.0).rgb;
+    if (w >= 1.0) {
+        return vec4<f32>(inner, 1.0);
+    }
+    return vec4<f32>(mix(outer_color(world), inner, w), 1.0);
 }
 
 @fragment

@@ -1,13 +1,20 @@
-// A plain copy of a texture into a target of the same size (the baseline the composite pass is
-// benchmarked against).
+// A plain copy of the output pixels that panels use, drawn like the composite pass (one instanced
+// quad per panel over its output rectangle) but only loading a same-size source texture: the
+// baseline the composite pass is benchmarked against.
+
+struct CopyTarget {
+    size: vec4<f32>,
+}
 
 @group(0) @binding(0) var source: texture_2d<f32>;
+@group(0) @binding(1) var<storage, read> panels: array<Panel>;
+@group(0) @binding(2) var<uniform> copy_target: CopyTarget;
 
 @vertex
-fn vs_main(@builtin(vertex_index) vi: u32) -> @builtin(position) vec4<f32> {
-    let x = f32((vi << 1u) & 2u) * 2.0 - 1.0;
-    let y = f32(vi & 2u) * 2.0 - 1.0;
-    return vec4<f32>(x, y, 0.0, 1.0);
+fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> @builtin(position) vec4<f32> {
+    let rect = panel_rect(panels[ii]);
+    let p = mix(rect.xy, rect.zw, quad_corner(vi));
+    return vec4<f32>(pixel_to_ndc(p, copy_target.size.xy), 0.0, 1.0);
 }
 
 @fragment

@@ -912,6 +912,16 @@ impl Renderer {
         self.outputs.iter().map(|o| &o.texture)
     }
 
+    /// The panel storage buffer (`array<Panel>` of `shaders/common.wgsl`), grouped by output.
+    pub fn panel_buffer(&self) -> &wgpu::Buffer {
+        &self.panels
+    }
+
+    /// The instance range (indices into [`Renderer::panel_buffer`]) of the panels placed in output `k`.
+    pub fn output_instances(&self, k: usize) -> Option<Range<u32>> {
+        self.outputs.get(k).map(|o| o.instances.clone())
+    }
+
     /// The unwrapped wall's texture, if enabled.
     pub fn wall_texture(&self) -> Option<&wgpu::Texture> {
         self.wall.as_ref().map(|w| &w.texture)
