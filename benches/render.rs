@@ -21,7 +21,10 @@ fn wait(gpu: &Gpu, encoder: wgpu::CommandEncoder) {
 }
 
 fn encoder(gpu: &Gpu) -> wgpu::CommandEncoder {
-    gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("bench") })
+    gpu.device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("bench"),
+        })
 }
 
 struct Setup {
@@ -47,11 +50,17 @@ fn setup(gpu: &Gpu, stage: Stage, overrides: &Overrides) -> Setup {
     let mut e = encoder(gpu);
     renderer.render_scene(&mut e, &scene).expect("scene passes");
     wait(gpu, e);
-    Setup { stage, renderer, scene }
+    Setup {
+        stage,
+        renderer,
+        scene,
+    }
 }
 
 fn output_views(r: &Renderer) -> Vec<wgpu::TextureView> {
-    r.output_textures().map(|t| t.create_view(&Default::default())).collect()
+    r.output_textures()
+        .map(|t| t.create_view(&Default::default()))
+        .collect()
 }
 
 /// A plain copy of the output pixels the panels use: the same instanced quads as the composite pass,
@@ -153,7 +162,9 @@ fn copy_setup(gpu: &Gpu, r: &Renderer) -> Copy {
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
-                        resource: wgpu::BindingResource::TextureView(&src.create_view(&Default::default())),
+                        resource: wgpu::BindingResource::TextureView(
+                            &src.create_view(&Default::default()),
+                        ),
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
@@ -251,7 +262,9 @@ fn benches(c: &mut Criterion) {
             group.bench_function("composite", |b| {
                 b.iter(|| {
                     let mut e = encoder(&gpu);
-                    s.renderer.render_outputs_into(&mut e, &refs).expect("composite");
+                    s.renderer
+                        .render_outputs_into(&mut e, &refs)
+                        .expect("composite");
                     wait(&gpu, e);
                 })
             });
@@ -278,7 +291,9 @@ fn benches(c: &mut Criterion) {
         group.bench_function(label, |b| {
             b.iter(|| {
                 let mut e = encoder(&gpu);
-                s.renderer.render_outputs_into(&mut e, &refs).expect("composite");
+                s.renderer
+                    .render_outputs_into(&mut e, &refs)
+                    .expect("composite");
                 wait(&gpu, e);
             })
         });

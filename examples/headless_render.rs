@@ -10,10 +10,9 @@ use parallax::scene::SceneSpec;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let stage_path = args
-        .next()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron"));
+    let stage_path = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron")
+    });
     let out = PathBuf::from(args.next().unwrap_or_else(|| "out/example".into()));
 
     // The stage: panels, outputs, the camera and its inner frustum.

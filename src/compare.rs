@@ -59,7 +59,12 @@ impl Comparison {
     pub fn summary(&self) -> String {
         format!(
             "{} of {} pixels off (max channel diff {}), PSNR {:.1} dB, delta E mean {:.2} p99 {:.2}",
-            self.bad_pixels, self.pixels, self.max_channel, self.psnr_db, self.mean_delta_e, self.p99_delta_e
+            self.bad_pixels,
+            self.pixels,
+            self.max_channel,
+            self.psnr_db,
+            self.mean_delta_e,
+            self.p99_delta_e
         )
     }
 }
@@ -77,13 +82,23 @@ pub struct SizeMismatch {
 fn lab(c: [f64; 3]) -> [f64; 3] {
     let lin = |v: f64| {
         let v = v / 255.0;
-        if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
     };
     let (r, g, b) = (lin(c[0]), lin(c[1]), lin(c[2]));
     let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
     let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-    let f = |t: f64| if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 };
+    let f = |t: f64| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
     let (fx, fy, fz) = (f(x), f(y), f(z));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
@@ -114,7 +129,11 @@ fn blurred(img: &image::RgbaImage) -> Vec<[f64; 3]> {
 }
 
 /// Compares two RGBA8 images (alpha ignored) with `tol`'s per-channel threshold.
-pub fn compare(expected: &image::RgbaImage, actual: &image::RgbaImage, tol: &Tolerance) -> Result<Comparison, SizeMismatch> {
+pub fn compare(
+    expected: &image::RgbaImage,
+    actual: &image::RgbaImage,
+    tol: &Tolerance,
+) -> Result<Comparison, SizeMismatch> {
     if expected.dimensions() != actual.dimensions() {
         return Err(SizeMismatch {
             expected: expected.dimensions(),
@@ -142,16 +161,25 @@ pub fn compare(expected: &image::RgbaImage, actual: &image::RgbaImage, tol: &Tol
     }
     let n = (w as u64 * h as u64).max(1);
     let mse = se / (n as f64 * 3.0);
-    let psnr_db = if mse == 0.0 { f64::INFINITY } else { 10.0 * (255.0 * 255.0 / mse).log10() };
+    let psnr_db = if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    };
     let (le, la) = (blurred(expected), blurred(actual));
     let mut de: Vec<f64> = le
         .iter()
         .zip(&la)
-        .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt())
+        .map(|(p, q)| {
+            ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
+        })
         .collect();
     let mean_delta_e = de.iter().sum::<f64>() / de.len().max(1) as f64;
     de.sort_by(f64::total_cmp);
-    let p99_delta_e = de.get(((de.len() as f64 * 0.99) as usize).min(de.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    let p99_delta_e = de
+        .get(((de.len() as f64 * 0.99) as usize).min(de.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
     Ok(Comparison {
         bad_pixels: bad,
         pixels: n,
@@ -202,7 +230,13 @@ mod tests {
     #[test]
     fn a_changed_region_fails_and_is_marked() {
         let a = img(|_, _| [100, 100, 100]);
-        let b = img(|x, y| if x < 4 && y < 4 { [200, 0, 0] } else { [100, 100, 100] });
+        let b = img(|x, y| {
+            if x < 4 && y < 4 {
+                [200, 0, 0]
+            } else {
+                [100, 100, 100]
+            }
+        });
         let c = compare(&a, &b, &Tolerance::default()).unwrap();
         assert_eq!(c.bad_pixels, 16);
         assert!(!c.passes(&Tolerance::default()));

@@ -109,7 +109,16 @@ mod tests {
         assert_eq!(v["version"], 1);
         assert_eq!(v["frame"], 7);
         let c = &v["cameras"][0];
-        for k in ["name", "position", "rotation", "focal_length_mm", "sensor_mm", "inner_tangents", "overscan", "soft_edge"] {
+        for k in [
+            "name",
+            "position",
+            "rotation",
+            "focal_length_mm",
+            "sensor_mm",
+            "inner_tangents",
+            "overscan",
+            "soft_edge",
+        ] {
             assert!(!c[k].is_null(), "missing {k}");
         }
         for k in ["left", "right", "bottom", "top"] {

@@ -59,8 +59,15 @@ impl Gpu {
             desc.backends = wgpu::Backends::PRIMARY;
         }
         let instance = wgpu::Instance::new(desc.with_env());
-        if !explicit && instance.enumerate_adapters(wgpu::Backends::all()).await.is_empty() {
-            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env());
+        if !explicit
+            && instance
+                .enumerate_adapters(wgpu::Backends::all())
+                .await
+                .is_empty()
+        {
+            let instance = wgpu::Instance::new(
+                wgpu::InstanceDescriptor::new_without_display_handle().with_env(),
+            );
             return Self::with_instance(instance).await;
         }
         Self::with_instance(instance).await
@@ -78,7 +85,11 @@ impl Gpu {
                     .ok_or_else(|| {
                         GpuError::NoAdapter(format!(
                             " matching WGPU_ADAPTER_NAME='{wanted}' (available: {})",
-                            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                names.join(", ")
+                            }
                         ))
                     })?
             }
@@ -146,7 +157,9 @@ impl Gpu {
     /// Checks that a buffer of `size` bytes fits the device's limits.
     pub fn check_buffer(&self, what: &str, size: u64) -> Result<(), GpuError> {
         let limits = self.device.limits();
-        let limit = limits.max_buffer_size.min(limits.max_storage_buffer_binding_size as u64);
+        let limit = limits
+            .max_buffer_size
+            .min(limits.max_storage_buffer_binding_size);
         if size > limit {
             return Err(GpuError::Limit {
                 what: what.to_string(),

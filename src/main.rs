@@ -26,7 +26,7 @@ enum Command {
     /// Export the pixel map (pixel-map.json, pixel-map.csv) and one diagram PNG per output.
     Map(cli::map::Args),
     /// Render one frame headless: one PNG per output, pixel-map.json, frame.json, wall.png, camera.png.
-    Render(cli::render::Args),
+    Render(Box<cli::render::Args>),
 }
 
 fn main() -> ExitCode {
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Validate(a)) => cli::validate::run(a),
         Some(Command::Map(a)) => cli::map::run(a),
-        Some(Command::Render(a)) => cli::render::run(a),
+        Some(Command::Render(a)) => cli::render::run(*a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()

@@ -20,7 +20,9 @@ fn gpu() -> Gpu {
 }
 
 fn stage_file(name: &str) -> Stage {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/stages")
+        .join(name);
     parallax::stage::load(&p).unwrap()
 }
 
@@ -33,10 +35,19 @@ fn direction_environment(gpu: &Gpu, renderer: &Renderer) -> SceneList {
         // Inverse of conventions.md's mapping: u = 0.5 + atan2(x, -z) / 2pi, v = acos(y) / pi.
         let phi = (u - 0.5) * std::f64::consts::TAU;
         let theta = v * std::f64::consts::PI;
-        let d = DVec3::new(theta.sin() * phi.sin(), theta.cos(), -theta.sin() * phi.cos());
+        let d = DVec3::new(
+            theta.sin() * phi.sin(),
+            theta.cos(),
+            -theta.sin() * phi.cos(),
+        );
         let (ub, vb) = parallax::scene::equirect_uv(d);
         assert!((ub - u).abs() < 1e-9 && (vb - v).abs() < 1e-9);
-        image::Rgba([(d.x * 0.5 + 0.5) as f32, (d.y * 0.5 + 0.5) as f32, (d.z * 0.5 + 0.5) as f32, 1.0])
+        image::Rgba([
+            (d.x * 0.5 + 0.5) as f32,
+            (d.y * 0.5 + 0.5) as f32,
+            (d.z * 0.5 + 0.5) as f32,
+            1.0,
+        ])
     });
     let env = Environment::from_image(
         &renderer.scene_context(gpu),
@@ -44,11 +55,18 @@ fn direction_environment(gpu: &Gpu, renderer: &Renderer) -> SceneList {
         0.0,
     )
     .unwrap();
-    SceneList { parts: vec![Box::new(env)] }
+    SceneList {
+        parts: vec![Box::new(env)],
+    }
 }
 
 fn decode_direction(c: [f32; 4]) -> DVec3 {
-    DVec3::new(c[0] as f64 * 2.0 - 1.0, c[1] as f64 * 2.0 - 1.0, c[2] as f64 * 2.0 - 1.0).normalize()
+    DVec3::new(
+        c[0] as f64 * 2.0 - 1.0,
+        c[1] as f64 * 2.0 - 1.0,
+        c[2] as f64 * 2.0 - 1.0,
+    )
+    .normalize()
 }
 
 const VIEWPOINT_STAGE: &str = r#"
@@ -119,10 +137,16 @@ fn every_led_pixel_shows_the_right_viewpoint() {
                     let got = decode_direction(img.linear(o.x as u32, o.y as u32));
                     let margin = 0.01;
                     let (expected, inside) = match inputs.inner_uv(world) {
-                        Some(uv) if uv.min_element() > margin && uv.max_element() < 1.0 - margin => {
+                        Some(uv)
+                            if uv.min_element() > margin && uv.max_element() < 1.0 - margin =>
+                        {
                             ((world - inputs.eye).normalize(), true)
                         }
-                        Some(uv) if uv.min_element() > -margin && uv.max_element() < 1.0 + margin => continue,
+                        Some(uv)
+                            if uv.min_element() > -margin && uv.max_element() < 1.0 + margin =>
+                        {
+                            continue;
+                        }
                         _ => ((world - inputs.outer_viewpoint).normalize(), false),
                     };
                     let angle = got.angle_between(expected);
@@ -147,14 +171,22 @@ fn every_led_pixel_shows_the_right_viewpoint() {
                 for x in 0..img.width {
                     if !used[k][(y * img.width + x) as usize] {
                         let c = img.linear(x, y);
-                        assert_eq!(&c[..3], &[0.0, 0.0, 0.0], "unused pixel ({x}, {y}) of output {k}");
+                        assert_eq!(
+                            &c[..3],
+                            &[0.0, 0.0, 0.0],
+                            "unused pixel ({x}, {y}) of output {k}"
+                        );
                     }
                 }
             }
         }
     }
     for (s, (inside, outside)) in stage.sections.iter().zip(&counts) {
-        assert!(*inside > 100 && *outside > 100, "section {} was not tested on both sides: {inside} inside, {outside} outside", s.name);
+        assert!(
+            *inside > 100 && *outside > 100,
+            "section {} was not tested on both sides: {inside} inside, {outside} outside",
+            s.name
+        );
     }
 }
 
@@ -188,14 +220,19 @@ fn psnr_through_camera(test_scene: bool) -> f64 {
     renderer.prepare(&gpu, &inputs).unwrap();
     let mut scene = direction_environment(&gpu, &renderer);
     if test_scene {
-        scene.parts.push(Box::new(parallax::scene::TestScene::new(&renderer.scene_context(&gpu))));
+        scene.parts.push(Box::new(parallax::scene::TestScene::new(
+            &renderer.scene_context(&gpu),
+        )));
     }
     let frame = renderer.render_frame(&gpu, &scene).unwrap();
     let through = frame.camera.unwrap().to_rgba8();
     let direct = renderer.reference_view(&gpu, &scene).unwrap().to_rgba8();
     assert_eq!(through.dimensions(), (192, 128));
     let c = compare(&direct, &through, &Tolerance::default()).unwrap();
-    eprintln!("through-camera vs direct (test scene: {test_scene}): {}", c.summary());
+    eprintln!(
+        "through-camera vs direct (test scene: {test_scene}): {}",
+        c.summary()
+    );
     c.psnr_db
 }
 
@@ -206,7 +243,10 @@ fn wall_through_the_camera_matches_a_direct_render() {
     let smooth = psnr_through_camera(false);
     assert!(smooth >= 35.0, "PSNR {smooth:.1} dB < 35 dB");
     let boxes = psnr_through_camera(true);
-    assert!(boxes >= 25.0, "PSNR with the test scene {boxes:.1} dB < 25 dB");
+    assert!(
+        boxes >= 25.0,
+        "PSNR with the test scene {boxes:.1} dB < 25 dB"
+    );
 }
 
 /// An sRGB texel reaches the LED output with the same code value (+-2).
@@ -222,10 +262,23 @@ fn colour_path_is_neutral() {
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
     let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
-    for rgb in [[200u8, 100, 30], [1, 128, 254], [17, 17, 17], [255, 255, 255], [90, 180, 5]] {
+    for rgb in [
+        [200u8, 100, 30],
+        [1, 128, 254],
+        [17, 17, 17],
+        [255, 255, 255],
+        [90, 180, 5],
+    ] {
         let img = image::RgbaImage::from_pixel(64, 32, image::Rgba([rgb[0], rgb[1], rgb[2], 255]));
-        let env = Environment::from_image(&renderer.scene_context(&gpu), &image::DynamicImage::ImageRgba8(img), 0.0).unwrap();
-        let scene = SceneList { parts: vec![Box::new(env)] };
+        let env = Environment::from_image(
+            &renderer.scene_context(&gpu),
+            &image::DynamicImage::ImageRgba8(img),
+            0.0,
+        )
+        .unwrap();
+        let scene = SceneList {
+            parts: vec![Box::new(env)],
+        };
         let frame = renderer.render_frame(&gpu, &scene).unwrap();
         let out = frame.outputs[0].1.to_rgba8();
         for p in &stage.panels {
@@ -234,7 +287,11 @@ fn colour_path_is_neutral() {
                     let o = p.placement.output_pixel(i, j);
                     let c = out.get_pixel(o.x as u32, o.y as u32);
                     for k in 0..3 {
-                        assert!(c[k].abs_diff(rgb[k]) <= 2, "{rgb:?} became {c:?} at {}", p.id);
+                        assert!(
+                            c[k].abs_diff(rgb[k]) <= 2,
+                            "{rgb:?} became {c:?} at {}",
+                            p.id
+                        );
                     }
                 }
             }
@@ -255,7 +312,10 @@ fn over_limit_targets_are_errors() {
     };
     let inputs = FrameInputs::resolve(&stage, &o).unwrap();
     let err = renderer.prepare(&gpu, &inputs).unwrap_err().to_string();
-    assert!(err.contains("inner frustum") && err.contains(&limit.to_string()), "{err}");
+    assert!(
+        err.contains("inner frustum") && err.contains(&limit.to_string()),
+        "{err}"
+    );
 }
 
 // ---- Golden images ----
@@ -296,11 +356,15 @@ fn check_golden(name: &str, actual: &ReadImage) {
         Ok(c) => c,
         Err(e) => {
             let written = parallax::compare::write_failure(&failures, name, &actual, None).unwrap();
-            panic!("golden {name}: {e}; actual written to {}", written[0].display());
+            panic!(
+                "golden {name}: {e}; actual written to {}",
+                written[0].display()
+            );
         }
     };
     if !c.passes(&tol) {
-        let written = parallax::compare::write_failure(&failures, name, &actual, Some(&c.diff)).unwrap();
+        let written =
+            parallax::compare::write_failure(&failures, name, &actual, Some(&c.diff)).unwrap();
         panic!(
             "golden {name} differs: {}\n  actual: {}\n  diff:   {}\n  (UPDATE_GOLDEN={name} to accept)",
             c.summary(),
@@ -359,7 +423,10 @@ fn golden_demo_camera_view() {
     .unwrap();
     let frame = renderer.render_frame(&gpu, &scene).unwrap();
     let camera = frame.camera.unwrap();
-    assert_eq!(UVec2::new(camera.width, camera.height), UVec2::new(240, 160));
+    assert_eq!(
+        UVec2::new(camera.width, camera.height),
+        UVec2::new(240, 160)
+    );
     check_golden("demo_camera", &camera);
 }
 
@@ -370,8 +437,14 @@ fn golden_demo_camera_view() {
 fn camera_view_applies_the_lens_distortion() {
     let gpu = gpu();
     let text = FLAT_STAGE
-        .replace("entrance_pupil_m: 0.1)", "entrance_pupil_m: 0.1, distortion: (k1: -0.2, k2: 0.03, p1: 0.002))")
-        .replace("overscan: Uniform(0.15), soft_edge: 0.05", "overscan: Auto(margin: 0.15), soft_edge: 0.05");
+        .replace(
+            "entrance_pupil_m: 0.1)",
+            "entrance_pupil_m: 0.1, distortion: (k1: -0.2, k2: 0.03, p1: 0.002))",
+        )
+        .replace(
+            "overscan: Uniform(0.15), soft_edge: 0.05",
+            "overscan: Auto(margin: 0.15), soft_edge: 0.05",
+        );
     let stage = Stage::from_ron(&text, "distorted.ron").unwrap();
     let options = RendererOptions {
         output_format: wgpu::TextureFormat::Rgba32Float,
@@ -390,7 +463,10 @@ fn camera_view_applies_the_lens_distortion() {
     let mut pinhole_worst: f64 = 0.0;
     for y in 0..camera.height {
         for x in 0..camera.width {
-            let s = glam::DVec2::new((x as f64 + 0.5) / camera.width as f64, (y as f64 + 0.5) / camera.height as f64);
+            let s = glam::DVec2::new(
+                (x as f64 + 0.5) / camera.width as f64,
+                (y as f64 + 0.5) / camera.height as f64,
+            );
             let t = glam::DVec2::new(f.left + s.x * f.width(), f.top - s.y * f.height());
             let u = inputs.lens.distortion.undistort_tangent(t).unwrap();
             let expected = inputs.pose.rotation * DVec3::new(u.x, u.y, -1.0).normalize();
@@ -400,7 +476,10 @@ fn camera_view_applies_the_lens_distortion() {
             pinhole_worst = pinhole_worst.max(got.angle_between(pinhole));
         }
     }
-    assert!(worst < 0.01, "camera pixels are up to {worst} rad off the distorted rays");
+    assert!(
+        worst < 0.01,
+        "camera pixels are up to {worst} rad off the distorted rays"
+    );
     // The distortion is large enough that ignoring it would fail.
     assert!(pinhole_worst > 0.03, "{pinhole_worst}");
 }

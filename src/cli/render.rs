@@ -61,7 +61,11 @@ fn parse_pair<T: std::str::FromStr>(s: &str) -> Result<(T, T), String> {
     let (a, b) = s
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("expected WxH, got '{s}'"))?;
-    let p = |t: &str| t.trim().parse::<T>().map_err(|_| format!("expected WxH, got '{s}'"));
+    let p = |t: &str| {
+        t.trim()
+            .parse::<T>()
+            .map_err(|_| format!("expected WxH, got '{s}'"))
+    };
     Ok((p(a)?, p(b)?))
 }
 
@@ -99,7 +103,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             test_scene: false,
         },
         None => parallax::scene::SceneSpec {
-            environment: stage.render.environment.as_deref().map(|e| stage.resolve_path(e)),
+            environment: stage
+                .render
+                .environment
+                .as_deref()
+                .map(|e| stage.resolve_path(e)),
             environment_yaw_deg: stage.render.environment_yaw_deg,
             test_scene: stage.render.test_scene,
         },
@@ -107,13 +115,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec)?;
     let started = std::time::Instant::now();
     let frame = renderer.render_frame(&gpu, &scene)?;
-    eprintln!("rendered in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+    eprintln!(
+        "rendered in {:.0} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
 
     let out = &args.out;
     let mut written = Vec::new();
     let mut png = |name: &str, img: &parallax::render::ReadImage| -> anyhow::Result<()> {
         let path = out.join(format!("{name}.png"));
-        parallax::io::write_png(&path, &img.to_rgba8()).with_context(|| format!("writing {}", path.display()))?;
+        parallax::io::write_png(&path, &img.to_rgba8())
+            .with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
         Ok(())
     };

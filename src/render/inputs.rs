@@ -96,15 +96,17 @@ impl FrameInputs {
             ("sensor width", lens.sensor_mm.0),
             ("sensor height", lens.sensor_mm.1),
         ] {
-            if !(finite(what, v)? > 0.0) {
+            if finite(what, v)? <= 0.0 {
                 return Err(InputError(format!("{what} must be positive (got {v})")));
             }
         }
         finite("entrance-pupil offset", lens.entrance_pupil_m)?;
         finite("principal shift", lens.shift_mm.0 + lens.shift_mm.1)?;
-        let position = overrides
-            .camera_position
-            .unwrap_or(DVec3::new(cam.position.0, cam.position.1, cam.position.2));
+        let position = overrides.camera_position.unwrap_or(DVec3::new(
+            cam.position.0,
+            cam.position.1,
+            cam.position.2,
+        ));
         let rotation = match overrides.camera_rotation {
             Some((p, t, r)) => crate::camera::pan_tilt_roll_to_quat(p, t, r),
             None => cam.rotation.to_quat(),
@@ -141,19 +143,28 @@ impl FrameInputs {
             },
         };
         for v in [overscan.left, overscan.right, overscan.bottom, overscan.top] {
-            if !(finite("overscan", v)? > -1.0) {
-                return Err(InputError(format!("overscan {v} shrinks the frustum to nothing")));
+            if finite("overscan", v)? <= -1.0 {
+                return Err(InputError(format!(
+                    "overscan {v} shrinks the frustum to nothing"
+                )));
             }
         }
-        let soft_edge = finite("soft edge", overrides.soft_edge.unwrap_or(cam.inner.soft_edge))?;
+        let soft_edge = finite(
+            "soft edge",
+            overrides.soft_edge.unwrap_or(cam.inner.soft_edge),
+        )?;
         if !(0.0..=0.5).contains(&soft_edge) {
-            return Err(InputError(format!("soft edge must be in 0..=0.5 (got {soft_edge})")));
+            return Err(InputError(format!(
+                "soft edge must be in 0..=0.5 (got {soft_edge})"
+            )));
         }
         let (iw, ih) = overrides.inner_resolution.unwrap_or(cam.inner.resolution);
         if iw == 0 || ih == 0 {
             return Err(InputError("inner resolution must not be zero".into()));
         }
-        let outer_resolution = overrides.outer_resolution.unwrap_or(stage.render.outer_resolution);
+        let outer_resolution = overrides
+            .outer_resolution
+            .unwrap_or(stage.render.outer_resolution);
         if outer_resolution == 0 {
             return Err(InputError("outer resolution must not be zero".into()));
         }
@@ -189,7 +200,8 @@ impl FrameInputs {
     /// Where a stage point lands in the inner frustum: `(0, 0)` top-left, `(1, 1)` bottom-right;
     /// `None` behind the eye.
     pub fn inner_uv(&self, world: DVec3) -> Option<DVec2> {
-        crate::camera::tangent_of(self.pose.to_camera(self.eye, world)).map(|t| self.inner_tangents.to_uv(t))
+        crate::camera::tangent_of(self.pose.to_camera(self.eye, world))
+            .map(|t| self.inner_tangents.to_uv(t))
     }
 }
 
@@ -264,10 +276,22 @@ mod tests {
     fn bad_values_are_errors() {
         let stage = tiny();
         for o in [
-            Overrides { focal_length_mm: Some(0.0), ..Default::default() },
-            Overrides { soft_edge: Some(0.7), ..Default::default() },
-            Overrides { inner_resolution: Some((0, 10)), ..Default::default() },
-            Overrides { camera_position: Some(DVec3::NAN), ..Default::default() },
+            Overrides {
+                focal_length_mm: Some(0.0),
+                ..Default::default()
+            },
+            Overrides {
+                soft_edge: Some(0.7),
+                ..Default::default()
+            },
+            Overrides {
+                inner_resolution: Some((0, 10)),
+                ..Default::default()
+            },
+            Overrides {
+                camera_position: Some(DVec3::NAN),
+                ..Default::default()
+            },
         ] {
             assert!(FrameInputs::resolve(&stage, &o).is_err(), "{o:?}");
         }

@@ -24,7 +24,9 @@ pub fn wall_layout(stage: &Stage, max_width: u32) -> WallLayout {
     let (mut x, mut y, mut band_h, mut width) = (0u32, 0u32, 0u32, 0u32);
     for section in &stage.sections {
         let panels = &stage.panels[section.panels.clone()];
-        let Some(first) = panels.first() else { continue };
+        let Some(first) = panels.first() else {
+            continue;
+        };
         let px = first.pixels;
         let cols = panels.iter().map(|p| p.col).max().unwrap_or(0) + 1;
         let rows = panels.iter().map(|p| p.row).max().unwrap_or(0) + 1;
@@ -35,7 +37,8 @@ pub fn wall_layout(stage: &Stage, max_width: u32) -> WallLayout {
             band_h = 0;
         }
         for (k, p) in panels.iter().enumerate() {
-            origins[section.panels.start + k] = IVec2::new((x + p.col * px.x) as i32, (y + p.row * px.y) as i32);
+            origins[section.panels.start + k] =
+                IVec2::new((x + p.col * px.x) as i32, (y + p.row * px.y) as i32);
         }
         width = width.max(x + w);
         band_h = band_h.max(h);

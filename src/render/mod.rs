@@ -212,7 +212,11 @@ fn texture(
     })
 }
 
-fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+fn uniform_entry(
+    binding: u32,
+    visibility: wgpu::ShaderStages,
+    dynamic: bool,
+) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility,
@@ -313,7 +317,11 @@ const RASTER_USAGE: wgpu::TextureUsages = wgpu::TextureUsages::RENDER_ATTACHMENT
 
 impl Renderer {
     /// Creates pipelines, layouts, the panel buffer and the output textures for `stage`.
-    pub fn new(gpu: &Gpu, stage: &Stage, options: RendererOptions) -> Result<Renderer, RenderError> {
+    pub fn new(
+        gpu: &Gpu,
+        stage: &Stage,
+        options: RendererOptions,
+    ) -> Result<Renderer, RenderError> {
         let device = &gpu.device;
         let fmt = options.output_format;
         for o in &stage.outputs {
@@ -326,7 +334,12 @@ impl Renderer {
             let start = gpu_panels.len() as u32;
             for i in stage.panels_in_output(k) {
                 let p = &stage.panels[i];
-                gpu_panels.push(gpu_panel(p, p.placement.origin, p.placement.step_col, p.placement.step_row));
+                gpu_panels.push(gpu_panel(
+                    p,
+                    p.placement.origin,
+                    p.placement.step_col,
+                    p.placement.step_row,
+                ));
             }
             ranges.push(start..gpu_panels.len() as u32);
         }
@@ -355,7 +368,14 @@ impl Renderer {
             .zip(&ranges)
             .map(|(o, r)| {
                 let size = UVec2::new(o.width, o.height);
-                let t = texture(device, &format!("output {}", o.name), size, 1, fmt, RASTER_USAGE);
+                let t = texture(
+                    device,
+                    &format!("output {}", o.name),
+                    size,
+                    1,
+                    fmt,
+                    RASTER_USAGE,
+                );
                 Raster {
                     name: o.name.clone(),
                     size,
@@ -457,10 +477,11 @@ impl Renderer {
             label: Some("camera view layout"),
             entries: &[storage_entry(0, vf), uniform_entry(1, vf, false)],
         });
-        let camera_output_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("camera view output layout"),
-            entries: &[texture_entry(0, wgpu::TextureViewDimension::D2, false)],
-        });
+        let camera_output_layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("camera view output layout"),
+                entries: &[texture_entry(0, wgpu::TextureViewDimension::D2, false)],
+            });
         let camera_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("camera view bind group"),
             layout: &camera_layout,
@@ -510,7 +531,14 @@ impl Renderer {
             ],
         });
         let warp_module = shaders::module(device, "lens warp", shaders::LENS_WARP);
-        let warp_pipeline = pipeline(device, "lens warp pipeline", &warp_module, &[Some(&warp_layout)], fmt, false);
+        let warp_pipeline = pipeline(
+            device,
+            "lens warp pipeline",
+            &warp_module,
+            &[Some(&warp_layout)],
+            fmt,
+            false,
+        );
 
         Ok(Renderer {
             options,
@@ -552,7 +580,11 @@ impl Renderer {
 
     /// Size of the camera view for `inputs`.
     pub fn camera_size(&self, inputs: &FrameInputs) -> UVec2 {
-        let w = self.options.camera_width.unwrap_or(inputs.inner_resolution.x).max(1);
+        let w = self
+            .options
+            .camera_width
+            .unwrap_or(inputs.inner_resolution.x)
+            .max(1);
         let (sw, sh) = inputs.lens.sensor_mm;
         UVec2::new(w, ((w as f64 * sh / sw).round() as u32).max(1))
     }
@@ -580,8 +612,16 @@ impl Renderer {
             ((camera_size.x as f64 * pin.width() / f.width()).ceil() as u32).max(1),
             ((camera_size.y as f64 * pin.height() / f.height()).ceil() as u32).max(1),
         );
-        gpu.check_texture("inner frustum", inputs.inner_resolution.x, inputs.inner_resolution.y)?;
-        gpu.check_texture("outer cube map face", inputs.outer_resolution, inputs.outer_resolution)?;
+        gpu.check_texture(
+            "inner frustum",
+            inputs.inner_resolution.x,
+            inputs.inner_resolution.y,
+        )?;
+        gpu.check_texture(
+            "outer cube map face",
+            inputs.outer_resolution,
+            inputs.outer_resolution,
+        )?;
         gpu.check_texture("camera view", camera_size.x, camera_size.y)?;
         gpu.check_texture("camera pinhole view", pinhole_size.x, pinhole_size.y)?;
         let stale = self.sized.as_ref().is_none_or(|s| {
@@ -600,13 +640,19 @@ impl Renderer {
             views[o..o + view::VIEW_UNIFORM_SIZE as usize].copy_from_slice(bytemuck::bytes_of(&v));
         };
         for face in 0..6 {
-            put(face as u64, ViewUniform::new(view::cube_face_view_proj(face), inputs.outer_viewpoint));
+            put(
+                face as u64,
+                ViewUniform::new(view::cube_face_view_proj(face), inputs.outer_viewpoint),
+            );
         }
         let inner_vp = view::camera_view_proj(inputs.pose.rotation, &inputs.inner_tangents);
         put(VIEW_INNER, ViewUniform::new(inner_vp, inputs.eye));
         put(
             VIEW_CAMERA,
-            ViewUniform::new(view::camera_view_proj(inputs.pose.rotation, &pin), inputs.eye),
+            ViewUniform::new(
+                view::camera_view_proj(inputs.pose.rotation, &pin),
+                inputs.eye,
+            ),
         );
         gpu.queue.write_buffer(&self.view_buffer, 0, &views);
 
@@ -618,32 +664,77 @@ impl Renderer {
             border_color: [bc[0], bc[1], bc[2], 1.0],
             params: [inputs.soft_edge as f32, bw as f32, 1.0, 0.0],
         };
-        gpu.queue.write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&frame));
+        gpu.queue
+            .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&frame));
         let d = inputs.lens.distortion;
-        let t4 = |t: crate::camera::Tangents| [t.left as f32, t.right as f32, t.bottom as f32, t.top as f32];
+        let t4 = |t: crate::camera::Tangents| {
+            [t.left as f32, t.right as f32, t.bottom as f32, t.top as f32]
+        };
         let lens = LensUniform {
             frame: t4(f),
             pinhole: t4(pin),
             k: [d.k1 as f32, d.k2 as f32, d.k3 as f32, d.p1 as f32],
             p2_size: [d.p2 as f32, camera_size.x as f32, camera_size.y as f32, 0.0],
         };
-        gpu.queue.write_buffer(&self.lens_buffer, 0, bytemuck::bytes_of(&lens));
+        gpu.queue
+            .write_buffer(&self.lens_buffer, 0, bytemuck::bytes_of(&lens));
         self.inputs = Some(inputs.clone());
         Ok(())
     }
 
-    fn create_sized(&self, gpu: &Gpu, inputs: &FrameInputs, camera_size: UVec2, pinhole_size: UVec2) -> Sized {
+    fn create_sized(
+        &self,
+        gpu: &Gpu,
+        inputs: &FrameInputs,
+        camera_size: UVec2,
+        pinhole_size: UVec2,
+    ) -> Sized {
         let device = &gpu.device;
         let rt = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
         let depth_usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
-        let inner = texture(device, "inner frustum", inputs.inner_resolution, 1, SCENE_COLOR_FORMAT, rt);
-        let inner_depth = texture(device, "inner depth", inputs.inner_resolution, 1, SCENE_DEPTH_FORMAT, depth_usage);
+        let inner = texture(
+            device,
+            "inner frustum",
+            inputs.inner_resolution,
+            1,
+            SCENE_COLOR_FORMAT,
+            rt,
+        );
+        let inner_depth = texture(
+            device,
+            "inner depth",
+            inputs.inner_resolution,
+            1,
+            SCENE_DEPTH_FORMAT,
+            depth_usage,
+        );
         let n = UVec2::splat(inputs.outer_resolution);
         let outer = texture(device, "outer cube map", n, 6, SCENE_COLOR_FORMAT, rt);
         let outer_depth = texture(device, "outer depth", n, 1, SCENE_DEPTH_FORMAT, depth_usage);
-        let pinhole = texture(device, "camera pinhole view", pinhole_size, 1, SCENE_COLOR_FORMAT, rt);
-        let pinhole_depth = texture(device, "camera depth", pinhole_size, 1, SCENE_DEPTH_FORMAT, depth_usage);
-        let camera_texture = texture(device, "camera view", camera_size, 1, self.options.output_format, RASTER_USAGE);
+        let pinhole = texture(
+            device,
+            "camera pinhole view",
+            pinhole_size,
+            1,
+            SCENE_COLOR_FORMAT,
+            rt,
+        );
+        let pinhole_depth = texture(
+            device,
+            "camera depth",
+            pinhole_size,
+            1,
+            SCENE_DEPTH_FORMAT,
+            depth_usage,
+        );
+        let camera_texture = texture(
+            device,
+            "camera view",
+            camera_size,
+            1,
+            self.options.output_format,
+            RASTER_USAGE,
+        );
         let outer_faces = (0..6)
             .map(|face| {
                 outer.create_view(&wgpu::TextureViewDescriptor {
@@ -772,7 +863,11 @@ impl Renderer {
 
     /// Records the scene passes: the outer cube map (six faces from the outer viewpoint) and the inner
     /// frustum (from the entrance pupil, overscan included).
-    pub fn render_scene(&self, encoder: &mut wgpu::CommandEncoder, scene: &dyn Scene) -> Result<(), RenderError> {
+    pub fn render_scene(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        scene: &dyn Scene,
+    ) -> Result<(), RenderError> {
         let s = self.sized()?;
         for (face, view) in s.outer_faces.iter().enumerate() {
             let mut pass = self.scene_pass(encoder, "outer cube face pass", view, &s.outer_depth);
@@ -784,7 +879,8 @@ impl Renderer {
                 },
             );
         }
-        let mut pass = self.scene_pass(encoder, "inner frustum pass", &s.inner_view, &s.inner_depth);
+        let mut pass =
+            self.scene_pass(encoder, "inner frustum pass", &s.inner_view, &s.inner_depth);
         scene.draw(
             &mut pass,
             &ViewBinding {
@@ -795,7 +891,13 @@ impl Renderer {
         Ok(())
     }
 
-    fn composite(&self, encoder: &mut wgpu::CommandEncoder, slot: usize, raster: &Raster, target: &wgpu::TextureView) -> Result<(), RenderError> {
+    fn composite(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        slot: usize,
+        raster: &Raster,
+        target: &wgpu::TextureView,
+    ) -> Result<(), RenderError> {
         let s = self.sized()?;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("composite pass"),
@@ -838,7 +940,11 @@ impl Renderer {
 
     /// Records the whole frame into the renderer's own textures: scene passes, every output, the
     /// unwrapped wall and the simulated camera view.
-    pub fn render(&self, encoder: &mut wgpu::CommandEncoder, scene: &dyn Scene) -> Result<(), RenderError> {
+    pub fn render(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        scene: &dyn Scene,
+    ) -> Result<(), RenderError> {
         self.render_scene(encoder, scene)?;
         let views: Vec<&wgpu::TextureView> = self.outputs.iter().map(|o| &o.view).collect();
         self.render_outputs_into(encoder, &views)?;
@@ -855,7 +961,12 @@ impl Renderer {
     pub fn render_camera(&self, encoder: &mut wgpu::CommandEncoder) -> Result<(), RenderError> {
         let s = self.sized()?;
         {
-            let mut pass = self.scene_pass(encoder, "camera view pass", &s.pinhole_view, &s.pinhole_depth);
+            let mut pass = self.scene_pass(
+                encoder,
+                "camera view pass",
+                &s.pinhole_view,
+                &s.pinhole_depth,
+            );
             pass.set_pipeline(&self.camera_pipeline);
             pass.set_bind_group(0, &self.camera_group, &[]);
             for (group, range) in self.camera_output_groups.iter().zip(&self.camera_instances) {
@@ -871,10 +982,19 @@ impl Renderer {
 
     /// Records a direct render of `scene` from the camera (pinhole, through the lens warp) into the
     /// camera view: the reference that the camera's view of the wall must match inside the frustum.
-    pub fn render_reference(&self, encoder: &mut wgpu::CommandEncoder, scene: &dyn Scene) -> Result<(), RenderError> {
+    pub fn render_reference(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        scene: &dyn Scene,
+    ) -> Result<(), RenderError> {
         let s = self.sized()?;
         {
-            let mut pass = self.scene_pass(encoder, "camera reference pass", &s.pinhole_view, &s.pinhole_depth);
+            let mut pass = self.scene_pass(
+                encoder,
+                "camera reference pass",
+                &s.pinhole_view,
+                &s.pinhole_depth,
+            );
             scene.draw(
                 &mut pass,
                 &ViewBinding {
@@ -934,9 +1054,11 @@ impl Renderer {
 
     /// Renders one frame of `scene`, submits it and reads every image back.
     pub fn render_frame(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<RenderedFrame, RenderError> {
-        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("frame encoder"),
-        });
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame encoder"),
+            });
         self.render(&mut encoder, scene)?;
         gpu.queue.submit([encoder.finish()]);
         let mut outputs = Vec::new();
@@ -951,14 +1073,20 @@ impl Renderer {
             (true, Some(t)) => Some(read_texture(gpu, t)?),
             _ => None,
         };
-        Ok(RenderedFrame { outputs, wall, camera })
+        Ok(RenderedFrame {
+            outputs,
+            wall,
+            camera,
+        })
     }
 
     /// Renders the reference camera view of `scene` (see [`Renderer::render_reference`]) and reads it back.
     pub fn reference_view(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<ReadImage, RenderError> {
-        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("reference encoder"),
-        });
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("reference encoder"),
+            });
         self.render_reference(&mut encoder, scene)?;
         gpu.queue.submit([encoder.finish()]);
         let t = self.camera_texture().ok_or(RenderError::NotPrepared)?;

@@ -29,12 +29,20 @@ pub struct ReadImage {
 /// sRGB transfer function (linear -> encoded), both 0..1.
 pub fn linear_to_srgb(x: f32) -> f32 {
     let x = x.clamp(0.0, 1.0);
-    if x <= 0.0031308 { x * 12.92 } else { 1.055 * x.powf(1.0 / 2.4) - 0.055 }
+    if x <= 0.0031308 {
+        x * 12.92
+    } else {
+        1.055 * x.powf(1.0 / 2.4) - 0.055
+    }
 }
 
 /// Inverse sRGB transfer function (encoded -> linear), both 0..1.
 pub fn srgb_to_linear(x: f32) -> f32 {
-    if x <= 0.04045 { x / 12.92 } else { ((x + 0.055) / 1.055).powf(2.4) }
+    if x <= 0.04045 {
+        x / 12.92
+    } else {
+        ((x + 0.055) / 1.055).powf(2.4)
+    }
 }
 
 impl ReadImage {
@@ -73,7 +81,12 @@ impl ReadImage {
             _ => image::RgbaImage::from_fn(self.width, self.height, |x, y| {
                 let c = self.linear(x, y);
                 let e = |v: f32| (linear_to_srgb(v) * 255.0 + 0.5) as u8;
-                image::Rgba([e(c[0]), e(c[1]), e(c[2]), (c[3].clamp(0.0, 1.0) * 255.0 + 0.5) as u8])
+                image::Rgba([
+                    e(c[0]),
+                    e(c[1]),
+                    e(c[2]),
+                    (c[3].clamp(0.0, 1.0) * 255.0 + 0.5) as u8,
+                ])
             }),
         }
     }
@@ -90,16 +103,19 @@ pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<ReadImage, Rea
     };
     let (width, height) = (texture.width(), texture.height());
     let row = width * bpp;
-    let padded = row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    let padded =
+        row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
     let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback buffer"),
         size: padded as u64 * height as u64,
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
-    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-        label: Some("readback encoder"),
-    });
+    let mut encoder = gpu
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("readback encoder"),
+        });
     encoder.copy_texture_to_buffer(
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {

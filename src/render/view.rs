@@ -92,7 +92,12 @@ mod tests {
     #[test]
     fn camera_view_proj_centres_the_optical_axis() {
         let q = crate::camera::pan_tilt_roll_to_quat(30.0, 10.0, 5.0);
-        let t = Tangents { left: -0.5, right: 0.5, bottom: -0.3, top: 0.3 };
+        let t = Tangents {
+            left: -0.5,
+            right: 0.5,
+            bottom: -0.3,
+            top: 0.3,
+        };
         let m = camera_view_proj(q, &t);
         let c = m * (q * DVec3::NEG_Z * 3.0).extend(1.0);
         assert!((c.x / c.w).abs() < 1e-9 && (c.y / c.w).abs() < 1e-9);

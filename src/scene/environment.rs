@@ -49,7 +49,11 @@ pub struct Environment {
 
 impl Environment {
     /// Loads a PNG, JPEG, Radiance HDR or EXR image. 8-bit images are sRGB; HDR/EXR are linear.
-    pub fn load(ctx: &SceneContext<'_>, path: &Path, yaw_deg: f64) -> Result<Environment, EnvironmentError> {
+    pub fn load(
+        ctx: &SceneContext<'_>,
+        path: &Path,
+        yaw_deg: f64,
+    ) -> Result<Environment, EnvironmentError> {
         let img = image::open(path).map_err(|source| EnvironmentError::Image {
             path: path.to_path_buf(),
             source,
@@ -64,19 +68,31 @@ impl Environment {
         img: &image::DynamicImage,
         yaw_deg: f64,
     ) -> Result<Environment, EnvironmentError> {
-        ctx.gpu.check_texture("environment image", img.width(), img.height())?;
+        ctx.gpu
+            .check_texture("environment image", img.width(), img.height())?;
         let (format, bytes) = match img {
             image::DynamicImage::ImageRgb32F(_) | image::DynamicImage::ImageRgba32F(_) => {
                 let f = img.to_rgba32f();
-                let halves: Vec<half::f16> = f.as_raw().iter().map(|&v| half::f16::from_f32(v)).collect();
+                let halves: Vec<half::f16> =
+                    f.as_raw().iter().map(|&v| half::f16::from_f32(v)).collect();
                 (
                     wgpu::TextureFormat::Rgba16Float,
                     bytemuck::cast_slice::<half::f16, u8>(&halves).to_vec(),
                 )
             }
-            _ => (wgpu::TextureFormat::Rgba8UnormSrgb, img.to_rgba8().into_raw()),
+            _ => (
+                wgpu::TextureFormat::Rgba8UnormSrgb,
+                img.to_rgba8().into_raw(),
+            ),
         };
-        Ok(Self::from_texels(ctx, img.width(), img.height(), format, &bytes, yaw_deg))
+        Ok(Self::from_texels(
+            ctx,
+            img.width(),
+            img.height(),
+            format,
+            &bytes,
+            yaw_deg,
+        ))
     }
 
     /// The default sky: a procedural gradient from a warm horizon to a blue zenith over a dark ground.
@@ -200,7 +216,11 @@ impl Environment {
                 },
             ],
         });
-        let module = crate::render::shaders::module(device, "environment", crate::render::shaders::ENVIRONMENT);
+        let module = crate::render::shaders::module(
+            device,
+            "environment",
+            crate::render::shaders::ENVIRONMENT,
+        );
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("environment pipeline layout"),
             bind_group_layouts: &[Some(ctx.view_layout), Some(&layout)],
@@ -233,7 +253,10 @@ impl Environment {
             multiview_mask: None,
             cache: None,
         });
-        Environment { pipeline, bind_group }
+        Environment {
+            pipeline,
+            bind_group,
+        }
     }
 }
 

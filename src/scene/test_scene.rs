@@ -98,7 +98,13 @@ fn geometry() -> Vec<Vertex> {
                 let mut e2 = Vec3::ZERO;
                 e2[a2] = h[a2];
                 let f = c + n * h[axis];
-                push_quad(&mut v, [f - e1 - e2, f + e1 - e2, f + e1 + e2, f - e1 + e2], n, b.color, 0.0);
+                push_quad(
+                    &mut v,
+                    [f - e1 - e2, f + e1 - e2, f + e1 + e2, f - e1 + e2],
+                    n,
+                    b.color,
+                    0.0,
+                );
             }
         }
     }
@@ -122,13 +128,18 @@ impl TestScene {
             contents: bytemuck::cast_slice(&verts),
             usage: wgpu::BufferUsages::VERTEX,
         });
-        let module = crate::render::shaders::module(device, "test scene", crate::render::shaders::TEST_SCENE);
+        let module = crate::render::shaders::module(
+            device,
+            "test scene",
+            crate::render::shaders::TEST_SCENE,
+        );
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("test scene pipeline layout"),
             bind_group_layouts: &[Some(ctx.view_layout)],
             immediate_size: 0,
         });
-        let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x3, 3 => Float32];
+        let attributes =
+            wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x3, 3 => Float32];
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("test scene pipeline"),
             layout: Some(&layout),
