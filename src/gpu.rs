@@ -171,3 +171,17 @@ impl Gpu {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_adapter_error_says_how_to_get_one() {
+        let msg = GpuError::NoAdapter(String::new()).to_string();
+        assert!(
+            msg.contains("apt-get install -y mesa-vulkan-drivers"),
+            "{msg}"
+        );
+    }
+}

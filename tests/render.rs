@@ -483,3 +483,82 @@ fn camera_view_applies_the_lens_distortion() {
     // The distortion is large enough that ignoring it would fail.
     assert!(pinhole_worst > 0.03, "{pinhole_worst}");
 }
+
+/// `parallax render STAGE --out DIR` writes every file, and the JSON files follow the contract.
+#[test]
+fn render_command_writes_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args([
+            "render",
+            stage.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .args([
+            "--camera-position",
+            "0.1,1.1,0.4",
+            "--camera-rotation",
+            "-5,2,1",
+            "--focal-length",
+            "28",
+        ])
+        .args([
+            "--sensor",
+            "24x16",
+            "--overscan",
+            "0.2",
+            "--soft-edge",
+            "0.04",
+        ])
+        .args([
+            "--outer-viewpoint",
+            "0,1.5,0",
+            "--inner-resolution",
+            "64x40",
+            "--outer-resolution",
+            "24",
+        ])
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "main.png",
+        "wall.png",
+        "camera.png",
+        "pixel-map.json",
+        "frame.json",
+    ] {
+        assert!(dir.path().join(f).is_file(), "missing {f}");
+    }
+    let main = image::open(dir.path().join("main.png")).unwrap();
+    assert_eq!((main.width(), main.height()), (128, 64));
+    let frame: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("frame.json")).unwrap()).unwrap();
+    assert_eq!(frame["format"], "parallax-frame");
+    let cam = &frame["cameras"][0];
+    assert_eq!(cam["focal_length_mm"], 28.0);
+    assert_eq!(cam["overscan"], 0.2);
+    assert_eq!(
+        frame["outer"]["viewpoint"],
+        serde_json::json!([0.0, 1.5, 0.0])
+    );
+    let map: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("pixel-map.json")).unwrap()).unwrap();
+    assert_eq!(map["format"], "parallax-pixel-map");
+    // No temporary files are left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")),
+        "{names:?}"
+    );
+}
