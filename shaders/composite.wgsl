@@ -1,8 +1,8 @@
 // Composite + map: one instance per panel placed in the output being drawn, one quad covering the
-// panel's output rectangle. Each fragment is one output pixel: it finds the LED pixel it feeds, that
-// pixel's position on the stage, and the colour the wall must show there: the inner frustum (seen from
-// the entrance pupil) where the pixel projects inside it, blended over the soft edge into the outer
-// cube map (seen from the outer viewpoint) elsewhere.
+// panel's output rectangle. Each fragment is one output pixel. The LED pixel it feeds has a position
+// on the stage (interpolated exactly from the quad's corners, see VsOut); the wall shows there the
+// inner frustum (seen from the entrance pupil) where the pixel projects inside it, blended over the
+// soft edge into the outer cube map (seen from the outer viewpoint), and the outer elsewhere.
 
 struct Frame {
     // Camera space of the inner frustum: clip = inner_view_proj * vec4(world - inner_eye, 1).
@@ -28,17 +28,34 @@ struct Target {
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
-    @location(0) @interpolate(flat) panel: u32,
+    // The LED pixel's position relative to the outer viewpoint, and in the inner camera's clip space.
+    // Both are affine in the output pixel coordinates within a panel (the placement and the panel's
+    // geometry are affine), so the rasterizer's linear interpolation gives the exact values at each
+    // pixel centre: no per-fragment buffer reads or matrix products.
+    @location(0) @interpolate(linear) from_outer: vec3<f32>,
+    @location(1) @interpolate(linear) inner_clip: vec4<f32>,
+}
+
+// Stage position of the continuous output coordinate `p` (pixel centres at +0.5) of a panel: at
+// pixel centres it is the centre of the LED pixel that output pixel feeds.
+fn panel_point(panel: Panel, p: vec2<f32>) -> vec3<f32> {
+    let d = p - vec2<f32>(0.5) - vec2<f32>(panel.origin);
+    let i = dot(d, vec2<f32>(panel.step_col));
+    let j = dot(d, vec2<f32>(panel.step_row));
+    let size = vec2<f32>(panel.pixels);
+    return panel.top_left.xyz + (i + 0.5) / size.x * panel.right.xyz + (j + 0.5) / size.y * panel.down.xyz;
 }
 
 @vertex
 fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut {
-    let rect = panel_rect(panels[ii]);
-    let c = quad_corner(vi);
-    let p = mix(rect.xy, rect.zw, c);
+    let panel = panels[ii];
+    let rect = panel_rect(panel);
+    let p = mix(rect.xy, rect.zw, quad_corner(vi));
+    let world = panel_point(panel, p);
     var out: VsOut;
     out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
-    out.panel = ii;
+    out.from_outer = world - frame.outer_viewpoint.xyz;
+    out.inner_clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
     return out;
 }
 
@@ -57,24 +74,20 @@ fn inner_weight(uv: vec2<f32>, soft: f32) -> f32 {
     return s.x * s.y;
 }
 
-// The outer wall's colour at a stage position: the cube map along the ray from the outer viewpoint.
-fn outer_color(world: vec3<f32>) -> vec3<f32> {
-    return textureSampleLevel(outer_cube, linear_sampler, world - frame.outer_viewpoint.xyz, 0.0).rgb;
+// The outer wall's colour along a ray from the outer viewpoint.
+fn outer_color(ray: vec3<f32>) -> vec3<f32> {
+    return textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb;
 }
 
-// Colour the wall shows at a stage position. The outer cube map is only sampled where it is seen.
-fn wall_color(world: vec3<f32>) -> vec4<f32> {
-    if (frame.params.z < 0.5) {
-        return vec4<f32>(outer_color(world), 1.0);
-    }
-    let clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
-    if (clip.w <= 0.0) {
-        return vec4<f32>(outer_color(world), 1.0);
+// Colour the wall shows at an LED pixel. The outer cube map is only sampled where it is seen.
+fn wall_color(from_outer: vec3<f32>, clip: vec4<f32>) -> vec4<f32> {
+    if (frame.params.z < 0.5 || clip.w <= 0.0) {
+        return vec4<f32>(outer_color(from_outer), 1.0);
     }
     let uv = ndc_to_uv(clip.xy / clip.w);
     let w = inner_weight(uv, frame.params.x);
     if (w <= 0.0) {
-        return vec4<f32>(outer_color(world), 1.0);
+        return vec4<f32>(outer_color(from_outer), 1.0);
     }
     let b = frame.params.y;
     let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
@@ -85,17 +98,10 @@ fn wall_color(world: vec3<f32>) -> vec4<f32> {
     if (w >= 1.0) {
         return vec4<f32>(inner, 1.0);
     }
-    return vec4<f32>(mix(outer_color(world), inner, w), 1.0);
+    return vec4<f32>(mix(outer_color(from_outer), inner, w), 1.0);
 }
 
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
-    let p = panels[in.panel];
-    let d = vec2<i32>(floor(in.position.xy)) - p.origin;
-    // Steps are unit axis vectors, so the inverse of the placement is a pair of dot products.
-    let i = dot(d, p.step_col);
-    let j = dot(d, p.step_row);
-    let size = vec2<f32>(p.pixels);
-    let world = p.top_left.xyz + (f32(i) + 0.5) / size.x * p.right.xyz + (f32(j) + 0.5) / size.y * p.down.xyz;
-    return wall_color(world);
+    return wall_color(in.from_outer, in.inner_clip);
 }
