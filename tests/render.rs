@@ -562,3 +562,67 @@ fn render_command_writes_every_file() {
         "{names:?}"
     );
 }
+
+/// HDR environments stay linear floats all the way (values above 1 survive in a float output), and
+/// an inner-frustum border shows its colour at the frustum's edge.
+#[test]
+fn hdr_environment_and_border() {
+    let gpu = gpu();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("env.exr");
+    image::Rgb32FImage::from_pixel(16, 8, image::Rgb([0.25f32, 0.5, 2.0]))
+        .save(&path)
+        .unwrap();
+    let mut stage = stage_file("tiny.ron");
+    stage.cameras[0].inner.border = Some((0.1, (1.0, 0.0, 0.0)));
+    stage.cameras[0].inner.soft_edge = 0.0;
+    let options = RendererOptions {
+        output_format: wgpu::TextureFormat::Rgba32Float,
+        wall: false,
+        camera: false,
+        camera_width: None,
+    };
+    let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
+    // Turn left so that the frustum's right edge (and its border) crosses the wall.
+    let o = Overrides {
+        camera_rotation: Some((25.0, 0.0, 0.0)),
+        ..Default::default()
+    };
+    let inputs = FrameInputs::resolve(&stage, &o).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let spec = SceneSpec {
+        environment: Some(path),
+        ..Default::default()
+    };
+    let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec).unwrap();
+    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    let img = &frame.outputs[0].1;
+    let (mut border, mut env) = (0, 0);
+    for p in &stage.panels {
+        for j in 0..p.pixels.y {
+            for i in 0..p.pixels.x {
+                let o = p.placement.output_pixel(i, j);
+                let c = img.linear(o.x as u32, o.y as u32);
+                let uv = inputs.inner_uv(p.pixel_centre(i, j));
+                let edge = uv.map(|uv| uv.x.min(1.0 - uv.x).min(uv.y).min(1.0 - uv.y));
+                match edge {
+                    Some(e) if e > 0.005 && e < 0.095 => {
+                        assert_eq!(&c[..3], &[1.0, 0.0, 0.0], "border at {}", p.id);
+                        border += 1;
+                    }
+                    Some(e) if e > -0.005 && e < 0.105 => {}
+                    _ => {
+                        for (k, v) in [0.25f32, 0.5, 2.0].iter().enumerate() {
+                            assert!((c[k] - v).abs() < 0.01 * v, "{c:?} at {}", p.id);
+                        }
+                        env += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        border > 50 && env > 50,
+        "{border} border, {env} environment pixels"
+    );
+}

@@ -386,8 +386,20 @@ impl Renderer {
             })
             .collect();
         let wall = match (wall_layout, wall_range) {
+            (Some(l), Some(r))
+                if gpu
+                    .check_texture("unwrapped wall", l.size.x, l.size.y)
+                    .is_err() =>
+            {
+                log::warn!(
+                    "the unwrapped wall ({} x {}) exceeds the adapter's texture limit: not rendered",
+                    l.size.x,
+                    l.size.y
+                );
+                let _ = r;
+                None
+            }
             (Some(l), Some(r)) => {
-                gpu.check_texture("unwrapped wall", l.size.x, l.size.y)?;
                 let t = texture(device, "unwrapped wall", l.size, 1, fmt, RASTER_USAGE);
                 Some(Raster {
                     name: "wall".into(),
