@@ -132,11 +132,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (name, img) in &frame.outputs {
         png(name, img)?;
     }
+    // An output may be named like a preview image (the demo's curved wall is output "wall"): the
+    // output keeps its name, the preview gets a longer one.
+    let taken = |name: &str| stage.outputs.iter().any(|o| o.name == name);
+    let wall_name = if taken("wall") { "wall-unwrapped" } else { "wall" };
+    let camera_name = if taken("camera") { "camera-view" } else { "camera" };
     if let Some(w) = &frame.wall {
-        png("wall", w)?;
+        png(wall_name, w)?;
     }
     if let Some(c) = &frame.camera {
-        png("camera", c)?;
+        png(camera_name, c)?;
     }
     let map = out.join("pixel-map.json");
     parallax::io::write_json(&map, &parallax::mapping::PixelMap::of(&stage))?;
