@@ -135,8 +135,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // An output may be named like a preview image (the demo's curved wall is output "wall"): the
     // output keeps its name, the preview gets a longer one.
     let taken = |name: &str| stage.outputs.iter().any(|o| o.name == name);
-    let wall_name = if taken("wall") { "wall-unwrapped" } else { "wall" };
-    let camera_name = if taken("camera") { "camera-view" } else { "camera" };
+    let wall_name = if taken("wall") {
+        "wall-unwrapped"
+    } else {
+        "wall"
+    };
+    let camera_name = if taken("camera") {
+        "camera-view"
+    } else {
+        "camera"
+    };
     if let Some(w) = &frame.wall {
         png(wall_name, w)?;
     }
