@@ -386,28 +386,27 @@ impl Renderer {
             })
             .collect();
         let wall = match (wall_layout, wall_range) {
-            (Some(l), Some(r))
+            (Some(l), Some(instances)) => {
                 if gpu
                     .check_texture("unwrapped wall", l.size.x, l.size.y)
-                    .is_err() =>
-            {
-                log::warn!(
-                    "the unwrapped wall ({} x {}) exceeds the adapter's texture limit: not rendered",
-                    l.size.x,
-                    l.size.y
-                );
-                let _ = r;
-                None
-            }
-            (Some(l), Some(r)) => {
-                let t = texture(device, "unwrapped wall", l.size, 1, fmt, RASTER_USAGE);
-                Some(Raster {
-                    name: "wall".into(),
-                    size: l.size,
-                    instances: r,
-                    view: t.create_view(&Default::default()),
-                    texture: t,
-                })
+                    .is_ok()
+                {
+                    let t = texture(device, "unwrapped wall", l.size, 1, fmt, RASTER_USAGE);
+                    Some(Raster {
+                        name: "wall".into(),
+                        size: l.size,
+                        instances,
+                        view: t.create_view(&Default::default()),
+                        texture: t,
+                    })
+                } else {
+                    log::warn!(
+                        "the unwrapped wall ({} x {}) exceeds the adapter's texture limit: not rendered",
+                        l.size.x,
+                        l.size.y
+                    );
+                    None
+                }
             }
             _ => None,
         };

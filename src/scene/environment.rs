@@ -70,6 +70,11 @@ impl Environment {
     ) -> Result<Environment, EnvironmentError> {
         ctx.gpu
             .check_texture("environment image", img.width(), img.height())?;
+        Ok(Self::upload(ctx, img, yaw_deg))
+    }
+
+    /// Uploads an image that fits the device's limits.
+    fn upload(ctx: &SceneContext<'_>, img: &image::DynamicImage, yaw_deg: f64) -> Environment {
         let (format, bytes) = match img {
             image::DynamicImage::ImageRgb32F(_) | image::DynamicImage::ImageRgba32F(_) => {
                 let f = img.to_rgba32f();
@@ -85,14 +90,7 @@ impl Environment {
                 img.to_rgba8().into_raw(),
             ),
         };
-        Ok(Self::from_texels(
-            ctx,
-            img.width(),
-            img.height(),
-            format,
-            &bytes,
-            yaw_deg,
-        ))
+        Self::from_texels(ctx, img.width(), img.height(), format, &bytes, yaw_deg)
     }
 
     /// The default sky: a procedural gradient from a warm horizon to a blue zenith over a dark ground.
@@ -111,11 +109,8 @@ impl Environment {
             };
             *p = image::Rgba([c[0], c[1], c[2], 1.0]);
         }
-        match Self::from_image(ctx, &image::DynamicImage::ImageRgba32F(img), 0.0) {
-            Ok(e) => e,
-            // A 64 x 64 texture fits every adapter.
-            Err(_) => unreachable!("a 64 x 64 sky always fits"),
-        }
+        // 64 x 64 fits every adapter (WebGPU guarantees 8192).
+        Self::upload(ctx, &image::DynamicImage::ImageRgba32F(img), 0.0)
     }
 
     fn from_texels(
