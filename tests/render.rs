@@ -28,6 +28,12 @@ fn stage_file(name: &str) -> Stage {
 
 /// An environment whose texels encode their own direction: rgb = d * 0.5 + 0.5 (linear floats).
 fn direction_environment(gpu: &Gpu, renderer: &Renderer) -> SceneList {
+    direction_environment_yawed(gpu, renderer, 0.0)
+}
+
+/// [`direction_environment`] turned by `yaw_deg` (positive turns it left): the stage direction `d`
+/// then shows the colour of image direction `Ry(-yaw) d`.
+fn direction_environment_yawed(gpu: &Gpu, renderer: &Renderer, yaw_deg: f64) -> SceneList {
     let (w, h) = (1024u32, 512u32);
     let img = image::Rgba32FImage::from_fn(w, h, |x, y| {
         let u = (x as f64 + 0.5) / w as f64;
@@ -52,7 +58,7 @@ fn direction_environment(gpu: &Gpu, renderer: &Renderer) -> SceneList {
     let env = Environment::from_image(
         &renderer.scene_context(gpu),
         &image::DynamicImage::ImageRgba32F(img),
-        0.0,
+        yaw_deg,
     )
     .unwrap();
     SceneList {
@@ -106,9 +112,17 @@ fn every_led_pixel_shows_the_right_viewpoint() {
         camera_width: None,
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
-    let scene = direction_environment(&gpu, &renderer);
+    let yaw = 90.0;
+    let scenes = [
+        direction_environment(&gpu, &renderer),
+        direction_environment_yawed(&gpu, &renderer, yaw),
+    ];
     let poses = [
         Overrides::default(),
+        Overrides {
+            camera_rotation: Some((20.0, -10.0, 5.0)),
+            ..Default::default()
+        },
         Overrides {
             camera_rotation: Some((-15.0, 40.0, -20.0)),
             ..Default::default()
@@ -122,10 +136,15 @@ fn every_led_pixel_shows_the_right_viewpoint() {
     // (inside, outside) counts per section.
     let mut counts = vec![(0usize, 0usize); stage.sections.len()];
     let tolerance = 0.01; // radians
-    for overrides in &poses {
+    for (k, overrides) in poses.iter().enumerate() {
+        // The second pose renders the environment turned by `yaw`.
+        let yawed = k == 1;
+        let turn = glam::DQuat::from_rotation_y(if yawed { -yaw } else { 0.0 }.to_radians());
         let inputs = FrameInputs::resolve(&stage, overrides).unwrap();
         renderer.prepare(&gpu, &inputs).unwrap();
-        let frame = renderer.render_frame(&gpu, &scene).unwrap();
+        let frame = renderer
+            .render_frame(&gpu, &scenes[usize::from(yawed)])
+            .unwrap();
         let mut used = vec![vec![false; 128 * 128]; stage.outputs.len()];
         for p in &stage.panels {
             let img = &frame.outputs[p.placement.output].1;
@@ -149,6 +168,7 @@ fn every_led_pixel_shows_the_right_viewpoint() {
                         }
                         _ => ((world - inputs.outer_viewpoint).normalize(), false),
                     };
+                    let expected = turn * expected;
                     let angle = got.angle_between(expected);
                     assert!(
                         angle < tolerance,
