@@ -308,6 +308,16 @@ mod tests {
     }
 
     #[test]
+    fn outer_viewpoint_can_follow_the_camera() {
+        let mut stage = tiny();
+        stage.render.outer_viewpoint = ViewpointFile::FollowCamera;
+        stage.cameras[0].lens.entrance_pupil_m = 0.1;
+        let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        assert_eq!(f.outer_viewpoint, f.eye);
+        assert_ne!(f.eye, f.pose.position);
+    }
+
+    #[test]
     fn the_camera_axis_lands_in_the_frame_centre() {
         let stage = tiny();
         let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
