@@ -5,10 +5,15 @@
 //! the outer wall and maps them into the output rasters that feed the LED processors.
 
 pub mod camera;
+pub mod compare;
 pub mod diagram;
 pub mod draw;
+pub mod frame;
+pub mod gpu;
 pub mod io;
 pub mod mapping;
 pub mod pattern;
+pub mod render;
+pub mod scene;
 pub mod stage;
 pub mod tracking;

@@ -14,8 +14,9 @@ mod cli;
 #[derive(Parser)]
 #[command(name = "parallax", version, about, long_about = None)]
 struct Cli {
+    /// The command; none renders the bundled demo stage into `./out`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -28,16 +29,23 @@ enum Command {
     Pattern(cli::pattern::Args),
     /// Listen to a camera tracker (FreeD or OpenTrackIO) and print each sample, raw and in stage space.
     Track(cli::track::Args),
+    /// Render one frame headless: one PNG per output, pixel-map.json, frame.json, wall.png, camera.png.
+    Render(Box<cli::render::Args>),
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Validate(a) => cli::validate::run(a),
-        Command::Map(a) => cli::map::run(a),
-        Command::Pattern(a) => cli::pattern::run(a),
-        Command::Track(a) => cli::track::run(a),
+        Some(Command::Validate(a)) => cli::validate::run(a),
+        Some(Command::Map(a)) => cli::map::run(a),
+        Some(Command::Pattern(a)) => cli::pattern::run(a),
+        Some(Command::Track(a)) => cli::track::run(a),
+        Some(Command::Render(a)) => cli::render::run(*a),
+        None => cli::render::run(cli::render::Args {
+            out: "out".into(),
+            ..Default::default()
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

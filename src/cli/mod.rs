@@ -3,12 +3,12 @@
 pub mod map;
 pub mod pattern;
 pub mod track;
+pub mod render;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
 
 /// The bundled demo stage, used when a command is given no stage.
-#[allow(dead_code)] // used by `render` once it lands
 pub fn default_stage() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron")
 }

@@ -1,0 +1,311 @@
+//! GPU benchmarks of the headless frame on the adapter at hand (lavapipe in CI):
+//! - `frame/<stage>`: a whole frame (outer cube map, inner frustum, every output) of demo.ron, and of
+//!   large.ron when it exists;
+//! - `composite_vs_copy/*`: the composite + map pass of the demo's outputs vs a plain copy of the same
+//!   output pixels;
+//! - `cabinets/*`: the composite pass at equal pixel count with 10 and with 10,000 cabinets.
+//!
+//! With no adapter this prints why and registers nothing.
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use parallax::gpu::Gpu;
+use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions, shaders};
+use parallax::scene::{SceneList, SceneSpec};
+use parallax::stage::Stage;
+
+fn wait(gpu: &Gpu, encoder: wgpu::CommandEncoder) {
+    gpu.queue.submit([encoder.finish()]);
+    let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+}
+
+fn encoder(gpu: &Gpu) -> wgpu::CommandEncoder {
+    gpu.device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("bench"),
+        })
+}
+
+struct Setup {
+    stage: Stage,
+    renderer: Renderer,
+    scene: SceneList,
+}
+
+fn setup(gpu: &Gpu, stage: Stage, overrides: &Overrides) -> Setup {
+    let options = RendererOptions {
+        wall: false,
+        camera: false,
+        ..Default::default()
+    };
+    let mut renderer = Renderer::new(gpu, &stage, options).expect("renderer");
+    let inputs = FrameInputs::resolve(&stage, overrides).expect("inputs");
+    renderer.prepare(gpu, &inputs).expect("prepare");
+    let spec = SceneSpec {
+        test_scene: true,
+        ..Default::default()
+    };
+    let scene = parallax::scene::build(&renderer.scene_context(gpu), &spec).expect("scene");
+    let mut e = encoder(gpu);
+    renderer.render_scene(&mut e, &scene).expect("scene passes");
+    wait(gpu, e);
+    Setup {
+        stage,
+        renderer,
+        scene,
+    }
+}
+
+fn output_views(r: &Renderer) -> Vec<wgpu::TextureView> {
+    r.output_textures()
+        .map(|t| t.create_view(&Default::default()))
+        .collect()
+}
+
+/// A plain copy of the output pixels the panels use: the same instanced quads as the composite pass,
+/// loading a same-size texture instead of compositing.
+struct Copy {
+    pipeline: wgpu::RenderPipeline,
+    groups: Vec<(wgpu::BindGroup, std::ops::Range<u32>)>,
+}
+
+fn copy_setup(gpu: &Gpu, r: &Renderer) -> Copy {
+    use wgpu::util::DeviceExt;
+    let d = &gpu.device;
+    let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+        ty,
+        count: None,
+    };
+    let layout = d.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("copy layout"),
+        entries: &[
+            entry(
+                0,
+                wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+            ),
+            entry(
+                1,
+                wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only: true },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+            ),
+            entry(
+                2,
+                wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+            ),
+        ],
+    });
+    let module = shaders::module(d, "copy", shaders::COPY);
+    let pl = d.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("copy"),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    let format = wgpu::TextureFormat::Rgba8UnormSrgb;
+    let pipeline = d.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("copy"),
+        layout: Some(&pl),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &[],
+        },
+        primitive: Default::default(),
+        depth_stencil: None,
+        multisample: Default::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: &module,
+            entry_point: Some("fs_main"),
+            compilation_options: Default::default(),
+            targets: &[Some(format.into())],
+        }),
+        multiview_mask: None,
+        cache: None,
+    });
+    let groups = r
+        .output_textures()
+        .enumerate()
+        .map(|(k, t)| {
+            let src = d.create_texture(&wgpu::TextureDescriptor {
+                label: Some("copy source"),
+                size: t.size(),
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            });
+            let size = [t.width() as f32, t.height() as f32, 0.0, 0.0];
+            let size = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("copy target"),
+                contents: bytemuck::cast_slice(&size),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("copy"),
+                layout: &layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(
+                            &src.create_view(&Default::default()),
+                        ),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: r.panel_buffer().as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: size.as_entire_binding(),
+                    },
+                ],
+            });
+            (group, r.output_instances(k).unwrap_or(0..0))
+        })
+        .collect();
+    Copy { pipeline, groups }
+}
+
+fn copy_pass(e: &mut wgpu::CommandEncoder, c: &Copy, views: &[wgpu::TextureView]) {
+    for ((g, instances), v) in c.groups.iter().zip(views) {
+        let mut pass = e.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("copy pass"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: v,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            ..Default::default()
+        });
+        pass.set_pipeline(&c.pipeline);
+        pass.set_bind_group(0, g, &[]);
+        pass.draw(0..6, instances.clone());
+    }
+}
+
+fn flat_stage(columns: u32, rows: u32, px: (u32, u32)) -> Stage {
+    let (w, h) = (columns * px.0, rows * px.1);
+    let text = format!(
+        r#"Stage(name: "bench", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: {}, height_mm: {}, pixels: ({}, {}))],
+  sections: [(name: "W", panel_type: "P",
+    shape: Flat(columns: {columns}, rows: {rows}, position: (0.0, 1.5, -3.0), anchor: Centre),
+    placement: Auto(outputs: ["o"]))],
+  outputs: [Output(name: "o", width: {w}, height: {h})],
+  cameras: [Camera(name: "A", position: (0.0, 1.5, 0.0), inner: Inner(resolution: (960, 640)))],
+  render: Render(outer_resolution: 256))"#,
+        4000.0 * px.0 as f64 / w as f64 * 1.0,
+        2000.0 * px.1 as f64 / h as f64,
+        px.0,
+        px.1
+    );
+    Stage::from_ron(&text, "bench.ron").expect("bench stage")
+}
+
+fn benches(c: &mut Criterion) {
+    let gpu = match Gpu::headless() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("render benches skipped: {e}");
+            return;
+        }
+    };
+    let adapter = gpu.info.name.clone();
+    eprintln!("adapter: {}", gpu.describe());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages");
+
+    for name in ["demo.ron", "large.ron"] {
+        let path = root.join(name);
+        if !path.exists() {
+            eprintln!("{name} not found: not benchmarked");
+            continue;
+        }
+        let stage = parallax::stage::load(&path).expect("stage");
+        let s = setup(&gpu, stage, &Overrides::default());
+        let mut group = c.benchmark_group(format!("frame [{adapter}]"));
+        group.sample_size(10);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut e = encoder(&gpu);
+                s.renderer.render(&mut e, &s.scene).expect("render");
+                wait(&gpu, e);
+            })
+        });
+        group.finish();
+
+        if name == "demo.ron" {
+            let views = output_views(&s.renderer);
+            let refs: Vec<&wgpu::TextureView> = views.iter().collect();
+            let copy = copy_setup(&gpu, &s.renderer);
+            let mut group = c.benchmark_group(format!("composite_vs_copy [{adapter}]"));
+            group.sample_size(10);
+            group.bench_function("composite", |b| {
+                b.iter(|| {
+                    let mut e = encoder(&gpu);
+                    s.renderer
+                        .render_outputs_into(&mut e, &refs)
+                        .expect("composite");
+                    wait(&gpu, e);
+                })
+            });
+            group.bench_function("copy", |b| {
+                b.iter(|| {
+                    let mut e = encoder(&gpu);
+                    copy_pass(&mut e, &copy, &views);
+                    wait(&gpu, e);
+                })
+            });
+            group.finish();
+            eprintln!("demo outputs: {} LED pixels", s.stage.pixel_count());
+        }
+    }
+
+    // Equal pixel count, 10 vs 10,000 cabinets: at 640,000 pixels (tiny 8 x 8 cabinets, the worst
+    // case for per-cabinet costs) and at 10,240,000 pixels (32 x 32 cabinets).
+    let cases = [
+        ("640k px/10", 10, 1, (320, 200)),
+        ("640k px/10000", 100, 100, (8, 8)),
+        ("10M px/10", 5, 2, (1024, 1000)),
+        ("10M px/10000", 100, 100, (32, 32)),
+    ];
+    let mut group = c.benchmark_group(format!("cabinets [{adapter}]"));
+    group.sample_size(10);
+    for (label, cols, rows, px) in cases {
+        let s = setup(&gpu, flat_stage(cols, rows, px), &Overrides::default());
+        let views = output_views(&s.renderer);
+        let refs: Vec<&wgpu::TextureView> = views.iter().collect();
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let mut e = encoder(&gpu);
+                s.renderer
+                    .render_outputs_into(&mut e, &refs)
+                    .expect("composite");
+                wait(&gpu, e);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(render_benches, benches);
+criterion_main!(render_benches);

@@ -1,0 +1,168 @@
+//! `parallax render [STAGE] --out DIR`: one headless frame, one PNG per output, plus the pixel map,
+//! frame.json, the unwrapped wall and the simulated camera view.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use glam::DVec3;
+use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions};
+
+#[derive(clap::Args, Default)]
+pub struct Args {
+    /// Stage file (RON); default: the bundled demo stage.
+    pub stage: Option<PathBuf>,
+    /// Folder to write the images and JSON files into.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Equirectangular environment image (PNG, JPEG, HDR, EXR); the scene becomes just that environment.
+    #[arg(long)]
+    pub environment: Option<PathBuf>,
+    /// Tracked camera position in metres: X,Y,Z.
+    #[arg(long, value_parser = parse_vec3, allow_hyphen_values = true)]
+    pub camera_position: Option<DVec3>,
+    /// Camera rotation in degrees: PAN,TILT,ROLL.
+    #[arg(long, value_parser = parse_vec3, allow_hyphen_values = true)]
+    pub camera_rotation: Option<DVec3>,
+    /// Focal length in millimetres.
+    #[arg(long)]
+    pub focal_length: Option<f64>,
+    /// Sensor size in millimetres: WxH.
+    #[arg(long, value_parser = parse_f64_pair)]
+    pub sensor: Option<(f64, f64)>,
+    /// Uniform overscan (fraction of the frame's half extents per side).
+    #[arg(long)]
+    pub overscan: Option<f64>,
+    /// Soft edge (fraction of the inner frustum).
+    #[arg(long)]
+    pub soft_edge: Option<f64>,
+    /// Fixed outer viewpoint in metres: X,Y,Z.
+    #[arg(long, value_parser = parse_vec3, allow_hyphen_values = true)]
+    pub outer_viewpoint: Option<DVec3>,
+    /// Inner frustum resolution: WxH.
+    #[arg(long, value_parser = parse_u32_pair)]
+    pub inner_resolution: Option<(u32, u32)>,
+    /// Edge of the outer cube map's faces in pixels.
+    #[arg(long)]
+    pub outer_resolution: Option<u32>,
+}
+
+fn parse_vec3(s: &str) -> Result<DVec3, String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|e| format!("'{p}': {e}")))
+        .collect::<Result<_, _>>()?;
+    match v[..] {
+        [x, y, z] if v.iter().all(|c| c.is_finite()) => Ok(DVec3::new(x, y, z)),
+        _ => Err(format!("expected three finite numbers X,Y,Z, got '{s}'")),
+    }
+}
+
+fn parse_pair<T: std::str::FromStr>(s: &str) -> Result<(T, T), String> {
+    let (a, b) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WxH, got '{s}'"))?;
+    let p = |t: &str| {
+        t.trim()
+            .parse::<T>()
+            .map_err(|_| format!("expected WxH, got '{s}'"))
+    };
+    Ok((p(a)?, p(b)?))
+}
+
+fn parse_f64_pair(s: &str) -> Result<(f64, f64), String> {
+    parse_pair(s)
+}
+
+fn parse_u32_pair(s: &str) -> Result<(u32, u32), String> {
+    parse_pair(s)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let stage_path = args.stage.clone().unwrap_or_else(super::default_stage);
+    let stage = super::load_stage(&stage_path)?;
+    let overrides = Overrides {
+        camera_position: args.camera_position,
+        camera_rotation: args.camera_rotation.map(|r| (r.x, r.y, r.z)),
+        focal_length_mm: args.focal_length,
+        sensor_mm: args.sensor,
+        overscan: args.overscan,
+        soft_edge: args.soft_edge,
+        outer_viewpoint: args.outer_viewpoint,
+        inner_resolution: args.inner_resolution,
+        outer_resolution: args.outer_resolution,
+    };
+    let inputs = FrameInputs::resolve(&stage, &overrides)?;
+    let gpu = parallax::gpu::Gpu::headless()?;
+    eprintln!("adapter: {}", gpu.describe());
+    let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default())?;
+    renderer.prepare(&gpu, &inputs)?;
+    let spec = match &args.environment {
+        Some(p) => parallax::scene::SceneSpec {
+            environment: Some(p.clone()),
+            environment_yaw_deg: stage.render.environment_yaw_deg,
+            test_scene: false,
+        },
+        None => parallax::scene::SceneSpec {
+            environment: stage
+                .render
+                .environment
+                .as_deref()
+                .map(|e| stage.resolve_path(e)),
+            environment_yaw_deg: stage.render.environment_yaw_deg,
+            test_scene: stage.render.test_scene,
+        },
+    };
+    let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec)?;
+    let started = std::time::Instant::now();
+    let frame = renderer.render_frame(&gpu, &scene)?;
+    eprintln!(
+        "rendered in {:.0} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+
+    let out = &args.out;
+    let mut written = Vec::new();
+    let mut png = |name: &str, img: &parallax::render::ReadImage| -> anyhow::Result<()> {
+        let path = out.join(format!("{name}.png"));
+        parallax::io::write_png(&path, &img.to_rgba8())
+            .with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    for (name, img) in &frame.outputs {
+        png(name, img)?;
+    }
+    // An output may be named like a preview image (the demo's curved wall is output "wall"): the
+    // output keeps its name, the preview gets a longer one.
+    let taken = |name: &str| stage.outputs.iter().any(|o| o.name == name);
+    let wall_name = if taken("wall") {
+        "wall-unwrapped"
+    } else {
+        "wall"
+    };
+    let camera_name = if taken("camera") {
+        "camera-view"
+    } else {
+        "camera"
+    };
+    if let Some(w) = &frame.wall {
+        png(wall_name, w)?;
+    }
+    if let Some(c) = &frame.camera {
+        png(camera_name, c)?;
+    }
+    let map = out.join("pixel-map.json");
+    parallax::io::write_json(&map, &parallax::mapping::PixelMap::of(&stage))?;
+    written.push(map);
+    let info = out.join("frame.json");
+    parallax::io::write_json(&info, &parallax::frame::FrameInfo::of(&inputs, 0))?;
+    written.push(info);
+    for p in &written {
+        println!("wrote {}", display(p));
+    }
+    Ok(())
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,132 @@
+//! `frame.json` (version 1, conventions.md): what was rendered, for post-production and tests.
+
+use serde::{Deserialize, Serialize};
+
+use crate::render::FrameInputs;
+
+/// The `format` field of `frame.json`.
+pub const FRAME_FORMAT: &str = "parallax-frame";
+
+/// `frame.json` version 1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameInfo {
+    /// Always [`FRAME_FORMAT`].
+    pub format: String,
+    /// Always 1.
+    pub version: u32,
+    /// Frame number.
+    pub frame: u64,
+    /// The cameras whose inner frusta are on the wall.
+    pub cameras: Vec<FrameCamera>,
+    /// The outer wall's viewpoint.
+    pub outer: FrameOuter,
+}
+
+/// One camera in `frame.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameCamera {
+    /// Camera name.
+    pub name: String,
+    /// The render eye (entrance pupil) in stage metres.
+    pub position: [f64; 3],
+    /// World-from-camera rotation `[x, y, z, w]`.
+    pub rotation: [f64; 4],
+    /// Focal length in millimetres.
+    pub focal_length_mm: f64,
+    /// Sensor size in millimetres.
+    pub sensor_mm: [f64; 2],
+    /// Extents of the inner frustum on the wall, overscan included.
+    pub inner_tangents: FrameTangents,
+    /// Overscan (the largest side when per-side).
+    pub overscan: f64,
+    /// Soft-edge fraction inside the extents.
+    pub soft_edge: f64,
+}
+
+/// Camera-space tangent extents.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameTangents {
+    /// `x / -z` of the left edge.
+    pub left: f64,
+    /// `x / -z` of the right edge.
+    pub right: f64,
+    /// `y / -z` of the bottom edge.
+    pub bottom: f64,
+    /// `y / -z` of the top edge.
+    pub top: f64,
+}
+
+/// The outer wall in `frame.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameOuter {
+    /// Where the outer wall was rendered from.
+    pub viewpoint: [f64; 3],
+}
+
+impl FrameInfo {
+    /// Describes frame `frame` rendered from `inputs`.
+    pub fn of(inputs: &FrameInputs, frame: u64) -> FrameInfo {
+        let q = inputs.pose.rotation;
+        let t = inputs.inner_tangents;
+        FrameInfo {
+            format: FRAME_FORMAT.into(),
+            version: 1,
+            frame,
+            cameras: vec![FrameCamera {
+                name: inputs.camera_name.clone(),
+                position: inputs.eye.to_array(),
+                rotation: [q.x, q.y, q.z, q.w],
+                focal_length_mm: inputs.lens.focal_length_mm,
+                sensor_mm: [inputs.lens.sensor_mm.0, inputs.lens.sensor_mm.1],
+                inner_tangents: FrameTangents {
+                    left: t.left,
+                    right: t.right,
+                    bottom: t.bottom,
+                    top: t.top,
+                },
+                overscan: inputs.overscan.max(),
+                soft_edge: inputs.soft_edge,
+            }],
+            outer: FrameOuter {
+                viewpoint: inputs.outer_viewpoint.to_array(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Overrides;
+
+    #[test]
+    fn frame_json_has_the_contract_fields() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let stage = crate::stage::load(std::path::Path::new(path)).unwrap();
+        let inputs = crate::render::FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        let v = serde_json::to_value(FrameInfo::of(&inputs, 7)).unwrap();
+        assert_eq!(v["format"], "parallax-frame");
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["frame"], 7);
+        let c = &v["cameras"][0];
+        for k in [
+            "name",
+            "position",
+            "rotation",
+            "focal_length_mm",
+            "sensor_mm",
+            "inner_tangents",
+            "overscan",
+            "soft_edge",
+        ] {
+            assert!(!c[k].is_null(), "missing {k}");
+        }
+        for k in ["left", "right", "bottom", "top"] {
+            assert!(c["inner_tangents"][k].is_number());
+        }
+        assert_eq!(c["rotation"].as_array().unwrap().len(), 4);
+        assert_eq!(v["outer"]["viewpoint"].as_array().unwrap().len(), 3);
+        // Inner tangents include the overscan: wider than the bare frame.
+        assert!(c["inner_tangents"]["right"].as_f64().unwrap() > inputs.frame_tangents.right);
+    }
+}

@@ -1,0 +1,187 @@
+//! The GPU context: a headless wgpu device chosen the way wgpu users expect.
+//!
+//! `WGPU_BACKEND` (e.g. `vulkan`, `gl`), `WGPU_ADAPTER_NAME` (a case-insensitive part of the adapter's
+//! name) and `WGPU_POWER_PREF` (`low`, `high`, `none`) choose the adapter. The adapter's name, backend
+//! and driver are logged at info level and kept in [`Gpu::info`].
+
+/// Why no GPU device could be created.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    /// No adapter at all (or none matching `WGPU_ADAPTER_NAME`).
+    #[error(
+        "no GPU adapter found{0}. On a Linux machine without a GPU, install Mesa's software Vulkan driver \
+         (lavapipe): `apt-get install -y mesa-vulkan-drivers libvulkan1`"
+    )]
+    NoAdapter(String),
+    /// The adapter refused to create a device.
+    #[error("cannot create a device on adapter '{adapter}': {source}")]
+    Device {
+        adapter: String,
+        #[source]
+        source: wgpu::RequestDeviceError,
+    },
+    /// A texture or buffer would exceed the adapter's limits.
+    #[error("{what} needs {needed} but the adapter '{adapter}' allows at most {limit}")]
+    Limit {
+        what: String,
+        needed: u64,
+        limit: u64,
+        adapter: String,
+    },
+}
+
+/// A headless GPU device and queue with the adapter they came from.
+pub struct Gpu {
+    /// The wgpu instance.
+    pub instance: wgpu::Instance,
+    /// The chosen adapter.
+    pub adapter: wgpu::Adapter,
+    /// The device, created with the adapter's own limits.
+    pub device: wgpu::Device,
+    /// The device's queue.
+    pub queue: wgpu::Queue,
+    /// Name, backend, driver of the adapter.
+    pub info: wgpu::AdapterInfo,
+}
+
+impl Gpu {
+    /// Creates a headless device, honouring `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF`.
+    pub fn headless() -> Result<Gpu, GpuError> {
+        pollster::block_on(Self::headless_async())
+    }
+
+    async fn headless_async() -> Result<Gpu, GpuError> {
+        // Without WGPU_BACKEND, try the primary backends (Vulkan, Metal, DX12) first and fall back to
+        // all (GL): probing GL on a machine without EGL drivers logs noisy errors.
+        let explicit = std::env::var_os("WGPU_BACKEND").is_some();
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        if !explicit {
+            desc.backends = wgpu::Backends::PRIMARY;
+        }
+        let instance = wgpu::Instance::new(desc.with_env());
+        if !explicit
+            && instance
+                .enumerate_adapters(wgpu::Backends::all())
+                .await
+                .is_empty()
+        {
+            let instance = wgpu::Instance::new(
+                wgpu::InstanceDescriptor::new_without_display_handle().with_env(),
+            );
+            return Self::with_instance(instance).await;
+        }
+        Self::with_instance(instance).await
+    }
+
+    async fn with_instance(instance: wgpu::Instance) -> Result<Gpu, GpuError> {
+        let adapter = match std::env::var("WGPU_ADAPTER_NAME") {
+            Ok(wanted) if !wanted.is_empty() => {
+                let wanted_lc = wanted.to_lowercase();
+                let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
+                let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+                adapters
+                    .into_iter()
+                    .find(|a| a.get_info().name.to_lowercase().contains(&wanted_lc))
+                    .ok_or_else(|| {
+                        GpuError::NoAdapter(format!(
+                            " matching WGPU_ADAPTER_NAME='{wanted}' (available: {})",
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        ))
+                    })?
+            }
+            _ => instance
+                .request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: wgpu::PowerPreference::from_env().unwrap_or_default(),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| GpuError::NoAdapter(format!(" ({e})")))?,
+        };
+        let info = adapter.get_info();
+        log::info!(
+            "GPU adapter: {} ({:?}, {:?}), driver {} {}",
+            info.name,
+            info.backend,
+            info.device_type,
+            info.driver,
+            info.driver_info
+        );
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("parallax device"),
+                required_features: wgpu::Features::empty(),
+                required_limits: adapter.limits(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|source| GpuError::Device {
+                adapter: info.name.clone(),
+                source,
+            })?;
+        Ok(Gpu {
+            instance,
+            adapter,
+            device,
+            queue,
+            info,
+        })
+    }
+
+    /// One line describing the adapter: `name (backend, driver)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({:?}, {} {})",
+            self.info.name, self.info.backend, self.info.driver, self.info.driver_info
+        )
+    }
+
+    /// Checks that a 2D texture of `width x height` fits the device's limits.
+    pub fn check_texture(&self, what: &str, width: u32, height: u32) -> Result<(), GpuError> {
+        let limit = self.device.limits().max_texture_dimension_2d;
+        let needed = width.max(height);
+        if needed > limit || width == 0 || height == 0 {
+            return Err(GpuError::Limit {
+                what: format!("{what} ({width} x {height})"),
+                needed: needed as u64,
+                limit: limit as u64,
+                adapter: self.info.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that a buffer of `size` bytes fits the device's limits.
+    pub fn check_buffer(&self, what: &str, size: u64) -> Result<(), GpuError> {
+        let limits = self.device.limits();
+        let limit = limits
+            .max_buffer_size
+            .min(limits.max_storage_buffer_binding_size);
+        if size > limit {
+            return Err(GpuError::Limit {
+                what: what.to_string(),
+                needed: size,
+                limit,
+                adapter: self.info.name.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_adapter_error_says_how_to_get_one() {
+        let msg = GpuError::NoAdapter(String::new()).to_string();
+        assert!(
+            msg.contains("apt-get install -y mesa-vulkan-drivers"),
+            "{msg}"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! An equirectangular environment drawn as a background at infinity.
+
+use std::path::{Path, PathBuf};
+
+use glam::DVec3;
+use wgpu::util::DeviceExt;
+
+use super::{SCENE_COLOR_FORMAT, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding};
+use crate::gpu::GpuError;
+
+/// Why an environment could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvironmentError {
+    /// The image could not be read or decoded.
+    #[error("cannot read environment image {path}: {source}")]
+    Image {
+        path: PathBuf,
+        #[source]
+        source: image::ImageError,
+    },
+    /// The image is larger than the GPU allows.
+    #[error(transparent)]
+    Limit(#[from] GpuError),
+}
+
+/// The equirectangular `(u, v)` of a unit direction (conventions.md): `u = 0.5 + atan2(x, -z) / 2pi`,
+/// `v = acos(y) / pi`. Mirrors `equirect_uv` in `shaders/common.wgsl`.
+pub fn equirect_uv(d: DVec3) -> (f64, f64) {
+    let n = d.normalize();
+    (
+        0.5 + n.x.atan2(-n.z) / std::f64::consts::TAU,
+        n.y.clamp(-1.0, 1.0).acos() / std::f64::consts::PI,
+    )
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct EnvParams {
+    yaw_cs: [f32; 2],
+    intensity: f32,
+    pad: f32,
+}
+
+/// An equirectangular environment image with a yaw rotation.
+pub struct Environment {
+    pipeline: wgpu::RenderPipeline,
+    bind_group: wgpu::BindGroup,
+}
+
+impl Environment {
+    /// Loads a PNG, JPEG, Radiance HDR or EXR image. 8-bit images are sRGB; HDR/EXR are linear.
+    pub fn load(
+        ctx: &SceneContext<'_>,
+        path: &Path,
+        yaw_deg: f64,
+    ) -> Result<Environment, EnvironmentError> {
+        let img = image::open(path).map_err(|source| EnvironmentError::Image {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_image(ctx, &img, yaw_deg)
+    }
+
+    /// An environment from a decoded image: float images are uploaded as linear half floats, 8-bit
+    /// images as sRGB (so that sampling returns linear values).
+    pub fn from_image(
+        ctx: &SceneContext<'_>,
+        img: &image::DynamicImage,
+        yaw_deg: f64,
+    ) -> Result<Environment, EnvironmentError> {
+        ctx.gpu
+            .check_texture("environment image", img.width(), img.height())?;
+        Ok(Self::upload(ctx, img, yaw_deg))
+    }
+
+    /// Uploads an image that fits the device's limits.
+    fn upload(ctx: &SceneContext<'_>, img: &image::DynamicImage, yaw_deg: f64) -> Environment {
+        let (format, bytes) = match img {
+            image::DynamicImage::ImageRgb32F(_) | image::DynamicImage::ImageRgba32F(_) => {
+                let f = img.to_rgba32f();
+                let halves: Vec<half::f16> =
+                    f.as_raw().iter().map(|&v| half::f16::from_f32(v)).collect();
+                (
+                    wgpu::TextureFormat::Rgba16Float,
+                    bytemuck::cast_slice::<half::f16, u8>(&halves).to_vec(),
+                )
+            }
+            _ => (
+                wgpu::TextureFormat::Rgba8UnormSrgb,
+                img.to_rgba8().into_raw(),
+            ),
+        };
+        Self::from_texels(ctx, img.width(), img.height(), format, &bytes, yaw_deg)
+    }
+
+    /// The default sky: a procedural gradient from a warm horizon to a blue zenith over a dark ground.
+    pub fn sky(ctx: &SceneContext<'_>) -> Environment {
+        let (w, h) = (64u32, 64u32);
+        let mut img = image::Rgba32FImage::new(w, h);
+        for (_, y, p) in img.enumerate_pixels_mut() {
+            let v = (y as f32 + 0.5) / h as f32;
+            let up = (std::f32::consts::PI * v).cos(); // direction's y
+            let c = if up >= 0.0 {
+                let t = up.powf(0.5);
+                [0.85 - 0.6 * t, 0.80 - 0.45 * t, 0.75 - 0.05 * t]
+            } else {
+                let t = (-up).powf(0.5);
+                [0.30 - 0.2 * t, 0.27 - 0.18 * t, 0.24 - 0.16 * t]
+            };
+            *p = image::Rgba([c[0], c[1], c[2], 1.0]);
+        }
+        // 64 x 64 fits every adapter (WebGPU guarantees 8192).
+        Self::upload(ctx, &image::DynamicImage::ImageRgba32F(img), 0.0)
+    }
+
+    fn from_texels(
+        ctx: &SceneContext<'_>,
+        width: u32,
+        height: u32,
+        format: wgpu::TextureFormat,
+        bytes: &[u8],
+        yaw_deg: f64,
+    ) -> Environment {
+        let device = &ctx.gpu.device;
+        let texture = device.create_texture_with_data(
+            &ctx.gpu.queue,
+            &wgpu::TextureDescriptor {
+                label: Some("environment texture"),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            },
+            wgpu::util::TextureDataOrder::LayerMajor,
+            bytes,
+        );
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("environment sampler"),
+            address_mode_u: wgpu::AddressMode::Repeat,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        // A stage direction d looks up the image at Ry(-yaw) d: positive yaw turns the image left.
+        let yaw = -yaw_deg.to_radians();
+        let params = EnvParams {
+            yaw_cs: [yaw.cos() as f32, yaw.sin() as f32],
+            intensity: 1.0,
+            pad: 0.0,
+        };
+        let params_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("environment params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("environment layout"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("environment bind group"),
+            layout: &layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Sampler(&sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: params_buf.as_entire_binding(),
+                },
+            ],
+        });
+        let module = crate::render::shaders::module(
+            device,
+            "environment",
+            crate::render::shaders::ENVIRONMENT,
+        );
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("environment pipeline layout"),
+            bind_group_layouts: &[Some(ctx.view_layout), Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("environment pipeline"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: Some(wgpu::DepthStencilState {
+                format: SCENE_DEPTH_FORMAT,
+                depth_write_enabled: Some(false),
+                depth_compare: Some(wgpu::CompareFunction::Always),
+                stencil: Default::default(),
+                bias: Default::default(),
+            }),
+            multisample: Default::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(SCENE_COLOR_FORMAT.into())],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        Environment {
+            pipeline,
+            bind_group,
+        }
+    }
+}
+
+impl Scene for Environment {
+    fn draw(&self, pass: &mut wgpu::RenderPass<'_>, view: &ViewBinding<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, view.bind_group, &[view.offset]);
+        pass.set_bind_group(1, &self.bind_group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equirect_centre_looks_along_minus_z_and_x_is_right() {
+        let (u, v) = equirect_uv(DVec3::NEG_Z);
+        assert!((u - 0.5).abs() < 1e-12 && (v - 0.5).abs() < 1e-12);
+        let (u, _) = equirect_uv(DVec3::X);
+        assert!((u - 0.75).abs() < 1e-12);
+        let (_, v) = equirect_uv(DVec3::Y);
+        assert!(v.abs() < 1e-12);
+    }
+}

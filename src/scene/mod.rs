@@ -1,0 +1,100 @@
+//! Content drawn on the wall: anything that can draw itself into a render pass from a view.
+//!
+//! The renderer draws the scene several times per frame (six cube faces for the outer wall, the inner
+//! frustum, a reference camera view), each time with a different view bound at group 0 (a [`View`]
+//! uniform with a dynamic offset: `clip = view_proj * (world - eye, 1)`). A glTF scene will implement
+//! [`Scene`] the same way as [`Environment`] and [`TestScene`].
+
+mod environment;
+mod test_scene;
+
+use std::path::Path;
+
+pub use environment::{Environment, EnvironmentError, equirect_uv};
+pub use test_scene::TestScene;
+
+use crate::gpu::Gpu;
+
+/// Colour format of the targets scenes draw into (linear, HDR).
+pub const SCENE_COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+/// Depth format of the targets scenes draw into.
+pub const SCENE_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+
+/// What a scene needs to create its pipelines.
+pub struct SceneContext<'a> {
+    /// The GPU.
+    pub gpu: &'a Gpu,
+    /// Layout of group 0: one `View` uniform with a dynamic offset.
+    pub view_layout: &'a wgpu::BindGroupLayout,
+}
+
+/// The view a scene is drawn from: the bind group for group 0 and the dynamic offset of the view.
+pub struct ViewBinding<'a> {
+    /// Bind group holding the view uniforms.
+    pub bind_group: &'a wgpu::BindGroup,
+    /// Dynamic offset of this view in the uniform buffer.
+    pub offset: u32,
+}
+
+/// Content that can draw itself into a pass whose targets are [`SCENE_COLOR_FORMAT`] and
+/// [`SCENE_DEPTH_FORMAT`] (depth cleared to 1, less-is-nearer).
+pub trait Scene {
+    /// Records the draws. Backgrounds draw at infinity without writing depth; geometry depth-tests.
+    fn draw(&self, pass: &mut wgpu::RenderPass<'_>, view: &ViewBinding<'_>);
+}
+
+/// Several scenes drawn in order (e.g. an environment, then geometry).
+#[derive(Default)]
+pub struct SceneList {
+    /// The parts, drawn first to last.
+    pub parts: Vec<Box<dyn Scene>>,
+}
+
+impl Scene for SceneList {
+    fn draw(&self, pass: &mut wgpu::RenderPass<'_>, view: &ViewBinding<'_>) {
+        for p in &self.parts {
+            p.draw(pass, view);
+        }
+    }
+}
+
+/// What to put in the scene.
+#[derive(Clone, Debug, Default)]
+pub struct SceneSpec {
+    /// Equirectangular environment image; `None` = the procedural sky.
+    pub environment: Option<std::path::PathBuf>,
+    /// Yaw of the environment in degrees (positive turns it left, like pan).
+    pub environment_yaw_deg: f64,
+    /// Whether to draw the procedural test scene.
+    pub test_scene: bool,
+}
+
+/// Builds the scene described by `spec`.
+pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, EnvironmentError> {
+    let env = match &spec.environment {
+        Some(path) => Environment::load(ctx, Path::new(path), spec.environment_yaw_deg)?,
+        None => Environment::sky(ctx),
+    };
+    let mut parts: Vec<Box<dyn Scene>> = vec![Box::new(env)];
+    if spec.test_scene {
+        parts.push(Box::new(TestScene::new(ctx)));
+    }
+    Ok(SceneList { parts })
+}
+
+/// Creates the layout of group 0 shared by every scene: one `View` uniform with a dynamic offset.
+pub fn view_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("scene view layout"),
+        entries: &[wgpu::BindGroupLayoutEntry {
+            binding: 0,
+            visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: true,
+                min_binding_size: wgpu::BufferSize::new(crate::render::view::VIEW_UNIFORM_SIZE),
+            },
+            count: None,
+        }],
+    })
+}
