@@ -435,6 +435,16 @@ fn camera_settings_are_checked() {
     );
 }
 
+#[test]
+fn tracking_settings_are_checked_with_the_stage() {
+    let text = demo_with(
+        "inner: Inner(",
+        "tracking: CameraTracking(transform: TrackerTransform(axes: (X, X, Z), scale: (1.0, NaN, 1.0))),\n            inner: Inner(",
+    );
+    let err = error_of(&text);
+    assert!(err.contains("camera 'A': tracking: "), "{err}");
+}
+
 /// Mutations of a valid stage file: replace, delete or duplicate a token-sized span.
 fn mutate(text: &str, ops: &[(usize, usize, u8)]) -> String {
     let mut bytes = text.as_bytes().to_vec();

@@ -44,6 +44,41 @@ pub struct Args {
     /// Edge of the outer cube map's faces in pixels.
     #[arg(long)]
     pub outer_resolution: Option<u32>,
+    /// Render frames of a recorded take (see docs/tracking.md) instead of the stage file's pose:
+    /// each frame goes to `DIR/frame-NNNNNN/` with its own frame.json.
+    #[arg(long)]
+    pub take: Option<PathBuf>,
+    /// Frames of the take to render, at the stage frame rate: `A..B` (B excluded), `A..=B`, `A..`
+    /// or a single frame `N`; default: all of them.
+    #[arg(long, value_parser = parse_frames, requires = "take")]
+    pub frames: Option<(u64, Option<u64>)>,
+}
+
+/// `A..B`, `A..=B`, `A..` or `N` as a first frame and an optional end (excluded).
+fn parse_frames(s: &str) -> Result<(u64, Option<u64>), String> {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("expected frames as A..B, A..=B, A.. or N, got '{s}'"))
+    };
+    let range = match s.split_once("..") {
+        None => {
+            let n = num(s)?;
+            (n, Some(n + 1))
+        }
+        Some((a, b)) => {
+            let a = num(a)?;
+            match b.strip_prefix('=') {
+                Some(b) => (a, Some(num(b)? + 1)),
+                None if b.trim().is_empty() => (a, None),
+                None => (a, Some(num(b)?)),
+            }
+        }
+    };
+    match range {
+        (a, Some(b)) if b <= a => Err(format!("frame range '{s}' is empty")),
+        r => Ok(r),
+    }
 }
 
 fn parse_vec3(s: &str) -> Result<DVec3, String> {
@@ -90,6 +125,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         outer_viewpoint: args.outer_viewpoint,
         inner_resolution: args.inner_resolution,
         outer_resolution: args.outer_resolution,
+        ..Default::default()
+    };
+    // Load the take first: a bad take file is reported before the GPU starts.
+    let take = match &args.take {
+        Some(path) => {
+            let take = parallax::tracking::Take::load(path)?;
+            Some(parallax::tracking::TakeCameras::new(&take, &stage)?)
+        }
+        None => None,
     };
     let inputs = FrameInputs::resolve(&stage, &overrides)?;
     let gpu = parallax::gpu::Gpu::headless()?;
@@ -113,15 +157,87 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     };
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec)?;
-    let started = std::time::Instant::now();
-    let frame = renderer.render_frame(&gpu, &scene)?;
-    eprintln!(
-        "rendered in {:.0} ms",
-        started.elapsed().as_secs_f64() * 1e3
-    );
-
     let out = &args.out;
     let mut written = Vec::new();
+    let map = out.join("pixel-map.json");
+    parallax::io::write_json(&map, &parallax::mapping::PixelMap::of(&stage))?;
+    written.push(map);
+
+    let Some(take) = take else {
+        let started = std::time::Instant::now();
+        let frame = renderer.render_frame(&gpu, &scene)?;
+        eprintln!(
+            "rendered in {:.0} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        write_frame(out, &stage, &inputs, 0, &frame, &mut written)?;
+        for p in &written {
+            println!("wrote {}", display(p));
+        }
+        return Ok(());
+    };
+
+    let count = take.frame_count();
+    let (first, end) = args.frames.unwrap_or((0, None));
+    let end = end.unwrap_or(count);
+    if first >= count || end > count {
+        anyhow::bail!(
+            "frames {first}..{end} are outside the take, which has {count} frames at {} Hz",
+            stage.frame_rate
+        );
+    }
+    let bar = indicatif::ProgressBar::new(end - first);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} frames, {per_sec}, eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix("rendering take");
+    for n in first..end {
+        let Some((_, state)) = take.first_at_frame(n) else {
+            anyhow::bail!("the take tracks no camera of this stage");
+        };
+        if !matches!(state.status, parallax::tracking::TrackingStatus::Live) {
+            bar.println(format!(
+                "frame {n}: tracking {:?}, holding the last pose",
+                state.status
+            ));
+        }
+        let frame_overrides = Overrides {
+            pose: Some(state.camera.pose),
+            lens: Some(state.camera.lens),
+            ..overrides.clone()
+        };
+        let inputs = FrameInputs::resolve(&stage, &frame_overrides)?;
+        renderer.prepare(&gpu, &inputs)?;
+        let frame = renderer.render_frame(&gpu, &scene)?;
+        let dir = out.join(format!("frame-{n:06}"));
+        write_frame(&dir, &stage, &inputs, n, &frame, &mut Vec::new())?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "wrote frames {first}..{end} of {} into {}/frame-NNNNNN/",
+        args.take.as_deref().map(display).unwrap_or_default(),
+        display(out)
+    );
+    for p in &written {
+        println!("wrote {}", display(p));
+    }
+    Ok(())
+}
+
+/// Writes one rendered frame: a PNG per output, the unwrapped wall, the camera view, frame.json.
+fn write_frame(
+    out: &Path,
+    stage: &parallax::stage::Stage,
+    inputs: &FrameInputs,
+    number: u64,
+    frame: &parallax::render::RenderedFrame,
+    written: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let mut png = |name: &str, img: &parallax::render::ReadImage| -> anyhow::Result<()> {
         let path = out.join(format!("{name}.png"));
         parallax::io::write_png(&path, &img.to_rgba8())
@@ -132,8 +248,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (name, img) in &frame.outputs {
         png(name, img)?;
     }
-    // An output may be named like a preview image (the demo's curved wall is output "wall"): the
-    // output keeps its name, the preview gets a longer one.
+    // An output may be named like a preview image: the output keeps its name, the preview gets a
+    // longer one.
     let taken = |name: &str| stage.outputs.iter().any(|o| o.name == name);
     let wall_name = if taken("wall") {
         "wall-unwrapped"
@@ -151,15 +267,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(c) = &frame.camera {
         png(camera_name, c)?;
     }
-    let map = out.join("pixel-map.json");
-    parallax::io::write_json(&map, &parallax::mapping::PixelMap::of(&stage))?;
-    written.push(map);
     let info = out.join("frame.json");
-    parallax::io::write_json(&info, &parallax::frame::FrameInfo::of(&inputs, 0))?;
+    parallax::io::write_json(&info, &parallax::frame::FrameInfo::of(inputs, number))?;
     written.push(info);
-    for p in &written {
-        println!("wrote {}", display(p));
-    }
     Ok(())
 }
 

@@ -10,6 +10,11 @@ use crate::stage::file::{self, OverscanFile, ViewpointFile};
 /// Values that replace the stage file's, so that scripts can pose the camera without editing it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overrides {
+    /// The whole pose (e.g. from tracking or a take); `camera_position` and `camera_rotation` still
+    /// apply on top of it.
+    pub pose: Option<Pose>,
+    /// The whole lens (e.g. from a lens table); `focal_length_mm` and `sensor_mm` still apply on top.
+    pub lens: Option<Lens>,
     /// Tracked sensor position in metres.
     pub camera_position: Option<DVec3>,
     /// Pan, tilt, roll in degrees.
@@ -84,7 +89,7 @@ impl FrameInputs {
             tracking: None,
         };
         let cam = stage.cameras.first().unwrap_or(&default_camera);
-        let mut lens = cam.lens.to_lens();
+        let mut lens = overrides.lens.unwrap_or_else(|| cam.lens.to_lens());
         if let Some(f) = overrides.focal_length_mm {
             lens.focal_length_mm = f;
         }
@@ -102,14 +107,14 @@ impl FrameInputs {
         }
         finite("entrance-pupil offset", lens.entrance_pupil_m)?;
         finite("principal shift", lens.shift_mm.0 + lens.shift_mm.1)?;
-        let position = overrides.camera_position.unwrap_or(DVec3::new(
-            cam.position.0,
-            cam.position.1,
-            cam.position.2,
-        ));
+        let base = overrides.pose.unwrap_or(Pose {
+            position: DVec3::new(cam.position.0, cam.position.1, cam.position.2),
+            rotation: cam.rotation.to_quat(),
+        });
+        let position = overrides.camera_position.unwrap_or(base.position);
         let rotation = match overrides.camera_rotation {
             Some((p, t, r)) => crate::camera::pan_tilt_roll_to_quat(p, t, r),
-            None => cam.rotation.to_quat(),
+            None => base.rotation,
         };
         if !position.is_finite() || !rotation.is_finite() {
             return Err(InputError("camera pose is not finite".into()));

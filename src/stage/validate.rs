@@ -906,6 +906,11 @@ fn check_outputs(
 
 fn check_camera(c: &file::Camera, problems: &mut Problems) {
     let s = Subject::Camera(c.name.clone());
+    if let Some(t) = &c.tracking {
+        for p in t.problems() {
+            problems.push(s.clone(), format!("tracking: {p}"));
+        }
+    }
     let l = &c.lens;
     let d = &l.distortion;
     let nums = [
