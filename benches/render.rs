@@ -184,19 +184,7 @@ fn copy_setup(gpu: &Gpu, r: &Renderer) -> Copy {
 
 fn copy_pass(e: &mut wgpu::CommandEncoder, c: &Copy, views: &[wgpu::TextureView]) {
     for ((g, instances), v) in c.groups.iter().zip(views) {
-        let mut pass = e.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("copy pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: v,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            ..Default::default()
-        });
+        let mut pass = parallax::render::clear_pass(e, "copy pass", v);
         pass.set_pipeline(&c.pipeline);
         pass.set_bind_group(0, g, &[]);
         pass.draw(0..6, instances.clone());

@@ -94,7 +94,7 @@ impl Cameras {
                         position: glam::DVec3::new(c.position.0, c.position.1, c.position.2),
                         rotation: c.rotation.to_quat(),
                     },
-                    lens: c.lens.to_lens(),
+                    lens: c.lens,
                 };
                 let cam = TrackedCamera::new(cfg, base, frame_rate)
                     .map_err(|e| anyhow::anyhow!("camera '{}': {e}", c.name))?;

@@ -89,7 +89,7 @@ impl FrameInputs {
             tracking: None,
         };
         let cam = stage.cameras.first().unwrap_or(&default_camera);
-        let mut lens = overrides.lens.unwrap_or_else(|| cam.lens.to_lens());
+        let mut lens = overrides.lens.unwrap_or(cam.lens);
         if let Some(f) = overrides.focal_length_mm {
             lens.focal_length_mm = f;
         }

@@ -910,19 +910,7 @@ impl Renderer {
         target: &wgpu::TextureView,
     ) -> Result<(), RenderError> {
         let s = self.sized()?;
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("composite pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            ..Default::default()
-        });
+        let mut pass = clear_pass(encoder, "composite pass", target);
         pass.set_pipeline(&self.composite_pipeline);
         pass.set_bind_group(0, &s.composite_group, &[(slot * 256) as u32]);
         // One instanced draw per output: one instance per panel placed in it.
@@ -1019,19 +1007,7 @@ impl Renderer {
 
     fn warp(&self, encoder: &mut wgpu::CommandEncoder) -> Result<(), RenderError> {
         let s = self.sized()?;
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("lens warp pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &s.camera_view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            ..Default::default()
-        });
+        let mut pass = clear_pass(encoder, "lens warp pass", &s.camera_view);
         pass.set_pipeline(&self.warp_pipeline);
         pass.set_bind_group(0, &s.warp_group, &[]);
         pass.draw(0..3, 0..1);
@@ -1119,4 +1095,25 @@ pub struct RenderedFrame {
     pub wall: Option<ReadImage>,
     /// The simulated camera view, if rendered.
     pub camera: Option<ReadImage>,
+}
+
+/// A render pass with one colour target, cleared to black (unused output pixels stay black).
+pub fn clear_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    label: &str,
+    view: &wgpu::TextureView,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        ..Default::default()
+    })
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::camera::{Distortion, Orientation};
+use crate::camera::Orientation;
 
 /// The root of a stage file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -229,44 +229,8 @@ pub struct Camera {
     pub tracking: Option<crate::tracking::config::CameraTracking>,
 }
 
-/// Lens settings as written in files.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Lens {
-    pub focal_length_mm: f64,
-    pub sensor_mm: (f64, f64),
-    pub shift_mm: (f64, f64),
-    pub entrance_pupil_m: f64,
-    pub focus_distance_m: f64,
-    pub distortion: Distortion,
-}
-
-impl Default for Lens {
-    fn default() -> Self {
-        let l = crate::camera::Lens::default();
-        Lens {
-            focal_length_mm: l.focal_length_mm,
-            sensor_mm: l.sensor_mm,
-            shift_mm: l.shift_mm,
-            entrance_pupil_m: l.entrance_pupil_m,
-            focus_distance_m: l.focus_distance_m,
-            distortion: l.distortion,
-        }
-    }
-}
-
-impl Lens {
-    pub fn to_lens(&self) -> crate::camera::Lens {
-        crate::camera::Lens {
-            focal_length_mm: self.focal_length_mm,
-            sensor_mm: self.sensor_mm,
-            shift_mm: self.shift_mm,
-            entrance_pupil_m: self.entrance_pupil_m,
-            focus_distance_m: self.focus_distance_m,
-            distortion: self.distortion,
-        }
-    }
-}
+/// Lens settings as written in files: the camera module's [`Lens`], with every field optional.
+pub use crate::camera::Lens;
 
 /// Overscan as written: one number for all sides, per side, or `Auto` (covers the distorted frame,
 /// plus `margin` on every side).

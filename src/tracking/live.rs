@@ -73,7 +73,7 @@ impl LiveCameras {
                     position: DVec3::new(c.position.0, c.position.1, c.position.2),
                     rotation: c.rotation.to_quat(),
                 },
-                lens: c.lens.to_lens(),
+                lens: c.lens,
             };
             let cam = TrackedCamera::new(t, base, stage.frame_rate).map_err(|message| {
                 LiveError::Config {

@@ -322,7 +322,7 @@ fn base_of(c: &crate::stage::file::Camera) -> StageCamera {
             position: glam::DVec3::new(c.position.0, c.position.1, c.position.2),
             rotation: c.rotation.to_quat(),
         },
-        lens: c.lens.to_lens(),
+        lens: c.lens,
     }
 }
 
