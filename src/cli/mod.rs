@@ -1,9 +1,10 @@
 //! Subcommands of the `parallax` binary.
 
+pub mod check;
 pub mod map;
 pub mod pattern;
-pub mod track;
 pub mod render;
+pub mod track;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
