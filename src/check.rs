@@ -1173,6 +1173,9 @@ pub enum CabinetChange {
 pub struct MapDiff {
     /// Changed outputs: `name: what`.
     pub outputs: Vec<String>,
+    /// Outputs whose every cabinet moved by the same offset (and nothing else changed), with the
+    /// number of cabinets and the offset in output pixels: a shifted output.
+    pub shifted_outputs: Vec<(String, usize, [i32; 2])>,
     /// Changed cabinets, in the new map's order (removed ones last).
     pub cabinets: Vec<(String, CabinetChange)>,
 }
@@ -1180,7 +1183,7 @@ pub struct MapDiff {
 impl MapDiff {
     /// Whether the maps are the same.
     pub fn is_empty(&self) -> bool {
-        self.outputs.is_empty() && self.cabinets.is_empty()
+        self.outputs.is_empty() && self.cabinets.is_empty() && self.shifted_outputs.is_empty()
     }
 
     /// Ids of the changed cabinets.
@@ -1203,6 +1206,11 @@ impl MapDiff {
         }
         for o in &self.outputs {
             lines.push(format!("  output {o}"));
+        }
+        for (o, n, [dx, dy]) in &self.shifted_outputs {
+            lines.push(format!(
+                "  output '{o}': all {n} cabinets shifted by ({dx:+}, {dy:+}) px"
+            ));
         }
         for (id, c) in &self.cabinets {
             lines.push(match c {
@@ -1269,6 +1277,28 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
                 .push((p.id.clone(), CabinetChange::Placement(fields)));
         } else if moved {
             d.cabinets.push((p.id.clone(), CabinetChange::Moved));
+        }
+    }
+    for o in &actual.outputs {
+        let offsets: Vec<Option<[i32; 2]>> = actual
+            .panels
+            .iter()
+            .filter(|p| p.output == o.name)
+            .map(|p| {
+                let e = old.get(p.id.as_str())?;
+                let same = e.output == p.output
+                    && e.step_col == p.step_col
+                    && e.step_row == p.step_row
+                    && e.pixels == p.pixels;
+                same.then(|| [p.origin[0] - e.origin[0], p.origin[1] - e.origin[1]])
+            })
+            .collect();
+        if let Some(Some(first)) = offsets.first()
+            && *first != [0, 0]
+            && offsets.iter().all(|x| *x == Some(*first))
+        {
+            d.shifted_outputs
+                .push((o.name.clone(), offsets.len(), *first));
         }
     }
     let new: std::collections::HashSet<&str> =
@@ -1451,6 +1481,28 @@ mod tests {
             back.cabinets
                 .contains(&(removed.id.clone(), CabinetChange::Added))
         );
+    }
+
+    #[test]
+    fn a_shifted_output_is_named() {
+        let a = map();
+        let mut b = a.clone();
+        for p in b.panels.iter_mut().filter(|p| p.output == "main") {
+            p.origin[0] += 2;
+            p.origin[1] -= 1;
+        }
+        let d = diff_maps(&a, &b);
+        assert_eq!(d.cabinets.len(), a.panels.len());
+        assert_eq!(
+            d.shifted_outputs,
+            vec![("main".to_string(), a.panels.len(), [2, -1])]
+        );
+        assert!(
+            d.describe()
+                .contains("output 'main': all 16 cabinets shifted by (+2, -1) px")
+        );
+        b.panels[0].origin[0] += 1;
+        assert!(diff_maps(&a, &b).shifted_outputs.is_empty());
     }
 
     #[test]

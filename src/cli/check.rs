@@ -85,6 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for r in &report.results {
         match &r.outcome {
             Outcome::Passed(_) => println!("ok       {}", r.name),
+            Outcome::Updated(m) => println!("updated  {}: {m}", r.name),
             o => {
                 println!("{:<8} {}: {}", o.label(), r.name, indent(o.message()));
                 for f in &r.files {
