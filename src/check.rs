@@ -861,27 +861,29 @@ fn check_image(
     }
 }
 
-/// The images of one rendered case, as (test-case name, file stem, image).
-fn case_images(
-    case: &CaseSpec,
-    frame: &RenderedFrame,
-    downsample: u32,
-) -> Vec<Result<(String, String, image::RgbaImage), (String, String)>> {
+/// One image of a rendered case.
+struct CaseImage {
+    /// Test-case name, `<case>/<image>`.
+    name: String,
+    /// File-name stem, `<case>.<image>`.
+    stem: String,
+    /// The image, or why the frame has none.
+    image: Result<image::RgbaImage, String>,
+}
+
+/// The images of one rendered case.
+fn case_images(case: &CaseSpec, frame: &RenderedFrame, downsample: u32) -> Vec<CaseImage> {
     let mut out = Vec::new();
     let mut push = |label: String, img: Option<image::RgbaImage>, scale: bool| {
-        let name = format!("{}/{label}", case.name);
-        match img {
-            Some(i) => out.push(Ok((
-                name,
-                format!("{}.{label}", case.name),
-                if scale {
-                    compare::downsample(&i, downsample)
-                } else {
-                    i
-                },
-            ))),
-            None => out.push(Err((name, format!("the frame has no {label} image")))),
-        }
+        out.push(CaseImage {
+            name: format!("{}/{label}", case.name),
+            stem: format!("{}.{label}", case.name),
+            image: match img {
+                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
+                Some(i) => Ok(i),
+                None => Err(format!("the frame has no {label} image")),
+            },
+        });
     };
     for kind in &case.images {
         match kind {
@@ -1076,13 +1078,11 @@ fn run_cases(
                 let images = case_images(case, &frame, downsample);
                 let share = render_seconds / images.len().max(1) as f64;
                 for img in images {
-                    let mut r = match img {
-                        Ok((name, stem, img)) => {
-                            check_image(case, name, &stem, &img, &checks.refs, options)
-                        }
-                        Err((name, message)) => CaseResult {
+                    let mut r = match img.image {
+                        Ok(i) => check_image(case, img.name, &img.stem, &i, &checks.refs, options),
+                        Err(message) => CaseResult {
                             case: case.name.clone(),
-                            name,
+                            name: img.name,
                             outcome: Outcome::Error(message),
                             files: Vec::new(),
                             changed_cabinets: Vec::new(),
