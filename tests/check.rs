@@ -397,3 +397,27 @@ fn a_bad_checks_file_is_located() {
     assert!(e.contains("bad.ron:6:"), "{e}");
     assert!(e.contains("unknown field 'colour'"), "{e}");
 }
+
+#[test]
+fn a_stage_that_does_not_load_errors_every_case_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = dir.path().join("stage.ron");
+    std::fs::write(
+        &stage,
+        "Stage(\n    name: \"x\",\n    frame_rate: 50.0,\n    pitch: 2,\n)\n",
+    )
+    .unwrap();
+    let checks = demo_checks(dir.path(), &stage, &asset("checks/demo-refs"));
+    let junit = dir.path().join("junit.xml");
+    let o = check(&[checks.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("stage.ron:4:"), "{text}");
+    let cases = junit_cases(&junit);
+    // One test case per check case (its images are unknown before rendering) and the pixel map.
+    assert_eq!(
+        cases.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        BTreeSet::from(["centre", "centre-camera", "left-up", "truck", "pixel-map"])
+    );
+    assert!(cases.values().all(|v| v == "error"), "{cases:?}");
+}
