@@ -1506,6 +1506,56 @@ mod tests {
     }
 
     #[test]
+    fn poses_replace_the_first_camera() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let stage = crate::stage::load(&root.join("assets/stages/demo.ron")).unwrap();
+        let mut takes = HashMap::new();
+        let pose = PoseSpec::Pose {
+            name: "p".into(),
+            camera: None,
+            position: (1.0, 2.0, 3.0),
+            rotation: Orientation::PanTiltRoll(10.0, 0.0, 0.0),
+            focal_length_mm: Some(50.0),
+        };
+        let posed = posed_stage(&stage, &pose, root, &mut takes).unwrap();
+        assert_eq!(posed.cameras.len(), 1);
+        assert_eq!(posed.cameras[0].position, (1.0, 2.0, 3.0));
+        assert_eq!(posed.cameras[0].lens.focal_length_mm, 50.0);
+        assert_eq!(posed.cameras[0].inner, stage.cameras[0].inner);
+
+        let frame = PoseSpec::TakeFrame {
+            name: "t".into(),
+            take: "assets/takes/demo-truck.take".into(),
+            frame: 30,
+            camera: None,
+        };
+        let posed = posed_stage(&stage, &frame, root, &mut takes).unwrap();
+        let take = crate::tracking::Take::load(&root.join("assets/takes/demo-truck.take")).unwrap();
+        let (_, state) = TakeCameras::new(&take, &stage)
+            .unwrap()
+            .first_at_frame(30)
+            .map(|(n, s)| (n.to_string(), s))
+            .unwrap();
+        let p = state.camera.pose.position;
+        assert_eq!(posed.cameras[0].position, (p.x, p.y, p.z));
+        let inputs = FrameInputs::resolve(&posed, &Overrides::default()).unwrap();
+        assert!(inputs.pose.rotation.dot(state.camera.pose.rotation).abs() > 1.0 - 1e-12);
+
+        let bad = PoseSpec::Pose {
+            name: "p".into(),
+            camera: Some("Z".into()),
+            position: (0.0, 0.0, 0.0),
+            rotation: Orientation::default(),
+            focal_length_mm: None,
+        };
+        assert!(
+            posed_stage(&stage, &bad, root, &mut takes)
+                .unwrap_err()
+                .contains("'Z'")
+        );
+    }
+
+    #[test]
     fn xml_escape_handles_markup_and_control_characters() {
         assert_eq!(
             xml_escape("a<b>&\"c'\u{1}"),
