@@ -45,6 +45,8 @@ pub struct Comparison {
     pub p99_delta_e: f64,
     /// Per-pixel difference image (red = bad, grey = scaled difference).
     pub diff: image::RgbaImage,
+    /// Every pixel's perceptual error, sorted ascending (for [`Comparison::delta_e_percentile`]).
+    pub delta_e_sorted: Vec<f32>,
 }
 
 impl Comparison {
@@ -53,6 +55,11 @@ impl Comparison {
         (self.bad_pixels as f64) <= tol.bad_fraction * self.pixels as f64
             && self.mean_delta_e <= tol.mean_delta_e
             && self.p99_delta_e <= tol.p99_delta_e
+    }
+
+    /// The perceptual error that `percent` per cent of the pixels do not exceed (0..=100).
+    pub fn delta_e_percentile(&self, percent: f64) -> f64 {
+        percentile(&self.delta_e_sorted, percent)
     }
 
     /// One line for reports.
@@ -180,6 +187,7 @@ pub fn compare(
         .get(((de.len() as f64 * 0.99) as usize).min(de.len().saturating_sub(1)))
         .copied()
         .unwrap_or(0.0);
+    let delta_e_sorted = de.iter().map(|&v| v as f32).collect();
     Ok(Comparison {
         bad_pixels: bad,
         pixels: n,
@@ -188,6 +196,69 @@ pub fn compare(
         mean_delta_e,
         p99_delta_e,
         diff,
+        delta_e_sorted,
+    })
+}
+
+/// The value that `percent` per cent of `sorted` (ascending) do not exceed; 0 when empty.
+fn percentile(sorted: &[f32], percent: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let p = if percent.is_finite() {
+        percent.clamp(0.0, 100.0)
+    } else {
+        100.0
+    };
+    let k = ((sorted.len() as f64 * p / 100.0).ceil() as usize).clamp(1, sorted.len());
+    sorted[k - 1] as f64
+}
+
+/// Expected, actual and difference side by side (with a 4-pixel grey gap), for reviewing a failure
+/// at a glance. Images of different sizes are placed top-aligned.
+pub fn side_by_side(
+    expected: &image::RgbaImage,
+    actual: &image::RgbaImage,
+    diff: Option<&image::RgbaImage>,
+) -> image::RgbaImage {
+    const GAP: u32 = 4;
+    let parts: Vec<&image::RgbaImage> = [Some(expected), Some(actual), diff]
+        .into_iter()
+        .flatten()
+        .collect();
+    let width = parts.iter().map(|p| p.width()).sum::<u32>() + GAP * (parts.len() as u32 - 1);
+    let height = parts.iter().map(|p| p.height()).max().unwrap_or(0);
+    let mut out = image::RgbaImage::from_pixel(width, height, image::Rgba([64, 64, 64, 255]));
+    let mut x0 = 0;
+    for p in parts {
+        for (x, y, px) in p.enumerate_pixels() {
+            out.put_pixel(x0 + x, y, image::Rgba([px[0], px[1], px[2], 255]));
+        }
+        x0 += p.width() + GAP;
+    }
+    out
+}
+
+/// Averages `factor` x `factor` blocks (the last row and column of blocks may be partial), so that
+/// large rasters can be checked against small references. A factor of 0 or 1 returns a copy.
+pub fn downsample(img: &image::RgbaImage, factor: u32) -> image::RgbaImage {
+    if factor <= 1 {
+        return img.clone();
+    }
+    let (w, h) = img.dimensions();
+    let (ow, oh) = (w.div_ceil(factor), h.div_ceil(factor));
+    let mut sums = vec![[0u32; 5]; ow as usize * oh as usize];
+    for (x, y, p) in img.enumerate_pixels() {
+        let s = &mut sums[(y / factor) as usize * ow as usize + (x / factor) as usize];
+        for c in 0..4 {
+            s[c] += p[c] as u32;
+        }
+        s[4] += 1;
+    }
+    image::RgbaImage::from_fn(ow, oh, |x, y| {
+        let s = sums[y as usize * ow as usize + x as usize];
+        let n = s[4].max(1);
+        image::Rgba([0, 1, 2, 3].map(|c| ((s[c] + n / 2) / n) as u8))
     })
 }
 
@@ -250,6 +321,41 @@ mod tests {
         let b = img(|x, y| [x as u8 * 10 + ((x + y) % 2) as u8, 50, 51]);
         let c = compare(&a, &b, &Tolerance::default()).unwrap();
         assert!(c.passes(&Tolerance::default()), "{}", c.summary());
+    }
+
+    #[test]
+    fn percentile_picks_the_right_rank() {
+        let v: Vec<f32> = (1..=100).map(|i| i as f32).collect();
+        assert_eq!(percentile(&v, 99.0), 99.0);
+        assert_eq!(percentile(&v, 50.0), 50.0);
+        assert_eq!(percentile(&v, 100.0), 100.0);
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+
+    #[test]
+    fn downsample_averages_blocks() {
+        let a = img(|x, _| {
+            if x % 2 == 0 {
+                [0, 0, 0]
+            } else {
+                [200, 100, 50]
+            }
+        });
+        let d = downsample(&a, 2);
+        assert_eq!(d.dimensions(), (8, 4));
+        assert!(d.pixels().all(|p| p.0 == [100, 50, 25, 255]));
+        let odd = downsample(&a, 3);
+        assert_eq!(odd.dimensions(), (6, 3));
+    }
+
+    #[test]
+    fn side_by_side_holds_all_three() {
+        let a = img(|_, _| [10, 20, 30]);
+        let s = side_by_side(&a, &a, Some(&a));
+        assert_eq!(s.dimensions(), (16 * 3 + 8, 8));
+        assert_eq!(s.get_pixel(16 + 4, 0).0, [10, 20, 30, 255]);
+        assert_eq!(s.get_pixel(16, 0).0, [64, 64, 64, 255]);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! the outer wall and maps them into the output rasters that feed the LED processors.
 
 pub mod camera;
+pub mod check;
 pub mod compare;
 pub mod diagram;
 pub mod draw;

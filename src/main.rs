@@ -31,6 +31,8 @@ enum Command {
     Track(cli::track::Args),
     /// Render one frame headless: one PNG per output, pixel-map.json, frame.json, wall.png, camera.png.
     Render(Box<cli::render::Args>),
+    /// Render a stage at fixed camera poses and compare with approved reference images (for CI).
+    Check(Box<cli::check::Args>),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Some(Command::Pattern(a)) => cli::pattern::run(a),
         Some(Command::Track(a)) => cli::track::run(a),
         Some(Command::Render(a)) => cli::render::run(*a),
+        Some(Command::Check(a)) => cli::check::run(*a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()
