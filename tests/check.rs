@@ -112,11 +112,11 @@ fn demo_checks(dir: &Path, stage: &Path, refs: &Path) -> PathBuf {
 }
 
 const DEMO_CASES: [&str; 8] = [
-    "centre/output-wall",
-    "centre/output-ceiling",
+    "centre/output-wall-1",
+    "centre/output-ceiling-1",
     "centre/wall",
     "centre-camera/camera",
-    "left-up/output-ceiling",
+    "left-up/output-ceiling-1",
     "left-up/camera",
     "truck/camera",
     "pixel-map",
@@ -156,8 +156,8 @@ fn the_demo_stage_passes_its_shipped_checks() {
 /// placed by hand as Auto places it except cabinet C-001-02, rotated 180 degrees in its output.
 fn broken_demo(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(asset("stages/demo.ron")).unwrap();
-    let wall = "placement: Auto(outputs: [\"wall\"]),";
-    let ceiling = "placement: Auto(outputs: [\"ceiling\"]),";
+    let wall = "placement: Auto(outputs: [\"wall-1\"]),";
+    let ceiling = "placement: Auto(outputs: [\"ceiling-1\"]),";
     assert!(
         text.contains(wall) && text.contains(ceiling),
         "demo.ron changed"
@@ -167,7 +167,7 @@ fn broken_demo(dir: &Path) -> PathBuf {
         for col in 0..4 {
             let rotation = if (col, row) == (1, 2) { 180 } else { 0 };
             cells.push(format!(
-                "PanelPlacement(col: {col}, row: {row}, output: \"ceiling\", x: {}, y: {}, rotation: {rotation})",
+                "PanelPlacement(col: {col}, row: {row}, output: \"ceiling-1\", x: {}, y: {}, rotation: {rotation})",
                 col * 176,
                 row * 176
             ));
@@ -176,7 +176,7 @@ fn broken_demo(dir: &Path) -> PathBuf {
     let text = text
         .replace(
             wall,
-            "placement: Auto(outputs: [\"wall\"], origin: (32, 16)),",
+            "placement: Auto(outputs: [\"wall-1\"], origin: (32, 16)),",
         )
         .replace(
             ceiling,
@@ -215,9 +215,9 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
     assert_eq!(
         failed,
         BTreeSet::from([
-            "centre/output-wall",
-            "centre/output-ceiling",
-            "left-up/output-ceiling",
+            "centre/output-wall-1",
+            "centre/output-ceiling-1",
+            "left-up/output-ceiling-1",
             "pixel-map"
         ]),
         "{text}"
@@ -244,7 +244,7 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
         "{text}"
     );
     assert!(
-        text.contains("output 'wall': all 60 cabinets shifted by (+32, +16) px"),
+        text.contains("output 'wall-1': all 60 cabinets shifted by (+32, +16) px"),
         "{text}"
     );
     assert!(
@@ -254,9 +254,9 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
 
     // Every failing image has its actual, diff and side-by-side, and the paths are printed.
     for name in [
-        "centre.output-wall",
-        "centre.output-ceiling",
-        "left-up.output-ceiling",
+        "centre.output-wall-1",
+        "centre.output-ceiling-1",
+        "left-up.output-ceiling-1",
     ] {
         for kind in ["actual", "diff", "side-by-side"] {
             let p = fail.join(format!("{name}.{kind}.png"));
@@ -264,7 +264,7 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
             assert!(text.contains(&p.display().to_string()), "{text}");
         }
     }
-    let side = image::open(fail.join("centre.output-wall.side-by-side.png")).unwrap();
+    let side = image::open(fail.join("centre.output-wall-1.side-by-side.png")).unwrap();
     assert_eq!(side.width(), 240 * 3 + 8);
     assert!(fail.join("pixel-map.actual.json").exists());
     assert!(!fail.join("centre.wall.actual.png").exists());

@@ -178,8 +178,8 @@ fn semantic_problems_are_all_reported_at_once() {
     let text = demo_text()
         // duplicate output name, and an output over the texture limit
         .replacen(
-            "Output(name: \"ceiling\", width: 1920, height: 1080, node: \"node-1\"),",
-            "Output(name: \"ceiling\", width: 1920, height: 1080, node: \"node-1\"),\n        Output(name: \"ceiling\", width: 100, height: 100),\n        Output(name: \"huge\", width: 20000, height: 100),",
+            "Output(name: \"ceiling-1\", width: 1920, height: 1080, node: \"node-1\"),",
+            "Output(name: \"ceiling-1\", width: 1920, height: 1080, node: \"node-1\"),\n        Output(name: \"ceiling-1\", width: 100, height: 100),\n        Output(name: \"huge\", width: 20000, height: 100),",
             1,
         )
         // zero-size panel type
@@ -196,7 +196,7 @@ fn semantic_problems_are_all_reported_at_once() {
         .replacen("max_pixels: 9000000, ports: 10", "max_pixels: 100, ports: 1", 1);
     let err = error_of(&text);
     for expected in [
-        "output 'ceiling': duplicate output name",
+        "output 'ceiling-1': duplicate output name",
         "output 'huge': 20000 x 100 is larger than the GPU texture limit of 16384",
         "panel type 'Z': size must be positive and finite",
         "panel type 'Z': resolution must be at least 1 x 1",
@@ -207,7 +207,7 @@ fn semantic_problems_are_all_reported_at_once() {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
     // Outputs whose sections failed are not also blamed for being empty.
-    assert!(!err.contains("output 'wall': no panel"), "{err}");
+    assert!(!err.contains("output 'wall-1': no panel"), "{err}");
 }
 
 const TWO_OUTPUTS: &str = r#"Stage(name: "t", frame_rate: 60.0,
@@ -409,7 +409,7 @@ fn degenerate_geometry_is_reported() {
 
 #[test]
 fn names_that_would_escape_the_output_folder_are_refused() {
-    let text = demo_with("Output(name: \"wall\"", "Output(name: \"../wall\"");
+    let text = demo_with("Output(name: \"wall-1\"", "Output(name: \"../wall\"");
     let err = error_of(&text);
     assert!(
         err.contains("output '../wall': output name may hold only"),
