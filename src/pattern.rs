@@ -2,7 +2,7 @@
 //! identification pattern back.
 //!
 //! Each cabinet's pattern is drawn once in its own LED-pixel coordinates `(i, j)` (a "tile") and
-//! mapped into the output through its [`Placement`], so rotation and mirroring appear exactly as
+//! mapped into the output through its [`Placement`](crate::stage::Placement), so rotation and mirroring appear exactly as
 //! the processor will see them. Output rows are filled in parallel; each output pixel finds its
 //! LED pixel by inverting the placement (`i = d · step_col`, `j = d · step_row` with
 //! `d = pixel - origin`, since the steps are orthogonal unit axes). Pixels no cabinet uses are

@@ -1,7 +1,7 @@
 //! Content drawn on the wall: anything that can draw itself into a render pass from a view.
 //!
 //! The renderer draws the scene several times per frame (six cube faces for the outer wall, the inner
-//! frustum, a reference camera view), each time with a different view bound at group 0 (a [`View`]
+//! frustum, a reference camera view), each time with a different view bound at group 0 (a view
 //! uniform with a dynamic offset: `clip = view_proj * (world - eye, 1)`). A glTF scene will implement
 //! [`Scene`] the same way as [`Environment`] and [`TestScene`].
 
