@@ -31,6 +31,8 @@ enum Command {
     Track(cli::track::Args),
     /// Render one frame headless: one PNG per output, pixel-map.json, frame.json, wall.png, camera.png.
     Render(Box<cli::render::Args>),
+    /// Open the preview window: the stage in 3D, the outputs and the simulated camera.
+    Preview(Box<cli::preview::Args>),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Some(Command::Pattern(a)) => cli::pattern::run(a),
         Some(Command::Track(a)) => cli::track::run(a),
         Some(Command::Render(a)) => cli::render::run(*a),
+        Some(Command::Preview(a)) => cli::preview::run(*a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()

@@ -2,8 +2,9 @@
 
 pub mod map;
 pub mod pattern;
-pub mod track;
+pub mod preview;
 pub mod render;
+pub mod track;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
