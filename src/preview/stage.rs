@@ -44,8 +44,10 @@ impl Orbit {
             }
         }
         let target = (lo + hi) * 0.5;
-        let radius = ((hi - lo).length() * 0.5).max(0.5);
-        let distance = radius / (ORBIT_FOV_DEG.to_radians() * 0.5).sin() * 1.1;
+        // Frame the width and height; depth matters less seen from the front.
+        let h = (hi - lo) * 0.5;
+        let radius = h.x.max(h.y).max(h.z * 0.5).max(0.25);
+        let distance = radius / (ORBIT_FOV_DEG.to_radians() * 0.5).tan() * 1.25;
         Orbit {
             target,
             yaw: 0.5,

@@ -1,0 +1,200 @@
+//! The preview window end to end: `parallax preview --frames N --screenshot PATH` in a real window
+//! under Xvfb (on whatever adapter exists; CI has Mesa's lavapipe). The Outputs view must show
+//! exactly the headless outputs of the same frame at the window's scale; the Stage and Camera views
+//! must show the wall's content.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use glam::UVec2;
+use parallax::compare::{Tolerance, compare, write_failure};
+use parallax::gpu::Gpu;
+use parallax::preview::gpu::PixelRect;
+use parallax::preview::{outputs, overlay};
+use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions};
+
+const W: u32 = 320;
+const H: u32 = 240;
+
+fn stage_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron")
+}
+
+fn out_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("preview");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs the preview for `view` under Xvfb and returns its screenshot.
+fn screenshot(view: &str, extra: &[&str]) -> image::RgbaImage {
+    let have_xvfb = Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        have_xvfb,
+        "the preview tests need a virtual display: apt-get install -y xvfb xauth"
+    );
+    let path = out_dir().join(format!("{view}{}.png", extra.join("")));
+    let _ = std::fs::remove_file(&path);
+    let size = format!("{W}x{H}");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_parallax"))
+        .arg("preview")
+        .arg(stage_path())
+        .args([
+            "--view",
+            view,
+            "--size",
+            &size,
+            "--frames",
+            "3",
+            "--no-tracking",
+        ])
+        .args(extra)
+        .arg("--screenshot")
+        .arg(&path)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("run xvfb-run");
+    assert!(
+        out.status.success(),
+        "preview failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&path)
+        .unwrap_or_else(|e| panic!("screenshot {}: {e}", path.display()))
+        .to_rgba8();
+    assert_eq!(img.dimensions(), (W, H), "the screenshot is the window");
+    img
+}
+
+/// The headless frame of the stage as it is (the frame the preview shows before any input).
+fn headless_output() -> image::RgbaImage {
+    let gpu = Gpu::headless().unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}"));
+    let stage = parallax::stage::load(&stage_path()).unwrap();
+    let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
+    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let spec = parallax::scene::SceneSpec {
+        environment: None,
+        environment_yaw_deg: stage.render.environment_yaw_deg,
+        test_scene: stage.render.test_scene,
+    };
+    let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec).unwrap();
+    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    frame.outputs[0].1.to_rgba8()
+}
+
+fn view_area() -> PixelRect {
+    PixelRect {
+        x: 0.0,
+        y: 0.0,
+        w: W as f32,
+        h: (H - overlay::band_height(W)) as f32,
+    }
+}
+
+/// The saturated colours that cover at least 2% of the output (the wall's content; greys are left
+/// out, as the window's background is grey too).
+fn main_colours(img: &image::RgbaImage) -> Vec<[u8; 3]> {
+    let mut count: HashMap<[u8; 3], u32> = HashMap::new();
+    for p in img.pixels() {
+        *count.entry([p[0], p[1], p[2]]).or_default() += 1;
+    }
+    let min = img.pixels().len() as u32 / 50;
+    let mut v: Vec<_> = count
+        .into_iter()
+        .filter(|(c, n)| *n >= min && c.iter().max().unwrap() - c.iter().min().unwrap() > 40)
+        .map(|(c, _)| c)
+        .collect();
+    v.sort();
+    v
+}
+
+/// Fraction of the view area's pixels within 6 of one of `colours`, and how many of the colours show.
+fn coverage(img: &image::RgbaImage, colours: &[[u8; 3]]) -> (f64, usize) {
+    let a = view_area();
+    let mut hits = 0u64;
+    let mut seen = vec![false; colours.len()];
+    for y in 0..a.h as u32 {
+        for x in 0..a.w as u32 {
+            let p = img.get_pixel(x, y);
+            if let Some(k) = colours
+                .iter()
+                .position(|c| (0..3).all(|i| c[i].abs_diff(p[i]) <= 6))
+            {
+                hits += 1;
+                seen[k] = true;
+            }
+        }
+    }
+    (
+        hits as f64 / (a.w * a.h) as f64,
+        seen.iter().filter(|s| **s).count(),
+    )
+}
+
+#[test]
+fn outputs_view_shows_the_headless_outputs_at_the_window_scale() {
+    let shot = screenshot("outputs", &[]);
+    let expected = headless_output();
+    let rects = outputs::layout(
+        view_area(),
+        &[UVec2::new(expected.width(), expected.height())],
+    );
+    let r = rects[0];
+    assert!(
+        r.w >= expected.width() as f32,
+        "tiny's output fits at 1:1 or more"
+    );
+    let scaled = image::imageops::resize(
+        &expected,
+        r.w as u32,
+        r.h as u32,
+        image::imageops::FilterType::Nearest,
+    );
+    let actual =
+        image::imageops::crop_imm(&shot, r.x as u32, r.y as u32, r.w as u32, r.h as u32).to_image();
+    let tol = Tolerance {
+        channel: 2,
+        bad_fraction: 0.0,
+        mean_delta_e: 0.5,
+        p99_delta_e: 2.0,
+    };
+    let c = compare(&scaled, &actual, &tol).unwrap();
+    if !c.passes(&tol) {
+        let paths = write_failure(&out_dir(), "outputs_view", &actual, Some(&c.diff)).unwrap();
+        panic!(
+            "Outputs view differs from the headless outputs: {} ({paths:?})",
+            c.summary()
+        );
+    }
+    // Outside the raster (and above the status band) the window is black.
+    assert_eq!(shot.get_pixel(0, 0).0, [0, 0, 0, 255]);
+}
+
+#[test]
+fn stage_and_camera_views_show_the_walls_content() {
+    let colours = main_colours(&headless_output());
+    assert!(
+        colours.len() >= 3,
+        "the test scene gives the wall several colours: {colours:?}"
+    );
+    let (stage_fraction, stage_seen) = coverage(&screenshot("stage", &[]), &colours);
+    assert!(
+        stage_fraction > 0.01 && stage_seen >= 3,
+        "Stage view: {:.3} of the pixels show {stage_seen} of the wall's colours {colours:?}",
+        stage_fraction
+    );
+    let (cam_fraction, cam_seen) = coverage(&screenshot("camera", &[]), &colours);
+    assert!(
+        cam_fraction > 0.02 && cam_seen >= 3,
+        "Camera view: {:.3} of the pixels show {cam_seen} of the wall's colours {colours:?}",
+        cam_fraction
+    );
+}
