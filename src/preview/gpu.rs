@@ -327,6 +327,7 @@ impl Painter {
     }
 
     /// Records one pass into `target` (`size` pixels): cleared to `clear`, then `quads` in order.
+    #[allow(clippy::too_many_arguments)]
     pub fn draw_quads(
         &mut self,
         device: &wgpu::Device,

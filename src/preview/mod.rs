@@ -199,8 +199,8 @@ struct StageTarget {
 }
 
 struct Timing {
-    last: Instant,
-    fps: f64,
+    last: Option<Instant>,
+    frame_ms: f64,
     prepare_ms: f64,
     encode_ms: f64,
     gpu_ms: f64,
@@ -451,8 +451,8 @@ impl App {
             picked: String::new(),
             inputs: None,
             timing: Timing {
-                last: Instant::now(),
-                fps: 0.0,
+                last: None,
+                frame_ms: 0.0,
                 prepare_ms: 0.0,
                 encode_ms: 0.0,
                 gpu_ms: 0.0,
@@ -722,14 +722,17 @@ impl Running {
             return Ok(None);
         }
         let now = Instant::now();
-        let dt = now.duration_since(self.timing.last).as_secs_f64();
-        self.timing.last = now;
+        let dt = self
+            .timing
+            .last
+            .map_or(0.0, |l| now.duration_since(l).as_secs_f64());
+        self.timing.last = Some(now);
         if dt > 0.0 {
-            let f = 1.0 / dt;
-            self.timing.fps = if self.timing.fps == 0.0 {
-                f
+            let ms = dt * 1e3;
+            self.timing.frame_ms = if self.timing.frame_ms == 0.0 {
+                ms
             } else {
-                self.timing.fps * 0.9 + f * 0.1
+                self.timing.frame_ms * 0.9 + ms * 0.1
             };
         }
         let t0 = Instant::now();
@@ -849,11 +852,18 @@ impl Running {
             View::Stage => "STAGE",
         };
         let line0 = format!(
-            "{mode} | {:.1} fps | cpu prepare {:.1} ms, encode {:.1} ms, gpu+present {:.1} ms | {adapter}",
-            self.timing.fps, self.timing.prepare_ms, self.timing.encode_ms, self.timing.gpu_ms
+            "{mode} | {} | cpu prepare {:.1} ms, encode {:.1} ms, gpu+present {:.1} ms | {adapter}",
+            if self.timing.frame_ms > 0.0 {
+                format!("{:.1} fps", 1e3 / self.timing.frame_ms)
+            } else {
+                "-- fps".to_string()
+            },
+            self.timing.prepare_ms,
+            self.timing.encode_ms,
+            self.timing.gpu_ms
         );
         let line2 = if self.picked.is_empty() {
-            "keys: 1 stage 2 outputs 3 camera | O ids | D difference | WASD QE arrows fly | [ ] focal | - = overscan | click a cabinet".to_string()
+            "keys: 1/2/3 view | O ids | F diff | WASD QE arrows fly | [ ] focal | - = overscan | R reset | click: cabinet".to_string()
         } else {
             self.picked.clone()
         };
