@@ -493,3 +493,121 @@ mod tests {
         }
     }
 }
+
+/// GPU time between marks recorded in a frame's command encoder (timestamp queries), read back
+/// without waiting: a frame is timed only while the previous timing is not in flight. Needs
+/// [`PassTimer::FEATURES`]; [`PassTimer::new`] returns `None` without them.
+pub struct PassTimer {
+    set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    marks: u32,
+    period_ns: f64,
+    in_flight: bool,
+    recording: bool,
+    ready: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PassTimer {
+    /// Device features the timer needs.
+    pub const FEATURES: wgpu::Features =
+        wgpu::Features::TIMESTAMP_QUERY.union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
+
+    /// A timer with `marks` timestamps per frame, if the device has [`PassTimer::FEATURES`].
+    pub fn new(device: &wgpu::Device, queue: &wgpu::Queue, marks: u32) -> Option<PassTimer> {
+        if !device.features().contains(Self::FEATURES) || marks < 2 {
+            return None;
+        }
+        let size = 8 * marks as u64;
+        Some(PassTimer {
+            set: device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("preview pass timer"),
+                ty: wgpu::QueryType::Timestamp,
+                count: marks,
+            }),
+            resolve: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("preview pass timer resolve"),
+                size,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            readback: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("preview pass timer readback"),
+                size,
+                usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+                mapped_at_creation: false,
+            }),
+            marks,
+            period_ns: queue.get_timestamp_period() as f64,
+            in_flight: false,
+            recording: false,
+            ready: Default::default(),
+        })
+    }
+
+    /// Starts a frame: whether this frame is timed.
+    pub fn begin(&mut self) -> bool {
+        self.recording = !self.in_flight;
+        self.recording
+    }
+
+    /// Records timestamp `k` (0..marks) if this frame is timed.
+    pub fn mark(&self, encoder: &mut wgpu::CommandEncoder, k: u32) {
+        if self.recording && k < self.marks {
+            encoder.write_timestamp(&self.set, k);
+        }
+    }
+
+    /// Records the copy of this frame's timestamps (call after the last mark).
+    pub fn resolve(&self, encoder: &mut wgpu::CommandEncoder) {
+        if self.recording {
+            encoder.resolve_query_set(&self.set, 0..self.marks, &self.resolve, 0);
+            encoder.copy_buffer_to_buffer(
+                &self.resolve,
+                0,
+                &self.readback,
+                0,
+                8 * self.marks as u64,
+            );
+        }
+    }
+
+    /// Call after the frame was submitted: starts reading its timestamps back.
+    pub fn submitted(&mut self) {
+        if !self.recording {
+            return;
+        }
+        self.recording = false;
+        self.in_flight = true;
+        self.ready.store(false, std::sync::atomic::Ordering::SeqCst);
+        let ready = self.ready.clone();
+        self.readback
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                if r.is_ok() {
+                    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+    }
+
+    /// The milliseconds between consecutive marks of the last timed frame, once read back
+    /// (never waits).
+    pub fn poll(&mut self, device: &wgpu::Device) -> Option<Vec<f64>> {
+        if !self.in_flight {
+            return None;
+        }
+        let _ = device.poll(wgpu::PollType::Poll);
+        if !self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        let ms = self.readback.slice(..).get_mapped_range().ok().map(|data| {
+            let t: &[u64] = bytemuck::cast_slice(&data);
+            t.windows(2)
+                .map(|w| w[1].saturating_sub(w[0]) as f64 * self.period_ns * 1e-6)
+                .collect()
+        });
+        self.readback.unmap();
+        self.in_flight = false;
+        ms
+    }
+}

@@ -31,7 +31,7 @@ use crate::render::{FrameInputs, Overrides, RenderError, Renderer, RendererOptio
 use crate::scene::{SCENE_COLOR_FORMAT, SCENE_DEPTH_FORMAT, SceneList, SceneSpec};
 use crate::stage::Stage;
 use crate::tracking::{LiveCameras, Take, TakeCameras, TrackingStatus};
-use gpu::{Painter, PixelRect, Quad, QuadMode};
+use gpu::{Painter, PassTimer, PixelRect, Quad, QuadMode};
 
 /// What the window shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +204,8 @@ struct Timing {
     prepare_ms: f64,
     encode_ms: f64,
     gpu_ms: f64,
+    /// GPU milliseconds per pass group (scene, outputs, view, window), when timestamps exist.
+    passes: Option<Vec<f64>>,
 }
 
 struct Running {
@@ -237,6 +239,7 @@ struct Running {
     picked: String,
     inputs: Option<FrameInputs>,
     timing: Timing,
+    timer: Option<PassTimer>,
     frame: u64,
 }
 
@@ -326,7 +329,7 @@ impl App {
         let info = adapter.get_info();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("parallax preview device"),
-            required_features: wgpu::Features::empty(),
+            required_features: adapter.features() & PassTimer::FEATURES,
             required_limits: adapter.limits(),
             ..Default::default()
         }))
@@ -420,6 +423,7 @@ impl App {
         let overlays = (0..self.stage.outputs.len()).map(|_| None).collect();
         let base = FrameInputs::resolve(&self.stage, &Overrides::default())?;
         let (source, source_note) = self.source()?;
+        let timer = PassTimer::new(&gpu.device, &gpu.queue, 5);
         Ok(Running {
             window,
             gpu,
@@ -456,7 +460,9 @@ impl App {
                 prepare_ms: 0.0,
                 encode_ms: 0.0,
                 gpu_ms: 0.0,
+                passes: None,
             },
+            timer,
             frame: 0,
         })
     }
@@ -735,6 +741,16 @@ impl Running {
                 self.timing.frame_ms * 0.9 + ms * 0.1
             };
         }
+        if let Some(ms) = self.timer.as_mut().and_then(|t| t.poll(&self.gpu.device)) {
+            self.timing.passes = Some(match &self.timing.passes {
+                Some(old) if old.len() == ms.len() => old
+                    .iter()
+                    .zip(&ms)
+                    .map(|(o, n)| o * 0.9 + n * 0.1)
+                    .collect(),
+                _ => ms,
+            });
+        }
         let t0 = Instant::now();
         let inputs = self.frame_inputs(stage, dt, fixed_frame)?;
         self.renderer.prepare(&self.gpu, &inputs)?;
@@ -744,9 +760,19 @@ impl Running {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("preview frame encoder"),
         });
+        if let Some(t) = &mut self.timer {
+            t.begin();
+            t.mark(&mut encoder, 0);
+        }
         self.renderer.render_scene(&mut encoder, &self.scene)?;
+        if let Some(t) = &self.timer {
+            t.mark(&mut encoder, 1);
+        }
         let views: Vec<&wgpu::TextureView> = self.output_views.iter().collect();
         self.renderer.render_outputs_into(&mut encoder, &views)?;
+        if let Some(t) = &self.timer {
+            t.mark(&mut encoder, 2);
+        }
         let area = self.view_area();
         let area_size = UVec2::new(area.w.max(1.0) as u32, area.h.max(1.0) as u32);
         // The view's own images.
@@ -841,6 +867,9 @@ impl Running {
             }
             View::Outputs => {}
         }
+        if let Some(t) = &self.timer {
+            t.mark(&mut encoder, 3);
+        }
         // Status text.
         let width = self.config.width;
         let adapter = format!("{} ({:?})", self.gpu.info.name, self.gpu.info.backend);
@@ -851,8 +880,15 @@ impl Running {
             View::Camera => "CAMERA",
             View::Stage => "STAGE",
         };
+        let gpu_passes = match &self.timing.passes {
+            Some(p) if p.len() == 4 => format!(
+                " | gpu scene {:.1}, outputs {:.1}, view {:.1}, window {:.1} ms",
+                p[0], p[1], p[2], p[3]
+            ),
+            _ => String::new(),
+        };
         let line0 = format!(
-            "{mode} | {} | cpu prepare {:.1} ms, encode {:.1} ms, gpu+present {:.1} ms | {adapter}",
+            "{mode} | {} | cpu prepare {:.1} ms, encode {:.1} ms, submit+present {:.1} ms{gpu_passes} | {adapter}",
             if self.timing.frame_ms > 0.0 {
                 format!("{:.1} fps", 1e3 / self.timing.frame_ms)
             } else {
@@ -1050,6 +1086,10 @@ impl Running {
                 }],
             );
         }
+        if let Some(t) = &self.timer {
+            t.mark(&mut encoder, 4);
+            t.resolve(&mut encoder);
+        }
         // The screenshot: the window's own texture when it allows copies, else the image blitted
         // into it.
         let readback = capture.then(|| {
@@ -1090,6 +1130,9 @@ impl Running {
             (buffer, padded, bgra)
         });
         self.gpu.queue.submit([encoder.finish()]);
+        if let Some(t) = &mut self.timer {
+            t.submitted();
+        }
         self.window.pre_present_notify();
         self.gpu.queue.present(frame);
         let t3 = Instant::now();
