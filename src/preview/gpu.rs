@@ -476,24 +476,6 @@ impl Painter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn preview_shader_parses_and_validates() {
-        let module = match naga::front::wgsl::parse_str(super::SHADER) {
-            Ok(m) => m,
-            Err(e) => panic!("{}", e.emit_to_string(super::SHADER)),
-        };
-        let mut v = naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::default(),
-        );
-        if let Err(e) = v.validate(&module) {
-            panic!("{}", e.emit_to_string(super::SHADER));
-        }
-    }
-}
-
 /// GPU time between marks recorded in a frame's command encoder (timestamp queries), read back
 /// without waiting: a frame is timed only while the previous timing is not in flight. Needs
 /// [`PassTimer::FEATURES`]; [`PassTimer::new`] returns `None` without them.
@@ -609,5 +591,23 @@ impl PassTimer {
         self.readback.unmap();
         self.in_flight = false;
         ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preview_shader_parses_and_validates() {
+        let module = match naga::front::wgsl::parse_str(super::SHADER) {
+            Ok(m) => m,
+            Err(e) => panic!("{}", e.emit_to_string(super::SHADER)),
+        };
+        let mut v = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::default(),
+        );
+        if let Err(e) = v.validate(&module) {
+            panic!("{}", e.emit_to_string(super::SHADER));
+        }
     }
 }
