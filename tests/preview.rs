@@ -198,3 +198,51 @@ fn stage_and_camera_views_show_the_walls_content() {
         cam_fraction
     );
 }
+
+#[test]
+fn camera_difference_is_dark_where_the_wall_is_right() {
+    let colours = main_colours(&headless_output());
+    let lit = screenshot("camera", &[]);
+    let diff = screenshot("camera", &["--difference"]);
+    // Where the simulated camera shows the wall's own colours (inside areas of one colour, away
+    // from edges, which the coarse LED pitch of tiny.ron blurs), the wall matches the direct render
+    // of the scene: the difference image is dark there.
+    let a = view_area();
+    let colour_at = |x: i64, y: i64| -> Option<usize> {
+        if x < 0 || y < 0 || x >= a.w as i64 || y >= a.h as i64 {
+            return None;
+        }
+        let p = lit.get_pixel(x as u32, y as u32);
+        colours
+            .iter()
+            .position(|c| (0..3).all(|i| c[i].abs_diff(p[i]) <= 6))
+    };
+    let (mut wall, mut dark, mut bright_elsewhere) = (0u64, 0u64, 0u64);
+    for y in 0..a.h as u32 {
+        for x in 0..a.w as u32 {
+            let d = diff.get_pixel(x, y);
+            let here = colour_at(x as i64, y as i64);
+            let on_wall = here.is_some()
+                && (-2..=2)
+                    .all(|dy| (-2..=2).all(|dx| colour_at(x as i64 + dx, y as i64 + dy) == here));
+            if on_wall {
+                wall += 1;
+                if d[0].max(d[1]).max(d[2]) < 48 {
+                    dark += 1;
+                }
+            } else if here.is_none() && d[0].max(d[1]).max(d[2]) > 48 {
+                bright_elsewhere += 1;
+            }
+        }
+    }
+    eprintln!(
+        "difference view: {dark} of {wall} wall pixels dark, {bright_elsewhere} bright off the wall"
+    );
+    assert!(wall > 300, "the camera sees the wall ({wall} pixels)");
+    assert!(
+        dark as f64 >= 0.9 * wall as f64,
+        "only {dark} of {wall} wall pixels are dark in the difference view"
+    );
+    // The difference view is not simply black: off the wall (no LED) it shows the scene dimmed.
+    assert!(bright_elsewhere > 0, "the difference view shows nothing");
+}

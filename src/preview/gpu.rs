@@ -91,6 +91,7 @@ pub struct Painter {
     linear: wgpu::Sampler,
     nearest: wgpu::Sampler,
     dummy: wgpu::TextureView,
+    grey: wgpu::TextureView,
     line_pipeline: wgpu::RenderPipeline,
     line_uniform: wgpu::Buffer,
     line_group: wgpu::BindGroup,
@@ -143,6 +144,7 @@ impl Painter {
     /// into `line_format` (the stage view's scene colour format).
     pub fn new(
         device: &wgpu::Device,
+        queue: &wgpu::Queue,
         target_format: wgpu::TextureFormat,
         line_format: wgpu::TextureFormat,
     ) -> Painter {
@@ -300,6 +302,30 @@ impl Painter {
                 view_formats: &[],
             })
             .create_view(&Default::default());
+        let grey = {
+            use wgpu::util::DeviceExt;
+            device
+                .create_texture_with_data(
+                    queue,
+                    &wgpu::TextureDescriptor {
+                        label: Some("preview grey texture"),
+                        size: wgpu::Extent3d {
+                            width: 1,
+                            height: 1,
+                            depth_or_array_layers: 1,
+                        },
+                        mip_level_count: 1,
+                        sample_count: 1,
+                        dimension: wgpu::TextureDimension::D2,
+                        format: wgpu::TextureFormat::Rgba8UnormSrgb,
+                        usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                        view_formats: &[],
+                    },
+                    wgpu::util::TextureDataOrder::LayerMajor,
+                    &[72, 72, 80, 255],
+                )
+                .create_view(&Default::default())
+        };
         let quad_slots = 16;
         let quad_buffer = quad_buffer(device, quad_slots);
         Painter {
@@ -313,12 +339,18 @@ impl Painter {
             linear: sampler("preview linear sampler", wgpu::FilterMode::Linear),
             nearest: sampler("preview nearest sampler", wgpu::FilterMode::Nearest),
             dummy,
+            grey,
             line_pipeline,
             line_uniform,
             line_group,
             line_buffer: line_buffer(device, 1024),
             line_capacity: 1024,
         }
+    }
+
+    /// A mid-grey 1 x 1 texture (frames around rasters).
+    pub fn grey(&self) -> &wgpu::TextureView {
+        &self.grey
     }
 
     /// Format of the targets the rectangles are drawn into.

@@ -415,7 +415,7 @@ impl App {
             },
         )?;
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &self.options.scene)?;
-        let painter = Painter::new(&gpu.device, view_format, SCENE_COLOR_FORMAT);
+        let painter = Painter::new(&gpu.device, &gpu.queue, view_format, SCENE_COLOR_FORMAT);
         let output_views = renderer
             .output_textures()
             .map(|t| t.create_view(&Default::default()))
@@ -975,10 +975,24 @@ impl Running {
             }
         }
         let device = &self.gpu.device;
+        let grey = self.painter.grey().clone();
         let mut quads: Vec<Quad<'_>> = Vec::new();
         match self.view {
             View::Outputs => {
                 for (k, r) in rects.iter().enumerate() {
+                    // A one-pixel frame shows the raster's extent (unused pixels are black).
+                    quads.push(Quad {
+                        texture: &grey,
+                        other: None,
+                        rect: PixelRect {
+                            x: r.x - 1.0,
+                            y: r.y - 1.0,
+                            w: r.w + 2.0,
+                            h: r.h + 2.0,
+                        },
+                        nearest: true,
+                        mode: QuadMode::Plain,
+                    });
                     quads.push(Quad {
                         texture: &self.output_views[k],
                         other: None,
