@@ -37,7 +37,16 @@ fn screenshot(view: &str, extra: &[&str]) -> image::RgbaImage {
         have_xvfb,
         "the preview tests need a virtual display: apt-get install -y xvfb xauth"
     );
-    let path = out_dir().join(format!("{view}{}.png", extra.join("")));
+    // Tests run in parallel: every run gets its own file.
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let tag: String = extra
+        .iter()
+        .filter(|a| a.starts_with("--"))
+        .map(|a| a.trim_start_matches('-'))
+        .collect::<Vec<_>>()
+        .join("-");
+    let path = out_dir().join(format!("{view}-{tag}-{k}.png"));
     let _ = std::fs::remove_file(&path);
     let size = format!("{W}x{H}");
     let out = Command::new("xvfb-run")
@@ -245,4 +254,26 @@ fn camera_difference_is_dark_where_the_wall_is_right() {
     );
     // The difference view is not simply black: off the wall (no LED) it shows the scene dimmed.
     assert!(bright_elsewhere > 0, "the difference view shows nothing");
+}
+
+#[test]
+fn a_take_drives_the_camera() {
+    let take = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/takes/demo-truck.take");
+    let take = take.to_str().unwrap();
+    let still = screenshot("camera", &[]);
+    let played = screenshot("camera", &["--take", take]);
+    let a = view_area();
+    let mut differ = 0u64;
+    for y in 0..a.h as u32 {
+        for x in 0..a.w as u32 {
+            let (p, q) = (still.get_pixel(x, y), played.get_pixel(x, y));
+            if (0..3).any(|i| p[i].abs_diff(q[i]) > 16) {
+                differ += 1;
+            }
+        }
+    }
+    assert!(
+        differ as f64 > 0.01 * (a.w * a.h) as f64,
+        "the take's camera shows the same picture as the stage file's ({differ} pixels differ)"
+    );
 }

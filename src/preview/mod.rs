@@ -164,6 +164,7 @@ pub fn run(stage: Stage, options: PreviewOptions) -> Result<PreviewReport, Previ
         running: None,
         error: None,
         report: PreviewReport::default(),
+        attempts: 0,
     };
     event_loop
         .run_app(&mut app)
@@ -250,6 +251,8 @@ struct App {
     running: Option<Running>,
     error: Option<PreviewError>,
     report: PreviewReport,
+    /// Redraws attempted (presented or skipped), to give up when a window never presents.
+    attempts: u64,
 }
 
 fn texture(
@@ -1322,6 +1325,17 @@ impl ApplicationHandler for App {
                 r.orbit.zoom(steps);
             }
             WindowEvent::RedrawRequested => {
+                self.attempts += 1;
+                if let Some(n) = self.options.frames
+                    && self.attempts > n.saturating_mul(20).saturating_add(200)
+                {
+                    self.error = Some(PreviewError::Surface(format!(
+                        "the window presented {} of {n} frames in {} attempts (minimised or hidden?)",
+                        r.frame, self.attempts
+                    )));
+                    event_loop.exit();
+                    return;
+                }
                 let fixed = self.options.frames.is_some();
                 let last = self.options.frames.is_some_and(|n| r.frame + 1 >= n.max(1));
                 let capture = last && self.options.screenshot.is_some();
@@ -1349,9 +1363,15 @@ impl ApplicationHandler for App {
         }
     }
 
-    fn about_to_wait(&mut self, _event_loop: &ActiveEventLoop) {
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
         if let Some(r) = &self.running {
-            r.window.request_redraw();
+            // A minimised window sleeps until the next event (a resize wakes it).
+            if r.minimised && self.options.frames.is_none() {
+                event_loop.set_control_flow(ControlFlow::Wait);
+            } else {
+                event_loop.set_control_flow(ControlFlow::Poll);
+                r.window.request_redraw();
+            }
         }
     }
 }
