@@ -29,6 +29,11 @@ fn out_dir() -> PathBuf {
 
 /// Runs the preview for `view` under Xvfb and returns its screenshot.
 fn screenshot(view: &str, extra: &[&str]) -> image::RgbaImage {
+    screenshot_sized(view, extra, (W, H))
+}
+
+/// [`screenshot`] of a window that ends up `size` pixels large.
+fn screenshot_sized(view: &str, extra: &[&str], window: (u32, u32)) -> image::RgbaImage {
     let have_xvfb = Command::new("sh")
         .args(["-c", "command -v xvfb-run"])
         .output()
@@ -78,7 +83,7 @@ fn screenshot(view: &str, extra: &[&str]) -> image::RgbaImage {
     let img = image::open(&path)
         .unwrap_or_else(|e| panic!("screenshot {}: {e}", path.display()))
         .to_rgba8();
-    assert_eq!(img.dimensions(), (W, H), "the screenshot is the window");
+    assert_eq!(img.dimensions(), window, "the screenshot is the window");
     img
 }
 
@@ -100,11 +105,15 @@ fn headless_output() -> image::RgbaImage {
 }
 
 fn view_area() -> PixelRect {
+    view_area_of(W, H)
+}
+
+fn view_area_of(w: u32, h: u32) -> PixelRect {
     PixelRect {
         x: 0.0,
         y: 0.0,
-        w: W as f32,
-        h: (H - overlay::band_height(W)) as f32,
+        w: w as f32,
+        h: (h - overlay::band_height(w)) as f32,
     }
 }
 
@@ -150,12 +159,18 @@ fn coverage(img: &image::RgbaImage, colours: &[[u8; 3]]) -> (f64, usize) {
 
 #[test]
 fn outputs_view_shows_the_headless_outputs_at_the_window_scale() {
-    let shot = screenshot("outputs", &[]);
+    check_outputs_view(&screenshot("outputs", &[]), view_area());
+}
+
+#[test]
+fn a_resized_window_shows_the_outputs_at_its_new_scale() {
+    let shot = screenshot_sized("outputs", &["--resize-to", "520x330"], (520, 330));
+    check_outputs_view(&shot, view_area_of(520, 330));
+}
+
+fn check_outputs_view(shot: &image::RgbaImage, area: PixelRect) {
     let expected = headless_output();
-    let rects = outputs::layout(
-        view_area(),
-        &[UVec2::new(expected.width(), expected.height())],
-    );
+    let rects = outputs::layout(area, &[UVec2::new(expected.width(), expected.height())]);
     let r = rects[0];
     assert!(
         r.w >= expected.width() as f32,
@@ -168,7 +183,7 @@ fn outputs_view_shows_the_headless_outputs_at_the_window_scale() {
         image::imageops::FilterType::Nearest,
     );
     let actual =
-        image::imageops::crop_imm(&shot, r.x as u32, r.y as u32, r.w as u32, r.h as u32).to_image();
+        image::imageops::crop_imm(shot, r.x as u32, r.y as u32, r.w as u32, r.h as u32).to_image();
     let tol = Tolerance {
         channel: 2,
         bad_fraction: 0.0,
@@ -177,7 +192,8 @@ fn outputs_view_shows_the_headless_outputs_at_the_window_scale() {
     };
     let c = compare(&scaled, &actual, &tol).unwrap();
     if !c.passes(&tol) {
-        let paths = write_failure(&out_dir(), "outputs_view", &actual, Some(&c.diff)).unwrap();
+        let name = format!("outputs_view_{}x{}", shot.width(), shot.height());
+        let paths = write_failure(&out_dir(), &name, &actual, Some(&c.diff)).unwrap();
         panic!(
             "Outputs view differs from the headless outputs: {} ({paths:?})",
             c.summary()

@@ -37,6 +37,9 @@ pub struct Args {
     /// Equirectangular environment image shown by the wall instead of the stage's scene.
     #[arg(long)]
     pub environment: Option<PathBuf>,
+    /// Resize the window to WxH halfway through --frames (tests the resize path).
+    #[arg(long, value_parser = parse_size, requires = "frames")]
+    pub resize_to: Option<(u32, u32)>,
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
@@ -86,6 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         scene,
         overlay: args.ids,
         difference: args.difference,
+        resize_to: args.resize_to,
     };
     let report = parallax::preview::run(stage, options)?;
     eprintln!("adapter: {}", report.adapter);

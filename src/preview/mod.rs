@@ -90,6 +90,9 @@ pub struct PreviewOptions {
     pub overlay: bool,
     /// Show the difference against the direct render in the Camera view.
     pub difference: bool,
+    /// Ask the window system for this inner size halfway through `frames` (exercises resizing
+    /// in scripts and tests).
+    pub resize_to: Option<(u32, u32)>,
 }
 
 impl Default for PreviewOptions {
@@ -104,6 +107,7 @@ impl Default for PreviewOptions {
             scene: SceneSpec::default(),
             overlay: false,
             difference: false,
+            resize_to: None,
         }
     }
 }
@@ -924,19 +928,19 @@ impl Running {
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f) => f,
             wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+            wgpu::CurrentSurfaceTexture::Outdated => {
                 // Submit the renderer's work anyway and try again next frame.
                 self.gpu.queue.submit([encoder.finish()]);
-                if matches!(
-                    self.surface.get_current_texture(),
-                    wgpu::CurrentSurfaceTexture::Lost
-                ) {
-                    self.surface = self
-                        .gpu
-                        .instance
-                        .create_surface(self.window.clone())
-                        .map_err(|e| PreviewError::Surface(e.to_string()))?;
-                }
+                self.reconfigure(self.window.inner_size());
+                return Ok(None);
+            }
+            wgpu::CurrentSurfaceTexture::Lost => {
+                self.gpu.queue.submit([encoder.finish()]);
+                self.surface = self
+                    .gpu
+                    .instance
+                    .create_surface(self.window.clone())
+                    .map_err(|e| PreviewError::Surface(e.to_string()))?;
                 self.reconfigure(self.window.inner_size());
                 return Ok(None);
             }
@@ -1337,8 +1341,14 @@ impl ApplicationHandler for App {
                     return;
                 }
                 let fixed = self.options.frames.is_some();
-                let last = self.options.frames.is_some_and(|n| r.frame + 1 >= n.max(1));
+                // With --resize-to, the last frame is the first one at the new size.
+                let size_ok = self
+                    .options
+                    .resize_to
+                    .is_none_or(|(w, h)| r.config.width == w && r.config.height == h);
+                let last = size_ok && self.options.frames.is_some_and(|n| r.frame + 1 >= n.max(1));
                 let capture = last && self.options.screenshot.is_some();
+                let before = r.frame;
                 match r.frame(&stage, fixed, capture) {
                     Ok(shot) => {
                         if let (Some((img, source)), Some(path)) = (shot, &self.options.screenshot)
@@ -1349,7 +1359,14 @@ impl ApplicationHandler for App {
                             }
                         }
                         self.report.frames = r.frame;
-                        if self.options.frames.is_some_and(|n| r.frame >= n.max(1)) {
+                        if let (Some(n), Some((w, h))) =
+                            (self.options.frames, self.options.resize_to)
+                            && r.frame == n / 2
+                        {
+                            let _ = r.window.request_inner_size(PhysicalSize::new(w, h));
+                        }
+                        // A skipped frame (surface outdated, occluded) is tried again.
+                        if last && r.frame > before {
                             event_loop.exit();
                         }
                     }
