@@ -293,3 +293,76 @@ fn a_take_drives_the_camera() {
         "the take's camera shows the same picture as the stage file's ({differ} pixels differ)"
     );
 }
+
+#[test]
+fn live_freed_tracking_drives_the_camera() {
+    // tiny.ron with camera A tracked over FreeD on a free local port.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free UDP port")
+        .port();
+    let text = std::fs::read_to_string(stage_path()).unwrap();
+    let camera = r#"Camera(name: "A", position: (0.0, 1.0, 0.5), "#;
+    assert!(text.contains(camera), "tiny.ron's camera line changed");
+    let tracked = text.replace(
+        camera,
+        &format!(
+            r#"Camera(name: "A", tracking: Some(CameraTracking(protocol: FreeD, camera_id: 1, bind: Some("127.0.0.1:{port}"))), position: (0.0, 1.0, 0.5), "#
+        ),
+    );
+    let stage = out_dir().join(format!("tracked-{port}.ron"));
+    std::fs::write(&stage, tracked).unwrap();
+    // Replay a recorded FreeD take to that port while the preview runs.
+    let take = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/takes/demo-truck.take");
+    let mut sender = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .arg("track")
+        .arg("--replay")
+        .arg(&take)
+        .args(["--send", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the replay");
+    let path = out_dir().join(format!("live-{port}.png"));
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_parallax"))
+        .arg("preview")
+        .arg(&stage)
+        .args([
+            "--view",
+            "camera",
+            "--size",
+            &format!("{W}x{H}"),
+            "--frames",
+            "200",
+        ])
+        .arg("--screenshot")
+        .arg(&path)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("run xvfb-run");
+    let _ = sender.kill();
+    let _ = sender.wait();
+    assert!(
+        out.status.success(),
+        "preview failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live = image::open(&path).unwrap().to_rgba8();
+    let still = screenshot("camera", &[]);
+    let a = view_area();
+    let mut differ = 0u64;
+    for y in 0..a.h as u32 {
+        for x in 0..a.w as u32 {
+            let (p, q) = (still.get_pixel(x, y), live.get_pixel(x, y));
+            if (0..3).any(|i| p[i].abs_diff(q[i]) > 16) {
+                differ += 1;
+            }
+        }
+    }
+    assert!(
+        differ as f64 > 0.01 * (a.w * a.h) as f64,
+        "the tracked camera shows the stage file's picture ({differ} pixels differ)"
+    );
+}
