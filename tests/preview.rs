@@ -335,7 +335,7 @@ fn live_freed_tracking_drives_the_camera() {
             "--size",
             &format!("{W}x{H}"),
             "--frames",
-            "200",
+            "300",
         ])
         .arg("--screenshot")
         .arg(&path)
