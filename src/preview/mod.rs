@@ -7,6 +7,8 @@
 //! window and draws lines and the status text. Only this module knows about winit. See
 //! `docs/preview.md`.
 
+#![warn(missing_docs)]
+
 pub mod camera;
 pub mod gpu;
 pub mod input;
