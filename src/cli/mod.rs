@@ -3,8 +3,8 @@
 pub mod map;
 pub mod pattern;
 pub mod preview;
-pub mod render;
 pub mod track;
+pub mod render;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
