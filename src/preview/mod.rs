@@ -649,7 +649,7 @@ impl Running {
                 )
             }
         };
-        format!("{pose} | {src}")
+        format!("{pose}\n{src}")
     }
 
     fn view_area(&self) -> PixelRect {
@@ -891,13 +891,13 @@ impl Running {
         };
         let gpu_passes = match &self.timing.passes {
             Some(p) if p.len() == 4 => format!(
-                " | gpu scene {:.1}, outputs {:.1}, view {:.1}, window {:.1} ms",
+                "gpu scene {:.1}, outputs {:.1}, view {:.1}, window {:.1} ms | ",
                 p[0], p[1], p[2], p[3]
             ),
-            _ => String::new(),
+            _ => "gpu pass times: no timestamp queries | ".to_string(),
         };
         let line0 = format!(
-            "{mode} | {} | cpu prepare {:.1} ms, encode {:.1} ms, submit+present {:.1} ms{gpu_passes} | {adapter}",
+            "{mode} | {} | cpu prepare {:.1} ms, encode {:.1} ms, submit+present {:.1} ms\n{gpu_passes}{adapter}",
             if self.timing.frame_ms > 0.0 {
                 format!("{:.1} fps", 1e3 / self.timing.frame_ms)
             } else {
@@ -908,14 +908,20 @@ impl Running {
             self.timing.gpu_ms
         );
         let line2 = if self.picked.is_empty() {
-            "keys: 1/2/3 view | O ids | F diff | WASD QE arrows fly | [ ] focal | - = overscan | R reset | click: cabinet".to_string()
+            "1/2/3 view  O ids  F diff  WASD QE arrows fly  [ ] focal  - = overscan  R reset  click: info".to_string()
         } else {
             self.picked.clone()
         };
         let status = upload(
             &self.gpu,
             "status text",
-            &overlay::status_image(width, &[line0, line1, line2]),
+            &overlay::status_image(
+                width,
+                &[line0, line1, line2]
+                    .iter()
+                    .flat_map(|l| l.lines().map(str::to_string))
+                    .collect::<Vec<_>>(),
+            ),
         );
         let band = overlay::band_height(width).min(self.config.height);
         let status_rect = PixelRect {

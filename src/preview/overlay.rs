@@ -6,7 +6,7 @@ use image::{Rgba, RgbaImage};
 use crate::draw;
 
 /// Lines of status text.
-pub const LINES: u32 = 3;
+pub const LINES: u32 = 5;
 
 /// Font scale for a window `width` pixels wide (bigger windows get bigger text).
 pub fn scale(width: u32) -> u32 {
