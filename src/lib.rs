@@ -14,6 +14,7 @@ pub mod gpu;
 pub mod io;
 pub mod mapping;
 pub mod pattern;
+pub mod preview;
 pub mod render;
 pub mod scene;
 pub mod stage;

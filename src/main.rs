@@ -33,6 +33,8 @@ enum Command {
     Render(Box<cli::render::Args>),
     /// Render a stage at fixed camera poses and compare with approved reference images (for CI).
     Check(Box<cli::check::Args>),
+    /// Open the preview window: the stage in 3D, the outputs and the simulated camera.
+    Preview(Box<cli::preview::Args>),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::Track(a)) => cli::track::run(a),
         Some(Command::Render(a)) => cli::render::run(*a),
         Some(Command::Check(a)) => cli::check::run(*a),
+        Some(Command::Preview(a)) => cli::preview::run(*a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod map;
 pub mod pattern;
+pub mod preview;
 pub mod render;
 pub mod track;
 pub mod validate;

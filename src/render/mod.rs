@@ -161,7 +161,9 @@ struct Sized {
 /// Slots in the view uniform buffer.
 const VIEW_INNER: u64 = 6;
 const VIEW_CAMERA: u64 = 7;
-const VIEW_SLOTS: u64 = 8;
+/// A free view (the preview window's orbiting viewer), see [`Renderer::render_wall_view`].
+const VIEW_FREE: u64 = 8;
+const VIEW_SLOTS: u64 = 9;
 
 /// The frame renderer for one stage.
 pub struct Renderer {
@@ -180,6 +182,7 @@ pub struct Renderer {
     composite_layout: wgpu::BindGroupLayout,
     composite_pipeline: wgpu::RenderPipeline,
     camera_group: wgpu::BindGroup,
+    free_view_group: wgpu::BindGroup,
     camera_output_groups: Vec<wgpu::BindGroup>,
     camera_pipeline: wgpu::RenderPipeline,
     warp_layout: wgpu::BindGroupLayout,
@@ -511,6 +514,24 @@ impl Renderer {
                 },
             ],
         });
+        let free_view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("free view bind group"),
+            layout: &camera_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: panels.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &view_buffer,
+                        offset: VIEW_FREE * VIEW_STRIDE,
+                        size: wgpu::BufferSize::new(view::VIEW_UNIFORM_SIZE),
+                    }),
+                },
+            ],
+        });
         let camera_output_groups = outputs
             .iter()
             .map(|o| {
@@ -567,6 +588,7 @@ impl Renderer {
             composite_layout,
             composite_pipeline,
             camera_group,
+            free_view_group,
             camera_output_groups,
             camera_pipeline,
             warp_layout,
@@ -977,6 +999,61 @@ impl Renderer {
             }
         }
         self.warp(encoder)
+    }
+
+    /// Records the lit wall seen from any view (the preview window's orbiting viewer) into `color`
+    /// ([`SCENE_COLOR_FORMAT`], cleared to `background`) with `depth` ([`SCENE_DEPTH_FORMAT`], same
+    /// size): the simulated camera's pipeline (cabinets in 3D reading their LEDs from the output
+    /// textures) with another view-projection (`clip = view_proj * (world - eye, 1)`). Call after
+    /// [`Renderer::prepare`] (which rewrites every view slot) and after the outputs were rendered.
+    #[allow(clippy::too_many_arguments)]
+    pub fn render_wall_view(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        view_proj: glam::DMat4,
+        eye: DVec3,
+        color: &wgpu::TextureView,
+        depth: &wgpu::TextureView,
+        background: wgpu::Color,
+    ) -> Result<(), RenderError> {
+        self.sized()?;
+        gpu.queue.write_buffer(
+            &self.view_buffer,
+            VIEW_FREE * VIEW_STRIDE,
+            bytemuck::bytes_of(&ViewUniform::new(view_proj, eye)),
+        );
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("free view of the wall pass"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: color,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(background),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: depth,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(1.0),
+                    store: wgpu::StoreOp::Discard,
+                }),
+                stencil_ops: None,
+            }),
+            ..Default::default()
+        });
+        pass.set_pipeline(&self.camera_pipeline);
+        pass.set_bind_group(0, &self.free_view_group, &[]);
+        for (group, range) in self.camera_output_groups.iter().zip(&self.camera_instances) {
+            if range.is_empty() {
+                continue;
+            }
+            pass.set_bind_group(1, group, &[]);
+            pass.draw(0..6, range.clone());
+        }
+        Ok(())
     }
 
     /// Records a direct render of `scene` from the camera (pinhole, through the lens warp) into the

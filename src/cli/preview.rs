@@ -1,0 +1,104 @@
+//! `parallax preview [STAGE]`: the preview window (Stage, Outputs and Camera views). With
+//! `--frames N --screenshot PATH` it renders N frames in the real window, saves the last one and
+//! exits (for tests and scripts).
+
+use std::path::PathBuf;
+
+use parallax::preview::{PreviewOptions, View};
+
+#[derive(clap::Args, Default)]
+pub struct Args {
+    /// Stage file (RON); default: the bundled demo stage.
+    pub stage: Option<PathBuf>,
+    /// The view shown first: stage, outputs or camera.
+    #[arg(long, default_value = "stage", value_parser = parse_view)]
+    pub view: Option<View>,
+    /// Window size in pixels: WxH.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// Render this many frames, then exit.
+    #[arg(long)]
+    pub frames: Option<u64>,
+    /// Save the last frame (read back from the window) as a PNG; needs --frames.
+    #[arg(long, requires = "frames")]
+    pub screenshot: Option<PathBuf>,
+    /// Play back a recorded take (see `parallax track --record`) instead of live tracking.
+    #[arg(long)]
+    pub take: Option<PathBuf>,
+    /// Do not listen for live tracking even if the stage's cameras have tracking settings.
+    #[arg(long)]
+    pub no_tracking: bool,
+    /// Start with the cabinet outline and id overlay on (Outputs view; key O toggles).
+    #[arg(long)]
+    pub ids: bool,
+    /// Start with the difference against the direct render on (Camera view; key F toggles).
+    #[arg(long)]
+    pub difference: bool,
+    /// Equirectangular environment image shown by the wall instead of the stage's scene.
+    #[arg(long)]
+    pub environment: Option<PathBuf>,
+    /// Resize the window to WxH halfway through --frames (tests the resize path).
+    #[arg(long, value_parser = parse_size, requires = "frames")]
+    pub resize_to: Option<(u32, u32)>,
+}
+
+fn parse_view(s: &str) -> Result<View, String> {
+    s.parse()
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WxH, got '{s}'"))?;
+    let p = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (16..=16384).contains(v))
+            .ok_or_else(|| format!("expected WxH with sides 16..16384, got '{s}'"))
+    };
+    Ok((p(a)?, p(b)?))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let stage_path = args.stage.clone().unwrap_or_else(super::default_stage);
+    let stage = super::load_stage(&stage_path)?;
+    let scene = match &args.environment {
+        Some(p) => parallax::scene::SceneSpec {
+            environment: Some(p.clone()),
+            environment_yaw_deg: stage.render.environment_yaw_deg,
+            test_scene: false,
+        },
+        None => parallax::scene::SceneSpec {
+            environment: stage
+                .render
+                .environment
+                .as_deref()
+                .map(|e| stage.resolve_path(e)),
+            environment_yaw_deg: stage.render.environment_yaw_deg,
+            test_scene: stage.render.test_scene,
+        },
+    };
+    let options = PreviewOptions {
+        view: args.view.unwrap_or(View::Stage),
+        size: args.size.unwrap_or((1280, 720)),
+        frames: args.frames,
+        screenshot: args.screenshot.clone(),
+        take: args.take.clone(),
+        live: !args.no_tracking,
+        scene,
+        overlay: args.ids,
+        difference: args.difference,
+        resize_to: args.resize_to,
+    };
+    let report = parallax::preview::run(stage, options)?;
+    eprintln!("adapter: {}", report.adapter);
+    if let (Some(p), Some(src)) = (&args.screenshot, report.screenshot_source) {
+        println!(
+            "wrote {} (frame {}, read back from the {src} texture)",
+            p.display(),
+            report.frames
+        );
+    }
+    Ok(())
+}
