@@ -123,10 +123,12 @@ impl Panel {
                     if ui.button("Reset").clicked() {
                         controls.reset = true;
                     }
-                    ui.separator();
-                    for line in status {
-                        ui.label(egui::RichText::new(line).small().monospace());
-                    }
+                    // The same lines as the band at the bottom; folded by default to stay small.
+                    ui.collapsing("Status", |ui| {
+                        for line in status {
+                            ui.label(egui::RichText::new(line).small().monospace());
+                        }
+                    });
                 });
         });
         self.state
