@@ -366,3 +366,33 @@ fn live_freed_tracking_drives_the_camera() {
         "the tracked camera shows the stage file's picture ({differ} pixels differ)"
     );
 }
+
+#[test]
+fn the_control_panel_draws_only_when_asked() {
+    let plain = screenshot("outputs", &[]);
+    let with_panel = screenshot("outputs", &["--panel"]);
+    // The panel floats at the top left (8, 8): its title bar and view buttons lie in this box.
+    let (x0, y0, x1, y1) = (10, 10, 150, 60);
+    let mut differing = 0;
+    let mut colours = std::collections::HashSet::new();
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let a = plain.get_pixel(x, y).0;
+            let b = with_panel.get_pixel(x, y).0;
+            colours.insert(b);
+            if (0..3).any(|c| a[c].abs_diff(b[c]) > 8) {
+                differing += 1;
+            }
+        }
+    }
+    let total = (x1 - x0) * (y1 - y0);
+    assert!(
+        differing * 2 > total,
+        "with --panel only {differing} of {total} pixels at the top left changed"
+    );
+    assert!(
+        colours.len() >= 4,
+        "the panel's box shows text and widgets, not a flat fill: {} colours",
+        colours.len()
+    );
+}

@@ -40,6 +40,10 @@ pub struct Args {
     /// Resize the window to WxH halfway through --frames (tests the resize path).
     #[arg(long, value_parser = parse_size, requires = "frames")]
     pub resize_to: Option<(u32, u32)>,
+    /// Show the control panel even with --frames (it is shown by default otherwise; key P
+    /// toggles it).
+    #[arg(long)]
+    pub panel: bool,
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
@@ -90,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         overlay: args.ids,
         difference: args.difference,
         resize_to: args.resize_to,
+        panel: args.panel || args.frames.is_none(),
     };
     let report = parallax::preview::run(stage, options)?;
     eprintln!("adapter: {}", report.adapter);

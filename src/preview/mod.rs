@@ -14,6 +14,7 @@ pub mod gpu;
 pub mod input;
 pub mod outputs;
 pub mod overlay;
+pub mod panel;
 pub mod stage;
 
 use std::path::PathBuf;
@@ -95,6 +96,9 @@ pub struct PreviewOptions {
     /// Ask the window system for this inner size halfway through `frames` (exercises resizing
     /// in scripts and tests).
     pub resize_to: Option<(u32, u32)>,
+    /// Start with the control panel shown (key P toggles it; default shown, the CLI hides it
+    /// with `--frames` unless `--panel`).
+    pub panel: bool,
 }
 
 impl Default for PreviewOptions {
@@ -110,6 +114,7 @@ impl Default for PreviewOptions {
             overlay: false,
             difference: false,
             resize_to: None,
+            panel: true,
         }
     }
 }
@@ -248,6 +253,9 @@ struct Running {
     timing: Timing,
     timer: Option<PassTimer>,
     frame: u64,
+    panel: panel::Panel,
+    /// The status lines of the last frame, shown in the panel.
+    status_lines: Vec<String>,
 }
 
 struct App {
@@ -433,6 +441,13 @@ impl App {
         let base = FrameInputs::resolve(&self.stage, &Overrides::default())?;
         let (source, source_note) = self.source()?;
         let timer = PassTimer::new(&gpu.device, &gpu.queue, 5);
+        // The panel draws into the image the screenshot reads: the surface or the offscreen one.
+        let panel_format = if copy_src {
+            view_format
+        } else {
+            wgpu::TextureFormat::Rgba8UnormSrgb
+        };
+        let panel = panel::Panel::new(&window, &gpu.device, panel_format, self.options.panel);
         Ok(Running {
             window,
             gpu,
@@ -473,6 +488,8 @@ impl App {
             },
             timer,
             frame: 0,
+            panel,
+            status_lines: Vec::new(),
         })
     }
 
@@ -760,6 +777,7 @@ impl Running {
                 _ => ms,
             });
         }
+        let painted = self.run_panel();
         let t0 = Instant::now();
         let inputs = self.frame_inputs(stage, dt, fixed_frame)?;
         self.renderer.prepare(&self.gpu, &inputs)?;
@@ -908,20 +926,18 @@ impl Running {
             self.timing.gpu_ms
         );
         let line2 = if self.picked.is_empty() {
-            "1/2/3 view  O ids  F diff  WASD QE arrows fly  [ ] focal  - = overscan  R reset  click: info".to_string()
+            "1/2/3 view  O ids  F diff  P panel  WASD QE arrows fly  [ ] focal  - = overscan  R reset  click: info".to_string()
         } else {
             self.picked.clone()
         };
+        self.status_lines = [line0, line1, line2]
+            .iter()
+            .flat_map(|l| l.lines().map(str::to_string))
+            .collect::<Vec<_>>();
         let status = upload(
             &self.gpu,
             "status text",
-            &overlay::status_image(
-                width,
-                &[line0, line1, line2]
-                    .iter()
-                    .flat_map(|l| l.lines().map(str::to_string))
-                    .collect::<Vec<_>>(),
-            ),
+            &overlay::status_image(width, &self.status_lines),
         );
         let band = overlay::band_height(width).min(self.config.height);
         let status_rect = PixelRect {
@@ -1090,6 +1106,16 @@ impl Running {
             &quads,
         );
         drop(quads);
+        if let Some(painted) = painted {
+            self.panel.paint(
+                &self.gpu.device,
+                &self.gpu.queue,
+                &mut encoder,
+                target,
+                (win.x, win.y),
+                painted,
+            );
+        }
         if !self.copy_src
             && let Some((_, _, v)) = &self.offscreen
         {
@@ -1211,6 +1237,43 @@ impl Running {
         Ok(Some((img, source)))
     }
 
+    /// Back to the source's camera, focal length and overscan (key R, the panel's reset).
+    fn reset(&mut self) {
+        self.fly = None;
+        self.focal_mm = None;
+        self.overscan = None;
+    }
+
+    /// Runs the control panel (when shown) and applies what it changed.
+    fn run_panel(&mut self) -> Option<panel::Painted> {
+        let before = panel::Controls {
+            view: self.view,
+            overlay: self.overlay,
+            difference: self.difference,
+            focal_mm: self
+                .inputs
+                .as_ref()
+                .map_or(35.0, |i| i.lens.focal_length_mm),
+            overscan: self.inputs.as_ref().map_or(0.1, |i| i.overscan.max()),
+            reset: false,
+        };
+        let mut c = before.clone();
+        let painted = self.panel.run(&self.window, &mut c, &self.status_lines)?;
+        self.view = c.view;
+        self.overlay = c.overlay;
+        self.difference = c.difference;
+        if c.focal_mm != before.focal_mm {
+            self.focal_mm = Some(c.focal_mm.clamp(4.0, 1000.0));
+        }
+        if c.overscan != before.overscan {
+            self.overscan = Some(c.overscan.clamp(0.0, 2.0));
+        }
+        if c.reset {
+            self.reset();
+        }
+        Some(painted)
+    }
+
     fn key(&mut self, code: KeyCode, pressed: bool) -> bool {
         let v = if pressed { 1.0 } else { 0.0 };
         match code {
@@ -1238,11 +1301,8 @@ impl Running {
             }
             KeyCode::KeyO => self.overlay = !self.overlay,
             KeyCode::KeyF => self.difference = !self.difference,
-            KeyCode::KeyR => {
-                self.fly = None;
-                self.focal_mm = None;
-                self.overscan = None;
-            }
+            KeyCode::KeyR => self.reset(),
+            KeyCode::KeyP => self.panel.shown = !self.panel.shown,
             KeyCode::BracketLeft | KeyCode::BracketRight => {
                 let f = self
                     .inputs
@@ -1288,12 +1348,16 @@ impl ApplicationHandler for App {
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
         let stage = self.stage.clone();
         let Some(r) = &mut self.running else { return };
+        r.panel.on_event(&r.window, &event);
         match event {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(size) => r.reconfigure(size),
             WindowEvent::KeyboardInput { event, .. } => {
+                let pressed = event.state == ElementState::Pressed;
+                // Releases always reach the fly controls, so no key stays held.
                 if let PhysicalKey::Code(code) = event.physical_key
-                    && r.key(code, event.state == ElementState::Pressed)
+                    && !(pressed && r.panel.wants_keyboard())
+                    && r.key(code, pressed)
                 {
                     event_loop.exit();
                 }
@@ -1318,6 +1382,7 @@ impl ApplicationHandler for App {
                 }
             }
             WindowEvent::MouseInput { state, button, .. } => match state {
+                ElementState::Pressed if r.panel.wants_pointer() => {}
                 ElementState::Pressed => r.drag = Some((button, r.cursor, 0.0)),
                 ElementState::Released => {
                     if let Some((b, at, moved)) = r.drag.take()
@@ -1329,6 +1394,7 @@ impl ApplicationHandler for App {
                     }
                 }
             },
+            WindowEvent::MouseWheel { .. } if r.panel.wants_pointer() => {}
             WindowEvent::MouseWheel { delta, .. } => {
                 let steps = match delta {
                     MouseScrollDelta::LineDelta(_, y) => y as f64,
