@@ -165,7 +165,7 @@ pub fn arrow(
 pub fn index_colour(k: usize) -> Rgba<u8> {
     const GOLDEN: f64 = 0.618_033_988_749_895;
     let h = (k as f64 * GOLDEN).fract();
-    let (s, v) = if k % 2 == 0 {
+    let (s, v) = if k.is_multiple_of(2) {
         (0.55, 0.85)
     } else {
         (0.75, 0.7)

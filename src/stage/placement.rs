@@ -50,7 +50,7 @@ impl Placement {
         rotation: u32,
         mirror: bool,
     ) -> Option<Placement> {
-        if rotation % 90 != 0 || rotation >= 360 {
+        if !rotation.is_multiple_of(90) || rotation >= 360 {
             return None;
         }
         let (w, h) = (pixels.x as i32, pixels.y as i32);

@@ -471,11 +471,11 @@ fn section_geometry(
                 problems.push(subj.clone(), "position and rotation must be finite numbers");
                 ok = false;
             }
-            if let crate::camera::Orientation::Quaternion(x, y, z, w) = rotation {
-                if (x * x + y * y + z * z + w * w).sqrt() < 1e-9 {
-                    problems.push(subj, "rotation quaternion has zero length");
-                    ok = false;
-                }
+            if let crate::camera::Orientation::Quaternion(x, y, z, w) = rotation
+                && (x * x + y * y + z * z + w * w).sqrt() < 1e-9
+            {
+                problems.push(subj, "rotation quaternion has zero length");
+                ok = false;
             }
             ok.then(|| {
                 let frames = geometry::flat_section(
@@ -965,20 +965,19 @@ fn check_camera(c: &file::Camera, problems: &mut Problems) {
     if !overscan_ok {
         problems.push(s.clone(), "overscan must be finite and not negative");
     }
-    if let Some((width, colour)) = c.inner.border {
-        if !(0.0..0.5).contains(&width)
-            || ![colour.0, colour.1, colour.2].iter().all(|v| v.is_finite())
-        {
-            problems.push(s, "border width must be in 0..0.5 and its colour finite");
-        }
+    if let Some((width, colour)) = c.inner.border
+        && (!(0.0..0.5).contains(&width)
+            || ![colour.0, colour.1, colour.2].iter().all(|v| v.is_finite()))
+    {
+        problems.push(s, "border width must be in 0..0.5 and its colour finite");
     }
 }
 
 fn check_render(r: &file::Render, problems: &mut Problems) {
-    if let file::ViewpointFile::Fixed(x, y, z) = r.outer_viewpoint {
-        if !finite(&[x, y, z]) {
-            problems.push(Subject::Stage, "render.outer_viewpoint must be finite");
-        }
+    if let file::ViewpointFile::Fixed(x, y, z) = r.outer_viewpoint
+        && !finite(&[x, y, z])
+    {
+        problems.push(Subject::Stage, "render.outer_viewpoint must be finite");
     }
     if r.outer_resolution == 0 {
         problems.push(Subject::Stage, "render.outer_resolution must be at least 1");
