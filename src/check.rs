@@ -289,19 +289,8 @@ pub enum CheckError {
         source: std::io::Error,
     },
     /// A syntax or type error, located in the file.
-    #[error("{file}:{line}:{column}: {message}{}", at_path(.path))]
-    Syntax {
-        /// The file.
-        file: String,
-        /// Line (from 1).
-        line: usize,
-        /// Column (from 1).
-        column: usize,
-        /// What is wrong.
-        message: String,
-        /// Field path, e.g. `cases[1].tolerance`; empty at the root.
-        path: String,
-    },
+    #[error(transparent)]
+    Syntax(#[from] crate::ron_file::SyntaxError),
     /// Semantic problems, all of them.
     #[error("{file}: {} problem{}:\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
@@ -312,65 +301,10 @@ pub enum CheckError {
     },
 }
 
-fn at_path(path: &str) -> String {
-    if path.is_empty() || path == "." {
-        String::new()
-    } else {
-        format!(" (at {path})")
-    }
-}
-
 /// Parses checks-file text; `label` names it in errors. Errors are located (file:line:col) like
 /// the stage loader's.
 pub fn parse(text: &str, label: &str) -> Result<ChecksFile, CheckError> {
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let syntax = |e: ron::error::SpannedError, path: String| CheckError::Syntax {
-        file: label.to_string(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        message: describe_ron_error(&e.code),
-        path,
-    };
-    let mut de = ron::Deserializer::from_str_with_options(text, &options)
-        .map_err(|e| syntax(e, String::new()))?;
-    let value: ChecksFile = match serde_path_to_error::deserialize(&mut de) {
-        Ok(v) => v,
-        Err(e) => {
-            let path = e.path().to_string();
-            let code = e.into_inner();
-            return Err(syntax(de.span_error(code), path));
-        }
-    };
-    de.end()
-        .map_err(|code| syntax(de.span_error(code), String::new()))?;
-    Ok(value)
-}
-
-fn describe_ron_error(code: &ron::Error) -> String {
-    let list = |v: &[&str]| {
-        v.iter()
-            .map(|e| format!("'{e}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match code {
-        ron::Error::NoSuchStructField {
-            expected, found, ..
-        } => format!(
-            "unknown field '{found}', expected one of {}",
-            list(expected)
-        ),
-        ron::Error::MissingStructField { field, .. } => format!("missing field '{field}'"),
-        other => {
-            let m = other.to_string();
-            let mut c = m.chars();
-            match c.next() {
-                Some(f) => f.to_lowercase().chain(c).collect(),
-                None => m,
-            }
-        }
-    }
+    Ok(crate::ron_file::parse(text, label)?)
 }
 
 /// A loaded, validated checks file with its paths resolved.

@@ -16,6 +16,7 @@ pub mod mapping;
 pub mod pattern;
 pub mod preview;
 pub mod render;
+pub mod ron_file;
 pub mod scene;
 pub mod stage;
 pub mod tracking;

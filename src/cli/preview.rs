@@ -67,22 +67,7 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let stage_path = args.stage.clone().unwrap_or_else(super::default_stage);
     let stage = super::load_stage(&stage_path)?;
-    let scene = match &args.environment {
-        Some(p) => parallax::scene::SceneSpec {
-            environment: Some(p.clone()),
-            environment_yaw_deg: stage.render.environment_yaw_deg,
-            test_scene: false,
-        },
-        None => parallax::scene::SceneSpec {
-            environment: stage
-                .render
-                .environment
-                .as_deref()
-                .map(|e| stage.resolve_path(e)),
-            environment_yaw_deg: stage.render.environment_yaw_deg,
-            test_scene: stage.render.test_scene,
-        },
-    };
+    let scene = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
     let options = PreviewOptions {
         view: args.view.unwrap_or(View::Stage),
         size: args.size.unwrap_or((1280, 720)),

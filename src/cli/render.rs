@@ -140,22 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("adapter: {}", gpu.describe());
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default())?;
     renderer.prepare(&gpu, &inputs)?;
-    let spec = match &args.environment {
-        Some(p) => parallax::scene::SceneSpec {
-            environment: Some(p.clone()),
-            environment_yaw_deg: stage.render.environment_yaw_deg,
-            test_scene: false,
-        },
-        None => parallax::scene::SceneSpec {
-            environment: stage
-                .render
-                .environment
-                .as_deref()
-                .map(|e| stage.resolve_path(e)),
-            environment_yaw_deg: stage.render.environment_yaw_deg,
-            test_scene: stage.render.test_scene,
-        },
-    };
+    let spec = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec)?;
     let out = &args.out;
     let mut written = Vec::new();

@@ -69,6 +69,29 @@ pub struct SceneSpec {
     pub test_scene: bool,
 }
 
+impl SceneSpec {
+    /// The scene a stage file asks for (its environment, resolved against the stage file's folder,
+    /// and the test scene), or only `environment` when one is given (a command-line override).
+    pub fn for_stage(stage: &crate::stage::Stage, environment: Option<&Path>) -> SceneSpec {
+        match environment {
+            Some(p) => SceneSpec {
+                environment: Some(p.to_path_buf()),
+                environment_yaw_deg: stage.render.environment_yaw_deg,
+                test_scene: false,
+            },
+            None => SceneSpec {
+                environment: stage
+                    .render
+                    .environment
+                    .as_deref()
+                    .map(|e| stage.resolve_path(e)),
+                environment_yaw_deg: stage.render.environment_yaw_deg,
+                test_scene: stage.render.test_scene,
+            },
+        }
+    }
+}
+
 /// Builds the scene described by `spec`.
 pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, EnvironmentError> {
     let env = match &spec.environment {

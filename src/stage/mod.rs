@@ -175,29 +175,14 @@ pub enum StageError {
         source: std::io::Error,
     },
     /// A syntax or type error, located in the file.
-    #[error("{file}:{line}:{column}: {message}{}", at_path(.path))]
-    Syntax {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-        /// Field path, e.g. `sections[1].shape.radius`; empty at the root.
-        path: String,
-    },
+    #[error(transparent)]
+    Syntax(#[from] crate::ron_file::SyntaxError),
     /// Semantic problems, all of them.
     #[error("{file}: {} problem{}:\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, list(.problems))]
     Invalid {
         file: String,
         problems: Vec<Problem>,
     },
-}
-
-fn at_path(path: &str) -> String {
-    if path.is_empty() || path == "." {
-        String::new()
-    } else {
-        format!(" (at {path})")
-    }
 }
 
 fn list(problems: &[Problem]) -> String {
@@ -210,86 +195,7 @@ fn list(problems: &[Problem]) -> String {
 
 /// Parses stage-file text. `file` names the source in error messages.
 pub fn parse(text: &str, file: &str) -> Result<file::Stage, StageError> {
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let syntax = |e: ron::error::SpannedError, path: String| {
-        let (line, column) = skip_blanks(text, e.span.start.line, e.span.start.col);
-        StageError::Syntax {
-            file: file.to_string(),
-            line,
-            column,
-            message: describe_ron_error(&e.code),
-            path,
-        }
-    };
-    let mut de = ron::Deserializer::from_str_with_options(text, &options)
-        .map_err(|e| syntax(e, String::new()))?;
-    let value: file::Stage = match serde_path_to_error::deserialize(&mut de) {
-        Ok(v) => v,
-        Err(e) => {
-            let path = e.path().to_string();
-            let code = e.into_inner();
-            return Err(syntax(de.span_error(code), path));
-        }
-    };
-    de.end()
-        .map_err(|code| syntax(de.span_error(code), String::new()))?;
-    Ok(value)
-}
-
-/// ron reports some errors at the blank before the offending value: move to the value itself.
-fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
-    let Some(rest) = text.lines().nth(line.saturating_sub(1)) else {
-        return (line, col);
-    };
-    let skipped = rest
-        .chars()
-        .skip(col.saturating_sub(1))
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .count();
-    if col.saturating_sub(1) + skipped < rest.chars().count() {
-        (line, col + skipped)
-    } else {
-        (line, col)
-    }
-}
-
-/// Rewords ron's messages in the stage file's own terms.
-fn describe_ron_error(code: &ron::Error) -> String {
-    match code {
-        ron::Error::NoSuchStructField {
-            expected,
-            found,
-            outer,
-        } => format!(
-            "unknown field '{found}'{}, expected one of {}",
-            outer
-                .as_ref()
-                .map(|o| format!(" in {o}"))
-                .unwrap_or_default(),
-            expected
-                .iter()
-                .map(|e| format!("'{e}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        ron::Error::MissingStructField { field, outer } => format!(
-            "missing field '{field}'{}",
-            outer
-                .as_ref()
-                .map(|o| format!(" in {o}"))
-                .unwrap_or_default()
-        ),
-        other => {
-            // ron's messages start with a capital; ours continue a sentence.
-            let m = other.to_string();
-            let mut c = m.chars();
-            match c.next() {
-                Some(f) => f.to_lowercase().chain(c).collect(),
-                None => m,
-            }
-        }
-    }
+    Ok(crate::ron_file::parse(text, file)?)
 }
 
 /// Reads, parses and builds a stage file with the default limits.
