@@ -215,7 +215,8 @@ fn texture(
     })
 }
 
-fn uniform_entry(
+/// A bind-group-layout entry (shared by the renderer, the scenes and the preview).
+pub(crate) fn uniform_entry(
     binding: u32,
     visibility: wgpu::ShaderStages,
     dynamic: bool,
@@ -245,7 +246,8 @@ fn storage_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGrou
     }
 }
 
-fn texture_entry(
+/// A bind-group-layout entry (shared by the renderer, the scenes and the preview).
+pub(crate) fn texture_entry(
     binding: u32,
     dimension: wgpu::TextureViewDimension,
     filterable: bool,
@@ -262,7 +264,8 @@ fn texture_entry(
     }
 }
 
-fn sampler_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+/// A bind-group-layout entry (shared by the renderer, the scenes and the preview).
+pub(crate) fn sampler_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::FRAGMENT,
@@ -496,42 +499,29 @@ impl Renderer {
                 label: Some("camera view output layout"),
                 entries: &[texture_entry(0, wgpu::TextureViewDimension::D2, false)],
             });
-        let camera_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("camera view bind group"),
-            layout: &camera_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: panels.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &view_buffer,
-                        offset: VIEW_CAMERA * VIEW_STRIDE,
-                        size: wgpu::BufferSize::new(view::VIEW_UNIFORM_SIZE),
-                    }),
-                },
-            ],
-        });
-        let free_view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("free view bind group"),
-            layout: &camera_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: panels.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &view_buffer,
-                        offset: VIEW_FREE * VIEW_STRIDE,
-                        size: wgpu::BufferSize::new(view::VIEW_UNIFORM_SIZE),
-                    }),
-                },
-            ],
-        });
+        // The camera view and the preview's free view draw the same cabinets from different view slots.
+        let wall_view_group = |label: &str, slot: u64| {
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout: &camera_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: panels.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &view_buffer,
+                            offset: slot * VIEW_STRIDE,
+                            size: wgpu::BufferSize::new(view::VIEW_UNIFORM_SIZE),
+                        }),
+                    },
+                ],
+            })
+        };
+        let camera_group = wall_view_group("camera view bind group", VIEW_CAMERA);
+        let free_view_group = wall_view_group("free view bind group", VIEW_FREE);
         let camera_output_groups = outputs
             .iter()
             .map(|o| {
