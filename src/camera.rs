@@ -362,6 +362,113 @@ impl Lens {
     }
 }
 
+/// The camera for one frame: where it is and the lens it has at that instant. This is what tracking,
+/// a take, a stage file's rest pose or a script supplies; [`crate::render::FrameInputs::resolve`] turns
+/// it, with the stage camera's inner-frustum settings, into the frame's inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CameraState {
+    /// Tracked sensor position and world-from-camera rotation in stage space.
+    pub pose: Pose,
+    /// The lens at this instant (a lens table's row for the current encoders, or the stage file's).
+    pub lens: Lens,
+}
+
+/// How a camera's overscan is chosen (resolved from the stage file's `overscan`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OverscanRule {
+    /// The same fraction on every side.
+    Uniform(f64),
+    /// A fraction per side.
+    PerSide(Overscan),
+    /// Sized per frame for the frame's lens: the distorted frame plus `margin` (a fraction of the half
+    /// frame on each side), with the soft-edge band outside that.
+    Auto {
+        /// Extra fraction of the half frame on each side, beyond the distorted frame.
+        margin: f64,
+    },
+}
+
+impl OverscanRule {
+    /// The per-side overscan for `lens` with a soft edge of `soft_edge` (fraction of the inner
+    /// frustum's width and height, see [`crate::render::inner_weight`]).
+    pub fn overscan(&self, lens: &Lens, soft_edge: f64) -> Overscan {
+        match *self {
+            OverscanRule::Uniform(o) => Overscan::uniform(o),
+            OverscanRule::PerSide(o) => o,
+            OverscanRule::Auto { margin } => {
+                let f = lens.frame_tangents();
+                let covered = lens.distorted_frame_tangents().expanded_by(margin, &f);
+                f.overscan_to(&covered.with_band_outside(soft_edge))
+            }
+        }
+    }
+}
+
+impl Tangents {
+    /// Grows each side by `fraction` of `frame`'s half extent on that axis.
+    pub fn expanded_by(&self, fraction: f64, frame: &Tangents) -> Tangents {
+        self.expanded_relative(&Overscan::uniform(fraction), frame)
+    }
+
+    fn expanded_relative(&self, o: &Overscan, frame: &Tangents) -> Tangents {
+        let hw = frame.width() * 0.5;
+        let hh = frame.height() * 0.5;
+        Tangents {
+            left: self.left - o.left * hw,
+            right: self.right + o.right * hw,
+            bottom: self.bottom - o.bottom * hh,
+            top: self.top + o.top * hh,
+        }
+    }
+
+    /// The overscan that expands `self` (a frame) to `inner` ([`Tangents::expanded`] inverted).
+    pub fn overscan_to(&self, inner: &Tangents) -> Overscan {
+        let hw = self.width() * 0.5;
+        let hh = self.height() * 0.5;
+        Overscan {
+            left: (self.left - inner.left) / hw,
+            right: (inner.right - self.right) / hw,
+            bottom: (self.bottom - inner.bottom) / hh,
+            top: (inner.top - self.top) / hh,
+        }
+    }
+
+    /// The smallest inner frustum whose soft-edge band (`soft_edge` of its width and height on each
+    /// side, `0 <= soft_edge < 0.5`) lies entirely outside `self`: its full-weight region is `self`.
+    pub fn with_band_outside(&self, soft_edge: f64) -> Tangents {
+        let s = soft_edge.clamp(0.0, 0.499);
+        let bw = s * self.width() / (1.0 - 2.0 * s);
+        let bh = s * self.height() / (1.0 - 2.0 * s);
+        Tangents {
+            left: self.left - bw,
+            right: self.right + bw,
+            bottom: self.bottom - bh,
+            top: self.top + bh,
+        }
+    }
+
+    /// Where the inner frustum `self` shows at full weight: inside its soft-edge band.
+    pub fn full_weight(&self, soft_edge: f64) -> Tangents {
+        let bw = soft_edge * self.width();
+        let bh = soft_edge * self.height();
+        Tangents {
+            left: self.left + bw,
+            right: self.right - bw,
+            bottom: self.bottom + bh,
+            top: self.top - bh,
+        }
+    }
+
+    /// Whether `other` lies inside `self` (within `1e-9` tangent units).
+    pub fn covers(&self, other: &Tangents) -> bool {
+        let e = 1e-9;
+        other.left >= self.left - e
+            && other.right <= self.right + e
+            && other.bottom >= self.bottom - e
+            && other.top <= self.top + e
+    }
+}
+
 /// Camera-space tangent (`x / -z`, `y / -z`) of a camera-space point; `None` behind the eye.
 pub fn tangent_of(camera_space: DVec3) -> Option<DVec2> {
     if camera_space.z >= -1e-9 {

@@ -12,11 +12,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::camera::Orientation;
+use crate::camera::{CameraState, Orientation, Pose};
 use crate::compare::{self, Comparison};
 use crate::mapping::PixelMap;
 use crate::render::{FrameInputs, Overrides, RenderedFrame, Renderer, RendererOptions};
-use crate::stage::{Stage, file};
+use crate::stage::Stage;
 use crate::tracking::TakeCameras;
 
 /// The root of a checks file.
@@ -621,32 +621,25 @@ fn image_label(kind: &ImageKind, output: Option<&str>) -> String {
     }
 }
 
-/// The stage whose first camera is posed as `pose` says (the renderer resolves the first camera).
-fn posed_stage(
+/// The camera (name) and its state (pose and lens) for a pose of the checks file: a fixed pose on
+/// the named or first camera with its stage-file lens, or a take frame through the stage's tracking.
+fn pose_state(
     stage: &Stage,
     pose: &PoseSpec,
     base: &Path,
     takes: &mut HashMap<PathBuf, TakeCameras>,
-) -> Result<Stage, String> {
-    let pick = |name: Option<&str>| -> Result<file::Camera, String> {
+) -> Result<(String, CameraState), String> {
+    let pick = |name: Option<&str>| -> Result<&crate::stage::Camera, String> {
         match name {
             Some(n) => stage
-                .cameras
-                .iter()
-                .find(|c| c.name == n)
-                .cloned()
+                .camera(n)
                 .ok_or_else(|| format!("the stage has no camera named '{n}'")),
-            None => Ok(stage.cameras.first().cloned().unwrap_or(file::Camera {
-                name: "A".into(),
-                position: (0.0, 1.6, 0.0),
-                rotation: Default::default(),
-                lens: Default::default(),
-                inner: Default::default(),
-                tracking: None,
-            })),
+            None => stage
+                .first_camera()
+                .ok_or_else(|| "the stage has no camera".to_string()),
         }
     };
-    let cam = match pose {
+    match pose {
         PoseSpec::Pose {
             camera,
             position,
@@ -654,13 +647,16 @@ fn posed_stage(
             focal_length_mm,
             ..
         } => {
-            let mut cam = pick(camera.as_deref())?;
-            cam.position = *position;
-            cam.rotation = *rotation;
+            let cam = pick(camera.as_deref())?;
+            let mut state = cam.rest;
+            state.pose = Pose {
+                position: glam::DVec3::new(position.0, position.1, position.2),
+                rotation: rotation.to_quat(),
+            };
             if let Some(f) = focal_length_mm {
-                cam.lens.focal_length_mm = *f;
+                state.lens.focal_length_mm = *f;
             }
-            cam
+            Ok((cam.name.clone(), state))
         }
         PoseSpec::TakeFrame {
             take,
@@ -671,43 +667,18 @@ fn posed_stage(
             let path = base.join(take);
             if !takes.contains_key(&path) {
                 let t = crate::tracking::Take::load(&path).map_err(|e| e.to_string())?;
-                let cams = TakeCameras::new(&t, stage).map_err(|e| e.to_string())?;
+                let cams = TakeCameras::new(&t, &stage.camera_specs(), stage.frame_rate)
+                    .map_err(|e| e.to_string())?;
                 takes.insert(path.clone(), cams);
             }
             let cams = &takes[&path];
-            let (name, state) = match camera {
-                Some(n) => (
-                    n.as_str(),
-                    cams.camera_at_frame(n, *frame).ok_or_else(|| {
-                        format!("take {} does not track camera '{n}'", path.display())
-                    })?,
-                ),
-                None => cams
-                    .first_at_frame(*frame)
-                    .ok_or_else(|| format!("take {} tracks no camera", path.display()))?,
-            };
-            let mut cam = pick(stage.cameras.iter().any(|c| c.name == name).then_some(name))?;
-            let (p, q, l) = (
-                state.camera.pose.position,
-                state.camera.pose.rotation,
-                state.camera.lens,
-            );
-            cam.position = (p.x, p.y, p.z);
-            cam.rotation = Orientation::Quaternion(q.x, q.y, q.z, q.w);
-            cam.lens = file::Lens {
-                focal_length_mm: l.focal_length_mm,
-                sensor_mm: l.sensor_mm,
-                shift_mm: l.shift_mm,
-                entrance_pupil_m: l.entrance_pupil_m,
-                focus_distance_m: l.focus_distance_m,
-                distortion: l.distortion,
-            };
-            cam
+            let name = pick(camera.as_deref())?.name.clone();
+            let state = cams
+                .camera_at_frame(&name, *frame)
+                .ok_or_else(|| format!("take {} does not track camera '{name}'", path.display()))?;
+            Ok((name, state.camera))
         }
-    };
-    let mut posed = stage.clone();
-    posed.cameras = vec![cam];
-    Ok(posed)
+    }
 }
 
 /// Compares (or updates) one image and returns its result.
@@ -991,8 +962,9 @@ fn run_cases(
                 .iter()
                 .find(|p| p.name() == case.pose)
                 .ok_or_else(|| format!("no pose named '{}'", case.pose))?;
-            let posed = posed_stage(stage, pose, &checks.base, &mut takes)?;
-            let inputs = FrameInputs::resolve(&posed, &overrides).map_err(|e| e.to_string())?;
+            let (camera, state) = pose_state(stage, pose, &checks.base, &mut takes)?;
+            let inputs = FrameInputs::resolve(stage, &camera, &state, &overrides)
+                .map_err(|e| e.to_string())?;
             renderer.prepare(gpu, &inputs).map_err(|e| e.to_string())?;
             renderer
                 .render_frame(gpu, &scene)
@@ -1440,7 +1412,7 @@ mod tests {
     }
 
     #[test]
-    fn poses_replace_the_first_camera() {
+    fn poses_give_the_camera_state() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let stage = crate::stage::load(&root.join("assets/stages/demo.ron")).unwrap();
         let mut takes = HashMap::new();
@@ -1451,29 +1423,33 @@ mod tests {
             rotation: Orientation::PanTiltRoll(10.0, 0.0, 0.0),
             focal_length_mm: Some(50.0),
         };
-        let posed = posed_stage(&stage, &pose, root, &mut takes).unwrap();
-        assert_eq!(posed.cameras.len(), 1);
-        assert_eq!(posed.cameras[0].position, (1.0, 2.0, 3.0));
-        assert_eq!(posed.cameras[0].lens.focal_length_mm, 50.0);
-        assert_eq!(posed.cameras[0].inner, stage.cameras[0].inner);
+        let (name, state) = pose_state(&stage, &pose, root, &mut takes).unwrap();
+        assert_eq!(name, stage.cameras[0].name);
+        assert_eq!(state.pose.position, glam::DVec3::new(1.0, 2.0, 3.0));
+        let (pan, _, _) = crate::camera::quat_to_pan_tilt_roll(state.pose.rotation);
+        assert!((pan - 10.0).abs() < 1e-9);
+        assert_eq!(state.lens.focal_length_mm, 50.0);
+        // The rest of the lens is the stage file's.
+        assert_eq!(state.lens.sensor_mm, stage.cameras[0].rest.lens.sensor_mm);
 
+        // A take frame: the first camera's state at that frame, through the stage's tracking.
         let frame = PoseSpec::TakeFrame {
             name: "t".into(),
             take: "assets/takes/demo-truck.take".into(),
             frame: 30,
             camera: None,
         };
-        let posed = posed_stage(&stage, &frame, root, &mut takes).unwrap();
+        let (_, state) = pose_state(&stage, &frame, root, &mut takes).unwrap();
         let take = crate::tracking::Take::load(&root.join("assets/takes/demo-truck.take")).unwrap();
-        let (_, state) = TakeCameras::new(&take, &stage)
+        let direct = TakeCameras::new(&take, &stage.camera_specs(), stage.frame_rate)
             .unwrap()
-            .first_at_frame(30)
-            .map(|(n, s)| (n.to_string(), s))
+            .camera_at_frame(&stage.cameras[0].name, 30)
             .unwrap();
-        let p = state.camera.pose.position;
-        assert_eq!(posed.cameras[0].position, (p.x, p.y, p.z));
-        let inputs = FrameInputs::resolve(&posed, &Overrides::default()).unwrap();
-        assert!(inputs.pose.rotation.dot(state.camera.pose.rotation).abs() > 1.0 - 1e-12);
+        assert_eq!(state, direct.camera);
+        assert_ne!(
+            state.pose, stage.cameras[0].rest.pose,
+            "the take moved the camera"
+        );
 
         let bad = PoseSpec::Pose {
             name: "p".into(),
@@ -1483,7 +1459,7 @@ mod tests {
             focal_length_mm: None,
         };
         assert!(
-            posed_stage(&stage, &bad, root, &mut takes)
+            pose_state(&stage, &bad, root, &mut takes)
                 .unwrap_err()
                 .contains("'Z'")
         );

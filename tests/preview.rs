@@ -92,7 +92,7 @@ fn headless_output() -> image::RgbaImage {
     let gpu = Gpu::headless().unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}"));
     let stage = parallax::stage::load(&stage_path()).unwrap();
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
-    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
     let spec = parallax::scene::SceneSpec {
         environment: None,

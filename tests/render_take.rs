@@ -42,7 +42,7 @@ fn take_frames_render_with_the_tracked_camera() {
 
     let stage = parallax::stage::load(&stage_path).unwrap();
     let take = Take::load(&take_path).unwrap();
-    let cams = TakeCameras::new(&take, &stage).unwrap();
+    let cams = TakeCameras::new(&take, &stage.camera_specs(), stage.frame_rate).unwrap();
     let mut positions = Vec::new();
     for n in 3..=5u64 {
         let d = dir.path().join(format!("frame-{n:06}"));

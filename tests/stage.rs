@@ -526,3 +526,43 @@ proptest! {
         let _ = Stage::from_ron(&text, "p.ron");
     }
 }
+
+/// The soft-edge band must lie outside the camera's picture: a `Uniform` overscan smaller than the
+/// band is refused, naming the camera. With soft edge s and uniform overscan o (fractions of the half
+/// frame), the band is s * (2 + 2o) half-frames wide, so it clears the picture when
+/// o >= s * (2 + 2o), i.e. o >= 2s / (1 - 2s): 0.1111 for s = 0.05.
+#[test]
+fn an_overscan_without_room_for_the_soft_edge_is_refused() {
+    let inner = "inner: Inner(resolution: (1920, 1280), overscan: Uniform(0.15), soft_edge: 0.05)";
+    for (overscan, ok) in [
+        ("0.1", false),
+        ("0.11", false),
+        ("0.112", true),
+        ("0.15", true),
+    ] {
+        let text = demo_with(
+            inner,
+            &inner.replace("Uniform(0.15)", &format!("Uniform({overscan})")),
+        );
+        match Stage::from_ron(&text, "demo.ron") {
+            Ok(_) => assert!(
+                ok,
+                "Uniform({overscan}) with soft edge 0.05 must be refused"
+            ),
+            Err(e) => {
+                let e = e.to_string();
+                assert!(!ok, "Uniform({overscan}) refused: {e}");
+                assert!(
+                    e.contains("camera 'A': the overscan leaves no room for the soft edge"),
+                    "{e}"
+                );
+            }
+        }
+    }
+    // The default overscan (Auto) always leaves room.
+    let text = demo_with(
+        inner,
+        "inner: Inner(resolution: (1920, 1280), soft_edge: 0.2)",
+    );
+    Stage::from_ron(&text, "demo.ron").unwrap();
+}

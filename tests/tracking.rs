@@ -1,6 +1,7 @@
 //! Tracking decoders, axis conventions, lens tables and timing: pure functions, no sockets.
 
 use glam::{DMat4, DQuat, DVec3};
+use parallax::camera::CameraState;
 use parallax::camera::{Lens, Pose, pan_tilt_roll_to_quat};
 use parallax::tracking::config::{Axis, Delay, Filter, LensPoint, LensTable, TrackerTransform};
 use parallax::tracking::freed::{self, FreedD1, FreedError};
@@ -10,9 +11,7 @@ use parallax::tracking::opentrackio::{
 use parallax::tracking::sample::otio_rotation;
 use parallax::tracking::timing::{SampleBuffer, interpolate};
 use parallax::tracking::transform::StageTransform;
-use parallax::tracking::{
-    CameraTracking, Protocol, StageCamera, TrackedCamera, TrackerSample, TrackingStatus,
-};
+use parallax::tracking::{CameraTracking, Protocol, TrackedCamera, TrackerSample, TrackingStatus};
 
 fn data(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -434,8 +433,8 @@ fn opentrackio_cbor_payload_decodes_like_json() {
 // ---------------------------------------------------------------------------------------------
 // Stage file, lens table, timing.
 
-fn base() -> StageCamera {
-    StageCamera {
+fn base() -> CameraState {
+    CameraState {
         pose: Pose::default(),
         lens: Lens::default(),
     }
@@ -522,8 +521,8 @@ fn lens_table_drives_the_stage_lens() {
     assert_eq!(c.lens.sensor_mm, Lens::default().sensor_mm);
 }
 
-fn cam_at(x: f64, pan: f64) -> StageCamera {
-    StageCamera {
+fn cam_at(x: f64, pan: f64) -> CameraState {
+    CameraState {
         pose: Pose {
             position: DVec3::new(x, 0.0, 0.0),
             rotation: pan_tilt_roll_to_quat(pan, 0.0, 0.0),

@@ -164,7 +164,7 @@ proptest! {
                 filter: parallax::tracking::config::Filter::OneEuro { min_cutoff: 1.0, beta: 0.5, d_cutoff: 1.0 },
                 ..Default::default()
             },
-            parallax::tracking::StageCamera { pose: Default::default(), lens: Default::default() },
+            parallax::camera::CameraState { pose: Default::default(), lens: Default::default() },
             50.0,
         ).map_err(TestCaseError::fail)?;
         for (msg, t) in m.iter().zip(times.iter().cycle()) {

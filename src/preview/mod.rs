@@ -99,6 +99,8 @@ pub struct PreviewOptions {
     /// Start with the control panel shown (key P toggles it; default shown, the CLI hides it
     /// with `--frames` unless `--panel`).
     pub panel: bool,
+    /// The stage camera shown (by name); default: the first camera.
+    pub camera: Option<String>,
 }
 
 impl Default for PreviewOptions {
@@ -115,6 +117,7 @@ impl Default for PreviewOptions {
             difference: false,
             resize_to: None,
             panel: true,
+            camera: None,
         }
     }
 }
@@ -221,6 +224,8 @@ struct Timing {
 }
 
 struct Running {
+    /// The stage camera shown.
+    camera_name: String,
     window: Arc<Window>,
     gpu: Gpu,
     surface: wgpu::Surface<'static>,
@@ -438,7 +443,20 @@ impl App {
             .map(|t| t.create_view(&Default::default()))
             .collect();
         let overlays = (0..self.stage.outputs.len()).map(|_| None).collect();
-        let base = FrameInputs::resolve(&self.stage, &Overrides::default())?;
+        let camera_name = match &self.options.camera {
+            Some(n) => n.clone(),
+            None => self
+                .stage
+                .first_camera()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+        };
+        let rest = self
+            .stage
+            .camera(&camera_name)
+            .map(|c| c.rest)
+            .unwrap_or_default();
+        let base = FrameInputs::resolve(&self.stage, &camera_name, &rest, &Overrides::default())?;
         let (source, source_note) = self.source()?;
         let timer = PassTimer::new(&gpu.device, &gpu.queue, 5);
         // The panel draws into the image the screenshot reads: the surface or the offscreen one.
@@ -468,6 +486,7 @@ impl App {
             overlay: self.options.overlay,
             difference: self.options.difference,
             orbit: stage::Orbit::framing(&self.stage, base.eye),
+            camera_name,
             fly: None,
             held: Default::default(),
             focal_mm: None,
@@ -496,7 +515,8 @@ impl App {
     fn source(&self) -> Result<(Source, String), PreviewError> {
         if let Some(path) = &self.options.take {
             let take = Take::load(path)?;
-            let cameras = TakeCameras::new(&take, &self.stage)?;
+            let cameras =
+                TakeCameras::new(&take, &self.stage.camera_specs(), self.stage.frame_rate)?;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -512,7 +532,7 @@ impl App {
         }
         let tracked = self.stage.cameras.iter().any(|c| c.tracking.is_some());
         if self.options.live && tracked {
-            match LiveCameras::start(&self.stage) {
+            match LiveCameras::start(&self.stage.camera_specs(), self.stage.frame_rate) {
                 Ok(cameras) => {
                     return Ok((
                         Source::Live {
@@ -537,20 +557,17 @@ impl App {
 }
 
 impl Running {
-    /// The frame inputs for this frame: the stage's camera, then the source, the flown camera and
-    /// the live lens adjustments.
+    /// The frame inputs for this frame: the shown camera's state from the source (a take, live
+    /// tracking, or the flown camera with the stage file's lens), through the one resolve path, with
+    /// the live lens adjustments (focal length, overscan) as overrides.
     fn frame_inputs(
         &mut self,
         stage: &Stage,
         dt: f64,
         fixed_frame: bool,
     ) -> Result<FrameInputs, PreviewError> {
-        let overrides = Overrides {
-            focal_length_mm: self.focal_mm,
-            overscan: self.overscan,
-            ..Default::default()
-        };
-        let mut inputs = FrameInputs::resolve(stage, &overrides)?;
+        let name = self.camera_name.clone();
+        let rest = stage.camera(&name).map(|c| c.rest).unwrap_or_default();
         let tracked = match &mut self.source {
             Source::Fly => None,
             Source::Take {
@@ -562,40 +579,36 @@ impl Running {
                 } else {
                     (started.elapsed().as_secs_f64() * stage.frame_rate) as u64 % n
                 };
-                cameras.first_at_frame(f).map(|(_, s)| s)
+                cameras.camera_at_frame(&name, f)
             }
             Source::Live { cameras, .. } => {
                 cameras.update();
-                let name = cameras.names().first().map(|s| s.to_string());
                 let now = cameras.now();
-                name.and_then(|n| cameras.camera(&n, now))
+                cameras.camera(&name, now)
             }
         };
-        if let Some(state) = tracked
-            && state.status != TrackingStatus::NoData
-        {
-            let mut lens = state.camera.lens;
-            if let Some(f) = self.focal_mm {
-                lens.focal_length_mm = f;
+        let state = match tracked {
+            Some(t) if t.status != TrackingStatus::NoData => t.camera,
+            _ => {
+                let mut state = rest;
+                if let Some(fly) = &mut self.fly {
+                    fly.step(&self.held, dt);
+                    state.pose = fly.pose();
+                } else if self.held != input::Held::default() {
+                    let mut fly = input::FlyCamera::from_pose(&state.pose);
+                    fly.step(&self.held, dt);
+                    state.pose = fly.pose();
+                    self.fly = Some(fly);
+                }
+                state
             }
-            inputs.pose = state.camera.pose;
-            inputs.lens = lens;
-        } else if let Some(fly) = &mut self.fly {
-            fly.step(&self.held, dt);
-            inputs.pose = fly.pose();
-        } else if self.held != input::Held::default() {
-            let mut fly = input::FlyCamera::from_pose(&inputs.pose);
-            fly.step(&self.held, dt);
-            inputs.pose = fly.pose();
-            self.fly = Some(fly);
-        }
-        inputs.eye = inputs.pose.eye(inputs.lens.entrance_pupil_m);
-        inputs.frame_tangents = inputs.lens.frame_tangents();
-        inputs.inner_tangents = inputs.frame_tangents.expanded(&inputs.overscan);
-        if let crate::stage::file::ViewpointFile::FollowCamera = stage.render.outer_viewpoint {
-            inputs.outer_viewpoint = inputs.eye;
-        }
-        Ok(inputs)
+        };
+        let overrides = Overrides {
+            focal_length_mm: self.focal_mm,
+            overscan: self.overscan.map(crate::camera::OverscanRule::Uniform),
+            ..Default::default()
+        };
+        Ok(FrameInputs::resolve(stage, &name, &state, &overrides)?)
     }
 
     fn tracking_line(&mut self, inputs: &FrameInputs, stage: &Stage) -> String {
@@ -633,11 +646,7 @@ impl Running {
                     *last_count = count;
                     *last_at = Instant::now();
                 }
-                let name = cameras
-                    .names()
-                    .first()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
+                let name = self.camera_name.clone();
                 let state = cameras.camera(&name, cameras.now()).map(|s| s.status);
                 let live = state == Some(TrackingStatus::Live);
                 if *was_live && !live {

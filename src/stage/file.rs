@@ -249,8 +249,10 @@ pub enum OverscanFile {
 }
 
 impl Default for OverscanFile {
+    /// `Auto(margin: 0.1)`: the distorted picture plus 10 % of the half frame on each side, with the
+    /// soft-edge band outside that (about 22 % wider than the picture with the default soft edge).
     fn default() -> Self {
-        OverscanFile::Uniform(0.1)
+        OverscanFile::Auto { margin: 0.1 }
     }
 }
 

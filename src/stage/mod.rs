@@ -4,6 +4,7 @@
 //! [`Stage::build`] resolves every cabinet's geometry and placement and validates the whole stage,
 //! reporting every problem at once.
 
+pub mod camera;
 pub mod file;
 pub mod geometry;
 pub mod placement;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use glam::{DVec3, UVec2};
 
+pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
 pub use geometry::PanelFrame;
 pub use placement::{Placement, Rect};
 pub use validate::{Limits, OutputUsage, ProcessorUsage, Summary};
@@ -116,10 +118,11 @@ pub struct Stage {
     pub panels: Vec<Panel>,
     pub outputs: Vec<Output>,
     pub processors: Vec<Processor>,
-    /// Cameras as configured (the renderer turns them into frame inputs).
-    pub cameras: Vec<file::Camera>,
-    /// Render settings as configured.
-    pub render: file::Render,
+    /// The cameras, in file order (never empty: a stage file without cameras gets camera `A`, see
+    /// [`camera::default_camera`]).
+    pub cameras: Vec<Camera>,
+    /// Render settings.
+    pub render: RenderSettings,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
@@ -237,6 +240,28 @@ impl Stage {
     /// Total LED pixels.
     pub fn pixel_count(&self) -> u64 {
         self.panels.iter().map(Panel::pixel_count).sum()
+    }
+
+    /// The camera with this name.
+    pub fn camera(&self, name: &str) -> Option<&Camera> {
+        self.cameras.iter().find(|c| c.name == name)
+    }
+
+    /// The first camera (the one used when none is named).
+    pub fn first_camera(&self) -> Option<&Camera> {
+        self.cameras.first()
+    }
+
+    /// The cameras as tracking sees them (name, tracking settings, rest pose and lens), in order.
+    pub fn camera_specs(&self) -> Vec<crate::tracking::CameraSpec<'_>> {
+        self.cameras
+            .iter()
+            .map(|c| crate::tracking::CameraSpec {
+                name: &c.name,
+                tracking: c.tracking.as_ref(),
+                rest: c.rest,
+            })
+            .collect()
     }
 
     /// Index of the output with this name.

@@ -366,14 +366,8 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         });
     }
 
-    // Cameras: names and numbers (the renderer checks the rest).
-    for d in duplicates(f.cameras.iter().map(|c| c.name.as_str())) {
-        problems.push(Subject::Camera(d.into()), "duplicate camera name");
-    }
-    for c in &f.cameras {
-        check_camera(c, &mut problems);
-    }
-    check_render(&f.render, &mut problems);
+    // Cameras and render settings, each problem naming the camera.
+    let (cameras, render) = super::camera::resolve(f, &mut problems.0);
 
     let mut stage = Stage {
         name: f.name.clone(),
@@ -383,8 +377,8 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         panels,
         outputs,
         processors,
-        cameras: f.cameras.clone(),
-        render: f.render.clone(),
+        cameras,
+        render,
         source: None,
         warnings: warnings.0,
     };
@@ -901,89 +895,6 @@ fn check_outputs(
                 format!("{} more overlapping pairs of panels", found - MAX_OVERLAPS),
             );
         }
-    }
-}
-
-fn check_camera(c: &file::Camera, problems: &mut Problems) {
-    let s = Subject::Camera(c.name.clone());
-    if let Some(t) = &c.tracking {
-        for p in t.problems() {
-            problems.push(s.clone(), format!("tracking: {p}"));
-        }
-    }
-    let l = &c.lens;
-    let d = &l.distortion;
-    let nums = [
-        c.position.0,
-        c.position.1,
-        c.position.2,
-        l.focal_length_mm,
-        l.sensor_mm.0,
-        l.sensor_mm.1,
-        l.shift_mm.0,
-        l.shift_mm.1,
-        l.entrance_pupil_m,
-        l.focus_distance_m,
-        d.k1,
-        d.k2,
-        d.k3,
-        d.p1,
-        d.p2,
-        c.inner.soft_edge,
-    ];
-    if !finite(&nums) || !finite(&c.rotation.values()) {
-        problems.push(
-            s.clone(),
-            "position, rotation and lens values must be finite numbers",
-        );
-        return;
-    }
-    if l.focal_length_mm <= 0.0 || l.sensor_mm.0 <= 0.0 || l.sensor_mm.1 <= 0.0 {
-        problems.push(s.clone(), "focal length and sensor size must be positive");
-    }
-    if c.inner.resolution.0 == 0 || c.inner.resolution.1 == 0 {
-        problems.push(s.clone(), "inner resolution must be at least 1 x 1");
-    }
-    if !(0.0..0.5).contains(&c.inner.soft_edge) {
-        problems.push(
-            s.clone(),
-            format!("soft_edge must be in 0..0.5, got {}", c.inner.soft_edge),
-        );
-    }
-    let overscan_ok = match c.inner.overscan {
-        file::OverscanFile::Uniform(o) => o.is_finite() && o >= 0.0,
-        file::OverscanFile::PerSide {
-            left,
-            right,
-            bottom,
-            top,
-        } => [left, right, bottom, top]
-            .iter()
-            .all(|o| o.is_finite() && *o >= 0.0),
-        file::OverscanFile::Auto { margin } => margin.is_finite() && margin >= 0.0,
-    };
-    if !overscan_ok {
-        problems.push(s.clone(), "overscan must be finite and not negative");
-    }
-    if let Some((width, colour)) = c.inner.border
-        && (!(0.0..0.5).contains(&width)
-            || ![colour.0, colour.1, colour.2].iter().all(|v| v.is_finite()))
-    {
-        problems.push(s, "border width must be in 0..0.5 and its colour finite");
-    }
-}
-
-fn check_render(r: &file::Render, problems: &mut Problems) {
-    if let file::ViewpointFile::Fixed(x, y, z) = r.outer_viewpoint
-        && !finite(&[x, y, z])
-    {
-        problems.push(Subject::Stage, "render.outer_viewpoint must be finite");
-    }
-    if r.outer_resolution == 0 {
-        problems.push(Subject::Stage, "render.outer_resolution must be at least 1");
-    }
-    if !r.environment_yaw_deg.is_finite() {
-        problems.push(Subject::Stage, "render.environment_yaw_deg must be finite");
     }
 }
 
