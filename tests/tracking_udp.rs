@@ -242,8 +242,9 @@ fn record_reload_and_replay_are_deterministic() {
     let stage = parallax::stage::load(&demo_stage()).expect("demo stage");
     let a = TakeCameras::new(&back, &stage.camera_specs(), stage.frame_rate).expect("cameras");
     let b = TakeCameras::new(&back, &stage.camera_specs(), stage.frame_rate).expect("cameras");
+    assert!(a.camera_at_frame("A", 0).is_some());
     for f in 0..a.frame_count() {
-        assert_eq!(a.first_at_frame(f), b.first_at_frame(f));
+        assert_eq!(a.camera_at_frame("A", f), b.camera_at_frame("A", f));
     }
 }
 

@@ -307,12 +307,6 @@ impl TakeCameras {
             .find(|(n, _)| n == camera)
             .map(|(_, c)| c.at(t))
     }
-
-    /// The first tracked camera at frame `frame`, with its name.
-    pub fn first_at_frame(&self, frame: u64) -> Option<(&str, TrackedState)> {
-        let t = self.frame_time(frame);
-        self.cameras.first().map(|(n, c)| (n.as_str(), c.at(t)))
-    }
 }
 
 fn tracked(
