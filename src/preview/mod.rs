@@ -6,6 +6,10 @@
 //! headless frame: no second mapping pipeline); [`gpu::Painter`] only places those textures in the
 //! window and draws lines and the status text. Only this module knows about winit. See
 //! `docs/preview.md`.
+//!
+//! Rooms: `app` (the winit application: events, keys, panel, picking), `surface` (the window's
+//! surface and screenshot), [`source`] (the shown camera's pose and lens per frame, through
+//! [`FrameInputs::resolve`]), `frame` (the per-frame GPU work) and [`record`] (the pose log).
 
 #![warn(missing_docs)]
 
