@@ -47,6 +47,10 @@ pub struct Args {
     /// The stage camera to show (by name); default: the first camera of the stage file.
     #[arg(long)]
     pub camera: Option<String>,
+    /// Write every presented frame's camera (frame, camera, source, position, rotation, eye,
+    /// focal length, overscan, band outside the picture) to this JSON Lines file.
+    #[arg(long)]
+    pub pose_log: Option<PathBuf>,
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
@@ -97,9 +101,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         resize_to: args.resize_to,
         panel: args.panel || args.frames.is_none(),
         camera: args.camera.clone(),
+        pose_log: args.pose_log.clone(),
     };
     let report = parallax::preview::run(stage, options)?;
     eprintln!("adapter: {}", report.adapter);
+    if let Some(p) = &args.pose_log {
+        println!("wrote {} ({} frames)", p.display(), report.frames);
+    }
     if let (Some(p), Some(src)) = (&args.screenshot, report.screenshot_source) {
         println!(
             "wrote {} (frame {}, read back from the {src} texture)",
