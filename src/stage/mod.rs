@@ -2,14 +2,19 @@
 //!
 //! Data flows one way: [`load`] reads and parses a RON stage file ([`file::Stage`]), then
 //! [`Stage::build`] resolves every cabinet's geometry and placement and validates the whole stage,
-//! reporting every problem at once.
+//! reporting every problem at once. The build is split by concept: `building` (sections and
+//! cabinets from the file), `packing` (placements in outputs, overlaps, rasters), `capacity`
+//! (processors and ports, the usage summary) and `checks` (numbers, names, limits).
 
+mod building;
 pub mod camera;
+mod capacity;
+mod checks;
 pub mod file;
 pub mod geometry;
+mod packing;
 pub mod placement;
 pub mod synthetic;
-mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,9 +22,10 @@ use std::path::{Path, PathBuf};
 use glam::{DVec3, UVec2};
 
 pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
+pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at};
+pub use checks::Limits;
 pub use geometry::PanelFrame;
 pub use placement::{Placement, Rect};
-pub use validate::{Limits, OutputUsage, ProcessorUsage, Summary};
 
 /// Largest 2D texture side that every wgpu adapter Parallax supports offers (lavapipe included).
 pub const DEFAULT_MAX_TEXTURE_SIZE: u32 = 16384;
@@ -101,10 +107,11 @@ pub struct Processor {
     pub name: String,
     /// Indices in [`Stage::outputs`].
     pub inputs: Vec<usize>,
-    /// Capacity at the stage frame rate.
+    /// Pixels it takes at the stage frame rate: its rated figure at any rate up to `rated_hz`,
+    /// proportionally fewer above it ([`capacity_at`]).
     pub max_pixels: u64,
     pub ports: u32,
-    /// Capacity of one port at the stage frame rate.
+    /// Pixels one port takes at the stage frame rate, by the same rule.
     pub pixels_per_port: u64,
 }
 
@@ -225,7 +232,7 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
 impl Stage {
     /// Resolves and validates a parsed stage file. Returns every problem found.
     pub fn build(file: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
-        validate::build(file, limits)
+        building::build(file, limits)
     }
 
     /// Parses and builds stage-file text (for tests and tools that hold the text).
@@ -285,7 +292,7 @@ impl Stage {
 
     /// Usage per output and per processor.
     pub fn summary(&self) -> Summary {
-        validate::summary(self)
+        capacity::summary(self)
     }
 
     /// Resolves a path written in the stage file against the stage file's folder.
