@@ -137,7 +137,9 @@ impl FrameInputs {
                     top,
                 },
                 OverscanFile::Auto { margin } => {
-                    let a = lens.auto_overscan();
+                    let a = lens
+                        .auto_overscan()
+                        .map_err(|e| InputError(format!("camera '{}': {e}", cam.name)))?;
                     Overscan {
                         left: a.left + margin,
                         right: a.right + margin,
@@ -273,7 +275,7 @@ mod tests {
         stage.cameras[0].lens.distortion.k1 = -0.15;
         stage.cameras[0].inner.overscan = OverscanFile::Auto { margin: 0.01 };
         let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
-        let d = f.lens.distorted_frame_tangents();
+        let d = f.lens.distorted_frame_tangents().unwrap();
         assert!(f.inner_tangents.left < d.left && f.inner_tangents.top > d.top);
     }
 
