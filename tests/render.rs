@@ -483,15 +483,29 @@ fn golden_demo_camera_view() {
 
 /// The simulated camera applies the lens: with barrel distortion, the sensor pixel at distorted
 /// tangent `t` shows the wall where the undistorted ray `undistort(t)` from the entrance pupil meets
-/// it, and (with auto overscan) that part of the wall shows the inner frustum.
+/// it, and (with auto overscan) that part of the wall shows the inner frustum. Within 0.005 rad
+/// (measured 0.0022 on lavapipe: the direction-coded environment's texels are 0.006 rad).
 #[test]
 fn camera_view_applies_the_lens_distortion() {
+    camera_view_applies(
+        "distortion: (k1: -0.2, k2: 0.03, p1: 0.002)",
+        "focal_length_mm: 35.0",
+    );
+    // The strong barrel lens of the inverse tests (at 35 mm the whole picture stays on the wall).
+    camera_view_applies(
+        "distortion: (k1: -0.35, k2: 0.12, k3: -0.02, p1: 0.002, p2: -0.002)",
+        "focal_length_mm: 35.0",
+    );
+}
+
+fn camera_view_applies(distortion: &str, focal_length: &str) {
     let gpu = gpu();
     let text = FLAT_STAGE
         .replace(
             "entrance_pupil_m: 0.1)",
-            "entrance_pupil_m: 0.1, distortion: (k1: -0.2, k2: 0.03, p1: 0.002))",
+            &format!("entrance_pupil_m: 0.1, {distortion})"),
         )
+        .replace("focal_length_mm: 35.0", focal_length)
         .replace(
             "overscan: Uniform(0.15), soft_edge: 0.05",
             "overscan: Auto(margin: 0.15), soft_edge: 0.05",
@@ -527,8 +541,9 @@ fn camera_view_applies_the_lens_distortion() {
             pinhole_worst = pinhole_worst.max(got.angle_between(pinhole));
         }
     }
+    eprintln!("{distortion}: worst {worst} rad, pinhole {pinhole_worst} rad");
     assert!(
-        worst < 0.01,
+        worst < 0.005,
         "camera pixels are up to {worst} rad off the distorted rays"
     );
     // The distortion is large enough that ignoring it would fail.
