@@ -91,6 +91,9 @@ impl App {
                 wall: false,
                 camera: true,
                 camera_width: None,
+                // The window's pixels are already small on screen: 2 x 2 sub-samples keep the
+                // simulated camera interactive on a software GPU.
+                camera_supersample: 2,
             },
         )?;
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &self.options.scene)?;

@@ -153,11 +153,18 @@ impl Camera {
     /// the region where the inner frustum shows at full weight covers the distorted frame. `Auto`
     /// overscan always does; a `Uniform` or `PerSide` overscan may be too small for the soft edge.
     /// Returns the shortfall (tangent units, the largest side) when it does not.
-    pub fn band_shortfall(&self, lens: &crate::camera::Lens) -> Option<f64> {
+    ///
+    /// Errors: with `Auto` overscan, a lens whose distortion has no inverse on the frame's edge.
+    pub fn band_shortfall(
+        &self,
+        lens: &crate::camera::Lens,
+    ) -> Result<Option<f64>, crate::camera::LensError> {
         let frame = lens.frame_tangents();
-        let overscan = self.inner.overscan.overscan(lens, self.inner.soft_edge);
+        let overscan = self.inner.overscan.overscan(lens, self.inner.soft_edge)?;
         let full = frame.expanded(&overscan).full_weight(self.inner.soft_edge);
-        let seen = lens.distorted_frame_tangents();
+        // Edge points past the lens model's fold are left out here (the picture there is not
+        // modelled); `Auto` overscan refuses such a lens above.
+        let seen = lens.distorted_frame_coverage().tangents;
         let short = [
             full.left - seen.left,
             seen.right - full.right,
@@ -166,7 +173,7 @@ impl Camera {
         ]
         .into_iter()
         .fold(0.0f64, f64::max);
-        (short > 1e-9).then_some(short)
+        Ok((short > 1e-9).then_some(short))
     }
 }
 
@@ -282,8 +289,10 @@ fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> boo
     }
     if ok {
         let cam = Camera::from_file(c);
-        if let Some(short) = cam.band_shortfall(&cam.rest.lens) {
-            push(
+        match cam.band_shortfall(&cam.rest.lens) {
+            Err(e) => push(s(), format!("lens: {e}")),
+            Ok(None) => {}
+            Ok(Some(short)) => push(
                 s(),
                 format!(
                     "the overscan leaves no room for the soft edge: the blend band reaches {short:.4} \
@@ -291,7 +300,7 @@ fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> boo
                      would show on camera; enlarge the overscan, reduce soft_edge, or use \
                      `overscan: Auto(margin: ...)`"
                 ),
-            );
+            ),
         }
     }
     ok
