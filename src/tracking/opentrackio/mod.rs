@@ -381,14 +381,11 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
             .entrance_pupil_offset
             .map(|v| v.0)
             .filter(|v| v.is_finite());
-        lens.shift_mm = l
-            .projection_offset
-            .map(|o| (o.x.0, o.y.0))
-            .filter(|o| o.0.is_finite() && o.1.is_finite());
         let xy = |o: Option<WireXy>| {
             o.map(|o| (o.x.0, o.y.0))
                 .filter(|o| o.0.is_finite() && o.1.is_finite())
         };
+        lens.shift_mm = xy(l.projection_offset);
         lens.distortion_offset_mm = xy(l.distortion_offset);
         // The first entry of a model Parallax knows; its coefficients are in sensor mm, so the
         // sample's focal length is needed to normalise them.
