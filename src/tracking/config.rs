@@ -157,6 +157,9 @@ impl CameraTracking {
                 self.dropout_ms
             ));
         }
+        if self.interface.is_some() && !self.bind.is_some_and(|b| b.ip().is_multicast()) {
+            out.push("interface is for a multicast bind address (e.g. 239.135.1.1:55555)".into());
+        }
         out.extend(self.lens_table.problems());
         out
     }

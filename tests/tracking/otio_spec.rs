@@ -105,6 +105,22 @@ fn otio_legacy_mod255_checksum_only_when_configured() {
         ron::from_str("CameraTracking(protocol: OpenTrackIO, legacy_checksum: true)")
             .expect("parses");
     assert!(t.legacy_checksum);
+    assert!(t.problems().is_empty());
+}
+
+#[test]
+fn otio_multicast_interface_setting_is_checked() {
+    // The multicast interface setting only makes sense with a multicast bind.
+    let t: CameraTracking = ron::from_str(
+        "CameraTracking(protocol: OpenTrackIO, bind: Some(\"239.135.1.1:55555\"), interface: Some(\"127.0.0.1\"))",
+    )
+    .expect("parses");
+    assert!(t.problems().is_empty(), "{:?}", t.problems());
+    let t: CameraTracking = ron::from_str(
+        "CameraTracking(protocol: OpenTrackIO, bind: Some(\"0.0.0.0:55555\"), interface: Some(\"127.0.0.1\"))",
+    )
+    .expect("parses");
+    assert_eq!(t.problems().len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
