@@ -13,6 +13,9 @@ use parallax::tracking::take::TimedSample;
 use parallax::tracking::transform::StageTransform;
 use parallax::tracking::{Protocol, RejectReason, Take, TakeCameras, TrackingStatus};
 
+#[path = "tracking_udp/otio.rs"]
+mod otio;
+
 const WAIT: Duration = Duration::from_secs(5);
 
 fn receiver(protocol: Protocol, f: impl FnOnce(&mut ReceiverConfig)) -> Receiver {

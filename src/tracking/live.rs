@@ -84,12 +84,14 @@ impl LiveCameras {
                 None => {
                     let mut r = ReceiverConfig::new(t.protocol, bind);
                     r.epoch = Some(epoch);
+                    r.interface = t.interface;
                     configs.push(r);
                     open_to_all.push(false);
                     configs.len() - 1
                 }
             };
             configs[i].camera_ids.push(t.camera_id);
+            configs[i].legacy_checksum |= t.legacy_checksum;
             configs[i].allow.extend(t.allow.iter().copied());
             open_to_all[i] |= t.allow.is_empty();
         }

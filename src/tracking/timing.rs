@@ -348,9 +348,7 @@ impl TrackedCamera {
             }
         }
         // A lens table, when given, is the calibration: it wins over values the tracker sends.
-        if let (Some(z), Some(f)) = (s.zoom, s.focus)
-            && let Some(t) = self.lens_table.lookup(z, f)
-        {
+        if let Some(t) = self.lens_table.lookup_sample(s) {
             lens.focal_length_mm = t.focal_length_mm;
             lens.focus_distance_m = t.focus_distance_m;
             lens.entrance_pupil_m = t.entrance_pupil_m;
