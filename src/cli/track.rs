@@ -76,12 +76,15 @@ fn install_ctrl_c() {}
 struct Cameras {
     map: BTreeMap<(Protocol, u32), TrackedCamera>,
     frame_rate: f64,
+    /// The stage cameras' tracking settings, for the receiver's options.
+    settings: Vec<CameraTracking>,
 }
 
 impl Cameras {
     fn new(stage: Option<&PathBuf>, allow: &mut Vec<IpAddr>) -> anyhow::Result<Cameras> {
         let mut map = BTreeMap::new();
         let mut frame_rate = 50.0;
+        let mut settings = Vec::new();
         if let Some(path) = stage {
             let stage = super::load_stage(path)?;
             frame_rate = stage.frame_rate;
@@ -90,10 +93,15 @@ impl Cameras {
                 let cam = TrackedCamera::new(cfg, c.rest, frame_rate)
                     .map_err(|e| anyhow::anyhow!("camera '{}': {e}", c.name))?;
                 allow.extend(cfg.allow.iter().copied());
+                settings.push(cfg.clone());
                 map.insert((cfg.protocol, cfg.camera_id), cam);
             }
         }
-        Ok(Cameras { map, frame_rate })
+        Ok(Cameras {
+            map,
+            frame_rate,
+            settings,
+        })
     }
 
     /// The stage camera for a sample (before delay), after adding it to its camera's buffer.
@@ -131,6 +139,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut config = ReceiverConfig::new(protocol, bind);
     config.allow = allow;
+    // The stage's settings for this protocol: the multicast interface, and the older OpenTrackIO
+    // checksum where a camera on it allows it.
+    let stage_settings = cameras.settings.iter().filter(|t| t.protocol == protocol);
+    for t in stage_settings {
+        config.legacy_checksum |= t.legacy_checksum;
+        config.interface = config.interface.or(t.interface);
+    }
     let mut receiver =
         Receiver::spawn(config).with_context(|| format!("cannot listen on {bind}"))?;
     eprintln!(
