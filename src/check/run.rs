@@ -51,16 +51,7 @@ fn pose_state(
     base: &Path,
     takes: &mut HashMap<PathBuf, TakeCameras>,
 ) -> Result<(String, CameraState), String> {
-    let pick = |name: Option<&str>| -> Result<&crate::stage::Camera, String> {
-        match name {
-            Some(n) => stage
-                .camera(n)
-                .ok_or_else(|| format!("the stage has no camera named '{n}'")),
-            None => stage
-                .first_camera()
-                .ok_or_else(|| "the stage has no camera".to_string()),
-        }
-    };
+    let pick = |name: Option<&str>| stage.camera_or_first(name).map_err(|e| e.to_string());
     match pose {
         PoseSpec::Pose {
             camera,

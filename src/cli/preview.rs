@@ -74,19 +74,8 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let stage_path = args.stage.clone().unwrap_or_else(super::default_stage);
     let stage = super::load_stage(&stage_path)?;
-    if let Some(name) = &args.camera
-        && stage.camera(name).is_none()
-    {
-        anyhow::bail!(
-            "the stage has no camera '{name}' (cameras: {})",
-            stage
-                .cameras
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    // An unknown camera is refused before the window opens.
+    stage.camera_or_first(args.camera.as_deref())?;
     let scene = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
     let options = PreviewOptions {
         view: args.view.unwrap_or(View::Stage),

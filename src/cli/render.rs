@@ -231,22 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let camera = match &args.camera {
-        Some(name) => stage.camera(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "the stage has no camera '{name}' (cameras: {})",
-                stage
-                    .cameras
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?,
-        None => stage
-            .first_camera()
-            .ok_or_else(|| anyhow::anyhow!("the stage has no camera"))?,
-    };
+    let camera = stage.camera_or_first(args.camera.as_deref())?;
     let inputs = FrameInputs::resolve(&stage, &camera.name, &camera.rest, &overrides)?;
     let gpu = parallax::gpu::Gpu::headless()?;
     eprintln!("adapter: {}", gpu.describe());

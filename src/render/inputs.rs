@@ -44,13 +44,8 @@ pub struct Overrides {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The stage has no camera of that name.
-    #[error("the stage has no camera '{name}' (cameras: {known})")]
-    UnknownCamera {
-        /// The name asked for.
-        name: String,
-        /// The stage's camera names, comma-separated.
-        known: String,
-    },
+    #[error(transparent)]
+    UnknownCamera(#[from] crate::stage::UnknownCamera),
     /// A value that cannot be rendered.
     #[error("camera '{camera}': {message}")]
     Invalid {
@@ -116,17 +111,7 @@ impl FrameInputs {
         state: &CameraState,
         overrides: &Overrides,
     ) -> Result<FrameInputs, InputError> {
-        let cam = stage
-            .camera(camera)
-            .ok_or_else(|| InputError::UnknownCamera {
-                name: camera.to_string(),
-                known: stage
-                    .cameras
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let cam = stage.camera_or_first(Some(camera))?;
         let bad = |message: String| InputError::Invalid {
             camera: cam.name.clone(),
             message,
@@ -232,12 +217,7 @@ impl FrameInputs {
     /// [`FrameInputs::resolve`] for the stage's first camera at its rest pose and lens (what the
     /// stage file says), with `overrides`: the frame `parallax render STAGE` draws.
     pub fn at_rest(stage: &Stage, overrides: &Overrides) -> Result<FrameInputs, InputError> {
-        let cam = stage
-            .first_camera()
-            .ok_or_else(|| InputError::UnknownCamera {
-                name: String::new(),
-                known: String::new(),
-            })?;
+        let cam = stage.camera_or_first(None)?;
         FrameInputs::resolve(stage, &cam.name, &cam.rest, overrides)
     }
 

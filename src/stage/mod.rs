@@ -175,6 +175,16 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A camera name the stage does not have.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the stage has no camera '{name}' (cameras: {known})")]
+pub struct UnknownCamera {
+    /// The name asked for.
+    pub name: String,
+    /// The stage's camera names, comma-separated.
+    pub known: String,
+}
+
 /// Why a stage could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
@@ -257,6 +267,25 @@ impl Stage {
     /// The first camera (the one used when none is named).
     pub fn first_camera(&self) -> Option<&Camera> {
         self.cameras.first()
+    }
+
+    /// The named camera, or the first one when `name` is `None`.
+    ///
+    /// Errors: no camera of that name (the error lists the stage's cameras).
+    pub fn camera_or_first(&self, name: Option<&str>) -> Result<&Camera, UnknownCamera> {
+        let found = match name {
+            Some(n) => self.camera(n),
+            None => self.first_camera(),
+        };
+        found.ok_or_else(|| UnknownCamera {
+            name: name.unwrap_or_default().to_string(),
+            known: self
+                .cameras
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
     }
 
     /// The cameras as tracking sees them (name, tracking settings, rest pose and lens), in order.
