@@ -11,6 +11,8 @@ struct Lens {
     k: vec4<f32>,
     // p2, output width, output height, unused
     p2_size: vec4<f32>,
+    // Pinhole target: used size (xy) and allocated capacity (zw) in texels (targets are bucketed).
+    pinhole_extent: vec4<f32>,
 }
 
 @group(0) @binding(0) var pinhole_texture: texture_2d<f32>;
@@ -68,5 +70,9 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0))) {
         return vec4<f32>(0.0, 0.0, 0.0, 1.0);
     }
-    return vec4<f32>(textureSampleLevel(pinhole_texture, linear_sampler, uv, 0.0).rgb, 1.0);
+    // The used part is the top-left pinhole_extent.xy texels: clamp half a texel inside it (as
+    // clamp-to-edge would), then scale to the capacity.
+    let used = lens.pinhole_extent.xy;
+    let tex_uv = clamp(uv * used, vec2<f32>(0.5), used - vec2<f32>(0.5)) / lens.pinhole_extent.zw;
+    return vec4<f32>(textureSampleLevel(pinhole_texture, linear_sampler, tex_uv, 0.0).rgb, 1.0);
 }

@@ -354,12 +354,14 @@ impl App {
             adapter: info.name.clone(),
             source,
         })?;
+        let errors = crate::gpu::ErrorLog::install(&device);
         let gpu = Gpu {
             instance,
             adapter,
             device,
             queue,
             info,
+            errors,
         };
         let caps = surface.get_capabilities(&gpu.adapter);
         let format = caps
@@ -832,11 +834,10 @@ impl Running {
                         .orbit
                         .view_proj(area_size.x as f64 / area_size.y as f64);
                     let eye = self.orbit.eye();
+                    let wall_view = self.renderer.prepare_wall_view(&self.gpu, vp, eye)?;
                     self.renderer.render_wall_view(
-                        &self.gpu,
                         &mut encoder,
-                        vp,
-                        eye,
+                        &wall_view,
                         &t.color,
                         &t.depth,
                         wgpu::Color {
