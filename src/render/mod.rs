@@ -74,9 +74,12 @@ pub struct RendererOptions {
     pub output_format: wgpu::TextureFormat,
     /// Render the unwrapped wall (`wall.png`).
     pub wall: bool,
-    /// Render the simulated camera view (`camera.png`).
+    /// Render the simulated camera view (`camera.png`); without it the camera targets are not
+    /// allocated.
     pub camera: bool,
     /// Width of the camera view; default: the inner resolution's width. Height follows the sensor.
+    /// The camera view is sized exactly, so with no width set it is reallocated whenever the inner
+    /// width changes (set it for a zoom without reallocations).
     pub camera_width: Option<u32>,
 }
 
@@ -331,8 +334,10 @@ impl Renderer {
         }
     }
 
-    /// Prepares a frame: grows the inner, pinhole and camera targets when the frame needs more than
-    /// they hold (sizes in buckets, see [`targets`]), and lets every pass write its uniforms.
+    /// Prepares a frame: grows the inner (and, with [`RendererOptions::camera`], the pinhole and
+    /// camera) targets when the frame needs more than they hold (sizes in buckets, see [`targets`]),
+    /// and lets every pass write its uniforms. Without `camera`, [`Renderer::render_camera`] and
+    /// [`Renderer::render_reference`] answer [`RenderError::NotPrepared`].
     ///
     /// Errors: a target beyond the adapter's limits (checked first, nothing changes), or a wgpu
     /// error while allocating or writing ([`GpuError::Wgpu`]).
@@ -385,22 +390,24 @@ impl Renderer {
             inputs.inner_resolution,
         );
         CubeTarget::ensure(&mut t.outer, alloc, gpu, inputs.outer_resolution);
-        SceneTarget::ensure(
-            &mut t.pinhole,
-            alloc,
-            gpu,
-            "camera pinhole view",
-            pinhole_size,
-        );
-        ImageTarget::ensure(
-            &mut t.camera,
-            alloc,
-            gpu,
-            "camera view",
-            camera_size,
-            self.options.output_format,
-            RASTER_USAGE,
-        );
+        if self.options.camera {
+            SceneTarget::ensure(
+                &mut t.pinhole,
+                alloc,
+                gpu,
+                "camera pinhole view",
+                pinhole_size,
+            );
+            ImageTarget::ensure(
+                &mut t.camera,
+                alloc,
+                gpu,
+                "camera view",
+                camera_size,
+                self.options.output_format,
+                RASTER_USAGE,
+            );
+        }
         self.scene.prepare(
             alloc,
             gpu,
@@ -412,8 +419,10 @@ impl Renderer {
             .prepare(gpu, inputs, views.inner_view_proj, &self.targets)?;
         self.camera_view
             .prepare(alloc, gpu, views.pinhole_view_proj, inputs.eye);
-        self.lens_warp
-            .prepare(gpu, inputs, views.pinhole, &self.targets)?;
+        if self.options.camera {
+            self.lens_warp
+                .prepare(gpu, inputs, views.pinhole, &self.targets)?;
+        }
         Ok(())
     }
 
