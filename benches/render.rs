@@ -322,7 +322,7 @@ fn zoom(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron");
     let stage = parallax::stage::load(&path).expect("demo stage");
     let mut s = setup(&gpu, stage, &Overrides::default());
-    let mut frame = |s: &mut Setup, k: u64| {
+    let frame = |s: &mut Setup, k: u64| {
         let inputs = zoom_frame(&s.stage, k);
         s.renderer.prepare(&gpu, &inputs).expect("prepare");
         let mut e = encoder(&gpu);

@@ -234,7 +234,7 @@ fn a_zoom_ramp_allocates_nothing_once_warm_and_draws_the_same_pictures() {
     };
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec).unwrap();
     let focal = |k: usize| 80.0 - 62.0 * k as f64 / 99.0;
-    let mut frame = |r: &mut Renderer, f: f64| {
+    let frame = |r: &mut Renderer, f: f64| {
         r.prepare(&gpu, &zoom_inputs(&stage, f)).unwrap();
         let mut e = gpu.device.create_command_encoder(&Default::default());
         r.render(&mut e, &scene).unwrap();
