@@ -334,6 +334,7 @@ fn zoom(c: &mut Criterion) {
         frame(&mut s, k);
     }
     let warm = s.renderer.allocation_count();
+    let warm_groups = s.renderer.bind_group_count();
     let mut k = 100u64;
     let mut group = c.benchmark_group(format!("zoom [{}]", gpu.info.name));
     group.sample_size(10);
@@ -346,9 +347,10 @@ fn zoom(c: &mut Criterion) {
     group.finish();
     let frames = k - 100;
     let after = s.renderer.allocation_count() - warm;
+    let groups = s.renderer.bind_group_count() - warm_groups;
     eprintln!(
         "zoom: {} allocations during the warm-up ramp (100 frames), then {after} in {frames} frames \
-         ({:.3} per frame)",
+         ({:.3} per frame); {groups} bind groups created in those frames",
         warm - before_warm_up,
         after as f64 / frames.max(1) as f64
     );

@@ -245,6 +245,7 @@ fn a_zoom_ramp_allocates_nothing_once_warm_and_draws_the_same_pictures() {
         frame(&mut renderer, focal(k));
     }
     let warm = renderer.allocation_count();
+    let warm_groups = renderer.bind_group_count();
     eprintln!(
         "zoom ramp: {} allocations at creation, {} during the first ramp",
         start,
@@ -258,6 +259,11 @@ fn a_zoom_ramp_allocates_nothing_once_warm_and_draws_the_same_pictures() {
         renderer.allocation_count() - warm,
         0,
         "allocations after warm-up"
+    );
+    assert_eq!(
+        renderer.bind_group_count() - warm_groups,
+        0,
+        "bind groups created after warm-up"
     );
     let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
 

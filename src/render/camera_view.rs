@@ -59,14 +59,17 @@ impl CameraViewPass {
         let output_groups = outputs
             .iter()
             .map(|(view, _)| {
-                device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some("camera view of an output"),
-                    layout: &output_layout,
-                    entries: &[wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::TextureView(view),
-                    }],
-                })
+                alloc.bind_group(
+                    gpu,
+                    &wgpu::BindGroupDescriptor {
+                        label: Some("camera view of an output"),
+                        layout: &output_layout,
+                        entries: &[wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: wgpu::BindingResource::TextureView(view),
+                        }],
+                    },
+                )
             })
             .collect();
         let module = shaders::module(device, "camera view", shaders::CAMERA_VIEW);
@@ -81,7 +84,7 @@ impl CameraViewPass {
         let views = UniformRing::new(alloc, gpu, "wall views", 4);
         let group = (
             views.generation(),
-            Self::group(gpu, &layout, panels, &views),
+            Self::group(alloc, gpu, &layout, panels, &views),
         );
         CameraViewPass {
             layout,
@@ -96,32 +99,36 @@ impl CameraViewPass {
     }
 
     fn group(
+        alloc: &Allocator,
         gpu: &Gpu,
         layout: &wgpu::BindGroupLayout,
         panels: &wgpu::Buffer,
         views: &UniformRing<ViewUniform>,
     ) -> wgpu::BindGroup {
-        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("camera view bind group"),
-            layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: panels.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: views.binding(),
-                },
-            ],
-        })
+        alloc.bind_group(
+            gpu,
+            &wgpu::BindGroupDescriptor {
+                label: Some("camera view bind group"),
+                layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: panels.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: views.binding(),
+                    },
+                ],
+            },
+        )
     }
 
-    fn rebind(&mut self, gpu: &Gpu) {
+    fn rebind(&mut self, alloc: &Allocator, gpu: &Gpu) {
         if self.group.0 != self.views.generation() {
             self.group = (
                 self.views.generation(),
-                Self::group(gpu, &self.layout, &self.panels, &self.views),
+                Self::group(alloc, gpu, &self.layout, &self.panels, &self.views),
             );
         }
     }
@@ -131,7 +138,7 @@ impl CameraViewPass {
         self.views.reset();
         let offset = self.views.push(&ViewUniform::new(view_proj, eye));
         self.views.flush(alloc, gpu);
-        self.rebind(gpu);
+        self.rebind(alloc, gpu);
         self.camera = Some(WallView { offset });
     }
 
@@ -146,7 +153,7 @@ impl CameraViewPass {
     ) -> WallView {
         let offset = self.views.push(&ViewUniform::new(view_proj, eye));
         self.views.flush(alloc, gpu);
-        self.rebind(gpu);
+        self.rebind(alloc, gpu);
         WallView { offset }
     }
 

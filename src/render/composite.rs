@@ -129,6 +129,7 @@ impl CompositePass {
     /// reallocated.
     pub fn prepare(
         &mut self,
+        alloc: &Allocator,
         gpu: &Gpu,
         inputs: &FrameInputs,
         inner_view_proj: DMat4,
@@ -150,8 +151,9 @@ impl CompositePass {
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
-            let group =
-                gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            let group = alloc.bind_group(
+                gpu,
+                &wgpu::BindGroupDescriptor {
                     label: Some("composite bind group"),
                     layout: &self.layout,
                     entries: &[
@@ -186,7 +188,8 @@ impl CompositePass {
                             resource: wgpu::BindingResource::Sampler(&self.sampler),
                         },
                     ],
-                });
+                },
+            );
             self.group = Some((key, group));
         }
         Ok(())

@@ -83,6 +83,7 @@ impl LensWarpPass {
     /// bind group only when the pinhole target was reallocated.
     pub fn prepare(
         &mut self,
+        alloc: &Allocator,
         gpu: &Gpu,
         inputs: &FrameInputs,
         pinhole: Tangents,
@@ -106,24 +107,27 @@ impl LensWarpPass {
             .as_ref()
             .is_none_or(|(g, _)| *g != pin.generation)
         {
-            let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("lens warp bind group"),
-                layout: &self.layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::TextureView(&pin.color),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::Sampler(&self.sampler),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: self.lens.as_entire_binding(),
-                    },
-                ],
-            });
+            let group = alloc.bind_group(
+                gpu,
+                &wgpu::BindGroupDescriptor {
+                    label: Some("lens warp bind group"),
+                    layout: &self.layout,
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: wgpu::BindingResource::TextureView(&pin.color),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: wgpu::BindingResource::Sampler(&self.sampler),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 2,
+                            resource: self.lens.as_entire_binding(),
+                        },
+                    ],
+                },
+            );
             self.group = Some((pin.generation, group));
         }
         Ok(())

@@ -309,6 +309,12 @@ impl Renderer {
         self.alloc.count()
     }
 
+    /// Bind groups this renderer has created so far: constant from frame to frame once warm (bind
+    /// groups are cached by the generation of the targets and uniform rings they bind).
+    pub fn bind_group_count(&self) -> u64 {
+        self.alloc.bind_group_count()
+    }
+
     /// Size of the camera view for `inputs`.
     pub fn camera_size(&self, inputs: &FrameInputs) -> UVec2 {
         let w = self
@@ -416,12 +422,12 @@ impl Renderer {
             views.pinhole_view_proj,
         );
         self.composite
-            .prepare(gpu, inputs, views.inner_view_proj, &self.targets)?;
+            .prepare(alloc, gpu, inputs, views.inner_view_proj, &self.targets)?;
         self.camera_view
             .prepare(alloc, gpu, views.pinhole_view_proj, inputs.eye);
         if self.options.camera {
             self.lens_warp
-                .prepare(gpu, inputs, views.pinhole, &self.targets)?;
+                .prepare(alloc, gpu, inputs, views.pinhole, &self.targets)?;
         }
         Ok(())
     }

@@ -34,7 +34,7 @@ impl ScenePasses {
     pub fn new(alloc: &Allocator, gpu: &Gpu) -> ScenePasses {
         let layout = crate::gpu::layout::view_layout(&gpu.device);
         let views = UniformRing::new(alloc, gpu, "scene views", 8);
-        let group = (views.generation(), Self::group(gpu, &layout, &views));
+        let group = (views.generation(), Self::group(alloc, gpu, &layout, &views));
         ScenePasses {
             layout,
             views,
@@ -44,18 +44,22 @@ impl ScenePasses {
     }
 
     fn group(
+        alloc: &Allocator,
         gpu: &Gpu,
         layout: &wgpu::BindGroupLayout,
         views: &UniformRing<ViewUniform>,
     ) -> wgpu::BindGroup {
-        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("scene view bind group"),
-            layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: views.binding(),
-            }],
-        })
+        alloc.bind_group(
+            gpu,
+            &wgpu::BindGroupDescriptor {
+                label: Some("scene view bind group"),
+                layout,
+                entries: &[wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: views.binding(),
+                }],
+            },
+        )
     }
 
     /// The layout scenes build their pipelines with (group 0).
@@ -90,7 +94,7 @@ impl ScenePasses {
         if self.group.0 != self.views.generation() {
             self.group = (
                 self.views.generation(),
-                Self::group(gpu, &self.layout, &self.views),
+                Self::group(alloc, gpu, &self.layout, &self.views),
             );
         }
         self.offsets = Some(Offsets {

@@ -48,6 +48,7 @@ pub fn grown_capacity(current: Option<UVec2>, needed: UVec2, max: u32) -> UVec2 
 #[derive(Debug, Default)]
 pub struct Allocator {
     count: AtomicU64,
+    bind_groups: AtomicU64,
     generation: AtomicU64,
 }
 
@@ -55,6 +56,17 @@ impl Allocator {
     /// Textures and buffers created so far.
     pub fn count(&self) -> u64 {
         self.count.load(Ordering::Relaxed)
+    }
+
+    /// Bind groups created so far.
+    pub fn bind_group_count(&self) -> u64 {
+        self.bind_groups.load(Ordering::Relaxed)
+    }
+
+    /// Creates a bind group (counted).
+    pub fn bind_group(&self, gpu: &Gpu, desc: &wgpu::BindGroupDescriptor<'_>) -> wgpu::BindGroup {
+        self.bind_groups.fetch_add(1, Ordering::Relaxed);
+        gpu.device.create_bind_group(desc)
     }
 
     /// A new id for a (re)allocated target, so that bind groups can be cached by the targets they bind.
