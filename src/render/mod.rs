@@ -15,6 +15,7 @@ pub mod composite;
 pub mod inputs;
 pub mod layout;
 pub mod lens_warp;
+pub mod panels;
 pub mod pipeline;
 mod readback;
 pub mod ring;
@@ -26,11 +27,13 @@ mod wgsl_layout;
 
 use std::ops::Range;
 
-use glam::{DMat4, DVec3, IVec2, UVec2};
+use glam::{DMat4, DVec3, UVec2};
 
 pub use crate::shaders;
 pub use camera_view::WallView;
 pub use inputs::{FrameInputs, InputError, Overrides, inner_weight};
+pub use panels::GpuPanel;
+pub(crate) use panels::v4;
 pub use pipeline::clear_pass;
 pub use readback::{ReadImage, ReadbackError, linear_to_srgb, read_texture, srgb_to_linear};
 // Kept for the preview, which builds its layouts with them.
@@ -94,44 +97,6 @@ impl Default for RendererOptions {
     }
 }
 
-/// One placed panel as the shaders see it (`Panel` in `shaders/common.wgsl`).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct GpuPanel {
-    /// Top-left corner (stage metres).
-    pub top_left: [f32; 4],
-    /// Full right edge.
-    pub right: [f32; 4],
-    /// Full down edge.
-    pub down: [f32; 4],
-    /// LED pixels (columns, rows).
-    pub pixels: [u32; 2],
-    /// Output pixel of LED pixel (0, 0).
-    pub origin: [i32; 2],
-    /// Output step per column.
-    pub step_col: [i32; 2],
-    /// Output step per row.
-    pub step_row: [i32; 2],
-}
-
-const _: () = assert!(std::mem::size_of::<GpuPanel>() == 80);
-
-pub(crate) fn v4(v: DVec3) -> [f32; 4] {
-    [v.x as f32, v.y as f32, v.z as f32, 0.0]
-}
-
-fn gpu_panel(p: &crate::stage::Panel, origin: IVec2, step_col: IVec2, step_row: IVec2) -> GpuPanel {
-    GpuPanel {
-        top_left: v4(p.frame.top_left),
-        right: v4(p.frame.right),
-        down: v4(p.frame.down),
-        pixels: p.pixels.to_array(),
-        origin: origin.to_array(),
-        step_col: step_col.to_array(),
-        step_row: step_row.to_array(),
-    }
-}
-
 /// An output raster the composite pass draws into (a real output or the unwrapped wall).
 struct Raster {
     name: String,
@@ -188,31 +153,13 @@ impl Renderer {
     fn create(gpu: &Gpu, stage: &Stage, options: RendererOptions) -> Result<Renderer, RenderError> {
         let fmt = options.output_format;
         let alloc = Allocator::default();
-        // Panels grouped by output (instance ranges), then the unwrapped wall's copies.
-        let mut gpu_panels = Vec::with_capacity(stage.panels.len() * 2);
-        let mut ranges = Vec::new();
-        for (k, _) in stage.outputs.iter().enumerate() {
-            let start = gpu_panels.len() as u32;
-            for i in stage.panels_in_output(k) {
-                let p = &stage.panels[i];
-                gpu_panels.push(gpu_panel(
-                    p,
-                    p.placement.origin,
-                    p.placement.step_col,
-                    p.placement.step_row,
-                ));
-            }
-            ranges.push(start..gpu_panels.len() as u32);
-        }
         let max = gpu.device.limits().max_texture_dimension_2d;
-        let wall_layout = options.wall.then(|| layout::wall_layout(stage, max));
-        let wall_range = wall_layout.as_ref().map(|l| {
-            let start = gpu_panels.len() as u32;
-            for (p, o) in stage.panels.iter().zip(&l.origins) {
-                gpu_panels.push(gpu_panel(p, *o, IVec2::X, IVec2::Y));
-            }
-            start..gpu_panels.len() as u32
-        });
+        let panels::PanelTable {
+            mut gpu_panels,
+            ranges,
+            wall_layout,
+            wall_range,
+        } = panels::panel_table(stage, options.wall, max);
         if gpu_panels.is_empty() {
             gpu_panels.push(bytemuck::Zeroable::zeroed());
         }
