@@ -345,6 +345,7 @@ fn zoom(c: &mut Criterion) {
         })
     });
     group.finish();
+    gpu.take_uncaptured("the zoom ramp").expect("no GPU errors");
     let frames = k - 100;
     let after = s.renderer.allocation_count() - warm;
     let groups = s.renderer.bind_group_count() - warm_groups;
