@@ -42,7 +42,7 @@ fn setup(gpu: &Gpu, stage: Stage, overrides: &Overrides) -> Setup {
         ..Default::default()
     };
     let mut renderer = Renderer::new(gpu, &stage, options).expect("renderer");
-    let inputs = FrameInputs::resolve(&stage, overrides).expect("inputs");
+    let inputs = FrameInputs::at_rest(&stage, overrides).expect("inputs");
     renderer.prepare(gpu, &inputs).expect("prepare");
     let spec = SceneSpec {
         test_scene: true,
@@ -300,7 +300,7 @@ fn benches(c: &mut Criterion) {
 /// Inputs of frame `k` of a 200-frame zoom ramp (80 -> 18 mm over 100 frames, then back), the inner
 /// resolution scaled from half the stage's at 80 mm to the stage's at 18 mm.
 fn zoom_frame(stage: &Stage, k: u64) -> FrameInputs {
-    let base = FrameInputs::resolve(stage, &Overrides::default()).expect("inputs");
+    let base = FrameInputs::at_rest(stage, &Overrides::default()).expect("inputs");
     let k = k % 200;
     let t = if k < 100 { k } else { 199 - k } as f64 / 99.0;
     let scale = 0.5 + 0.5 * t;
@@ -312,7 +312,7 @@ fn zoom_frame(stage: &Stage, k: u64) -> FrameInputs {
         )),
         ..Default::default()
     };
-    FrameInputs::resolve(stage, &o).expect("zoom inputs")
+    FrameInputs::at_rest(stage, &o).expect("zoom inputs")
 }
 
 fn zoom(c: &mut Criterion) {

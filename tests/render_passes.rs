@@ -153,7 +153,7 @@ fn reversed_z_near_occludes_very_far_and_the_sky_stays_behind() {
         ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
-    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
     let q = inputs.pose.rotation;
     let (right, up, fwd) = (q * DVec3::X, q * DVec3::Y, q * DVec3::NEG_Z);
@@ -212,7 +212,7 @@ fn zoom_inputs(stage: &Stage, focal_mm: f64) -> FrameInputs {
         )),
         ..Default::default()
     };
-    FrameInputs::resolve(stage, &o).unwrap()
+    FrameInputs::at_rest(stage, &o).unwrap()
 }
 
 /// A 100-frame zoom (80 -> 18 mm, inner resolution changing every frame) allocates nothing once the
@@ -300,7 +300,7 @@ fn a_validation_error_is_an_error_with_a_message() {
     let gpu = gpu();
     let stage = tiny();
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
-    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
     let err = renderer.render_frame(&gpu, &Broken).unwrap_err();
     match &err {

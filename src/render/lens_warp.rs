@@ -1,6 +1,8 @@
 //! The simulated camera's lens: each sensor pixel of the camera view samples the pinhole image at
 //! the undistorted direction of its distorted position (`shaders/lens_warp.wgsl`).
 
+use glam::UVec2;
+
 use super::pipeline::{clear_pass, render_pipeline};
 use super::targets::{Allocator, Targets};
 use super::{FrameInputs, RenderError};
@@ -22,6 +24,30 @@ pub(crate) struct LensUniform {
 }
 
 const _: () = assert!(std::mem::size_of::<LensUniform>() == 80);
+
+/// Size of the simulated camera's pinhole view covering `pin` (tangents) with `factor` texels per
+/// camera pixel and axis at the scale of `frame` (the camera view's extents, `camera` pixels), and the
+/// factor used: lowered until the size fits `max` texels per axis, but not below 1.
+pub(crate) fn pinhole_size(
+    camera: UVec2,
+    pin: &Tangents,
+    frame: &Tangents,
+    factor: u32,
+    max: u32,
+) -> (UVec2, u32) {
+    let mut s = factor.max(1);
+    loop {
+        let n = s as f64;
+        let size = UVec2::new(
+            ((camera.x as f64 * n * pin.width() / frame.width()).ceil() as u32).max(1),
+            ((camera.y as f64 * n * pin.height() / frame.height()).ceil() as u32).max(1),
+        );
+        if s == 1 || size.max_element() <= max {
+            return (size, s);
+        }
+        s -= 1;
+    }
+}
 
 /// The lens-warp pass.
 pub struct LensWarpPass {
@@ -79,7 +105,8 @@ impl LensWarpPass {
         }
     }
 
-    /// Writes the lens uniform (`pinhole`: the tangent extents of the pinhole image); rebuilds the
+    /// Writes the lens uniform (`pinhole`: the tangent extents of the pinhole image, `supersample`:
+    /// its texels per camera pixel and axis); rebuilds the
     /// bind group only when the pinhole target was reallocated.
     pub fn prepare(
         &mut self,
@@ -87,6 +114,7 @@ impl LensWarpPass {
         gpu: &Gpu,
         inputs: &FrameInputs,
         pinhole: Tangents,
+        supersample: u32,
         targets: &Targets,
     ) -> Result<(), RenderError> {
         let (Some(pin), Some(camera)) = (&targets.pinhole, &targets.camera) else {
@@ -97,7 +125,12 @@ impl LensWarpPass {
             frame: t4(inputs.frame_tangents),
             pinhole: t4(pinhole),
             k: [d.k1 as f32, d.k2 as f32, d.k3 as f32, d.p1 as f32],
-            p2_size: [d.p2 as f32, camera.size.x as f32, camera.size.y as f32, 0.0],
+            p2_size: [
+                d.p2 as f32,
+                camera.size.x as f32,
+                camera.size.y as f32,
+                supersample as f32,
+            ],
             pinhole_extent: pin.extent(),
         };
         gpu.queue

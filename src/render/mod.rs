@@ -84,6 +84,13 @@ pub struct RendererOptions {
     /// The camera view is sized exactly, so with no width set it is reallocated whenever the inner
     /// width changes (set it for a zoom without reallocations).
     pub camera_width: Option<u32>,
+    /// Sub-samples per axis of each simulated camera pixel (1: none). The camera's pinhole view (of
+    /// the wall, or of the scene for the reference) is rendered this many times larger per axis and
+    /// the lens pass averages each sensor pixel's `n x n` sub-samples (a box filter over the pixel),
+    /// so that edges are antialiased alike in the camera's view of the wall and in the direct
+    /// reference. Lowered (to 1 at least) where the pinhole view would pass the adapter's texture
+    /// limit. Default 3.
+    pub camera_supersample: u32,
 }
 
 impl Default for RendererOptions {
@@ -93,6 +100,7 @@ impl Default for RendererOptions {
             wall: true,
             camera: true,
             camera_width: None,
+            camera_supersample: 3,
         }
     }
 }
@@ -115,6 +123,8 @@ struct FrameViews {
     inner_view_proj: DMat4,
     pinhole_view_proj: DMat4,
     pinhole: crate::camera::Tangents,
+    /// Sub-samples per axis of each camera pixel in the pinhole view.
+    supersample: u32,
 }
 
 /// The frame renderer for one stage.
@@ -273,12 +283,21 @@ impl Renderer {
         UVec2::new(w, ((w as f64 * sh / sw).round() as u32).max(1))
     }
 
+    /// The undistorted extents the simulated camera's pinhole view covers. Where the lens inverse fails
+    /// on the frame's edge, a warning names the first failing point and the lens pass shows those
+    /// sensor pixels in the failure marker colour (`shaders/lens_warp.wgsl`).
     fn pinhole_tangents(inputs: &FrameInputs) -> crate::camera::Tangents {
         let f = inputs.frame_tangents;
         if inputs.lens.distortion.is_identity() {
             return f;
         }
-        let d = inputs.lens.distorted_frame_tangents();
+        if let Err(e) = inputs.lens.distorted_frame_tangents() {
+            log::warn!(
+                "camera '{}': {e}; the camera view shows those pixels in magenta",
+                inputs.camera_name
+            );
+        }
+        let d = inputs.lens.distorted_frame_coverage().tangents;
         crate::camera::Tangents {
             left: f.left.min(d.left),
             right: f.right.max(d.right),
@@ -298,9 +317,12 @@ impl Renderer {
         let camera_size = self.camera_size(inputs);
         let pin = Self::pinhole_tangents(inputs);
         let f = inputs.frame_tangents;
-        let pinhole_size = UVec2::new(
-            ((camera_size.x as f64 * pin.width() / f.width()).ceil() as u32).max(1),
-            ((camera_size.y as f64 * pin.height() / f.height()).ceil() as u32).max(1),
+        let (pinhole_size, supersample) = lens_warp::pinhole_size(
+            camera_size,
+            &pin,
+            &f,
+            self.options.camera_supersample,
+            gpu.device.limits().max_texture_dimension_2d,
         );
         gpu.check_texture(
             "inner frustum",
@@ -318,6 +340,7 @@ impl Renderer {
             inner_view_proj: view::camera_view_proj(inputs.pose.rotation, &inputs.inner_tangents),
             pinhole_view_proj: view::camera_view_proj(inputs.pose.rotation, &pin),
             pinhole: pin,
+            supersample,
         };
         gpu.scoped("preparing a frame", || {
             self.prepare_passes(gpu, inputs, &views, camera_size, pinhole_size)
@@ -373,8 +396,14 @@ impl Renderer {
         self.camera_view
             .prepare(alloc, gpu, views.pinhole_view_proj, inputs.eye);
         if self.options.camera {
-            self.lens_warp
-                .prepare(alloc, gpu, inputs, views.pinhole, &self.targets)?;
+            self.lens_warp.prepare(
+                alloc,
+                gpu,
+                inputs,
+                views.pinhole,
+                views.supersample,
+                &self.targets,
+            )?;
         }
         Ok(())
     }
