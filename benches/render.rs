@@ -3,7 +3,9 @@
 //!   large.ron when it exists;
 //! - `composite_vs_copy/*`: the composite + map pass of the demo's outputs vs a plain copy of the same
 //!   output pixels;
-//! - `cabinets/*`: the composite pass at equal pixel count with 10 and with 10,000 cabinets.
+//! - `cabinets/*`: the composite pass at equal pixel count with 10 and with 10,000 cabinets;
+//! - `zoom/*`: whole frames of demo.ron along a zoom ramp (80 -> 18 mm and back, the inner resolution
+//!   following the zoom), printing the renderer's allocations per frame after one warm-up ramp.
 //!
 //! With no adapter this prints why and registers nothing.
 
@@ -295,5 +297,65 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(render_benches, benches);
+/// Inputs of frame `k` of a 200-frame zoom ramp (80 -> 18 mm over 100 frames, then back), the inner
+/// resolution scaled from half the stage's at 80 mm to the stage's at 18 mm.
+fn zoom_frame(stage: &Stage, k: u64) -> FrameInputs {
+    let base = FrameInputs::at_rest(stage, &Overrides::default()).expect("inputs");
+    let k = k % 200;
+    let t = if k < 100 { k } else { 199 - k } as f64 / 99.0;
+    let scale = 0.5 + 0.5 * t;
+    let o = Overrides {
+        focal_length_mm: Some(80.0 - 62.0 * t),
+        inner_resolution: Some((
+            ((base.inner_resolution.x as f64 * scale).round() as u32).max(1),
+            ((base.inner_resolution.y as f64 * scale).round() as u32).max(1),
+        )),
+        ..Default::default()
+    };
+    FrameInputs::at_rest(stage, &o).expect("zoom inputs")
+}
+
+fn zoom(c: &mut Criterion) {
+    let Ok(gpu) = Gpu::headless() else {
+        return;
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron");
+    let stage = parallax::stage::load(&path).expect("demo stage");
+    let mut s = setup(&gpu, stage, &Overrides::default());
+    let frame = |s: &mut Setup, k: u64| {
+        let inputs = zoom_frame(&s.stage, k);
+        s.renderer.prepare(&gpu, &inputs).expect("prepare");
+        let mut e = encoder(&gpu);
+        s.renderer.render(&mut e, &s.scene).expect("render");
+        wait(&gpu, e);
+    };
+    let before_warm_up = s.renderer.allocation_count();
+    for k in 0..100 {
+        frame(&mut s, k);
+    }
+    let warm = s.renderer.allocation_count();
+    let warm_groups = s.renderer.bind_group_count();
+    let mut k = 100u64;
+    let mut group = c.benchmark_group(format!("zoom [{}]", gpu.info.name));
+    group.sample_size(10);
+    group.bench_function("demo.ron frame along a zoom ramp", |b| {
+        b.iter(|| {
+            frame(&mut s, k);
+            k += 1;
+        })
+    });
+    group.finish();
+    gpu.take_uncaptured("the zoom ramp").expect("no GPU errors");
+    let frames = k - 100;
+    let after = s.renderer.allocation_count() - warm;
+    let groups = s.renderer.bind_group_count() - warm_groups;
+    eprintln!(
+        "zoom: {} allocations during the warm-up ramp (100 frames), then {after} in {frames} frames \
+         ({:.3} per frame); {groups} bind groups created in those frames",
+        warm - before_warm_up,
+        after as f64 / frames.max(1) as f64
+    );
+}
+
+criterion_group!(render_benches, benches, zoom);
 criterion_main!(render_benches);

@@ -12,6 +12,8 @@ struct Frame {
     border_color: vec4<f32>,
     // soft edge (fraction of the frustum), border width (fraction), inner enabled (0/1), unused
     params: vec4<f32>,
+    // Inner target: used size (xy) and allocated capacity (zw) in texels (targets are bucketed).
+    inner_extent: vec4<f32>,
 }
 
 struct Target {
@@ -74,6 +76,14 @@ fn inner_weight(uv: vec2<f32>, soft: f32) -> f32 {
     return s.x * s.y;
 }
 
+// Texture coordinates of frustum uv in the inner target, whose used part is the top-left
+// inner_extent.xy of inner_extent.zw texels: clamped half a texel inside the used part (what
+// clamp-to-edge does for an exactly sized texture), then scaled to the capacity.
+fn inner_texture_uv(uv: vec2<f32>) -> vec2<f32> {
+    let size = frame.inner_extent.xy;
+    return clamp(uv * size, vec2<f32>(0.5), size - vec2<f32>(0.5)) / frame.inner_extent.zw;
+}
+
 // The outer wall's colour along a ray from the outer viewpoint.
 fn outer_color(ray: vec3<f32>) -> vec3<f32> {
     return textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb;
@@ -94,7 +104,7 @@ fn wall_color(from_outer: vec3<f32>, clip: vec4<f32>) -> vec4<f32> {
     if (b > 0.0 && edge < b) {
         return vec4<f32>(frame.border_color.rgb, 1.0);
     }
-    let inner = textureSampleLevel(inner_texture, linear_sampler, uv, 0.0).rgb;
+    let inner = textureSampleLevel(inner_texture, linear_sampler, inner_texture_uv(uv), 0.0).rgb;
     if (w >= 1.0) {
         return vec4<f32>(inner, 1.0);
     }

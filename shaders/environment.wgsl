@@ -23,7 +23,8 @@ fn vs_main(@builtin(vertex_index) vi: u32) -> VsOut {
     let x = f32((vi << 1u) & 2u) * 2.0 - 1.0;
     let y = f32(vi & 2u) * 2.0 - 1.0;
     var out: VsOut;
-    out.position = vec4<f32>(x, y, 1.0, 1.0);
+    // Depth 0: at infinity with reversed-Z.
+    out.position = vec4<f32>(x, y, 0.0, 1.0);
     out.ndc = vec2<f32>(x, y);
     return out;
 }

@@ -13,6 +13,8 @@ struct Lens {
     k: vec4<f32>,
     // p2, output width, output height, sub-samples per axis
     p2_size: vec4<f32>,
+    // Pinhole target: used size (xy) and allocated capacity (zw) in texels (targets are bucketed).
+    pinhole_extent: vec4<f32>,
 }
 
 @group(0) @binding(0) var pinhole_texture: texture_2d<f32>;
@@ -99,6 +101,14 @@ fn vs_main(@builtin(vertex_index) vi: u32) -> VsOut {
     return out;
 }
 
+// Texture coordinates of pinhole-image uv in the pinhole target, whose used part is the top-left
+// pinhole_extent.xy of pinhole_extent.zw texels: clamped half a texel inside the used part (what
+// clamp-to-edge does for an exactly sized texture), then scaled to the capacity.
+fn pinhole_uv(uv: vec2<f32>) -> vec2<f32> {
+    let used = lens.pinhole_extent.xy;
+    return clamp(uv * used, vec2<f32>(0.5), used - vec2<f32>(0.5)) / lens.pinhole_extent.zw;
+}
+
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let size = lens.p2_size.yz;
@@ -119,7 +129,7 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
                                (lens.pinhole.w - u.y) / (lens.pinhole.w - lens.pinhole.z));
             // Outside the pinhole image (never inside the frame by construction) counts as black.
             if (all(uv >= vec2<f32>(0.0)) && all(uv <= vec2<f32>(1.0))) {
-                sum = sum + textureSampleLevel(pinhole_texture, linear_sampler, uv, 0.0).rgb;
+                sum = sum + textureSampleLevel(pinhole_texture, linear_sampler, pinhole_uv(uv), 0.0).rgb;
             }
         }
     }

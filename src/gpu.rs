@@ -3,6 +3,15 @@
 //! `WGPU_BACKEND` (e.g. `vulkan`, `gl`), `WGPU_ADAPTER_NAME` (a case-insensitive part of the adapter's
 //! name) and `WGPU_POWER_PREF` (`low`, `high`, `none`) choose the adapter. The adapter's name, backend
 //! and driver are logged at info level and kept in [`Gpu::info`].
+//!
+//! GPU errors are data, never a panic: [`Gpu::scoped`] wraps work in wgpu error scopes (validation,
+//! out of memory, internal) and returns what they caught as [`GpuError::Wgpu`]; the device's
+//! uncaptured-error handler ([`ErrorLog::install`]) records errors that escape every scope instead of
+//! wgpu's default (which panics), and [`Gpu::take_uncaptured`] turns them into an error too.
+
+pub mod layout;
+
+use std::sync::{Arc, Mutex};
 
 /// Why no GPU device could be created.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +37,38 @@ pub enum GpuError {
         limit: u64,
         adapter: String,
     },
+    /// wgpu reported an error (validation, out of memory, internal) while doing `what`.
+    #[error("GPU error during {what}: {message}")]
+    Wgpu { what: String, message: String },
+}
+
+/// Errors that escaped every error scope, recorded by the device's uncaptured-error handler.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorLog(Arc<Mutex<Vec<String>>>);
+
+impl ErrorLog {
+    /// Installs a handler on `device` that logs and records uncaptured errors instead of panicking
+    /// (wgpu's default), and returns the log it records into.
+    pub fn install(device: &wgpu::Device) -> ErrorLog {
+        let log = ErrorLog::default();
+        let sink = log.0.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            let message = e.to_string();
+            log::error!("uncaptured GPU error: {message}");
+            if let Ok(mut v) = sink.lock() {
+                v.push(message);
+            }
+        }));
+        log
+    }
+
+    /// The recorded messages, oldest first, emptying the log.
+    pub fn take(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
 }
 
 /// A headless GPU device and queue with the adapter they came from.
@@ -42,6 +83,8 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     /// Name, backend, driver of the adapter.
     pub info: wgpu::AdapterInfo,
+    /// Errors no scope caught (see [`ErrorLog::install`]).
+    pub errors: ErrorLog,
 }
 
 impl Gpu {
@@ -122,12 +165,14 @@ impl Gpu {
                 adapter: info.name.clone(),
                 source,
             })?;
+        let errors = ErrorLog::install(&device);
         Ok(Gpu {
             instance,
             adapter,
             device,
             queue,
             info,
+            errors,
         })
     }
 
@@ -137,6 +182,44 @@ impl Gpu {
             "{} ({:?}, {} {})",
             self.info.name, self.info.backend, self.info.driver, self.info.driver_info
         )
+    }
+
+    /// Runs `f` inside error scopes for validation, out-of-memory and internal errors and returns
+    /// the first error they caught (or an uncaptured one recorded meanwhile) as [`GpuError::Wgpu`]
+    /// naming `what`. Errors of work recorded in `f` surface when that work is finished or submitted,
+    /// so submit inside the scope. Scopes are per thread: call from the thread that records.
+    pub fn scoped<T>(&self, what: &str, f: impl FnOnce() -> T) -> Result<T, GpuError> {
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
+        let value = f();
+        let caught = [internal.pop(), memory.pop(), validation.pop()]
+            .into_iter()
+            .filter_map(pollster::block_on)
+            .map(|e| e.to_string())
+            .chain(self.errors.take())
+            .collect::<Vec<_>>();
+        if caught.is_empty() {
+            Ok(value)
+        } else {
+            Err(GpuError::Wgpu {
+                what: what.to_string(),
+                message: caught.join("; "),
+            })
+        }
+    }
+
+    /// Errors that escaped every scope since the last call, as one [`GpuError::Wgpu`].
+    pub fn take_uncaptured(&self, what: &str) -> Result<(), GpuError> {
+        let v = self.errors.take();
+        if v.is_empty() {
+            Ok(())
+        } else {
+            Err(GpuError::Wgpu {
+                what: what.to_string(),
+                message: v.join("; "),
+            })
+        }
     }
 
     /// Checks that a 2D texture of `width x height` fits the device's limits.

@@ -18,5 +18,6 @@ pub mod preview;
 pub mod render;
 pub mod ron_file;
 pub mod scene;
+pub mod shaders;
 pub mod stage;
 pub mod tracking;

@@ -411,11 +411,10 @@ impl Running {
                 .orbit
                 .view_proj(area_size.x as f64 / area_size.y as f64);
             let eye = self.orbit.eye();
+            let wall_view = self.renderer.prepare_wall_view(&self.gpu, vp, eye)?;
             self.renderer.render_wall_view(
-                &self.gpu,
                 encoder,
-                vp,
-                eye,
+                &wall_view,
                 &t.color,
                 &t.depth,
                 wgpu::Color {

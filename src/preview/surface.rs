@@ -77,12 +77,14 @@ impl WindowSurface {
             adapter: info.name.clone(),
             source,
         })?;
+        let errors = crate::gpu::ErrorLog::install(&device);
         let gpu = Gpu {
             instance,
             adapter,
             device,
             queue,
             info,
+            errors,
         };
         let caps = surface.get_capabilities(&gpu.adapter);
         let format = caps

@@ -1,33 +1,58 @@
 //! The headless frame: outer cube map, inner frustum, composite + tile mapping into every output, the
 //! unwrapped wall and the simulated camera view.
 //!
-//! [`Renderer::new`] creates pipelines, layouts, the panel buffer and the output textures once;
-//! [`Renderer::prepare`] uploads a frame's uniforms (and sizes the inner/outer/camera targets);
-//! [`Renderer::render`] records the passes. See `docs/rendering.md`.
+//! The renderer is a sequence of pass objects, each owning its pipeline, layouts, bind groups and
+//! uniforms, with `prepare` (every queue write, bind groups rebuilt only when a target they bind was
+//! reallocated) and `record` (writes nothing): [`scene_pass::ScenePasses`] (outer cube faces, inner
+//! frustum, camera reference), [`composite::CompositePass`] (one instanced draw per output),
+//! [`camera_view::CameraViewPass`] (the lit wall seen from the camera or any view) and
+//! [`lens_warp::LensWarpPass`]. [`Renderer`] owns the shared resources (panel buffer, outputs,
+//! bucketed [`targets`]) and orders the passes: [`Renderer::new`] once, [`Renderer::prepare`] per
+//! frame, then [`Renderer::render`] (or its parts). See `docs/rendering.md`.
 
+pub mod camera_view;
+pub mod composite;
 pub mod inputs;
 pub mod layout;
+pub mod lens_warp;
+pub mod panels;
+pub mod pipeline;
 mod readback;
-pub mod shaders;
+pub mod ring;
+pub mod scene_pass;
+pub mod targets;
 pub mod view;
+#[cfg(test)]
+mod wgsl_layout;
 
 use std::ops::Range;
 
-use glam::{DVec3, IVec2, UVec2};
-use wgpu::util::DeviceExt;
+use glam::{DMat4, DVec3, UVec2};
 
+pub use crate::shaders;
+pub use camera_view::WallView;
 pub use inputs::{FrameInputs, InputError, Overrides, inner_weight};
+pub use panels::GpuPanel;
+pub(crate) use panels::v4;
+pub use pipeline::clear_pass;
 pub use readback::{ReadImage, ReadbackError, linear_to_srgb, read_texture, srgb_to_linear};
+// Kept for the preview, which builds its layouts with them.
+pub(crate) use crate::gpu::layout::{sampler_entry, texture_entry, uniform_entry};
 
 use crate::gpu::{Gpu, GpuError};
-use crate::scene::{SCENE_COLOR_FORMAT, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding};
+use crate::scene::{Scene, SceneContext};
 use crate::stage::Stage;
-use view::{VIEW_STRIDE, ViewUniform};
+use camera_view::CameraViewPass;
+use composite::CompositePass;
+use lens_warp::LensWarpPass;
+use scene_pass::ScenePasses;
+use targets::{Allocator, CubeTarget, ImageTarget, SceneTarget, Targets};
 
 /// Why a frame could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    /// A texture or buffer exceeds the adapter's limits.
+    /// A texture or buffer exceeds the adapter's limits, or wgpu reported an error (validation, out
+    /// of memory) with its message ([`GpuError::Wgpu`]).
     #[error(transparent)]
     Gpu(#[from] GpuError),
     /// A setting that cannot be rendered.
@@ -52,9 +77,12 @@ pub struct RendererOptions {
     pub output_format: wgpu::TextureFormat,
     /// Render the unwrapped wall (`wall.png`).
     pub wall: bool,
-    /// Render the simulated camera view (`camera.png`).
+    /// Render the simulated camera view (`camera.png`); without it the camera targets are not
+    /// allocated.
     pub camera: bool,
     /// Width of the camera view; default: the inner resolution's width. Height follows the sensor.
+    /// The camera view is sized exactly, so with no width set it is reallocated whenever the inner
+    /// width changes (set it for a zoom without reallocations).
     pub camera_width: Option<u32>,
     /// Sub-samples per axis of each simulated camera pixel (1: none). The camera's pinhole view (of
     /// the wall, or of the scene for the reference) is rendered this many times larger per axis and
@@ -77,92 +105,6 @@ impl Default for RendererOptions {
     }
 }
 
-/// Size of the simulated camera's pinhole view covering `pin` (tangents) with `factor` texels per
-/// camera pixel and axis at the scale of `frame` (the camera view's extents, `camera` pixels), and the
-/// factor used: lowered until the size fits `max` texels per axis, but not below 1.
-fn pinhole_size(
-    camera: UVec2,
-    pin: &crate::camera::Tangents,
-    frame: &crate::camera::Tangents,
-    factor: u32,
-    max: u32,
-) -> (UVec2, u32) {
-    let mut s = factor.max(1);
-    loop {
-        let n = s as f64;
-        let size = UVec2::new(
-            ((camera.x as f64 * n * pin.width() / frame.width()).ceil() as u32).max(1),
-            ((camera.y as f64 * n * pin.height() / frame.height()).ceil() as u32).max(1),
-        );
-        if s == 1 || size.max_element() <= max {
-            return (size, s);
-        }
-        s -= 1;
-    }
-}
-
-/// One placed panel as the shaders see it (`Panel` in `shaders/common.wgsl`).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct GpuPanel {
-    /// Top-left corner (stage metres).
-    pub top_left: [f32; 4],
-    /// Full right edge.
-    pub right: [f32; 4],
-    /// Full down edge.
-    pub down: [f32; 4],
-    /// LED pixels (columns, rows).
-    pub pixels: [u32; 2],
-    /// Output pixel of LED pixel (0, 0).
-    pub origin: [i32; 2],
-    /// Output step per column.
-    pub step_col: [i32; 2],
-    /// Output step per row.
-    pub step_row: [i32; 2],
-}
-
-fn v4(v: DVec3) -> [f32; 4] {
-    [v.x as f32, v.y as f32, v.z as f32, 0.0]
-}
-
-fn gpu_panel(p: &crate::stage::Panel, origin: IVec2, step_col: IVec2, step_row: IVec2) -> GpuPanel {
-    GpuPanel {
-        top_left: v4(p.frame.top_left),
-        right: v4(p.frame.right),
-        down: v4(p.frame.down),
-        pixels: p.pixels.to_array(),
-        origin: origin.to_array(),
-        step_col: step_col.to_array(),
-        step_row: step_row.to_array(),
-    }
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct FrameUniform {
-    inner_view_proj: [[f32; 4]; 4],
-    inner_eye: [f32; 4],
-    outer_viewpoint: [f32; 4],
-    border_color: [f32; 4],
-    params: [f32; 4],
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct TargetUniform {
-    size: [f32; 2],
-    pad: [f32; 2],
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct LensUniform {
-    frame: [f32; 4],
-    pinhole: [f32; 4],
-    k: [f32; 4],
-    p2_size: [f32; 4],
-}
-
 /// An output raster the composite pass draws into (a real output or the unwrapped wall).
 struct Raster {
     name: String,
@@ -172,255 +114,94 @@ struct Raster {
     view: wgpu::TextureView,
 }
 
-/// Targets whose size depends on the frame inputs.
-struct Sized {
-    inner_size: UVec2,
-    outer_size: u32,
-    camera_size: UVec2,
-    pinhole_size: UVec2,
-    inner_view: wgpu::TextureView,
-    inner_depth: wgpu::TextureView,
-    outer_faces: Vec<wgpu::TextureView>,
-    outer_depth: wgpu::TextureView,
-    pinhole_view: wgpu::TextureView,
-    pinhole_depth: wgpu::TextureView,
-    camera_texture: wgpu::Texture,
-    camera_view: wgpu::TextureView,
-    composite_group: wgpu::BindGroup,
-    warp_group: wgpu::BindGroup,
-}
-
-/// Slots in the view uniform buffer.
-const VIEW_INNER: u64 = 6;
-const VIEW_CAMERA: u64 = 7;
-/// A free view (the preview window's orbiting viewer), see [`Renderer::render_wall_view`].
-const VIEW_FREE: u64 = 8;
-const VIEW_SLOTS: u64 = 9;
-
-/// The frame renderer for one stage.
-pub struct Renderer {
-    options: RendererOptions,
-    view_layout: wgpu::BindGroupLayout,
-    view_buffer: wgpu::Buffer,
-    view_group: wgpu::BindGroup,
-    panels: wgpu::Buffer,
-    outputs: Vec<Raster>,
-    wall: Option<Raster>,
-    camera_instances: Vec<Range<u32>>,
-    frame_buffer: wgpu::Buffer,
-    target_buffer: wgpu::Buffer,
-    lens_buffer: wgpu::Buffer,
-    sampler: wgpu::Sampler,
-    composite_layout: wgpu::BindGroupLayout,
-    composite_pipeline: wgpu::RenderPipeline,
-    camera_group: wgpu::BindGroup,
-    free_view_group: wgpu::BindGroup,
-    camera_output_groups: Vec<wgpu::BindGroup>,
-    camera_pipeline: wgpu::RenderPipeline,
-    warp_layout: wgpu::BindGroupLayout,
-    warp_pipeline: wgpu::RenderPipeline,
-    sized: Option<Sized>,
-    inputs: Option<FrameInputs>,
-}
-
-fn texture(
-    device: &wgpu::Device,
-    label: &str,
-    size: UVec2,
-    layers: u32,
-    format: wgpu::TextureFormat,
-    usage: wgpu::TextureUsages,
-) -> wgpu::Texture {
-    device.create_texture(&wgpu::TextureDescriptor {
-        label: Some(label),
-        size: wgpu::Extent3d {
-            width: size.x,
-            height: size.y,
-            depth_or_array_layers: layers,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage,
-        view_formats: &[],
-    })
-}
-
-/// A bind-group-layout entry (shared by the renderer, the scenes and the preview).
-pub(crate) fn uniform_entry(
-    binding: u32,
-    visibility: wgpu::ShaderStages,
-    dynamic: bool,
-) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: dynamic,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-fn storage_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: true },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-/// A bind-group-layout entry (shared by the renderer, the scenes and the preview).
-pub(crate) fn texture_entry(
-    binding: u32,
-    dimension: wgpu::TextureViewDimension,
-    filterable: bool,
-) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::FRAGMENT,
-        ty: wgpu::BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Float { filterable },
-            view_dimension: dimension,
-            multisampled: false,
-        },
-        count: None,
-    }
-}
-
-/// A bind-group-layout entry (shared by the renderer, the scenes and the preview).
-pub(crate) fn sampler_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::FRAGMENT,
-        ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-        count: None,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn pipeline(
-    device: &wgpu::Device,
-    label: &str,
-    module: &wgpu::ShaderModule,
-    layouts: &[Option<&wgpu::BindGroupLayout>],
-    format: wgpu::TextureFormat,
-    depth: bool,
-) -> wgpu::RenderPipeline {
-    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(label),
-        bind_group_layouts: layouts,
-        immediate_size: 0,
-    });
-    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some(label),
-        layout: Some(&layout),
-        vertex: wgpu::VertexState {
-            module,
-            entry_point: Some("vs_main"),
-            compilation_options: Default::default(),
-            buffers: &[],
-        },
-        primitive: wgpu::PrimitiveState::default(),
-        depth_stencil: depth.then(|| wgpu::DepthStencilState {
-            format: SCENE_DEPTH_FORMAT,
-            depth_write_enabled: Some(true),
-            depth_compare: Some(wgpu::CompareFunction::Less),
-            stencil: Default::default(),
-            bias: Default::default(),
-        }),
-        multisample: Default::default(),
-        fragment: Some(wgpu::FragmentState {
-            module,
-            entry_point: Some("fs_main"),
-            compilation_options: Default::default(),
-            targets: &[Some(format.into())],
-        }),
-        multiview_mask: None,
-        cache: None,
-    })
-}
-
 const RASTER_USAGE: wgpu::TextureUsages = wgpu::TextureUsages::RENDER_ATTACHMENT
     .union(wgpu::TextureUsages::TEXTURE_BINDING)
     .union(wgpu::TextureUsages::COPY_SRC);
 
+/// What a frame's passes share, derived from its inputs.
+struct FrameViews {
+    inner_view_proj: DMat4,
+    pinhole_view_proj: DMat4,
+    pinhole: crate::camera::Tangents,
+    /// Sub-samples per axis of each camera pixel in the pinhole view.
+    supersample: u32,
+}
+
+/// The frame renderer for one stage.
+pub struct Renderer {
+    options: RendererOptions,
+    alloc: Allocator,
+    panels: wgpu::Buffer,
+    outputs: Vec<Raster>,
+    wall: Option<Raster>,
+    targets: Targets,
+    scene: ScenePasses,
+    composite: CompositePass,
+    camera_view: CameraViewPass,
+    lens_warp: LensWarpPass,
+    inputs: Option<FrameInputs>,
+}
+
 impl Renderer {
     /// Creates pipelines, layouts, the panel buffer and the output textures for `stage`.
+    ///
+    /// Errors: an output or the panel buffer beyond the adapter's limits, or any wgpu error while
+    /// creating them ([`GpuError::Wgpu`], caught by error scopes).
     pub fn new(
         gpu: &Gpu,
         stage: &Stage,
         options: RendererOptions,
     ) -> Result<Renderer, RenderError> {
-        let device = &gpu.device;
-        let fmt = options.output_format;
         for o in &stage.outputs {
             gpu.check_texture(&format!("output '{}'", o.name), o.width, o.height)?;
         }
-        // Panels grouped by output (instance ranges), then the unwrapped wall's copies.
-        let mut gpu_panels = Vec::with_capacity(stage.panels.len() * 2);
-        let mut ranges = Vec::new();
-        for (k, _) in stage.outputs.iter().enumerate() {
-            let start = gpu_panels.len() as u32;
-            for i in stage.panels_in_output(k) {
-                let p = &stage.panels[i];
-                gpu_panels.push(gpu_panel(
-                    p,
-                    p.placement.origin,
-                    p.placement.step_col,
-                    p.placement.step_row,
-                ));
-            }
-            ranges.push(start..gpu_panels.len() as u32);
-        }
-        let max = device.limits().max_texture_dimension_2d;
-        let wall_layout = options.wall.then(|| layout::wall_layout(stage, max));
-        let wall_range = wall_layout.as_ref().map(|l| {
-            let start = gpu_panels.len() as u32;
-            for (p, o) in stage.panels.iter().zip(&l.origins) {
-                gpu_panels.push(gpu_panel(p, *o, IVec2::X, IVec2::Y));
-            }
-            start..gpu_panels.len() as u32
-        });
+        gpu.scoped("creating the renderer", || {
+            Self::create(gpu, stage, options)
+        })?
+    }
+
+    fn create(gpu: &Gpu, stage: &Stage, options: RendererOptions) -> Result<Renderer, RenderError> {
+        let fmt = options.output_format;
+        let alloc = Allocator::default();
+        let max = gpu.device.limits().max_texture_dimension_2d;
+        let panels::PanelTable {
+            mut gpu_panels,
+            ranges,
+            wall_layout,
+            wall_range,
+        } = panels::panel_table(stage, options.wall, max);
         if gpu_panels.is_empty() {
             gpu_panels.push(bytemuck::Zeroable::zeroed());
         }
         let panel_bytes: &[u8] = bytemuck::cast_slice(&gpu_panels);
         gpu.check_buffer("panel buffer", panel_bytes.len() as u64)?;
-        let panels = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("panel buffer"),
-            contents: panel_bytes,
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+        let panels = alloc.buffer_init(
+            gpu,
+            "panel buffer",
+            panel_bytes,
+            wgpu::BufferUsages::STORAGE,
+        );
+        let raster = |name: &str, label: &str, size: UVec2, instances: Range<u32>| {
+            let texture = alloc.texture(gpu, label, size, 1, fmt, RASTER_USAGE);
+            Raster {
+                name: name.to_string(),
+                size,
+                instances,
+                view: texture.create_view(&Default::default()),
+                texture,
+            }
+        };
         let outputs: Vec<Raster> = stage
             .outputs
             .iter()
             .zip(&ranges)
             .map(|(o, r)| {
-                let size = UVec2::new(o.width, o.height);
-                let t = texture(
-                    device,
+                raster(
+                    &o.name,
                     &format!("output {}", o.name),
-                    size,
-                    1,
-                    fmt,
-                    RASTER_USAGE,
-                );
-                Raster {
-                    name: o.name.clone(),
-                    size,
-                    instances: r.clone(),
-                    view: t.create_view(&Default::default()),
-                    texture: t,
-                }
+                    UVec2::new(o.width, o.height),
+                    r.clone(),
+                )
             })
             .collect();
         let wall = match (wall_layout, wall_range) {
@@ -429,14 +210,7 @@ impl Renderer {
                     .check_texture("unwrapped wall", l.size.x, l.size.y)
                     .is_ok()
                 {
-                    let t = texture(device, "unwrapped wall", l.size, 1, fmt, RASTER_USAGE);
-                    Some(Raster {
-                        name: "wall".into(),
-                        size: l.size,
-                        instances,
-                        view: t.create_view(&Default::default()),
-                        texture: t,
-                    })
+                    Some(raster("wall", "unwrapped wall", l.size, instances))
                 } else {
                     log::warn!(
                         "the unwrapped wall ({} x {}) exceeds the adapter's texture limit: not rendered",
@@ -448,174 +222,26 @@ impl Renderer {
             }
             _ => None,
         };
-
-        let view_layout = crate::scene::view_layout(device);
-        let view_buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("view uniforms"),
-            size: VIEW_STRIDE * VIEW_SLOTS,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("view bind group"),
-            layout: &view_layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: &view_buffer,
-                    offset: 0,
-                    size: wgpu::BufferSize::new(view::VIEW_UNIFORM_SIZE),
-                }),
-            }],
-        });
-        let frame_buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("frame uniforms"),
-            size: std::mem::size_of::<FrameUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut targets = vec![0u8; 256 * (outputs.len() + 1)];
-        for (k, r) in outputs.iter().chain(wall.iter()).enumerate() {
-            let t = TargetUniform {
-                size: [r.size.x as f32, r.size.y as f32],
-                pad: [0.0; 2],
-            };
-            targets[k * 256..k * 256 + 16].copy_from_slice(bytemuck::bytes_of(&t));
-        }
-        let target_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("output target uniforms"),
-            contents: &targets,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let lens_buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("lens uniforms"),
-            size: std::mem::size_of::<LensUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("linear clamp sampler"),
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
-
-        let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
-        let composite_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("composite layout"),
-            entries: &[
-                storage_entry(0, vf),
-                uniform_entry(1, vf, false),
-                uniform_entry(2, vf, true),
-                texture_entry(3, wgpu::TextureViewDimension::D2, true),
-                texture_entry(4, wgpu::TextureViewDimension::Cube, true),
-                sampler_entry(5),
-            ],
-        });
-        let composite_module = shaders::module(device, "composite", shaders::COMPOSITE);
-        let composite_pipeline = pipeline(
-            device,
-            "composite pipeline",
-            &composite_module,
-            &[Some(&composite_layout)],
-            fmt,
-            false,
-        );
-
-        let camera_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("camera view layout"),
-            entries: &[storage_entry(0, vf), uniform_entry(1, vf, false)],
-        });
-        let camera_output_layout =
-            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some("camera view output layout"),
-                entries: &[texture_entry(0, wgpu::TextureViewDimension::D2, false)],
-            });
-        // The camera view and the preview's free view draw the same cabinets from different view slots.
-        let wall_view_group = |label: &str, slot: u64| {
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(label),
-                layout: &camera_layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: panels.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: &view_buffer,
-                            offset: slot * VIEW_STRIDE,
-                            size: wgpu::BufferSize::new(view::VIEW_UNIFORM_SIZE),
-                        }),
-                    },
-                ],
-            })
-        };
-        let camera_group = wall_view_group("camera view bind group", VIEW_CAMERA);
-        let free_view_group = wall_view_group("free view bind group", VIEW_FREE);
-        let camera_output_groups = outputs
+        let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
+        let composite = CompositePass::new(&alloc, gpu, &panels, &sizes, fmt);
+        let output_views: Vec<(&wgpu::TextureView, Range<u32>)> = outputs
             .iter()
-            .map(|o| {
-                device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some(&format!("camera view of output {}", o.name)),
-                    layout: &camera_output_layout,
-                    entries: &[wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::TextureView(&o.view),
-                    }],
-                })
-            })
+            .map(|o| (&o.view, o.instances.clone()))
             .collect();
-        let camera_module = shaders::module(device, "camera view", shaders::CAMERA_VIEW);
-        let camera_pipeline = pipeline(
-            device,
-            "camera view pipeline",
-            &camera_module,
-            &[Some(&camera_layout), Some(&camera_output_layout)],
-            SCENE_COLOR_FORMAT,
-            true,
-        );
-        let warp_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("lens warp layout"),
-            entries: &[
-                texture_entry(0, wgpu::TextureViewDimension::D2, true),
-                sampler_entry(1),
-                uniform_entry(2, wgpu::ShaderStages::FRAGMENT, false),
-            ],
-        });
-        let warp_module = shaders::module(device, "lens warp", shaders::LENS_WARP);
-        let warp_pipeline = pipeline(
-            device,
-            "lens warp pipeline",
-            &warp_module,
-            &[Some(&warp_layout)],
-            fmt,
-            false,
-        );
-
+        let camera_view = CameraViewPass::new(&alloc, gpu, &panels, &output_views);
+        let lens_warp = LensWarpPass::new(&alloc, gpu, fmt);
+        let scene = ScenePasses::new(&alloc, gpu);
         Ok(Renderer {
             options,
-            view_layout,
-            view_buffer,
-            view_group,
+            alloc,
             panels,
-            camera_instances: ranges,
             outputs,
             wall,
-            frame_buffer,
-            target_buffer,
-            lens_buffer,
-            sampler,
-            composite_layout,
-            composite_pipeline,
-            camera_group,
-            free_view_group,
-            camera_output_groups,
-            camera_pipeline,
-            warp_layout,
-            warp_pipeline,
-            sized: None,
+            targets: Targets::default(),
+            scene,
+            composite,
+            camera_view,
+            lens_warp,
             inputs: None,
         })
     }
@@ -624,13 +250,26 @@ impl Renderer {
     pub fn scene_context<'a>(&'a self, gpu: &'a Gpu) -> SceneContext<'a> {
         SceneContext {
             gpu,
-            view_layout: &self.view_layout,
+            view_layout: self.scene.view_layout(),
         }
     }
 
     /// Names and sizes of the outputs, in stage order.
     pub fn outputs(&self) -> impl Iterator<Item = (&str, UVec2)> {
         self.outputs.iter().map(|o| (o.name.as_str(), o.size))
+    }
+
+    /// Textures and buffers this renderer has created so far (outputs, uniforms, targets; not the
+    /// staging buffers of read-backs). Constant from frame to frame once the targets' buckets hold
+    /// what the frames need.
+    pub fn allocation_count(&self) -> u64 {
+        self.alloc.count()
+    }
+
+    /// Bind groups this renderer has created so far: constant from frame to frame once warm (bind
+    /// groups are cached by the generation of the targets and uniform rings they bind).
+    pub fn bind_group_count(&self) -> u64 {
+        self.alloc.bind_group_count()
     }
 
     /// Size of the camera view for `inputs`.
@@ -667,12 +306,18 @@ impl Renderer {
         }
     }
 
-    /// Uploads a frame's uniforms, creating the inner, outer and camera targets when their sizes change.
+    /// Prepares a frame: grows the inner (and, with [`RendererOptions::camera`], the pinhole and
+    /// camera) targets when the frame needs more than they hold (sizes in buckets, see [`targets`]),
+    /// and lets every pass write its uniforms. Without `camera`, [`Renderer::render_camera`] and
+    /// [`Renderer::render_reference`] answer [`RenderError::NotPrepared`].
+    ///
+    /// Errors: a target beyond the adapter's limits (checked first, nothing changes), or a wgpu
+    /// error while allocating or writing ([`GpuError::Wgpu`]).
     pub fn prepare(&mut self, gpu: &Gpu, inputs: &FrameInputs) -> Result<(), RenderError> {
         let camera_size = self.camera_size(inputs);
         let pin = Self::pinhole_tangents(inputs);
         let f = inputs.frame_tangents;
-        let (pinhole_size, supersample) = pinhole_size(
+        let (pinhole_size, supersample) = lens_warp::pinhole_size(
             camera_size,
             &pin,
             &f,
@@ -691,246 +336,76 @@ impl Renderer {
         )?;
         gpu.check_texture("camera view", camera_size.x, camera_size.y)?;
         gpu.check_texture("camera pinhole view", pinhole_size.x, pinhole_size.y)?;
-        let stale = self.sized.as_ref().is_none_or(|s| {
-            s.inner_size != inputs.inner_resolution
-                || s.outer_size != inputs.outer_resolution
-                || s.camera_size != camera_size
-                || s.pinhole_size != pinhole_size
-        });
-        if stale {
-            self.sized = Some(self.create_sized(gpu, inputs, camera_size, pinhole_size));
-        }
-
-        let mut views = vec![0u8; (VIEW_STRIDE * VIEW_SLOTS) as usize];
-        let mut put = |slot: u64, v: ViewUniform| {
-            let o = (slot * VIEW_STRIDE) as usize;
-            views[o..o + view::VIEW_UNIFORM_SIZE as usize].copy_from_slice(bytemuck::bytes_of(&v));
+        let views = FrameViews {
+            inner_view_proj: view::camera_view_proj(inputs.pose.rotation, &inputs.inner_tangents),
+            pinhole_view_proj: view::camera_view_proj(inputs.pose.rotation, &pin),
+            pinhole: pin,
+            supersample,
         };
-        for face in 0..6 {
-            put(
-                face as u64,
-                ViewUniform::new(view::cube_face_view_proj(face), inputs.outer_viewpoint),
-            );
-        }
-        let inner_vp = view::camera_view_proj(inputs.pose.rotation, &inputs.inner_tangents);
-        put(VIEW_INNER, ViewUniform::new(inner_vp, inputs.eye));
-        put(
-            VIEW_CAMERA,
-            ViewUniform::new(
-                view::camera_view_proj(inputs.pose.rotation, &pin),
-                inputs.eye,
-            ),
-        );
-        gpu.queue.write_buffer(&self.view_buffer, 0, &views);
-
-        let (bw, bc) = inputs.border.map_or((0.0, [0.0; 3]), |(w, c)| (w, c));
-        let frame = FrameUniform {
-            inner_view_proj: inner_vp.as_mat4().to_cols_array_2d(),
-            inner_eye: v4(inputs.eye),
-            outer_viewpoint: v4(inputs.outer_viewpoint),
-            border_color: [bc[0], bc[1], bc[2], 1.0],
-            params: [inputs.soft_edge as f32, bw as f32, 1.0, 0.0],
-        };
-        gpu.queue
-            .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&frame));
-        let d = inputs.lens.distortion;
-        let t4 = |t: crate::camera::Tangents| {
-            [t.left as f32, t.right as f32, t.bottom as f32, t.top as f32]
-        };
-        let lens = LensUniform {
-            frame: t4(f),
-            pinhole: t4(pin),
-            k: [d.k1 as f32, d.k2 as f32, d.k3 as f32, d.p1 as f32],
-            p2_size: [
-                d.p2 as f32,
-                camera_size.x as f32,
-                camera_size.y as f32,
-                supersample as f32,
-            ],
-        };
-        gpu.queue
-            .write_buffer(&self.lens_buffer, 0, bytemuck::bytes_of(&lens));
+        gpu.scoped("preparing a frame", || {
+            self.prepare_passes(gpu, inputs, &views, camera_size, pinhole_size)
+        })??;
         self.inputs = Some(inputs.clone());
         Ok(())
     }
 
-    fn create_sized(
-        &self,
+    fn prepare_passes(
+        &mut self,
         gpu: &Gpu,
         inputs: &FrameInputs,
+        views: &FrameViews,
         camera_size: UVec2,
         pinhole_size: UVec2,
-    ) -> Sized {
-        let device = &gpu.device;
-        let rt = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
-        let depth_usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
-        let inner = texture(
-            device,
+    ) -> Result<(), RenderError> {
+        let (alloc, t) = (&self.alloc, &mut self.targets);
+        SceneTarget::ensure(
+            &mut t.inner,
+            alloc,
+            gpu,
             "inner frustum",
             inputs.inner_resolution,
-            1,
-            SCENE_COLOR_FORMAT,
-            rt,
         );
-        let inner_depth = texture(
-            device,
-            "inner depth",
-            inputs.inner_resolution,
-            1,
-            SCENE_DEPTH_FORMAT,
-            depth_usage,
-        );
-        let n = UVec2::splat(inputs.outer_resolution);
-        let outer = texture(device, "outer cube map", n, 6, SCENE_COLOR_FORMAT, rt);
-        let outer_depth = texture(device, "outer depth", n, 1, SCENE_DEPTH_FORMAT, depth_usage);
-        let pinhole = texture(
-            device,
-            "camera pinhole view",
-            pinhole_size,
-            1,
-            SCENE_COLOR_FORMAT,
-            rt,
-        );
-        let pinhole_depth = texture(
-            device,
-            "camera depth",
-            pinhole_size,
-            1,
-            SCENE_DEPTH_FORMAT,
-            depth_usage,
-        );
-        let camera_texture = texture(
-            device,
-            "camera view",
-            camera_size,
-            1,
-            self.options.output_format,
-            RASTER_USAGE,
-        );
-        let outer_faces = (0..6)
-            .map(|face| {
-                outer.create_view(&wgpu::TextureViewDescriptor {
-                    label: Some("outer cube face"),
-                    dimension: Some(wgpu::TextureViewDimension::D2),
-                    base_array_layer: face,
-                    array_layer_count: Some(1),
-                    ..Default::default()
-                })
-            })
-            .collect();
-        let cube = outer.create_view(&wgpu::TextureViewDescriptor {
-            label: Some("outer cube view"),
-            dimension: Some(wgpu::TextureViewDimension::Cube),
-            ..Default::default()
-        });
-        let inner_view = inner.create_view(&Default::default());
-        let pinhole_view = pinhole.create_view(&Default::default());
-        let composite_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("composite bind group"),
-            layout: &self.composite_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: self.panels.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: self.frame_buffer.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &self.target_buffer,
-                        offset: 0,
-                        size: wgpu::BufferSize::new(16),
-                    }),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: wgpu::BindingResource::TextureView(&inner_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: wgpu::BindingResource::TextureView(&cube),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 5,
-                    resource: wgpu::BindingResource::Sampler(&self.sampler),
-                },
-            ],
-        });
-        let warp_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("lens warp bind group"),
-            layout: &self.warp_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&pinhole_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Sampler(&self.sampler),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: self.lens_buffer.as_entire_binding(),
-                },
-            ],
-        });
-        Sized {
-            inner_size: inputs.inner_resolution,
-            outer_size: inputs.outer_resolution,
-            camera_size,
-            pinhole_size,
-            inner_view,
-            inner_depth: inner_depth.create_view(&Default::default()),
-            outer_faces,
-            outer_depth: outer_depth.create_view(&Default::default()),
-            pinhole_view,
-            pinhole_depth: pinhole_depth.create_view(&Default::default()),
-            camera_view: camera_texture.create_view(&Default::default()),
-            camera_texture,
-            composite_group,
-            warp_group,
+        CubeTarget::ensure(&mut t.outer, alloc, gpu, inputs.outer_resolution);
+        if self.options.camera {
+            SceneTarget::ensure(
+                &mut t.pinhole,
+                alloc,
+                gpu,
+                "camera pinhole view",
+                pinhole_size,
+            );
+            ImageTarget::ensure(
+                &mut t.camera,
+                alloc,
+                gpu,
+                "camera view",
+                camera_size,
+                self.options.output_format,
+                RASTER_USAGE,
+            );
         }
-    }
-
-    fn scene_pass(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        label: &str,
-        color: &wgpu::TextureView,
-        depth: &wgpu::TextureView,
-    ) -> wgpu::RenderPass<'static> {
-        encoder
-            .begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some(label),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: color,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                    view: depth,
-                    depth_ops: Some(wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(1.0),
-                        store: wgpu::StoreOp::Discard,
-                    }),
-                    stencil_ops: None,
-                }),
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            })
-            .forget_lifetime()
-    }
-
-    fn sized(&self) -> Result<&Sized, RenderError> {
-        self.sized.as_ref().ok_or(RenderError::NotPrepared)
+        self.scene.prepare(
+            alloc,
+            gpu,
+            inputs,
+            views.inner_view_proj,
+            views.pinhole_view_proj,
+        );
+        self.composite
+            .prepare(alloc, gpu, inputs, views.inner_view_proj, &self.targets)?;
+        self.camera_view
+            .prepare(alloc, gpu, views.pinhole_view_proj, inputs.eye);
+        if self.options.camera {
+            self.lens_warp.prepare(
+                alloc,
+                gpu,
+                inputs,
+                views.pinhole,
+                views.supersample,
+                &self.targets,
+            )?;
+        }
+        Ok(())
     }
 
     /// Records the scene passes: the outer cube map (six faces from the outer viewpoint) and the inner
@@ -940,43 +415,7 @@ impl Renderer {
         encoder: &mut wgpu::CommandEncoder,
         scene: &dyn Scene,
     ) -> Result<(), RenderError> {
-        let s = self.sized()?;
-        for (face, view) in s.outer_faces.iter().enumerate() {
-            let mut pass = self.scene_pass(encoder, "outer cube face pass", view, &s.outer_depth);
-            scene.draw(
-                &mut pass,
-                &ViewBinding {
-                    bind_group: &self.view_group,
-                    offset: (face as u64 * VIEW_STRIDE) as u32,
-                },
-            );
-        }
-        let mut pass =
-            self.scene_pass(encoder, "inner frustum pass", &s.inner_view, &s.inner_depth);
-        scene.draw(
-            &mut pass,
-            &ViewBinding {
-                bind_group: &self.view_group,
-                offset: (VIEW_INNER * VIEW_STRIDE) as u32,
-            },
-        );
-        Ok(())
-    }
-
-    fn composite(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        slot: usize,
-        raster: &Raster,
-        target: &wgpu::TextureView,
-    ) -> Result<(), RenderError> {
-        let s = self.sized()?;
-        let mut pass = clear_pass(encoder, "composite pass", target);
-        pass.set_pipeline(&self.composite_pipeline);
-        pass.set_bind_group(0, &s.composite_group, &[(slot * 256) as u32]);
-        // One instanced draw per output: one instance per panel placed in it.
-        pass.draw(0..6, raster.instances.clone());
-        Ok(())
+        self.scene.record(encoder, &self.targets, scene)
     }
 
     /// Records the composite + map pass of every output into `targets` (one view per output, in
@@ -993,7 +432,7 @@ impl Renderer {
             });
         }
         for (k, (o, t)) in self.outputs.iter().zip(targets).enumerate() {
-            self.composite(encoder, k, o, t)?;
+            self.composite.record(encoder, k, o.instances.clone(), t)?;
         }
         Ok(())
     }
@@ -1009,7 +448,8 @@ impl Renderer {
         let views: Vec<&wgpu::TextureView> = self.outputs.iter().map(|o| &o.view).collect();
         self.render_outputs_into(encoder, &views)?;
         if let Some(w) = &self.wall {
-            self.composite(encoder, self.outputs.len(), w, &w.view)?;
+            self.composite
+                .record(encoder, self.outputs.len(), w.instances.clone(), &w.view)?;
         }
         if self.options.camera {
             self.render_camera(encoder)?;
@@ -1019,79 +459,62 @@ impl Renderer {
 
     /// Records the simulated camera: the lit wall seen from the entrance pupil, then the lens.
     pub fn render_camera(&self, encoder: &mut wgpu::CommandEncoder) -> Result<(), RenderError> {
-        let s = self.sized()?;
-        {
-            let mut pass = self.scene_pass(
-                encoder,
-                "camera view pass",
-                &s.pinhole_view,
-                &s.pinhole_depth,
-            );
-            pass.set_pipeline(&self.camera_pipeline);
-            pass.set_bind_group(0, &self.camera_group, &[]);
-            for (group, range) in self.camera_output_groups.iter().zip(&self.camera_instances) {
-                if range.is_empty() {
-                    continue;
-                }
-                pass.set_bind_group(1, group, &[]);
-                pass.draw(0..6, range.clone());
-            }
-        }
-        self.warp(encoder)
+        let pin = self
+            .targets
+            .pinhole
+            .as_ref()
+            .ok_or(RenderError::NotPrepared)?;
+        self.camera_view.record(
+            encoder,
+            self.camera_view.camera()?,
+            &pin.color,
+            &pin.depth,
+            wgpu::Color::BLACK,
+            pin.size,
+        );
+        self.lens_warp.record(encoder, &self.targets)
     }
 
-    /// Records the lit wall seen from any view (the preview window's orbiting viewer) into `color`
-    /// ([`SCENE_COLOR_FORMAT`], cleared to `background`) with `depth` ([`SCENE_DEPTH_FORMAT`], same
-    /// size): the simulated camera's pipeline (cabinets in 3D reading their LEDs from the output
-    /// textures) with another view-projection (`clip = view_proj * (world - eye, 1)`). Call after
-    /// [`Renderer::prepare`] (which rewrites every view slot) and after the outputs were rendered.
-    #[allow(clippy::too_many_arguments)]
+    /// Prepares a view of the lit wall from anywhere (the preview window's orbiting viewer) for this
+    /// frame: `clip = view_proj * (world - eye, 1)` with a reversed-Z projection (e.g.
+    /// [`view::camera_view_proj`]). Call after [`Renderer::prepare`] (which forgets the previous
+    /// frame's views), then draw it with [`Renderer::render_wall_view`].
+    pub fn prepare_wall_view(
+        &mut self,
+        gpu: &Gpu,
+        view_proj: DMat4,
+        eye: DVec3,
+    ) -> Result<WallView, RenderError> {
+        if self.inputs.is_none() {
+            return Err(RenderError::NotPrepared);
+        }
+        let (alloc, pass) = (&self.alloc, &mut self.camera_view);
+        Ok(gpu.scoped("preparing a view of the wall", || {
+            pass.prepare_view(alloc, gpu, view_proj, eye)
+        })?)
+    }
+
+    /// Records the lit wall seen from `view` (see [`Renderer::prepare_wall_view`]) into `color`
+    /// ([`crate::scene::SCENE_COLOR_FORMAT`], cleared to `background`) with `depth`
+    /// ([`crate::scene::SCENE_DEPTH_FORMAT`], same size): the simulated camera's pipeline (cabinets in
+    /// 3D reading their LEDs from the output textures). Record after the outputs.
     pub fn render_wall_view(
         &self,
-        gpu: &Gpu,
         encoder: &mut wgpu::CommandEncoder,
-        view_proj: glam::DMat4,
-        eye: DVec3,
+        view: &WallView,
         color: &wgpu::TextureView,
         depth: &wgpu::TextureView,
         background: wgpu::Color,
     ) -> Result<(), RenderError> {
-        self.sized()?;
-        gpu.queue.write_buffer(
-            &self.view_buffer,
-            VIEW_FREE * VIEW_STRIDE,
-            bytemuck::bytes_of(&ViewUniform::new(view_proj, eye)),
+        let t = color.texture();
+        self.camera_view.record(
+            encoder,
+            *view,
+            color,
+            depth,
+            background,
+            UVec2::new(t.width(), t.height()),
         );
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("free view of the wall pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: color,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(background),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: depth,
-                depth_ops: Some(wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(1.0),
-                    store: wgpu::StoreOp::Discard,
-                }),
-                stencil_ops: None,
-            }),
-            ..Default::default()
-        });
-        pass.set_pipeline(&self.camera_pipeline);
-        pass.set_bind_group(0, &self.free_view_group, &[]);
-        for (group, range) in self.camera_output_groups.iter().zip(&self.camera_instances) {
-            if range.is_empty() {
-                continue;
-            }
-            pass.set_bind_group(1, group, &[]);
-            pass.draw(0..6, range.clone());
-        }
         Ok(())
     }
 
@@ -1102,32 +525,8 @@ impl Renderer {
         encoder: &mut wgpu::CommandEncoder,
         scene: &dyn Scene,
     ) -> Result<(), RenderError> {
-        let s = self.sized()?;
-        {
-            let mut pass = self.scene_pass(
-                encoder,
-                "camera reference pass",
-                &s.pinhole_view,
-                &s.pinhole_depth,
-            );
-            scene.draw(
-                &mut pass,
-                &ViewBinding {
-                    bind_group: &self.view_group,
-                    offset: (VIEW_CAMERA * VIEW_STRIDE) as u32,
-                },
-            );
-        }
-        self.warp(encoder)
-    }
-
-    fn warp(&self, encoder: &mut wgpu::CommandEncoder) -> Result<(), RenderError> {
-        let s = self.sized()?;
-        let mut pass = clear_pass(encoder, "lens warp pass", &s.camera_view);
-        pass.set_pipeline(&self.warp_pipeline);
-        pass.set_bind_group(0, &s.warp_group, &[]);
-        pass.draw(0..3, 0..1);
-        Ok(())
+        self.scene.record_reference(encoder, &self.targets, scene)?;
+        self.lens_warp.record(encoder, &self.targets)
     }
 
     /// The output textures, in stage order.
@@ -1150,20 +549,34 @@ impl Renderer {
         self.wall.as_ref().map(|w| &w.texture)
     }
 
-    /// The camera view's texture, once prepared.
+    /// The camera view's texture (exactly [`Renderer::camera_size`]), once prepared.
     pub fn camera_texture(&self) -> Option<&wgpu::Texture> {
-        self.sized.as_ref().map(|s| &s.camera_texture)
+        self.targets.camera.as_ref().map(|c| &c.texture)
+    }
+
+    /// Records `record` into an encoder and submits it inside error scopes.
+    fn submit(
+        &self,
+        gpu: &Gpu,
+        what: &str,
+        record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), RenderError>,
+    ) -> Result<(), RenderError> {
+        gpu.scoped(what, || {
+            let mut encoder = gpu
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(what) });
+            record(&mut encoder)?;
+            gpu.queue.submit([encoder.finish()]);
+            Ok(())
+        })?
     }
 
     /// Renders one frame of `scene`, submits it and reads every image back.
+    ///
+    /// Errors: [`RenderError::NotPrepared`], a wgpu error while recording or submitting (e.g. a scene
+    /// that records an invalid draw) as [`GpuError::Wgpu`] with wgpu's message, or a failed read-back.
     pub fn render_frame(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<RenderedFrame, RenderError> {
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("frame encoder"),
-            });
-        self.render(&mut encoder, scene)?;
-        gpu.queue.submit([encoder.finish()]);
+        self.submit(gpu, "rendering a frame", |e| self.render(e, scene))?;
         let mut outputs = Vec::new();
         for o in &self.outputs {
             outputs.push((o.name.clone(), read_texture(gpu, &o.texture)?));
@@ -1176,6 +589,7 @@ impl Renderer {
             (true, Some(t)) => Some(read_texture(gpu, t)?),
             _ => None,
         };
+        gpu.take_uncaptured("reading a frame back")?;
         Ok(RenderedFrame {
             outputs,
             wall,
@@ -1185,13 +599,9 @@ impl Renderer {
 
     /// Renders the reference camera view of `scene` (see [`Renderer::render_reference`]) and reads it back.
     pub fn reference_view(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<ReadImage, RenderError> {
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("reference encoder"),
-            });
-        self.render_reference(&mut encoder, scene)?;
-        gpu.queue.submit([encoder.finish()]);
+        self.submit(gpu, "rendering the reference view", |e| {
+            self.render_reference(e, scene)
+        })?;
         let t = self.camera_texture().ok_or(RenderError::NotPrepared)?;
         Ok(read_texture(gpu, t)?)
     }
@@ -1211,25 +621,4 @@ pub struct RenderedFrame {
     pub wall: Option<ReadImage>,
     /// The simulated camera view, if rendered.
     pub camera: Option<ReadImage>,
-}
-
-/// A render pass with one colour target, cleared to black (unused output pixels stay black).
-pub fn clear_pass<'e>(
-    encoder: &'e mut wgpu::CommandEncoder,
-    label: &str,
-    view: &wgpu::TextureView,
-) -> wgpu::RenderPass<'e> {
-    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some(label),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations {
-                load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                store: wgpu::StoreOp::Store,
-            },
-        })],
-        ..Default::default()
-    })
 }

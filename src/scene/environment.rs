@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 use glam::DVec3;
 use wgpu::util::DeviceExt;
 
-use super::{SCENE_COLOR_FORMAT, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding};
-use crate::gpu::GpuError;
+use super::{
+    SCENE_COLOR_FORMAT, SCENE_DEPTH_COMPARE, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding,
+};
+use crate::gpu::{GpuError, layout};
+use crate::shaders;
 
 /// Why an environment could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,7 @@ pub fn equirect_uv(d: DVec3) -> (f64, f64) {
     )
 }
 
+/// `EnvParams` of `shaders/environment.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct EnvParams {
@@ -40,6 +44,22 @@ struct EnvParams {
     intensity: f32,
     pad: f32,
 }
+
+/// Size and (member, offset) of [`EnvParams`].
+#[cfg(test)]
+pub(super) fn params_layout() -> (usize, Vec<(&'static str, usize)>) {
+    use std::mem::offset_of;
+    (
+        std::mem::size_of::<EnvParams>(),
+        vec![
+            ("yaw_cs", offset_of!(EnvParams, yaw_cs)),
+            ("intensity", offset_of!(EnvParams, intensity)),
+            ("pad", offset_of!(EnvParams, pad)),
+        ],
+    )
+}
+
+const _: () = assert!(std::mem::size_of::<EnvParams>() == 16);
 
 /// An equirectangular environment image with a yaw rotation.
 pub struct Environment {
@@ -165,9 +185,9 @@ impl Environment {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("environment layout"),
             entries: &[
-                crate::render::texture_entry(0, wgpu::TextureViewDimension::D2, true),
-                crate::render::sampler_entry(1),
-                crate::render::uniform_entry(2, wgpu::ShaderStages::FRAGMENT, false),
+                layout::texture_entry(0, wgpu::TextureViewDimension::D2, true),
+                layout::sampler_entry(1),
+                layout::uniform_entry_of::<EnvParams>(2, wgpu::ShaderStages::FRAGMENT, false),
             ],
         });
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -188,11 +208,7 @@ impl Environment {
                 },
             ],
         });
-        let module = crate::render::shaders::module(
-            device,
-            "environment",
-            crate::render::shaders::ENVIRONMENT,
-        );
+        let module = shaders::module(device, "environment", shaders::ENVIRONMENT);
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("environment pipeline layout"),
             bind_group_layouts: &[Some(ctx.view_layout), Some(&layout)],
@@ -210,8 +226,10 @@ impl Environment {
             primitive: wgpu::PrimitiveState::default(),
             depth_stencil: Some(wgpu::DepthStencilState {
                 format: SCENE_DEPTH_FORMAT,
+                // At infinity (depth 0 with reversed-Z): drawn wherever nothing nearer was, whatever
+                // the draw order.
                 depth_write_enabled: Some(false),
-                depth_compare: Some(wgpu::CompareFunction::Always),
+                depth_compare: Some(SCENE_DEPTH_COMPARE),
                 stencil: Default::default(),
                 bias: Default::default(),
             }),

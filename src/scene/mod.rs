@@ -19,6 +19,12 @@ use crate::gpu::Gpu;
 pub const SCENE_COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 /// Depth format of the targets scenes draw into.
 pub const SCENE_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// Depth test of every scene pipeline: reversed-Z (depth 1 at the near plane, 0 at infinity, see
+/// `render::view::reversed_z_infinite`), so nearer is greater. Passes clear depth to
+/// [`SCENE_DEPTH_CLEAR`].
+pub const SCENE_DEPTH_COMPARE: wgpu::CompareFunction = wgpu::CompareFunction::GreaterEqual;
+/// Depth every scene pass is cleared to: 0, infinitely far.
+pub const SCENE_DEPTH_CLEAR: f32 = 0.0;
 
 /// What a scene needs to create its pipelines.
 pub struct SceneContext<'a> {
@@ -37,9 +43,11 @@ pub struct ViewBinding<'a> {
 }
 
 /// Content that can draw itself into a pass whose targets are [`SCENE_COLOR_FORMAT`] and
-/// [`SCENE_DEPTH_FORMAT`] (depth cleared to 1, less-is-nearer).
+/// [`SCENE_DEPTH_FORMAT`] (reversed-Z: depth cleared to [`SCENE_DEPTH_CLEAR`] = 0, compared with
+/// [`SCENE_DEPTH_COMPARE`], greater is nearer).
 pub trait Scene {
-    /// Records the draws. Backgrounds draw at infinity without writing depth; geometry depth-tests.
+    /// Records the draws. Backgrounds draw at infinity (depth 0) without writing depth; geometry
+    /// depth-tests.
     fn draw(&self, pass: &mut wgpu::RenderPass<'_>, view: &ViewBinding<'_>);
 }
 
@@ -92,6 +100,12 @@ impl SceneSpec {
     }
 }
 
+/// Size and (member, offset) of the environment's uniform, for the WGSL layout test.
+#[cfg(test)]
+pub(crate) fn environment_params_layout() -> (usize, Vec<(&'static str, usize)>) {
+    environment::params_layout()
+}
+
 /// Builds the scene described by `spec`.
 pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, EnvironmentError> {
     let env = match &spec.environment {
@@ -107,17 +121,5 @@ pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, Envi
 
 /// Creates the layout of group 0 shared by every scene: one `View` uniform with a dynamic offset.
 pub fn view_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
-    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some("scene view layout"),
-        entries: &[wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: true,
-                min_binding_size: wgpu::BufferSize::new(crate::render::view::VIEW_UNIFORM_SIZE),
-            },
-            count: None,
-        }],
-    })
+    crate::gpu::layout::view_layout(device)
 }

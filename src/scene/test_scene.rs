@@ -5,7 +5,10 @@
 use glam::Vec3;
 use wgpu::util::DeviceExt;
 
-use super::{SCENE_COLOR_FORMAT, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding};
+use super::{
+    SCENE_COLOR_FORMAT, SCENE_DEPTH_COMPARE, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding,
+};
+use crate::shaders;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -128,11 +131,7 @@ impl TestScene {
             contents: bytemuck::cast_slice(&verts),
             usage: wgpu::BufferUsages::VERTEX,
         });
-        let module = crate::render::shaders::module(
-            device,
-            "test scene",
-            crate::render::shaders::TEST_SCENE,
-        );
+        let module = shaders::module(device, "test scene", shaders::TEST_SCENE);
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("test scene pipeline layout"),
             bind_group_layouts: &[Some(ctx.view_layout)],
@@ -158,7 +157,7 @@ impl TestScene {
             depth_stencil: Some(wgpu::DepthStencilState {
                 format: SCENE_DEPTH_FORMAT,
                 depth_write_enabled: Some(true),
-                depth_compare: Some(wgpu::CompareFunction::Less),
+                depth_compare: Some(SCENE_DEPTH_COMPARE),
                 stencil: Default::default(),
                 bias: Default::default(),
             }),

@@ -1,19 +1,19 @@
 //! WGSL sources. `common.wgsl` is concatenated in front of every other shader (WGSL has no includes).
 
 /// Shared WGSL: view uniforms, the equirectangular mapping, projections, panels.
-pub const COMMON: &str = include_str!("../../shaders/common.wgsl");
+pub const COMMON: &str = include_str!("../shaders/common.wgsl");
 /// The environment background.
-pub const ENVIRONMENT: &str = include_str!("../../shaders/environment.wgsl");
+pub const ENVIRONMENT: &str = include_str!("../shaders/environment.wgsl");
 /// The procedural test scene.
-pub const TEST_SCENE: &str = include_str!("../../shaders/test_scene.wgsl");
+pub const TEST_SCENE: &str = include_str!("../shaders/test_scene.wgsl");
 /// Composite + tile mapping.
-pub const COMPOSITE: &str = include_str!("../../shaders/composite.wgsl");
+pub const COMPOSITE: &str = include_str!("../shaders/composite.wgsl");
 /// The simulated camera's view of the wall.
-pub const CAMERA_VIEW: &str = include_str!("../../shaders/camera_view.wgsl");
+pub const CAMERA_VIEW: &str = include_str!("../shaders/camera_view.wgsl");
 /// The simulated camera's lens distortion.
-pub const LENS_WARP: &str = include_str!("../../shaders/lens_warp.wgsl");
+pub const LENS_WARP: &str = include_str!("../shaders/lens_warp.wgsl");
 /// A plain texture copy (benchmark baseline).
-pub const COPY: &str = include_str!("../../shaders/copy.wgsl");
+pub const COPY: &str = include_str!("../shaders/copy.wgsl");
 
 /// Every shader by name, as compiled (common part included).
 pub fn all() -> Vec<(&'static str, String)> {
