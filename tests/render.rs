@@ -110,6 +110,7 @@ fn every_led_pixel_shows_the_right_viewpoint() {
         wall: false,
         camera: false,
         camera_width: None,
+        ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
     let yaw = 90.0;
@@ -601,6 +602,7 @@ fn hdr_environment_and_border() {
         wall: false,
         camera: false,
         camera_width: None,
+        ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
     // Turn left so that the frustum's right edge (and its border) crosses the wall.

@@ -429,6 +429,7 @@ impl App {
                 wall: false,
                 camera: true,
                 camera_width: None,
+                ..Default::default()
             },
         )?;
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &self.options.scene)?;

@@ -7,6 +7,7 @@
 
 pub mod inputs;
 pub mod layout;
+pub mod mipmap;
 mod readback;
 pub mod shaders;
 pub mod view;
@@ -17,6 +18,7 @@ use glam::{DVec3, IVec2, UVec2};
 use wgpu::util::DeviceExt;
 
 pub use inputs::{FrameInputs, InputError, Overrides, inner_weight};
+pub use mipmap::InnerSampling;
 pub use readback::{ReadImage, ReadbackError, linear_to_srgb, read_texture, srgb_to_linear};
 
 use crate::gpu::{Gpu, GpuError};
@@ -39,6 +41,9 @@ pub enum RenderError {
     /// `render` before `prepare`.
     #[error("Renderer::render called before Renderer::prepare")]
     NotPrepared,
+    /// A mip chain could not be set up.
+    #[error(transparent)]
+    Mipmap(#[from] mipmap::MipmapError),
     /// Wrong number of target views.
     #[error("expected {expected} output views, got {got}")]
     Targets { expected: usize, got: usize },
@@ -56,6 +61,8 @@ pub struct RendererOptions {
     pub camera: bool,
     /// Width of the camera view; default: the inner resolution's width. Height follows the sensor.
     pub camera_width: Option<u32>,
+    /// How the composite samples the inner frustum (default: each LED pixel's footprint).
+    pub inner_sampling: InnerSampling,
 }
 
 impl Default for RendererOptions {
@@ -65,6 +72,7 @@ impl Default for RendererOptions {
             wall: true,
             camera: true,
             camera_width: None,
+            inner_sampling: InnerSampling::Footprint,
         }
     }
 }
@@ -147,6 +155,7 @@ struct Sized {
     camera_size: UVec2,
     pinhole_size: UVec2,
     inner_view: wgpu::TextureView,
+    inner_mips: mipmap::MipChain,
     inner_depth: wgpu::TextureView,
     outer_faces: Vec<wgpu::TextureView>,
     outer_depth: wgpu::TextureView,
@@ -179,6 +188,7 @@ pub struct Renderer {
     target_buffer: wgpu::Buffer,
     lens_buffer: wgpu::Buffer,
     sampler: wgpu::Sampler,
+    mipmap: mipmap::MipmapPass,
     composite_layout: wgpu::BindGroupLayout,
     composite_pipeline: wgpu::RenderPipeline,
     camera_group: wgpu::BindGroup,
@@ -465,8 +475,10 @@ impl Renderer {
             label: Some("linear clamp sampler"),
             mag_filter: wgpu::FilterMode::Linear,
             min_filter: wgpu::FilterMode::Linear,
+            mipmap_filter: wgpu::MipmapFilterMode::Linear,
             ..Default::default()
         });
+        let mipmap = mipmap::MipmapPass::new(device, SCENE_COLOR_FORMAT);
 
         let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
         let composite_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -575,6 +587,7 @@ impl Renderer {
             target_buffer,
             lens_buffer,
             sampler,
+            mipmap,
             composite_layout,
             composite_pipeline,
             camera_group,
@@ -654,7 +667,7 @@ impl Renderer {
                 || s.pinhole_size != pinhole_size
         });
         if stale {
-            self.sized = Some(self.create_sized(gpu, inputs, camera_size, pinhole_size));
+            self.sized = Some(self.create_sized(gpu, inputs, camera_size, pinhole_size)?);
         }
 
         let mut views = vec![0u8; (VIEW_STRIDE * VIEW_SLOTS) as usize];
@@ -685,7 +698,14 @@ impl Renderer {
             inner_eye: v4(inputs.eye),
             outer_viewpoint: v4(inputs.outer_viewpoint),
             border_color: [bc[0], bc[1], bc[2], 1.0],
-            params: [inputs.soft_edge as f32, bw as f32, 1.0, 0.0],
+            params: [
+                inputs.soft_edge as f32,
+                bw as f32,
+                1.0,
+                f32::from(u8::from(
+                    self.options.inner_sampling == InnerSampling::Footprint,
+                )),
+            ],
         };
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&frame));
@@ -711,18 +731,26 @@ impl Renderer {
         inputs: &FrameInputs,
         camera_size: UVec2,
         pinhole_size: UVec2,
-    ) -> Sized {
+    ) -> Result<Sized, RenderError> {
         let device = &gpu.device;
         let rt = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
         let depth_usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
-        let inner = texture(
-            device,
-            "inner frustum",
-            inputs.inner_resolution,
-            1,
-            SCENE_COLOR_FORMAT,
-            rt,
-        );
+        // The inner frustum has a full mip chain (generated after the inner pass) for footprint sampling.
+        let inner = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("inner frustum"),
+            size: wgpu::Extent3d {
+                width: inputs.inner_resolution.x,
+                height: inputs.inner_resolution.y,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: mipmap::mip_level_count(inputs.inner_resolution),
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: SCENE_COLOR_FORMAT,
+            usage: rt,
+            view_formats: &[],
+        });
+        let inner_mips = self.mipmap.chain(device, &inner)?;
         let inner_depth = texture(
             device,
             "inner depth",
@@ -774,7 +802,12 @@ impl Renderer {
             dimension: Some(wgpu::TextureViewDimension::Cube),
             ..Default::default()
         });
-        let inner_view = inner.create_view(&Default::default());
+        let inner_view = inner.create_view(&wgpu::TextureViewDescriptor {
+            label: Some("inner frustum level 0"),
+            mip_level_count: Some(1),
+            ..Default::default()
+        });
+        let inner_sampled = inner.create_view(&Default::default());
         let pinhole_view = pinhole.create_view(&Default::default());
         let composite_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("composite bind group"),
@@ -798,7 +831,7 @@ impl Renderer {
                 },
                 wgpu::BindGroupEntry {
                     binding: 3,
-                    resource: wgpu::BindingResource::TextureView(&inner_view),
+                    resource: wgpu::BindingResource::TextureView(&inner_sampled),
                 },
                 wgpu::BindGroupEntry {
                     binding: 4,
@@ -828,12 +861,13 @@ impl Renderer {
                 },
             ],
         });
-        Sized {
+        Ok(Sized {
             inner_size: inputs.inner_resolution,
             outer_size: inputs.outer_resolution,
             camera_size,
             pinhole_size,
             inner_view,
+            inner_mips,
             inner_depth: inner_depth.create_view(&Default::default()),
             outer_faces,
             outer_depth: outer_depth.create_view(&Default::default()),
@@ -843,7 +877,7 @@ impl Renderer {
             camera_texture,
             composite_group,
             warp_group,
-        }
+        })
     }
 
     fn scene_pass(
@@ -902,15 +936,20 @@ impl Renderer {
                 },
             );
         }
-        let mut pass =
-            self.scene_pass(encoder, "inner frustum pass", &s.inner_view, &s.inner_depth);
-        scene.draw(
-            &mut pass,
-            &ViewBinding {
-                bind_group: &self.view_group,
-                offset: (VIEW_INNER * VIEW_STRIDE) as u32,
-            },
-        );
+        {
+            let mut pass =
+                self.scene_pass(encoder, "inner frustum pass", &s.inner_view, &s.inner_depth);
+            scene.draw(
+                &mut pass,
+                &ViewBinding {
+                    bind_group: &self.view_group,
+                    offset: (VIEW_INNER * VIEW_STRIDE) as u32,
+                },
+            );
+        }
+        if self.options.inner_sampling == InnerSampling::Footprint {
+            self.mipmap.record(encoder, &s.inner_mips);
+        }
         Ok(())
     }
 
