@@ -106,16 +106,35 @@ fn uv_derivative(clip: vec4<f32>, dclip: vec4<f32>) -> vec2<f32> {
     return vec2<f32>(0.5 * dndc.x, -0.5 * dndc.y);
 }
 
-// The inner frustum's colour at `uv`, filtered over the LED pixel's footprint (trilinear through the
-// mip chain, level chosen from the analytic derivatives; no dpdx: neighbouring output pixels can
-// belong to other panels), or point-sampled from level 0 when footprint sampling is off.
+// Most sub-samples per footprint axis.
+const MAX_TAPS: f32 = 4.0;
+
+// The inner frustum's colour at `uv`, averaged over the LED pixel's footprint: the parallelogram
+// uv + s ddx + t ddy, s and t in -1/2..1/2, with ddx and ddy the analytic derivatives (no dpdx:
+// neighbouring output pixels can belong to other panels). The footprint is split into n.x x n.y
+// cells, n about the number of inner texels it spans along each axis (1 to MAX_TAPS), and each cell
+// is one trilinear sample with the cell's own (smaller) derivatives: a box filter over the footprint
+// that does not over-blur the way a single trilinear sample of the whole footprint does, and is
+// anisotropic where the footprint is. Point-samples level 0 when footprint sampling is off.
 fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4<f32>) -> vec3<f32> {
     if (frame.params.w < 0.5) {
         return textureSampleLevel(inner_texture, linear_sampler, uv, 0.0).rgb;
     }
     let ddx = uv_derivative(clip, clip_dx);
     let ddy = uv_derivative(clip, clip_dy);
-    return textureSampleGrad(inner_texture, linear_sampler, uv, ddx, ddy).rgb;
+    let size = vec2<f32>(textureDimensions(inner_texture));
+    let texels = vec2<f32>(length(ddx * size), length(ddy * size));
+    let n = clamp(ceil(texels), vec2<f32>(1.0), vec2<f32>(MAX_TAPS));
+    let gx = ddx / n.x;
+    let gy = ddy / n.y;
+    var sum = vec3<f32>(0.0);
+    for (var b = 0.0; b < n.y; b += 1.0) {
+        for (var a = 0.0; a < n.x; a += 1.0) {
+            let o = vec2<f32>(a, b) + 0.5 - 0.5 * n;
+            sum += textureSampleGrad(inner_texture, linear_sampler, uv + o.x * gx + o.y * gy, gx, gy).rgb;
+        }
+    }
+    return sum / (n.x * n.y);
 }
 
 // Colour the wall shows at an LED pixel. The outer cube map is only sampled where it is seen.

@@ -10,6 +10,9 @@ use parallax::render::{FrameInputs, Overrides, ReadImage, Renderer, RendererOpti
 use parallax::scene::{Environment, SceneList, SceneSpec};
 use parallax::stage::Stage;
 
+#[path = "render/sampling.rs"]
+mod sampling;
+
 fn gpu() -> Gpu {
     match Gpu::headless() {
         Ok(g) => g,
