@@ -362,7 +362,9 @@ fn footprint_errors(gpu: &Gpu, stage: &Stage) -> (f64, f64, usize) {
 
 /// A fine pattern (periods of 1.5 to 2 LED pixels, 4.5 to 6 inner texels) minified about 3x onto
 /// the wall matches, per LED pixel, the pattern averaged over that LED pixel's area (64 sub-samples
-/// projected from the entrance pupil); point-sampling level 0 (the old composite) is far worse.
+/// projected from the entrance pupil) within an RMS of 0.03 on a wall facing the camera and 0.045 on
+/// a wall turned 55 degrees (anisotropic footprints); point-sampling level 0 (the old composite) is
+/// at least 3x worse.
 #[test]
 fn footprint_sampling_matches_a_supersampled_reference() {
     let gpu = gpu();
