@@ -42,6 +42,7 @@ struct VsOut {
     @location(2) @interpolate(flat) clip_dx: vec4<f32>,
     @location(3) @interpolate(flat) clip_dy: vec4<f32>,
     // > 0 when the panel's front (normal down x right) faces the entrance pupil; constant per panel.
+    // Mirrored by `parallax::render::footprint::faces`.
     @location(4) @interpolate(flat) facing: f32,
 }
 
@@ -100,7 +101,7 @@ fn outer_color(ray: vec3<f32>) -> vec3<f32> {
 }
 
 // Derivative of the texture uv = ndc_to_uv(clip.xy / clip.w) along a direction in which clip changes
-// by `dclip` (quotient rule).
+// by `dclip` (quotient rule). Mirrored by `parallax::render::footprint::led_footprint`.
 fn uv_derivative(clip: vec4<f32>, dclip: vec4<f32>) -> vec2<f32> {
     let dndc = (dclip.xy * clip.w - clip.xy * dclip.w) / (clip.w * clip.w);
     return vec2<f32>(0.5 * dndc.x, -0.5 * dndc.y);

@@ -5,6 +5,7 @@
 //! [`Renderer::prepare`] uploads a frame's uniforms (and sizes the inner/outer/camera targets);
 //! [`Renderer::render`] records the passes. See `docs/rendering.md`.
 
+pub mod footprint;
 pub mod inputs;
 pub mod layout;
 pub mod mipmap;
