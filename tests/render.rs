@@ -10,6 +10,8 @@ use parallax::render::{FrameInputs, Overrides, ReadImage, Renderer, RendererOpti
 use parallax::scene::{Environment, SceneList, SceneSpec};
 use parallax::stage::Stage;
 
+#[path = "render/blend.rs"]
+mod blend;
 #[path = "render/sampling.rs"]
 mod sampling;
 
