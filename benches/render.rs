@@ -53,7 +53,7 @@ fn setup_sampling(
         ..Default::default()
     };
     let mut renderer = Renderer::new(gpu, &stage, options).expect("renderer");
-    let inputs = FrameInputs::resolve(&stage, overrides).expect("inputs");
+    let inputs = FrameInputs::at_rest(&stage, overrides).expect("inputs");
     renderer.prepare(gpu, &inputs).expect("prepare");
     let spec = SceneSpec {
         test_scene: true,

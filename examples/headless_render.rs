@@ -22,7 +22,7 @@ fn main() -> anyhow::Result<()> {
         camera_rotation: Some((10.0, 4.0, 0.0)),
         ..Default::default()
     };
-    let inputs = FrameInputs::resolve(&stage, &overrides)?;
+    let inputs = FrameInputs::at_rest(&stage, &overrides)?;
 
     // GPU, renderer (pipelines and output textures, created once) and the scene.
     let gpu = Gpu::headless()?;

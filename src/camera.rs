@@ -7,6 +7,13 @@
 use glam::{DMat3, DQuat, DVec2, DVec3};
 use serde::{Deserialize, Serialize};
 
+mod distortion;
+
+pub use distortion::{
+    Distortion, FramePoint, InverseFailure, LensError, UNDISTORT_MAX_STEP, UNDISTORT_MAX_STEPS,
+    UNDISTORT_TOLERANCE, UNDISTORT_TOLERANCE_F32,
+};
+
 /// Rotation (world-from-camera) from pan, tilt, roll in degrees: `Ry(pan) * Rx(tilt) * Rz(roll)`.
 pub fn pan_tilt_roll_to_quat(pan_deg: f64, tilt_deg: f64, roll_deg: f64) -> DQuat {
     DQuat::from_rotation_y(pan_deg.to_radians())
@@ -92,80 +99,6 @@ impl Pose {
     /// Camera-from-world rotation matrix.
     pub fn view_rotation(&self) -> DMat3 {
         DMat3::from_quat(self.rotation.inverse())
-    }
-}
-
-/// Brown-Conrady distortion coefficients with OpenCV's meaning (image y down, normalised coordinates).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Distortion {
-    pub k1: f64,
-    pub k2: f64,
-    pub k3: f64,
-    pub p1: f64,
-    pub p2: f64,
-}
-
-impl Distortion {
-    /// True when every coefficient is zero (a pinhole lens).
-    pub fn is_identity(&self) -> bool {
-        self.k1 == 0.0 && self.k2 == 0.0 && self.k3 == 0.0 && self.p1 == 0.0 && self.p2 == 0.0
-    }
-
-    /// Distorts normalised undistorted coordinates in OpenCV's frame (x right, y down, divided by depth).
-    pub fn distort_cv(&self, p: DVec2) -> DVec2 {
-        let (x, y) = (p.x, p.y);
-        let r2 = x * x + y * y;
-        let radial = 1.0 + r2 * (self.k1 + r2 * (self.k2 + r2 * self.k3));
-        DVec2::new(
-            x * radial + 2.0 * self.p1 * x * y + self.p2 * (r2 + 2.0 * x * x),
-            y * radial + self.p1 * (r2 + 2.0 * y * y) + 2.0 * self.p2 * x * y,
-        )
-    }
-
-    /// Inverse of [`Distortion::distort_cv`] by fixed-point iteration followed by Newton refinement.
-    /// Returns `None` where it does not converge (far outside the lens's valid image circle).
-    pub fn undistort_cv(&self, d: DVec2) -> Option<DVec2> {
-        if self.is_identity() {
-            return Some(d);
-        }
-        let mut p = d;
-        for _ in 0..50 {
-            // Newton step with a numerical Jacobian: robust for strong distortion.
-            let f = self.distort_cv(p) - d;
-            if f.length() < 1e-12 {
-                return Some(p);
-            }
-            let h = 1e-7;
-            let fx = (self.distort_cv(p + DVec2::new(h, 0.0)) - d - f) / h;
-            let fy = (self.distort_cv(p + DVec2::new(0.0, h)) - d - f) / h;
-            let det = fx.x * fy.y - fy.x * fx.y;
-            if det.abs() < 1e-12 || !det.is_finite() {
-                return None;
-            }
-            let step = DVec2::new(
-                (f.x * fy.y - fy.x * f.y) / det,
-                (fx.x * f.y - f.x * fx.y) / det,
-            );
-            p -= step;
-            if !p.is_finite() {
-                return None;
-            }
-        }
-        let f = self.distort_cv(p) - d;
-        (f.length() < 1e-9).then_some(p)
-    }
-
-    /// Distorts camera-space tangents (`x / -z`, `y / -z`, y up).
-    pub fn distort_tangent(&self, t: DVec2) -> DVec2 {
-        let d = self.distort_cv(DVec2::new(t.x, -t.y));
-        DVec2::new(d.x, -d.y)
-    }
-
-    /// Undistorts camera-space tangents (`x / -z`, `y / -z`, y up).
-    pub fn undistort_tangent(&self, t: DVec2) -> Option<DVec2> {
-        self.undistort_cv(DVec2::new(t.x, -t.y))
-            .map(|u| DVec2::new(u.x, -u.y))
     }
 }
 
@@ -316,50 +249,239 @@ impl Lens {
         )
     }
 
-    /// The undistorted extents that the distorted image on the sensor reaches: every sensor point
-    /// sees the direction `undistort(point)`. For a pinhole lens this is [`Lens::frame_tangents`].
-    pub fn distorted_frame_tangents(&self) -> Tangents {
+    /// Points along the edge of the (distorted) frame: the four corners first, then `n - 1` points
+    /// inside each edge.
+    fn frame_edge_points(&self, n: usize) -> Vec<FramePoint> {
         let frame = self.frame_tangents();
-        if self.distortion.is_identity() {
-            return frame;
-        }
-        let mut out = frame;
-        let n = 64;
-        for k in 0..=n {
+        let f = self.focal_length_mm;
+        let shift = DVec2::new(self.shift_mm.0, self.shift_mm.1);
+        let point = |place: String, t: DVec2| FramePoint {
+            place,
+            tangent: t,
+            sensor_mm: t * f - shift,
+        };
+        let (l, r, b, t) = (frame.left, frame.right, frame.bottom, frame.top);
+        let mut v = vec![
+            point("the top-left corner".into(), DVec2::new(l, t)),
+            point("the top-right corner".into(), DVec2::new(r, t)),
+            point("the bottom-left corner".into(), DVec2::new(l, b)),
+            point("the bottom-right corner".into(), DVec2::new(r, b)),
+        ];
+        for k in 1..n {
             let s = k as f64 / n as f64;
-            let x = frame.left + s * frame.width();
-            let y = frame.bottom + s * frame.height();
-            for p in [
-                DVec2::new(x, frame.bottom),
-                DVec2::new(x, frame.top),
-                DVec2::new(frame.left, y),
-                DVec2::new(frame.right, y),
-            ] {
-                if let Some(u) = self.distortion.undistort_tangent(p) {
-                    out.left = out.left.min(u.x);
-                    out.right = out.right.max(u.x);
-                    out.bottom = out.bottom.min(u.y);
-                    out.top = out.top.max(u.y);
+            let pct = s * 100.0;
+            let x = l + s * frame.width();
+            let y = b + s * frame.height();
+            v.push(point(
+                format!("the top edge, {pct:.0} % from the left"),
+                DVec2::new(x, t),
+            ));
+            v.push(point(
+                format!("the bottom edge, {pct:.0} % from the left"),
+                DVec2::new(x, b),
+            ));
+            v.push(point(
+                format!("the left edge, {pct:.0} % up"),
+                DVec2::new(l, y),
+            ));
+            v.push(point(
+                format!("the right edge, {pct:.0} % up"),
+                DVec2::new(r, y),
+            ));
+        }
+        v
+    }
+
+    /// Where the edge of the distorted image on the sensor lands once undistorted (every sensor point
+    /// `t` sees the direction `undistort(t)`), sampled at the corners and 63 points inside each edge.
+    /// Never fails: the points where the lens inverse fails are listed (corners first) and left out of
+    /// the extents. The simulated camera uses this (and shows the failures as a marker colour); the
+    /// overscan uses [`Lens::distorted_frame_tangents`], which refuses such a lens.
+    pub fn distorted_frame_coverage(&self) -> FrameCoverage {
+        let frame = self.frame_tangents();
+        let mut out = FrameCoverage {
+            tangents: frame,
+            failures: Vec::new(),
+            checked: 0,
+        };
+        if self.distortion.is_identity() {
+            return out;
+        }
+        let points = self.frame_edge_points(64);
+        out.checked = points.len();
+        for p in points {
+            match self.distortion.undistort_tangent_checked(p.tangent) {
+                Ok(u) => {
+                    let t = &mut out.tangents;
+                    t.left = t.left.min(u.x);
+                    t.right = t.right.max(u.x);
+                    t.bottom = t.bottom.min(u.y);
+                    t.top = t.top.max(u.y);
                 }
+                Err(e) => out.failures.push((p, e)),
             }
         }
         out
     }
 
+    /// The undistorted extents that the distorted image on the sensor reaches: every sensor point
+    /// sees the direction `undistort(point)`. Contains [`Lens::frame_tangents`]; for a pinhole lens it
+    /// is that.
+    ///
+    /// Errors: [`LensError::NotInvertible`] names the first frame point (corners first) where the
+    /// lens inverse fails, i.e. where the calibration's polynomial folds over inside the frame.
+    pub fn distorted_frame_tangents(&self) -> Result<Tangents, LensError> {
+        let c = self.distorted_frame_coverage();
+        match c.failures.first() {
+            None => Ok(c.tangents),
+            Some((point, reason)) => Err(LensError::NotInvertible {
+                distortion: self.distortion,
+                point: point.clone(),
+                reason: *reason,
+                failed: c.failures.len(),
+                checked: c.checked,
+            }),
+        }
+    }
+
     /// The per-side overscan that makes the inner frustum cover the distorted frame (zero for a
     /// pinhole lens or for pincushion distortion that stays inside the frame).
-    pub fn auto_overscan(&self) -> Overscan {
+    ///
+    /// Errors: as [`Lens::distorted_frame_tangents`].
+    pub fn auto_overscan(&self) -> Result<Overscan, LensError> {
         let f = self.frame_tangents();
-        let d = self.distorted_frame_tangents();
+        let d = self.distorted_frame_tangents()?;
         let hw = f.width() * 0.5;
         let hh = f.height() * 0.5;
-        Overscan {
+        Ok(Overscan {
             left: ((f.left - d.left) / hw).max(0.0),
             right: ((d.right - f.right) / hw).max(0.0),
             bottom: ((f.bottom - d.bottom) / hh).max(0.0),
             top: ((d.top - f.top) / hh).max(0.0),
+        })
+    }
+}
+
+/// The camera for one frame: where it is and the lens it has at that instant. This is what tracking,
+/// a take, a stage file's rest pose or a script supplies; [`crate::render::FrameInputs::resolve`] turns
+/// it, with the stage camera's inner-frustum settings, into the frame's inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CameraState {
+    /// Tracked sensor position and world-from-camera rotation in stage space.
+    pub pose: Pose,
+    /// The lens at this instant (a lens table's row for the current encoders, or the stage file's).
+    pub lens: Lens,
+}
+
+/// How a camera's overscan is chosen (resolved from the stage file's `overscan`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OverscanRule {
+    /// The same fraction on every side.
+    Uniform(f64),
+    /// A fraction per side.
+    PerSide(Overscan),
+    /// Sized per frame for the frame's lens: the distorted frame plus `margin` (a fraction of the half
+    /// frame on each side), with the soft-edge band outside that.
+    Auto {
+        /// Extra fraction of the half frame on each side, beyond the distorted frame.
+        margin: f64,
+    },
+}
+
+impl OverscanRule {
+    /// The per-side overscan for `lens` with a soft edge of `soft_edge` (fraction of the inner
+    /// frustum's width and height, see [`crate::render::inner_weight`]).
+    ///
+    /// Errors: with `Auto`, a lens whose distortion has no inverse somewhere on the frame's edge
+    /// ([`Lens::distorted_frame_tangents`]).
+    pub fn overscan(&self, lens: &Lens, soft_edge: f64) -> Result<Overscan, LensError> {
+        Ok(match *self {
+            OverscanRule::Uniform(o) => Overscan::uniform(o),
+            OverscanRule::PerSide(o) => o,
+            OverscanRule::Auto { margin } => {
+                let f = lens.frame_tangents();
+                let covered = lens.distorted_frame_tangents()?.expanded_by(margin, &f);
+                f.overscan_to(&covered.with_band_outside(soft_edge))
+            }
+        })
+    }
+}
+
+impl Tangents {
+    /// Grows each side by `fraction` of `frame`'s half extent on that axis.
+    pub fn expanded_by(&self, fraction: f64, frame: &Tangents) -> Tangents {
+        self.expanded_relative(&Overscan::uniform(fraction), frame)
+    }
+
+    fn expanded_relative(&self, o: &Overscan, frame: &Tangents) -> Tangents {
+        let hw = frame.width() * 0.5;
+        let hh = frame.height() * 0.5;
+        Tangents {
+            left: self.left - o.left * hw,
+            right: self.right + o.right * hw,
+            bottom: self.bottom - o.bottom * hh,
+            top: self.top + o.top * hh,
         }
     }
+
+    /// The overscan that expands `self` (a frame) to `inner` ([`Tangents::expanded`] inverted).
+    pub fn overscan_to(&self, inner: &Tangents) -> Overscan {
+        let hw = self.width() * 0.5;
+        let hh = self.height() * 0.5;
+        Overscan {
+            left: (self.left - inner.left) / hw,
+            right: (inner.right - self.right) / hw,
+            bottom: (self.bottom - inner.bottom) / hh,
+            top: (inner.top - self.top) / hh,
+        }
+    }
+
+    /// The smallest inner frustum whose soft-edge band (`soft_edge` of its width and height on each
+    /// side, `0 <= soft_edge < 0.5`) lies entirely outside `self`: its full-weight region is `self`.
+    pub fn with_band_outside(&self, soft_edge: f64) -> Tangents {
+        let s = soft_edge.clamp(0.0, 0.499);
+        let bw = s * self.width() / (1.0 - 2.0 * s);
+        let bh = s * self.height() / (1.0 - 2.0 * s);
+        Tangents {
+            left: self.left - bw,
+            right: self.right + bw,
+            bottom: self.bottom - bh,
+            top: self.top + bh,
+        }
+    }
+
+    /// Where the inner frustum `self` shows at full weight: inside its soft-edge band.
+    pub fn full_weight(&self, soft_edge: f64) -> Tangents {
+        let bw = soft_edge * self.width();
+        let bh = soft_edge * self.height();
+        Tangents {
+            left: self.left + bw,
+            right: self.right - bw,
+            bottom: self.bottom + bh,
+            top: self.top - bh,
+        }
+    }
+
+    /// Whether `other` lies inside `self` (within `1e-9` tangent units).
+    pub fn covers(&self, other: &Tangents) -> bool {
+        let e = 1e-9;
+        other.left >= self.left - e
+            && other.right <= self.right + e
+            && other.bottom >= self.bottom - e
+            && other.top <= self.top + e
+    }
+}
+
+/// Where the edge of a lens's distorted frame lands once undistorted: see
+/// [`Lens::distorted_frame_coverage`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameCoverage {
+    /// The frame's tangents enlarged to every undistorted edge point (those that inverted).
+    pub tangents: Tangents,
+    /// The edge points where the lens inverse failed, corners first, with the reason.
+    pub failures: Vec<(FramePoint, InverseFailure)>,
+    /// How many edge points were checked (0 for a pinhole lens).
+    pub checked: usize,
 }
 
 /// Camera-space tangent (`x / -z`, `y / -z`) of a camera-space point; `None` behind the eye.
@@ -459,10 +581,10 @@ mod tests {
             },
             ..Lens::default()
         };
-        let o = lens.auto_overscan();
+        let o = lens.auto_overscan().unwrap();
         assert!(o.left > 0.0 && o.top > 0.0, "{o:?}");
         assert!((o.left - o.right).abs() < 1e-9);
-        assert_eq!(Lens::default().auto_overscan(), Overscan::uniform(0.0));
+        assert_eq!(Lens::default().auto_overscan(), Ok(Overscan::uniform(0.0)));
     }
 
     #[test]

@@ -103,7 +103,7 @@ mod tests {
     fn frame_json_has_the_contract_fields() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
         let stage = crate::stage::load(std::path::Path::new(path)).unwrap();
-        let inputs = crate::render::FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        let inputs = crate::render::FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
         let v = serde_json::to_value(FrameInfo::of(&inputs, 7)).unwrap();
         assert_eq!(v["format"], "parallax-frame");
         assert_eq!(v["version"], 1);

@@ -37,7 +37,21 @@ enum Command {
     Preview(Box<cli::preview::Args>),
 }
 
+/// On a machine without a display session (no valid `XDG_RUNTIME_DIR`), Mesa's Vulkan device-select
+/// layer prints "XDG_RUNTIME_DIR is invalid" for every instance it sees. Parallax chooses adapters
+/// itself (`WGPU_ADAPTER_NAME`, `WGPU_POWER_PREF`), so the layer is switched off there, unless the
+/// user set `NODEVICE_SELECT` already.
+fn quiet_headless_drivers() {
+    let runtime_dir_ok =
+        std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir());
+    if !runtime_dir_ok && std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_headless_drivers();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match cli.command {

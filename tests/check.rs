@@ -1,6 +1,7 @@
 //! `parallax check` end to end, through the built binary: the shipped demo checks pass; a broken copy
 //! of the demo stage fails with the right cases and cabinets; a missing reference fails and
-//! `--update` (scoped or not) fixes it; the JUnit report is well-formed and lists every case.
+//! `--update` (scoped or not) fixes it, but is refused under CI; the JUnit report is well-formed and
+//! lists every case.
 //! Runs on any adapter (lavapipe in CI).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,13 +14,24 @@ fn asset(p: &str) -> PathBuf {
     Path::new(ROOT).join("assets").join(p)
 }
 
+/// Runs `parallax check ARGS` outside CI (`CI` removed, so that `--update` is allowed even when the
+/// tests themselves run in a CI job).
 fn check(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+    check_with_ci(args, None)
+}
+
+/// Runs `parallax check ARGS` with the `CI` environment variable set to `ci`, or removed.
+fn check_with_ci(args: &[&str], ci: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_parallax"));
+    command
         .arg("check")
         .args(args)
         .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("run parallax");
+        .env_remove("CI");
+    if let Some(v) = ci {
+        command.env("CI", v);
+    }
+    let out = command.output().expect("run parallax");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -380,6 +392,56 @@ fn stage_with_poses_and_refs_on_the_command_line() {
     let o = check(&base[..3]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--refs"));
+}
+
+/// References are never updated under CI: with `CI=true`, `--update` (all or scoped) exits non-zero,
+/// says why, and writes nothing; the same command with `CI=false` writes the reference.
+#[test]
+fn update_is_refused_under_ci() {
+    let dir = tempfile::tempdir().unwrap();
+    let poses = dir.path().join("poses.ron");
+    std::fs::write(
+        &poses,
+        r#"Checks(
+    render: (inner_resolution: (48, 32), outer_resolution: 16),
+    poses: [Pose(name: "front", position: (0.0, 1.0, 0.5))],
+    cases: [Case(name: "front", pose: "front", images: [Output("main")])],
+)"#,
+    )
+    .unwrap();
+    let refs = dir.path().join("r");
+    let fail = dir.path().join("fail");
+    let junit = dir.path().join("junit.xml");
+    let stage = asset("stages/tiny.ron");
+    let base = [
+        stage.to_str().unwrap(),
+        "--poses",
+        poses.to_str().unwrap(),
+        "--refs",
+        refs.to_str().unwrap(),
+        "--out",
+        fail.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ];
+    for update in ["--update", "--update=front", "--update=pixel-map"] {
+        let o = check_with_ci(&[&base[..], &[update]].concat(), Some("true"));
+        assert!(!o.status.success(), "{update}: {}", stdout(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("never updated under CI"), "{update}: {err}");
+        assert!(!refs.exists(), "{update} wrote references under CI");
+        assert!(
+            !fail.exists() && !junit.exists(),
+            "{update} wrote files under CI"
+        );
+    }
+    let o = check_with_ci(&[&base[..], &["--update"]].concat(), Some("false"));
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(refs.join("front.output-main.png").exists());
+    assert!(refs.join("pixel-map.json").exists());
+    // Comparing is what CI does, and it still runs there.
+    let o = check_with_ci(&base, Some("true"));
+    assert!(o.status.success(), "{}", stdout(&o));
 }
 
 #[test]

@@ -42,7 +42,7 @@ fn take_frames_render_with_the_tracked_camera() {
 
     let stage = parallax::stage::load(&stage_path).unwrap();
     let take = Take::load(&take_path).unwrap();
-    let cams = TakeCameras::new(&take, &stage).unwrap();
+    let cams = TakeCameras::new(&take, &stage.camera_specs(), stage.frame_rate).unwrap();
     let mut positions = Vec::new();
     for n in 3..=5u64 {
         let d = dir.path().join(format!("frame-{n:06}"));
@@ -50,7 +50,7 @@ fn take_frames_render_with_the_tracked_camera() {
         let info: serde_json::Value =
             serde_json::from_slice(&std::fs::read(d.join("frame.json")).unwrap()).unwrap();
         assert_eq!(info["frame"], n);
-        let (_, state) = cams.first_at_frame(n).unwrap();
+        let state = cams.camera_at_frame(&stage.cameras[0].name, n).unwrap();
         let eye = state.camera.pose.eye(state.camera.lens.entrance_pupil_m);
         let p: Vec<f64> = info["cameras"][0]["position"]
             .as_array()

@@ -314,7 +314,7 @@ fn processor_overflow_names_the_processor() {
     );
     let err = error_of(&text);
     assert!(
-        err.contains("processor 'P': 2048 pixels exceed its capacity of 2000"),
+        err.contains("processor 'P': 2,048 px > 2,000 px, its capacity at 60 Hz (102%)"),
         "{err}"
     );
     assert!(
@@ -332,11 +332,66 @@ fn processor_overflow_names_the_processor() {
         r#"Processor(name: "P", inputs: ["a", "b"], max_pixels: 6000, ports: 4, pixels_per_port: 1024, rated_hz: 30.0)"#,
     );
     let err = error_of(&text);
-    assert!(!err.contains("exceed"), "2560 pixels fit in 3000: {err}");
+    assert!(!err.contains(" px > "), "2560 pixels fit in 3000: {err}");
     assert!(
         err.contains("processor 'P': 512 pixels do not fit on its 4 ports of 512 pixels"),
         "{err}"
     );
+}
+
+/// Processor MX40 of the demo (rated 9,000,000 px and 525,000 px per port at 60 Hz, 10 ports) at
+/// other stage frame rates: capacity and port capacity at the stage rate, and the first port's load.
+/// The demo's 76 cabinets of 176 x 176 = 30,976 px fill ports in map order, never split.
+#[test]
+fn processor_capacity_never_grows_below_the_rated_rate() {
+    let at = |hz: &str| {
+        let text = demo_with("frame_rate: 50.0", &format!("frame_rate: {hz}"));
+        let stage = Stage::from_ron(&text, "demo.ron").unwrap_or_else(|e| panic!("{e}"));
+        stage.summary().processors[0].clone()
+    };
+    // 24 and 60 Hz: the rated figures. 525,000 / 30,976 = 16.9: 16 cabinets = 495,616 px a port.
+    for hz in ["24.0", "60.0"] {
+        let u = at(hz);
+        assert_eq!(
+            (u.capacity, u.port_capacity),
+            (9_000_000, 525_000),
+            "{hz} Hz"
+        );
+        assert_eq!(u.ports[0], 16 * 30_976, "{hz} Hz");
+    }
+    // 120 Hz: half. 262,500 / 30,976 = 8.5: 8 cabinets = 247,808 px a port, 76 cabinets on 10 ports.
+    let u = at("120.0");
+    assert_eq!((u.capacity, u.port_capacity), (4_500_000, 262_500));
+    assert_eq!(u.ports[0], 8 * 30_976);
+    assert_eq!(u.ports.iter().filter(|&&p| p > 0).count(), 10);
+    assert_eq!(u.unassigned, 0);
+    assert_eq!(u.pixels, 76 * 30_976);
+}
+
+/// The field case: a 40 x 10 wall of 176 x 176 cabinets (40 * 10 * 176 * 176 = 12,390,400 px) on one
+/// processor rated 9,000,000 px at 60 Hz, at 24 fps. `parallax validate` refuses it.
+#[test]
+fn validate_refuses_a_processor_over_its_rated_pixels_at_24_fps() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/processor-capacity-24fps.ron");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("run parallax");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "validated:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("processor 'SX40': 12,390,400 px > 9,000,000 px"),
+        "{stderr}"
+    );
+    // Its 40 ports of 525,000 px take 16 cabinets each: the wall's 400 cabinets fit on 25 of them.
+    assert!(!stderr.contains("do not fit on its"), "{stderr}");
+    assert!(stderr.contains("1 problem:"), "{stderr}");
 }
 
 #[test]
@@ -525,4 +580,44 @@ proptest! {
             outputs: [Output(name: "o", width: {width}, height: {height})])"#);
         let _ = Stage::from_ron(&text, "p.ron");
     }
+}
+
+/// The soft-edge band must lie outside the camera's picture: a `Uniform` overscan smaller than the
+/// band is refused, naming the camera. With soft edge s and uniform overscan o (fractions of the half
+/// frame), the band is s * (2 + 2o) half-frames wide, so it clears the picture when
+/// o >= s * (2 + 2o), i.e. o >= 2s / (1 - 2s): 0.1111 for s = 0.05.
+#[test]
+fn an_overscan_without_room_for_the_soft_edge_is_refused() {
+    let inner = "inner: Inner(resolution: (1920, 1280), overscan: Uniform(0.15), soft_edge: 0.05)";
+    for (overscan, ok) in [
+        ("0.1", false),
+        ("0.11", false),
+        ("0.112", true),
+        ("0.15", true),
+    ] {
+        let text = demo_with(
+            inner,
+            &inner.replace("Uniform(0.15)", &format!("Uniform({overscan})")),
+        );
+        match Stage::from_ron(&text, "demo.ron") {
+            Ok(_) => assert!(
+                ok,
+                "Uniform({overscan}) with soft edge 0.05 must be refused"
+            ),
+            Err(e) => {
+                let e = e.to_string();
+                assert!(!ok, "Uniform({overscan}) refused: {e}");
+                assert!(
+                    e.contains("camera 'A': the overscan leaves no room for the soft edge"),
+                    "{e}"
+                );
+            }
+        }
+    }
+    // The default overscan (Auto) always leaves room.
+    let text = demo_with(
+        inner,
+        "inner: Inner(resolution: (1920, 1280), soft_edge: 0.2)",
+    );
+    Stage::from_ron(&text, "demo.ron").unwrap();
 }

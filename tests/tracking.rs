@@ -1,6 +1,7 @@
 //! Tracking decoders, axis conventions, lens tables and timing: pure functions, no sockets.
 
 use glam::{DMat4, DQuat, DVec3};
+use parallax::camera::CameraState;
 use parallax::camera::{Lens, Pose, pan_tilt_roll_to_quat};
 use parallax::tracking::config::{Axis, Delay, Filter, LensPoint, LensTable, TrackerTransform};
 use parallax::tracking::freed::{self, FreedD1, FreedError};
@@ -10,9 +11,10 @@ use parallax::tracking::opentrackio::{
 use parallax::tracking::sample::otio_rotation;
 use parallax::tracking::timing::{SampleBuffer, interpolate};
 use parallax::tracking::transform::StageTransform;
-use parallax::tracking::{
-    CameraTracking, Protocol, StageCamera, TrackedCamera, TrackerSample, TrackingStatus,
-};
+use parallax::tracking::{CameraTracking, Protocol, TrackedCamera, TrackerSample, TrackingStatus};
+
+#[path = "tracking/otio_spec.rs"]
+mod otio_spec;
 
 fn data(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -370,7 +372,7 @@ fn reassemble(packets: &[Vec<u8>], r: &mut Reassembler) -> Option<(Encoding, Vec
         let (h, seg) = parse_packet(p).expect("valid packet");
         if let Some(done) = r.push(&h, seg).expect("fits") {
             assert!(out.is_none(), "completed twice");
-            out = Some(done);
+            out = Some((done.encoding, done.payload));
         }
     }
     out
@@ -384,10 +386,11 @@ fn opentrackio_segmented_payloads_reassemble_in_any_order() {
     let mut r = Reassembler::default();
     let (_, whole) = reassemble(&packets, &mut r).expect("complete");
     assert_eq!(whole, payload);
-    // Reversed and interleaved orders too.
-    let mut rev = packets.clone();
+    // Reversed and interleaved orders too (fresh sequence numbers: a packet seen before is refused).
+    let mut rev = encode_packets(Encoding::Json, 1042, &payload, 500);
     rev.reverse();
     assert_eq!(reassemble(&rev, &mut r).map(|x| x.1), Some(payload.clone()));
+    let packets = encode_packets(Encoding::Json, 2042, &payload, 500);
     let mut odd_even: Vec<Vec<u8>> = packets.iter().skip(1).step_by(2).cloned().collect();
     odd_even.extend(packets.iter().step_by(2).cloned());
     assert_eq!(
@@ -395,18 +398,6 @@ fn opentrackio_segmented_payloads_reassemble_in_any_order() {
         Some(payload.clone())
     );
     assert_eq!(r.abandoned, 0);
-    // A lost segment: the payload never completes, and the next sequence abandons it.
-    let mut lossy = packets.clone();
-    lossy.remove(2);
-    assert!(reassemble(&lossy, &mut r).is_none());
-    let next = encode_packets(Encoding::Json, 43, &payload, 500);
-    assert!(reassemble(&next, &mut r).is_some());
-    assert_eq!(r.abandoned, 1);
-    // A duplicated segment is refused.
-    let (h, seg) = parse_packet(&packets[0]).expect("valid");
-    let mut r = Reassembler::default();
-    assert_eq!(r.push(&h, seg), Ok(None));
-    assert!(matches!(r.push(&h, seg), Err(OtioError::Segment(_))));
 }
 
 #[test]
@@ -434,8 +425,8 @@ fn opentrackio_cbor_payload_decodes_like_json() {
 // ---------------------------------------------------------------------------------------------
 // Stage file, lens table, timing.
 
-fn base() -> StageCamera {
-    StageCamera {
+fn base() -> CameraState {
+    CameraState {
         pose: Pose::default(),
         lens: Lens::default(),
     }
@@ -510,6 +501,7 @@ fn lens_table_drives_the_stage_lens() {
                     distortion: Default::default(),
                 },
             ],
+            ..Default::default()
         },
         ..Default::default()
     };
@@ -522,8 +514,8 @@ fn lens_table_drives_the_stage_lens() {
     assert_eq!(c.lens.sensor_mm, Lens::default().sensor_mm);
 }
 
-fn cam_at(x: f64, pan: f64) -> StageCamera {
-    StageCamera {
+fn cam_at(x: f64, pan: f64) -> CameraState {
+    CameraState {
         pose: Pose {
             position: DVec3::new(x, 0.0, 0.0),
             rotation: pan_tilt_roll_to_quat(pan, 0.0, 0.0),
@@ -685,8 +677,29 @@ fn documented_tracking_block_parses() {
 fn opentrackio_encoder_round_trips_samples() {
     for name in EXAMPLES {
         let s = decode_json(&data(name)).expect("decodes");
-        let back = opentrackio::decode_payload(Encoding::Json, &opentrackio::encode_json(&s))
+        let mut back = opentrackio::decode_payload(Encoding::Json, &opentrackio::encode_json(&s))
             .expect("re-decodes");
+        // Distortion travels in sensor mm (scaled by powers of the focal length): equal to the
+        // last bits, not bit for bit.
+        let d = |x: &parallax::tracking::TrackerSample| {
+            x.lens
+                .as_ref()
+                .and_then(|l| l.distortion)
+                .expect("distortion")
+        };
+        let (a, b) = (d(&s), d(&back));
+        for (x, y) in [
+            (a.k1, b.k1),
+            (a.k2, b.k2),
+            (a.k3, b.k3),
+            (a.p1, b.p1),
+            (a.p2, b.p2),
+        ] {
+            assert!((x - y).abs() <= 1e-12 * x.abs(), "{name}: {x} vs {y}");
+        }
+        if let Some(l) = back.lens.as_mut() {
+            l.distortion = Some(a);
+        }
         assert_eq!(back, s, "{name}");
     }
     let f = freed_sample([12.5, -3.0, 1.0], [0.25, -1.5, 1.75]);

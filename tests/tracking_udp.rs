@@ -13,6 +13,9 @@ use parallax::tracking::take::TimedSample;
 use parallax::tracking::transform::StageTransform;
 use parallax::tracking::{Protocol, RejectReason, Take, TakeCameras, TrackingStatus};
 
+#[path = "tracking_udp/otio.rs"]
+mod otio;
+
 const WAIT: Duration = Duration::from_secs(5);
 
 fn receiver(protocol: Protocol, f: impl FnOnce(&mut ReceiverConfig)) -> Receiver {
@@ -240,10 +243,11 @@ fn record_reload_and_replay_are_deterministic() {
 
     // Stage cameras from the take: identical on every build.
     let stage = parallax::stage::load(&demo_stage()).expect("demo stage");
-    let a = TakeCameras::new(&back, &stage).expect("cameras");
-    let b = TakeCameras::new(&back, &stage).expect("cameras");
+    let a = TakeCameras::new(&back, &stage.camera_specs(), stage.frame_rate).expect("cameras");
+    let b = TakeCameras::new(&back, &stage.camera_specs(), stage.frame_rate).expect("cameras");
+    assert!(a.camera_at_frame("A", 0).is_some());
     for f in 0..a.frame_count() {
-        assert_eq!(a.first_at_frame(f), b.first_at_frame(f));
+        assert_eq!(a.camera_at_frame("A", f), b.camera_at_frame("A", f));
     }
 }
 
@@ -258,11 +262,11 @@ fn bundled_take_is_a_plausible_move_for_camera_a() {
             .expect("bundled take");
     assert!(take.duration() > 3.0 && take.duration() < 10.0);
     let stage = parallax::stage::load(&demo_stage()).expect("demo stage");
-    let cams = TakeCameras::new(&take, &stage).expect("cameras");
+    let cams = TakeCameras::new(&take, &stage.camera_specs(), stage.frame_rate).expect("cameras");
     assert_eq!(cams.names(), vec!["A"]);
     let n = cams.frame_count();
     assert_eq!(n, 200);
-    let mut prev: Option<parallax::tracking::CameraState> = None;
+    let mut prev: Option<parallax::tracking::TrackedState> = None;
     for f in 0..n {
         let c = cams.camera_at_frame("A", f).expect("camera A");
         assert_eq!(c.status, TrackingStatus::Live);
@@ -401,7 +405,8 @@ fn live_cameras_follow_the_stage_file() {
     )
     .expect("write");
     let stage = parallax::stage::load(&path).expect("stage");
-    let mut live = parallax::tracking::LiveCameras::start(&stage).expect("start");
+    let mut live = parallax::tracking::LiveCameras::start(&stage.camera_specs(), stage.frame_rate)
+        .expect("start");
     assert_eq!(live.names(), vec!["A"]);
     let before = live.camera("A", live.now()).expect("A");
     assert_eq!(before.status, TrackingStatus::NoData);

@@ -29,6 +29,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.update.is_some() {
+        // Before anything is read or written: references are never updated under CI.
+        parallax::check::ensure_update_allowed(std::env::var_os("CI").as_deref())?;
+    }
     let checks = match &args.poses {
         Some(poses) => {
             let refs = args

@@ -44,6 +44,13 @@ pub struct Args {
     /// toggles it).
     #[arg(long)]
     pub panel: bool,
+    /// The stage camera to show (by name); default: the first camera of the stage file.
+    #[arg(long)]
+    pub camera: Option<String>,
+    /// Write every presented frame's camera (frame, camera, source, position, rotation, eye,
+    /// focal length, overscan, band outside the picture) to this JSON Lines file.
+    #[arg(long)]
+    pub pose_log: Option<PathBuf>,
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
@@ -67,6 +74,19 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let stage_path = args.stage.clone().unwrap_or_else(super::default_stage);
     let stage = super::load_stage(&stage_path)?;
+    if let Some(name) = &args.camera
+        && stage.camera(name).is_none()
+    {
+        anyhow::bail!(
+            "the stage has no camera '{name}' (cameras: {})",
+            stage
+                .cameras
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let scene = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
     let options = PreviewOptions {
         view: args.view.unwrap_or(View::Stage),
@@ -80,9 +100,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         difference: args.difference,
         resize_to: args.resize_to,
         panel: args.panel || args.frames.is_none(),
+        camera: args.camera.clone(),
+        pose_log: args.pose_log.clone(),
     };
     let report = parallax::preview::run(stage, options)?;
     eprintln!("adapter: {}", report.adapter);
+    if let Some(p) = &args.pose_log {
+        println!("wrote {} ({} frames)", p.display(), report.frames);
+    }
     if let (Some(p), Some(src)) = (&args.screenshot, report.screenshot_source) {
         println!(
             "wrote {} (frame {}, read back from the {src} texture)",

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use glam::DVec3;
+use parallax::camera::{Distortion, Overscan, OverscanRule};
 use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions};
 
 #[derive(clap::Args, Default)]
@@ -17,6 +18,9 @@ pub struct Args {
     /// Equirectangular environment image (PNG, JPEG, HDR, EXR); the scene becomes just that environment.
     #[arg(long)]
     pub environment: Option<PathBuf>,
+    /// The stage camera to render (by name); default: the first camera of the stage file.
+    #[arg(long)]
+    pub camera: Option<String>,
     /// Tracked camera position in metres: X,Y,Z.
     #[arg(long, value_parser = parse_vec3, allow_hyphen_values = true)]
     pub camera_position: Option<DVec3>,
@@ -29,9 +33,20 @@ pub struct Args {
     /// Sensor size in millimetres: WxH.
     #[arg(long, value_parser = parse_f64_pair)]
     pub sensor: Option<(f64, f64)>,
-    /// Uniform overscan (fraction of the frame's half extents per side).
-    #[arg(long)]
-    pub overscan: Option<f64>,
+    /// Principal-point shift on the sensor in millimetres: X,Y (x right, y up).
+    #[arg(long, value_parser = parse_f64_list::<2>, allow_hyphen_values = true)]
+    pub shift: Option<[f64; 2]>,
+    /// Entrance-pupil offset in metres along the optical axis (positive towards the subject).
+    #[arg(long, allow_hyphen_values = true)]
+    pub entrance_pupil: Option<f64>,
+    /// Brown-Conrady distortion (OpenCV's meaning): K1,K2,K3,P1,P2 (trailing terms may be left out).
+    #[arg(long, value_parser = parse_distortion, allow_hyphen_values = true)]
+    pub distortion: Option<Distortion>,
+    /// Overscan (fractions of the frame's half extents): one number for every side, four for
+    /// LEFT,RIGHT,BOTTOM,TOP, or `auto` / `auto:MARGIN` (covers the distorted picture plus the margin,
+    /// with the soft edge outside it).
+    #[arg(long, value_parser = parse_overscan)]
+    pub overscan: Option<OverscanRule>,
     /// Soft edge (fraction of the inner frustum).
     #[arg(long)]
     pub soft_edge: Option<f64>,
@@ -104,6 +119,81 @@ fn parse_pair<T: std::str::FromStr>(s: &str) -> Result<(T, T), String> {
     Ok((p(a)?, p(b)?))
 }
 
+/// `N` comma-separated finite numbers.
+fn parse_f64_list<const N: usize>(s: &str) -> Result<[f64; N], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|e| format!("'{p}': {e}")))
+        .collect::<Result<_, _>>()?;
+    match <[f64; N]>::try_from(v) {
+        Ok(a) if a.iter().all(|c| c.is_finite()) => Ok(a),
+        _ => Err(format!(
+            "expected {N} finite numbers separated by commas, got '{s}'"
+        )),
+    }
+}
+
+fn parse_distortion(s: &str) -> Result<Distortion, String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|e| format!("'{p}': {e}")))
+        .collect::<Result<_, _>>()?;
+    if v.is_empty() || v.len() > 5 || !v.iter().all(|c| c.is_finite()) {
+        return Err(format!(
+            "expected K1,K2,K3,P1,P2 (one to five finite numbers), got '{s}'"
+        ));
+    }
+    let k = |i: usize| v.get(i).copied().unwrap_or(0.0);
+    Ok(Distortion {
+        k1: k(0),
+        k2: k(1),
+        k3: k(2),
+        p1: k(3),
+        p2: k(4),
+    })
+}
+
+fn parse_overscan(s: &str) -> Result<OverscanRule, String> {
+    let t = s.trim();
+    if let Some(rest) = t.strip_prefix("auto") {
+        let margin = match rest.strip_prefix(':') {
+            Some(m) => m
+                .trim()
+                .parse::<f64>()
+                .map_err(|e| format!("auto margin '{m}': {e}"))?,
+            None if rest.is_empty() => 0.0,
+            None => return Err(format!("expected auto or auto:MARGIN, got '{s}'")),
+        };
+        return if margin.is_finite() && margin >= 0.0 {
+            Ok(OverscanRule::Auto { margin })
+        } else {
+            Err(format!("the auto margin must be a number >= 0, got '{s}'"))
+        };
+    }
+    let rule = if t.contains(',') {
+        let [left, right, bottom, top] = parse_f64_list::<4>(t)?;
+        OverscanRule::PerSide(Overscan {
+            left,
+            right,
+            bottom,
+            top,
+        })
+    } else {
+        let o = t.parse::<f64>().map_err(|e| format!("'{t}': {e}"))?;
+        OverscanRule::Uniform(o)
+    };
+    let sides = match rule {
+        OverscanRule::Uniform(o) => [o; 4],
+        OverscanRule::PerSide(o) => [o.left, o.right, o.bottom, o.top],
+        OverscanRule::Auto { .. } => [0.0; 4],
+    };
+    if sides.iter().all(|o| o.is_finite() && *o >= 0.0) {
+        Ok(rule)
+    } else {
+        Err(format!("overscan must be finite numbers >= 0, got '{s}'"))
+    }
+}
+
 fn parse_f64_pair(s: &str) -> Result<(f64, f64), String> {
     parse_pair(s)
 }
@@ -120,22 +210,44 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         camera_rotation: args.camera_rotation.map(|r| (r.x, r.y, r.z)),
         focal_length_mm: args.focal_length,
         sensor_mm: args.sensor,
+        shift_mm: args.shift.map(|[x, y]| (x, y)),
+        entrance_pupil_m: args.entrance_pupil,
+        distortion: args.distortion,
         overscan: args.overscan,
         soft_edge: args.soft_edge,
         outer_viewpoint: args.outer_viewpoint,
         inner_resolution: args.inner_resolution,
         outer_resolution: args.outer_resolution,
-        ..Default::default()
     };
     // Load the take first: a bad take file is reported before the GPU starts.
     let take = match &args.take {
         Some(path) => {
             let take = parallax::tracking::Take::load(path)?;
-            Some(parallax::tracking::TakeCameras::new(&take, &stage)?)
+            Some(parallax::tracking::TakeCameras::new(
+                &take,
+                &stage.camera_specs(),
+                stage.frame_rate,
+            )?)
         }
         None => None,
     };
-    let inputs = FrameInputs::resolve(&stage, &overrides)?;
+    let camera = match &args.camera {
+        Some(name) => stage.camera(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the stage has no camera '{name}' (cameras: {})",
+                stage
+                    .cameras
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?,
+        None => stage
+            .first_camera()
+            .ok_or_else(|| anyhow::anyhow!("the stage has no camera"))?,
+    };
+    let inputs = FrameInputs::resolve(&stage, &camera.name, &camera.rest, &overrides)?;
     let gpu = parallax::gpu::Gpu::headless()?;
     eprintln!("adapter: {}", gpu.describe());
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default())?;
@@ -181,8 +293,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     bar.set_prefix("rendering take");
     for n in first..end {
-        let Some((_, state)) = take.first_at_frame(n) else {
-            anyhow::bail!("the take tracks no camera of this stage");
+        let Some(state) = take.camera_at_frame(&camera.name, n) else {
+            anyhow::bail!(
+                "the take does not track camera '{}' (it tracks: {})",
+                camera.name,
+                take.names().join(", ")
+            );
         };
         if !matches!(state.status, parallax::tracking::TrackingStatus::Live) {
             bar.println(format!(
@@ -190,12 +306,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 state.status
             ));
         }
-        let frame_overrides = Overrides {
-            pose: Some(state.camera.pose),
-            lens: Some(state.camera.lens),
-            ..overrides.clone()
-        };
-        let inputs = FrameInputs::resolve(&stage, &frame_overrides)?;
+        let inputs = FrameInputs::resolve(&stage, &camera.name, &state.camera, &overrides)?;
         renderer.prepare(&gpu, &inputs)?;
         let frame = renderer.render_frame(&gpu, &scene)?;
         let dir = out.join(format!("frame-{n:06}"));

@@ -10,13 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use parallax::camera::Pose;
+use parallax::camera::CameraState;
 use parallax::tracking::freed::{self, FreedD1};
 use parallax::tracking::opentrackio;
 use parallax::tracking::receiver::{Receiver, ReceiverConfig};
-use parallax::tracking::{
-    CameraTracking, Protocol, StageCamera, Take, TrackedCamera, TrackerSample,
-};
+use parallax::tracking::{CameraTracking, Protocol, Take, TrackedCamera, TrackerSample};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["freed", "opentrackio", "replay"])))]
@@ -89,14 +87,7 @@ impl Cameras {
             frame_rate = stage.frame_rate;
             for c in &stage.cameras {
                 let Some(cfg) = &c.tracking else { continue };
-                let base = StageCamera {
-                    pose: Pose {
-                        position: glam::DVec3::new(c.position.0, c.position.1, c.position.2),
-                        rotation: c.rotation.to_quat(),
-                    },
-                    lens: c.lens,
-                };
-                let cam = TrackedCamera::new(cfg, base, frame_rate)
+                let cam = TrackedCamera::new(cfg, c.rest, frame_rate)
                     .map_err(|e| anyhow::anyhow!("camera '{}': {e}", c.name))?;
                 allow.extend(cfg.allow.iter().copied());
                 map.insert((cfg.protocol, cfg.camera_id), cam);
@@ -106,15 +97,12 @@ impl Cameras {
     }
 
     /// The stage camera for a sample (before delay), after adding it to its camera's buffer.
-    fn push(&mut self, t: f64, s: &TrackerSample) -> anyhow::Result<StageCamera> {
+    fn push(&mut self, t: f64, s: &TrackerSample) -> anyhow::Result<CameraState> {
         let key = (s.source, s.camera_id);
         let cam = match self.map.entry(key) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {
-                let base = StageCamera {
-                    pose: Pose::default(),
-                    lens: Default::default(),
-                };
+                let base = CameraState::default();
                 let cfg = CameraTracking::new(key.0, key.1);
                 let cam = TrackedCamera::new(&cfg, base, self.frame_rate)
                     .map_err(|e| anyhow::anyhow!("camera id {}: {e}", key.1))?;
@@ -261,7 +249,7 @@ fn replay(args: &Args, path: &std::path::Path, cameras: &mut Cameras) -> anyhow:
 }
 
 /// One output line for a sample.
-fn line(t: f64, s: &TrackerSample, stage: &StageCamera, json: bool) -> String {
+fn line(t: f64, s: &TrackerSample, stage: &CameraState, json: bool) -> String {
     let p = stage.pose.position;
     let q = stage.pose.rotation;
     if json {

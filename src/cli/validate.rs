@@ -73,6 +73,47 @@ pub fn report(stage: &Stage) -> String {
                 .unwrap_or_default()
         );
     }
+    let _ = writeln!(out, "cameras (at the stage file's pose and lens):");
+    for c in &stage.cameras {
+        match parallax::render::FrameInputs::resolve(
+            stage,
+            &c.name,
+            &c.rest,
+            &parallax::render::Overrides::default(),
+        ) {
+            Ok(f) => {
+                let o = f.overscan;
+                let (h, v) = f.lens.field_of_view_deg();
+                let _ = writeln!(
+                    out,
+                    "  {:<12} {:.1} mm on {} x {} mm ({h:.1} x {v:.1} deg), inner {} x {} texels, overscan L {:.3} R {:.3} B {:.3} T {:.3}, soft edge {}, band {}{}",
+                    c.name,
+                    f.lens.focal_length_mm,
+                    f.lens.sensor_mm.0,
+                    f.lens.sensor_mm.1,
+                    f.inner_resolution.x,
+                    f.inner_resolution.y,
+                    o.left,
+                    o.right,
+                    o.bottom,
+                    o.top,
+                    f.soft_edge,
+                    if f.band_outside_picture() {
+                        "outside the picture"
+                    } else {
+                        "INSIDE the picture"
+                    },
+                    c.tracking
+                        .as_ref()
+                        .map(|t| format!(", tracked by {} on {}", t.protocol.name(), t.bind_addr()))
+                        .unwrap_or_default()
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(out, "  {:<12} cannot be rendered: {e}", c.name);
+            }
+        }
+    }
     if !s.processors.is_empty() {
         let _ = writeln!(out, "processors:");
     }

@@ -53,7 +53,7 @@ mod tests {
     fn the_image_centre_looks_along_the_optical_axis() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
         let stage = crate::stage::load(std::path::Path::new(path)).unwrap();
-        let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
         let r = fit(
             PixelRect {
                 x: 0.0,

@@ -267,7 +267,7 @@ mod tests {
             camera_position: Some(DVec3::new(0.0, 0.75, 0.5)),
             ..Default::default()
         };
-        let inputs = FrameInputs::resolve(&stage, &o).unwrap();
+        let inputs = FrameInputs::at_rest(&stage, &o).unwrap();
         let l = lines(&stage, &inputs, DVec3::ZERO);
         let outline: Vec<DVec3> = l
             .iter()

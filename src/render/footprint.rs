@@ -68,7 +68,7 @@ mod tests {
             camera_rotation: Some((12.0, -7.0, 15.0)),
             ..Default::default()
         };
-        let inputs = FrameInputs::resolve(&stage, &o).unwrap();
+        let inputs = FrameInputs::at_rest(&stage, &o).unwrap();
         let mut checked = 0;
         for p in &stage.panels {
             let (w, h) = (p.pixels.x as f64, p.pixels.y as f64);

@@ -1,44 +1,65 @@
-//! What one frame is rendered from: the camera pose and lens, the inner-frustum settings and the
-//! outer viewpoint, resolved from the stage file and command-line overrides. Pure and GPU-free.
+//! What one frame is rendered from: one stage camera's pose and lens for this frame, its
+//! inner-frustum settings and the outer viewpoint, resolved. Pure and GPU-free.
+//!
+//! [`FrameInputs::resolve`] is the one path from (stage, camera name, camera state) to a frame's
+//! inputs, used by `parallax render`, takes, `parallax check`, the preview and the live loop alike.
 
 use glam::{DVec2, DVec3, UVec2};
 
-use crate::camera::{Lens, Overscan, Pose, Tangents};
-use crate::stage::Stage;
-use crate::stage::file::{self, OverscanFile, ViewpointFile};
+use crate::camera::{CameraState, Distortion, Overscan, OverscanRule, Pose, Tangents};
+use crate::stage::{OuterViewpoint, Stage};
 
-/// Values that replace the stage file's, so that scripts can pose the camera without editing it.
+/// Values that replace the stage camera's or the camera state's, so that scripts can reproduce a pose
+/// and lens from a report without editing the stage file. Every field is optional; `None` keeps the
+/// value from the stage file or the camera state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overrides {
-    /// The whole pose (e.g. from tracking or a take); `camera_position` and `camera_rotation` still
-    /// apply on top of it.
-    pub pose: Option<Pose>,
-    /// The whole lens (e.g. from a lens table); `focal_length_mm` and `sensor_mm` still apply on top.
-    pub lens: Option<Lens>,
-    /// Tracked sensor position in metres.
+    /// Tracked sensor position in stage metres.
     pub camera_position: Option<DVec3>,
-    /// Pan, tilt, roll in degrees.
+    /// Pan, tilt, roll in degrees (`Ry(pan) * Rx(tilt) * Rz(roll)`, world-from-camera).
     pub camera_rotation: Option<(f64, f64, f64)>,
     /// Focal length in millimetres.
     pub focal_length_mm: Option<f64>,
-    /// Sensor size in millimetres.
+    /// Sensor size `(width, height)` in millimetres.
     pub sensor_mm: Option<(f64, f64)>,
-    /// Uniform overscan.
-    pub overscan: Option<f64>,
-    /// Soft edge fraction.
+    /// Principal-point shift `(x, y)` in millimetres on the sensor (x right, y up).
+    pub shift_mm: Option<(f64, f64)>,
+    /// Entrance-pupil offset in metres along the optical axis (positive towards the subject).
+    pub entrance_pupil_m: Option<f64>,
+    /// Brown-Conrady distortion (OpenCV's meaning).
+    pub distortion: Option<Distortion>,
+    /// Overscan rule.
+    pub overscan: Option<OverscanRule>,
+    /// Soft-edge fraction.
     pub soft_edge: Option<f64>,
-    /// Fixed outer viewpoint.
+    /// Fixed outer viewpoint in stage metres.
     pub outer_viewpoint: Option<DVec3>,
-    /// Inner render resolution.
+    /// Inner render pixel budget `(w, h)` (see [`crate::stage::InnerSettings::resolution`]).
     pub inner_resolution: Option<(u32, u32)>,
-    /// Edge of the outer cube map's faces.
+    /// Edge of the outer cube map's faces in pixels.
     pub outer_resolution: Option<u32>,
 }
 
 /// A setting that cannot be rendered.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid render setting: {0}")]
-pub struct InputError(pub String);
+pub enum InputError {
+    /// The stage has no camera of that name.
+    #[error("the stage has no camera '{name}' (cameras: {known})")]
+    UnknownCamera {
+        /// The name asked for.
+        name: String,
+        /// The stage's camera names, comma-separated.
+        known: String,
+    },
+    /// A value that cannot be rendered.
+    #[error("camera '{camera}': {message}")]
+    Invalid {
+        /// The camera being resolved.
+        camera: String,
+        /// What is wrong.
+        message: String,
+    },
+}
 
 /// Everything one frame is rendered from, resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +69,7 @@ pub struct FrameInputs {
     /// Tracked pose (sensor position, world-from-camera rotation).
     pub pose: Pose,
     /// The lens.
-    pub lens: Lens,
+    pub lens: crate::camera::Lens,
     /// The render eye: the entrance pupil.
     pub eye: DVec3,
     /// Undistorted pinhole frame of the sensor (principal shift included).
@@ -57,7 +78,8 @@ pub struct FrameInputs {
     pub overscan: Overscan,
     /// Extents of the inner frustum on the wall: the frame enlarged by the overscan.
     pub inner_tangents: Tangents,
-    /// Render resolution of the whole inner frustum (overscan included).
+    /// Render resolution of the whole inner frustum (overscan included): the camera's pixel budget
+    /// with the inner frustum's aspect (square texels).
     pub inner_resolution: UVec2,
     /// Fraction of the inner frustum's width and height, inside its edge, that blends into the outer.
     pub soft_edge: f64,
@@ -69,123 +91,128 @@ pub struct FrameInputs {
     pub outer_resolution: u32,
 }
 
-fn finite(what: &str, v: f64) -> Result<f64, InputError> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(InputError(format!("{what} is not a finite number")))
-    }
+/// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
+/// `tangents`: the same texel count (within rounding) with square texels, each side at least 1.
+/// (The renderer refuses sizes over the adapter's texture limit, naming the inner frustum.)
+pub fn inner_target_size(budget: UVec2, tangents: &Tangents) -> UVec2 {
+    let texels = budget.x as f64 * budget.y as f64;
+    let aspect = tangents.width() / tangents.height();
+    let side = |v: f64| v.sqrt().round().clamp(1.0, u32::MAX as f64) as u32;
+    UVec2::new(side(texels * aspect), side(texels / aspect))
 }
 
 impl FrameInputs {
-    /// Resolves the first camera of `stage` (a default camera at 1.6 m if it has none) with `overrides`.
-    pub fn resolve(stage: &Stage, overrides: &Overrides) -> Result<FrameInputs, InputError> {
-        let default_camera = file::Camera {
-            name: "A".into(),
-            position: (0.0, 1.6, 0.0),
-            rotation: Default::default(),
-            lens: Default::default(),
-            inner: Default::default(),
-            tracking: None,
+    /// Resolves the frame of camera `camera` of `stage` in the state `state` (pose and lens for this
+    /// frame: tracking, a take, or [`crate::stage::Camera::rest`]), with `overrides` on top.
+    ///
+    /// `Auto` overscan is sized for this frame's lens (so a zoom keeps the soft-edge band outside the
+    /// picture); the inner target keeps the camera's pixel budget with the frustum's aspect.
+    ///
+    /// Errors: an unknown camera name; a lens or pose that is not finite or not positive; a soft edge
+    /// outside 0..0.5; a zero resolution.
+    pub fn resolve(
+        stage: &Stage,
+        camera: &str,
+        state: &CameraState,
+        overrides: &Overrides,
+    ) -> Result<FrameInputs, InputError> {
+        let cam = stage
+            .camera(camera)
+            .ok_or_else(|| InputError::UnknownCamera {
+                name: camera.to_string(),
+                known: stage
+                    .cameras
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        let bad = |message: String| InputError::Invalid {
+            camera: cam.name.clone(),
+            message,
         };
-        let cam = stage.cameras.first().unwrap_or(&default_camera);
-        let mut lens = overrides.lens.unwrap_or(cam.lens);
-        if let Some(f) = overrides.focal_length_mm {
-            lens.focal_length_mm = f;
-        }
-        if let Some(s) = overrides.sensor_mm {
-            lens.sensor_mm = s;
-        }
+        let finite = |what: &str, v: f64| {
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(bad(format!("{what} is not a finite number")))
+            }
+        };
+        let mut lens = state.lens;
+        let o = overrides;
+        lens.focal_length_mm = o.focal_length_mm.unwrap_or(lens.focal_length_mm);
+        lens.sensor_mm = o.sensor_mm.unwrap_or(lens.sensor_mm);
+        lens.shift_mm = o.shift_mm.unwrap_or(lens.shift_mm);
+        lens.entrance_pupil_m = o.entrance_pupil_m.unwrap_or(lens.entrance_pupil_m);
+        lens.distortion = o.distortion.unwrap_or(lens.distortion);
         for (what, v) in [
             ("focal length", lens.focal_length_mm),
             ("sensor width", lens.sensor_mm.0),
             ("sensor height", lens.sensor_mm.1),
         ] {
             if finite(what, v)? <= 0.0 {
-                return Err(InputError(format!("{what} must be positive (got {v})")));
+                return Err(bad(format!("{what} must be positive (got {v})")));
             }
         }
         finite("entrance-pupil offset", lens.entrance_pupil_m)?;
         finite("principal shift", lens.shift_mm.0 + lens.shift_mm.1)?;
-        let base = overrides.pose.unwrap_or(Pose {
-            position: DVec3::new(cam.position.0, cam.position.1, cam.position.2),
-            rotation: cam.rotation.to_quat(),
-        });
-        let position = overrides.camera_position.unwrap_or(base.position);
-        let rotation = match overrides.camera_rotation {
+        let d = lens.distortion;
+        for v in [d.k1, d.k2, d.k3, d.p1, d.p2] {
+            finite("distortion coefficient", v)?;
+        }
+        let position = o.camera_position.unwrap_or(state.pose.position);
+        let rotation = match o.camera_rotation {
             Some((p, t, r)) => crate::camera::pan_tilt_roll_to_quat(p, t, r),
-            None => base.rotation,
+            None => state.pose.rotation,
         };
-        if !position.is_finite() || !rotation.is_finite() {
-            return Err(InputError("camera pose is not finite".into()));
+        if !position.is_finite() || !rotation.is_finite() || rotation.length_squared() < 1e-12 {
+            return Err(bad("camera pose is not finite".into()));
         }
-        let pose = Pose { position, rotation };
+        let pose = Pose {
+            position,
+            rotation: rotation.normalize(),
+        };
         let eye = pose.eye(lens.entrance_pupil_m);
-        let overscan = match overrides.overscan {
-            Some(o) => Overscan::uniform(o),
-            None => match cam.inner.overscan {
-                OverscanFile::Uniform(o) => Overscan::uniform(o),
-                OverscanFile::PerSide {
-                    left,
-                    right,
-                    bottom,
-                    top,
-                } => Overscan {
-                    left,
-                    right,
-                    bottom,
-                    top,
-                },
-                OverscanFile::Auto { margin } => {
-                    let a = lens.auto_overscan();
-                    Overscan {
-                        left: a.left + margin,
-                        right: a.right + margin,
-                        bottom: a.bottom + margin,
-                        top: a.top + margin,
-                    }
-                }
-            },
-        };
-        for v in [overscan.left, overscan.right, overscan.bottom, overscan.top] {
-            if finite("overscan", v)? <= -1.0 {
-                return Err(InputError(format!(
-                    "overscan {v} shrinks the frustum to nothing"
-                )));
-            }
-        }
-        let soft_edge = finite(
-            "soft edge",
-            overrides.soft_edge.unwrap_or(cam.inner.soft_edge),
-        )?;
-        if !(0.0..=0.5).contains(&soft_edge) {
-            return Err(InputError(format!(
-                "soft edge must be in 0..=0.5 (got {soft_edge})"
+        let soft_edge = finite("soft edge", o.soft_edge.unwrap_or(cam.inner.soft_edge))?;
+        if !(0.0..0.5).contains(&soft_edge) {
+            return Err(bad(format!(
+                "soft edge must be in 0..0.5 (got {soft_edge})"
             )));
         }
-        let (iw, ih) = overrides.inner_resolution.unwrap_or(cam.inner.resolution);
-        if iw == 0 || ih == 0 {
-            return Err(InputError("inner resolution must not be zero".into()));
+        let rule = o.overscan.unwrap_or(cam.inner.overscan);
+        let overscan = rule
+            .overscan(&lens, soft_edge)
+            .map_err(|e| bad(e.to_string()))?;
+        for v in [overscan.left, overscan.right, overscan.bottom, overscan.top] {
+            if finite("overscan", v)? <= -1.0 {
+                return Err(bad(format!("overscan {v} shrinks the frustum to nothing")));
+            }
         }
-        let outer_resolution = overrides
-            .outer_resolution
-            .unwrap_or(stage.render.outer_resolution);
+        let frame_tangents = lens.frame_tangents();
+        let inner_tangents = frame_tangents.expanded(&overscan);
+        let (bw, bh) = o
+            .inner_resolution
+            .unwrap_or((cam.inner.resolution.x, cam.inner.resolution.y));
+        if bw == 0 || bh == 0 {
+            return Err(bad("inner resolution must not be zero".into()));
+        }
+        let inner_resolution = inner_target_size(UVec2::new(bw, bh), &inner_tangents);
+        let outer_resolution = o.outer_resolution.unwrap_or(stage.render.outer_resolution);
         if outer_resolution == 0 {
-            return Err(InputError("outer resolution must not be zero".into()));
+            return Err(bad("outer resolution must not be zero".into()));
         }
-        let outer_viewpoint = match (overrides.outer_viewpoint, stage.render.outer_viewpoint) {
+        let outer_viewpoint = match (o.outer_viewpoint, stage.render.outer_viewpoint) {
             (Some(v), _) => v,
-            (None, ViewpointFile::Fixed(x, y, z)) => DVec3::new(x, y, z),
-            (None, ViewpointFile::FollowCamera) => eye,
+            (None, OuterViewpoint::Fixed(v)) => v,
+            (None, OuterViewpoint::FollowCamera) => eye,
         };
         if !outer_viewpoint.is_finite() {
-            return Err(InputError("outer viewpoint is not finite".into()));
+            return Err(bad("outer viewpoint is not finite".into()));
         }
         let border = match cam.inner.border {
-            Some((w, (r, g, b))) if w > 0.0 => Some((finite("border width", w)?, [r, g, b])),
-            _ => None,
+            Some(b) => Some((finite("border width", b.width)?, b.colour)),
+            None => None,
         };
-        let frame_tangents = lens.frame_tangents();
         Ok(FrameInputs {
             camera_name: cam.name.clone(),
             pose,
@@ -193,8 +220,8 @@ impl FrameInputs {
             eye,
             frame_tangents,
             overscan,
-            inner_tangents: frame_tangents.expanded(&overscan),
-            inner_resolution: UVec2::new(iw, ih),
+            inner_tangents,
+            inner_resolution,
             soft_edge,
             border,
             outer_viewpoint,
@@ -202,11 +229,32 @@ impl FrameInputs {
         })
     }
 
+    /// [`FrameInputs::resolve`] for the stage's first camera at its rest pose and lens (what the
+    /// stage file says), with `overrides`: the frame `parallax render STAGE` draws.
+    pub fn at_rest(stage: &Stage, overrides: &Overrides) -> Result<FrameInputs, InputError> {
+        let cam = stage
+            .first_camera()
+            .ok_or_else(|| InputError::UnknownCamera {
+                name: String::new(),
+                known: String::new(),
+            })?;
+        FrameInputs::resolve(stage, &cam.name, &cam.rest, overrides)
+    }
+
     /// Where a stage point lands in the inner frustum: `(0, 0)` top-left, `(1, 1)` bottom-right;
     /// `None` behind the eye.
     pub fn inner_uv(&self, world: DVec3) -> Option<DVec2> {
         crate::camera::tangent_of(self.pose.to_camera(self.eye, world))
             .map(|t| self.inner_tangents.to_uv(t))
+    }
+
+    /// Whether the soft-edge band lies outside the camera's (distorted) picture: where the camera
+    /// looks, the wall shows the inner frustum at full weight. Edge points where the lens model has
+    /// no inverse (past its fold) are left out: see [`crate::camera::Lens::distorted_frame_coverage`].
+    pub fn band_outside_picture(&self) -> bool {
+        self.inner_tangents
+            .full_weight(self.soft_edge)
+            .covers(&self.lens.distorted_frame_coverage().tangents)
     }
 }
 
@@ -242,39 +290,114 @@ mod tests {
             camera_position: Some(DVec3::new(1.0, 2.0, 3.0)),
             camera_rotation: Some((90.0, 0.0, 0.0)),
             focal_length_mm: Some(50.0),
-            overscan: Some(0.2),
-            soft_edge: Some(0.1),
+            overscan: Some(OverscanRule::Uniform(0.2)),
+            soft_edge: Some(0.05),
             inner_resolution: Some((64, 32)),
             outer_resolution: Some(16),
             outer_viewpoint: Some(DVec3::new(0.0, 1.0, 0.0)),
+            shift_mm: Some((1.0, -0.5)),
             ..Default::default()
         };
-        let f = FrameInputs::resolve(&stage, &o).unwrap();
+        let f = FrameInputs::at_rest(&stage, &o).unwrap();
         assert_eq!(f.eye, DVec3::new(1.0, 2.0, 3.0));
         assert!((f.pose.forward() - DVec3::NEG_X).length() < 1e-12);
-        // 36 mm sensor at 50 mm: half width 0.36, overscan 0.2 -> 0.432.
-        assert!((f.inner_tangents.right - 0.36 * 1.2).abs() < 1e-12);
-        assert_eq!(f.inner_resolution, UVec2::new(64, 32));
+        // 36 mm sensor at 50 mm with a 1 mm shift: frame 0.34 .. 0.38 wide by 0.36 each half;
+        // overscan 0.2 of the half width (0.36) on each side.
+        assert!((f.inner_tangents.right - (0.38 + 0.2 * 0.36)).abs() < 1e-12);
+        assert!((f.inner_tangents.left - (-0.34 - 0.2 * 0.36)).abs() < 1e-12);
+        // Pixel budget 64 x 32 = 2048 texels at the frustum's 3:2 aspect: 55 x 37 (square texels).
+        assert_eq!(f.inner_resolution, UVec2::new(55, 37));
         assert_eq!(f.outer_resolution, 16);
     }
 
     #[test]
+    fn inner_target_keeps_the_budget_with_square_texels() {
+        let t = Tangents {
+            left: -0.75,
+            right: 0.75,
+            bottom: -0.5,
+            top: 0.5,
+        };
+        // 16:9 budget on a 3:2 frustum: 1920 * 1080 = 2,073,600 texels -> 1764 x 1176.
+        let s = inner_target_size(UVec2::new(1920, 1080), &t);
+        assert_eq!(s, UVec2::new(1764, 1176));
+        let texel_w = t.width() / s.x as f64;
+        let texel_h = t.height() / s.y as f64;
+        assert!((texel_w / texel_h - 1.0).abs() < 1e-3);
+        assert_eq!(inner_target_size(UVec2::new(1, 1), &t), UVec2::new(1, 1));
+    }
+
+    #[test]
+    fn an_unknown_camera_is_an_error_naming_the_cameras() {
+        let stage = tiny();
+        let rest = stage.cameras[0].rest;
+        let e = FrameInputs::resolve(&stage, "Z", &rest, &Overrides::default()).unwrap_err();
+        assert_eq!(e.to_string(), "the stage has no camera 'Z' (cameras: A)");
+    }
+
+    #[test]
+    fn the_camera_state_supplies_pose_and_lens() {
+        let stage = tiny();
+        let mut state = stage.cameras[0].rest;
+        state.pose.position = DVec3::new(0.5, 1.5, 1.0);
+        state.lens.focal_length_mm = 50.0;
+        let f = FrameInputs::resolve(&stage, "A", &state, &Overrides::default()).unwrap();
+        assert_eq!(f.pose.position, state.pose.position);
+        assert_eq!(f.lens.focal_length_mm, 50.0);
+        assert!((f.frame_tangents.right - 18.0 / 50.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn entrance_pupil_moves_the_eye_forward() {
-        let mut stage = tiny();
-        stage.cameras[0].lens.entrance_pupil_m = 0.12;
-        stage.cameras[0].rotation = crate::camera::Orientation::PanTiltRoll(0.0, 0.0, 0.0);
-        let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        let stage = tiny();
+        let mut state = stage.cameras[0].rest;
+        state.lens.entrance_pupil_m = 0.12;
+        state.pose.rotation = glam::DQuat::IDENTITY;
+        let f = FrameInputs::resolve(&stage, "A", &state, &Overrides::default()).unwrap();
         assert!((f.eye - DVec3::new(0.0, 1.0, 0.5 - 0.12)).length() < 1e-12);
     }
 
     #[test]
-    fn auto_overscan_covers_barrel_distortion() {
-        let mut stage = tiny();
-        stage.cameras[0].lens.distortion.k1 = -0.15;
-        stage.cameras[0].inner.overscan = OverscanFile::Auto { margin: 0.01 };
-        let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
-        let d = f.lens.distorted_frame_tangents();
-        assert!(f.inner_tangents.left < d.left && f.inner_tangents.top > d.top);
+    fn auto_overscan_keeps_the_band_outside_the_distorted_picture() {
+        let stage = tiny();
+        for (k1, soft) in [(-0.15, 0.05), (0.0, 0.1), (-0.12, 0.2), (0.1, 0.0)] {
+            let o = Overrides {
+                distortion: Some(Distortion {
+                    k1,
+                    ..Default::default()
+                }),
+                overscan: Some(OverscanRule::Auto { margin: 0.0 }),
+                soft_edge: Some(soft),
+                ..Default::default()
+            };
+            let f = FrameInputs::at_rest(&stage, &o).unwrap();
+            assert!(f.band_outside_picture(), "k1 {k1}, soft edge {soft}");
+            // Tight: at the widest side, the band starts exactly at the picture's edge.
+            let d = f.lens.distorted_frame_tangents().unwrap();
+            let full = f.inner_tangents.full_weight(soft);
+            assert!((full.right - d.right).abs() < 1e-9, "{full:?} vs {d:?}");
+            // The CPU weight is 1 at the picture's corners and edges.
+            let corner = DVec2::new(d.right, d.top);
+            assert_eq!(inner_weight(f.inner_tangents.to_uv(corner), soft), 1.0);
+        }
+    }
+
+    #[test]
+    fn auto_overscan_follows_the_zoom() {
+        // A zoom from 80 mm to 18 mm with Auto overscan and distortion: the band stays outside the
+        // picture at every focal length (the overscan is sized per frame, not for the file's lens).
+        let stage = tiny();
+        let mut state = stage.cameras[0].rest;
+        state.lens.distortion.k1 = -0.08;
+        let o = Overrides {
+            overscan: Some(OverscanRule::Auto { margin: 0.02 }),
+            ..Default::default()
+        };
+        for f_mm in [80.0, 50.0, 35.0, 24.0, 18.0] {
+            state.lens.focal_length_mm = f_mm;
+            let f = FrameInputs::resolve(&stage, "A", &state, &o).unwrap();
+            assert!(f.band_outside_picture(), "{f_mm} mm");
+        }
     }
 
     #[test]
@@ -297,8 +420,16 @@ mod tests {
                 camera_position: Some(DVec3::NAN),
                 ..Default::default()
             },
+            Overrides {
+                distortion: Some(Distortion {
+                    k2: f64::INFINITY,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
         ] {
-            assert!(FrameInputs::resolve(&stage, &o).is_err(), "{o:?}");
+            let e = FrameInputs::at_rest(&stage, &o).unwrap_err();
+            assert!(e.to_string().starts_with("camera 'A': "), "{e}");
         }
     }
 
@@ -315,9 +446,12 @@ mod tests {
     #[test]
     fn outer_viewpoint_can_follow_the_camera() {
         let mut stage = tiny();
-        stage.render.outer_viewpoint = ViewpointFile::FollowCamera;
-        stage.cameras[0].lens.entrance_pupil_m = 0.1;
-        let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        stage.render.outer_viewpoint = OuterViewpoint::FollowCamera;
+        let o = Overrides {
+            entrance_pupil_m: Some(0.1),
+            ..Default::default()
+        };
+        let f = FrameInputs::at_rest(&stage, &o).unwrap();
         assert_eq!(f.outer_viewpoint, f.eye);
         assert_ne!(f.eye, f.pose.position);
     }
@@ -325,7 +459,7 @@ mod tests {
     #[test]
     fn the_camera_axis_lands_in_the_frame_centre() {
         let stage = tiny();
-        let f = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+        let f = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
         let uv = f.inner_uv(f.eye + f.pose.forward() * 3.0).unwrap();
         assert!((uv - DVec2::splat(0.5)).length() < 1e-12);
     }

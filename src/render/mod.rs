@@ -64,6 +64,13 @@ pub struct RendererOptions {
     pub camera_width: Option<u32>,
     /// How the composite samples the inner frustum (default: each LED pixel's footprint).
     pub inner_sampling: InnerSampling,
+    /// Sub-samples per axis of each simulated camera pixel (1: none). The camera's pinhole view (of
+    /// the wall, or of the scene for the reference) is rendered this many times larger per axis and
+    /// the lens pass averages each sensor pixel's `n x n` sub-samples (a box filter over the pixel),
+    /// so that edges are antialiased alike in the camera's view of the wall and in the direct
+    /// reference. Lowered (to 1 at least) where the pinhole view would pass the adapter's texture
+    /// limit. Default 3.
+    pub camera_supersample: u32,
 }
 
 impl Default for RendererOptions {
@@ -74,7 +81,32 @@ impl Default for RendererOptions {
             camera: true,
             camera_width: None,
             inner_sampling: InnerSampling::Footprint,
+            camera_supersample: 3,
         }
+    }
+}
+
+/// Size of the simulated camera's pinhole view covering `pin` (tangents) with `factor` texels per
+/// camera pixel and axis at the scale of `frame` (the camera view's extents, `camera` pixels), and the
+/// factor used: lowered until the size fits `max` texels per axis, but not below 1.
+fn pinhole_size(
+    camera: UVec2,
+    pin: &crate::camera::Tangents,
+    frame: &crate::camera::Tangents,
+    factor: u32,
+    max: u32,
+) -> (UVec2, u32) {
+    let mut s = factor.max(1);
+    loop {
+        let n = s as f64;
+        let size = UVec2::new(
+            ((camera.x as f64 * n * pin.width() / frame.width()).ceil() as u32).max(1),
+            ((camera.y as f64 * n * pin.height() / frame.height()).ceil() as u32).max(1),
+        );
+        if s == 1 || size.max_element() <= max {
+            return (size, s);
+        }
+        s -= 1;
     }
 }
 
@@ -626,12 +658,21 @@ impl Renderer {
         UVec2::new(w, ((w as f64 * sh / sw).round() as u32).max(1))
     }
 
+    /// The undistorted extents the simulated camera's pinhole view covers. Where the lens inverse fails
+    /// on the frame's edge, a warning names the first failing point and the lens pass shows those
+    /// sensor pixels in the failure marker colour (`shaders/lens_warp.wgsl`).
     fn pinhole_tangents(inputs: &FrameInputs) -> crate::camera::Tangents {
         let f = inputs.frame_tangents;
         if inputs.lens.distortion.is_identity() {
             return f;
         }
-        let d = inputs.lens.distorted_frame_tangents();
+        if let Err(e) = inputs.lens.distorted_frame_tangents() {
+            log::warn!(
+                "camera '{}': {e}; the camera view shows those pixels in magenta",
+                inputs.camera_name
+            );
+        }
+        let d = inputs.lens.distorted_frame_coverage().tangents;
         crate::camera::Tangents {
             left: f.left.min(d.left),
             right: f.right.max(d.right),
@@ -645,9 +686,12 @@ impl Renderer {
         let camera_size = self.camera_size(inputs);
         let pin = Self::pinhole_tangents(inputs);
         let f = inputs.frame_tangents;
-        let pinhole_size = UVec2::new(
-            ((camera_size.x as f64 * pin.width() / f.width()).ceil() as u32).max(1),
-            ((camera_size.y as f64 * pin.height() / f.height()).ceil() as u32).max(1),
+        let (pinhole_size, supersample) = pinhole_size(
+            camera_size,
+            &pin,
+            &f,
+            self.options.camera_supersample,
+            gpu.device.limits().max_texture_dimension_2d,
         );
         gpu.check_texture(
             "inner frustum",
@@ -718,7 +762,12 @@ impl Renderer {
             frame: t4(f),
             pinhole: t4(pin),
             k: [d.k1 as f32, d.k2 as f32, d.k3 as f32, d.p1 as f32],
-            p2_size: [d.p2 as f32, camera_size.x as f32, camera_size.y as f32, 0.0],
+            p2_size: [
+                d.p2 as f32,
+                camera_size.x as f32,
+                camera_size.y as f32,
+                supersample as f32,
+            ],
         };
         gpu.queue
             .write_buffer(&self.lens_buffer, 0, bytemuck::bytes_of(&lens));

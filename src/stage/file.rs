@@ -204,8 +204,9 @@ pub struct Processor {
     pub ports: u32,
     /// Pixel capacity of one port at `rated_hz` (e.g. 525,000 for 1 Gb at 8-bit 60 Hz).
     pub pixels_per_port: u64,
-    /// Frame rate the capacities are quoted at; defaults to the stage frame rate. Capacity scales
-    /// inversely with frame rate.
+    /// Frame rate the capacities are quoted at; defaults to the stage frame rate. The processor takes
+    /// its rated figures at any frame rate up to this one and proportionally fewer above it (half at
+    /// twice the rate), never more below it.
     #[serde(default)]
     pub rated_hz: Option<f64>,
 }
@@ -249,8 +250,10 @@ pub enum OverscanFile {
 }
 
 impl Default for OverscanFile {
+    /// `Auto(margin: 0.1)`: the distorted picture plus 10 % of the half frame on each side, with the
+    /// soft-edge band outside that (about 22 % wider than the picture with the default soft edge).
     fn default() -> Self {
-        OverscanFile::Uniform(0.1)
+        OverscanFile::Auto { margin: 0.1 }
     }
 }
 

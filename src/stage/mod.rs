@@ -2,22 +2,30 @@
 //!
 //! Data flows one way: [`load`] reads and parses a RON stage file ([`file::Stage`]), then
 //! [`Stage::build`] resolves every cabinet's geometry and placement and validates the whole stage,
-//! reporting every problem at once.
+//! reporting every problem at once. The build is split by concept: `building` (sections and
+//! cabinets from the file), `packing` (placements in outputs, overlaps, rasters), `capacity`
+//! (processors and ports, the usage summary) and `checks` (numbers, names, limits).
 
+mod building;
+pub mod camera;
+mod capacity;
+mod checks;
 pub mod file;
 pub mod geometry;
+mod packing;
 pub mod placement;
 pub mod synthetic;
-mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use glam::{DVec3, UVec2};
 
+pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
+pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at};
+pub use checks::Limits;
 pub use geometry::PanelFrame;
 pub use placement::{Placement, Rect};
-pub use validate::{Limits, OutputUsage, ProcessorUsage, Summary};
 
 /// Largest 2D texture side that every wgpu adapter Parallax supports offers (lavapipe included).
 pub const DEFAULT_MAX_TEXTURE_SIZE: u32 = 16384;
@@ -99,10 +107,11 @@ pub struct Processor {
     pub name: String,
     /// Indices in [`Stage::outputs`].
     pub inputs: Vec<usize>,
-    /// Capacity at the stage frame rate.
+    /// Pixels it takes at the stage frame rate: its rated figure at any rate up to `rated_hz`,
+    /// proportionally fewer above it ([`capacity_at`]).
     pub max_pixels: u64,
     pub ports: u32,
-    /// Capacity of one port at the stage frame rate.
+    /// Pixels one port takes at the stage frame rate, by the same rule.
     pub pixels_per_port: u64,
 }
 
@@ -116,10 +125,11 @@ pub struct Stage {
     pub panels: Vec<Panel>,
     pub outputs: Vec<Output>,
     pub processors: Vec<Processor>,
-    /// Cameras as configured (the renderer turns them into frame inputs).
-    pub cameras: Vec<file::Camera>,
-    /// Render settings as configured.
-    pub render: file::Render,
+    /// The cameras, in file order (never empty: a stage file without cameras gets camera `A`, see
+    /// [`camera::default_camera`]).
+    pub cameras: Vec<Camera>,
+    /// Render settings.
+    pub render: RenderSettings,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
@@ -222,7 +232,7 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
 impl Stage {
     /// Resolves and validates a parsed stage file. Returns every problem found.
     pub fn build(file: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
-        validate::build(file, limits)
+        building::build(file, limits)
     }
 
     /// Parses and builds stage-file text (for tests and tools that hold the text).
@@ -237,6 +247,28 @@ impl Stage {
     /// Total LED pixels.
     pub fn pixel_count(&self) -> u64 {
         self.panels.iter().map(Panel::pixel_count).sum()
+    }
+
+    /// The camera with this name.
+    pub fn camera(&self, name: &str) -> Option<&Camera> {
+        self.cameras.iter().find(|c| c.name == name)
+    }
+
+    /// The first camera (the one used when none is named).
+    pub fn first_camera(&self) -> Option<&Camera> {
+        self.cameras.first()
+    }
+
+    /// The cameras as tracking sees them (name, tracking settings, rest pose and lens), in order.
+    pub fn camera_specs(&self) -> Vec<crate::tracking::CameraSpec<'_>> {
+        self.cameras
+            .iter()
+            .map(|c| crate::tracking::CameraSpec {
+                name: &c.name,
+                tracking: c.tracking.as_ref(),
+                rest: c.rest,
+            })
+            .collect()
     }
 
     /// Index of the output with this name.
@@ -260,7 +292,7 @@ impl Stage {
 
     /// Usage per output and per processor.
     pub fn summary(&self) -> Summary {
-        validate::summary(self)
+        capacity::summary(self)
     }
 
     /// Resolves a path written in the stage file against the stage file's folder.

@@ -57,8 +57,15 @@ pub struct CameraTracking {
     /// Camera id in the packets (FreeD byte 1; OpenTrackIO `sourceNumber`).
     pub camera_id: u32,
     /// Where to listen, e.g. `"0.0.0.0:40000"` or a multicast group `"239.135.1.1:55555"`
-    /// (joined on all interfaces). Default: all interfaces on the protocol's usual port.
+    /// (joined on `interface`, or on every IPv4 interface). Default: all interfaces on the
+    /// protocol's usual port.
     pub bind: Option<SocketAddr>,
+    /// For a multicast `bind`: the local IPv4 address of the interface to join the group on
+    /// (default: every interface with an IPv4 address).
+    pub interface: Option<Ipv4Addr>,
+    /// OpenTrackIO only: also accept packets whose Fletcher-16 checksum uses the older modulus 255
+    /// (some vendors' early implementations). Default `false`: only the current spec's modulus 256.
+    pub legacy_checksum: bool,
     /// Accept packets only from these sender addresses (empty: from anyone).
     pub allow: Vec<IpAddr>,
     /// Tracker-to-stage transform (default: Z-up, Y-forward tracker axes to stage Y-up).
@@ -80,6 +87,8 @@ impl Default for CameraTracking {
             protocol: Protocol::FreeD,
             camera_id: 1,
             bind: None,
+            interface: None,
+            legacy_checksum: false,
             allow: Vec::new(),
             transform: TrackerTransform::default(),
             delay: Delay::default(),
@@ -147,6 +156,9 @@ impl CameraTracking {
                 "dropout_ms must be a positive number, got {}",
                 self.dropout_ms
             ));
+        }
+        if self.interface.is_some() && !self.bind.is_some_and(|b| b.ip().is_multicast()) {
+            out.push("interface is for a multicast bind address (e.g. 239.135.1.1:55555)".into());
         }
         out.extend(self.lens_table.problems());
         out
@@ -294,16 +306,31 @@ pub enum Filter {
     },
 }
 
-/// A lens calibration table: lens parameters at calibrated raw (zoom, focus) encoder values.
+/// A lens calibration table: lens parameters at calibrated (zoom, focus) encoder values, raw or
+/// normalised (`encoders`).
 ///
 /// Points with the same zoom value form a row along focus; the lens at any (zoom, focus) is
 /// interpolated linearly along focus within the two rows that bracket the zoom value, then
-/// linearly between them. Outside the calibrated range the nearest edge is held.
+/// linearly between them. Outside the calibrated range the nearest edge is held. A sample may send
+/// any subset of the encoders: a missing one is allowed where the table does not depend on it
+/// (zoom: a table of one zoom row; focus: one point per zoom row). Iris does not index the table.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LensTable {
+    /// Which encoder values the points' `zoom` and `focus` are in (default: raw).
+    pub encoders: TableEncoders,
     /// Calibrated points.
     pub points: Vec<LensPoint>,
+}
+
+/// The encoder values a lens table is indexed by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TableEncoders {
+    /// Raw encoder counts (FreeD's zoom and focus; OpenTrackIO's `rawEncoders`).
+    #[default]
+    Raw,
+    /// Normalised 0..1 values (OpenTrackIO's `encoders`: focus 0 = infinity, zoom 0 = wide).
+    Normalised,
 }
 
 /// One calibrated lens setting.

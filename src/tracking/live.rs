@@ -5,15 +5,13 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use glam::DVec3;
 use thiserror::Error;
 
+use super::CameraSpec;
 use super::config::Protocol;
 use super::receiver::{Receiver, ReceiverConfig};
 use super::sample::Stats;
-use super::timing::{CameraState, StageCamera, TrackedCamera};
-use crate::camera::Pose;
-use crate::stage::Stage;
+use super::timing::{TrackedCamera, TrackedState};
 
 /// Errors starting live tracking.
 #[derive(Debug, Error)]
@@ -61,27 +59,20 @@ impl LiveCameras {
     /// Opens one receiver per (protocol, bind address) used by the stage's cameras. A receiver's
     /// allow-list is the union of its cameras' lists (any camera with an empty list opens it to
     /// everyone); it accepts its cameras' ids only.
-    pub fn start(stage: &Stage) -> Result<LiveCameras, LiveError> {
+    /// `frame_rate` is the stage's frame rate (Hz).
+    pub fn start(cameras_in: &[CameraSpec<'_>], frame_rate: f64) -> Result<LiveCameras, LiveError> {
         let epoch = Instant::now();
         let mut cameras = Vec::new();
         let mut configs: Vec<ReceiverConfig> = Vec::new();
         let mut open_to_all: Vec<bool> = Vec::new();
-        for c in &stage.cameras {
-            let Some(t) = &c.tracking else { continue };
-            let base = StageCamera {
-                pose: Pose {
-                    position: DVec3::new(c.position.0, c.position.1, c.position.2),
-                    rotation: c.rotation.to_quat(),
-                },
-                lens: c.lens,
-            };
-            let cam = TrackedCamera::new(t, base, stage.frame_rate).map_err(|message| {
-                LiveError::Config {
-                    camera: c.name.clone(),
+        for c in cameras_in {
+            let Some(t) = c.tracking else { continue };
+            let cam =
+                TrackedCamera::new(t, c.rest, frame_rate).map_err(|message| LiveError::Config {
+                    camera: c.name.to_string(),
                     message,
-                }
-            })?;
-            cameras.push((c.name.clone(), cam));
+                })?;
+            cameras.push((c.name.to_string(), cam));
             let bind = t.bind_addr();
             let i = match configs.iter().position(|r| r.bind == bind) {
                 Some(i) => {
@@ -93,12 +84,14 @@ impl LiveCameras {
                 None => {
                     let mut r = ReceiverConfig::new(t.protocol, bind);
                     r.epoch = Some(epoch);
+                    r.interface = t.interface;
                     configs.push(r);
                     open_to_all.push(false);
                     configs.len() - 1
                 }
             };
             configs[i].camera_ids.push(t.camera_id);
+            configs[i].legacy_checksum |= t.legacy_checksum;
             configs[i].allow.extend(t.allow.iter().copied());
             open_to_all[i] |= t.allow.is_empty();
         }
@@ -145,7 +138,7 @@ impl LiveCameras {
     }
 
     /// The named camera to render at `render_time` (delay applied); `None` for an untracked camera.
-    pub fn camera(&self, name: &str, render_time: f64) -> Option<CameraState> {
+    pub fn camera(&self, name: &str, render_time: f64) -> Option<TrackedState> {
         self.cameras
             .iter()
             .find(|(n, _)| n == name)

@@ -27,4 +27,18 @@ pub use config::{CameraTracking, Protocol};
 pub use live::LiveCameras;
 pub use sample::{RejectReason, Stats, TrackerSample};
 pub use take::{Take, TakeCameras};
-pub use timing::{CameraState, StageCamera, TrackedCamera, TrackingStatus};
+pub use timing::{TrackedCamera, TrackedState, TrackingStatus};
+
+use crate::camera::CameraState;
+
+/// A camera as tracking sees it: its name, its tracking settings (if tracked) and its rest pose and
+/// lens (used before the first sample; the lens supplies what the tracker and lens table do not).
+#[derive(Clone, Copy, Debug)]
+pub struct CameraSpec<'a> {
+    /// The stage camera's name.
+    pub name: &'a str,
+    /// Its tracking settings.
+    pub tracking: Option<&'a CameraTracking>,
+    /// Its rest pose and lens.
+    pub rest: CameraState,
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::config::Protocol;
 use super::freed;
-use super::opentrackio::{self, Reassembler};
+use super::opentrackio::{self, MessageOrder, OtioError, Reassembler};
 use super::sample::{RejectReason, Stats, TrackerSample};
 
 /// Where and what to listen for.
@@ -20,9 +20,14 @@ use super::sample::{RejectReason, Stats, TrackerSample};
 pub struct ReceiverConfig {
     /// Protocol.
     pub protocol: Protocol,
-    /// Address to bind. A multicast IPv4 address is joined (on all interfaces) and the socket bound
-    /// to the same port on all interfaces.
+    /// Address to bind. A multicast address is joined (IPv4: on `interface`, or on every interface
+    /// with an IPv4 address) with `SO_REUSEADDR` (and `SO_REUSEPORT` on Unix), so that several
+    /// processes can listen to the same group and port. A unicast address is bound exclusively.
     pub bind: SocketAddr,
+    /// The local IPv4 address of the interface to join a multicast group on (default: all).
+    pub interface: Option<Ipv4Addr>,
+    /// OpenTrackIO: also accept the older modulus-255 Fletcher-16 checksum.
+    pub legacy_checksum: bool,
     /// Accept only these senders (empty: anyone).
     pub allow: Vec<IpAddr>,
     /// Accept only these camera ids (empty: any).
@@ -38,6 +43,8 @@ impl ReceiverConfig {
         ReceiverConfig {
             protocol,
             bind,
+            interface: None,
+            legacy_checksum: false,
             allow: Vec::new(),
             camera_ids: Vec::new(),
             epoch: None,
@@ -89,7 +96,7 @@ pub struct Receiver {
 impl Receiver {
     /// Binds the socket and starts the thread.
     pub fn spawn(config: ReceiverConfig) -> io::Result<Receiver> {
-        let socket = bind(&config.bind)?;
+        let socket = bind(&config.bind, config.interface)?;
         socket.set_read_timeout(Some(Duration::from_millis(20)))?;
         let local = socket.local_addr()?;
         let shared = Arc::new(Shared {
@@ -148,55 +155,100 @@ impl Drop for Receiver {
     }
 }
 
-fn bind(addr: &SocketAddr) -> io::Result<UdpSocket> {
-    match addr.ip() {
-        IpAddr::V4(group) if group.is_multicast() => {
-            let s = UdpSocket::bind(SocketAddr::new(
-                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                addr.port(),
-            ))?;
-            s.join_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED)?;
-            Ok(s)
-        }
-        IpAddr::V6(group) if group.is_multicast() => {
-            let s = UdpSocket::bind(SocketAddr::new(
-                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-                addr.port(),
-            ))?;
-            s.join_multicast_v6(&group, 0)?;
-            Ok(s)
-        }
-        _ => UdpSocket::bind(addr),
+/// A UDP socket for `addr`: unicast bound exclusively; multicast with address reuse, bound to the
+/// group's port (on Unix to the group address itself, so other groups on the port stay out) and
+/// the group joined on `interface` or on every interface with an IPv4 address.
+pub fn bind(addr: &SocketAddr, interface: Option<Ipv4Addr>) -> io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol as SockProtocol, SockAddr, Socket, Type};
+    if !addr.ip().is_multicast() {
+        return UdpSocket::bind(addr);
     }
-}
-
-/// Decodes one packet of a sender; `Ok(None)` for a segment of an unfinished payload.
-fn decode(
-    protocol: Protocol,
-    bytes: &[u8],
-    reassembler: Option<&mut Reassembler>,
-) -> Result<Option<TrackerSample>, RejectReason> {
-    match protocol {
-        Protocol::FreeD => freed::decode(bytes)
-            .map(|m| Some(TrackerSample::from_freed(&m)))
-            .map_err(RejectReason::from),
-        Protocol::OpenTrackIo => {
-            let (h, seg) = opentrackio::parse_packet(bytes).map_err(|e| RejectReason::from(&e))?;
-            let mut local = Reassembler::default();
-            let r = reassembler.unwrap_or(&mut local);
-            match r.push(&h, seg).map_err(|e| RejectReason::from(&e))? {
-                Some((enc, payload)) => opentrackio::decode_payload(enc, &payload)
-                    .map(Some)
-                    .map_err(|e| RejectReason::from(&e)),
-                None => Ok(None),
+    let domain = if addr.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    let s = Socket::new(domain, Type::DGRAM, Some(SockProtocol::UDP))?;
+    s.set_reuse_address(true)?;
+    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+    s.set_reuse_port(true)?;
+    let any = match addr.ip() {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    };
+    let local = if cfg!(unix) { addr.ip() } else { any };
+    s.bind(&SockAddr::from(SocketAddr::new(local, addr.port())))?;
+    match addr.ip() {
+        IpAddr::V4(group) => {
+            let ifaces: Vec<Ipv4Addr> = match interface {
+                Some(i) => vec![i],
+                None => ipv4_interfaces(),
+            };
+            let mut joined = 0;
+            let mut last_err = None;
+            for i in &ifaces {
+                match s.join_multicast_v4(&group, i) {
+                    Ok(()) => joined += 1,
+                    Err(e) => last_err = Some(e),
+                }
+            }
+            if joined == 0 {
+                // No interface list (or none took the group): let the system choose one.
+                if interface.is_some() {
+                    return Err(last_err.unwrap_or_else(|| io::Error::other("no interface")));
+                }
+                s.join_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED)?;
             }
         }
+        IpAddr::V6(group) => s.join_multicast_v6(&group, 0)?,
     }
+    Ok(s.into())
+}
+
+/// The IPv4 addresses of the machine's interfaces (empty when they cannot be listed).
+fn ipv4_interfaces() -> Vec<Ipv4Addr> {
+    let mut out: Vec<Ipv4Addr> = if_addrs::get_if_addrs()
+        .map(|list| {
+            list.into_iter()
+                .filter_map(|i| match i.ip() {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One sender's OpenTrackIO state: reassembly and the newest message per source number.
+#[derive(Default)]
+struct OtioSender {
+    reassembler: Reassembler,
+    order: MessageOrder,
+}
+
+/// Decodes one OpenTrackIO packet of a sender; `Ok(None)` for a piece of an unfinished message.
+/// A message older than one already delivered for its `sourceNumber` is refused as late, so it
+/// never becomes the newest pose (nor is it recorded).
+fn decode_otio(
+    bytes: &[u8],
+    legacy_checksum: bool,
+    state: &mut OtioSender,
+) -> Result<Option<TrackerSample>, OtioError> {
+    let (h, seg) = opentrackio::parse_packet_with(bytes, legacy_checksum)?;
+    let Some(msg) = state.reassembler.push(&h, seg)? else {
+        return Ok(None);
+    };
+    let sample = opentrackio::decode_payload(msg.encoding, &msg.payload)?;
+    state.order.check(sample.camera_id as u64, msg.sequence)?;
+    Ok(Some(sample))
 }
 
 fn run(socket: UdpSocket, config: ReceiverConfig, shared: Arc<Shared>) {
     let mut buf = vec![0u8; 65536];
-    let mut reassemblers: HashMap<SocketAddr, Reassembler> = HashMap::new();
+    let mut senders: HashMap<SocketAddr, OtioSender> = HashMap::new();
     while !shared.stop.load(Ordering::Relaxed) {
         let (n, from) = match socket.recv_from(&mut buf) {
             Ok(x) => x,
@@ -221,13 +273,14 @@ fn run(socket: UdpSocket, config: ReceiverConfig, shared: Arc<Shared>) {
         let result = if !config.allow.is_empty() && !config.allow.contains(&from.ip()) {
             Err(RejectReason::SourceNotAllowed)
         } else if config.protocol == Protocol::OpenTrackIo {
-            if !reassemblers.contains_key(&from) && reassemblers.len() >= MAX_SENDERS {
-                reassemblers.clear();
+            if !senders.contains_key(&from) && senders.len() >= MAX_SENDERS {
+                senders.clear();
             }
-            let r = reassemblers.entry(from).or_default();
-            let before = r.abandoned;
-            let out = decode(config.protocol, bytes, Some(r));
-            let abandoned = r.abandoned - before;
+            let st = senders.entry(from).or_default();
+            let before = st.reassembler.abandoned;
+            let out =
+                decode_otio(bytes, config.legacy_checksum, st).map_err(|e| RejectReason::from(&e));
+            let abandoned = st.reassembler.abandoned - before;
             if abandoned > 0 {
                 let mut inbox = shared.inbox();
                 for _ in 0..abandoned {
@@ -236,7 +289,9 @@ fn run(socket: UdpSocket, config: ReceiverConfig, shared: Arc<Shared>) {
             }
             out
         } else {
-            decode(config.protocol, bytes, None)
+            freed::decode(bytes)
+                .map(|m| Some(TrackerSample::from_freed(&m)))
+                .map_err(RejectReason::from)
         };
         let mut inbox = shared.inbox();
         match result {

@@ -55,15 +55,54 @@ pub struct SampleLens {
     /// Entrance-pupil offset in metres, positive towards the subject.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entrance_pupil_m: Option<f64>,
-    /// Brown-Conrady distortion (OpenCV meaning: undistorted to distorted).
+    /// Brown-Conrady distortion, normalised (OpenCV meaning: undistorted to distorted, coordinates
+    /// divided by the focal length). OpenTrackIO sends OpenLensIO's sensor-mm coefficients; they are
+    /// converted with the sample's `pinholeFocalLength` (see `opentrackio::lens`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distortion: Option<Distortion>,
+    /// OpenLensIO `distortionOffset`: centre of distortion on the sensor, mm (x right, y up).
+    /// Carried and recorded; Parallax's lens model centres distortion on the principal point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distortion_offset_mm: Option<(f64, f64)>,
+    /// Overscan factor the sender states for its distortion entry (>= 1). Carried; Parallax sizes
+    /// its own overscan from the distortion (`OverscanRule::Auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distortion_overscan: Option<f64>,
+    /// Normalised encoders (OpenTrackIO `encoders`, 0..1: focus 0 = infinity, iris 0 = open,
+    /// zoom 0 = wide), any subset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoders: Option<Fiz>,
+    /// Raw iris encoder value, if sent (raw zoom and focus are on the sample).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_iris: Option<f64>,
     /// Projection offset (principal-point shift) in millimetres.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shift_mm: Option<(f64, f64)>,
     /// Active sensor size in millimetres.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensor_mm: Option<(f64, f64)>,
+}
+
+/// Focus, iris and zoom encoder values; any may be absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Fiz {
+    /// Focus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<f64>,
+    /// Iris.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iris: Option<f64>,
+    /// Zoom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zoom: Option<f64>,
+}
+
+impl Fiz {
+    /// Whether no value is present.
+    pub fn is_empty(&self) -> bool {
+        self.focus.is_none() && self.iris.is_none() && self.zoom.is_none()
+    }
 }
 
 impl TrackerSample {
@@ -146,6 +185,10 @@ pub enum RejectReason {
     OtioSegment,
     /// OpenTrackIO: a segmented payload left incomplete (a segment was lost).
     OtioIncomplete,
+    /// OpenTrackIO: a packet or message received before (one instance is processed).
+    OtioDuplicate,
+    /// OpenTrackIO: a message older than one already delivered from the same source.
+    OtioLate,
     /// OpenTrackIO: payload is not valid JSON/CBOR.
     OtioPayload,
     /// OpenTrackIO: a sample without transforms, or with non-finite values.
@@ -160,7 +203,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason, in a stable order.
-    pub const ALL: [RejectReason; 14] = [
+    pub const ALL: [RejectReason; 16] = [
         RejectReason::FreedLength,
         RejectReason::FreedType,
         RejectReason::FreedChecksum,
@@ -170,6 +213,8 @@ impl RejectReason {
         RejectReason::OtioChecksum,
         RejectReason::OtioSegment,
         RejectReason::OtioIncomplete,
+        RejectReason::OtioDuplicate,
+        RejectReason::OtioLate,
         RejectReason::OtioPayload,
         RejectReason::OtioSample,
         RejectReason::SourceNotAllowed,
@@ -189,6 +234,8 @@ impl RejectReason {
             RejectReason::OtioChecksum => "opentrackio-checksum",
             RejectReason::OtioSegment => "opentrackio-segment",
             RejectReason::OtioIncomplete => "opentrackio-incomplete",
+            RejectReason::OtioDuplicate => "opentrackio-duplicate",
+            RejectReason::OtioLate => "opentrackio-late",
             RejectReason::OtioPayload => "opentrackio-payload",
             RejectReason::OtioSample => "opentrackio-sample",
             RejectReason::SourceNotAllowed => "source-not-allowed",

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::CameraSpec;
 use super::config::CameraTracking;
 use super::sample::TrackerSample;
-use super::timing::{CameraState, StageCamera, TrackedCamera};
-use crate::camera::Pose;
-use crate::stage::Stage;
+use super::timing::{TrackedCamera, TrackedState};
+use crate::camera::CameraState;
 
 /// The `format` of a take file's header line.
 pub const TAKE_FORMAT: &str = "parallax-take";
@@ -239,14 +239,19 @@ impl TakeCameras {
     /// of its protocol and camera id. If no camera has tracking settings, the first stage camera
     /// takes the take's first tracked source with the default settings for its protocol (a stage
     /// without cameras gets one named "take" with the default lens).
-    pub fn new(take: &Take, stage: &Stage) -> Result<TakeCameras, TakeError> {
-        let frame_rate = stage.frame_rate;
+    ///
+    /// `stage_cameras` are the stage's cameras in order; `frame_rate` the stage frame rate (Hz).
+    pub fn new(
+        take: &Take,
+        stage_cameras: &[CameraSpec<'_>],
+        frame_rate: f64,
+    ) -> Result<TakeCameras, TakeError> {
         let mut cameras = Vec::new();
-        for c in &stage.cameras {
-            if let Some(cfg) = &c.tracking {
+        for c in stage_cameras {
+            if let Some(cfg) = c.tracking {
                 cameras.push((
-                    c.name.clone(),
-                    tracked(&c.name, cfg, base_of(c), frame_rate)?,
+                    c.name.to_string(),
+                    tracked(c.name, cfg, c.rest, frame_rate)?,
                 ));
             }
         }
@@ -254,15 +259,9 @@ impl TakeCameras {
             && let Some(first) = take.samples.first()
         {
             let cfg = CameraTracking::new(first.sample.source, first.sample.camera_id);
-            let (name, base) = match stage.cameras.first() {
-                Some(c) => (c.name.clone(), base_of(c)),
-                None => (
-                    "take".to_string(),
-                    StageCamera {
-                        pose: Pose::default(),
-                        lens: Default::default(),
-                    },
-                ),
+            let (name, base) = match stage_cameras.first() {
+                Some(c) => (c.name.to_string(), c.rest),
+                None => ("take".to_string(), CameraState::default()),
             };
             cameras.push((name.clone(), tracked(&name, &cfg, base, frame_rate)?));
         }
@@ -301,35 +300,19 @@ impl TakeCameras {
     }
 
     /// The named camera at frame `frame`; `None` for a camera the take does not track.
-    pub fn camera_at_frame(&self, camera: &str, frame: u64) -> Option<CameraState> {
+    pub fn camera_at_frame(&self, camera: &str, frame: u64) -> Option<TrackedState> {
         let t = self.frame_time(frame);
         self.cameras
             .iter()
             .find(|(n, _)| n == camera)
             .map(|(_, c)| c.at(t))
     }
-
-    /// The first tracked camera at frame `frame`, with its name.
-    pub fn first_at_frame(&self, frame: u64) -> Option<(&str, CameraState)> {
-        let t = self.frame_time(frame);
-        self.cameras.first().map(|(n, c)| (n.as_str(), c.at(t)))
-    }
-}
-
-fn base_of(c: &crate::stage::file::Camera) -> StageCamera {
-    StageCamera {
-        pose: Pose {
-            position: glam::DVec3::new(c.position.0, c.position.1, c.position.2),
-            rotation: c.rotation.to_quat(),
-        },
-        lens: c.lens,
-    }
 }
 
 fn tracked(
     name: &str,
     cfg: &CameraTracking,
-    base: StageCamera,
+    base: CameraState,
     frame_rate: f64,
 ) -> Result<TrackedCamera, TakeError> {
     TrackedCamera::new(cfg, base, frame_rate).map_err(|message| TakeError::Config {

@@ -8,16 +8,7 @@ use glam::{DQuat, DVec3};
 use super::config::{CameraTracking, Filter};
 use super::sample::TrackerSample;
 use super::transform::{LensLookup, StageTransform};
-use crate::camera::{Lens, Pose};
-
-/// The camera the renderer uses: pose and lens.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StageCamera {
-    /// Tracked sensor position and world-from-camera rotation in stage space.
-    pub pose: Pose,
-    /// Lens at this instant.
-    pub lens: Lens,
-}
+use crate::camera::{CameraState, Lens, Pose};
 
 /// `next` moved by whole turns to lie within 180 degrees of `prev` (a continuous pan readout).
 pub fn unwrap_deg(prev: f64, next: f64) -> f64 {
@@ -29,12 +20,12 @@ pub fn unwrap_deg(prev: f64, next: f64) -> f64 {
 
 /// Linear interpolation of positions and lens numbers, slerp of rotations (shortest path, so a pan
 /// through +-180 degrees turns the short way).
-pub fn interpolate(a: &StageCamera, b: &StageCamera, s: f64) -> StageCamera {
+pub fn interpolate(a: &CameraState, b: &CameraState, s: f64) -> CameraState {
     let s = s.clamp(0.0, 1.0);
     let l = |x: f64, y: f64| x + (y - x) * s;
     let (la, lb) = (&a.lens, &b.lens);
     let (da, db) = (la.distortion, lb.distortion);
-    StageCamera {
+    CameraState {
         pose: Pose {
             position: a.pose.position.lerp(b.pose.position, s),
             rotation: a.pose.rotation.slerp(b.pose.rotation, s).normalize(),
@@ -65,7 +56,7 @@ pub fn interpolate(a: &StageCamera, b: &StageCamera, s: f64) -> StageCamera {
 /// Time-stamped stage cameras, oldest first, bounded in length.
 #[derive(Clone, Debug)]
 pub struct SampleBuffer {
-    samples: VecDeque<(f64, StageCamera)>,
+    samples: VecDeque<(f64, CameraState)>,
     capacity: usize,
 }
 
@@ -80,7 +71,7 @@ impl SampleBuffer {
 
     /// Adds a sample at time `t` (seconds). Out-of-order samples are inserted in place; a sample at
     /// the time of an existing one replaces it; non-finite times are ignored.
-    pub fn push(&mut self, t: f64, cam: StageCamera) {
+    pub fn push(&mut self, t: f64, cam: CameraState) {
         if !t.is_finite() {
             return;
         }
@@ -117,7 +108,7 @@ impl SampleBuffer {
 
     /// The camera at time `t`: interpolated between the samples around it, the first sample before
     /// them, the newest after them (held). `None` when empty.
-    pub fn at(&self, t: f64) -> Option<StageCamera> {
+    pub fn at(&self, t: f64) -> Option<CameraState> {
         let n = self.samples.len();
         let (first, last) = (self.samples.front()?, self.samples.back()?);
         if t.is_nan() || t >= last.0 {
@@ -248,11 +239,11 @@ pub enum TrackingStatus {
     NoData,
 }
 
-/// A stage camera with its status.
+/// A tracked camera's pose and lens for a render time, with the feed's status.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CameraState {
+pub struct TrackedState {
     /// The camera to render with.
-    pub camera: StageCamera,
+    pub camera: CameraState,
     /// Whether tracking is live.
     pub status: TrackingStatus,
 }
@@ -265,7 +256,7 @@ pub struct TrackedCamera {
     lens_table: LensLookup,
     filter: Option<PoseFilter>,
     buffer: SampleBuffer,
-    base: StageCamera,
+    base: CameraState,
     delay_s: f64,
     dropout_s: f64,
     last_arrival: Option<f64>,
@@ -281,7 +272,7 @@ impl TrackedCamera {
     /// problems.
     pub fn new(
         config: &CameraTracking,
-        base: StageCamera,
+        base: CameraState,
         frame_rate: f64,
     ) -> Result<TrackedCamera, String> {
         let problems = config.problems();
@@ -327,8 +318,8 @@ impl TrackedCamera {
     }
 
     /// The stage camera for one sample (transform and lens; no filtering or delay).
-    pub fn stage_camera(&self, s: &TrackerSample) -> StageCamera {
-        StageCamera {
+    pub fn stage_camera(&self, s: &TrackerSample) -> CameraState {
+        CameraState {
             pose: self.transform.apply(s),
             lens: self.lens_for(s, self.last_lens),
         }
@@ -357,9 +348,7 @@ impl TrackedCamera {
             }
         }
         // A lens table, when given, is the calibration: it wins over values the tracker sends.
-        if let (Some(z), Some(f)) = (s.zoom, s.focus)
-            && let Some(t) = self.lens_table.lookup(z, f)
-        {
+        if let Some(t) = self.lens_table.lookup_sample(s) {
             lens.focal_length_mm = t.focal_length_mm;
             lens.focus_distance_m = t.focus_distance_m;
             lens.entrance_pupil_m = t.entrance_pupil_m;
@@ -381,9 +370,9 @@ impl TrackedCamera {
 
     /// The camera to render at `render_time` (same clock as the samples): the pose at
     /// `render_time - delay`, interpolated, and whether tracking is live.
-    pub fn at(&self, render_time: f64) -> CameraState {
+    pub fn at(&self, render_time: f64) -> TrackedState {
         let Some(camera) = self.buffer.at(render_time - self.delay_s) else {
-            return CameraState {
+            return TrackedState {
                 camera: self.base,
                 status: TrackingStatus::NoData,
             };
@@ -394,7 +383,7 @@ impl TrackedCamera {
         } else {
             TrackingStatus::Live
         };
-        CameraState { camera, status }
+        TrackedState { camera, status }
     }
 
     /// The sample buffer.

@@ -2,7 +2,7 @@
 
 use glam::{DMat3, DQuat, DVec3};
 
-use super::config::{LensPoint, LensTable, TrackerTransform};
+use super::config::{LensPoint, LensTable, TableEncoders, TrackerTransform};
 use super::sample::TrackerSample;
 use crate::camera::{Distortion, Pose};
 
@@ -118,6 +118,7 @@ impl TableLens {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LensLookup {
     rows: Vec<(f64, Vec<(f64, TableLens)>)>,
+    encoders: TableEncoders,
 }
 
 impl LensLookup {
@@ -136,7 +137,26 @@ impl LensLookup {
                 _ => rows.push((p.zoom, vec![(p.focus, TableLens::of(p))])),
             }
         }
-        LensLookup { rows }
+        LensLookup {
+            rows,
+            encoders: table.encoders,
+        }
+    }
+
+    /// The lens for a sample's encoders (raw or normalised, as the table says), any subset: a
+    /// missing zoom is allowed when the table has one zoom row, a missing focus when every row has
+    /// one point. `None` when the table is empty or the sample lacks an encoder the table needs.
+    pub fn lookup_sample(&self, s: &TrackerSample) -> Option<TableLens> {
+        let (zoom, focus) = match self.encoders {
+            TableEncoders::Raw => (s.zoom, s.focus),
+            TableEncoders::Normalised => {
+                let e = s.lens.as_ref().and_then(|l| l.encoders).unwrap_or_default();
+                (e.zoom, e.focus)
+            }
+        };
+        let zoom = zoom.or_else(|| (self.rows.len() == 1).then(|| self.rows[0].0))?;
+        let focus = focus.or_else(|| self.rows.iter().all(|r| r.1.len() == 1).then_some(0.0))?;
+        self.lookup(zoom, focus)
     }
 
     /// Whether the table has no points.
@@ -199,6 +219,7 @@ mod tests {
     #[test]
     fn bilinear_between_calibrated_points() {
         let table = LensTable {
+            encoders: Default::default(),
             points: vec![
                 point(0.0, 0.0, 20.0, 1.0),
                 point(0.0, 100.0, 22.0, 10.0),
@@ -232,6 +253,7 @@ mod tests {
     #[test]
     fn zoom_only_table_interpolates_in_zoom() {
         let table = LensTable {
+            encoders: Default::default(),
             points: vec![point(2000.0, 0.0, 50.0, 5.0), point(0.0, 0.0, 18.0, 5.0)],
         };
         let l = LensLookup::new(&table);

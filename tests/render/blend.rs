@@ -50,7 +50,7 @@ fn back_facing_cabinets_show_the_outer() {
         ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
-    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
     let scene = direction_environment(&gpu, &renderer);
     let frame = renderer.render_frame(&gpu, &scene).unwrap();
@@ -109,7 +109,7 @@ fn blend_band_follows_inner_weight() {
   outputs: [Output(name: "o", width: 384, height: 256)],
   cameras: [Camera(name: "A", position: (0.1, 1.4, 0.0), rotation: PanTiltRoll(4.0, -3.0, 6.0),
     lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0), entrance_pupil_m: 0.1),
-    inner: Inner(resolution: (480, 320), overscan: Uniform(0.3), soft_edge: 0.2))],
+    inner: Inner(resolution: (480, 320), overscan: Uniform(0.5), soft_edge: 0.1))],
   render: Render(outer_viewpoint: Fixed(1.2, 2.4, 1.5), outer_resolution: 256))"#;
     let stage = Stage::from_ron(text, "band.ron").unwrap();
     let options = RendererOptions {
@@ -119,7 +119,7 @@ fn blend_band_follows_inner_weight() {
         ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
-    let inputs = FrameInputs::resolve(&stage, &Overrides::default()).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
     let scene: SceneList = direction_environment(&gpu, &renderer);
     let img = &renderer.render_frame(&gpu, &scene).unwrap().outputs[0].1;

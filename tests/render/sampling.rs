@@ -332,7 +332,7 @@ fn sampling_renderer(gpu: &Gpu, stage: &Stage, sampling: InnerSampling) -> Rende
 /// RMS difference (over LED pixels inside the frustum and the three channels) between the output
 /// and the pattern averaged over each LED pixel's footprint, for both sampling modes.
 fn footprint_errors(gpu: &Gpu, stage: &Stage) -> (f64, f64, usize) {
-    let inputs = FrameInputs::resolve(stage, &Overrides::default()).unwrap();
+    let inputs = FrameInputs::at_rest(stage, &Overrides::default()).unwrap();
     let pixels = inside_pixels(stage, &inputs);
     let reference: Vec<[f64; 3]> = pixels
         .iter()
@@ -399,8 +399,8 @@ fn a_slow_pan_does_not_crawl() {
         })
         .collect();
     // LED pixels inside the frustum in every frame.
-    let first = FrameInputs::resolve(&stage, &poses[0]).unwrap();
-    let last = FrameInputs::resolve(&stage, &poses[frames - 1]).unwrap();
+    let first = FrameInputs::at_rest(&stage, &poses[0]).unwrap();
+    let last = FrameInputs::at_rest(&stage, &poses[frames - 1]).unwrap();
     let last_inside: std::collections::HashSet<_> =
         inside_pixels(&stage, &last).into_iter().collect();
     let pixels: Vec<_> = inside_pixels(&stage, &first)
@@ -417,7 +417,7 @@ fn a_slow_pan_does_not_crawl() {
         let scene = Pattern::new(&r.scene_context(&gpu));
         let mut values = vec![[0.0f64; 3]; pixels.len() * frames];
         for (f, pose) in poses.iter().enumerate() {
-            r.prepare(&gpu, &FrameInputs::resolve(&stage, pose).unwrap())
+            r.prepare(&gpu, &FrameInputs::at_rest(&stage, pose).unwrap())
                 .unwrap();
             let img = &r.render_frame(&gpu, &scene).unwrap().outputs[0].1;
             for (n, &(_, _, _, o)) in pixels.iter().enumerate() {
@@ -471,7 +471,7 @@ fn environment_has_no_seam() {
         camera_rotation: Some((180.0, 0.0, 0.0)),
         ..Default::default()
     };
-    let inputs = FrameInputs::resolve(&stage, &o).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &o).unwrap();
     renderer.prepare(&gpu, &inputs).unwrap();
     let f = |u: f64| 0.5 + 0.5 * (TAU * 3.0 * u).cos();
     let (w, h) = (1024u32, 512u32);

@@ -1,9 +1,14 @@
 //! The pixel map: which output pixel feeds which LED pixel, as `pixel-map.json` (version 1, see
-//! `docs/conventions.md`) and as CSV for spreadsheets and processor software.
+//! `docs/conventions.md`) and as CSV for spreadsheets and processor software, and the differences
+//! between two maps ([`diff_maps`]).
+
+mod diff;
 
 use serde::{Deserialize, Serialize};
 
 use crate::stage::Stage;
+
+pub use diff::{CabinetChange, MapDiff, diff_maps};
 
 /// `pixel-map.json`, version 1.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,544 @@
+//! Running the checks: each case's pose resolved to a camera state, rendered through
+//! [`FrameInputs::resolve`] and compared (or its reference written), then the pixel map compared with
+//! its reference ([`crate::mapping::diff_maps`]).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
+use crate::camera::{CameraState, Pose};
+use crate::compare;
+use crate::mapping::{PixelMap, diff_maps};
+use crate::render::{FrameInputs, Overrides, RenderedFrame, Renderer, RendererOptions};
+use crate::stage::Stage;
+use crate::tracking::TakeCameras;
+
+/// How to run the checks.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// `None`: compare. `Some(names)`: write the references of the named cases (a case name, a
+    /// test-case name such as `centre/camera`, or `pixel-map`), or of every case when empty.
+    pub update: Option<Vec<String>>,
+    /// Where failure images are written.
+    pub out: PathBuf,
+}
+
+impl RunOptions {
+    fn updates(&self, case: &str, name: &str) -> bool {
+        match &self.update {
+            None => false,
+            Some(names) => names.is_empty() || names.iter().any(|n| n == case || n == name),
+        }
+    }
+}
+
+/// The image's part of a test-case and file name.
+fn image_label(kind: &ImageKind, output: Option<&str>) -> String {
+    match (kind, output) {
+        (_, Some(o)) => format!("output-{o}"),
+        (ImageKind::Wall, _) => "wall".into(),
+        (ImageKind::Camera, _) => "camera".into(),
+        _ => "outputs".into(),
+    }
+}
+
+/// The camera (name) and its state (pose and lens) for a pose of the checks file: a fixed pose on
+/// the named or first camera with its stage-file lens, or a take frame through the stage's tracking.
+fn pose_state(
+    stage: &Stage,
+    pose: &PoseSpec,
+    base: &Path,
+    takes: &mut HashMap<PathBuf, TakeCameras>,
+) -> Result<(String, CameraState), String> {
+    let pick = |name: Option<&str>| -> Result<&crate::stage::Camera, String> {
+        match name {
+            Some(n) => stage
+                .camera(n)
+                .ok_or_else(|| format!("the stage has no camera named '{n}'")),
+            None => stage
+                .first_camera()
+                .ok_or_else(|| "the stage has no camera".to_string()),
+        }
+    };
+    match pose {
+        PoseSpec::Pose {
+            camera,
+            position,
+            rotation,
+            focal_length_mm,
+            ..
+        } => {
+            let cam = pick(camera.as_deref())?;
+            let mut state = cam.rest;
+            state.pose = Pose {
+                position: glam::DVec3::new(position.0, position.1, position.2),
+                rotation: rotation.to_quat(),
+            };
+            if let Some(f) = focal_length_mm {
+                state.lens.focal_length_mm = *f;
+            }
+            Ok((cam.name.clone(), state))
+        }
+        PoseSpec::TakeFrame {
+            take,
+            frame,
+            camera,
+            ..
+        } => {
+            let path = base.join(take);
+            if !takes.contains_key(&path) {
+                let t = crate::tracking::Take::load(&path).map_err(|e| e.to_string())?;
+                let cams = TakeCameras::new(&t, &stage.camera_specs(), stage.frame_rate)
+                    .map_err(|e| e.to_string())?;
+                takes.insert(path.clone(), cams);
+            }
+            let cams = &takes[&path];
+            let name = pick(camera.as_deref())?.name.clone();
+            let state = cams
+                .camera_at_frame(&name, *frame)
+                .ok_or_else(|| format!("take {} does not track camera '{name}'", path.display()))?;
+            Ok((name, state.camera))
+        }
+    }
+}
+
+/// Compares (or updates) one image and returns its result.
+fn check_image(
+    case: &CaseSpec,
+    name: String,
+    file_stem: &str,
+    actual: &image::RgbaImage,
+    refs: &Path,
+    options: &RunOptions,
+) -> CaseResult {
+    let started = Instant::now();
+    let reference = refs.join(format!("{file_stem}.png"));
+    let mut files = Vec::new();
+    let outcome = (|| {
+        if options.updates(&case.name, &name) {
+            return match crate::io::write_png(&reference, actual) {
+                Ok(()) => {
+                    files.push(reference.clone());
+                    Outcome::Updated(format!("wrote {}", reference.display()))
+                }
+                Err(e) => Outcome::Error(e.to_string()),
+            };
+        }
+        let write_actual = |files: &mut Vec<PathBuf>| match compare::write_failure(
+            &options.out,
+            file_stem,
+            actual,
+            None,
+        ) {
+            Ok(p) => {
+                files.extend(p);
+                String::new()
+            }
+            Err(e) => format!(" ({e})"),
+        };
+        if !reference.exists() {
+            let note = write_actual(&mut files);
+            return Outcome::Missing(format!(
+                "no reference {} (run with --update={} to write it){note}",
+                reference.display(),
+                case.name
+            ));
+        }
+        let expected = match image::open(&reference) {
+            Ok(i) => i.to_rgba8(),
+            Err(e) => {
+                return Outcome::Error(format!(
+                    "cannot read reference {}: {e}",
+                    reference.display()
+                ));
+            }
+        };
+        match compare::compare(&expected, actual, &case.tolerance.base()) {
+            Err(e) => {
+                let note = write_actual(&mut files);
+                Outcome::Failed(format!("{e}{note}"))
+            }
+            Ok(c) if case.tolerance.passes(&c) => Outcome::Passed(case.tolerance.describe(&c)),
+            Ok(c) => {
+                let mut note = String::new();
+                match compare::write_failure(&options.out, file_stem, actual, Some(&c.diff)) {
+                    Ok(p) => files.extend(p),
+                    Err(e) => note = format!(" ({e})"),
+                }
+                let sbs = options.out.join(format!("{file_stem}.side-by-side.png"));
+                match crate::io::write_png(
+                    &sbs,
+                    &compare::side_by_side(&expected, actual, Some(&c.diff)),
+                ) {
+                    Ok(()) => files.push(sbs),
+                    Err(e) => note = format!(" ({e})"),
+                }
+                Outcome::Failed(format!("{}{note}", case.tolerance.describe(&c)))
+            }
+        }
+    })();
+    CaseResult {
+        case: case.name.clone(),
+        name,
+        outcome,
+        files,
+        changed_cabinets: Vec::new(),
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// One image of a rendered case.
+struct CaseImage {
+    /// Test-case name, `<case>/<image>`.
+    name: String,
+    /// File-name stem, `<case>.<image>`.
+    stem: String,
+    /// The image, or why the frame has none.
+    image: Result<image::RgbaImage, String>,
+}
+
+/// The images of one rendered case.
+fn case_images(case: &CaseSpec, frame: &RenderedFrame, downsample: u32) -> Vec<CaseImage> {
+    let mut out = Vec::new();
+    let mut push = |label: String, img: Option<image::RgbaImage>, scale: bool| {
+        out.push(CaseImage {
+            name: format!("{}/{label}", case.name),
+            stem: format!("{}.{label}", case.name),
+            image: match img {
+                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
+                Some(i) => Ok(i),
+                None => Err(format!("the frame has no {label} image")),
+            },
+        });
+    };
+    for kind in &case.images {
+        match kind {
+            ImageKind::Outputs => {
+                for (o, img) in &frame.outputs {
+                    push(image_label(kind, Some(o)), Some(img.to_rgba8()), true);
+                }
+            }
+            ImageKind::Output(o) => {
+                let img = frame
+                    .outputs
+                    .iter()
+                    .find(|(n, _)| n == o)
+                    .map(|(_, i)| i.to_rgba8());
+                push(image_label(kind, Some(o)), img, true);
+            }
+            ImageKind::Wall => push(
+                image_label(kind, None),
+                frame.wall.as_ref().map(|i| i.to_rgba8()),
+                true,
+            ),
+            ImageKind::Camera => push(
+                image_label(kind, None),
+                frame.camera.as_ref().map(|i| i.to_rgba8()),
+                false,
+            ),
+        }
+    }
+    out
+}
+
+/// Runs every case of `checks` headless on `gpu` (created when `None`), calling `progress` with
+/// each finished case's name. Problems that stop a case (a stage that does not load, no adapter)
+/// become [`Outcome::Error`] results, so the report always lists every case.
+pub fn run(
+    checks: &Checks,
+    gpu: Option<&crate::gpu::Gpu>,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Report {
+    let started = Instant::now();
+    let mut results = Vec::new();
+    let error_all = |results: &mut Vec<CaseResult>, message: String| {
+        for c in &checks.file.cases {
+            results.push(CaseResult {
+                case: c.name.clone(),
+                name: c.name.clone(),
+                outcome: Outcome::Error(message.clone()),
+                files: Vec::new(),
+                changed_cabinets: Vec::new(),
+                seconds: 0.0,
+            });
+        }
+        if checks.file.pixel_map {
+            results.push(CaseResult {
+                case: "pixel-map".into(),
+                name: "pixel-map".into(),
+                outcome: Outcome::Error(message),
+                files: Vec::new(),
+                changed_cabinets: Vec::new(),
+                seconds: 0.0,
+            });
+        }
+    };
+    let finish = |results: Vec<CaseResult>| Report {
+        suite: checks.name.clone(),
+        results,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let stage = match crate::stage::load(&checks.stage) {
+        Ok(s) => s,
+        Err(e) => {
+            error_all(&mut results, e.to_string());
+            return finish(results);
+        }
+    };
+    if !checks.file.cases.is_empty() {
+        run_cases(checks, &stage, gpu, options, progress, &mut results);
+    }
+    if checks.file.pixel_map {
+        results.push(check_pixel_map(&stage, &checks.refs, options));
+        progress("pixel-map");
+    }
+    finish(results)
+}
+
+fn run_cases(
+    checks: &Checks,
+    stage: &Stage,
+    gpu: Option<&crate::gpu::Gpu>,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(&str),
+    results: &mut Vec<CaseResult>,
+) {
+    let fail_rest = |results: &mut Vec<CaseResult>, from: usize, message: &str| {
+        for c in &checks.file.cases[from..] {
+            results.push(CaseResult {
+                case: c.name.clone(),
+                name: c.name.clone(),
+                outcome: Outcome::Error(message.to_string()),
+                files: Vec::new(),
+                changed_cabinets: Vec::new(),
+                seconds: 0.0,
+            });
+        }
+    };
+    let owned;
+    let gpu = match gpu {
+        Some(g) => g,
+        None => match crate::gpu::Gpu::headless() {
+            Ok(g) => {
+                owned = g;
+                &owned
+            }
+            Err(e) => return fail_rest(results, 0, &e.to_string()),
+        },
+    };
+    let f = &checks.file;
+    let wants = |k: &ImageKind| f.cases.iter().any(|c| c.images.contains(k));
+    let renderer_options = RendererOptions {
+        wall: wants(&ImageKind::Wall),
+        camera: wants(&ImageKind::Camera),
+        camera_width: f.render.camera_width,
+        ..Default::default()
+    };
+    let mut renderer = match Renderer::new(gpu, stage, renderer_options) {
+        Ok(r) => r,
+        Err(e) => return fail_rest(results, 0, &e.to_string()),
+    };
+    let spec = match &f.content {
+        Content::Stage => crate::scene::SceneSpec {
+            environment: stage
+                .render
+                .environment
+                .as_deref()
+                .map(|e| stage.resolve_path(e)),
+            environment_yaw_deg: stage.render.environment_yaw_deg,
+            test_scene: stage.render.test_scene,
+        },
+        Content::Sky => crate::scene::SceneSpec::default(),
+        Content::TestScene => crate::scene::SceneSpec {
+            test_scene: true,
+            ..Default::default()
+        },
+        Content::Environment {
+            path,
+            yaw_deg,
+            test_scene,
+        } => crate::scene::SceneSpec {
+            environment: Some(checks.base.join(path)),
+            environment_yaw_deg: *yaw_deg,
+            test_scene: *test_scene,
+        },
+    };
+    let scene = match crate::scene::build(&renderer.scene_context(gpu), &spec) {
+        Ok(s) => s,
+        Err(e) => return fail_rest(results, 0, &e.to_string()),
+    };
+    let overrides = Overrides {
+        inner_resolution: f.render.inner_resolution,
+        outer_resolution: f.render.outer_resolution,
+        ..Default::default()
+    };
+    let downsample = f.render.downsample.unwrap_or(1).max(1);
+    let mut takes = HashMap::new();
+    for case in &f.cases {
+        let started = Instant::now();
+        let rendered = (|| -> Result<RenderedFrame, String> {
+            let pose = f
+                .poses
+                .iter()
+                .find(|p| p.name() == case.pose)
+                .ok_or_else(|| format!("no pose named '{}'", case.pose))?;
+            let (camera, state) = pose_state(stage, pose, &checks.base, &mut takes)?;
+            let inputs = FrameInputs::resolve(stage, &camera, &state, &overrides)
+                .map_err(|e| e.to_string())?;
+            renderer.prepare(gpu, &inputs).map_err(|e| e.to_string())?;
+            renderer
+                .render_frame(gpu, &scene)
+                .map_err(|e| e.to_string())
+        })();
+        let render_seconds = started.elapsed().as_secs_f64();
+        match rendered {
+            Err(message) => results.push(CaseResult {
+                case: case.name.clone(),
+                name: case.name.clone(),
+                outcome: Outcome::Error(message),
+                files: Vec::new(),
+                changed_cabinets: Vec::new(),
+                seconds: render_seconds,
+            }),
+            Ok(frame) => {
+                let images = case_images(case, &frame, downsample);
+                let share = render_seconds / images.len().max(1) as f64;
+                for img in images {
+                    let mut r = match img.image {
+                        Ok(i) => check_image(case, img.name, &img.stem, &i, &checks.refs, options),
+                        Err(message) => CaseResult {
+                            case: case.name.clone(),
+                            name: img.name,
+                            outcome: Outcome::Error(message),
+                            files: Vec::new(),
+                            changed_cabinets: Vec::new(),
+                            seconds: 0.0,
+                        },
+                    };
+                    r.seconds += share;
+                    results.push(r);
+                }
+            }
+        }
+        progress(&case.name);
+    }
+}
+
+fn check_pixel_map(stage: &Stage, refs: &Path, options: &RunOptions) -> CaseResult {
+    let started = Instant::now();
+    let reference = refs.join("pixel-map.json");
+    let actual = PixelMap::of(stage);
+    let mut files = Vec::new();
+    let mut changed = Vec::new();
+    let outcome = if options.updates("pixel-map", "pixel-map") {
+        match crate::io::write_json(&reference, &actual) {
+            Ok(()) => {
+                files.push(reference.clone());
+                Outcome::Updated(format!("wrote {}", reference.display()))
+            }
+            Err(e) => Outcome::Error(e.to_string()),
+        }
+    } else {
+        match std::fs::read_to_string(&reference) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Missing(format!(
+                "no reference {} (run with --update=pixel-map to write it)",
+                reference.display()
+            )),
+            Err(e) => Outcome::Error(format!("cannot read {}: {e}", reference.display())),
+            Ok(text) => match serde_json::from_str::<PixelMap>(&text) {
+                Err(e) => Outcome::Error(format!("cannot parse {}: {e}", reference.display())),
+                Ok(expected) => {
+                    let d = diff_maps(&expected, &actual);
+                    if d.is_empty() {
+                        Outcome::Passed(format!(
+                            "{} cabinets in {} outputs unchanged",
+                            actual.panels.len(),
+                            actual.outputs.len()
+                        ))
+                    } else {
+                        changed = d.cabinets();
+                        let path = options.out.join("pixel-map.actual.json");
+                        let note = match crate::io::write_json(&path, &actual) {
+                            Ok(()) => {
+                                files.push(path);
+                                String::new()
+                            }
+                            Err(e) => format!(" ({e})"),
+                        };
+                        Outcome::Failed(format!("{}{note}", d.describe()))
+                    }
+                }
+            },
+        }
+    };
+    CaseResult {
+        case: "pixel-map".into(),
+        name: "pixel-map".into(),
+        outcome,
+        files,
+        changed_cabinets: changed,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camera::Orientation;
+
+    #[test]
+    fn poses_give_the_camera_state() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let stage = crate::stage::load(&root.join("assets/stages/demo.ron")).unwrap();
+        let mut takes = HashMap::new();
+        let pose = PoseSpec::Pose {
+            name: "p".into(),
+            camera: None,
+            position: (1.0, 2.0, 3.0),
+            rotation: Orientation::PanTiltRoll(10.0, 0.0, 0.0),
+            focal_length_mm: Some(50.0),
+        };
+        let (name, state) = pose_state(&stage, &pose, root, &mut takes).unwrap();
+        assert_eq!(name, stage.cameras[0].name);
+        assert_eq!(state.pose.position, glam::DVec3::new(1.0, 2.0, 3.0));
+        let (pan, _, _) = crate::camera::quat_to_pan_tilt_roll(state.pose.rotation);
+        assert!((pan - 10.0).abs() < 1e-9);
+        assert_eq!(state.lens.focal_length_mm, 50.0);
+        // The rest of the lens is the stage file's.
+        assert_eq!(state.lens.sensor_mm, stage.cameras[0].rest.lens.sensor_mm);
+
+        // A take frame: the first camera's state at that frame, through the stage's tracking.
+        let frame = PoseSpec::TakeFrame {
+            name: "t".into(),
+            take: "assets/takes/demo-truck.take".into(),
+            frame: 30,
+            camera: None,
+        };
+        let (_, state) = pose_state(&stage, &frame, root, &mut takes).unwrap();
+        let take = crate::tracking::Take::load(&root.join("assets/takes/demo-truck.take")).unwrap();
+        let direct = TakeCameras::new(&take, &stage.camera_specs(), stage.frame_rate)
+            .unwrap()
+            .camera_at_frame(&stage.cameras[0].name, 30)
+            .unwrap();
+        assert_eq!(state, direct.camera);
+        assert_ne!(
+            state.pose, stage.cameras[0].rest.pose,
+            "the take moved the camera"
+        );
+
+        let bad = PoseSpec::Pose {
+            name: "p".into(),
+            camera: Some("Z".into()),
+            position: (0.0, 0.0, 0.0),
+            rotation: Orientation::default(),
+            focal_length_mm: None,
+        };
+        assert!(
+            pose_state(&stage, &bad, root, &mut takes)
+                .unwrap_err()
+                .contains("'Z'")
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Differences between two pixel maps, by cabinet id: cabinets added, removed, placed differently or
+//! moved in space, outputs added, removed or resized, and outputs whose every cabinet shifted by the
+//! same offset. `parallax check` compares a stage's map with its approved `pixel-map.json` with it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{MapPanel, PixelMap};
+
+/// How a cabinet differs between two pixel maps.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CabinetChange {
+    /// Only in the new map.
+    Added,
+    /// Only in the reference.
+    Removed,
+    /// Its place in the outputs changed: each changed field as `field: old -> new`.
+    Placement(Vec<String>),
+    /// It moved in space (corner or edge vectors changed by more than a micrometre).
+    Moved,
+}
+
+/// The differences between two pixel maps, by cabinet id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MapDiff {
+    /// Changed outputs: `name: what`.
+    pub outputs: Vec<String>,
+    /// Outputs whose every cabinet moved by the same offset (and nothing else changed), with the
+    /// number of cabinets and the offset in output pixels: a shifted output.
+    pub shifted_outputs: Vec<(String, usize, [i32; 2])>,
+    /// Changed cabinets, in the new map's order (removed ones last).
+    pub cabinets: Vec<(String, CabinetChange)>,
+}
+
+impl MapDiff {
+    /// Whether the maps are the same.
+    pub fn is_empty(&self) -> bool {
+        self.outputs.is_empty() && self.cabinets.is_empty() && self.shifted_outputs.is_empty()
+    }
+
+    /// Ids of the changed cabinets.
+    pub fn cabinets(&self) -> Vec<String> {
+        self.cabinets.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// A readable list: the outputs, then one line per cabinet.
+    pub fn describe(&self) -> String {
+        let mut lines = Vec::new();
+        if !self.cabinets.is_empty() {
+            lines.push(format!(
+                "pixel map changed: {} cabinet{} changed: {}",
+                self.cabinets.len(),
+                if self.cabinets.len() == 1 { "" } else { "s" },
+                self.cabinets().join(", ")
+            ));
+        } else {
+            lines.push("pixel map changed".into());
+        }
+        for o in &self.outputs {
+            lines.push(format!("  output {o}"));
+        }
+        for (o, n, [dx, dy]) in &self.shifted_outputs {
+            lines.push(format!(
+                "  output '{o}': all {n} cabinets shifted by ({dx:+}, {dy:+}) px"
+            ));
+        }
+        for (id, c) in &self.cabinets {
+            lines.push(match c {
+                CabinetChange::Added => format!("  {id}: added"),
+                CabinetChange::Removed => format!("  {id}: removed"),
+                CabinetChange::Moved => format!("  {id}: moved in space"),
+                CabinetChange::Placement(f) => format!("  {id}: {}", f.join(", ")),
+            });
+        }
+        lines.join("\n")
+    }
+}
+
+/// Compares two pixel maps by cabinet id: cabinets added, removed, placed differently (output,
+/// origin, steps, pixel size) or moved in space, and outputs added, removed or resized.
+pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
+    let mut d = MapDiff::default();
+    for o in &actual.outputs {
+        match expected.outputs.iter().find(|e| e.name == o.name) {
+            None => d.outputs.push(format!("'{}': added", o.name)),
+            Some(e) if (e.width, e.height) != (o.width, o.height) => d.outputs.push(format!(
+                "'{}': size {}x{} -> {}x{}",
+                o.name, e.width, e.height, o.width, o.height
+            )),
+            Some(_) => {}
+        }
+    }
+    for e in &expected.outputs {
+        if !actual.outputs.iter().any(|o| o.name == e.name) {
+            d.outputs.push(format!("'{}': removed", e.name));
+        }
+    }
+    let old: HashMap<&str, &MapPanel> =
+        expected.panels.iter().map(|p| (p.id.as_str(), p)).collect();
+    for p in &actual.panels {
+        let Some(e) = old.get(p.id.as_str()) else {
+            d.cabinets.push((p.id.clone(), CabinetChange::Added));
+            continue;
+        };
+        let mut fields = Vec::new();
+        if e.output != p.output {
+            fields.push(format!("output '{}' -> '{}'", e.output, p.output));
+        }
+        let mut field = |name: &str, a: [i32; 2], b: [i32; 2]| {
+            if a != b {
+                fields.push(format!("{name} {a:?} -> {b:?}"));
+            }
+        };
+        field("origin", e.origin, p.origin);
+        field("step_col", e.step_col, p.step_col);
+        field("step_row", e.step_row, p.step_row);
+        if e.pixels != p.pixels {
+            fields.push(format!("pixels {:?} -> {:?}", e.pixels, p.pixels));
+        }
+        let near = |a: &[f64; 3], b: &[f64; 3]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-6);
+        let moved = !(near(&e.world.top_left, &p.world.top_left)
+            && near(&e.world.right, &p.world.right)
+            && near(&e.world.down, &p.world.down));
+        if !fields.is_empty() {
+            if moved {
+                fields.push("moved in space".into());
+            }
+            d.cabinets
+                .push((p.id.clone(), CabinetChange::Placement(fields)));
+        } else if moved {
+            d.cabinets.push((p.id.clone(), CabinetChange::Moved));
+        }
+    }
+    for o in &actual.outputs {
+        let offsets: Vec<Option<[i32; 2]>> = actual
+            .panels
+            .iter()
+            .filter(|p| p.output == o.name)
+            .map(|p| {
+                let e = old.get(p.id.as_str())?;
+                let same = e.output == p.output
+                    && e.step_col == p.step_col
+                    && e.step_row == p.step_row
+                    && e.pixels == p.pixels;
+                same.then(|| [p.origin[0] - e.origin[0], p.origin[1] - e.origin[1]])
+            })
+            .collect();
+        if let Some(Some(first)) = offsets.first()
+            && *first != [0, 0]
+            && offsets.iter().all(|x| *x == Some(*first))
+        {
+            d.shifted_outputs
+                .push((o.name.clone(), offsets.len(), *first));
+        }
+    }
+    let new: HashSet<&str> = actual.panels.iter().map(|p| p.id.as_str()).collect();
+    for e in &expected.panels {
+        if !new.contains(e.id.as_str()) {
+            d.cabinets.push((e.id.clone(), CabinetChange::Removed));
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn map() -> PixelMap {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        PixelMap::of(&crate::stage::load(Path::new(path)).unwrap())
+    }
+
+    #[test]
+    fn map_diff_lists_exactly_the_changed_cabinets() {
+        let a = map();
+        assert!(diff_maps(&a, &a).is_empty());
+        let mut b = a.clone();
+        b.panels[1].origin[0] += 1;
+        b.panels[3].step_col = [0, 1];
+        b.panels[5].world.top_left[1] += 0.01;
+        let removed = b.panels.remove(7);
+        b.outputs[0].width += 1;
+        let d = diff_maps(&a, &b);
+        assert_eq!(
+            d.cabinets(),
+            vec![
+                a.panels[1].id.clone(),
+                a.panels[3].id.clone(),
+                a.panels[5].id.clone(),
+                removed.id.clone()
+            ]
+        );
+        assert_eq!(d.cabinets[2].1, CabinetChange::Moved);
+        assert_eq!(d.cabinets[3].1, CabinetChange::Removed);
+        assert_eq!(d.outputs.len(), 1);
+        let back = diff_maps(&b, &a);
+        assert!(
+            back.cabinets
+                .contains(&(removed.id.clone(), CabinetChange::Added))
+        );
+    }
+
+    #[test]
+    fn a_shifted_output_is_named() {
+        let a = map();
+        let mut b = a.clone();
+        for p in b.panels.iter_mut().filter(|p| p.output == "main") {
+            p.origin[0] += 2;
+            p.origin[1] -= 1;
+        }
+        let d = diff_maps(&a, &b);
+        assert_eq!(d.cabinets.len(), a.panels.len());
+        assert_eq!(
+            d.shifted_outputs,
+            vec![("main".to_string(), a.panels.len(), [2, -1])]
+        );
+        assert!(
+            d.describe()
+                .contains("output 'main': all 16 cabinets shifted by (+2, -1) px")
+        );
+        b.panels[0].origin[0] += 1;
+        assert!(diff_maps(&a, &b).shifted_outputs.is_empty());
+    }
+}

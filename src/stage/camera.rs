@@ -1,0 +1,330 @@
+//! Cameras and render settings of a stage, resolved from the stage file and checked.
+//!
+//! A [`Camera`] holds what does not change from frame to frame (name, inner-frustum settings,
+//! tracking configuration) and the rest pose and lens written in the stage file. What does change, the
+//! pose and lens of one frame, is a [`CameraState`]; `render::FrameInputs::resolve` combines the two.
+
+use glam::{DVec3, UVec2};
+
+use super::file;
+use super::{Problem, Subject};
+use crate::camera::{CameraState, Overscan, OverscanRule, Pose};
+use crate::tracking::config::CameraTracking;
+
+/// A camera of the stage, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Camera {
+    /// The camera's name (unique in the stage).
+    pub name: String,
+    /// The pose and lens written in the stage file: used when nothing tracks the camera.
+    pub rest: CameraState,
+    /// Inner-frustum settings.
+    pub inner: InnerSettings,
+    /// Tracking configuration, if the camera is tracked.
+    pub tracking: Option<CameraTracking>,
+}
+
+/// How a camera's inner frustum is rendered.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InnerSettings {
+    /// Pixel budget of the inner render `(w, h)`: the target has `w * h` texels (within rounding)
+    /// with the inner frustum's aspect, so that texels are square on any sensor and overscan.
+    pub resolution: UVec2,
+    /// How the overscan is chosen.
+    pub overscan: OverscanRule,
+    /// Fraction of the inner frustum's width and height, inside its edge, over which it blends into
+    /// the outer (0 to 0.5).
+    pub soft_edge: f64,
+    /// Optional visible border for setup.
+    pub border: Option<Border>,
+}
+
+/// A visible border around the inner frustum (for setup).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Border {
+    /// Width as a fraction of the frustum's width and height.
+    pub width: f64,
+    /// Linear RGB colour.
+    pub colour: [f32; 3],
+}
+
+/// Where the outer wall is rendered from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OuterViewpoint {
+    /// A fixed stage point (metres).
+    Fixed(DVec3),
+    /// The rendered camera's entrance pupil.
+    FollowCamera,
+}
+
+/// Render settings of a stage, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderSettings {
+    /// Where the outer wall is rendered from.
+    pub outer_viewpoint: OuterViewpoint,
+    /// Edge of the outer cube map's faces in pixels.
+    pub outer_resolution: u32,
+    /// Equirectangular environment image, as written (relative to the stage file's folder, see
+    /// [`super::Stage::resolve_path`]).
+    pub environment: Option<String>,
+    /// Environment yaw in degrees (positive turns the image to the left, like pan).
+    pub environment_yaw_deg: f64,
+    /// Draw the procedural test scene (boxes) in front of the environment.
+    pub test_scene: bool,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        RenderSettings::from_file(&file::Render::default())
+    }
+}
+
+impl RenderSettings {
+    fn from_file(r: &file::Render) -> RenderSettings {
+        RenderSettings {
+            outer_viewpoint: match r.outer_viewpoint {
+                file::ViewpointFile::Fixed(x, y, z) => OuterViewpoint::Fixed(DVec3::new(x, y, z)),
+                file::ViewpointFile::FollowCamera => OuterViewpoint::FollowCamera,
+            },
+            outer_resolution: r.outer_resolution,
+            environment: r.environment.clone(),
+            environment_yaw_deg: r.environment_yaw_deg,
+            test_scene: r.test_scene,
+        }
+    }
+}
+
+/// The camera a stage without cameras gets: `A`, at 1.6 m at the origin looking along -Z, with the
+/// default lens and inner settings.
+pub fn default_camera() -> file::Camera {
+    file::Camera {
+        name: "A".into(),
+        position: (0.0, 1.6, 0.0),
+        rotation: Default::default(),
+        lens: Default::default(),
+        inner: Default::default(),
+        tracking: None,
+    }
+}
+
+impl Camera {
+    fn from_file(c: &file::Camera) -> Camera {
+        Camera {
+            name: c.name.clone(),
+            rest: CameraState {
+                pose: Pose {
+                    position: DVec3::new(c.position.0, c.position.1, c.position.2),
+                    rotation: c.rotation.to_quat(),
+                },
+                lens: c.lens,
+            },
+            inner: InnerSettings {
+                resolution: UVec2::new(c.inner.resolution.0, c.inner.resolution.1),
+                overscan: match c.inner.overscan {
+                    file::OverscanFile::Uniform(o) => OverscanRule::Uniform(o),
+                    file::OverscanFile::PerSide {
+                        left,
+                        right,
+                        bottom,
+                        top,
+                    } => OverscanRule::PerSide(Overscan {
+                        left,
+                        right,
+                        bottom,
+                        top,
+                    }),
+                    file::OverscanFile::Auto { margin } => OverscanRule::Auto { margin },
+                },
+                soft_edge: c.inner.soft_edge,
+                border: c
+                    .inner
+                    .border
+                    .filter(|(w, _)| *w > 0.0)
+                    .map(|(width, (r, g, b))| Border {
+                        width,
+                        colour: [r, g, b],
+                    }),
+            },
+            tracking: c.tracking.clone(),
+        }
+    }
+
+    /// Whether the soft-edge band of the inner frustum lies outside the camera's picture for `lens`:
+    /// the region where the inner frustum shows at full weight covers the distorted frame. `Auto`
+    /// overscan always does; a `Uniform` or `PerSide` overscan may be too small for the soft edge.
+    /// Returns the shortfall (tangent units, the largest side) when it does not.
+    ///
+    /// Errors: with `Auto` overscan, a lens whose distortion has no inverse on the frame's edge.
+    pub fn band_shortfall(
+        &self,
+        lens: &crate::camera::Lens,
+    ) -> Result<Option<f64>, crate::camera::LensError> {
+        let frame = lens.frame_tangents();
+        let overscan = self.inner.overscan.overscan(lens, self.inner.soft_edge)?;
+        let full = frame.expanded(&overscan).full_weight(self.inner.soft_edge);
+        // Edge points past the lens model's fold are left out here (the picture there is not
+        // modelled); `Auto` overscan refuses such a lens above.
+        let seen = lens.distorted_frame_coverage().tangents;
+        let short = [
+            full.left - seen.left,
+            seen.right - full.right,
+            full.bottom - seen.bottom,
+            seen.top - full.top,
+        ]
+        .into_iter()
+        .fold(0.0f64, f64::max);
+        Ok((short > 1e-9).then_some(short))
+    }
+}
+
+fn finite(values: &[f64]) -> bool {
+    values.iter().all(|v| v.is_finite())
+}
+
+/// Resolves and checks the stage file's cameras (a default camera `A` when it has none) and render
+/// settings. Problems are appended to `problems`, each naming the camera.
+pub(super) fn resolve(
+    f: &file::Stage,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Camera>, RenderSettings) {
+    let mut push = |subject: Subject, message: String| problems.push(Problem { subject, message });
+    let mut seen = std::collections::HashSet::new();
+    let files: Vec<file::Camera> = if f.cameras.is_empty() {
+        vec![default_camera()]
+    } else {
+        f.cameras.clone()
+    };
+    let mut cameras = Vec::new();
+    for c in &files {
+        if !seen.insert(c.name.as_str()) {
+            push(
+                Subject::Camera(c.name.clone()),
+                "duplicate camera name".into(),
+            );
+        }
+        if check_camera(c, &mut push) {
+            cameras.push(Camera::from_file(c));
+        }
+    }
+    check_render(&f.render, &mut push);
+    (cameras, RenderSettings::from_file(&f.render))
+}
+
+/// Checks one camera; true when its numbers are sound enough to resolve it.
+fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> bool {
+    let s = || Subject::Camera(c.name.clone());
+    if let Some(t) = &c.tracking {
+        for p in t.problems() {
+            push(s(), format!("tracking: {p}"));
+        }
+    }
+    let l = &c.lens;
+    let d = &l.distortion;
+    let nums = [
+        c.position.0,
+        c.position.1,
+        c.position.2,
+        l.focal_length_mm,
+        l.sensor_mm.0,
+        l.sensor_mm.1,
+        l.shift_mm.0,
+        l.shift_mm.1,
+        l.entrance_pupil_m,
+        l.focus_distance_m,
+        d.k1,
+        d.k2,
+        d.k3,
+        d.p1,
+        d.p2,
+        c.inner.soft_edge,
+    ];
+    if !finite(&nums) || !finite(&c.rotation.values()) {
+        push(
+            s(),
+            "position, rotation and lens values must be finite numbers".into(),
+        );
+        return false;
+    }
+    let mut ok = true;
+    if l.focal_length_mm <= 0.0 || l.sensor_mm.0 <= 0.0 || l.sensor_mm.1 <= 0.0 {
+        push(s(), "focal length and sensor size must be positive".into());
+        ok = false;
+    }
+    if c.inner.resolution.0 == 0 || c.inner.resolution.1 == 0 {
+        push(s(), "inner resolution must be at least 1 x 1".into());
+        ok = false;
+    }
+    if !(0.0..0.5).contains(&c.inner.soft_edge) {
+        push(
+            s(),
+            format!("soft_edge must be in 0..0.5, got {}", c.inner.soft_edge),
+        );
+        ok = false;
+    }
+    let overscan_ok = match c.inner.overscan {
+        file::OverscanFile::Uniform(o) => o.is_finite() && o >= 0.0,
+        file::OverscanFile::PerSide {
+            left,
+            right,
+            bottom,
+            top,
+        } => [left, right, bottom, top]
+            .iter()
+            .all(|o| o.is_finite() && *o >= 0.0),
+        file::OverscanFile::Auto { margin } => margin.is_finite() && margin >= 0.0,
+    };
+    if !overscan_ok {
+        push(s(), "overscan must be finite and not negative".into());
+        ok = false;
+    }
+    if let Some((width, colour)) = c.inner.border
+        && (!(0.0..0.5).contains(&width)
+            || ![colour.0, colour.1, colour.2].iter().all(|v| v.is_finite()))
+    {
+        push(
+            s(),
+            "border width must be in 0..0.5 and its colour finite".into(),
+        );
+        ok = false;
+    }
+    if ok {
+        let cam = Camera::from_file(c);
+        match cam.band_shortfall(&cam.rest.lens) {
+            Err(e) => push(s(), format!("lens: {e}")),
+            Ok(None) => {}
+            Ok(Some(short)) => push(
+                s(),
+                format!(
+                    "the overscan leaves no room for the soft edge: the blend band reaches {short:.4} \
+                     (tangent units) into the camera's picture at the stage file's lens, so the outer \
+                     would show on camera; enlarge the overscan, reduce soft_edge, or use \
+                     `overscan: Auto(margin: ...)`"
+                ),
+            ),
+        }
+    }
+    ok
+}
+
+fn check_render(r: &file::Render, push: &mut impl FnMut(Subject, String)) {
+    if let file::ViewpointFile::Fixed(x, y, z) = r.outer_viewpoint
+        && !finite(&[x, y, z])
+    {
+        push(
+            Subject::Stage,
+            "render.outer_viewpoint must be finite".into(),
+        );
+    }
+    if r.outer_resolution == 0 {
+        push(
+            Subject::Stage,
+            "render.outer_resolution must be at least 1".into(),
+        );
+    }
+    if !r.environment_yaw_deg.is_finite() {
+        push(
+            Subject::Stage,
+            "render.environment_yaw_deg must be finite".into(),
+        );
+    }
+}

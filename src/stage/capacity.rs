@@ -1,0 +1,283 @@
+//! LED processors: their capacity at the stage frame rate, the cabinets on each port, and the usage
+//! summary of outputs and processors that `parallax validate` prints.
+//!
+//! A processor's data sheet quotes its pixel capacity (whole processor and per port) at a rated frame
+//! rate. It takes up to that many pixels at any rate up to the rated one, and proportionally fewer above
+//! it (half at twice the rate): the links carry a fixed number of pixels per second, but a processor
+//! does not take more pixels than it is rated for because frames come more slowly. See
+//! [`capacity_at`].
+
+use std::collections::HashMap;
+
+use super::checks::{Problems, duplicates, positive};
+use super::file;
+use super::{Processor, Stage, Subject};
+
+/// Pixels used in one output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputUsage {
+    pub output: String,
+    pub panels: usize,
+    pub pixels: u64,
+    /// Share of the raster's pixels that feed cabinets.
+    pub share: f64,
+}
+
+/// Pixels on one processor and on each of its ports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessorUsage {
+    pub processor: String,
+    pub pixels: u64,
+    /// Pixels the processor takes at the stage frame rate (see [`capacity_at`]).
+    pub capacity: u64,
+    /// Pixels on each port (cabinets are assigned to ports in map order, a port filling up before the
+    /// next one is used, a cabinet never split).
+    pub ports: Vec<u64>,
+    /// Pixels one port takes at the stage frame rate (see [`capacity_at`]).
+    pub port_capacity: u64,
+    /// Pixels of cabinets that did not fit on any port.
+    pub unassigned: u64,
+}
+
+/// Stage totals for `parallax validate`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub sections: usize,
+    pub panels: usize,
+    pub pixels: u64,
+    pub outputs: Vec<OutputUsage>,
+    pub processors: Vec<ProcessorUsage>,
+}
+
+/// Pixels a processor (or a port) rated for `rated` pixels at `rated_hz` takes at `frame_rate` (Hz):
+/// `rated` at any frame rate up to `rated_hz`, `rated * rated_hz / frame_rate` (rounded down) above it.
+/// E.g. 9,000,000 px rated at 60 Hz: 9,000,000 px at 24 or 60 Hz, 4,500,000 px at 120 Hz.
+/// Both rates must be positive (checked by the caller); otherwise `rated` is returned.
+pub fn capacity_at(rated: u64, rated_hz: f64, frame_rate: f64) -> u64 {
+    if !(positive(rated_hz) && positive(frame_rate)) || frame_rate <= rated_hz {
+        return rated;
+    }
+    let exact = rated as f64 * rated_hz / frame_rate;
+    // A whole number computed with a rounding error just below it is that number.
+    let nearest = exact.round();
+    if (exact - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+        nearest as u64
+    } else {
+        exact.floor() as u64
+    }
+}
+
+/// A count with thousands separators, as data sheets print it: `12390400` -> `12,390,400`.
+pub(super) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The processors, in file order, with their inputs resolved (`output_index`: output name to index)
+/// and their capacities at the stage frame rate. A processor whose `rated_hz` is not a positive number
+/// is reported and left out.
+pub(super) fn processors(
+    f: &file::Stage,
+    output_index: &HashMap<&str, usize>,
+    problems: &mut Problems,
+) -> Vec<Processor> {
+    for d in duplicates(f.processors.iter().map(|p| p.name.as_str())) {
+        problems.push(Subject::Processor(d.into()), "duplicate processor name");
+    }
+    let mut processors = Vec::new();
+    let mut fed_by: HashMap<usize, &str> = HashMap::new();
+    for p in &f.processors {
+        let s = Subject::Processor(p.name.clone());
+        let mut inputs = Vec::new();
+        for i in &p.inputs {
+            match output_index.get(i.as_str()) {
+                Some(&oi) => {
+                    if let Some(other) = fed_by.insert(oi, &p.name) {
+                        problems.push(
+                            s.clone(),
+                            format!("input '{i}' already feeds processor '{other}'"),
+                        );
+                    }
+                    inputs.push(oi)
+                }
+                None => problems.push(s.clone(), format!("unknown input output '{i}'")),
+            }
+        }
+        let rated = p.rated_hz.unwrap_or(f.frame_rate);
+        if !positive(rated) {
+            problems.push(
+                s.clone(),
+                format!("rated_hz must be a positive number, got {rated}"),
+            );
+            continue;
+        }
+        if p.ports == 0 || p.pixels_per_port == 0 || p.max_pixels == 0 {
+            problems.push(
+                s.clone(),
+                "ports, pixels_per_port and max_pixels must be positive",
+            );
+        }
+        processors.push(Processor {
+            name: p.name.clone(),
+            inputs,
+            max_pixels: capacity_at(p.max_pixels, rated, f.frame_rate),
+            ports: p.ports,
+            pixels_per_port: capacity_at(p.pixels_per_port, rated, f.frame_rate),
+        });
+    }
+    processors
+}
+
+/// Processors carrying more pixels than they take, and cabinets that fit on no port.
+pub(super) fn check_capacity(stage: &Stage, problems: &mut Problems) {
+    for u in processor_usage(stage) {
+        let s = Subject::Processor(u.processor.clone());
+        if u.pixels > u.capacity {
+            problems.push(
+                s.clone(),
+                format!(
+                    "{} px > {} px, its capacity at {} Hz ({:.0}%)",
+                    grouped(u.pixels),
+                    grouped(u.capacity),
+                    stage.frame_rate,
+                    100.0 * u.pixels as f64 / u.capacity.max(1) as f64
+                ),
+            );
+        }
+        if u.unassigned > 0 {
+            problems.push(
+                s,
+                format!(
+                    "{} pixels do not fit on its {} ports of {} pixels",
+                    grouped(u.unassigned),
+                    u.ports.len(),
+                    grouped(u.port_capacity)
+                ),
+            );
+        }
+    }
+}
+
+/// Pixels on each processor and port: cabinets on the processor's inputs, in stage order, fill port
+/// after port without being split.
+fn processor_usage(stage: &Stage) -> Vec<ProcessorUsage> {
+    stage
+        .processors
+        .iter()
+        .map(|p| {
+            let mut ports = vec![0u64; p.ports as usize];
+            let mut port = 0usize;
+            let mut pixels = 0u64;
+            let mut unassigned = 0u64;
+            for panel in stage
+                .panels
+                .iter()
+                .filter(|x| p.inputs.contains(&x.placement.output))
+            {
+                let n = panel.pixel_count();
+                pixels += n;
+                while port < ports.len() && ports[port] + n > p.pixels_per_port {
+                    port += 1;
+                }
+                match ports.get_mut(port) {
+                    Some(used) => *used += n,
+                    None => unassigned += n,
+                }
+            }
+            ProcessorUsage {
+                processor: p.name.clone(),
+                pixels,
+                capacity: p.max_pixels,
+                ports,
+                port_capacity: p.pixels_per_port,
+                unassigned,
+            }
+        })
+        .collect()
+}
+
+/// Usage per output and per processor.
+pub(super) fn summary(stage: &Stage) -> Summary {
+    let mut outputs: Vec<OutputUsage> = stage
+        .outputs
+        .iter()
+        .map(|o| OutputUsage {
+            output: o.name.clone(),
+            panels: 0,
+            pixels: 0,
+            share: 0.0,
+        })
+        .collect();
+    for p in &stage.panels {
+        let u = &mut outputs[p.placement.output];
+        u.panels += 1;
+        u.pixels += p.pixel_count();
+    }
+    for (u, o) in outputs.iter_mut().zip(&stage.outputs) {
+        u.share = u.pixels as f64 / (o.width as f64 * o.height as f64);
+    }
+    Summary {
+        sections: stage.sections.len(),
+        panels: stage.panels.len(),
+        pixels: stage.pixel_count(),
+        outputs,
+        processors: processor_usage(stage),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A processor rated 9,000,000 px and 525,000 px per port at 60 Hz (a 1 Gb port at 8 bits).
+
+    #[test]
+    fn below_the_rated_rate_capacity_stays_the_rated_figure() {
+        // 24 fps: the old rule (scale by 60 / 24) gave 22,500,000 and 1,312,500.
+        assert_eq!(capacity_at(9_000_000, 60.0, 24.0), 9_000_000);
+        assert_eq!(capacity_at(525_000, 60.0, 24.0), 525_000);
+        assert_eq!(capacity_at(9_000_000, 60.0, 59.94), 9_000_000);
+    }
+
+    #[test]
+    fn at_the_rated_rate_capacity_is_the_rated_figure() {
+        assert_eq!(capacity_at(9_000_000, 60.0, 60.0), 9_000_000);
+        assert_eq!(capacity_at(525_000, 60.0, 60.0), 525_000);
+    }
+
+    #[test]
+    fn above_the_rated_rate_capacity_falls_in_proportion() {
+        // 120 Hz: half. 9,000,000 / 2 and 525,000 / 2.
+        assert_eq!(capacity_at(9_000_000, 60.0, 120.0), 4_500_000);
+        assert_eq!(capacity_at(525_000, 60.0, 120.0), 262_500);
+        // 90 Hz: two thirds, 6,000,000 and 350,000 exactly (no off-by-one from rounding).
+        assert_eq!(capacity_at(9_000_000, 60.0, 90.0), 6_000_000);
+        assert_eq!(capacity_at(525_000, 60.0, 90.0), 350_000);
+        // 144 Hz: 525,000 * 60 / 144 = 218,750 exactly; 1,000 * 60 / 144 = 416.67 -> 416.
+        assert_eq!(capacity_at(525_000, 60.0, 144.0), 218_750);
+        assert_eq!(capacity_at(1_000, 60.0, 144.0), 416);
+    }
+
+    #[test]
+    fn rates_that_are_not_positive_leave_the_rated_figure() {
+        assert_eq!(capacity_at(1000, 0.0, 24.0), 1000);
+        assert_eq!(capacity_at(1000, 60.0, f64::NAN), 1000);
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(12_390_400), "12,390,400");
+        assert_eq!(grouped(9_000_000), "9,000,000");
+        assert_eq!(grouped(123_456_789_012), "123,456,789,012");
+    }
+}

@@ -1,0 +1,298 @@
+//! Packing cabinets into outputs: each section's placement (automatic or explicit) resolved to a
+//! rectangle in an output raster, then every output checked for cabinets outside its raster,
+//! overlapping cabinets and outputs that feed no cabinet.
+
+use std::collections::{HashMap, HashSet};
+
+use glam::UVec2;
+
+use super::building::Cells;
+use super::checks::Problems;
+use super::file::{self, PlacementFile};
+use super::placement::{self, Placement, Rect};
+use super::{Output, Panel, Subject, panel_id};
+
+/// Outputs by name, for sections and processors to refer to.
+pub(super) struct OutputIndex<'a> {
+    /// Index in the file's outputs of each name's first output.
+    pub by_name: HashMap<&'a str, usize>,
+    /// Outputs not to blame for holding no cabinet: the later ones of duplicate names (already
+    /// reported) and those of sections that failed (they may look emptier than they are).
+    pub tainted: HashSet<usize>,
+}
+
+impl<'a> OutputIndex<'a> {
+    /// The first of duplicate outputs is the one sections refer to; the others are tainted.
+    pub fn new(outputs: &'a [file::Output]) -> OutputIndex<'a> {
+        let mut by_name = HashMap::new();
+        let mut tainted = HashSet::new();
+        for (i, o) in outputs.iter().enumerate() {
+            if by_name.contains_key(o.name.as_str()) {
+                tainted.insert(i);
+            } else {
+                by_name.insert(o.name.as_str(), i);
+            }
+        }
+        OutputIndex { by_name, tainted }
+    }
+
+    /// Marks the outputs a (failed) section's placement refers to.
+    pub fn taint_outputs_of(&mut self, p: &PlacementFile) {
+        let names: Vec<&str> = match p {
+            PlacementFile::Auto { outputs, .. } => outputs.iter().map(String::as_str).collect(),
+            PlacementFile::Explicit(list) => list.iter().map(|p| p.output.as_str()).collect(),
+        };
+        for n in names {
+            if let Some(&i) = self.by_name.get(n) {
+                self.tainted.insert(i);
+            }
+        }
+    }
+}
+
+/// The placement of each of a section's cells (`None` for a cabinet left without one, which is
+/// reported), or `None` when the placement itself is wrong (unknown output, bad rotation).
+pub(super) fn section_placement(
+    sec: &file::Section,
+    cells: &Cells,
+    pixels: UVec2,
+    outputs: &[file::Output],
+    output_index: &HashMap<&str, usize>,
+    problems: &mut Problems,
+) -> Option<Vec<Option<Placement>>> {
+    let subj = Subject::Section(sec.name.clone());
+    match &sec.placement {
+        PlacementFile::Auto {
+            outputs: names,
+            origin,
+            start,
+            order,
+            serpentine,
+            per_line,
+            rotation,
+            mirror,
+        } => {
+            let mut ok = true;
+            let mut targets = Vec::new();
+            for n in names {
+                match output_index.get(n.as_str()) {
+                    Some(&i) => targets.push(i),
+                    None => {
+                        problems.push(subj.clone(), format!("unknown output '{n}'"));
+                        ok = false;
+                    }
+                }
+            }
+            if names.is_empty() {
+                problems.push(
+                    subj.clone(),
+                    "automatic placement needs at least one output",
+                );
+                ok = false;
+            }
+            if !matches!(rotation, 0 | 90 | 180 | 270) {
+                problems.push(
+                    subj.clone(),
+                    format!("rotation must be 0, 90, 180 or 270, got {rotation}"),
+                );
+                ok = false;
+            }
+            if !ok {
+                return None;
+            }
+            let columns = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
+            let rows = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
+            let index: HashMap<(u32, u32), usize> = cells
+                .iter()
+                .enumerate()
+                .map(|(k, c)| ((c.0, c.1), k))
+                .collect();
+            let sequence: Vec<usize> =
+                placement::auto_sequence(columns, rows, *start, *order, *serpentine)
+                    .into_iter()
+                    .filter_map(|cr| index.get(&cr).copied())
+                    .collect();
+            let (cw, ch) = if rotation % 180 == 0 {
+                (pixels.x, pixels.y)
+            } else {
+                (pixels.y, pixels.x)
+            };
+            let mut out = vec![None; cells.len()];
+            let mut next = 0usize;
+            for (k, &oi) in targets.iter().enumerate() {
+                let o = &outputs[oi];
+                let (ox, oy) = if k == 0 { *origin } else { (0, 0) };
+                let fit_x = o.width.saturating_sub(ox) / cw;
+                let fit_y = o.height.saturating_sub(oy) / ch;
+                // Cells per line run along x for row order, along y for column order.
+                let (natural, fit_line, lines) = match order {
+                    file::Order::Rows => (columns, fit_x, fit_y),
+                    file::Order::Columns => (rows, fit_y, fit_x),
+                };
+                let per = per_line.unwrap_or(natural.min(fit_line)).min(fit_line);
+                if per == 0 || lines == 0 {
+                    continue;
+                }
+                let capacity = per as usize * lines as usize;
+                for cell in 0..capacity {
+                    if next >= sequence.len() {
+                        break;
+                    }
+                    let (a, b) = ((cell % per as usize) as u32, (cell / per as usize) as u32);
+                    let (cx, cy) = match order {
+                        file::Order::Rows => (a, b),
+                        file::Order::Columns => (b, a),
+                    };
+                    out[sequence[next]] = Placement::from_rect(
+                        oi,
+                        ox + cx * cw,
+                        oy + cy * ch,
+                        pixels,
+                        *rotation,
+                        *mirror,
+                    );
+                    next += 1;
+                }
+            }
+            if next < sequence.len() {
+                problems.push(
+                    subj,
+                    format!(
+                        "{} of its {} cabinets do not fit in output{} {}",
+                        sequence.len() - next,
+                        sequence.len(),
+                        if names.len() == 1 { "" } else { "s" },
+                        names
+                            .iter()
+                            .map(|n| format!("'{n}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            Some(out)
+        }
+        PlacementFile::Explicit(list) => {
+            let index: HashMap<(u32, u32), usize> = cells
+                .iter()
+                .enumerate()
+                .map(|(k, c)| ((c.0, c.1), k))
+                .collect();
+            let mut out: Vec<Option<Placement>> = vec![None; cells.len()];
+            let mut reported = HashSet::new();
+            for p in list {
+                let id = panel_id(&sec.name, p.col, p.row);
+                let ps = Subject::Panel(id);
+                let Some(&k) = index.get(&(p.col, p.row)) else {
+                    problems.push(
+                        ps,
+                        format!(
+                            "placed, but section '{}' has no cabinet at column {}, row {}",
+                            sec.name, p.col, p.row
+                        ),
+                    );
+                    continue;
+                };
+                let Some(&oi) = output_index.get(p.output.as_str()) else {
+                    problems.push(ps, format!("unknown output '{}'", p.output));
+                    reported.insert(k);
+                    continue;
+                };
+                let o = &outputs[oi];
+                if p.x >= o.width.min(1 << 24) || p.y >= o.height.min(1 << 24) {
+                    problems.push(
+                        ps,
+                        format!(
+                            "top-left ({}, {}) is outside output '{}' ({} x {})",
+                            p.x, p.y, o.name, o.width, o.height
+                        ),
+                    );
+                    reported.insert(k);
+                    continue;
+                }
+                let Some(pl) = Placement::from_rect(oi, p.x, p.y, pixels, p.rotation, p.mirror)
+                else {
+                    problems.push(
+                        ps,
+                        format!("rotation must be 0, 90, 180 or 270, got {}", p.rotation),
+                    );
+                    reported.insert(k);
+                    continue;
+                };
+                if out[k].is_some() {
+                    problems.push(ps, "placed twice");
+                    continue;
+                }
+                out[k] = Some(pl);
+            }
+            for (k, c) in cells.iter().enumerate() {
+                if out[k].is_none() && !reported.contains(&k) {
+                    problems.push(
+                        Subject::Panel(panel_id(&sec.name, c.0, c.1)),
+                        "has no place in any output",
+                    );
+                }
+            }
+            Some(out)
+        }
+    }
+}
+
+/// Panels outside their raster, overlapping panels, outputs with no panel.
+pub(super) fn check_outputs(
+    outputs: &[Output],
+    panels: &[Panel],
+    tainted: &HashSet<usize>,
+    problems: &mut Problems,
+) {
+    let mut per_output: Vec<Vec<(Rect, usize)>> = vec![Vec::new(); outputs.len()];
+    for (i, p) in panels.iter().enumerate() {
+        per_output[p.placement.output].push((p.output_rect(), i));
+    }
+    const MAX_OVERLAPS: usize = 20;
+    for (oi, o) in outputs.iter().enumerate() {
+        let rects = &mut per_output[oi];
+        if rects.is_empty() {
+            if !tainted.contains(&oi) {
+                problems.push(Subject::Output(o.name.clone()), "no panel is placed in it");
+            }
+            continue;
+        }
+        for (r, i) in rects.iter() {
+            if r.x0 < 0 || r.y0 < 0 || r.x1 > o.width as i64 || r.y1 > o.height as i64 {
+                problems.push(
+                    Subject::Panel(panels[*i].id.clone()),
+                    format!(
+                        "pixels {}..{} x {}..{} fall outside output '{}' ({} x {})",
+                        r.x0, r.x1, r.y0, r.y1, o.name, o.width, o.height
+                    ),
+                );
+            }
+        }
+        // Sweep along x: only rectangles whose x ranges meet can overlap.
+        rects.sort_by_key(|(r, _)| r.x0);
+        let mut found = 0usize;
+        let mut active: Vec<(Rect, usize)> = Vec::new();
+        for &(r, i) in rects.iter() {
+            active.retain(|(a, _)| a.x1 > r.x0);
+            for (a, j) in &active {
+                if a.overlaps(&r) {
+                    found += 1;
+                    if found <= MAX_OVERLAPS {
+                        problems.push(
+                            Subject::Panel(panels[i].id.clone()),
+                            format!("overlaps panel '{}' in output '{}'", panels[*j].id, o.name),
+                        );
+                    }
+                }
+            }
+            active.push((r, i));
+        }
+        if found > MAX_OVERLAPS {
+            problems.push(
+                Subject::Output(o.name.clone()),
+                format!("{} more overlapping pairs of panels", found - MAX_OVERLAPS),
+            );
+        }
+    }
+}
