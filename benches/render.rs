@@ -6,6 +6,9 @@
 //! - `cabinets/*`: the composite pass at equal pixel count with 10 and with 10,000 cabinets;
 //! - `zoom/*`: whole frames of demo.ron along a zoom ramp (80 -> 18 mm and back, the inner resolution
 //!   following the zoom), printing the renderer's allocations per frame after one warm-up ramp.
+//! - `inner_sampling/*`: the composite pass of the demo's outputs sampling the inner frustum with
+//!   each LED pixel's footprint (mip chain) vs from level 0 only, side by side, and the generation
+//!   of the inner frustum's mip chain.
 //!
 //! With no adapter this prints why and registers nothing.
 
@@ -13,7 +16,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use parallax::gpu::Gpu;
-use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions, shaders};
+use parallax::render::{FrameInputs, InnerSampling, Overrides, Renderer, RendererOptions, shaders};
 use parallax::scene::{SceneList, SceneSpec};
 use parallax::stage::Stage;
 
@@ -36,9 +39,19 @@ struct Setup {
 }
 
 fn setup(gpu: &Gpu, stage: Stage, overrides: &Overrides) -> Setup {
+    setup_sampling(gpu, stage, overrides, InnerSampling::Footprint)
+}
+
+fn setup_sampling(
+    gpu: &Gpu,
+    stage: Stage,
+    overrides: &Overrides,
+    inner_sampling: InnerSampling,
+) -> Setup {
     let options = RendererOptions {
         wall: false,
         camera: false,
+        inner_sampling,
         ..Default::default()
     };
     let mut renderer = Renderer::new(gpu, &stage, options).expect("renderer");
@@ -267,6 +280,7 @@ fn benches(c: &mut Criterion) {
             });
             group.finish();
             eprintln!("demo outputs: {} LED pixels", s.stage.pixel_count());
+            inner_sampling(c, &gpu, &adapter, &s);
         }
     }
 
@@ -355,6 +369,56 @@ fn zoom(c: &mut Criterion) {
         warm - before_warm_up,
         after as f64 / frames.max(1) as f64
     );
+}
+
+/// The demo's composite with footprint sampling (the renderer of `s`) vs level-0 sampling, side by
+/// side, and the mip chain of an inner frustum of the demo's size.
+fn inner_sampling(c: &mut Criterion, gpu: &Gpu, adapter: &str, s: &Setup) {
+    let level0 = setup_sampling(
+        gpu,
+        s.stage.clone(),
+        &Overrides::default(),
+        InnerSampling::Level0,
+    );
+    let views = output_views(&s.renderer);
+    let refs: Vec<&wgpu::TextureView> = views.iter().collect();
+    let mut group = c.benchmark_group(format!("inner_sampling [{adapter}]"));
+    group.sample_size(10);
+    for (label, r) in [("footprint", &s.renderer), ("level0", &level0.renderer)] {
+        group.bench_function(format!("composite/{label}"), |b| {
+            b.iter(|| {
+                let mut e = encoder(gpu);
+                r.render_outputs_into(&mut e, &refs).expect("composite");
+                wait(gpu, e);
+            })
+        });
+    }
+    let size = s.renderer.inputs().expect("prepared").inner_resolution;
+    let format = parallax::scene::SCENE_COLOR_FORMAT;
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("bench inner"),
+        size: wgpu::Extent3d {
+            width: size.x,
+            height: size.y,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: parallax::render::mipmap::mip_level_count(size),
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let pass = parallax::render::mipmap::MipmapPass::new(&gpu.device, format);
+    let chain = pass.chain(&gpu.device, &texture).expect("mip chain");
+    group.bench_function(format!("mip chain {} x {}", size.x, size.y), |b| {
+        b.iter(|| {
+            let mut e = encoder(gpu);
+            pass.record(&mut e, &chain);
+            wait(gpu, e);
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(render_benches, benches, zoom);

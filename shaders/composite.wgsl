@@ -10,7 +10,8 @@ struct Frame {
     inner_eye: vec4<f32>,
     outer_viewpoint: vec4<f32>,
     border_color: vec4<f32>,
-    // soft edge (fraction of the frustum), border width (fraction), inner enabled (0/1), unused
+    // soft edge (fraction of the frustum), border width (fraction), inner enabled (0/1),
+    // inner sampling (1: the LED pixel's footprint through the mip chain, 0: level 0 only)
     params: vec4<f32>,
     // Inner target: used size (xy) and allocated capacity (zw) in texels (targets are bucketed).
     inner_extent: vec4<f32>,
@@ -24,6 +25,7 @@ struct Target {
 @group(0) @binding(0) var<storage, read> panels: array<Panel>;
 @group(0) @binding(1) var<uniform> frame: Frame;
 @group(0) @binding(2) var<uniform> out_target: Target;
+// The inner frustum with its full mip chain.
 @group(0) @binding(3) var inner_texture: texture_2d<f32>;
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
@@ -36,6 +38,14 @@ struct VsOut {
     // pixel centre: no per-fragment buffer reads or matrix products.
     @location(0) @interpolate(linear) from_outer: vec3<f32>,
     @location(1) @interpolate(linear) inner_clip: vec4<f32>,
+    // Derivatives of inner_clip per output pixel along x and y: constant over a panel (inner_clip is
+    // affine there), so computed once per vertex and passed flat. One output pixel is one LED pixel,
+    // so these are the LED pixel's footprint axes in clip space.
+    @location(2) @interpolate(flat) clip_dx: vec4<f32>,
+    @location(3) @interpolate(flat) clip_dy: vec4<f32>,
+    // > 0 when the panel's front (normal down x right) faces the entrance pupil; constant per panel.
+    // Mirrored by `parallax::render::footprint::faces`.
+    @location(4) @interpolate(flat) facing: f32,
 }
 
 // Stage position of the continuous output coordinate `p` (pixel centres at +0.5) of a panel: at
@@ -58,6 +68,17 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
     out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
     out.from_outer = world - frame.outer_viewpoint.xyz;
     out.inner_clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
+    // LED column i = (p - origin) . step_col, row j = (p - origin) . step_row: one output pixel along
+    // x moves step_col.x columns and step_row.x rows.
+    let size = vec2<f32>(panel.pixels);
+    let per_col = panel.right.xyz / size.x;
+    let per_row = panel.down.xyz / size.y;
+    let world_dx = f32(panel.step_col.x) * per_col + f32(panel.step_row.x) * per_row;
+    let world_dy = f32(panel.step_col.y) * per_col + f32(panel.step_row.y) * per_row;
+    out.clip_dx = frame.inner_view_proj * vec4<f32>(world_dx, 0.0);
+    out.clip_dy = frame.inner_view_proj * vec4<f32>(world_dy, 0.0);
+    // The sign is the same at every point of the (flat) panel.
+    out.facing = dot(cross(panel.down.xyz, panel.right.xyz), frame.inner_eye.xyz - panel.top_left.xyz);
     return out;
 }
 
@@ -89,9 +110,55 @@ fn outer_color(ray: vec3<f32>) -> vec3<f32> {
     return textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb;
 }
 
+// Derivative of the texture uv = ndc_to_uv(clip.xy / clip.w) along a direction in which clip changes
+// by `dclip` (quotient rule). Mirrored by `parallax::render::footprint::led_footprint`.
+fn uv_derivative(clip: vec4<f32>, dclip: vec4<f32>) -> vec2<f32> {
+    let dndc = (dclip.xy * clip.w - clip.xy * dclip.w) / (clip.w * clip.w);
+    return vec2<f32>(0.5 * dndc.x, -0.5 * dndc.y);
+}
+
+// Most sub-samples per footprint axis.
+const MAX_TAPS: f32 = 4.0;
+
+// The inner frustum's colour at `uv`, averaged over the LED pixel's footprint: the parallelogram
+// uv + s ddx + t ddy, s and t in -1/2..1/2, with ddx and ddy the analytic derivatives (no dpdx:
+// neighbouring output pixels can belong to other panels). The footprint is split into n.x x n.y
+// cells, n about the number of inner texels it spans along each axis (1 to MAX_TAPS), and each cell
+// is one trilinear sample with the cell's own (smaller) derivatives: a box filter over the footprint
+// that does not over-blur the way a single trilinear sample of the whole footprint does, and is
+// anisotropic where the footprint is. Point-samples level 0 when footprint sampling is off.
+fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4<f32>) -> vec3<f32> {
+    let tuv = inner_texture_uv(uv);
+    if (frame.params.w < 0.5) {
+        return textureSampleLevel(inner_texture, linear_sampler, tuv, 0.0).rgb;
+    }
+    // Frustum uv to texture uv in the bucketed target: scaled by used size / capacity. The mip levels
+    // of a capacity that is a multiple of 256 keep the used part at the same place (level k's used
+    // part is the top-left extent / 2^k texels), so the scale holds at every level.
+    let used = frame.inner_extent.xy;
+    let scale = used / frame.inner_extent.zw;
+    let ddx = uv_derivative(clip, clip_dx);
+    let ddy = uv_derivative(clip, clip_dy);
+    let texels = vec2<f32>(length(ddx * used), length(ddy * used));
+    let n = clamp(ceil(texels), vec2<f32>(1.0), vec2<f32>(MAX_TAPS));
+    let gx = ddx * scale / n.x;
+    let gy = ddy * scale / n.y;
+    var sum = vec3<f32>(0.0);
+    for (var b = 0.0; b < n.y; b += 1.0) {
+        for (var a = 0.0; a < n.x; a += 1.0) {
+            let o = vec2<f32>(a, b) + 0.5 - 0.5 * n;
+            sum += textureSampleGrad(inner_texture, linear_sampler, tuv + o.x * gx + o.y * gy, gx, gy).rgb;
+        }
+    }
+    return sum / (n.x * n.y);
+}
+
 // Colour the wall shows at an LED pixel. The outer cube map is only sampled where it is seen.
-fn wall_color(from_outer: vec3<f32>, clip: vec4<f32>) -> vec4<f32> {
-    if (frame.params.z < 0.5 || clip.w <= 0.0) {
+// Cabinets whose front faces away from the entrance pupil show the outer.
+fn wall_color(in: VsOut) -> vec4<f32> {
+    let from_outer = in.from_outer;
+    let clip = in.inner_clip;
+    if (frame.params.z < 0.5 || clip.w <= 0.0 || in.facing <= 0.0) {
         return vec4<f32>(outer_color(from_outer), 1.0);
     }
     let uv = ndc_to_uv(clip.xy / clip.w);
@@ -104,7 +171,7 @@ fn wall_color(from_outer: vec3<f32>, clip: vec4<f32>) -> vec4<f32> {
     if (b > 0.0 && edge < b) {
         return vec4<f32>(frame.border_color.rgb, 1.0);
     }
-    let inner = textureSampleLevel(inner_texture, linear_sampler, inner_texture_uv(uv), 0.0).rgb;
+    let inner = inner_color(uv, clip, in.clip_dx, in.clip_dy);
     if (w >= 1.0) {
         return vec4<f32>(inner, 1.0);
     }
@@ -113,5 +180,5 @@ fn wall_color(from_outer: vec3<f32>, clip: vec4<f32>) -> vec4<f32> {
 
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
-    return wall_color(in.from_outer, in.inner_clip);
+    return wall_color(in);
 }

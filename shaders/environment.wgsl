@@ -33,6 +33,13 @@ fn vs_main(@builtin(vertex_index) vi: u32) -> VsOut {
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let d = rotate_y(view_direction(view, in.ndc), env.yaw_cs);
     let uv = equirect_uv(d);
-    let c = textureSampleLevel(env_texture, env_sampler, uv, 0.0);
+    // Footprint of this pixel in the image, for the mip level. atan2 jumps by a whole turn at the
+    // image's left/right seam (u = 0 = 1): wrap the u derivative to the nearest turn so that pixels
+    // next to the seam take the same level as their neighbours (no line of blur along it).
+    var ddx = dpdx(uv);
+    var ddy = dpdy(uv);
+    ddx.x -= round(ddx.x);
+    ddy.x -= round(ddy.x);
+    let c = textureSampleGrad(env_texture, env_sampler, uv, ddx, ddy);
     return vec4<f32>(c.rgb * env.intensity, 1.0);
 }

@@ -14,6 +14,8 @@ pub const CAMERA_VIEW: &str = include_str!("../shaders/camera_view.wgsl");
 pub const LENS_WARP: &str = include_str!("../shaders/lens_warp.wgsl");
 /// A plain texture copy (benchmark baseline).
 pub const COPY: &str = include_str!("../shaders/copy.wgsl");
+/// Mip-map generation (box filter, odd sizes included).
+pub const MIPMAP: &str = include_str!("../shaders/mipmap.wgsl");
 
 /// Every shader by name, as compiled (common part included).
 pub fn all() -> Vec<(&'static str, String)> {
@@ -24,6 +26,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("camera_view", CAMERA_VIEW),
         ("lens_warp", LENS_WARP),
         ("copy", COPY),
+        ("mipmap", MIPMAP),
     ]
     .into_iter()
     .map(|(n, s)| (n, source(s)))

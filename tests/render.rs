@@ -11,6 +11,11 @@ use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions};
 use parallax::scene::{Environment, SceneList, SceneSpec};
 use parallax::stage::Stage;
 
+#[path = "render/blend.rs"]
+mod blend;
+#[path = "render/sampling.rs"]
+mod sampling;
+
 fn gpu() -> Gpu {
     match Gpu::headless() {
         Ok(g) => g,
@@ -112,6 +117,7 @@ fn every_led_pixel_shows_the_right_viewpoint() {
         camera: false,
         camera_width: None,
         camera_supersample: 1,
+        ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
     let yaw = 90.0;
@@ -1000,6 +1006,7 @@ fn hdr_environment_and_border() {
         camera: false,
         camera_width: None,
         camera_supersample: 1,
+        ..Default::default()
     };
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
     // Turn left so that the frustum's right edge (and its border) crosses the wall.

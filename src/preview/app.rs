@@ -94,6 +94,7 @@ impl App {
                 // The window's pixels are already small on screen: 2 x 2 sub-samples keep the
                 // simulated camera interactive on a software GPU.
                 camera_supersample: 2,
+                ..Default::default()
             },
         )?;
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &self.options.scene)?;

@@ -111,6 +111,7 @@ impl CompositePass {
             label: Some("composite sampler"),
             mag_filter: wgpu::FilterMode::Linear,
             min_filter: wgpu::FilterMode::Linear,
+            mipmap_filter: wgpu::MipmapFilterMode::Linear,
             ..Default::default()
         });
         CompositePass {
@@ -134,6 +135,7 @@ impl CompositePass {
         inputs: &FrameInputs,
         inner_view_proj: DMat4,
         targets: &Targets,
+        sampling: crate::render::InnerSampling,
     ) -> Result<(), RenderError> {
         let (Some(inner), Some(outer)) = (&targets.inner, &targets.outer) else {
             return Err(RenderError::NotPrepared);
@@ -144,7 +146,14 @@ impl CompositePass {
             inner_eye: v4(inputs.eye),
             outer_viewpoint: v4(inputs.outer_viewpoint),
             border_color: [bc[0], bc[1], bc[2], 1.0],
-            params: [inputs.soft_edge as f32, bw as f32, 1.0, 0.0],
+            params: [
+                inputs.soft_edge as f32,
+                bw as f32,
+                1.0,
+                f32::from(u8::from(
+                    sampling == crate::render::InnerSampling::Footprint,
+                )),
+            ],
             inner_extent: inner.extent(),
         };
         gpu.queue
@@ -177,7 +186,7 @@ impl CompositePass {
                         },
                         wgpu::BindGroupEntry {
                             binding: 3,
-                            resource: wgpu::BindingResource::TextureView(&inner.color),
+                            resource: wgpu::BindingResource::TextureView(&inner.sampled),
                         },
                         wgpu::BindGroupEntry {
                             binding: 4,

@@ -12,9 +12,11 @@
 
 pub mod camera_view;
 pub mod composite;
+pub mod footprint;
 pub mod inputs;
 pub mod layout;
 pub mod lens_warp;
+pub mod mipmap;
 pub mod panels;
 pub mod pipeline;
 mod readback;
@@ -32,6 +34,7 @@ use glam::{DMat4, DVec3, UVec2};
 pub use crate::shaders;
 pub use camera_view::WallView;
 pub use inputs::{FrameInputs, InputError, Overrides, inner_weight};
+pub use mipmap::InnerSampling;
 pub use panels::GpuPanel;
 pub(crate) use panels::v4;
 pub use pipeline::clear_pass;
@@ -64,6 +67,9 @@ pub enum RenderError {
     /// `render` before `prepare`.
     #[error("Renderer::render called before Renderer::prepare")]
     NotPrepared,
+    /// A mip chain could not be set up.
+    #[error(transparent)]
+    Mipmap(#[from] mipmap::MipmapError),
     /// Wrong number of target views.
     #[error("expected {expected} output views, got {got}")]
     Targets { expected: usize, got: usize },
@@ -91,6 +97,9 @@ pub struct RendererOptions {
     /// reference. Lowered (to 1 at least) where the pinhole view would pass the adapter's texture
     /// limit. Default 3.
     pub camera_supersample: u32,
+    /// How the composite samples the inner frustum (default: each LED pixel's footprint through
+    /// the inner target's mip chain).
+    pub inner_sampling: InnerSampling,
 }
 
 impl Default for RendererOptions {
@@ -101,6 +110,7 @@ impl Default for RendererOptions {
             camera: true,
             camera_width: None,
             camera_supersample: 3,
+            inner_sampling: InnerSampling::Footprint,
         }
     }
 }
@@ -139,6 +149,8 @@ pub struct Renderer {
     composite: CompositePass,
     camera_view: CameraViewPass,
     lens_warp: LensWarpPass,
+    /// Generates the inner frustum's mip chain (footprint sampling only).
+    mipmap: mipmap::MipmapPass,
     inputs: Option<FrameInputs>,
 }
 
@@ -231,6 +243,7 @@ impl Renderer {
         let camera_view = CameraViewPass::new(&alloc, gpu, &panels, &output_views);
         let lens_warp = LensWarpPass::new(&alloc, gpu, fmt);
         let scene = ScenePasses::new(&alloc, gpu);
+        let mipmap = mipmap::MipmapPass::new(&gpu.device, crate::scene::SCENE_COLOR_FORMAT);
         Ok(Renderer {
             options,
             alloc,
@@ -242,6 +255,7 @@ impl Renderer {
             composite,
             camera_view,
             lens_warp,
+            mipmap,
             inputs: None,
         })
     }
@@ -358,13 +372,16 @@ impl Renderer {
         pinhole_size: UVec2,
     ) -> Result<(), RenderError> {
         let (alloc, t) = (&self.alloc, &mut self.targets);
+        let mips =
+            (self.options.inner_sampling == InnerSampling::Footprint).then_some(&self.mipmap);
         SceneTarget::ensure(
             &mut t.inner,
             alloc,
             gpu,
             "inner frustum",
             inputs.inner_resolution,
-        );
+            mips,
+        )?;
         CubeTarget::ensure(&mut t.outer, alloc, gpu, inputs.outer_resolution);
         if self.options.camera {
             SceneTarget::ensure(
@@ -373,7 +390,8 @@ impl Renderer {
                 gpu,
                 "camera pinhole view",
                 pinhole_size,
-            );
+                None,
+            )?;
             ImageTarget::ensure(
                 &mut t.camera,
                 alloc,
@@ -391,8 +409,14 @@ impl Renderer {
             views.inner_view_proj,
             views.pinhole_view_proj,
         );
-        self.composite
-            .prepare(alloc, gpu, inputs, views.inner_view_proj, &self.targets)?;
+        self.composite.prepare(
+            alloc,
+            gpu,
+            inputs,
+            views.inner_view_proj,
+            &self.targets,
+            self.options.inner_sampling,
+        )?;
         self.camera_view
             .prepare(alloc, gpu, views.pinhole_view_proj, inputs.eye);
         if self.options.camera {
@@ -415,7 +439,11 @@ impl Renderer {
         encoder: &mut wgpu::CommandEncoder,
         scene: &dyn Scene,
     ) -> Result<(), RenderError> {
-        self.scene.record(encoder, &self.targets, scene)
+        self.scene.record(encoder, &self.targets, scene)?;
+        if let Some(chain) = self.targets.inner.as_ref().and_then(|t| t.mips.as_ref()) {
+            self.mipmap.record(encoder, chain);
+        }
+        Ok(())
     }
 
     /// Records the composite + map pass of every output into `targets` (one view per output, in

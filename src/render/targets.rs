@@ -84,6 +84,21 @@ impl Allocator {
         format: wgpu::TextureFormat,
         usage: wgpu::TextureUsages,
     ) -> wgpu::Texture {
+        self.texture_with_mips(gpu, label, size, layers, 1, format, usage)
+    }
+
+    /// Creates a 2D texture (array of `layers`) with `mips` mip levels.
+    #[allow(clippy::too_many_arguments)]
+    pub fn texture_with_mips(
+        &self,
+        gpu: &Gpu,
+        label: &str,
+        size: UVec2,
+        layers: u32,
+        mips: u32,
+        format: wgpu::TextureFormat,
+        usage: wgpu::TextureUsages,
+    ) -> wgpu::Texture {
         self.count.fetch_add(1, Ordering::Relaxed);
         gpu.device.create_texture(&wgpu::TextureDescriptor {
             label: Some(label),
@@ -92,7 +107,7 @@ impl Allocator {
                 height: size.y,
                 depth_or_array_layers: layers,
             },
-            mip_level_count: 1,
+            mip_level_count: mips,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
             format,
@@ -146,8 +161,15 @@ pub struct SceneTarget {
     pub size: UVec2,
     /// Allocated pixels.
     pub capacity: UVec2,
-    /// Colour ([`SCENE_COLOR_FORMAT`]).
+    /// Colour ([`SCENE_COLOR_FORMAT`]), level 0: what the scene pass draws into.
     pub color: wgpu::TextureView,
+    /// Colour, every mip level: what shaders sample (the same as `color` without mips).
+    pub sampled: wgpu::TextureView,
+    /// The mip chain's cached views, when the target has one (generated after the scene pass).
+    /// The chain covers the whole capacity: with a capacity that is a multiple of [`BUCKET`], level
+    /// `k`'s used part is the top-left `size / 2^k` texels (for `2^k <= BUCKET`), so texture
+    /// coordinates `uv * size / capacity` hold at every level.
+    pub mips: Option<crate::render::mipmap::MipChain>,
     /// Depth ([`SCENE_DEPTH_FORMAT`]).
     pub depth: wgpu::TextureView,
     /// Id of this allocation (see [`Allocator::next_generation`]).
@@ -155,20 +177,42 @@ pub struct SceneTarget {
 }
 
 impl SceneTarget {
-    /// Makes `slot` hold `size` pixels: reuses its capacity when it suffices, else grows it.
+    /// Makes `slot` hold `size` pixels: reuses its capacity when it suffices, else grows it. With
+    /// `mips`, the colour texture has a full mip chain for that pass (created with the texture).
+    ///
+    /// Errors: the mip pass refuses the texture (format or usage).
     pub fn ensure(
         slot: &mut Option<SceneTarget>,
         alloc: &Allocator,
         gpu: &Gpu,
         label: &str,
         size: UVec2,
-    ) {
+        mips: Option<&crate::render::mipmap::MipmapPass>,
+    ) -> Result<(), crate::render::mipmap::MipmapError> {
         let max = gpu.device.limits().max_texture_dimension_2d;
         let capacity = grown_capacity(slot.as_ref().map(|t| t.capacity), size, max);
         match slot {
-            Some(t) if t.capacity == capacity => t.size = size,
+            Some(t) if t.capacity == capacity && t.mips.is_some() == mips.is_some() => {
+                t.size = size
+            }
             _ => {
-                let color = alloc.texture(gpu, label, capacity, 1, SCENE_COLOR_FORMAT, SCENE_USAGE);
+                let levels = match mips {
+                    Some(_) => crate::render::mipmap::mip_level_count(capacity),
+                    None => 1,
+                };
+                let color = alloc.texture_with_mips(
+                    gpu,
+                    label,
+                    capacity,
+                    1,
+                    levels,
+                    SCENE_COLOR_FORMAT,
+                    SCENE_USAGE,
+                );
+                let chain = match mips {
+                    Some(pass) => Some(pass.chain(&gpu.device, &color)?),
+                    None => None,
+                };
                 let depth = alloc.texture(
                     gpu,
                     &format!("{label} depth"),
@@ -180,12 +224,19 @@ impl SceneTarget {
                 *slot = Some(SceneTarget {
                     size,
                     capacity,
-                    color: color.create_view(&Default::default()),
+                    color: color.create_view(&wgpu::TextureViewDescriptor {
+                        label: Some(label),
+                        mip_level_count: Some(1),
+                        ..Default::default()
+                    }),
+                    sampled: color.create_view(&Default::default()),
+                    mips: chain,
                     depth: depth.create_view(&Default::default()),
                     generation: alloc.next_generation(),
                 });
             }
         }
+        Ok(())
     }
 
     /// `(size.x, size.y, capacity.x, capacity.y)`: what shaders need to sample the used part.

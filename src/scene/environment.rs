@@ -24,6 +24,9 @@ pub enum EnvironmentError {
     /// The image is larger than the GPU allows.
     #[error(transparent)]
     Limit(#[from] GpuError),
+    /// The image's mip chain could not be set up.
+    #[error(transparent)]
+    Mipmap(#[from] crate::render::mipmap::MipmapError),
 }
 
 /// The equirectangular `(u, v)` of a unit direction (conventions.md): `u = 0.5 + atan2(x, -z) / 2pi`,
@@ -90,11 +93,15 @@ impl Environment {
     ) -> Result<Environment, EnvironmentError> {
         ctx.gpu
             .check_texture("environment image", img.width(), img.height())?;
-        Ok(Self::upload(ctx, img, yaw_deg))
+        Self::upload(ctx, img, yaw_deg)
     }
 
     /// Uploads an image that fits the device's limits.
-    fn upload(ctx: &SceneContext<'_>, img: &image::DynamicImage, yaw_deg: f64) -> Environment {
+    fn upload(
+        ctx: &SceneContext<'_>,
+        img: &image::DynamicImage,
+        yaw_deg: f64,
+    ) -> Result<Environment, EnvironmentError> {
         let (format, bytes) = match img {
             image::DynamicImage::ImageRgb32F(_) | image::DynamicImage::ImageRgba32F(_) => {
                 let f = img.to_rgba32f();
@@ -114,7 +121,7 @@ impl Environment {
     }
 
     /// The default sky: a procedural gradient from a warm horizon to a blue zenith over a dark ground.
-    pub fn sky(ctx: &SceneContext<'_>) -> Environment {
+    pub fn sky(ctx: &SceneContext<'_>) -> Result<Environment, EnvironmentError> {
         let (w, h) = (64u32, 64u32);
         let mut img = image::Rgba32FImage::new(w, h);
         for (_, y, p) in img.enumerate_pixels_mut() {
@@ -140,27 +147,46 @@ impl Environment {
         format: wgpu::TextureFormat,
         bytes: &[u8],
         yaw_deg: f64,
-    ) -> Environment {
+    ) -> Result<Environment, EnvironmentError> {
         let device = &ctx.gpu.device;
-        let texture = device.create_texture_with_data(
-            &ctx.gpu.queue,
-            &wgpu::TextureDescriptor {
-                label: Some("environment texture"),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            },
-            wgpu::util::TextureDataOrder::LayerMajor,
+        // A full mip chain, level 0 uploaded and the others box-filtered on the GPU, so that the
+        // environment is sampled with each pixel's footprint (no shimmer when minified).
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("environment texture"),
+            size,
+            mip_level_count: crate::render::mipmap::mip_level_count(glam::UVec2::new(
+                width, height,
+            )),
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_DST
+                | wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        ctx.gpu.queue.write_texture(
+            texture.as_image_copy(),
             bytes,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(width * format.block_copy_size(None).unwrap_or(4)),
+                rows_per_image: Some(height),
+            },
+            size,
         );
+        let mips = crate::render::mipmap::MipmapPass::new(device, format);
+        let chain = mips.chain(device, &texture)?;
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("environment mip encoder"),
+        });
+        mips.record(&mut encoder, &chain);
+        ctx.gpu.queue.submit([encoder.finish()]);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("environment sampler"),
@@ -168,6 +194,7 @@ impl Environment {
             address_mode_v: wgpu::AddressMode::ClampToEdge,
             mag_filter: wgpu::FilterMode::Linear,
             min_filter: wgpu::FilterMode::Linear,
+            mipmap_filter: wgpu::MipmapFilterMode::Linear,
             ..Default::default()
         });
         // A stage direction d looks up the image at Ry(-yaw) d: positive yaw turns the image left.
@@ -243,10 +270,10 @@ impl Environment {
             multiview_mask: None,
             cache: None,
         });
-        Environment {
+        Ok(Environment {
             pipeline,
             bind_group,
-        }
+        })
     }
 }
 

@@ -110,7 +110,7 @@ pub(crate) fn environment_params_layout() -> (usize, Vec<(&'static str, usize)>)
 pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, EnvironmentError> {
     let env = match &spec.environment {
         Some(path) => Environment::load(ctx, Path::new(path), spec.environment_yaw_deg)?,
-        None => Environment::sky(ctx),
+        None => Environment::sky(ctx)?,
     };
     let mut parts: Vec<Box<dyn Scene>> = vec![Box::new(env)];
     if spec.test_scene {
