@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use glam::DVec3;
-use parallax::gpu::{Gpu, GpuError};
+use parallax::gpu::GpuError;
 use parallax::render::{FrameInputs, Overrides, RenderError, Renderer, RendererOptions};
 use parallax::scene::{
     Environment, SCENE_COLOR_FORMAT, SCENE_DEPTH_COMPARE, SCENE_DEPTH_FORMAT, Scene, SceneContext,
@@ -12,14 +12,7 @@ use parallax::scene::{
 };
 use parallax::stage::Stage;
 
-fn gpu() -> Gpu {
-    match Gpu::headless() {
-        Ok(g) => g,
-        Err(e) => panic!(
-            "GPU tests need an adapter: {e}\n(on Linux without a GPU: apt-get install -y mesa-vulkan-drivers libvulkan1)"
-        ),
-    }
-}
+use super::gpu;
 
 fn tiny() -> Stage {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron");
