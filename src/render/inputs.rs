@@ -76,6 +76,9 @@ pub struct FrameInputs {
     /// Render resolution of the whole inner frustum (overscan included): the camera's pixel budget
     /// with the inner frustum's aspect (square texels).
     pub inner_resolution: UVec2,
+    /// The camera's inner pixel budget `(w, h)` as configured (or overridden): constant while the
+    /// frustum's aspect, hence `inner_resolution`, changes with the lens.
+    pub inner_budget: UVec2,
     /// Fraction of the inner frustum's width and height, inside its edge, that blends into the outer.
     pub soft_edge: f64,
     /// Optional visible border: width as a fraction of the frustum, linear RGB colour.
@@ -181,7 +184,8 @@ impl FrameInputs {
         if bw == 0 || bh == 0 {
             return Err(bad("inner resolution must not be zero".into()));
         }
-        let inner_resolution = inner_target_size(UVec2::new(bw, bh), &inner_tangents);
+        let inner_budget = UVec2::new(bw, bh);
+        let inner_resolution = inner_target_size(inner_budget, &inner_tangents);
         let outer_resolution = o.outer_resolution.unwrap_or(stage.render.outer_resolution);
         if outer_resolution == 0 {
             return Err(bad("outer resolution must not be zero".into()));
@@ -207,6 +211,7 @@ impl FrameInputs {
             overscan,
             inner_tangents,
             inner_resolution,
+            inner_budget,
             soft_edge,
             border,
             outer_viewpoint,

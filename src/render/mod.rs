@@ -151,6 +151,8 @@ pub struct Renderer {
     lens_warp: LensWarpPass,
     /// Generates the inner frustum's mip chain (footprint sampling only).
     mipmap: mipmap::MipmapPass,
+    /// The last lens whose failed inversion was reported (warn once per lens).
+    warned_lens: Option<crate::camera::Lens>,
     inputs: Option<FrameInputs>,
 }
 
@@ -256,6 +258,7 @@ impl Renderer {
             camera_view,
             lens_warp,
             mipmap,
+            warned_lens: None,
             inputs: None,
         })
     }
@@ -288,24 +291,31 @@ impl Renderer {
 
     /// Size of the camera view for `inputs`.
     pub fn camera_size(&self, inputs: &FrameInputs) -> UVec2 {
+        let (sw, sh) = inputs.lens.sensor_mm;
+        // Default: the inner pixel budget with the sensor's aspect, which a zoom does not change
+        // (so the camera view, sized exactly, is not reallocated during a zoom).
+        let budget = inputs.inner_budget.x as f64 * inputs.inner_budget.y as f64;
         let w = self
             .options
             .camera_width
-            .unwrap_or(inputs.inner_resolution.x)
+            .unwrap_or_else(|| (budget * sw / sh).sqrt().round() as u32)
             .max(1);
-        let (sw, sh) = inputs.lens.sensor_mm;
         UVec2::new(w, ((w as f64 * sh / sw).round() as u32).max(1))
     }
 
     /// The undistorted extents the simulated camera's pinhole view covers. Where the lens inverse fails
     /// on the frame's edge, a warning names the first failing point and the lens pass shows those
     /// sensor pixels in the failure marker colour (`shaders/lens_warp.wgsl`).
-    fn pinhole_tangents(inputs: &FrameInputs) -> crate::camera::Tangents {
+    fn pinhole_tangents(&mut self, inputs: &FrameInputs) -> crate::camera::Tangents {
         let f = inputs.frame_tangents;
         if inputs.lens.distortion.is_identity() {
             return f;
         }
-        if let Err(e) = inputs.lens.distorted_frame_tangents() {
+        if let Err(e) = inputs.lens.distorted_frame_tangents()
+            && self.warned_lens != Some(inputs.lens)
+        {
+            // Once per lens, not every frame of a live loop.
+            self.warned_lens = Some(inputs.lens);
             log::warn!(
                 "camera '{}': {e}; the camera view shows those pixels in magenta",
                 inputs.camera_name
@@ -329,7 +339,7 @@ impl Renderer {
     /// error while allocating or writing ([`GpuError::Wgpu`]).
     pub fn prepare(&mut self, gpu: &Gpu, inputs: &FrameInputs) -> Result<(), RenderError> {
         let camera_size = self.camera_size(inputs);
-        let pin = Self::pinhole_tangents(inputs);
+        let pin = self.pinhole_tangents(inputs);
         let f = inputs.frame_tangents;
         let (pinhole_size, supersample) = lens_warp::pinhole_size(
             camera_size,

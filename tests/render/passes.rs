@@ -277,6 +277,74 @@ fn a_zoom_ramp_allocates_nothing_once_warm_and_draws_the_same_pictures() {
     assert!(warm_frame.camera.unwrap().bytes == fresh_frame.camera.unwrap().bytes);
 }
 
+/// The case: a zoom (80 -> 18 mm) of a distorting lens with `Auto` overscan, the camera's
+/// pixel budget fixed and the simulated camera view at its default size. The inner frustum's aspect,
+/// hence the inner target's size, and the camera's pinhole view change every frame. Before buckets,
+/// 70 of 100 frames of such a ramp rebuilt every target; now the targets grow a few times during the
+/// first ramp (the need grows, each growth a bucket) and never again, whatever the direction.
+#[test]
+fn a_lens_zoom_with_auto_overscan_allocates_nothing_once_warm() {
+    let gpu = gpu();
+    let stage = tiny();
+    let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
+    let scene =
+        parallax::scene::build(&renderer.scene_context(&gpu), &SceneSpec::default()).unwrap();
+    let mut sizes = std::collections::HashSet::new();
+    let mut frame = |k: usize| {
+        let t = k as f64 / 99.0;
+        let o = Overrides {
+            focal_length_mm: Some(80.0 - 62.0 * t),
+            // Barrel distortion growing towards the wide end, as lens tables have it; the
+            // decentring (tangential) terms make the picture lopsided, so the aspect changes too.
+            distortion: Some(parallax::camera::Distortion {
+                k1: -0.01 - 0.05 * t,
+                p1: 0.02 * t,
+                p2: -0.015 * t,
+                ..Default::default()
+            }),
+            overscan: Some(parallax::camera::OverscanRule::Auto { margin: 0.05 }),
+            inner_resolution: Some((480, 320)),
+            ..Default::default()
+        };
+        let inputs = FrameInputs::at_rest(&stage, &o).unwrap();
+        sizes.insert(inputs.inner_resolution);
+        renderer.prepare(&gpu, &inputs).unwrap();
+        let mut e = gpu.device.create_command_encoder(&Default::default());
+        renderer.render(&mut e, &scene).unwrap();
+        gpu.queue.submit([e.finish()]);
+        renderer.allocation_count()
+    };
+    let first = frame(0);
+    let mut warm = first;
+    for k in 1..100 {
+        warm = frame(k);
+    }
+    for k in (0..100).rev().chain(0..100) {
+        assert_eq!(
+            frame(k),
+            warm,
+            "allocation after warm-up, at frame {k} of the ramp"
+        );
+    }
+    assert!(
+        sizes.len() > 5,
+        "the inner size changes ({} sizes)",
+        sizes.len()
+    );
+    eprintln!(
+        "lens zoom: {} inner sizes; {} allocations during the first ramp after frame 0, none after",
+        sizes.len(),
+        warm - first
+    );
+    assert!(
+        warm - first <= 12,
+        "{} allocations in the first ramp",
+        warm - first
+    );
+    let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+    gpu.take_uncaptured("the lens zoom").unwrap();
+}
+
 /// A scene that records an invalid draw (no pipeline set).
 struct Broken;
 
