@@ -8,11 +8,13 @@ use glam::{DMat3, DQuat, DVec2, DVec3};
 use serde::{Deserialize, Serialize};
 
 mod distortion;
+mod frustum;
 
 pub use distortion::{
     Distortion, FramePoint, InverseFailure, LensError, UNDISTORT_MAX_STEP, UNDISTORT_MAX_STEPS,
     UNDISTORT_TOLERANCE, UNDISTORT_TOLERANCE_F32,
 };
+pub use frustum::{Overscan, OverscanRule, Tangents};
 
 /// Rotation (world-from-camera) from pan, tilt, roll in degrees: `Ry(pan) * Rx(tilt) * Rz(roll)`.
 pub fn pan_tilt_roll_to_quat(pan_deg: f64, tilt_deg: f64, roll_deg: f64) -> DQuat {
@@ -99,98 +101,6 @@ impl Pose {
     /// Camera-from-world rotation matrix.
     pub fn view_rotation(&self) -> DMat3 {
         DMat3::from_quat(self.rotation.inverse())
-    }
-}
-
-/// Camera-space extents of a frustum as tangents: `x / -z` for left/right, `y / -z` for bottom/top.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Tangents {
-    pub left: f64,
-    pub right: f64,
-    pub bottom: f64,
-    pub top: f64,
-}
-
-impl Tangents {
-    pub fn width(&self) -> f64 {
-        self.right - self.left
-    }
-
-    pub fn height(&self) -> f64 {
-        self.top - self.bottom
-    }
-
-    /// Whether a camera-space tangent lies inside.
-    pub fn contains(&self, t: DVec2) -> bool {
-        t.x >= self.left && t.x <= self.right && t.y >= self.bottom && t.y <= self.top
-    }
-
-    /// Maps a tangent to normalised frustum coordinates: (0, 0) at left/top, (1, 1) at right/bottom.
-    pub fn to_uv(&self, t: DVec2) -> DVec2 {
-        DVec2::new(
-            (t.x - self.left) / self.width(),
-            (self.top - t.y) / self.height(),
-        )
-    }
-
-    /// Enlarges each side by its overscan fraction of half the frame's extent on that axis, so that a
-    /// uniform overscan `o` makes the frustum `1 + o` times as wide and as high.
-    pub fn expanded(&self, overscan: &Overscan) -> Tangents {
-        let hw = self.width() * 0.5;
-        let hh = self.height() * 0.5;
-        Tangents {
-            left: self.left - overscan.left * hw,
-            right: self.right + overscan.right * hw,
-            bottom: self.bottom - overscan.bottom * hh,
-            top: self.top + overscan.top * hh,
-        }
-    }
-
-    /// Off-axis perspective projection (wgpu depth 0..1, reversed-Z not used) for these extents.
-    pub fn projection(&self, near: f64, far: f64) -> glam::DMat4 {
-        let (l, r, b, t) = (
-            self.left * near,
-            self.right * near,
-            self.bottom * near,
-            self.top * near,
-        );
-        // Column-major: maps camera-space (looking along -Z) to clip space with z in 0..1.
-        glam::DMat4::from_cols(
-            glam::DVec4::new(2.0 * near / (r - l), 0.0, 0.0, 0.0),
-            glam::DVec4::new(0.0, 2.0 * near / (t - b), 0.0, 0.0),
-            glam::DVec4::new(
-                (r + l) / (r - l),
-                (t + b) / (t - b),
-                far / (near - far),
-                -1.0,
-            ),
-            glam::DVec4::new(0.0, 0.0, near * far / (near - far), 0.0),
-        )
-    }
-}
-
-/// Overscan per side, each a fraction of half the frame's extent on that axis.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Overscan {
-    pub left: f64,
-    pub right: f64,
-    pub bottom: f64,
-    pub top: f64,
-}
-
-impl Overscan {
-    pub fn uniform(o: f64) -> Overscan {
-        Overscan {
-            left: o,
-            right: o,
-            bottom: o,
-            top: o,
-        }
-    }
-
-    /// The largest side, for reports.
-    pub fn max(&self) -> f64 {
-        self.left.max(self.right).max(self.bottom).max(self.top)
     }
 }
 
@@ -371,105 +281,6 @@ pub struct CameraState {
     pub pose: Pose,
     /// The lens at this instant (a lens table's row for the current encoders, or the stage file's).
     pub lens: Lens,
-}
-
-/// How a camera's overscan is chosen (resolved from the stage file's `overscan`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum OverscanRule {
-    /// The same fraction on every side.
-    Uniform(f64),
-    /// A fraction per side.
-    PerSide(Overscan),
-    /// Sized per frame for the frame's lens: the distorted frame plus `margin` (a fraction of the half
-    /// frame on each side), with the soft-edge band outside that.
-    Auto {
-        /// Extra fraction of the half frame on each side, beyond the distorted frame.
-        margin: f64,
-    },
-}
-
-impl OverscanRule {
-    /// The per-side overscan for `lens` with a soft edge of `soft_edge` (fraction of the inner
-    /// frustum's width and height, see [`crate::render::inner_weight`]).
-    ///
-    /// Errors: with `Auto`, a lens whose distortion has no inverse somewhere on the frame's edge
-    /// ([`Lens::distorted_frame_tangents`]).
-    pub fn overscan(&self, lens: &Lens, soft_edge: f64) -> Result<Overscan, LensError> {
-        Ok(match *self {
-            OverscanRule::Uniform(o) => Overscan::uniform(o),
-            OverscanRule::PerSide(o) => o,
-            OverscanRule::Auto { margin } => {
-                let f = lens.frame_tangents();
-                let covered = lens.distorted_frame_tangents()?.expanded_by(margin, &f);
-                f.overscan_to(&covered.with_band_outside(soft_edge))
-            }
-        })
-    }
-}
-
-impl Tangents {
-    /// Grows each side by `fraction` of `frame`'s half extent on that axis.
-    pub fn expanded_by(&self, fraction: f64, frame: &Tangents) -> Tangents {
-        self.expanded_relative(&Overscan::uniform(fraction), frame)
-    }
-
-    fn expanded_relative(&self, o: &Overscan, frame: &Tangents) -> Tangents {
-        let hw = frame.width() * 0.5;
-        let hh = frame.height() * 0.5;
-        Tangents {
-            left: self.left - o.left * hw,
-            right: self.right + o.right * hw,
-            bottom: self.bottom - o.bottom * hh,
-            top: self.top + o.top * hh,
-        }
-    }
-
-    /// The overscan that expands `self` (a frame) to `inner` ([`Tangents::expanded`] inverted).
-    pub fn overscan_to(&self, inner: &Tangents) -> Overscan {
-        let hw = self.width() * 0.5;
-        let hh = self.height() * 0.5;
-        Overscan {
-            left: (self.left - inner.left) / hw,
-            right: (inner.right - self.right) / hw,
-            bottom: (self.bottom - inner.bottom) / hh,
-            top: (inner.top - self.top) / hh,
-        }
-    }
-
-    /// The smallest inner frustum whose soft-edge band (`soft_edge` of its width and height on each
-    /// side, `0 <= soft_edge < 0.5`) lies entirely outside `self`: its full-weight region is `self`.
-    pub fn with_band_outside(&self, soft_edge: f64) -> Tangents {
-        let s = soft_edge.clamp(0.0, 0.499);
-        let bw = s * self.width() / (1.0 - 2.0 * s);
-        let bh = s * self.height() / (1.0 - 2.0 * s);
-        Tangents {
-            left: self.left - bw,
-            right: self.right + bw,
-            bottom: self.bottom - bh,
-            top: self.top + bh,
-        }
-    }
-
-    /// Where the inner frustum `self` shows at full weight: inside its soft-edge band.
-    pub fn full_weight(&self, soft_edge: f64) -> Tangents {
-        let bw = soft_edge * self.width();
-        let bh = soft_edge * self.height();
-        Tangents {
-            left: self.left + bw,
-            right: self.right - bw,
-            bottom: self.bottom + bh,
-            top: self.top - bh,
-        }
-    }
-
-    /// Whether `other` lies inside `self` (within `1e-9` tangent units).
-    pub fn covers(&self, other: &Tangents) -> bool {
-        let e = 1e-9;
-        other.left >= self.left - e
-            && other.right <= self.right + e
-            && other.bottom >= self.bottom - e
-            && other.top <= self.top + e
-    }
 }
 
 /// Where the edge of a lens's distorted frame lands once undistorted: see
