@@ -41,6 +41,29 @@ pub struct FrameCamera {
     pub overscan: f64,
     /// Soft-edge fraction inside the extents.
     pub soft_edge: f64,
+    /// Overscan per side `[left, right, bottom, top]`, fractions of the frame's half extents
+    /// (an extra field of version 1).
+    #[serde(default)]
+    pub overscan_per_side: [f64; 4],
+    /// The tracked sensor position in stage metres, before the entrance-pupil offset: what
+    /// `parallax render --camera-position` takes to reproduce the frame (extra field).
+    #[serde(default)]
+    pub tracked_position: [f64; 3],
+    /// Entrance-pupil offset in metres along the optical axis (extra field).
+    #[serde(default)]
+    pub entrance_pupil_m: f64,
+    /// Principal-point shift `[x, y]` in millimetres (extra field).
+    #[serde(default)]
+    pub shift_mm: [f64; 2],
+    /// Brown-Conrady distortion, OpenCV's meaning (extra field).
+    #[serde(default)]
+    pub distortion: crate::camera::Distortion,
+    /// Inner render target size `[w, h]` in texels (extra field).
+    #[serde(default)]
+    pub inner_resolution: [u32; 2],
+    /// Whether the soft-edge band lies outside the camera's picture, as it should (extra field).
+    #[serde(default)]
+    pub band_outside_picture: bool,
 }
 
 /// Camera-space tangent extents.
@@ -86,6 +109,18 @@ impl FrameInfo {
                 },
                 overscan: inputs.overscan.max(),
                 soft_edge: inputs.soft_edge,
+                overscan_per_side: [
+                    inputs.overscan.left,
+                    inputs.overscan.right,
+                    inputs.overscan.bottom,
+                    inputs.overscan.top,
+                ],
+                tracked_position: inputs.pose.position.to_array(),
+                entrance_pupil_m: inputs.lens.entrance_pupil_m,
+                shift_mm: [inputs.lens.shift_mm.0, inputs.lens.shift_mm.1],
+                distortion: inputs.lens.distortion,
+                inner_resolution: inputs.inner_resolution.to_array(),
+                band_outside_picture: inputs.band_outside_picture(),
             }],
             outer: FrameOuter {
                 viewpoint: inputs.outer_viewpoint.to_array(),

@@ -975,6 +975,42 @@ fn render_overrides_cover_every_camera_setting() {
         assert!((num(&t[k]) - v).abs() < 1e-9, "{k}: {} vs {v}", t[k]);
     }
     assert_eq!(cam["overscan"], 0.4);
+    // The extra fields say how to reproduce the frame: the tracked position (not the eye), the lens
+    // and the overscan per side, as given.
+    assert_eq!(cam["tracked_position"], serde_json::json!([0.0, 1.0, 0.5]));
+    assert_eq!(cam["entrance_pupil_m"], 0.1);
+    assert_eq!(cam["shift_mm"], serde_json::json!([1.2, -0.6]));
+    assert_eq!(cam["distortion"]["k1"], -0.05);
+    assert_eq!(cam["distortion"]["k2"], 0.01);
+    assert_eq!(
+        cam["overscan_per_side"],
+        serde_json::json!([0.3, 0.4, 0.25, 0.35])
+    );
+    // Soft edge 0.1 (tiny.ron): across, the band is 0.1 * (2 + 0.3 + 0.4) = 0.27 half-frames, inside
+    // the 0.3 and 0.4 overscans; down, 0.1 * (2 + 0.25 + 0.35) = 0.26 > 0.25 at the bottom: the band
+    // reaches into the picture, which frame.json says and the command warns about.
+    assert_eq!(cam["band_outside_picture"], false);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the soft-edge band lies inside the camera's picture"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A negative overscan gets the parser's message, not clap's hint about '--'.
+    let neg = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args([
+            "render",
+            "assets/stages/tiny.ron",
+            "--overscan",
+            "-1",
+            "--out",
+        ])
+        .arg(dir.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(!neg.status.success());
+    assert!(String::from_utf8_lossy(&neg.stderr).contains("overscan must be finite numbers >= 0"));
     // An unknown camera is refused, naming the stage's cameras.
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
         .args(["render", "assets/stages/tiny.ron", "--camera", "B", "--out"])

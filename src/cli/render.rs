@@ -45,10 +45,10 @@ pub struct Args {
     /// Overscan (fractions of the frame's half extents): one number for every side, four for
     /// LEFT,RIGHT,BOTTOM,TOP, or `auto` / `auto:MARGIN` (covers the distorted picture plus the margin,
     /// with the soft edge outside it).
-    #[arg(long, value_parser = parse_overscan)]
+    #[arg(long, value_parser = parse_overscan, allow_hyphen_values = true)]
     pub overscan: Option<OverscanRule>,
-    /// Soft edge (fraction of the inner frustum).
-    #[arg(long)]
+    /// Soft edge (fraction of the inner frustum's width and height, 0 to 0.5).
+    #[arg(long, allow_hyphen_values = true)]
     pub soft_edge: Option<f64>,
     /// Fixed outer viewpoint in metres: X,Y,Z.
     #[arg(long, value_parser = parse_vec3, allow_hyphen_values = true)]
@@ -233,6 +233,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let camera = stage.camera_or_first(args.camera.as_deref())?;
     let inputs = FrameInputs::resolve(&stage, &camera.name, &camera.rest, &overrides)?;
+    warn_band(&inputs, None);
     let gpu = parallax::gpu::Gpu::headless()?;
     eprintln!("adapter: {}", gpu.describe());
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default())?;
@@ -277,6 +278,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .progress_chars("=> "),
     );
     bar.set_prefix("rendering take");
+    let mut band_warned = false;
     for n in first..end {
         let Some(state) = take.camera_at_frame(&camera.name, n) else {
             anyhow::bail!(
@@ -292,6 +294,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ));
         }
         let inputs = FrameInputs::resolve(&stage, &camera.name, &state.camera, &overrides)?;
+        if !inputs.band_outside_picture() && !band_warned {
+            band_warned = true;
+            warn_band(&inputs, Some(n));
+        }
         renderer.prepare(&gpu, &inputs)?;
         let frame = renderer.render_frame(&gpu, &scene)?;
         let dir = out.join(format!("frame-{n:06}"));
@@ -311,6 +317,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Writes one rendered frame: a PNG per output, the unwrapped wall, the camera view, frame.json.
+/// Warns when the frame's soft-edge band lies inside the camera's picture (overrides or a lens-table
+/// zoom can do that with a fixed overscan): the outer would show on camera.
+fn warn_band(inputs: &FrameInputs, frame: Option<u64>) {
+    if !inputs.band_outside_picture() {
+        eprintln!(
+            "warning: camera '{}'{}: the soft-edge band lies inside the camera's picture (overscan L {:.3} R {:.3} B {:.3} T {:.3}, soft edge {}): the outer shows on camera; use a larger overscan or --overscan auto",
+            inputs.camera_name,
+            frame.map_or(String::new(), |n| format!(", frame {n}")),
+            inputs.overscan.left,
+            inputs.overscan.right,
+            inputs.overscan.bottom,
+            inputs.overscan.top,
+            inputs.soft_edge
+        );
+    }
+}
+
 fn write_frame(
     out: &Path,
     stage: &parallax::stage::Stage,

@@ -84,9 +84,16 @@ pub fn report(stage: &Stage) -> String {
             Ok(f) => {
                 let o = f.overscan;
                 let (h, v) = f.lens.field_of_view_deg();
+                let rule = match c.inner.overscan {
+                    parallax::camera::OverscanRule::Uniform(_) => "uniform".to_string(),
+                    parallax::camera::OverscanRule::PerSide(_) => "per side".to_string(),
+                    parallax::camera::OverscanRule::Auto { margin } => {
+                        format!("auto, margin {margin}")
+                    }
+                };
                 let _ = writeln!(
                     out,
-                    "  {:<12} {:.1} mm on {} x {} mm ({h:.1} x {v:.1} deg), inner {} x {} texels, overscan L {:.3} R {:.3} B {:.3} T {:.3}, soft edge {}, band {}{}",
+                    "  {:<12} {:.1} mm on {} x {} mm ({h:.1} x {v:.1} deg), inner {} x {} texels, overscan ({rule}) L {:.3} R {:.3} B {:.3} T {:.3}, soft edge {}, band {}{}",
                     c.name,
                     f.lens.focal_length_mm,
                     f.lens.sensor_mm.0,

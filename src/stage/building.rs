@@ -110,7 +110,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
     let processors = capacity::processors(f, &index.by_name, &mut problems);
 
     // Cameras and render settings, each problem naming the camera.
-    let (cameras, render) = super::camera::resolve(f, &mut problems.0);
+    let (cameras, render) = super::camera::resolve(f, &mut problems.0, &mut warnings.0);
 
     let mut stage = Stage {
         name: f.name.clone(),

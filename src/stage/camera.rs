@@ -149,32 +149,80 @@ impl Camera {
         }
     }
 
-    /// Whether the soft-edge band of the inner frustum lies outside the camera's picture for `lens`:
-    /// the region where the inner frustum shows at full weight covers the distorted frame. `Auto`
-    /// overscan always does; a `Uniform` or `PerSide` overscan may be too small for the soft edge.
-    /// Returns the shortfall (tangent units, the largest side) when it does not.
+    /// How far the soft-edge band of the inner frustum reaches into the camera's picture for `lens`,
+    /// and on which side (`None` when it lies outside, as it should): the region where the inner
+    /// frustum shows at full weight must cover the distorted picture. `Auto` overscan always leaves
+    /// room; a `Uniform` or `PerSide` overscan may be too small for the soft edge. The shortfall is in
+    /// tangent units (`x / -z`, `y / -z`) on the worst side.
     ///
     /// Errors: with `Auto` overscan, a lens whose distortion has no inverse on the frame's edge.
     pub fn band_shortfall(
         &self,
         lens: &crate::camera::Lens,
-    ) -> Result<Option<f64>, crate::camera::LensError> {
-        let frame = lens.frame_tangents();
-        let overscan = self.inner.overscan.overscan(lens, self.inner.soft_edge)?;
-        let full = frame.expanded(&overscan).full_weight(self.inner.soft_edge);
-        // Edge points past the lens model's fold are left out here (the picture there is not
-        // modelled); `Auto` overscan refuses such a lens above.
-        let seen = lens.distorted_frame_coverage().tangents;
-        let short = [
-            full.left - seen.left,
-            seen.right - full.right,
-            full.bottom - seen.bottom,
-            seen.top - full.top,
-        ]
-        .into_iter()
-        .fold(0.0f64, f64::max);
-        Ok((short > 1e-9).then_some(short))
+    ) -> Result<Option<(f64, &'static str)>, crate::camera::LensError> {
+        band_shortfall(&self.inner.overscan, self.inner.soft_edge, lens)
     }
+
+    /// The warning for an overscan that leaves the soft-edge band inside the picture at `lens`, with
+    /// the smallest `Uniform` overscan that would leave room; `None` when the band is outside.
+    pub fn band_warning(&self, lens: &crate::camera::Lens) -> Option<String> {
+        let (short, side) = match self.band_shortfall(lens) {
+            Ok(Some(s)) => s,
+            Ok(None) => return None,
+            Err(e) => return Some(format!("lens: {e}")),
+        };
+        // The smallest uniform overscan that clears the band: the shortfall falls as the overscan
+        // grows, so bisect.
+        let soft = self.inner.soft_edge;
+        let clear = |o: f64| {
+            matches!(
+                band_shortfall(&OverscanRule::Uniform(o), soft, lens),
+                Ok(None)
+            )
+        };
+        let (mut lo, mut hi) = (0.0, 16.0);
+        let needed = clear(hi).then(|| {
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if clear(mid) { hi = mid } else { lo = mid }
+            }
+            hi
+        });
+        Some(format!(
+            "the overscan leaves no room for the soft edge at the stage file's lens: on the {side} \
+             side the blend band reaches {short:.4} (tangent units) into the camera's picture, so the \
+             outer would show on camera; {}reduce soft_edge, or use `overscan: Auto(margin: ...)`, \
+             which sizes the overscan for each frame's lens",
+            needed.map_or(String::new(), |o| format!(
+                "use at least `Uniform({:.3})` (overscan is a fraction of the half frame; soft_edge \
+                 a fraction of the whole inner frustum), ",
+                (o * 1000.0).ceil() / 1000.0
+            ))
+        ))
+    }
+}
+
+/// See [`Camera::band_shortfall`].
+fn band_shortfall(
+    rule: &OverscanRule,
+    soft_edge: f64,
+    lens: &crate::camera::Lens,
+) -> Result<Option<(f64, &'static str)>, crate::camera::LensError> {
+    let frame = lens.frame_tangents();
+    let overscan = rule.overscan(lens, soft_edge)?;
+    let full = frame.expanded(&overscan).full_weight(soft_edge);
+    // Edge points past the lens model's fold are left out here (the picture there is not
+    // modelled); `Auto` overscan refuses such a lens above.
+    let seen = lens.distorted_frame_coverage().tangents;
+    let worst = [
+        (full.left - seen.left, "left"),
+        (seen.right - full.right, "right"),
+        (full.bottom - seen.bottom, "bottom"),
+        (seen.top - full.top, "top"),
+    ]
+    .into_iter()
+    .fold((0.0f64, "left"), |a, b| if b.0 > a.0 { b } else { a });
+    Ok((worst.0 > 1e-9).then_some(worst))
 }
 
 fn finite(values: &[f64]) -> bool {
@@ -182,10 +230,12 @@ fn finite(values: &[f64]) -> bool {
 }
 
 /// Resolves and checks the stage file's cameras (a default camera `A` when it has none) and render
-/// settings. Problems are appended to `problems`, each naming the camera.
+/// settings. Problems are appended to `problems` and warnings (an overscan that leaves the soft-edge
+/// band inside the picture) to `warnings`, each naming the camera.
 pub(super) fn resolve(
     f: &file::Stage,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
 ) -> (Vec<Camera>, RenderSettings) {
     let mut push = |subject: Subject, message: String| problems.push(Problem { subject, message });
     let mut seen = std::collections::HashSet::new();
@@ -203,7 +253,14 @@ pub(super) fn resolve(
             );
         }
         if check_camera(c, &mut push) {
-            cameras.push(Camera::from_file(c));
+            let cam = Camera::from_file(c);
+            if let Some(w) = cam.band_warning(&cam.rest.lens) {
+                warnings.push(Problem {
+                    subject: Subject::Camera(cam.name.clone()),
+                    message: w,
+                });
+            }
+            cameras.push(cam);
         }
     }
     check_render(&f.render, &mut push);
@@ -286,22 +343,6 @@ fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> boo
             "border width must be in 0..0.5 and its colour finite".into(),
         );
         ok = false;
-    }
-    if ok {
-        let cam = Camera::from_file(c);
-        match cam.band_shortfall(&cam.rest.lens) {
-            Err(e) => push(s(), format!("lens: {e}")),
-            Ok(None) => {}
-            Ok(Some(short)) => push(
-                s(),
-                format!(
-                    "the overscan leaves no room for the soft edge: the blend band reaches {short:.4} \
-                     (tangent units) into the camera's picture at the stage file's lens, so the outer \
-                     would show on camera; enlarge the overscan, reduce soft_edge, or use \
-                     `overscan: Auto(margin: ...)`"
-                ),
-            ),
-        }
     }
     ok
 }
