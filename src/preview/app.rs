@@ -54,6 +54,8 @@ pub struct Running {
     pub(super) panel: panel::Panel,
     /// The status lines of the last frame, shown in the panel.
     pub(super) status_lines: Vec<String>,
+    /// GPU errors reported by wgpu for frames the preview submitted (counted, the last one shown).
+    pub(super) gpu_errors: (u64, String),
 }
 
 /// The application: the stage, the options and, once resumed, the running window.
@@ -160,6 +162,7 @@ impl App {
             frame: 0,
             panel,
             status_lines: Vec::new(),
+            gpu_errors: (0, String::new()),
         })
     }
 

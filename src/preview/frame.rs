@@ -354,6 +354,13 @@ impl Running {
                 .readback(&self.gpu.device, &mut encoder, &frame)
         });
         self.gpu.queue.submit([encoder.finish()]);
+        // Errors wgpu reported for this frame (the recording handler keeps them instead of
+        // panicking): counted and shown in the status band; the window keeps running.
+        if let Err(e) = self.gpu.take_uncaptured("a preview frame") {
+            log::error!("{e}");
+            self.gpu_errors.0 += 1;
+            self.gpu_errors.1 = e.to_string();
+        }
         if let Some(t) = &mut self.timer {
             t.submitted();
         }
@@ -493,6 +500,10 @@ impl Running {
             "1/2/3 view  O ids  F diff  P panel  WASD QE arrows fly  [ ] focal  - = overscan  R reset  click: info".to_string()
         } else {
             self.picked.clone()
+        };
+        let last = match &self.gpu_errors {
+            (0, _) => last,
+            (n, e) => format!("GPU ERRORS: {n} frames, last: {e}\n{last}"),
         };
         self.status_lines = [self.timing.status(mode, &adapter), camera_lines, last]
             .iter()
