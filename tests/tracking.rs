@@ -15,6 +15,8 @@ use parallax::tracking::{CameraTracking, Protocol, TrackedCamera, TrackerSample,
 
 #[path = "tracking/otio_spec.rs"]
 mod otio_spec;
+#[path = "tracking/time.rs"]
+mod time;
 
 fn data(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -127,6 +129,7 @@ fn otio_sample(ptr: [f64; 3], pos: [f64; 3]) -> TrackerSample {
         zoom: None,
         focus: None,
         lens: None,
+        sender_time: None,
     }
 }
 
@@ -565,6 +568,7 @@ fn pan_wrap_at_180_never_jumps() {
 fn delay_selects_the_earlier_pose() {
     let cfg = CameraTracking {
         delay: Delay::Frames(2.0),
+        tracker_rate_hz: Some(100.0),
         ..Default::default()
     };
     let mut cam = TrackedCamera::new(&cfg, base(), 50.0).expect("valid");
@@ -608,8 +612,8 @@ fn one_euro_filter_reduces_jitter_and_follows_moves() {
         },
         ..Default::default()
     };
-    let mut a = TrackedCamera::new(&filtered, base(), 50.0).expect("valid");
-    let mut b = TrackedCamera::new(&CameraTracking::default(), base(), 50.0).expect("valid");
+    let mut a = TrackedCamera::new(&filtered, base(), 100.0).expect("valid");
+    let mut b = TrackedCamera::new(&CameraTracking::default(), base(), 100.0).expect("valid");
     let mut err_a = 0.0;
     let mut err_b = 0.0;
     for i in 0..200 {

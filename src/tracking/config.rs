@@ -70,6 +70,11 @@ pub struct CameraTracking {
     pub allow: Vec<IpAddr>,
     /// Tracker-to-stage transform (default: Z-up, Y-forward tracker axes to stage Y-up).
     pub transform: TrackerTransform,
+    /// Which time a sample is placed at (default: the sender's; see [`ClockSource`]).
+    pub clock: ClockSource,
+    /// FreeD only: the tracker's sample rate in Hz, the nominal cadence its samples are placed on
+    /// (default: the stage frame rate). Set it when the tracker runs at another rate.
+    pub tracker_rate_hz: Option<f64>,
     /// Tracking delay: renders use the pose from this long before the render time.
     pub delay: Delay,
     /// Jitter filter applied to incoming poses.
@@ -91,6 +96,8 @@ impl Default for CameraTracking {
             legacy_checksum: false,
             allow: Vec::new(),
             transform: TrackerTransform::default(),
+            clock: ClockSource::default(),
+            tracker_rate_hz: None,
             delay: Delay::default(),
             filter: Filter::None,
             dropout_ms: 100.0,
@@ -136,6 +143,13 @@ impl CameraTracking {
                 out.push(format!("delay must be a non-negative number, got {v}"))
             }
             _ => {}
+        }
+        if let Some(r) = self.tracker_rate_hz
+            && !(r.is_finite() && r > 0.0)
+        {
+            out.push(format!(
+                "tracker_rate_hz must be a positive number, got {r}"
+            ));
         }
         if let Filter::OneEuro {
             min_cutoff,
@@ -259,6 +273,19 @@ impl TrackerTransform {
         }
         Ok(m)
     }
+}
+
+/// Which time a tracker sample is placed at on the render clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClockSource {
+    /// The sender's time: OpenTrackIO's `timing.sampleTimestamp`, or for FreeD (no stamp) the
+    /// sample's slot on the tracker's nominal cadence (`tracker_rate_hz`), mapped to the local
+    /// clock by a fitted offset (`tracking::clock`). A sample without a stamp, when no cadence is
+    /// known, keeps its arrival time.
+    #[default]
+    Sender,
+    /// The arrival time (network and scheduler jitter included).
+    Arrival,
 }
 
 /// Tracking delay.

@@ -5,6 +5,7 @@
 //!   bytes in, a typed sample or a typed error out);
 //! - [`receiver`] runs a UDP socket in its own thread and queues samples for the render loop;
 //! - [`transform`] maps tracker axes to stage space and raw zoom/focus to lens values;
+//! - [`clock`] maps the sender's sample times (or FreeD's cadence) to the local clock;
 //! - [`timing`] filters, buffers and interpolates samples, so that the renderer gets the camera at
 //!   (render time - tracking delay), with the status of the feed;
 //! - [`take`] records and replays takes and gives the stage cameras of a take frame by frame.
@@ -13,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod config;
 pub mod freed;
 pub mod live;
@@ -25,7 +27,7 @@ pub mod transform;
 
 pub use config::{CameraTracking, Protocol};
 pub use live::LiveCameras;
-pub use sample::{RejectReason, Stats, TrackerSample};
+pub use sample::{RejectReason, SenderTime, Stats, TrackerSample};
 pub use take::{Take, TakeCameras};
 pub use timing::{TrackedCamera, TrackedState, TrackingStatus};
 

@@ -40,6 +40,44 @@ pub struct TrackerSample {
     /// Lens values the tracker sent (OpenTrackIO), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lens: Option<SampleLens>,
+    /// When the sender sampled this pose, on its own clock (OpenTrackIO
+    /// `timing.sampleTimestamp`, PTP: TAI seconds and nanoseconds since the PTP epoch), if sent.
+    /// FreeD carries no time stamp. See [`super::timing::SenderClock`] for how it is mapped to
+    /// the local clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_time: Option<SenderTime>,
+}
+
+/// A sender's time stamp: whole seconds and nanoseconds (OpenTrackIO `timing.sampleTimestamp`;
+/// the spec's optional `attoseconds` are below what matters here and are dropped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SenderTime {
+    /// Whole seconds (PTP epoch; 48 bits on the wire).
+    pub seconds: u64,
+    /// Nanoseconds, 0..1e9.
+    pub nanoseconds: u32,
+}
+
+impl SenderTime {
+    /// Seconds from `earlier` to `self` (negative when `self` is earlier), exact to 1 ns for
+    /// spans below 2^52 ns (about 52 days).
+    pub fn seconds_since(self, earlier: SenderTime) -> f64 {
+        let s = self.seconds as i128 - earlier.seconds as i128;
+        let ns = s * 1_000_000_000 + self.nanoseconds as i128 - earlier.nanoseconds as i128;
+        ns as f64 * 1e-9
+    }
+
+    /// A time `s` seconds after (`s` < 0: before) `self`, saturating at the epoch.
+    pub fn plus_seconds(self, s: f64) -> SenderTime {
+        let total = self.seconds as i128 * 1_000_000_000
+            + self.nanoseconds as i128
+            + (s * 1e9).round() as i128;
+        let total = total.max(0);
+        SenderTime {
+            seconds: (total / 1_000_000_000) as u64,
+            nanoseconds: (total % 1_000_000_000) as u32,
+        }
+    }
 }
 
 /// Lens values carried in a sample (OpenTrackIO's `lens` and `static` blocks).
@@ -121,6 +159,7 @@ impl TrackerSample {
             zoom: Some(m.zoom as f64),
             focus: Some(m.focus as f64),
             lens: None,
+            sender_time: None,
         }
     }
 

@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 
 use glam::{DQuat, DVec3};
 
-use super::config::{CameraTracking, Filter};
+use super::clock::{DEFAULT_WINDOW_S, SenderClock};
+use super::config::Protocol;
+use super::config::{CameraTracking, ClockSource, Filter};
 use super::sample::TrackerSample;
 use super::transform::{LensLookup, StageTransform};
 use crate::camera::{CameraState, Lens, Pose};
@@ -261,6 +263,7 @@ pub struct TrackedCamera {
     dropout_s: f64,
     last_arrival: Option<f64>,
     last_lens: Lens,
+    clock: Option<SenderClock>,
 }
 
 /// Samples kept per camera (several seconds at common tracking rates).
@@ -299,6 +302,16 @@ impl TrackedCamera {
             dropout_s: config.dropout_ms / 1000.0,
             last_arrival: None,
             last_lens: base.lens,
+            clock: match config.clock {
+                ClockSource::Sender => Some(SenderClock::new(
+                    match config.protocol {
+                        Protocol::FreeD => config.tracker_rate_hz.unwrap_or(frame_rate),
+                        Protocol::OpenTrackIo => 0.0,
+                    },
+                    DEFAULT_WINDOW_S,
+                )),
+                ClockSource::Arrival => None,
+            },
         })
     }
 
@@ -357,15 +370,27 @@ impl TrackedCamera {
         lens
     }
 
-    /// Adds a sample that arrived (or was recorded) at time `t` seconds.
-    pub fn push(&mut self, t: f64, s: &TrackerSample) {
+    /// The local time a sample that arrived at `arrival` is placed at (sender clock or arrival;
+    /// see [`super::clock`]). Updates the clock fit.
+    pub fn sample_time(&mut self, arrival: f64, s: &TrackerSample) -> f64 {
+        match &mut self.clock {
+            Some(c) => c.local_time(arrival, s.sender_time),
+            None => arrival,
+        }
+    }
+
+    /// Adds a sample that arrived (or was recorded) at time `arrival` seconds. It is placed at
+    /// its sender time mapped to the local clock (configured `clock`); dropouts are judged on
+    /// arrivals.
+    pub fn push(&mut self, arrival: f64, s: &TrackerSample) {
+        let t = self.sample_time(arrival, s);
         let mut cam = self.stage_camera(s);
         self.last_lens = cam.lens;
         if let Some(f) = &mut self.filter {
             cam.pose = f.filter(t, cam.pose);
         }
         self.buffer.push(t, cam);
-        self.last_arrival = Some(self.last_arrival.map_or(t, |a| a.max(t)));
+        self.last_arrival = Some(self.last_arrival.map_or(arrival, |a| a.max(arrival)));
     }
 
     /// The camera to render at `render_time` (same clock as the samples): the pose at

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::config::Protocol;
-use super::sample::{Fiz, RejectReason, SampleLens, TrackerSample, otio_angles, otio_rotation};
+use super::sample::{
+    Fiz, RejectReason, SampleLens, SenderTime, TrackerSample, otio_angles, otio_rotation,
+};
 
 pub mod lens;
 pub mod packet;
@@ -127,6 +129,40 @@ struct WireSample {
     static_: Option<WireStatic>,
     #[serde(default, rename = "sourceNumber")]
     source_number: Option<u32>,
+    #[serde(default)]
+    timing: Option<WireTiming>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireTiming {
+    #[serde(default)]
+    sample_timestamp: Option<WireTimestamp>,
+}
+
+#[derive(Deserialize)]
+struct WireTimestamp {
+    seconds: Num,
+    #[serde(default)]
+    nanoseconds: Num,
+}
+
+impl WireTimestamp {
+    /// The stamp, when its numbers are in range (seconds: 48-bit unsigned; nanoseconds < 1e9).
+    fn sender_time(&self) -> Option<SenderTime> {
+        let (s, ns) = (self.seconds.0, self.nanoseconds.0);
+        let ok = s.is_finite()
+            && ns.is_finite()
+            && s >= 0.0
+            && s < 2f64.powi(48)
+            && s.fract() == 0.0
+            && (0.0..1e9).contains(&ns)
+            && ns.fract() == 0.0;
+        ok.then_some(SenderTime {
+            seconds: s as u64,
+            nanoseconds: ns as u32,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -317,6 +353,10 @@ pub fn encode_json(s: &TrackerSample) -> Vec<u8> {
     if !lens.is_empty() {
         v["lens"] = serde_json::Value::Object(lens);
     }
+    if let Some(t) = s.sender_time {
+        v["timing"] = serde_json::json!({"sampleTimestamp":
+            {"seconds": t.seconds, "nanoseconds": t.nanoseconds}});
+    }
     serde_json::to_vec(&v).unwrap_or_default()
 }
 
@@ -436,5 +476,9 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
         zoom,
         focus,
         lens: has_lens.then_some(lens),
+        sender_time: w
+            .timing
+            .and_then(|t| t.sample_timestamp)
+            .and_then(|t| t.sender_time()),
     })
 }
