@@ -3,7 +3,7 @@
 use glam::{DMat4, DQuat, DVec3};
 use parallax::camera::CameraState;
 use parallax::camera::{Lens, Pose, pan_tilt_roll_to_quat};
-use parallax::tracking::config::{Axis, Delay, Filter, LensPoint, LensTable, TrackerTransform};
+use parallax::tracking::config::{Axis, Filter, LensPoint, LensTable, TimeSpan, TrackerTransform};
 use parallax::tracking::freed::{self, FreedD1, FreedError};
 use parallax::tracking::opentrackio::{
     self, Encoding, OtioError, Reassembler, decode_json, encode_packets, parse_packet,
@@ -451,7 +451,8 @@ fn stage_file_tracking_block_parses() {
                 bind: Some("0.0.0.0:40000"),
                 allow: ["10.0.0.5"],
                 transform: TrackerTransform(axes: (X, Z, NegY), offset: (0.0, 0.0, 0.5)),
-                delay: Frames(7.0),
+                latency: Frames(7.0),
+                video_delay: Ms(20.0),
                 filter: OneEuro(min_cutoff: 1.0, beta: 0.3, d_cutoff: 1.0),
                 dropout_ms: 120.0,
                 lens_table: LensTable(points: [
@@ -466,12 +467,33 @@ fn stage_file_tracking_block_parses() {
     assert_eq!(cfg.protocol, Protocol::FreeD);
     assert_eq!(cfg.camera_id, 3);
     assert_eq!(cfg.bind_addr().port(), 40000);
-    assert_eq!(cfg.delay, Delay::Frames(7.0));
+    assert_eq!(cfg.latency, TimeSpan::Frames(7.0));
+    assert_eq!(cfg.video_delay, TimeSpan::Ms(20.0));
     assert!(matches!(cfg.filter, Filter::OneEuro { beta, .. } if beta == 0.3));
     assert_eq!(cfg.lens_table.points.len(), 2);
     assert!(cfg.problems().is_empty(), "{:?}", cfg.problems());
-    assert_eq!(cfg.delay.seconds(file.frame_rate), 7.0 / 50.0);
-    // Defaults: FreeD on 40000, no delay, no filter.
+    assert_eq!(cfg.latency.seconds(file.frame_rate), 7.0 / 50.0);
+    // The removed `delay` is an error naming its replacements, located in the file.
+    let old = text.replace(
+        anchor,
+        &format!("{anchor}{}", tracking.replace("latency:", "delay:")),
+    );
+    let err = parallax::stage::parse(&old, "demo.ron")
+        .expect_err("delay is refused")
+        .to_string();
+    assert!(
+        err.contains("`delay` was removed")
+            && err.contains("latency")
+            && err.contains("video_delay"),
+        "{err}"
+    );
+    let line = old
+        .lines()
+        .position(|l| l.contains("delay: Frames(7.0)"))
+        .expect("line")
+        + 1;
+    assert!(err.contains(&format!("demo.ron:{line}:")), "{err}");
+    // Defaults: FreeD on 40000, no latency, no filter.
     let d = CameraTracking::default();
     assert_eq!(d.bind_addr().port(), 40000);
     assert_eq!(
@@ -562,28 +584,6 @@ fn pan_wrap_at_180_never_jumps() {
     // Half-way between 179 and -179 the camera looks along FreeD pan 180: stage +Z.
     let mid = cam.at(0.03).camera.pose.forward();
     assert!(close(mid, DVec3::Z, 1e-6), "{mid}");
-}
-
-#[test]
-fn delay_selects_the_earlier_pose() {
-    let cfg = CameraTracking {
-        delay: Delay::Frames(2.0),
-        tracker_rate_hz: Some(100.0),
-        ..Default::default()
-    };
-    let mut cam = TrackedCamera::new(&cfg, base(), 50.0).expect("valid");
-    // A move of 1 m/s along FreeD X, a sample every 10 ms.
-    for i in 0..=100 {
-        let t = i as f64 * 0.01;
-        cam.push(t, &freed_sample([0.0; 3], [t, 0.0, 0.0]));
-    }
-    assert!((cam.delay_s() - 0.04).abs() < 1e-12);
-    for render in [0.5, 0.555, 0.9] {
-        let x = cam.at(render).camera.pose.position.x;
-        assert!((x - (render - 0.04)).abs() < 1e-4, "{render}: {x}");
-    }
-    // Before the first sample: the first pose.
-    assert!(cam.at(0.01).camera.pose.position.x.abs() < 1e-9);
 }
 
 #[test]

@@ -306,10 +306,10 @@ impl CameraSource {
                     *dropouts += 1;
                 }
                 *was_live = live;
-                let delay_ms = stage
+                let latency_ms = stage
                     .camera(&self.name)
                     .and_then(|c| c.tracking.as_ref())
-                    .map_or(0.0, |t| t.delay.seconds(stage.frame_rate) * 1e3);
+                    .map_or(0.0, |t| t.latency.seconds(stage.frame_rate) * 1e3);
                 let listen: Vec<String> = stats
                     .iter()
                     .map(|(proto, addr, _)| format!("{proto} {addr}"))
@@ -320,7 +320,7 @@ impl CameraSource {
                     _ => "no data".to_string(),
                 };
                 format!(
-                    "tracking: {} {status}, {:.1} Hz, dropouts {dropouts}, delay {delay_ms:.1} ms",
+                    "tracking: {} {status}, {:.1} Hz, dropouts {dropouts}, latency {latency_ms:.1} ms",
                     listen.join(", "),
                     rate_hz
                 )

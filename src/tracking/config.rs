@@ -1,7 +1,7 @@
 //! Tracking settings of a camera in the stage file (`cameras[..].tracking`).
 //!
 //! Everything a stage engineer sets per camera: protocol, camera id, where to listen, which senders
-//! to trust, the tracker-to-stage transform, the tracking delay, the jitter filter, the dropout
+//! to trust, the tracker-to-stage transform, the sample clock, latency and prediction, the jitter filter, the dropout
 //! timeout and the lens calibration table. See `docs/tracking.md`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -75,8 +75,31 @@ pub struct CameraTracking {
     /// FreeD only: the tracker's sample rate in Hz, the nominal cadence its samples are placed on
     /// (default: the stage frame rate). Set it when the tracker runs at another rate.
     pub tracker_rate_hz: Option<f64>,
-    /// Tracking delay: renders use the pose from this long before the render time.
-    pub delay: Delay,
+    /// Render time to the LEDs emitting the frame (render, transfer, processor, LED scan): the
+    /// wall is rendered for the camera predicted this far ahead. Measure it, e.g. with a fast pan
+    /// against a line on the wall (`docs/tracking.md`). Default 0 (still predicted to the render
+    /// time when the newest sample is older).
+    pub latency: TimeSpan,
+    /// Milliseconds the prediction starts before the render time, so that the base pose is
+    /// interpolated between two samples rather than taken from the newest one alone (robust to a
+    /// sample a little late); the prediction covers it. Default 0: start from the newest sample.
+    pub interpolation_margin_ms: f64,
+    /// Longest extrapolation in milliseconds past the base pose (a lost feed or a large latency
+    /// is not extrapolated further: the pose holds there). Default 50.
+    pub max_prediction_ms: f64,
+    /// Delay of the camera's own video relative to its tracking: used only where tracking must
+    /// match the camera's picture (the simulated camera view, a composite over the camera's
+    /// video), never for the wall. Default 0.
+    pub video_delay: TimeSpan,
+    /// Extra overscan for speed, as a fraction of the angle the camera turns within the
+    /// prediction horizon (1: covers a camera stopping dead; 0: none, the default). Given per
+    /// frame as [`crate::tracking::TrackedState::extra_overscan_deg`].
+    pub speed_overscan: f64,
+    /// Removed: `delay` rendered an older pose, which only adds lag. Present only to give a
+    /// located error naming `latency` and `video_delay`.
+    #[doc(hidden)]
+    #[serde(skip_serializing)]
+    pub delay: RemovedDelay,
     /// Jitter filter applied to incoming poses.
     pub filter: Filter,
     /// No sample for this many milliseconds is a dropout (the last good pose is held).
@@ -98,7 +121,12 @@ impl Default for CameraTracking {
             transform: TrackerTransform::default(),
             clock: ClockSource::default(),
             tracker_rate_hz: None,
-            delay: Delay::default(),
+            latency: TimeSpan::default(),
+            interpolation_margin_ms: 0.0,
+            max_prediction_ms: 50.0,
+            video_delay: TimeSpan::default(),
+            speed_overscan: 0.0,
+            delay: RemovedDelay,
             filter: Filter::None,
             dropout_ms: 100.0,
             lens_table: LensTable::default(),
@@ -138,11 +166,22 @@ impl CameraTracking {
         {
             out.push("transform values must be finite numbers".into());
         }
-        match self.delay {
-            Delay::Ms(v) | Delay::Frames(v) if !(v.is_finite() && v >= 0.0) => {
-                out.push(format!("delay must be a non-negative number, got {v}"))
+        for (name, span) in [("latency", self.latency), ("video_delay", self.video_delay)] {
+            match span {
+                TimeSpan::Ms(v) | TimeSpan::Frames(v) if !(v.is_finite() && v >= 0.0) => {
+                    out.push(format!("{name} must be a non-negative number, got {v}"))
+                }
+                _ => {}
             }
-            _ => {}
+        }
+        for (name, v) in [
+            ("interpolation_margin_ms", self.interpolation_margin_ms),
+            ("max_prediction_ms", self.max_prediction_ms),
+            ("speed_overscan", self.speed_overscan),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                out.push(format!("{name} must be a non-negative number, got {v}"));
+            }
         }
         if let Some(r) = self.tracker_rate_hz
             && !(r.is_finite() && r > 0.0)
@@ -288,28 +327,43 @@ pub enum ClockSource {
     Arrival,
 }
 
-/// Tracking delay.
+/// The removed `delay` field: reading it is an error that names its replacements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RemovedDelay;
+
+/// The error for a stage file that still sets `delay`.
+pub const DELAY_REMOVED: &str = "`delay` was removed: it rendered an older pose, which only adds \
+lag. Use `latency` (render time to LED emission, e.g. `latency: Frames(2.0)`: the wall is rendered \
+for the predicted camera) and, only for matching the camera's own video, `video_delay`";
+
+impl<'de> Deserialize<'de> for RemovedDelay {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(DELAY_REMOVED))
+    }
+}
+
+/// A span of time, in milliseconds or in frames at the stage frame rate.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Delay {
+pub enum TimeSpan {
     /// Milliseconds.
     Ms(f64),
     /// Frames at the stage frame rate.
     Frames(f64),
 }
 
-impl Default for Delay {
+impl Default for TimeSpan {
     fn default() -> Self {
-        Delay::Ms(0.0)
+        TimeSpan::Ms(0.0)
     }
 }
 
-impl Delay {
-    /// The delay in seconds at a frame rate in Hz.
+impl TimeSpan {
+    /// The span in seconds at a frame rate in Hz (frames at a rate that is not positive: 0).
     pub fn seconds(self, frame_rate: f64) -> f64 {
         match self {
-            Delay::Ms(ms) => ms / 1000.0,
-            Delay::Frames(n) if frame_rate > 0.0 => n / frame_rate,
-            Delay::Frames(_) => 0.0,
+            TimeSpan::Ms(ms) => ms / 1000.0,
+            TimeSpan::Frames(n) if frame_rate > 0.0 => n / frame_rate,
+            TimeSpan::Frames(_) => 0.0,
         }
     }
 }

@@ -137,12 +137,21 @@ impl LiveCameras {
         }
     }
 
-    /// The named camera to render at `render_time` (delay applied); `None` for an untracked camera.
+    /// The named camera for the wall frame rendered at `render_time` (predicted to LED emission); `None` for an untracked camera.
     pub fn camera(&self, name: &str, render_time: f64) -> Option<TrackedState> {
         self.cameras
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, c)| c.at(render_time))
+    }
+
+    /// The named camera matching its own video at `render_time` (`video_delay` applied, never
+    /// predicted): for the simulated camera view, not the wall. `None` for an untracked camera.
+    pub fn video_camera(&self, name: &str, render_time: f64) -> Option<TrackedState> {
+        self.cameras
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.video_at(render_time))
     }
 
     /// Names of the tracked cameras.

@@ -1,4 +1,4 @@
-//! Tracking and lens input: FreeD, OpenTrackIO, recorded takes, delay compensation.
+//! Tracking and lens input: FreeD, OpenTrackIO, recorded takes, latency compensation by prediction.
 //!
 //! Data flows one way:
 //! - [`freed`] and [`opentrackio`] decode bytes into a [`sample::TrackerSample`] (pure functions:
@@ -6,8 +6,8 @@
 //! - [`receiver`] runs a UDP socket in its own thread and queues samples for the render loop;
 //! - [`transform`] maps tracker axes to stage space and raw zoom/focus to lens values;
 //! - [`clock`] maps the sender's sample times (or FreeD's cadence) to the local clock;
-//! - [`timing`] filters, buffers and interpolates samples, so that the renderer gets the camera at
-//!   (render time - tracking delay), with the status of the feed;
+//! - [`timing`] filters, buffers and interpolates samples and, with [`predict`], gives the renderer
+//!   the camera predicted to the time the LEDs emit (render time + latency), with the feed's status;
 //! - [`take`] records and replays takes and gives the stage cameras of a take frame by frame.
 //!
 //! See `docs/tracking.md` for the stage engineer's view.
@@ -19,6 +19,7 @@ pub mod config;
 pub mod freed;
 pub mod live;
 pub mod opentrackio;
+pub mod predict;
 pub mod receiver;
 pub mod sample;
 pub mod take;

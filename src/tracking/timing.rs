@@ -1,5 +1,5 @@
-//! Time: sample buffers, interpolation at (render time - delay), One-Euro filtering, pan unwrap,
-//! dropouts; and [`TrackedCamera`], which turns tracker samples into the stage camera.
+//! Time: sample buffers, interpolation, prediction to the LEDs' emission time, One-Euro filtering,
+//! pan unwrap, dropouts (held, then snapped); and [`TrackedCamera`], which turns tracker samples into the stage camera.
 
 use std::collections::VecDeque;
 
@@ -8,6 +8,7 @@ use glam::{DQuat, DVec3};
 use super::clock::{DEFAULT_WINDOW_S, SenderClock};
 use super::config::Protocol;
 use super::config::{CameraTracking, ClockSource, Filter};
+use super::predict::{extrapolate, fit_motion, speed_overscan_deg};
 use super::sample::TrackerSample;
 use super::transform::{LensLookup, StageTransform};
 use crate::camera::{CameraState, Lens, Pose};
@@ -124,6 +125,52 @@ impl SampleBuffer {
         let (tb, b) = &self.samples[j];
         let s = if tb > ta { (t - ta) / (tb - ta) } else { 1.0 };
         Some(interpolate(a, b, s))
+    }
+
+    /// Like [`Self::at`], but a gap between samples longer than `max_gap` seconds (a dropout) is
+    /// not interpolated across: inside it the sample before the gap is held. Returns the time the
+    /// result is valid at (`t`, or the held sample's time), the camera, and the index of the newest
+    /// sample at or before that time. `None` when empty.
+    pub fn at_within(&self, t: f64, max_gap: f64) -> Option<(f64, CameraState, usize)> {
+        let n = self.samples.len();
+        let (first, last) = (self.samples.front()?, self.samples.back()?);
+        if t.is_nan() || t >= last.0 {
+            return Some((last.0, last.1, n - 1));
+        }
+        if t <= first.0 {
+            return Some((first.0, first.1, 0));
+        }
+        let j = self.samples.partition_point(|(ts, _)| *ts <= t).min(n - 1);
+        let (ta, a) = &self.samples[j - 1];
+        let (tb, b) = &self.samples[j];
+        if tb - ta > max_gap {
+            return Some((*ta, *a, j - 1));
+        }
+        let s = if tb > ta { (t - ta) / (tb - ta) } else { 1.0 };
+        Some((t, interpolate(a, b, s), j - 1))
+    }
+
+    /// Up to `count` samples ending with index `newest`, oldest first, none across a gap longer
+    /// than `max_gap` seconds: the recent motion the prediction is fitted to.
+    pub fn recent(&self, newest: usize, count: usize, max_gap: f64) -> Vec<(f64, Pose)> {
+        let mut out = Vec::with_capacity(count);
+        let mut i = newest.min(self.samples.len().saturating_sub(1));
+        while let Some((t, c)) = self.samples.get(i) {
+            if out
+                .last()
+                .is_some_and(|(tn, _): &(f64, Pose)| tn - t > max_gap)
+                || out.len() >= count
+            {
+                break;
+            }
+            out.push((*t, c.pose));
+            if i == 0 {
+                break;
+            }
+            i -= 1;
+        }
+        out.reverse();
+        out
     }
 }
 
@@ -248,9 +295,17 @@ pub struct TrackedState {
     pub camera: CameraState,
     /// Whether tracking is live.
     pub status: TrackingStatus,
+    /// Seconds the pose was extrapolated past the newest sample used (0: interpolated or held).
+    pub horizon_s: f64,
+    /// Fitted angular speed of the camera, degrees per second.
+    pub angular_speed_deg_s: f64,
+    /// Extra half-angle of view (degrees) for speed: [`super::predict::speed_overscan_deg`] of the
+    /// angular speed over the render-to-emission time (latency plus margin), times the configured
+    /// `speed_overscan` (0 when off). The renderer does not apply it yet.
+    pub extra_overscan_deg: f64,
 }
 
-/// One tracked camera: transform, lens table, filter, delay and sample buffer.
+/// One tracked camera: transform, lens table, sample clock, filter, sample buffer and prediction.
 #[derive(Clone, Debug)]
 pub struct TrackedCamera {
     config: CameraTracking,
@@ -259,12 +314,19 @@ pub struct TrackedCamera {
     filter: Option<PoseFilter>,
     buffer: SampleBuffer,
     base: CameraState,
-    delay_s: f64,
+    latency_s: f64,
+    margin_s: f64,
+    max_prediction_s: f64,
+    video_delay_s: f64,
     dropout_s: f64,
     last_arrival: Option<f64>,
     last_lens: Lens,
     clock: Option<SenderClock>,
 }
+
+/// Samples the prediction's velocity and angular velocity are fitted to (least squares; 3 keeps
+/// the fit's lag to one sample period on a changing motion).
+pub const PREDICTION_SAMPLES: usize = 3;
 
 /// Samples kept per camera (several seconds at common tracking rates).
 pub const BUFFER_CAPACITY: usize = 1024;
@@ -298,7 +360,10 @@ impl TrackedCamera {
             filter,
             buffer: SampleBuffer::new(BUFFER_CAPACITY),
             base,
-            delay_s: config.delay.seconds(frame_rate),
+            latency_s: config.latency.seconds(frame_rate),
+            margin_s: config.interpolation_margin_ms / 1000.0,
+            max_prediction_s: config.max_prediction_ms / 1000.0,
+            video_delay_s: config.video_delay.seconds(frame_rate),
             dropout_s: config.dropout_ms / 1000.0,
             last_arrival: None,
             last_lens: base.lens,
@@ -320,9 +385,14 @@ impl TrackedCamera {
         &self.config
     }
 
-    /// The tracking delay in seconds.
-    pub fn delay_s(&self) -> f64 {
-        self.delay_s
+    /// Render time to LED emission, seconds (the prediction's target is render time + this).
+    pub fn latency_s(&self) -> f64 {
+        self.latency_s
+    }
+
+    /// Delay of the camera's video relative to its tracking, seconds (see [`Self::video_at`]).
+    pub fn video_delay_s(&self) -> f64 {
+        self.video_delay_s
     }
 
     /// Whether a sample belongs to this camera (protocol and camera id).
@@ -393,22 +463,68 @@ impl TrackedCamera {
         self.last_arrival = Some(self.last_arrival.map_or(arrival, |a| a.max(arrival)));
     }
 
-    /// The camera to render at `render_time` (same clock as the samples): the pose at
-    /// `render_time - delay`, interpolated, and whether tracking is live.
+    /// The camera for the wall frame rendered at `render_time` (same clock as the samples): the
+    /// pose predicted to the time the LEDs emit it (`render_time + latency`), and whether tracking
+    /// is live.
+    ///
+    /// The prediction starts from the base pose at `min(target, render_time - margin)`
+    /// (interpolated; the newest sample when that is later than it) and extrapolates with the
+    /// velocity and angular velocity fitted to the last [`PREDICTION_SAMPLES`] samples up to the
+    /// base, for at most `max_prediction_ms`. A gap longer than the dropout timeout is never
+    /// interpolated across nor fitted across: the pose holds (after at most `max_prediction_ms`
+    /// of extrapolation) and snaps to the new samples when they resume. The lens is the base's.
     pub fn at(&self, render_time: f64) -> TrackedState {
-        let Some(camera) = self.buffer.at(render_time - self.delay_s) else {
+        let target = render_time + self.latency_s;
+        self.predicted(render_time, target, render_time - self.margin_s, true)
+    }
+
+    /// The camera matching the camera's own video at `render_time`: the pose at `render_time -
+    /// video_delay`, interpolated, never predicted. For the simulated camera view or a composite
+    /// over the camera's picture, never for the wall.
+    pub fn video_at(&self, render_time: f64) -> TrackedState {
+        let t = render_time - self.video_delay_s;
+        self.predicted(render_time, t, t, false)
+    }
+
+    fn predicted(&self, render_time: f64, target: f64, base_t: f64, predict: bool) -> TrackedState {
+        let gap = self.dropout_s;
+        let Some((t0, base, newest)) = self.buffer.at_within(target.min(base_t), gap) else {
             return TrackedState {
                 camera: self.base,
                 status: TrackingStatus::NoData,
+                horizon_s: 0.0,
+                angular_speed_deg_s: 0.0,
+                extra_overscan_deg: 0.0,
             };
         };
+        let mut camera = base;
+        let motion = fit_motion(&self.buffer.recent(newest, PREDICTION_SAMPLES, gap));
+        let horizon_s = if predict {
+            (target - t0).clamp(0.0, self.max_prediction_s)
+        } else {
+            0.0
+        };
+        if horizon_s > 0.0 {
+            camera.pose = extrapolate(base.pose, &motion, horizon_s);
+        }
+        let angular_speed_deg_s = motion.angular_speed_deg_s();
         let since = self.last_arrival.map_or(0.0, |a| render_time - a);
         let status = if since > self.dropout_s {
             TrackingStatus::Dropout { for_s: since }
         } else {
             TrackingStatus::Live
         };
-        TrackedState { camera, status }
+        TrackedState {
+            camera,
+            status,
+            horizon_s,
+            angular_speed_deg_s,
+            extra_overscan_deg: speed_overscan_deg(
+                angular_speed_deg_s,
+                self.latency_s + self.margin_s,
+                self.config.speed_overscan,
+            ),
+        }
     }
 
     /// The sample buffer.

@@ -113,3 +113,137 @@ fn freed_cadence_removes_arrival_jitter() {
     assert!(snd * 10.0 <= arr, "cadence {snd} vs arrival {arr}");
     assert!(snd_mean.abs() < 0.002, "{snd_mean}");
 }
+
+fn rest() -> parallax::camera::CameraState {
+    parallax::camera::CameraState {
+        pose: Default::default(),
+        lens: Default::default(),
+    }
+}
+
+/// Drives an OpenTrackIO camera with exact sender stamps (100 Hz, arriving on time) through a move
+/// `pan(t)` (degrees, OpenTrackIO sense) and `x(t)` (metres), rendering at 60 Hz: at each render
+/// time the samples that have arrived are pushed, then the camera is asked for. Returns the errors
+/// (degrees, metres) against the move at the LEDs' emission time `render + latency`.
+fn drive(
+    cfg: &CameraTracking,
+    latency: f64,
+    pan: impl Fn(f64) -> f64,
+    x: impl Fn(f64) -> f64,
+) -> Vec<(f64, f64)> {
+    let mut cam = TrackedCamera::new(cfg, rest(), 60.0).expect("valid");
+    let mut next = 0usize;
+    let mut out = Vec::new();
+    for k in 0..240 {
+        let render = k as f64 / 60.0 + 0.0041;
+        while (next as f64) / 100.0 <= render {
+            let ts = next as f64 / 100.0;
+            let mut s = sample(Protocol::OpenTrackIo, pan(ts), Some(ts));
+            s.x_m = x(ts);
+            cam.push(ts, &s);
+            next += 1;
+        }
+        if k < 30 {
+            continue;
+        }
+        let state = cam.at(render);
+        let f = state.camera.pose.forward();
+        let got = (-f.x).atan2(-f.z).to_degrees();
+        let emit = render + latency;
+        out.push((
+            wrap180(got - pan(emit)).abs(),
+            (state.camera.pose.position.x - x(emit)).abs(),
+        ));
+    }
+    out
+}
+
+fn rms(v: impl Iterator<Item = f64>) -> f64 {
+    let v: Vec<f64> = v.collect();
+    (v.iter().map(|e| e * e).sum::<f64>() / v.len() as f64).sqrt()
+}
+
+#[test]
+fn prediction_reaches_the_emission_time_of_a_constant_pan() {
+    // 60 deg/s pan and a 1.5 m/s truck; latency 2 frames at 60 Hz.
+    let latency = 2.0 / 60.0;
+    let cfg = CameraTracking {
+        latency: parallax::tracking::config::TimeSpan::Frames(2.0),
+        ..CameraTracking::new(Protocol::OpenTrackIo, 1)
+    };
+    let errs = drive(&cfg, latency, |t| -30.0 + 60.0 * t, |t| 1.5 * t);
+    let worst_deg = errs.iter().map(|e| e.0).fold(0.0, f64::max);
+    let worst_m = errs.iter().map(|e| e.1).fold(0.0, f64::max);
+    eprintln!("constant pan, 33 ms latency: worst {worst_deg:.2e} deg, {worst_m:.2e} m");
+    assert!(worst_deg < 0.01, "{worst_deg} deg");
+    assert!(worst_m < 1e-6, "{worst_m} m");
+    // Without prediction (the newest pose held), the same pan lags by 2 to 3 deg.
+    let held = CameraTracking {
+        max_prediction_ms: 0.0,
+        ..cfg.clone()
+    };
+    let lag = drive(&held, latency, |t| -30.0 + 60.0 * t, |t| 1.5 * t);
+    let least = lag.iter().map(|e| e.0).fold(f64::INFINITY, f64::min);
+    assert!(least > 60.0 * latency * 0.99, "{least}");
+}
+
+#[test]
+fn prediction_shrinks_the_error_of_a_sinusoidal_move() {
+    // Pan 20 deg * sin(2 pi 0.5 t) (peak 63 deg/s), truck 0.5 m * sin(2 pi 0.5 t); 50 ms latency.
+    let w = 2.0 * std::f64::consts::PI * 0.5;
+    let pan = move |t: f64| 20.0 * (w * t).sin();
+    let x = move |t: f64| 0.5 * (w * t).sin();
+    let cfg = CameraTracking {
+        latency: parallax::tracking::config::TimeSpan::Ms(50.0),
+        max_prediction_ms: 100.0,
+        ..CameraTracking::new(Protocol::OpenTrackIo, 1)
+    };
+    let held = CameraTracking {
+        max_prediction_ms: 0.0,
+        ..cfg.clone()
+    };
+    let p = drive(&cfg, 0.05, pan, x);
+    let h = drive(&held, 0.05, pan, x);
+    let (pd, hd) = (rms(p.iter().map(|e| e.0)), rms(h.iter().map(|e| e.0)));
+    let (pm, hm) = (rms(p.iter().map(|e| e.1)), rms(h.iter().map(|e| e.1)));
+    eprintln!(
+        "sinusoidal move, 50 ms latency: RMS pan error predicted {pd:.4} deg, held {hd:.4} deg \
+         (ratio {:.1}); position {pm:.5} m vs {hm:.5} m (ratio {:.1})",
+        hd / pd,
+        hm / pm
+    );
+    assert!(pd * 5.0 < hd, "{pd} vs {hd}");
+    assert!(pm * 5.0 < hm, "{pm} vs {hm}");
+}
+
+#[test]
+fn video_delay_gives_the_earlier_pose_and_never_predicts() {
+    let cfg = CameraTracking {
+        latency: parallax::tracking::config::TimeSpan::Frames(2.0),
+        video_delay: parallax::tracking::config::TimeSpan::Frames(3.0),
+        tracker_rate_hz: Some(100.0),
+        ..Default::default()
+    };
+    let mut cam = TrackedCamera::new(&cfg, rest(), 50.0).expect("valid");
+    // 1 m/s along FreeD X, a sample every 10 ms, on time.
+    for i in 0..=100 {
+        let t = i as f64 * 0.01;
+        let mut s = sample(Protocol::FreeD, 0.0, None);
+        s.x_m = t;
+        cam.push(t, &s);
+    }
+    assert!((cam.video_delay_s() - 0.06).abs() < 1e-12);
+    for render in [0.5, 0.555, 0.9, 1.0, 1.02] {
+        let v = cam.video_at(render);
+        assert!(
+            (v.camera.pose.position.x - (render - 0.06)).abs() < 1e-9,
+            "{render}"
+        );
+        assert_eq!(v.horizon_s, 0.0);
+        // The wall's camera leads by the latency (2 frames at 50 Hz), extrapolated at most
+        // max_prediction_ms (50) past the newest sample (1.0 s).
+        let wall = cam.at(render).camera.pose.position.x;
+        let want = (render + 0.04).min(1.0 + 0.05);
+        assert!((wall - want).abs() < 1e-9, "{render}: {wall}");
+    }
+}
