@@ -247,3 +247,78 @@ fn video_delay_gives_the_earlier_pose_and_never_predicts() {
         assert!((wall - want).abs() < 1e-9, "{render}: {wall}");
     }
 }
+
+#[test]
+fn a_dropout_gap_is_held_then_snapped_not_interpolated() {
+    // 60 deg/s until 1.0 s, no samples until 1.5 s, then the camera is found elsewhere, panning
+    // the other way at 30 deg/s. 100 Hz OpenTrackIO with exact stamps; dropout 100 ms; latency 0.
+    let before = |t: f64| 60.0 * t;
+    let after = |t: f64| 120.0 - 30.0 * (t - 1.5);
+    let cfg = CameraTracking {
+        dropout_ms: 100.0,
+        ..CameraTracking::new(Protocol::OpenTrackIo, 1)
+    };
+    let times: Vec<f64> = (0..=100)
+        .map(|i| i as f64 * 0.01)
+        .chain((0..=50).map(|i| 1.5 + i as f64 * 0.01))
+        .collect();
+    let push = |cam: &mut TrackedCamera, t: f64| {
+        let pan = if t <= 1.0 { before(t) } else { after(t) };
+        cam.push(t, &sample(Protocol::OpenTrackIo, pan, Some(t)));
+    };
+    let pan = |cam: &TrackedCamera, t: f64| pan_of(cam, t, Protocol::OpenTrackIo);
+
+    // Live: samples pushed as they arrive.
+    let mut live = TrackedCamera::new(&cfg, rest(), 60.0).expect("valid");
+    let mut next = 0;
+    let mut seen = Vec::new();
+    for k in 0..200 {
+        let render = 0.5 + k as f64 * 0.005 + 0.0013;
+        while next < times.len() && times[next] <= render {
+            push(&mut live, times[next]);
+            next += 1;
+        }
+        seen.push((render, pan(&live, render), live.at(render).status));
+    }
+    for (render, got, status) in seen {
+        let want = if render < 1.0 {
+            before(render)
+        } else if render < 1.5 {
+            // Extrapolated at most max_prediction_ms (50) past the last sample, then held.
+            before(render.min(1.05))
+        } else {
+            // Snapped to the new samples; no motion fitted across the gap (one sample: held;
+            // two or more: their own velocity).
+            after(render)
+        };
+        let tol = if (1.5..1.51).contains(&render) {
+            // One post-gap sample only: held at after(1.5) until the next.
+            30.0 * (render - 1.5) + 1e-6
+        } else {
+            1e-6
+        };
+        assert!(
+            wrap180(got - want).abs() <= tol,
+            "render {render}: {got} vs {want}"
+        );
+        let dropped = render - 1.0 > 0.1 && render < 1.5;
+        assert_eq!(
+            matches!(status, parallax::tracking::TrackingStatus::Dropout { .. }),
+            dropped,
+            "{render}"
+        );
+    }
+
+    // Offline (all samples buffered): inside the gap the pose is held, never interpolated
+    // between 60 deg (1.0 s) and 120 deg (1.5 s).
+    let mut off = TrackedCamera::new(&cfg, rest(), 60.0).expect("valid");
+    for &t in &times {
+        push(&mut off, t);
+    }
+    for t in [1.2, 1.3, 1.49] {
+        let got = pan(&off, t);
+        assert!((got - before(1.05)).abs() < 1e-6, "{t}: {got}");
+    }
+    assert!((pan(&off, 1.5) - after(1.5)).abs() < 1e-6);
+    assert!((pan(&off, 1.555) - after(1.555)).abs() < 1e-6);
+}
