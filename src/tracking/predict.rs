@@ -47,7 +47,7 @@ fn slope<const N: usize>(pts: &[(f64, [f64; N])]) -> [f64; N] {
     }
     let tm = pts.iter().map(|p| p.0).sum::<f64>() / n;
     let stt: f64 = pts.iter().map(|p| (p.0 - tm).powi(2)).sum();
-    if !(stt > 1e-18) {
+    if stt.is_nan() || stt <= 1e-18 {
         return out;
     }
     for (k, o) in out.iter_mut().enumerate() {
