@@ -322,3 +322,76 @@ fn a_dropout_gap_is_held_then_snapped_not_interpolated() {
     assert!((pan(&off, 1.5) - after(1.5)).abs() < 1e-6);
     assert!((pan(&off, 1.555) - after(1.555)).abs() < 1e-6);
 }
+
+#[test]
+fn sample_timestamp_is_read_from_the_spec_example_and_written_back() {
+    // complete_dynamic_example.json: "sampleTimestamp": {"seconds": 1718806554,
+    // "nanoseconds": 500000000}.
+    let s =
+        parallax::tracking::opentrackio::decode_json(&super::data("complete_dynamic_example.json"))
+            .expect("decodes");
+    let want = SenderTime {
+        seconds: 1_718_806_554,
+        nanoseconds: 500_000_000,
+    };
+    assert_eq!(s.sender_time, Some(want));
+    let back = parallax::tracking::opentrackio::encode_json(&s);
+    let again = parallax::tracking::opentrackio::decode_payload(
+        parallax::tracking::opentrackio::Encoding::Json,
+        &back,
+    )
+    .expect("round trip");
+    assert_eq!(again.sender_time, Some(want));
+    // Out of range: nanoseconds >= 1e9, negative seconds, fractional seconds: no stamp.
+    for bad in [
+        r#"{"seconds": 5, "nanoseconds": 1000000000}"#,
+        r#"{"seconds": -1, "nanoseconds": 0}"#,
+        r#"{"seconds": 1.5, "nanoseconds": 0}"#,
+    ] {
+        let text = format!(
+            r#"{{"timing": {{"sampleTimestamp": {bad}}}, "transforms": [{{"translation": {{"x": 0, "y": 0, "z": 0}}, "rotation": {{"pan": 0, "tilt": 0, "roll": 0}}}}]}}"#
+        );
+        let s = parallax::tracking::opentrackio::decode_json(&text).expect("pose still decodes");
+        assert_eq!(s.sender_time, None, "{bad}");
+    }
+    // Differences are exact across a second boundary: 1.5 s - 0.75 s.
+    let a = SenderTime {
+        seconds: 10,
+        nanoseconds: 750_000_000,
+    };
+    assert_eq!(want.seconds_since(want.plus_seconds(-0.75)), 0.75);
+    assert_eq!(
+        a.plus_seconds(0.5),
+        SenderTime {
+            seconds: 11,
+            nanoseconds: 250_000_000
+        }
+    );
+}
+
+#[test]
+fn a_drifting_sender_clock_stays_within_drift_times_window() {
+    // The sender's clock runs 50 ppm fast; arrivals 3 ms late plus 0..1 ms jitter; 100 Hz for 20 s.
+    // After the first window, every sample is placed within 50e-6 * 2 s = 0.1 ms (plus the
+    // window's least jitter) of its true time + 3 ms.
+    let mut c = parallax::tracking::clock::SenderClock::new(0.0, 2.0);
+    let mut rng = Lcg(3);
+    let origin = SenderTime {
+        seconds: 1_000_000,
+        nanoseconds: 0,
+    };
+    let mut worst: f64 = 0.0;
+    for i in 0..2000 {
+        let t = i as f64 / 100.0;
+        let stamp = origin.plus_seconds(t * (1.0 + 50e-6));
+        let local = c.local_time(100.0 + t + 0.003 + 0.001 * rng.next(), Some(stamp));
+        if t > 2.0 {
+            worst = worst.max((local - (100.0 + t + 0.003)).abs());
+        }
+    }
+    eprintln!(
+        "50 ppm drift, 2 s window: worst placement error {:.1} us",
+        worst * 1e6
+    );
+    assert!(worst < 1.0e-4 + 5e-5, "{worst}");
+}
