@@ -172,4 +172,31 @@ proptest! {
         prop_assert!(c.pose.position.is_finite() && c.pose.rotation.is_finite());
         prop_assert!((c.pose.rotation.length() - 1.0).abs() < 1e-9);
     }
+
+    #[test]
+    fn sender_clock_and_prediction_give_finite_poses(
+        stamps in proptest::collection::vec((0u64..(1u64 << 48), 0u32..1_000_000_000, -5.0f64..5.0), 1..30),
+        latency_ms in 0.0f64..200.0,
+        query in -10.0f64..10.0,
+    ) {
+        let cfg = CameraTracking {
+            latency: parallax::tracking::config::TimeSpan::Ms(latency_ms),
+            ..CameraTracking::new(parallax::tracking::Protocol::OpenTrackIo, 1)
+        };
+        let mut cam = TrackedCamera::new(
+            &cfg,
+            parallax::camera::CameraState { pose: Default::default(), lens: Default::default() },
+            50.0,
+        ).map_err(TestCaseError::fail)?;
+        for (i, (s, ns, arrival)) in stamps.iter().enumerate() {
+            let mut smp = TrackerSample::from_freed(&FreedD1::from_units(1, [i as f64 * 7.0, 1.0, 2.0], [0.1, 0.2, 0.3], 0, 0));
+            smp.source = parallax::tracking::Protocol::OpenTrackIo;
+            smp.sender_time = Some(parallax::tracking::SenderTime { seconds: *s, nanoseconds: *ns });
+            cam.push(*arrival, &smp);
+        }
+        let st = cam.at(query);
+        prop_assert!(st.camera.pose.position.is_finite() && st.camera.pose.rotation.is_finite());
+        prop_assert!((st.camera.pose.rotation.length() - 1.0).abs() < 1e-9);
+        prop_assert!(st.horizon_s >= 0.0 && st.horizon_s <= 0.05 + 1e-12);
+    }
 }

@@ -395,3 +395,27 @@ fn a_drifting_sender_clock_stays_within_drift_times_window() {
     );
     assert!(worst < 1.0e-4 + 5e-5, "{worst}");
 }
+
+#[test]
+fn interpolation_margin_starts_earlier_and_still_reaches_emission() {
+    // Constant 60 deg/s pan; base 25 ms before the render time (between two samples), latency
+    // 2 frames: the prediction covers margin + latency and lands on the emission time.
+    let latency = 2.0 / 60.0;
+    let cfg = CameraTracking {
+        latency: parallax::tracking::config::TimeSpan::Frames(2.0),
+        interpolation_margin_ms: 25.0,
+        max_prediction_ms: 100.0,
+        ..CameraTracking::new(Protocol::OpenTrackIo, 1)
+    };
+    let errs = drive(&cfg, latency, |t| 5.0 + 60.0 * t, |t| -0.5 * t);
+    let worst = errs.iter().map(|e| e.0).fold(0.0, f64::max);
+    assert!(worst < 0.01, "{worst}");
+    // The horizon is the margin + latency (the base is interpolated, not the newest sample).
+    let mut cam = TrackedCamera::new(&cfg, rest(), 60.0).expect("valid");
+    for i in 0..=100 {
+        let t = i as f64 * 0.01;
+        cam.push(t, &sample(Protocol::OpenTrackIo, 60.0 * t, Some(t)));
+    }
+    let h = cam.at(1.0).horizon_s;
+    assert!((h - (0.025 + latency)).abs() < 1e-12, "{h}");
+}
