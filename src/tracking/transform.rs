@@ -119,13 +119,16 @@ impl TableLens {
     }
 }
 
+/// One zoom row of a lens table: (focus encoder value, lens) sorted by focus.
+type FocusRow = Vec<(f64, TableLens)>;
+
 /// Zoom values within this fraction of a lens table's zoom range belong to one zoom row (0.5 %).
 pub const ZOOM_ROW_TOLERANCE: f64 = 0.005;
 
 /// A lens table sorted for lookups: rows of (nearly) equal zoom, each sorted by focus.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LensLookup {
-    rows: Vec<(f64, Vec<(f64, TableLens)>)>,
+    rows: Vec<(f64, FocusRow)>,
     encoders: TableEncoders,
 }
 
@@ -147,7 +150,7 @@ impl LensLookup {
         };
         let tolerance = span * ZOOM_ROW_TOLERANCE;
         // (first zoom, sum of zooms, points) per row.
-        let mut groups: Vec<(f64, f64, Vec<(f64, TableLens)>)> = Vec::new();
+        let mut groups: Vec<(f64, f64, FocusRow)> = Vec::new();
         for p in pts {
             match groups.last_mut() {
                 Some((first, sum, row)) if p.zoom - *first <= tolerance => {
