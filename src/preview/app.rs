@@ -56,6 +56,8 @@ pub struct Running {
     pub(super) status_lines: Vec<String>,
     /// GPU errors reported by wgpu for frames the preview submitted (counted, the last one shown).
     pub(super) gpu_errors: (u64, String),
+    /// Why this frame's camera state could not be resolved (the last good camera is held).
+    pub(super) input_error: Option<String>,
 }
 
 /// The application: the stage, the options and, once resumed, the running window.
@@ -163,6 +165,7 @@ impl App {
             panel,
             status_lines: Vec::new(),
             gpu_errors: (0, String::new()),
+            input_error: None,
         })
     }
 

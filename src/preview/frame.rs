@@ -177,9 +177,23 @@ impl Running {
         }
         let painted = self.run_panel();
         let t0 = Instant::now();
-        let (inputs, origin) = self
-            .camera
-            .frame_inputs(stage, self.frame, fixed_frame, dt)?;
+        // A camera state that cannot be rendered (e.g. a tracked lens with a zero focal length)
+        // keeps the last good frame's camera and is shown in the status band; only the first
+        // frame has nothing to hold.
+        let (inputs, origin) = match self.camera.frame_inputs(stage, self.frame, fixed_frame, dt) {
+            Ok(v) => {
+                self.input_error = None;
+                v
+            }
+            Err(e) => match (&self.inputs, self.origin) {
+                (Some(i), Some(o)) => {
+                    log::warn!("{e}; holding the last camera");
+                    self.input_error = Some(e.to_string());
+                    (i.clone(), o)
+                }
+                _ => return Err(e.into()),
+            },
+        };
         self.renderer.prepare(&self.gpu, &inputs)?;
         let t1 = Instant::now();
         let camera_lines = self.camera.status(&inputs, stage);
@@ -504,6 +518,10 @@ impl Running {
         let last = match &self.gpu_errors {
             (0, _) => last,
             (n, e) => format!("GPU ERRORS: {n} frames, last: {e}\n{last}"),
+        };
+        let last = match &self.input_error {
+            Some(e) => format!("CAMERA HELD: {e}\n{last}"),
+            None => last,
         };
         self.status_lines = [self.timing.status(mode, &adapter), camera_lines, last]
             .iter()

@@ -96,12 +96,17 @@ impl TableLens {
         }
     }
 
+    /// Linear between `a` and `b` at fraction `s`, except the focus distance, which is linear in
+    /// diopters (`1 / d`): focus encoders are close to linear in diopters, and halfway between 1 m
+    /// and infinity is 2 m, not infinity. A distance `<= 0` counts as infinity.
     fn lerp(a: TableLens, b: TableLens, s: f64) -> TableLens {
         let l = |x: f64, y: f64| x + (y - x) * s;
+        let diopters = |d: f64| if d > 0.0 { 1.0 / d } else { 0.0 };
+        let dio = l(diopters(a.focus_distance_m), diopters(b.focus_distance_m));
         let (da, db) = (a.distortion, b.distortion);
         TableLens {
             focal_length_mm: l(a.focal_length_mm, b.focal_length_mm),
-            focus_distance_m: l(a.focus_distance_m, b.focus_distance_m),
+            focus_distance_m: if dio > 0.0 { 1.0 / dio } else { f64::INFINITY },
             entrance_pupil_m: l(a.entrance_pupil_m, b.entrance_pupil_m),
             distortion: Distortion {
                 k1: l(da.k1, db.k1),
@@ -114,15 +119,24 @@ impl TableLens {
     }
 }
 
-/// A lens table sorted for lookups: rows of equal zoom, each sorted by focus.
+/// One zoom row of a lens table: (focus encoder value, lens) sorted by focus.
+type FocusRow = Vec<(f64, TableLens)>;
+
+/// Zoom values within this fraction of a lens table's zoom range belong to one zoom row (0.5 %).
+pub const ZOOM_ROW_TOLERANCE: f64 = 0.005;
+
+/// A lens table sorted for lookups: rows of (nearly) equal zoom, each sorted by focus.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LensLookup {
-    rows: Vec<(f64, Vec<(f64, TableLens)>)>,
+    rows: Vec<(f64, FocusRow)>,
     encoders: TableEncoders,
 }
 
 impl LensLookup {
-    /// Sorts a table (points with non-finite numbers are skipped).
+    /// Sorts a table into zoom rows (points with non-finite numbers are skipped). Points whose zoom
+    /// values lie within [`ZOOM_ROW_TOLERANCE`] of the table's zoom range from a row's first point
+    /// join that row (real calibrations read a slightly different zoom encoder value at each focus
+    /// point); the row's zoom is their mean.
     pub fn new(table: &LensTable) -> LensLookup {
         let mut pts: Vec<&LensPoint> = table
             .points
@@ -130,13 +144,30 @@ impl LensLookup {
             .filter(|p| p.zoom.is_finite() && p.focus.is_finite() && p.focal_length_mm > 0.0)
             .collect();
         pts.sort_by(|a, b| a.zoom.total_cmp(&b.zoom).then(a.focus.total_cmp(&b.focus)));
-        let mut rows: Vec<(f64, Vec<(f64, TableLens)>)> = Vec::new();
+        let span = match (pts.first(), pts.last()) {
+            (Some(a), Some(b)) => b.zoom - a.zoom,
+            _ => 0.0,
+        };
+        let tolerance = span * ZOOM_ROW_TOLERANCE;
+        // (first zoom, sum of zooms, points) per row.
+        let mut groups: Vec<(f64, f64, FocusRow)> = Vec::new();
         for p in pts {
-            match rows.last_mut() {
-                Some((z, row)) if *z == p.zoom => row.push((p.focus, TableLens::of(p))),
-                _ => rows.push((p.zoom, vec![(p.focus, TableLens::of(p))])),
+            match groups.last_mut() {
+                Some((first, sum, row)) if p.zoom - *first <= tolerance => {
+                    *sum += p.zoom;
+                    row.push((p.focus, TableLens::of(p)));
+                }
+                _ => groups.push((p.zoom, p.zoom, vec![(p.focus, TableLens::of(p))])),
             }
         }
+        let rows = groups
+            .into_iter()
+            .map(|(_, sum, mut row)| {
+                let zoom = sum / row.len() as f64;
+                row.sort_by(|a, b| a.0.total_cmp(&b.0));
+                (zoom, row)
+            })
+            .collect();
         LensLookup {
             rows,
             encoders: table.encoders,
@@ -230,7 +261,8 @@ mod tests {
         let l = LensLookup::new(&table);
         let mid = l.lookup(500.0, 50.0).expect("table");
         assert!((mid.focal_length_mm - (21.0 + 102.0) / 2.0).abs() < 1e-12);
-        assert!((mid.focus_distance_m - 5.5).abs() < 1e-12);
+        // Focus distance in diopters: halfway between 1 m (1 D) and 10 m (0.1 D) is 0.55 D.
+        assert!((mid.focus_distance_m - 1.0 / 0.55).abs() < 1e-12);
         assert!((mid.distortion.k1 + mid.focal_length_mm / 1000.0).abs() < 1e-12);
         // Exactly at points, and held outside the range.
         assert_eq!(
@@ -259,5 +291,57 @@ mod tests {
         let l = LensLookup::new(&table);
         let q = l.lookup(500.0, 12345.0).expect("table");
         assert!((q.focal_length_mm - 26.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn focus_distance_is_interpolated_in_diopters() {
+        // Halfway (in encoder counts) between focus at 1 m and at infinity is 2 m (0.5 diopter),
+        // and a quarter of the way from 1 m to 4 m is 1 / (1 - 0.25 * 0.75) = 1.2308 m.
+        let table = LensTable {
+            encoders: Default::default(),
+            points: vec![
+                point(0.0, 0.0, 35.0, 1.0),
+                point(0.0, 100.0, 35.0, f64::INFINITY),
+                point(10.0, 0.0, 35.0, 1.0),
+                point(10.0, 100.0, 35.0, 4.0),
+            ],
+        };
+        let l = LensLookup::new(&table);
+        assert!((l.lookup(0.0, 50.0).unwrap().focus_distance_m - 2.0).abs() < 1e-12);
+        let q = l.lookup(10.0, 25.0).unwrap().focus_distance_m;
+        assert!((q - 1.0 / (1.0 - 0.25 * 0.75)).abs() < 1e-12, "{q}");
+        assert_eq!(
+            l.lookup(0.0, 100.0).unwrap().focus_distance_m,
+            f64::INFINITY
+        );
+    }
+
+    #[test]
+    fn zoom_rows_are_matched_with_a_tolerance() {
+        // Zoom read as 999, 1000 and 1002 at three focus points (span 0..2000: tolerance 10 counts)
+        // is one row at their mean, 1000.33; without the tolerance it would be three one-point rows
+        // and focus would be ignored between them.
+        let table = LensTable {
+            encoders: Default::default(),
+            points: vec![
+                point(0.0, 0.0, 18.0, 1.0),
+                point(0.0, 100.0, 18.0, 1.0),
+                point(999.0, 0.0, 30.0, 1.0),
+                point(1000.0, 50.0, 32.0, 1.0),
+                point(1002.0, 100.0, 34.0, 1.0),
+                point(2000.0, 0.0, 50.0, 1.0),
+                point(2000.0, 100.0, 50.0, 1.0),
+            ],
+        };
+        let l = LensLookup::new(&table);
+        assert_eq!(l.rows.len(), 3);
+        assert!((l.rows[1].0 - 3001.0 / 3.0).abs() < 1e-9);
+        // On the row, focus interpolates between its points: focus 75 -> 33 mm.
+        let q = l.lookup(3001.0 / 3.0, 75.0).unwrap();
+        assert!(
+            (q.focal_length_mm - 33.0).abs() < 1e-9,
+            "{}",
+            q.focal_length_mm
+        );
     }
 }

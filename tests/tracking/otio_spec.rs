@@ -404,7 +404,8 @@ fn otio_any_subset_of_encoders_drives_the_lens_table() {
         &[(0.0, 0.0, 35.0, 1.0), (0.0, 1000.0, 35.2, 3.0)],
     );
     let l = lens_of(&prime, serde_json::json!({"rawEncoders": {"focus": 500}}));
-    assert!((l.focus_distance_m - 2.0).abs() < 1e-12 && (l.focal_length_mm - 35.1).abs() < 1e-12);
+    // Focus distance halfway in diopters between 1 m (1 D) and 3 m (1/3 D): 2/3 D = 1.5 m.
+    assert!((l.focus_distance_m - 1.5).abs() < 1e-12 && (l.focal_length_mm - 35.1).abs() < 1e-12);
     // Normalised focus and iris on a normalised prime table; iris does not index it.
     let prime_n = table(
         TableEncoders::Normalised,
