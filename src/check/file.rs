@@ -386,7 +386,7 @@ impl Checks {
         }
     }
 
-    /// Number of progress steps of [`run`]: one per case, plus one for the pixel map.
+    /// Number of progress steps of [`super::run::run`]: one per case, plus one for the pixel map.
     pub fn steps(&self) -> u64 {
         self.file.cases.len() as u64 + self.file.pixel_map as u64
     }

@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod layout;
 pub mod lens_warp;
 pub mod mipmap;
+mod options;
 pub mod panels;
 pub mod pipeline;
 mod readback;
@@ -35,6 +36,7 @@ pub use crate::shaders;
 pub use camera_view::WallView;
 pub use inputs::{FrameInputs, InputError, Overrides, inner_weight};
 pub use mipmap::InnerSampling;
+pub use options::{RenderError, RendererOptions};
 pub use panels::GpuPanel;
 pub(crate) use panels::v4;
 pub use pipeline::clear_pass;
@@ -42,7 +44,7 @@ pub use readback::{ReadImage, ReadbackError, linear_to_srgb, read_texture, srgb_
 // Kept for the preview, which builds its layouts with them.
 pub(crate) use crate::gpu::layout::{sampler_entry, texture_entry, uniform_entry};
 
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::Gpu;
 use crate::scene::{Scene, SceneContext};
 use crate::stage::Stage;
 use camera_view::CameraViewPass;
@@ -50,70 +52,6 @@ use composite::CompositePass;
 use lens_warp::LensWarpPass;
 use scene_pass::ScenePasses;
 use targets::{Allocator, CubeTarget, ImageTarget, SceneTarget, Targets};
-
-/// Why a frame could not be rendered.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    /// A texture or buffer exceeds the adapter's limits, or wgpu reported an error (validation, out
-    /// of memory) with its message ([`GpuError::Wgpu`]).
-    #[error(transparent)]
-    Gpu(#[from] GpuError),
-    /// A setting that cannot be rendered.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Reading back failed.
-    #[error(transparent)]
-    Readback(#[from] ReadbackError),
-    /// `render` before `prepare`.
-    #[error("Renderer::render called before Renderer::prepare")]
-    NotPrepared,
-    /// A mip chain could not be set up.
-    #[error(transparent)]
-    Mipmap(#[from] mipmap::MipmapError),
-    /// Wrong number of target views.
-    #[error("expected {expected} output views, got {got}")]
-    Targets { expected: usize, got: usize },
-}
-
-/// Choices made once per renderer.
-#[derive(Clone, Debug)]
-pub struct RendererOptions {
-    /// Format of the outputs, the wall and the camera view: `Rgba8UnormSrgb` (what LED processors get)
-    /// or `Rgba32Float` (precise values for tests).
-    pub output_format: wgpu::TextureFormat,
-    /// Render the unwrapped wall (`wall.png`).
-    pub wall: bool,
-    /// Render the simulated camera view (`camera.png`); without it the camera targets are not
-    /// allocated.
-    pub camera: bool,
-    /// Width of the camera view; default: the inner resolution's width. Height follows the sensor.
-    /// The camera view is sized exactly, so with no width set it is reallocated whenever the inner
-    /// width changes (set it for a zoom without reallocations).
-    pub camera_width: Option<u32>,
-    /// Sub-samples per axis of each simulated camera pixel (1: none). The camera's pinhole view (of
-    /// the wall, or of the scene for the reference) is rendered this many times larger per axis and
-    /// the lens pass averages each sensor pixel's `n x n` sub-samples (a box filter over the pixel),
-    /// so that edges are antialiased alike in the camera's view of the wall and in the direct
-    /// reference. Lowered (to 1 at least) where the pinhole view would pass the adapter's texture
-    /// limit. Default 3.
-    pub camera_supersample: u32,
-    /// How the composite samples the inner frustum (default: each LED pixel's footprint through
-    /// the inner target's mip chain).
-    pub inner_sampling: InnerSampling,
-}
-
-impl Default for RendererOptions {
-    fn default() -> Self {
-        RendererOptions {
-            output_format: wgpu::TextureFormat::Rgba8UnormSrgb,
-            wall: true,
-            camera: true,
-            camera_width: None,
-            camera_supersample: 3,
-            inner_sampling: InnerSampling::Footprint,
-        }
-    }
-}
 
 /// An output raster the composite pass draws into (a real output or the unwrapped wall).
 struct Raster {
@@ -160,7 +98,7 @@ impl Renderer {
     /// Creates pipelines, layouts, the panel buffer and the output textures for `stage`.
     ///
     /// Errors: an output or the panel buffer beyond the adapter's limits, or any wgpu error while
-    /// creating them ([`GpuError::Wgpu`], caught by error scopes).
+    /// creating them ([`crate::gpu::GpuError::Wgpu`], caught by error scopes).
     pub fn new(
         gpu: &Gpu,
         stage: &Stage,
@@ -336,7 +274,7 @@ impl Renderer {
     /// [`Renderer::render_reference`] answer [`RenderError::NotPrepared`].
     ///
     /// Errors: a target beyond the adapter's limits (checked first, nothing changes), or a wgpu
-    /// error while allocating or writing ([`GpuError::Wgpu`]).
+    /// error while allocating or writing ([`crate::gpu::GpuError::Wgpu`]).
     pub fn prepare(&mut self, gpu: &Gpu, inputs: &FrameInputs) -> Result<(), RenderError> {
         let camera_size = self.camera_size(inputs);
         let pin = self.pinhole_tangents(inputs);
@@ -612,7 +550,7 @@ impl Renderer {
     /// Renders one frame of `scene`, submits it and reads every image back.
     ///
     /// Errors: [`RenderError::NotPrepared`], a wgpu error while recording or submitting (e.g. a scene
-    /// that records an invalid draw) as [`GpuError::Wgpu`] with wgpu's message, or a failed read-back.
+    /// that records an invalid draw) as [`crate::gpu::GpuError::Wgpu`] with wgpu's message, or a failed read-back.
     pub fn render_frame(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<RenderedFrame, RenderError> {
         self.submit(gpu, "rendering a frame", |e| self.render(e, scene))?;
         let mut outputs = Vec::new();

@@ -42,7 +42,7 @@ pub struct TrackerSample {
     pub lens: Option<SampleLens>,
     /// When the sender sampled this pose, on its own clock (OpenTrackIO
     /// `timing.sampleTimestamp`, PTP: TAI seconds and nanoseconds since the PTP epoch), if sent.
-    /// FreeD carries no time stamp. See [`super::timing::SenderClock`] for how it is mapped to
+    /// FreeD carries no time stamp. See [`super::clock::SenderClock`] for how it is mapped to
     /// the local clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_time: Option<SenderTime>,

@@ -1,0 +1,68 @@
+//! What a renderer is created with ([`RendererOptions`]) and why a frame can fail ([`RenderError`]).
+
+use super::{InnerSampling, InputError, ReadbackError, mipmap};
+use crate::gpu::GpuError;
+
+/// Why a frame could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A texture or buffer exceeds the adapter's limits, or wgpu reported an error (validation, out
+    /// of memory) with its message ([`GpuError::Wgpu`]).
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+    /// A setting that cannot be rendered.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Reading back failed.
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+    /// `render` before `prepare`.
+    #[error("Renderer::render called before Renderer::prepare")]
+    NotPrepared,
+    /// A mip chain could not be set up.
+    #[error(transparent)]
+    Mipmap(#[from] mipmap::MipmapError),
+    /// Wrong number of target views.
+    #[error("expected {expected} output views, got {got}")]
+    Targets { expected: usize, got: usize },
+}
+
+/// Choices made once per renderer.
+#[derive(Clone, Debug)]
+pub struct RendererOptions {
+    /// Format of the outputs, the wall and the camera view: `Rgba8UnormSrgb` (what LED processors get)
+    /// or `Rgba32Float` (precise values for tests).
+    pub output_format: wgpu::TextureFormat,
+    /// Render the unwrapped wall (`wall.png`).
+    pub wall: bool,
+    /// Render the simulated camera view (`camera.png`); without it the camera targets are not
+    /// allocated.
+    pub camera: bool,
+    /// Width of the camera view; default: the inner resolution's width. Height follows the sensor.
+    /// The camera view is sized exactly, so with no width set it is reallocated whenever the inner
+    /// width changes (set it for a zoom without reallocations).
+    pub camera_width: Option<u32>,
+    /// Sub-samples per axis of each simulated camera pixel (1: none). The camera's pinhole view (of
+    /// the wall, or of the scene for the reference) is rendered this many times larger per axis and
+    /// the lens pass averages each sensor pixel's `n x n` sub-samples (a box filter over the pixel),
+    /// so that edges are antialiased alike in the camera's view of the wall and in the direct
+    /// reference. Lowered (to 1 at least) where the pinhole view would pass the adapter's texture
+    /// limit. Default 3.
+    pub camera_supersample: u32,
+    /// How the composite samples the inner frustum (default: each LED pixel's footprint through
+    /// the inner target's mip chain).
+    pub inner_sampling: InnerSampling,
+}
+
+impl Default for RendererOptions {
+    fn default() -> Self {
+        RendererOptions {
+            output_format: wgpu::TextureFormat::Rgba8UnormSrgb,
+            wall: true,
+            camera: true,
+            camera_width: None,
+            camera_supersample: 3,
+            inner_sampling: InnerSampling::Footprint,
+        }
+    }
+}
