@@ -45,13 +45,7 @@ pub fn interpolate(a: &CameraState, b: &CameraState, s: f64) -> CameraState {
             ),
             entrance_pupil_m: l(la.entrance_pupil_m, lb.entrance_pupil_m),
             focus_distance_m: l(la.focus_distance_m, lb.focus_distance_m),
-            distortion: crate::camera::Distortion {
-                k1: l(da.k1, db.k1),
-                k2: l(da.k2, db.k2),
-                k3: l(da.k3, db.k3),
-                p1: l(da.p1, db.p1),
-                p2: l(da.p2, db.p2),
-            },
+            distortion: da.lerp(&db, s),
         },
     }
 }

@@ -439,6 +439,15 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
                 .focal_length_mm
                 .and_then(|f| lens::to_normalised(model, &radial, &tangential, f));
             lens.distortion_overscan = d.overscan.map(|v| v.0).filter(|v| v.is_finite());
+            if let (Some(dist), Some(f)) = (&mut lens.distortion, lens.focal_length_mm) {
+                if let Some(offset) = lens.distortion_offset_mm {
+                    dist.centre = lens::centre_from_offsets(offset, lens.shift_mm, f);
+                }
+                dist.overscan = lens
+                    .distortion_overscan
+                    .filter(|o| *o >= 1.0)
+                    .unwrap_or(0.0);
+            }
         }
         if let Some(e) = &l.raw_encoders {
             let fiz = e.fiz();
