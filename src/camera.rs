@@ -245,7 +245,7 @@ impl Lens {
         match c.failures.first() {
             None => Ok(c.tangents),
             Some((point, reason)) => Err(LensError::NotInvertible {
-                distortion: self.distortion,
+                distortion: Box::new(self.distortion),
                 point: point.clone(),
                 reason: *reason,
                 failed: c.failures.len(),

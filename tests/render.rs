@@ -17,6 +17,8 @@ mod blend;
 mod passes;
 #[path = "render/sampling.rs"]
 mod sampling;
+#[path = "render/tracked.rs"]
+mod tracked;
 
 fn gpu() -> Gpu {
     match Gpu::headless() {

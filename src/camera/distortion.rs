@@ -233,7 +233,7 @@ pub enum LensError {
         k1 = distortion.k1, k2 = distortion.k2, k3 = distortion.k3, p1 = distortion.p1, p2 = distortion.p2
     )]
     NotInvertible {
-        distortion: Distortion,
+        distortion: Box<Distortion>,
         /// The first failing point (corners are checked first).
         point: FramePoint,
         reason: InverseFailure,

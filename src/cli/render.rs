@@ -226,11 +226,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let take = match &args.take {
         Some(path) => {
             let take = parallax::tracking::Take::load(path)?;
-            Some(parallax::tracking::TakeCameras::new(
+            let cameras = parallax::tracking::TakeCameras::new(
                 &take,
                 &stage.camera_specs(),
                 stage.frame_rate,
-            )?)
+            )?;
+            for (name, nominal, measured) in cameras.cadence_mismatches() {
+                eprintln!(
+                    "warning: camera '{name}': the take's samples came at {measured:.2} Hz but are placed on a {nominal:.2} Hz cadence; set its tracking's tracker_rate_hz: {measured:.2}"
+                );
+            }
+            Some(cameras)
         }
         None => None,
     };
@@ -296,7 +302,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 state.status
             ));
         }
-        let inputs = FrameInputs::resolve(&stage, &camera.name, &state.camera, &overrides)?;
+        let inputs = FrameInputs::resolve_tracked(&stage, &camera.name, &state, &overrides)?;
         if !inputs.band_outside_picture() && !band_warned {
             band_warned = true;
             warn_band(&inputs, Some(n));

@@ -122,9 +122,9 @@ impl LensWarpPass {
         let (Some(pin), Some(camera)) = (&targets.pinhole, &targets.camera) else {
             return Err(RenderError::NotPrepared);
         };
-        let d = inputs.lens.distortion;
+        let d = inputs.video.lens.distortion;
         let lens = LensUniform {
-            frame: t4(inputs.frame_tangents),
+            frame: t4(inputs.video.frame_tangents),
             pinhole: t4(pinhole),
             k: [d.k1 as f32, d.k2 as f32, d.k3 as f32, d.p1 as f32],
             p2_size: [
