@@ -176,6 +176,18 @@ impl Gpu {
         })
     }
 
+    /// Waits until the GPU has finished all submitted work. Errors: the device was lost or the
+    /// wait failed, as [`GpuError::Wgpu`].
+    pub fn wait_idle(&self) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| GpuError::Wgpu {
+                what: "waiting for the GPU".into(),
+                message: e.to_string(),
+            })
+    }
+
     /// One line describing the adapter: `name (backend, driver)`.
     pub fn describe(&self) -> String {
         format!(

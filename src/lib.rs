@@ -12,6 +12,7 @@ pub mod draw;
 pub mod frame;
 pub mod gpu;
 pub mod io;
+pub mod live;
 pub mod mapping;
 pub mod pattern;
 pub mod preview;

@@ -35,6 +35,9 @@ enum Command {
     Check(Box<cli::check::Args>),
     /// Open the preview window: the stage in 3D, the outputs and the simulated camera.
     Preview(Box<cli::preview::Args>),
+    /// Drive the wall: render continuously at the stage frame rate from live tracking or a take,
+    /// reload edits to the stage file safely, report late frames and latency.
+    Run(Box<cli::run::Args>),
 }
 
 /// On a machine without a display session (no valid `XDG_RUNTIME_DIR`), Mesa's Vulkan device-select
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Some(Command::Render(a)) => cli::render::run(*a),
         Some(Command::Check(a)) => cli::check::run(*a),
         Some(Command::Preview(a)) => cli::preview::run(*a),
+        Some(Command::Run(a)) => cli::run::run(*a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()

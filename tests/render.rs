@@ -13,6 +13,8 @@ use parallax::stage::Stage;
 
 #[path = "render/blend.rs"]
 mod blend;
+#[path = "render/live.rs"]
+mod live;
 #[path = "render/passes.rs"]
 mod passes;
 #[path = "render/sampling.rs"]

@@ -5,6 +5,7 @@ pub mod map;
 pub mod pattern;
 pub mod preview;
 pub mod render;
+pub mod run;
 pub mod track;
 pub mod validate;
 

@@ -553,7 +553,20 @@ impl Renderer {
     /// Errors: [`RenderError::NotPrepared`], a wgpu error while recording or submitting (e.g. a scene
     /// that records an invalid draw) as [`crate::gpu::GpuError::Wgpu`] with wgpu's message, or a failed read-back.
     pub fn render_frame(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<RenderedFrame, RenderError> {
-        self.submit(gpu, "rendering a frame", |e| self.render(e, scene))?;
+        self.submit_frame(gpu, scene)?;
+        self.read_frame(gpu)
+    }
+
+    /// Renders one frame of `scene` into the renderer's own textures and submits it, without
+    /// reading anything back (a live loop that presents or discards its outputs). Errors as
+    /// [`Renderer::render_frame`].
+    pub fn submit_frame(&self, gpu: &Gpu, scene: &dyn Scene) -> Result<(), RenderError> {
+        self.submit(gpu, "rendering a frame", |e| self.render(e, scene))
+    }
+
+    /// Reads back the images of the last submitted frame (outputs, and the wall and camera view
+    /// when rendered). Errors: a failed read-back.
+    pub fn read_frame(&self, gpu: &Gpu) -> Result<RenderedFrame, RenderError> {
         let mut outputs = Vec::new();
         for o in &self.outputs {
             outputs.push((o.name.clone(), read_texture(gpu, &o.texture)?));

@@ -98,6 +98,11 @@ impl SampleBuffer {
         self.samples.back().map(|(t, _)| *t)
     }
 
+    /// Time of the sample at `index` (0: the oldest).
+    pub fn time_of(&self, index: usize) -> Option<f64> {
+        self.samples.get(index).map(|(t, _)| *t)
+    }
+
     /// Time of the oldest sample.
     pub fn first_time(&self) -> Option<f64> {
         self.samples.front().map(|(t, _)| *t)
@@ -302,6 +307,9 @@ pub struct TrackedState {
     /// angular speed over the render-to-emission time (latency plus margin), times the configured
     /// `speed_overscan` (0 when off). Applied by [`crate::render::FrameInputs::with_speed_overscan`].
     pub extra_overscan_deg: f64,
+    /// Time (on the samples' clock, seconds) of the newest sample the pose was made from; `None`
+    /// without tracking data. The live loop's latency runs from it to the output's delivery.
+    pub newest_sample_s: Option<f64>,
 }
 
 impl TrackedState {
@@ -315,6 +323,7 @@ impl TrackedState {
             horizon_s: 0.0,
             angular_speed_deg_s: 0.0,
             extra_overscan_deg: 0.0,
+            newest_sample_s: None,
         }
     }
 }
@@ -563,6 +572,7 @@ impl TrackedCamera {
                 self.latency_s + self.margin_s,
                 self.config.speed_overscan,
             ),
+            newest_sample_s: self.buffer.time_of(newest),
         }
     }
 

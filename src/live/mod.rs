@@ -1,0 +1,550 @@
+//! The live loop (`parallax run`): at the stage frame rate, each frame takes the camera's tracked
+//! state for the frame (predicted to the LEDs' emission time by [`crate::tracking`]), resolves it
+//! through [`FrameInputs::resolve_tracked`] (the one frame path), renders it and delivers every
+//! output to the sinks; edits to the stage file are reloaded off the render thread and swapped in
+//! between two frames ([`reload`]).
+//!
+//! Never dark: a frame that fails (a render or read-back error, a refused surface, an injected
+//! fault) is counted, reported once per distinct message, and the last good frame's outputs are
+//! delivered again in its place; the loop carries on with the next frame.
+//!
+//! Pacing ([`Pacing::Timer`]): frame `n` is due at `start + n / frame_rate`; the loop sleeps until
+//! then. A frame delivered after the next one was due is *late*; when the loop falls more than a
+//! frame behind, the missed slots are *dropped* (skipped, counted) so the wall stays on time.
+//! [`Pacing::Unpaced`] renders frames back to back (tests, benchmarks).
+//!
+//! Latency ([`stats::FrameStats::latency_ms`]): from the newest tracking sample the frame used to
+//! the output's delivery, on the tracking clock (a take's frames are placed on it by their slot).
+
+pub mod reload;
+pub mod sink;
+pub mod stats;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::frame::FrameInfo;
+use crate::gpu::Gpu;
+use crate::render::{FrameInputs, Overrides, ReadImage, RenderError, Renderer, RendererOptions};
+use crate::scene::{SceneList, SceneSpec};
+use crate::stage::Stage;
+use crate::tracking::{LiveCameras, TakeCameras, TrackedState};
+
+pub use reload::{Reload, Reloader};
+pub use sink::{FileSink, NullSink, Sink};
+pub use stats::{FrameStats, RunStats};
+
+/// How frames are paced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pacing {
+    /// On a timer at the stage frame rate (late frames counted, missed slots dropped).
+    #[default]
+    Timer,
+    /// Back to back, as fast as the GPU allows (tests and benchmarks).
+    Unpaced,
+}
+
+/// What a run does.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// The stage camera to render (default: the first).
+    pub camera: Option<String>,
+    /// Replay this take at its own timing instead of live tracking.
+    pub take: Option<PathBuf>,
+    /// Listen to live tracking (when there is no take and a camera has tracking settings).
+    pub live_tracking: bool,
+    /// Stop after this many frames (default: run until stopped).
+    pub frames: Option<u64>,
+    /// Pacing.
+    pub pacing: Pacing,
+    /// Watch the stage file and what it names, reloading on a change.
+    pub watch: bool,
+    /// Environment image replacing the stage file's.
+    pub environment: Option<PathBuf>,
+    /// Append every frame's description to this JSON Lines file.
+    pub frame_log: Option<PathBuf>,
+    /// Frames at which a failure is injected (the never-dark path, for tests and drills).
+    pub faults: Vec<u64>,
+}
+
+/// Why a run could not start. (Once running, nothing stops it but the frame count or a stop
+/// request: per-frame failures are held and counted.)
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The stage file does not load.
+    #[error(transparent)]
+    Stage(#[from] crate::stage::StageError),
+    /// The take does not load or does not fit the stage.
+    #[error(transparent)]
+    Take(#[from] crate::tracking::take::TakeError),
+    /// Live tracking could not start.
+    #[error(transparent)]
+    Tracking(#[from] crate::tracking::live::LiveError),
+    /// No GPU.
+    #[error(transparent)]
+    Gpu(#[from] crate::gpu::GpuError),
+    /// The renderer could not be built for the stage.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The scene could not be built.
+    #[error(transparent)]
+    Scene(#[from] crate::scene::EnvironmentError),
+    /// The camera is not in the stage.
+    #[error(transparent)]
+    Camera(#[from] crate::stage::UnknownCamera),
+    /// Watching the stage file failed.
+    #[error(transparent)]
+    Watch(#[from] reload::WatchError),
+    /// The frame log could not be opened.
+    #[error("cannot open the frame log {path}: {source}")]
+    FrameLog {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Where the camera comes from.
+enum Source {
+    Take(TakeCameras),
+    Live(LiveCameras),
+    Rest,
+}
+
+/// A line of the frame log: the frame's description (`frame.json`'s fields) plus its timing.
+#[derive(Serialize)]
+struct FrameLogLine<'a> {
+    #[serde(flatten)]
+    info: &'a FrameInfo,
+    /// `HH:MM:SS:FF` at the stage rate from the start of the run (non-drop).
+    timecode: String,
+    /// The frame's render time on the tracking clock, seconds.
+    render_time_s: f64,
+    /// Time of the newest tracking sample used, same clock.
+    newest_sample_s: Option<f64>,
+    /// Whether the frame failed and the last good one was held.
+    held: bool,
+}
+
+/// `HH:MM:SS:FF` of frame `n` at `rate` frames per second (non-drop-frame, whole frames per
+/// second rounded: 23.976 counts 24 per second, as timecode does).
+pub fn timecode(n: u64, rate: f64) -> String {
+    let fps = (rate.round() as u64).max(1);
+    let (f, s) = (n % fps, n / fps);
+    format!(
+        "{:02}:{:02}:{:02}:{:02}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60,
+        f
+    )
+}
+
+/// The running loop: stage, GPU, renderer, scene, tracking, figures.
+pub struct LiveLoop {
+    stage_path: PathBuf,
+    options: RunOptions,
+    stage: Stage,
+    camera: String,
+    gpu: Gpu,
+    renderer: Renderer,
+    scene: SceneList,
+    source: Source,
+    reloader: Option<Reloader>,
+    last_good: Option<Vec<(String, ReadImage)>>,
+    log: Option<std::io::BufWriter<std::fs::File>>,
+    frame: u64,
+    epoch: Instant,
+    reported: Vec<String>,
+    /// Figures so far.
+    pub stats: RunStats,
+}
+
+fn renderer_for(gpu: &Gpu, stage: &Stage) -> Result<Renderer, RenderError> {
+    let options = RendererOptions {
+        wall: false,
+        camera: false,
+        ..Default::default()
+    };
+    Renderer::new(gpu, stage, options)
+}
+
+impl LiveLoop {
+    /// Loads the stage at `stage_path` and everything a run needs (GPU, renderer, scene, the take
+    /// or live tracking, the watcher, the frame log). Errors: anything that stops the run from
+    /// starting, each with its file and reason.
+    pub fn new(stage_path: &Path, options: RunOptions) -> Result<LiveLoop, RunError> {
+        let stage = crate::stage::load(stage_path)?;
+        let camera = stage
+            .camera_or_first(options.camera.as_deref())?
+            .name
+            .clone();
+        let source = Self::source(&stage, &options)?;
+        let gpu = Gpu::headless()?;
+        let renderer = renderer_for(&gpu, &stage)?;
+        let spec = SceneSpec::for_stage(&stage, options.environment.as_deref());
+        let scene = crate::scene::build(&renderer.scene_context(&gpu), &spec)?;
+        let reloader = if options.watch {
+            Some(Reloader::start(stage_path, &reload::dependencies(&stage))?)
+        } else {
+            None
+        };
+        let log = match &options.frame_log {
+            Some(path) => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| RunError::FrameLog {
+                        path: path.clone(),
+                        source,
+                    })?;
+                Some(std::io::BufWriter::new(f))
+            }
+            None => None,
+        };
+        let stats = RunStats {
+            frame_rate: stage.frame_rate,
+            ..Default::default()
+        };
+        Ok(LiveLoop {
+            stage_path: stage_path.to_path_buf(),
+            options,
+            stage,
+            camera,
+            gpu,
+            renderer,
+            scene,
+            source,
+            reloader,
+            last_good: None,
+            log,
+            frame: 0,
+            epoch: Instant::now(),
+            reported: Vec::new(),
+            stats,
+        })
+    }
+
+    fn source(stage: &Stage, options: &RunOptions) -> Result<Source, RunError> {
+        Ok(match &options.take {
+            Some(path) => {
+                let take = crate::tracking::Take::load(path)?;
+                Source::Take(TakeCameras::new(
+                    &take,
+                    &stage.camera_specs(),
+                    stage.frame_rate,
+                )?)
+            }
+            None if options.live_tracking && stage.cameras.iter().any(|c| c.tracking.is_some()) => {
+                Source::Live(LiveCameras::start(&stage.camera_specs(), stage.frame_rate)?)
+            }
+            None => Source::Rest,
+        })
+    }
+
+    /// The stage running now.
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
+    /// The GPU adapter, in words.
+    pub fn adapter(&self) -> String {
+        self.gpu.describe()
+    }
+
+    /// The next frame's number.
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    /// The tracked state of the camera for frame `n` and its render time on the tracking clock.
+    fn tracked(&mut self, n: u64) -> (TrackedState, f64) {
+        let rest = || {
+            self.stage
+                .camera(&self.camera)
+                .map(|c| c.rest)
+                .unwrap_or_default()
+        };
+        match &mut self.source {
+            Source::Take(cams) => {
+                let t = cams.frame_time(n);
+                let s = cams
+                    .camera_at_frame(&self.camera, n)
+                    .unwrap_or_else(|| TrackedState::untracked(rest()));
+                (s, t)
+            }
+            Source::Live(cams) => {
+                cams.update();
+                let t = cams.now();
+                let s = cams
+                    .camera(&self.camera, t)
+                    .unwrap_or_else(|| TrackedState::untracked(rest()));
+                (s, t)
+            }
+            Source::Rest => (
+                TrackedState::untracked(rest()),
+                self.epoch.elapsed().as_secs_f64(),
+            ),
+        }
+    }
+
+    /// Applies pending stage reloads (between two frames). A stage that cannot be rendered
+    /// (renderer or scene) is refused like one that does not parse.
+    fn apply_reloads(&mut self) {
+        let Some(r) = &self.reloader else { return };
+        for reload in r.poll() {
+            match reload {
+                Reload::Loaded(stage) => match self.swap(*stage) {
+                    Ok(()) => {
+                        self.stats.reloads += 1;
+                        log::info!("reloaded {}", self.stage_path.display());
+                    }
+                    Err(e) => {
+                        self.stats.reload_errors += 1;
+                        log::error!("edit refused, the running stage is kept: {e}");
+                    }
+                },
+                Reload::Refused(message) => {
+                    self.stats.reload_errors += 1;
+                    log::error!("edit refused, the running stage is kept: {message}");
+                }
+            }
+        }
+    }
+
+    fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
+        let camera = stage
+            .camera_or_first(Some(&self.camera))
+            .or_else(|_| stage.camera_or_first(None))?
+            .name
+            .clone();
+        let renderer = renderer_for(&self.gpu, &stage)?;
+        let spec = SceneSpec::for_stage(&stage, self.options.environment.as_deref());
+        let scene = crate::scene::build(&renderer.scene_context(&self.gpu), &spec)?;
+        // Tracking restarts only when its settings changed (live sockets stay bound otherwise).
+        let tracking_changed = stage.cameras.iter().map(|c| &c.tracking).ne(self
+            .stage
+            .cameras
+            .iter()
+            .map(|c| &c.tracking));
+        if tracking_changed || matches!(self.source, Source::Take(_)) {
+            self.source = Self::source(&stage, &self.options)?;
+        }
+        self.renderer = renderer;
+        self.scene = scene;
+        self.camera = camera;
+        self.stage = stage;
+        Ok(())
+    }
+
+    /// Renders and delivers frame [`LiveLoop::frame`], due at `due`. Never fails: a failure holds
+    /// the last good frame on the sinks and is counted ([`FrameStats::held`]).
+    pub fn step(&mut self, sinks: &mut [&mut dyn Sink], due: Instant) -> FrameStats {
+        self.apply_reloads();
+        let n = self.frame;
+        let started = Instant::now();
+        let (tracked, render_time) = self.tracked(n);
+        let wants = sinks.iter().any(|s| s.wants(n));
+        let mut stats = FrameStats {
+            frame: n,
+            ..Default::default()
+        };
+        let result = self.render(&tracked, n, wants, &mut stats);
+        let delivered_at;
+        let mut info = None;
+        match result {
+            Ok((inputs, images)) => {
+                let t = Instant::now();
+                for s in sinks.iter_mut() {
+                    if let Some(images) = &images
+                        && let Err(e) = s.deliver(n, images, false)
+                    {
+                        self.report(&format!("frame {n}: {e}"));
+                    }
+                }
+                stats.present_ms = ms(t.elapsed());
+                delivered_at = Instant::now();
+                if images.is_some() {
+                    self.last_good = images;
+                }
+                info = Some(FrameInfo::of(&inputs, n));
+            }
+            Err(message) => {
+                stats.held = true;
+                self.report(&format!(
+                    "frame {n}: {message}; holding the last good frame"
+                ));
+                let t = Instant::now();
+                let mut errors = Vec::new();
+                if let Some(images) = &self.last_good {
+                    for s in sinks.iter_mut() {
+                        if s.wants(n)
+                            && let Err(e) = s.deliver(n, images, true)
+                        {
+                            errors.push(format!("frame {n}: {e}"));
+                        }
+                    }
+                }
+                for e in errors {
+                    self.report(&e);
+                }
+                stats.present_ms = ms(t.elapsed());
+                delivered_at = Instant::now();
+            }
+        }
+        stats.frame_ms = ms(delivered_at.saturating_duration_since(due));
+        let period = Duration::from_secs_f64(1.0 / self.stage.frame_rate.max(1e-3));
+        stats.late = self.options.pacing == Pacing::Timer && delivered_at > due + period;
+        // On the tracking clock, the frame was delivered this long after its render time.
+        let delivered_s = render_time + delivered_at.duration_since(started).as_secs_f64();
+        stats.latency_ms = tracked.newest_sample_s.map(|s| (delivered_s - s) * 1000.0);
+        if let (Some(log), Some(info)) = (&mut self.log, &info) {
+            let line = FrameLogLine {
+                info,
+                timecode: timecode(n, self.stage.frame_rate),
+                render_time_s: render_time,
+                newest_sample_s: tracked.newest_sample_s,
+                held: stats.held,
+            };
+            let ok = serde_json::to_writer(&mut *log, &line).is_ok()
+                && log.write_all(b"\n").is_ok()
+                && log.flush().is_ok();
+            if !ok {
+                self.report("the frame log could not be written");
+            }
+        }
+        self.stats.push(stats.clone());
+        self.frame += 1;
+        stats
+    }
+
+    /// Resolves, prepares, renders and (when `read`) reads back frame `n`.
+    #[allow(clippy::type_complexity)]
+    fn render(
+        &mut self,
+        tracked: &TrackedState,
+        n: u64,
+        read: bool,
+        stats: &mut FrameStats,
+    ) -> Result<(FrameInputs, Option<Vec<(String, ReadImage)>>), String> {
+        let t = Instant::now();
+        let inputs =
+            FrameInputs::resolve_tracked(&self.stage, &self.camera, tracked, &Overrides::default())
+                .map_err(|e| e.to_string())?;
+        self.renderer
+            .prepare(&self.gpu, &inputs)
+            .map_err(|e| e.to_string())?;
+        if self.options.faults.contains(&n) {
+            return Err("injected fault".into());
+        }
+        self.renderer
+            .submit_frame(&self.gpu, &self.scene)
+            .map_err(|e| e.to_string())?;
+        stats.cpu_ms = ms(t.elapsed());
+        let t = Instant::now();
+        let images = if read {
+            Some(
+                self.renderer
+                    .read_frame(&self.gpu)
+                    .map_err(|e| e.to_string())?
+                    .outputs,
+            )
+        } else {
+            self.gpu.wait_idle().map_err(|e| e.to_string())?;
+            None
+        };
+        stats.gpu_ms = ms(t.elapsed());
+        Ok((inputs, images))
+    }
+
+    /// Logs a message once per distinct text (a failing frame repeats every frame).
+    fn report(&mut self, message: &str) {
+        let key: String = message
+            .split_once(": ")
+            .map_or(message, |(_, rest)| rest)
+            .to_string();
+        if !self.reported.contains(&key) {
+            log::error!("{message}");
+            self.reported.push(key);
+        }
+    }
+
+    /// Runs until the frame count or `stop`, paced by the options, delivering to `sinks`. Returns
+    /// the figures (also in [`LiveLoop::stats`]).
+    pub fn run(&mut self, sinks: &mut [&mut dyn Sink], stop: &AtomicBool) -> RunStats {
+        let period = Duration::from_secs_f64(1.0 / self.stage.frame_rate.max(1e-3));
+        let start = Instant::now();
+        let mut slot: u64 = 0;
+        while self.options.frames.is_none_or(|f| self.frame < f) && !stop.load(Ordering::Relaxed) {
+            let due = match self.options.pacing {
+                Pacing::Unpaced => Instant::now(),
+                Pacing::Timer => {
+                    let due = start + period.mul_f64(slot as f64);
+                    let now = Instant::now();
+                    if now < due {
+                        std::thread::sleep(due - now);
+                        due
+                    } else {
+                        // More than a frame behind: skip the missed slots.
+                        let behind = ((now - due).as_secs_f64() / period.as_secs_f64()) as u64;
+                        if behind > 0 {
+                            self.stats.dropped += behind;
+                            slot += behind;
+                        }
+                        start + period.mul_f64(slot as f64)
+                    }
+                }
+            };
+            self.step(sinks, due);
+            slot += 1;
+        }
+        self.stats.finish();
+        self.stats.clone()
+    }
+
+    /// A one-line status (frame, failures, reloads).
+    pub fn status(&self) -> String {
+        format!(
+            "frame {} ({}), {} failed, {} reloads, {} refused edits",
+            self.frame,
+            timecode(self.frame, self.stage.frame_rate),
+            self.stats.failures,
+            self.stats.reloads,
+            self.stats.reload_errors
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A stop flag set by Ctrl-C (SIGINT/SIGTERM): the loop finishes its frame and stops cleanly.
+pub fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    if let Err(e) = ctrlc::set_handler(move || f.store(true, Ordering::Relaxed)) {
+        log::warn!("Ctrl-C handler not installed: {e}");
+    }
+    flag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timecode_counts_whole_frames() {
+        assert_eq!(timecode(0, 50.0), "00:00:00:00");
+        assert_eq!(timecode(49, 50.0), "00:00:00:49");
+        assert_eq!(timecode(50, 50.0), "00:00:01:00");
+        assert_eq!(timecode(24 * 3661 + 5, 23.976), "01:01:01:05");
+    }
+}

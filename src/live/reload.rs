@@ -1,0 +1,134 @@
+//! Edits while live: the stage file and the files it names are watched (`notify`); after a change
+//! (debounced, so an editor's several writes count once), the stage is parsed and validated on the
+//! watcher's thread, never on the render thread, and handed to the loop, which swaps it in between
+//! two frames. A stage that does not load is reported with its located error and the running stage
+//! keeps going; a partial write that fails to parse is simply followed by the next event.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+
+use crate::stage::Stage;
+
+/// Quiet time after the last change before the stage is reloaded.
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// What a reload produced.
+#[derive(Debug)]
+pub enum Reload {
+    /// The edited stage loaded and validated: swap it in.
+    Loaded(Box<Stage>),
+    /// The edit does not load: the message (file:line:column and field, as `parallax validate`
+    /// prints it). The running stage is kept.
+    Refused(String),
+}
+
+/// Watches a stage file (and the other files it names) and reloads it on a change.
+pub struct Reloader {
+    rx: Receiver<Reload>,
+    // Dropping the watcher stops the events; the thread then ends.
+    _watcher: notify::RecommendedWatcher,
+}
+
+/// Why watching could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot watch {path}: {source}")]
+pub struct WatchError {
+    /// The folder that could not be watched.
+    pub path: PathBuf,
+    /// The watcher's error.
+    #[source]
+    pub source: notify::Error,
+}
+
+/// The files a stage depends on besides itself: what its scene reads (the environment image),
+/// resolved against the stage file's folder.
+pub fn dependencies(stage: &Stage) -> Vec<PathBuf> {
+    crate::scene::SceneSpec::for_stage(stage, None)
+        .environment
+        .into_iter()
+        .collect()
+}
+
+impl Reloader {
+    /// Starts watching `stage_path` and `also` (files the stage names). Their folders are watched
+    /// (editors often replace a file by renaming a new one over it) and events are filtered by
+    /// file name.
+    pub fn start(stage_path: &Path, also: &[PathBuf]) -> Result<Reloader, WatchError> {
+        let (event_tx, event_rx) = channel::<()>();
+        let mut files: Vec<PathBuf> = vec![stage_path.to_path_buf()];
+        files.extend(also.iter().cloned());
+        let files: Vec<PathBuf> = files.iter().map(|f| absolute(f)).collect();
+        let watched = files.clone();
+        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res
+                && ev.paths.iter().any(|p| watched.iter().any(|f| f == p))
+            {
+                let _ = event_tx.send(());
+            }
+        })
+        .map_err(|source| WatchError {
+            path: stage_path.to_path_buf(),
+            source,
+        })?;
+        let mut dirs: Vec<PathBuf> = files
+            .iter()
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for d in &dirs {
+            watcher
+                .watch(d, RecursiveMode::NonRecursive)
+                .map_err(|source| WatchError {
+                    path: d.clone(),
+                    source,
+                })?;
+        }
+        let (tx, rx) = channel();
+        let path = stage_path.to_path_buf();
+        std::thread::Builder::new()
+            .name("stage reload".into())
+            .spawn(move || reload_thread(&path, &event_rx, &tx))
+            .map_err(|e| WatchError {
+                path: stage_path.to_path_buf(),
+                source: notify::Error::io(e),
+            })?;
+        Ok(Reloader {
+            rx,
+            _watcher: watcher,
+        })
+    }
+
+    /// The newest reload result since the last call, without waiting (older ones are superseded:
+    /// only the last edit matters, but every refused one is returned so it can be reported).
+    pub fn poll(&self) -> Vec<Reload> {
+        self.rx.try_iter().collect()
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn reload_thread(path: &Path, events: &Receiver<()>, out: &Sender<Reload>) {
+    while events.recv().is_ok() {
+        // Debounce: wait until the files have been quiet for DEBOUNCE.
+        loop {
+            match events.recv_timeout(DEBOUNCE) {
+                Ok(()) => continue,
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let result = match crate::stage::load(path) {
+            Ok(stage) => Reload::Loaded(Box::new(stage)),
+            Err(e) => Reload::Refused(e.to_string()),
+        };
+        if out.send(result).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Where a live frame's outputs go: a null sink (tests and benchmarks: the frame is rendered and
+//! finished on the GPU, nothing is read back) or files every Nth frame (PNG per output, written
+//! atomically). Output windows are driven by the window loop, not by a sink.
+
+use std::path::PathBuf;
+
+use crate::io::WriteError;
+use crate::render::ReadImage;
+
+/// A headless destination for the outputs of each frame.
+pub trait Sink {
+    /// Whether frame `frame`'s images must be read back for this sink.
+    fn wants(&self, frame: u64) -> bool;
+
+    /// Delivers frame `frame`'s outputs (name, image; stage order). `held` is true when these are
+    /// the last good frame's images repeated because this frame failed.
+    fn deliver(
+        &mut self,
+        frame: u64,
+        outputs: &[(String, ReadImage)],
+        held: bool,
+    ) -> Result<(), WriteError>;
+}
+
+/// Discards every frame (nothing is read back).
+#[derive(Debug, Default)]
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn wants(&self, _frame: u64) -> bool {
+        false
+    }
+
+    fn deliver(&mut self, _: u64, _: &[(String, ReadImage)], _: bool) -> Result<(), WriteError> {
+        Ok(())
+    }
+}
+
+/// Writes every `every`th frame's outputs as `DIR/frame-NNNNNN/OUTPUT.png` (8-bit sRGB, as the
+/// processors receive them), each file written atomically.
+#[derive(Debug)]
+pub struct FileSink {
+    /// The folder frames are written into.
+    pub dir: PathBuf,
+    /// Write frames whose number is a multiple of this (at least 1).
+    pub every: u64,
+    /// Frames written so far.
+    pub written: u64,
+}
+
+impl FileSink {
+    /// A sink writing every `every`th frame into `dir`.
+    pub fn new(dir: PathBuf, every: u64) -> FileSink {
+        FileSink {
+            dir,
+            every: every.max(1),
+            written: 0,
+        }
+    }
+}
+
+impl Sink for FileSink {
+    fn wants(&self, frame: u64) -> bool {
+        frame.is_multiple_of(self.every)
+    }
+
+    fn deliver(
+        &mut self,
+        frame: u64,
+        outputs: &[(String, ReadImage)],
+        _held: bool,
+    ) -> Result<(), WriteError> {
+        if !self.wants(frame) {
+            return Ok(());
+        }
+        let dir = self.dir.join(format!("frame-{frame:06}"));
+        for (name, img) in outputs {
+            crate::io::write_png(&dir.join(format!("{name}.png")), &img.to_rgba8())?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! What the live loop measures per frame, and the summary printed at exit and written by `--stats`.
+
+use serde::Serialize;
+
+/// One frame of the live loop.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FrameStats {
+    /// Frame number (from 0 at the start of the run).
+    pub frame: u64,
+    /// CPU time to resolve the frame and record and submit its GPU work, milliseconds.
+    pub cpu_ms: f64,
+    /// Time from the submit until the GPU finished the frame (and, for sinks that need them, the
+    /// images were read back), milliseconds.
+    pub gpu_ms: f64,
+    /// Time to deliver the outputs to the sinks (file writes) or present them, milliseconds.
+    pub present_ms: f64,
+    /// Time from the frame's slot (when it was due to start) to its delivery, milliseconds.
+    pub frame_ms: f64,
+    /// Latency from the newest tracking sample the frame used to the output's delivery,
+    /// milliseconds; `None` without tracking data.
+    pub latency_ms: Option<f64>,
+    /// Whether the frame was delivered after its slot ended (the next frame was due).
+    pub late: bool,
+    /// Whether the frame failed and the last good frame was held on the outputs instead.
+    pub held: bool,
+}
+
+/// The run's figures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RunStats {
+    /// Stage frame rate the loop ran at (Hz).
+    pub frame_rate: f64,
+    /// Frames rendered (including held ones).
+    pub frames: u64,
+    /// Frames delivered after their slot ended.
+    pub late: u64,
+    /// Slots skipped because the loop fell behind by more than a frame.
+    pub dropped: u64,
+    /// Frames that failed (render error, lost surface, injected fault); the last good frame was
+    /// held on the outputs each time.
+    pub failures: u64,
+    /// Stage reloads applied.
+    pub reloads: u64,
+    /// Edits that were refused (the running stage kept).
+    pub reload_errors: u64,
+    /// Latency percentiles (milliseconds and frames) over frames with tracking data.
+    pub latency: Option<Latency>,
+    /// Every frame.
+    pub per_frame: Vec<FrameStats>,
+}
+
+/// Latency percentiles.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Latency {
+    /// Median, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile, milliseconds.
+    pub p99_ms: f64,
+    /// Median in frames at the stage rate.
+    pub p50_frames: f64,
+    /// 99th percentile in frames.
+    pub p99_frames: f64,
+}
+
+/// The `q`-quantile (0..=1) of `values` by the nearest-rank method (the smallest value with at
+/// least `q` of the values at or below it); `None` when empty.
+pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = (q.clamp(0.0, 1.0) * v.len() as f64).ceil() as usize;
+    Some(v[rank.clamp(1, v.len()) - 1])
+}
+
+impl RunStats {
+    /// Adds a frame's figures.
+    pub fn push(&mut self, f: FrameStats) {
+        self.frames += 1;
+        self.late += u64::from(f.late);
+        self.failures += u64::from(f.held);
+        self.per_frame.push(f);
+    }
+
+    /// Computes the latency percentiles from the frames so far.
+    pub fn finish(&mut self) {
+        let l: Vec<f64> = self.per_frame.iter().filter_map(|f| f.latency_ms).collect();
+        let period_ms = 1000.0 / self.frame_rate.max(1e-9);
+        self.latency = match (percentile(&l, 0.5), percentile(&l, 0.99)) {
+            (Some(p50), Some(p99)) => Some(Latency {
+                p50_ms: p50,
+                p99_ms: p99,
+                p50_frames: p50 / period_ms,
+                p99_frames: p99 / period_ms,
+            }),
+            _ => None,
+        };
+    }
+
+    /// One line for the terminal.
+    pub fn summary(&self) -> String {
+        let latency = match self.latency {
+            Some(l) => format!(
+                "latency p50 {:.1} ms ({:.2} frames), p99 {:.1} ms ({:.2} frames)",
+                l.p50_ms, l.p50_frames, l.p99_ms, l.p99_frames
+            ),
+            None => "latency: no tracking data".into(),
+        };
+        format!(
+            "{} frames at {} Hz: {} late, {} dropped, {} failed (held), {} reloads, {} refused edits; {latency}",
+            self.frames,
+            self.frame_rate,
+            self.late,
+            self.dropped,
+            self.failures,
+            self.reloads,
+            self.reload_errors
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_by_hand() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), Some(50.0));
+        assert_eq!(percentile(&v, 0.99), Some(99.0));
+        assert_eq!(percentile(&v, 1.0), Some(100.0));
+        assert_eq!(percentile(&v, 0.0), Some(1.0));
+        assert_eq!(percentile(&[3.0, 1.0, 2.0], 0.5), Some(2.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn latency_in_frames_uses_the_stage_rate() {
+        let mut s = RunStats {
+            frame_rate: 50.0,
+            ..Default::default()
+        };
+        for ms in [20.0, 40.0, 60.0] {
+            s.push(FrameStats {
+                latency_ms: Some(ms),
+                ..Default::default()
+            });
+        }
+        s.push(FrameStats {
+            held: true,
+            late: true,
+            ..Default::default()
+        });
+        s.finish();
+        let l = s.latency.expect("latency");
+        assert_eq!((l.p50_ms, l.p50_frames), (40.0, 2.0));
+        assert_eq!((l.p99_ms, l.p99_frames), (60.0, 3.0));
+        assert_eq!((s.frames, s.late, s.failures), (4, 1, 1));
+    }
+}

@@ -1,0 +1,203 @@
+//! The live loop (`parallax run`): a headless run of a take equals `render --take` bit for bit, a
+//! failing frame holds the last good one, and edits to the stage file are swapped in between two
+//! frames (a broken edit keeps the running stage).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use parallax::gpu::Gpu;
+use parallax::live::{FileSink, LiveLoop, Pacing, RunOptions, Sink};
+use parallax::render::{FrameInputs, Overrides, Renderer, RendererOptions};
+use parallax::scene::SceneSpec;
+use parallax::stage::Stage;
+
+fn parallax(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "parallax {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn png(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `parallax run --take` with the files sink writes, frame for frame, the same PNG bytes as
+/// `parallax render --take`; with faults injected at frames 2 and 3 those frames repeat frame 1
+/// (never dark) and are counted in the stats, and the frame log has a line per frame.
+#[test]
+fn a_run_of_a_take_equals_render_take_and_holds_failed_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let take = "assets/takes/demo-truck.take";
+    let stage = "assets/stages/tiny.ron";
+    parallax(&[
+        "render",
+        stage,
+        "--take",
+        take,
+        "--frames",
+        "0..6",
+        "--out",
+        &d("render"),
+    ]);
+    let out = parallax(&[
+        "run",
+        stage,
+        "--take",
+        take,
+        "--frames",
+        "6",
+        "--unpaced",
+        "--no-watch",
+        "--sink",
+        "files",
+        "--out",
+        &d("run"),
+        "--stats",
+        &d("stats.json"),
+        "--frame-log",
+        &d("log.jsonl"),
+        "--inject-fault",
+        "2,3",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("6 frames at 60 Hz"), "{text}");
+    let frame =
+        |which: &str, n: u32| png(&dir.path().join(format!("{which}/frame-{n:06}/main.png")));
+    for n in [0, 1, 4, 5] {
+        assert!(
+            frame("run", n) == frame("render", n),
+            "frame {n} differs from render --take"
+        );
+    }
+    for n in [2, 3] {
+        assert!(
+            frame("run", n) == frame("run", 1),
+            "failed frame {n} does not hold frame 1"
+        );
+        assert!(
+            frame("render", n) != frame("render", 1),
+            "the take does not move the camera"
+        );
+    }
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("stats.json")).unwrap()).unwrap();
+    assert_eq!(stats["frames"], 6);
+    assert_eq!(stats["failures"], 2);
+    let held: Vec<bool> = stats["per_frame"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["held"].as_bool().unwrap())
+        .collect();
+    assert_eq!(held, [false, false, true, true, false, false]);
+    assert!(stats["latency"]["p50_ms"].as_f64().unwrap() > 0.0);
+    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Held frames have no description of their own: 4 lines, frames 0, 1, 4, 5.
+    let frames: Vec<u64> = lines.iter().map(|l| l["frame"].as_u64().unwrap()).collect();
+    assert_eq!(frames, [0, 1, 4, 5]);
+    assert_eq!(lines[3]["timecode"], "00:00:00:05");
+}
+
+/// A direct single-frame render of `stage` at rest: the reference a live frame must equal.
+fn direct(gpu: &Gpu, stage: &Stage) -> image::RgbaImage {
+    let options = RendererOptions {
+        wall: false,
+        camera: false,
+        ..Default::default()
+    };
+    let mut r = Renderer::new(gpu, stage, options).unwrap();
+    let scene =
+        parallax::scene::build(&r.scene_context(gpu), &SceneSpec::for_stage(stage, None)).unwrap();
+    r.prepare(
+        gpu,
+        &FrameInputs::at_rest(stage, &Overrides::default()).unwrap(),
+    )
+    .unwrap();
+    r.render_frame(gpu, &scene).unwrap().outputs[0].1.to_rgba8()
+}
+
+/// Hot reload: moving the arc's cabinets (radius 2 -> 2.5 m) while running: frames before the
+/// swap equal a direct render of the old stage, frames after it one of the new stage. A broken
+/// edit is refused and counted; the running stage goes on, no frame fails.
+#[test]
+fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.ron");
+    let original = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .unwrap();
+    std::fs::write(&path, &original).unwrap();
+    let edited = original.replace("radius: 2.0", "radius: 2.5");
+    assert_ne!(edited, original);
+    let options = RunOptions {
+        pacing: Pacing::Unpaced,
+        watch: true,
+        ..Default::default()
+    };
+    let mut live = LiveLoop::new(&path, options).unwrap();
+    let mut sink = FileSink::new(dir.path().join("out"), 1);
+    let frame = |n: u64| {
+        image::open(dir.path().join(format!("out/frame-{n:06}/main.png")))
+            .unwrap()
+            .to_rgba8()
+    };
+    // Step frames until `done` or 10 s.
+    let mut step_until = |live: &mut LiveLoop, done: &dyn Fn(&LiveLoop) -> bool| {
+        let t = Instant::now();
+        let mut sinks: [&mut dyn Sink; 1] = [&mut sink];
+        while !done(live) {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "no reload after 10 s"
+            );
+            live.step(&mut sinks, Instant::now());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        live.step(&mut sinks, Instant::now());
+        live.frame() - 1
+    };
+    let first = step_until(&mut live, &|l| l.frame() >= 2);
+    std::fs::write(&path, &edited).unwrap();
+    let after = step_until(&mut live, &|l| l.stats.reloads >= 1);
+    std::fs::write(&path, "Stage(name: \"broken\", frame_rate: ").unwrap();
+    let refused = step_until(&mut live, &|l| l.stats.reload_errors >= 1);
+    assert_eq!(live.stats.failures, 0);
+    assert_eq!(live.stats.reloads, 1);
+
+    let gpu = Gpu::headless().unwrap();
+    let old = direct(&gpu, &Stage::from_ron(&original, "tiny.ron").unwrap());
+    let new = direct(&gpu, &Stage::from_ron(&edited, "tiny.ron").unwrap());
+    assert!(old != new, "the edit changes nothing on the outputs");
+    assert!(
+        frame(0) == old && frame(first) == old,
+        "frames before the edit"
+    );
+    assert!(
+        frame(after) == new,
+        "the first frame after the swap shows the new geometry"
+    );
+    assert!(
+        frame(refused) == new,
+        "a broken edit keeps the running stage"
+    );
+    // Every frame in between is one or the other, never a mix or a gap.
+    for n in 0..=refused {
+        let f = frame(n);
+        assert!(f == old || f == new, "frame {n}");
+    }
+}
