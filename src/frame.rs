@@ -72,6 +72,21 @@ pub struct FrameCamera {
     /// `video_delay`): entrance pupil in stage metres and rotation `[x, y, z, w]` (extra field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video: Option<FrameVideo>,
+    /// Where the pose came from (extra field; absent for a camera given outright or not tracked
+    /// yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<FrameTracking>,
+}
+
+/// The tracking behind a frame's pose.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameTracking {
+    /// `live`, `dropout` (the last pose held) or `no_data` (the stage file's camera).
+    pub status: String,
+    /// Milliseconds the pose was predicted past the newest sample used (0: interpolated or held).
+    pub prediction_ms: f64,
+    /// Time of the newest sample used, seconds on the tracking clock (a take's own clock).
+    pub newest_sample_s: Option<f64>,
 }
 
 /// The camera as its own video saw it (see [`crate::render::VideoCamera`]).
@@ -141,6 +156,16 @@ impl FrameInfo {
                 inner_resolution: inputs.inner_resolution.to_array(),
                 band_outside_picture: inputs.band_outside_picture(),
                 speed_overscan_deg: inputs.speed_overscan_deg,
+                tracking: inputs.tracking.map(|t| FrameTracking {
+                    status: match t.status {
+                        crate::tracking::TrackingStatus::Live => "live",
+                        crate::tracking::TrackingStatus::Dropout { .. } => "dropout",
+                        crate::tracking::TrackingStatus::NoData => "no_data",
+                    }
+                    .into(),
+                    prediction_ms: t.horizon_s * 1000.0,
+                    newest_sample_s: t.newest_sample_s,
+                }),
                 video: (inputs.video.pose != inputs.pose || inputs.video.lens != inputs.lens).then(
                     || {
                         let v = &inputs.video;

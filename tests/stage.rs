@@ -500,6 +500,83 @@ fn tracking_settings_are_checked_with_the_stage() {
     assert!(err.contains("camera 'A': tracking: "), "{err}");
 }
 
+/// Two cameras whose tracking settings cannot work together: one port with two protocols, the
+/// same source feeding both, a FreeD id beyond FreeD's byte. All reported, each naming the camera.
+#[test]
+fn tracking_settings_that_conflict_between_cameras_are_refused() {
+    let two = |a: &str, b: &str| {
+        demo_with(
+            "        Camera(\n            name: \"A\",",
+            &format!(
+                "        Camera(name: \"B\", tracking: Some(CameraTracking({b}))),\n        Camera(\n            name: \"A\", tracking: Some(CameraTracking({a})),"
+            ),
+        )
+    };
+    let mixed = two(
+        "protocol: FreeD, camera_id: 1, bind: Some(\"0.0.0.0:40000\")",
+        "protocol: OpenTrackIO, camera_id: 1, bind: Some(\"0.0.0.0:40000\")",
+    );
+    let err = error_of(&mixed);
+    assert!(err.contains("camera 'A': tracking: listens on 0.0.0.0:40000 for freed but camera 'B' listens there for opentrackio"), "{err}");
+    let same = two(
+        "protocol: FreeD, camera_id: 3",
+        "protocol: FreeD, camera_id: 3",
+    );
+    let err = error_of(&same);
+    assert!(
+        err.contains("freed id 3 on 0.0.0.0:40000 is camera 'B''s already"),
+        "{err}"
+    );
+    let wide = two(
+        "protocol: FreeD, camera_id: 300",
+        "protocol: FreeD, camera_id: 2",
+    );
+    let err = error_of(&wide);
+    assert!(
+        err.contains("camera 'A': tracking: camera_id 300 cannot be a FreeD camera id"),
+        "{err}"
+    );
+    // Different ids on one port, or the same id on two ports, are fine.
+    for ok in [
+        two(
+            "protocol: FreeD, camera_id: 1",
+            "protocol: FreeD, camera_id: 2",
+        ),
+        two(
+            "protocol: FreeD, camera_id: 1",
+            "protocol: FreeD, camera_id: 1, bind: Some(\"0.0.0.0:40001\")",
+        ),
+    ] {
+        Stage::from_ron(&ok, "demo.ron").unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// A latency the prediction cannot reach (2 frames at 24 Hz = 83.3 ms over the default 50 ms cap)
+/// is a warning naming the shortfall and the setting to raise; within the cap, none.
+#[test]
+fn a_latency_beyond_max_prediction_is_a_warning() {
+    let text = demo_with("frame_rate: 50.0", "frame_rate: 24.0").replace(
+        "            name: \"A\",",
+        "            name: \"A\", tracking: Some(CameraTracking(protocol: FreeD, latency: Frames(2.0))),",
+    );
+    let s = Stage::from_ron(&text, "demo.ron").unwrap_or_else(|e| panic!("{e}"));
+    let w: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        w.iter().any(|w| w.contains(
+            "latency 83.3 ms + interpolation margin 0.0 ms is more than max_prediction_ms 50.0"
+        ) && w.contains("33.3 ms short")
+            && w.contains("raise max_prediction_ms to 84")),
+        "{w:?}"
+    );
+    let ok = text.replace("latency: Frames(2.0)", "latency: Frames(1.0)");
+    let s = Stage::from_ron(&ok, "demo.ron").unwrap();
+    assert!(
+        !s.warnings
+            .iter()
+            .any(|w| w.to_string().contains("max_prediction_ms"))
+    );
+}
+
 /// Mutations of a valid stage file: replace, delete or duplicate a token-sized span.
 fn mutate(text: &str, ops: &[(usize, usize, u8)]) -> String {
     let mut bytes = text.as_bytes().to_vec();

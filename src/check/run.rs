@@ -87,6 +87,15 @@ fn pose_state(
             }
             let cams = &takes[&path];
             let name = pick(camera.as_deref())?.name.clone();
+            cams.check_feeds(&name).map_err(|e| e.to_string())?;
+            if *frame >= cams.frame_count() {
+                return Err(format!(
+                    "frame {frame} is beyond the take {} ({} frames at {} Hz)",
+                    path.display(),
+                    cams.frame_count(),
+                    stage.frame_rate
+                ));
+            }
             let state = cams
                 .camera_at_frame(&name, *frame)
                 .ok_or_else(|| format!("take {} does not track camera '{name}'", path.display()))?;

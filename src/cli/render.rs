@@ -241,6 +241,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
     let camera = stage.camera_or_first(args.camera.as_deref())?;
+    if let Some(t) = &take {
+        t.check_feeds(&camera.name)?;
+    }
     let inputs = FrameInputs::resolve(&stage, &camera.name, &camera.rest, &overrides)?;
     warn_band(&inputs, None);
     let gpu = parallax::gpu::Gpu::headless()?;

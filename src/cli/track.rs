@@ -7,7 +7,7 @@ use std::collections::btree_map::Entry;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use parallax::camera::CameraState;
@@ -52,25 +52,17 @@ pub struct Args {
     pub send: Option<SocketAddr>,
 }
 
+/// How often a recording in progress is saved.
+const AUTOSAVE: Duration = Duration::from_secs(2);
+
 static STOP: AtomicBool = AtomicBool::new(false);
 
-#[cfg(unix)]
+/// Ctrl-C, SIGTERM and SIGHUP stop the loop cleanly (the take is written, the summary printed).
 fn install_ctrl_c() {
-    unsafe extern "C" {
-        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-    }
-    extern "C" fn on_sigint(_: i32) {
-        STOP.store(true, Ordering::SeqCst);
-    }
-    const SIGINT: i32 = 2;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        signal(SIGINT, on_sigint);
+    if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)) {
+        eprintln!("warning: no Ctrl-C handler: {e}");
     }
 }
-
-#[cfg(not(unix))]
-fn install_ctrl_c() {}
 
 /// Tracked cameras by (protocol, camera id): those of the stage file, and defaults for the rest.
 struct Cameras {
@@ -124,6 +116,9 @@ impl Cameras {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.replay.is_none() && (args.send.is_some() || args.speed != 1.0) {
+        anyhow::bail!("--send and --speed go with --replay TAKE");
+    }
     let mut allow = args.allow.clone();
     let mut cameras = Cameras::new(args.stage.as_ref(), &mut allow)?;
     install_ctrl_c();
@@ -154,6 +149,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let mut take = Take::default();
+    // Write the (empty) take now: a path that cannot be written fails before the session, and
+    // the file is saved again every few seconds, so a killed recorder loses at most that much.
+    if let Some(path) = &args.record {
+        take.save(path)
+            .with_context(|| format!("cannot record to {}", path.display()))?;
+    }
+    let mut saved = Instant::now();
     let mut t0: Option<f64> = None;
     let mut printed = 0u64;
     let limit = args.count.unwrap_or(u64::MAX);
@@ -170,6 +172,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if printed >= limit {
                 break 'outer;
             }
+        }
+        if let Some(path) = &args.record
+            && saved.elapsed() >= AUTOSAVE
+        {
+            take.save(path)?;
+            saved = Instant::now();
         }
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -102,6 +102,7 @@ impl CameraSource {
         let source = if let Some(path) = take {
             let take = Take::load(path)?;
             let cameras = TakeCameras::new(&take, &stage.camera_specs(), stage.frame_rate)?;
+            cameras.check_feeds(&name)?;
             Source::Take {
                 cameras,
                 name: path
@@ -112,14 +113,19 @@ impl CameraSource {
             }
         } else if live && stage.cameras.iter().any(|c| c.tracking.is_some()) {
             match LiveCameras::start(&stage.camera_specs(), stage.frame_rate) {
-                Ok(cameras) => Source::Live {
-                    cameras,
-                    rate_hz: 0.0,
-                    last_count: 0,
-                    last_at: Instant::now(),
-                    dropouts: 0,
-                    was_live: false,
-                },
+                Ok(cameras) => {
+                    for f in cameras.failures() {
+                        note.push_str(&format!(" (not listening: {f})"));
+                    }
+                    Source::Live {
+                        cameras,
+                        rate_hz: 0.0,
+                        last_count: 0,
+                        last_at: Instant::now(),
+                        dropouts: 0,
+                        was_live: false,
+                    }
+                }
                 Err(e) => {
                     log::warn!("live tracking not started: {e}");
                     note = format!(" (live tracking failed: {e})");
@@ -345,9 +351,10 @@ impl CameraSource {
                     })
                     .collect();
                 format!(
-                    "tracking: {} {status}, {:.1} Hz, dropouts {dropouts}, latency {latency_ms:.1} ms{cadence}",
+                    "tracking: {} {status}, {:.1} Hz, dropouts {dropouts}, latency {latency_ms:.1} ms{}{cadence}",
                     listen.join(", "),
-                    rate_hz
+                    rate_hz,
+                    self.note
                 )
             }
         };

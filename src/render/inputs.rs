@@ -123,6 +123,10 @@ pub struct FrameInputs {
     /// Extra half-angle (degrees) added to every side for camera speed
     /// ([`FrameInputs::with_speed_overscan`]); 0 without.
     pub speed_overscan_deg: f64,
+    /// The tracked state the frame was resolved from ([`FrameInputs::resolve_tracked`]): status,
+    /// prediction horizon, newest sample time. `None` for a camera given outright or without
+    /// tracking data yet ([`crate::tracking::TrackedState::untracked`]).
+    pub tracking: Option<crate::tracking::TrackedState>,
 }
 
 /// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
@@ -286,6 +290,7 @@ impl FrameInputs {
             outer_resolution,
             video: VideoCamera::new(pose, lens),
             speed_overscan_deg: 0.0,
+            tracking: None,
         })
     }
 
@@ -298,9 +303,13 @@ impl FrameInputs {
         tracked: &crate::tracking::TrackedState,
         overrides: &Overrides,
     ) -> Result<FrameInputs, InputError> {
-        FrameInputs::resolve(stage, camera, &tracked.camera, overrides)?
-            .with_video(&tracked.video, overrides)
-            .map(|f| f.with_speed_overscan(tracked.extra_overscan_deg))
+        let mut f = FrameInputs::resolve(stage, camera, &tracked.camera, overrides)?
+            .with_video(&tracked.video, overrides)?
+            .with_speed_overscan(tracked.extra_overscan_deg);
+        // A camera given outright (or not yet tracked) records no tracking.
+        f.tracking = (*tracked != crate::tracking::TrackedState::untracked(tracked.camera))
+            .then_some(*tracked);
+        Ok(f)
     }
 
     /// The same frame with the simulated camera view drawn from `video` (the camera when its

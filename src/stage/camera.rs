@@ -263,8 +263,87 @@ pub(super) fn resolve(
             cameras.push(cam);
         }
     }
+    check_tracking_together(&files, &mut push);
+    for c in &files {
+        if let Some(w) = c
+            .tracking
+            .as_ref()
+            .and_then(|t| prediction_warning(t, f.frame_rate))
+        {
+            warnings.push(Problem {
+                subject: Subject::Camera(c.name.clone()),
+                message: w,
+            });
+        }
+    }
     check_render(&f.render, &mut push);
     (cameras, RenderSettings::from_file(&f.render))
+}
+
+/// Checks what cameras' tracking settings must agree on: one protocol per listening address, no
+/// two cameras listening for the same source, FreeD ids in FreeD's one byte.
+fn check_tracking_together(files: &[file::Camera], push: &mut impl FnMut(Subject, String)) {
+    use crate::tracking::config::Protocol;
+    let tracked: Vec<(&file::Camera, &CameraTracking)> = files
+        .iter()
+        .filter_map(|c| c.tracking.as_ref().map(|t| (c, t)))
+        .collect();
+    for (k, (c, t)) in tracked.iter().enumerate() {
+        let s = || Subject::Camera(c.name.clone());
+        if t.protocol == Protocol::FreeD && t.camera_id > 255 {
+            push(
+                s(),
+                format!(
+                    "tracking: camera_id {} cannot be a FreeD camera id (one byte: 0 to 255)",
+                    t.camera_id
+                ),
+            );
+        }
+        for (other, u) in &tracked[..k] {
+            if t.bind_addr() != u.bind_addr() {
+                continue;
+            }
+            if t.protocol != u.protocol {
+                push(
+                    s(),
+                    format!(
+                        "tracking: listens on {} for {} but camera '{}' listens there for {}: one port carries one protocol",
+                        t.bind_addr(),
+                        t.protocol,
+                        other.name,
+                        u.protocol
+                    ),
+                );
+            } else if t.camera_id == u.camera_id {
+                push(
+                    s(),
+                    format!(
+                        "tracking: {} id {} on {} is camera '{}''s already: each tracked source feeds one camera",
+                        t.protocol,
+                        t.camera_id,
+                        t.bind_addr(),
+                        other.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A warning when the prediction cannot reach the LEDs' emission time: `latency` plus the
+/// interpolation margin beyond `max_prediction_ms` (the wall then lags by the difference).
+fn prediction_warning(t: &CameraTracking, frame_rate: f64) -> Option<String> {
+    let latency_ms = t.latency.seconds(frame_rate) * 1000.0;
+    let need = latency_ms + t.interpolation_margin_ms;
+    (need > t.max_prediction_ms + 1e-9).then(|| {
+        format!(
+            "tracking: latency {latency_ms:.1} ms + interpolation margin {:.1} ms is more than max_prediction_ms {:.1}: the prediction stops {:.1} ms short and the wall lags by that much during moves; raise max_prediction_ms to {:.0}",
+            t.interpolation_margin_ms,
+            t.max_prediction_ms,
+            need - t.max_prediction_ms,
+            need.ceil()
+        )
+    })
 }
 
 /// Checks one camera; true when its numbers are sound enough to resolve it.

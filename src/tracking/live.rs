@@ -53,10 +53,13 @@ pub struct LiveCameras {
     epoch: Instant,
     listeners: Vec<Listener>,
     cameras: Vec<(String, TrackedCamera)>,
+    failures: Vec<String>,
 }
 
 impl LiveCameras {
-    /// Opens one receiver per (protocol, bind address) used by the stage's cameras. A receiver's
+    /// Opens one receiver per (protocol, bind address) used by the stage's cameras (a receiver that
+    /// cannot open is reported in [`LiveCameras::failures`] and the others run; the error is
+    /// returned only when none opens). A receiver's
     /// allow-list is the union of its cameras' lists (any camera with an empty list opens it to
     /// everyone); it accepts its cameras' ids only.
     /// `frame_rate` is the stage's frame rate (Hz).
@@ -96,26 +99,38 @@ impl LiveCameras {
             open_to_all[i] |= t.allow.is_empty();
         }
         let mut listeners = Vec::new();
+        let mut failures = Vec::new();
         for (mut cfg, open) in configs.into_iter().zip(open_to_all) {
             if open {
                 cfg.allow.clear();
             }
             let (protocol, bind) = (cfg.protocol, cfg.bind);
-            let receiver = Receiver::spawn(cfg).map_err(|source| LiveError::Bind {
-                protocol,
-                addr: bind,
-                source,
-            })?;
-            listeners.push(Listener {
-                protocol,
-                bind,
-                receiver,
-            });
+            match Receiver::spawn(cfg) {
+                Ok(receiver) => listeners.push(Listener {
+                    protocol,
+                    bind,
+                    receiver,
+                }),
+                // One listener that cannot open (a missing interface, a port in use) must not
+                // stop the others: its cameras stay untracked and the failure is reported.
+                Err(source) => failures.push(LiveError::Bind {
+                    protocol,
+                    addr: bind,
+                    source,
+                }),
+            }
+        }
+        if listeners.is_empty() && !failures.is_empty() {
+            return Err(failures.swap_remove(0));
+        }
+        for f in &failures {
+            log::warn!("{f}; the other listeners run");
         }
         Ok(LiveCameras {
             epoch,
             listeners,
             cameras,
+            failures: failures.iter().map(ToString::to_string).collect(),
         })
     }
 
@@ -153,6 +168,12 @@ impl LiveCameras {
             .iter()
             .filter_map(|(n, c)| c.cadence_mismatch().map(|(a, b)| (n.clone(), a, b)))
             .collect()
+    }
+
+    /// Listeners that could not be opened (each with its address and reason); their cameras get
+    /// no samples. Empty when every listener runs.
+    pub fn failures(&self) -> &[String] {
+        &self.failures
     }
 
     /// Names of the tracked cameras.

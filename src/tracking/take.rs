@@ -24,6 +24,9 @@ use crate::camera::CameraState;
 pub const TAKE_FORMAT: &str = "parallax-take";
 /// The version written and read.
 pub const TAKE_VERSION: u32 = 1;
+/// Largest sample time (absolute, seconds) a take may hold: about 31 years, far beyond any
+/// recording, small enough that frame numbers stay exact.
+pub const MAX_TIME_S: f64 = 1e9;
 
 /// A sample at a time (seconds from the start of the take, or on a receiver's clock).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,6 +67,18 @@ pub enum TakeError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// The take holds no sample for a camera's protocol and id.
+    #[error(
+        "the take has no samples for camera '{camera}' ({wants}); it holds: {holds}. Check the camera's tracking protocol and camera_id"
+    )]
+    NoSamples {
+        /// The stage camera.
+        camera: String,
+        /// What it listens for.
+        wants: String,
+        /// What the take holds.
+        holds: String,
     },
     /// A camera's tracking settings are invalid.
     #[error("camera '{camera}': {message}")]
@@ -134,6 +149,15 @@ impl Take {
             ];
             if nums.iter().any(|v| !v.is_finite()) {
                 return Err(err(i + 1, "time and pose must be finite numbers".into()));
+            }
+            if s.t.abs() > MAX_TIME_S {
+                return Err(err(
+                    i + 1,
+                    format!(
+                        "time {} s is beyond the {MAX_TIME_S:e} s a take may span from its clock's zero",
+                        s.t
+                    ),
+                ));
             }
             samples.push(s);
         }
@@ -232,6 +256,8 @@ pub struct TakeCameras {
     start: f64,
     duration: f64,
     cameras: Vec<(String, TrackedCamera)>,
+    /// The sources the take holds: (protocol, camera id, samples).
+    sources: Vec<(super::config::Protocol, u32, usize)>,
 }
 
 impl TakeCameras {
@@ -265,7 +291,13 @@ impl TakeCameras {
             };
             cameras.push((name.clone(), tracked(&name, &cfg, base, frame_rate)?));
         }
+        let mut sources: Vec<(super::config::Protocol, u32, usize)> = Vec::new();
         for s in &take.samples {
+            let key = (s.sample.source, s.sample.camera_id);
+            match sources.iter_mut().find(|(p, id, _)| (*p, *id) == key) {
+                Some(e) => e.2 += 1,
+                None => sources.push((key.0, key.1, 1)),
+            }
             for (_, cam) in cameras.iter_mut() {
                 if cam.accepts(&s.sample) {
                     cam.push(s.t, &s.sample);
@@ -277,6 +309,34 @@ impl TakeCameras {
             start: take.start(),
             duration: take.duration(),
             cameras,
+            sources,
+        })
+    }
+
+    /// Checks that the take feeds camera `camera`: a tracked camera whose protocol and id match no
+    /// sample would silently render the stage file's pose for the whole take.
+    ///
+    /// Errors: [`TakeError::NoSamples`] naming what the camera listens for and what the take holds.
+    pub fn check_feeds(&self, camera: &str) -> Result<(), TakeError> {
+        let Some((_, cam)) = self.cameras.iter().find(|(n, _)| n == camera) else {
+            return Ok(());
+        };
+        if !cam.buffer().is_empty() {
+            return Ok(());
+        }
+        let holds = if self.sources.is_empty() {
+            "no samples".to_string()
+        } else {
+            self.sources
+                .iter()
+                .map(|(p, id, n)| format!("{p} id {id} ({n} samples)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(TakeError::NoSamples {
+            camera: camera.to_string(),
+            wants: format!("{} id {}", cam.config().protocol, cam.config().camera_id),
+            holds,
         })
     }
 
@@ -297,7 +357,7 @@ impl TakeCameras {
     /// Number of whole frames the take spans at the stage frame rate (at least 1 for a non-empty take).
     pub fn frame_count(&self) -> u64 {
         if self.frame_rate > 0.0 {
-            (self.duration * self.frame_rate).floor() as u64 + 1
+            ((self.duration * self.frame_rate).floor() as u64).saturating_add(1)
         } else {
             0
         }
@@ -328,4 +388,71 @@ fn tracked(
         camera: name.to_string(),
         message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"format":"parallax-take","version":1}"#;
+
+    fn line(t: &str) -> String {
+        format!(
+            r#"{{"t":{t},"source":"freed","camera_id":1,"pan_deg":0,"tilt_deg":0,"roll_deg":0,"x_m":0,"y_m":0,"z_m":0}}"#
+        )
+    }
+
+    #[test]
+    fn times_beyond_the_limit_are_located_errors_and_frame_counts_never_overflow() {
+        for t in ["1e300", "-2e9"] {
+            let text = format!("{HEADER}\n{}\n{}\n", line("0.5"), line(t));
+            match Take::parse(&text, "huge.take") {
+                Err(TakeError::Parse { line, .. }) => assert_eq!(line, 3, "{t}"),
+                other => panic!("{t}: {other:?}"),
+            }
+        }
+        // The largest allowed span at a high rate still counts frames exactly.
+        let text = format!("{HEADER}\n{}\n{}\n", line("-1e9"), line("1e9"));
+        let take = Take::parse(&text, "wide.take").expect("within the limit");
+        let spec = crate::tracking::CameraSpec {
+            name: "A",
+            tracking: None,
+            rest: CameraState::default(),
+        };
+        let cams = TakeCameras::new(&take, &[spec], 1000.0).expect("cameras");
+        assert_eq!(cams.frame_count(), 2_000_000_000_001);
+    }
+
+    #[test]
+    fn a_camera_the_take_does_not_feed_is_an_error() {
+        let seven = line("0.0").replace(r#""camera_id":1"#, r#""camera_id":7"#);
+        let text = format!(
+            "{HEADER}\n{seven}\n{}\n",
+            seven.replace(r#""t":0.0"#, r#""t":0.02"#)
+        );
+        let take = Take::parse(&text, "seven.take").expect("parses");
+        let tracking = CameraTracking::new(super::super::config::Protocol::FreeD, 1);
+        let spec = crate::tracking::CameraSpec {
+            name: "A",
+            tracking: Some(&tracking),
+            rest: CameraState::default(),
+        };
+        let cams = TakeCameras::new(&take, &[spec], 50.0).expect("cameras");
+        let e = cams
+            .check_feeds("A")
+            .expect_err("no samples for id 1")
+            .to_string();
+        assert!(
+            e.contains("camera 'A' (freed id 1)") && e.contains("freed id 7 (2 samples)"),
+            "{e}"
+        );
+        // The matching id is fed.
+        let tracking = CameraTracking::new(super::super::config::Protocol::FreeD, 7);
+        let spec = crate::tracking::CameraSpec {
+            tracking: Some(&tracking),
+            ..spec
+        };
+        let cams = TakeCameras::new(&take, &[spec], 50.0).expect("cameras");
+        cams.check_feeds("A").expect("fed");
+    }
 }
