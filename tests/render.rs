@@ -13,6 +13,10 @@ use parallax::stage::Stage;
 
 #[path = "render/blend.rs"]
 mod blend;
+#[path = "render/gltf.rs"]
+mod gltf;
+#[path = "support/gltf_writer.rs"]
+mod gltf_writer;
 #[path = "render/passes.rs"]
 mod passes;
 #[path = "render/sampling.rs"]

@@ -26,7 +26,7 @@ pub struct GltfWriter {
 }
 
 fn align4(v: &mut Vec<u8>) {
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
 }
@@ -187,7 +187,7 @@ impl GltfWriter {
         align4(&mut bin);
         let mut json =
             serde_json::to_vec(&self.root(json!({"byteLength": bin.len()}))).expect("JSON");
-        while json.len() % 4 != 0 {
+        while !json.len().is_multiple_of(4) {
             json.push(b' ');
         }
         let total = 12 + 8 + json.len() + 8 + bin.len();

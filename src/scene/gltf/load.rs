@@ -30,10 +30,11 @@ pub(super) struct Loaded {
     pub warnings: Vec<GltfProblem>,
 }
 
-/// The placeholder for an image that could not be read: an 8 x 8 magenta and black checker.
+/// The placeholder for an image that could not be read: a magenta and black checker of 8 x 8
+/// squares, each 8 texels wide so that filtering blurs only the squares' edges (64 x 64 texels).
 pub fn placeholder_image() -> image::RgbaImage {
-    image::RgbaImage::from_fn(8, 8, |x, y| {
-        if (x + y) % 2 == 0 {
+    image::RgbaImage::from_fn(64, 64, |x, y| {
+        if (x / 8 + y / 8) % 2 == 0 {
             image::Rgba([255, 0, 255, 255])
         } else {
             image::Rgba([0, 0, 0, 255])

@@ -13,6 +13,9 @@ use serde_json::json;
 
 use super::{GltfError, Location, asset, load};
 
+/// sin 45 degrees, for quarter-turn quaternions.
+const H: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
 const QUAD_P: [f32; 12] = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0];
 const QUAD_N: [f32; 12] = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0];
 const QUAD_UV: [f32; 8] = [0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0];
@@ -64,7 +67,7 @@ fn hierarchy_and_placement_compose_and_repeats_are_instanced() {
     let child = w.node(json!({"mesh": m, "translation": [0.0, 2.0, 0.0]}));
     w.node(json!({"translation": [1.0, 0.0, 0.0], "scale": [2.0, 2.0, 2.0], "children": [child]}));
     w.node(json!({"mesh": m, "translation": [-5.0, 0.0, 0.0]}));
-    w.node(json!({"mesh": m, "rotation": [0.0, 0.7071068, 0.0, 0.7071068]}));
+    w.node(json!({"mesh": m, "rotation": [0.0, H, 0.0, H]}));
     let p = write(dir.path(), "h.gltf", w.to_gltf());
     let placement = Mat4::from_translation(Vec3::new(0.0, 0.0, -10.0));
     let a = load(&p, placement).unwrap();
@@ -128,7 +131,7 @@ fn punctual_lights_are_placed_by_their_nodes() {
     );
     // Spot at (0, 3, 0) pointing down (-Z turned to -Y by -90 degrees about X).
     w.node(
-        json!({"translation": [0.0, 3.0, 0.0], "rotation": [-0.7071068, 0.0, 0.0, 0.7071068],
+        json!({"translation": [0.0, 3.0, 0.0], "rotation": [-H, 0.0, 0.0, H],
         "extensions": {"KHR_lights_punctual": {"light": 0}}}),
     );
     w.node(json!({"extensions": {"KHR_lights_punctual": {"light": 1}}}));
