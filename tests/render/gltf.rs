@@ -347,3 +347,45 @@ fn a_missing_texture_shows_the_checker_on_the_wall() {
         "{magenta} magenta, {black} black, {other} between"
     );
 }
+
+/// `scene:` items in a stage file load relative to the stage file, in front of the environment; a
+/// broken one fails the build naming the glTF file and the problem.
+#[test]
+fn stage_file_scene_items_resolve_against_the_stage_file() {
+    let gpu = gpu();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sets")).unwrap();
+    std::fs::write(dir.path().join("sets/quad.glb"), coded_quad().to_glb()).unwrap();
+    let stage_text = VIEWPOINT_STAGE.trim_end().trim_end_matches(')').to_string()
+        + r#"  scene: [Gltf(path: "sets/quad.glb", position: (-1.5, 0.0, -4.0), scale: (3.0, 3.0, 1.0))],
+)"#;
+    let stage_path = dir.path().join("stage.ron");
+    std::fs::write(&stage_path, &stage_text).unwrap();
+    let stage = parallax::stage::load(&stage_path).unwrap();
+    let mut renderer = renderer_for(&gpu, &stage);
+    let spec = parallax::scene::SceneSpec::for_stage(&stage, None);
+    assert_eq!(spec.gltf.len(), 1);
+    let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec).unwrap();
+    // Environment, test scene (the stage's default), glTF.
+    assert_eq!(scene.parts.len(), 3);
+    // The LED straight ahead of the camera on the arc shows the quad, not the sky: blue near 0.
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
+    renderer.prepare(&gpu, &inputs).unwrap();
+    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    let p = &stage.panels[stage.panel_index("A-003-01").unwrap()];
+    let o = p.placement.output_pixel(8, 8);
+    let c = frame.outputs[p.placement.output]
+        .1
+        .linear(o.x as u32, o.y as u32);
+    assert!(c[2] < 1e-3 && c[0] > 0.05 && c[1] > 0.05, "{c:?}");
+
+    std::fs::write(dir.path().join("sets/quad.glb"), b"not a glb").unwrap();
+    let e = parallax::scene::build(&renderer.scene_context(&gpu), &spec)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("quad.glb") && e.contains("not a valid glTF"),
+        "{e}"
+    );
+}
