@@ -21,6 +21,21 @@ fn srgb_encode(x: f64) -> u8 {
     (s * 255.0).round().clamp(0.0, 255.0) as u8
 }
 
+/// The quad the oracle test draws is byte for byte `tests/data/gltf/coded-quad.glb`, which the
+/// Khronos glTF validator passed (its report is beside it).
+#[test]
+fn the_test_quad_is_the_validated_file() {
+    let committed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/gltf/coded-quad.glb"
+    ))
+    .unwrap();
+    assert!(
+        coded_quad().to_glb() == committed,
+        "the test quad changed: write it to tests/data/gltf/coded-quad.glb and validate it again"
+    );
+}
+
 /// A unit quad in the file's z = 0 plane, (0, 0)..(1, 1), whose unlit base-colour texture encodes its
 /// own coordinates: texel (i, j) holds linear red = u = (i + 0.5) / TEX and green = v = (j + 0.5) /
 /// TEX (stored sRGB-encoded, as glTF base colour is). Bilinear filtering of a linear ramp is exact
