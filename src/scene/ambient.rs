@@ -50,12 +50,13 @@ impl Ambient {
     pub fn from_equirect(img: &image::DynamicImage, yaw_deg: f64) -> Ambient {
         // Box-filter into a 128 x 64 grid of cells (image's own resize clamps floats to 1), then
         // integrate over the cells.
-        let (w, h) = (128usize, 64usize);
         let src = img.to_rgba32f();
-        let (sw, sh) = (src.width() as usize, src.height() as usize);
+        let (sw, sh) = (src.width().max(1) as usize, src.height().max(1) as usize);
+        // Never more cells than pixels (an empty cell would drop its solid angle).
+        let (w, h) = (128usize.min(sw), 64usize.min(sh));
         let mut cells = vec![(DVec3::ZERO, 0u32); w * h];
         for (x, y, p) in src.enumerate_pixels() {
-            let cell = &mut cells[(y as usize * h / sh.max(1)) * w + x as usize * w / sw.max(1)];
+            let cell = &mut cells[(y as usize * h / sh) * w + x as usize * w / sw];
             cell.0 += DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64);
             cell.1 += 1;
         }
@@ -135,8 +136,15 @@ mod tests {
 
     #[test]
     fn constant_sky_gives_its_radiance_everywhere() {
-        // L = 1: E = pi for every normal, E / pi = 1.
+        // L = 1: E = pi for every normal, E / pi = 1; also from an image smaller than the grid.
         let a = Ambient::from_equirect(&equirect(|_| 1.0), 0.0);
+        let small = image::DynamicImage::ImageRgba32F(image::Rgba32FImage::from_pixel(
+            16,
+            8,
+            image::Rgba([1.0, 1.0, 1.0, 1.0]),
+        ));
+        let b = Ambient::from_equirect(&small, 0.0);
+        assert!((b.irradiance_over_pi(DVec3::Z).x - 1.0).abs() < 1e-2);
         for n in [
             DVec3::X,
             DVec3::NEG_Y,
