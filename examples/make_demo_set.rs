@@ -106,8 +106,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()
         .nth(1)
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sets/demo-set.glb").into());
-    let mut w = GltfWriter::default();
-    w.extensions_used = vec!["KHR_texture_transform".into(), "KHR_lights_punctual".into()];
+    let mut w = GltfWriter {
+        extensions_used: vec!["KHR_texture_transform".into(), "KHR_lights_punctual".into()],
+        ..Default::default()
+    };
     let stone_img = w.png(&stones(128));
     let sand_img = w.png(&sandstone(64));
     w.samplers

@@ -123,7 +123,7 @@ fn white_furnace_a_white_rough_surface_vanishes_into_a_uniform_sky() {
                 black += 1;
                 0.04
             }
-            Some((x, v)) if x < -0.1 || x > 2.1 || !(-0.1..=1.1).contains(&v) => {
+            Some((x, v)) if !(-0.1..=2.1).contains(&x) || !(-0.1..=1.1).contains(&v) => {
                 sky_n += 1;
                 1.0
             }
