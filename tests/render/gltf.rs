@@ -95,6 +95,32 @@ pub(crate) fn hit_uv(placement: DMat4, origin: DVec3, dir: DVec3) -> Option<(f64
 /// LEDs in the soft-edge band.
 #[test]
 fn every_led_pixel_shows_the_gltf_texel_its_ray_hits() {
+    let (inside, outside, miss, worst) = oracle(coded_quad(), |u, v| (u, v));
+    println!(
+        "glTF oracle: {inside} LEDs on the quad inside the frustum, {outside} outside, {miss} missing it; worst texel error {worst:.5}"
+    );
+}
+
+/// The same with `KHR_texture_transform` (offset (0.2, 0.7), rotation 90 degrees, scale 0.5): by the
+/// extension's matrix `T R S` with `R = [[cos, sin], [-sin, cos]]`, texture coordinates (u, v) read
+/// the texel at (0.5 v + 0.2, -0.5 u + 0.7).
+#[test]
+fn texture_transform_moves_the_texels_on_the_wall() {
+    let mut w = coded_quad();
+    w.extensions_used.push("KHR_texture_transform".into());
+    w.materials[0]["pbrMetallicRoughness"]["baseColorTexture"]["extensions"] = json!({
+        "KHR_texture_transform": {"offset": [0.2, 0.7], "rotation": std::f64::consts::FRAC_PI_2, "scale": [0.5, 0.5]}
+    });
+    let (inside, outside, miss, worst) = oracle(w, |u, v| (0.5 * v + 0.2, -0.5 * u + 0.7));
+    println!(
+        "glTF texture transform: {inside} inside, {outside} outside, {miss} missing; worst texel error {worst:.5}"
+    );
+}
+
+/// Renders the coordinate-coded quad `w` (placed 4 m behind the wall) over three poses and checks
+/// every LED against the texel `texel(u, v)` of the quad coordinates its ray meets (or the sky).
+/// Returns the LED counts (on the quad inside, outside the frustum, missing it) and the worst error.
+fn oracle(w: GltfWriter, texel: impl Fn(f64, f64) -> (f64, f64)) -> (usize, usize, usize, f64) {
     let gpu = gpu();
     let stage = Stage::from_ron(VIEWPOINT_STAGE, "viewpoint.ron").unwrap();
     let options = RendererOptions {
@@ -108,7 +134,7 @@ fn every_led_pixel_shows_the_gltf_texel_its_ray_hits() {
     let mut renderer = Renderer::new(&gpu, &stage, options).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("coded.glb");
-    std::fs::write(&path, coded_quad().to_glb()).unwrap();
+    std::fs::write(&path, w.to_glb()).unwrap();
     // 3 m wide, 2.5 m tall, its bottom-left corner at (-1.2, 0.2, -4), turned 20 degrees about +Y.
     let placement = Mat4::from_scale_rotation_translation(
         Vec3::new(3.0, 2.5, 1.0),
@@ -174,10 +200,11 @@ fn every_led_pixel_shows_the_gltf_texel_its_ray_hits() {
                             if u.min(v) < edge || u.max(v) > 1.0 - edge {
                                 continue;
                             }
-                            let err = (got[0] as f64 - u).abs().max((got[1] as f64 - v).abs());
+                            let (tu, tv) = texel(u, v);
+                            let err = (got[0] as f64 - tu).abs().max((got[1] as f64 - tv).abs());
                             assert!(
                                 err < tolerance && got[2].abs() < 1e-3,
-                                "{} LED ({i}, {j}) ({}) shows {got:?}, expected texel ({u:.4}, {v:.4}) ({err:.4} off), pose {overrides:?}",
+                                "{} LED ({i}, {j}) ({}) shows {got:?}, expected texel ({tu:.4}, {tv:.4}) ({err:.4} off), pose {overrides:?}",
                                 p.id,
                                 if is_inside { "inside" } else { "outside" }
                             );
@@ -211,13 +238,11 @@ fn every_led_pixel_shows_the_gltf_texel_its_ray_hits() {
             }
         }
     }
-    println!(
-        "glTF oracle: {inside} LEDs on the quad inside the frustum, {outside} outside, {miss} missing it; worst texel error {worst:.5}"
-    );
     assert!(
         inside > 200 && outside > 200 && miss > 200,
         "not tested on every side: {inside} inside, {outside} outside, {miss} missing"
     );
+    (inside, outside, miss, worst)
 }
 
 pub(crate) fn renderer_for(gpu: &parallax::gpu::Gpu, stage: &Stage) -> Renderer {
