@@ -201,14 +201,17 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
             t = normalize(in.tangent.xyz - n * dot(n, in.tangent.xyz));
             b = cross(n, t) * sign(in.tangent.w);
         } else {
-            // No TANGENT: the cotangent frame from screen-space derivatives (Schueler 2006).
+            // No TANGENT: the surface gradients of u and v from screen-space derivatives (the
+            // cotangent frame, Schueler 2006): grad u = (dp2perp du1 + dp1perp du2) / det. The sign
+            // of det is kept: it flips with the view's handedness (cube faces are mirrored).
             let dp2perp = cross(dp_dy, n);
             let dp1perp = cross(n, dp_dx);
-            let tt = dp2perp * duv_dx.x + dp1perp * duv_dy.x;
-            let bb = dp2perp * duv_dx.y + dp1perp * duv_dy.y;
+            let det = dot(dp_dx, dp2perp);
+            let tt = (dp2perp * duv_dx.x + dp1perp * duv_dy.x) * sign(det);
+            let bb = (dp2perp * duv_dx.y + dp1perp * duv_dy.y) * sign(det);
             let inv = inverseSqrt(max(max(dot(tt, tt), dot(bb, bb)), 1e-20));
             t = tt * inv;
-            b = -bb * inv; // glTF's v runs down the image
+            b = -bb * inv; // glTF's v runs down the image: the map's +Y is -grad v
         }
         let tn = (normal_t.xyz * 2.0 - 1.0) * vec3<f32>(material.params.z, material.params.z, 1.0);
         let mapped = t * tn.x + b * tn.y + n * tn.z;

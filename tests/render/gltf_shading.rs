@@ -449,3 +449,126 @@ fn punctual_lights_match_the_spec_brdf() {
     );
     assert!(lit > 1000 && spot_lit > 100, "{lit} {spot_lit}");
 }
+
+/// Normal maps: a constant tangent-space normal tilted 30 degrees towards the texture's +u, on a quad
+/// with a `TANGENT` attribute and on one without (the shader's derivative frame), each lit by a
+/// directional light, against Appendix B with the tilted normal (+u is stage +X on both quads; the
+/// normal map's +Y is the image's up, stage +Y).
+#[test]
+fn normal_maps_tilt_the_shading_normal() {
+    let gpu = gpu();
+    let stage = Stage::from_ron(VIEWPOINT_STAGE, "viewpoint.ron").unwrap();
+    let mut renderer = renderer_for(&gpu, &stage);
+    let ctx = renderer.scene_context(&gpu);
+    let black = image::DynamicImage::ImageRgba32F(image::Rgba32FImage::new(8, 4));
+    let env = Environment::from_image(&ctx, &black, 0.0).unwrap();
+    let texel = [191u8, 128, 238];
+    let decoded = DVec3::new(
+        texel[0] as f64 / 255.0 * 2.0 - 1.0,
+        texel[1] as f64 / 255.0 * 2.0 - 1.0,
+        texel[2] as f64 / 255.0 * 2.0 - 1.0,
+    )
+    .normalize();
+    let mut w = GltfWriter::default();
+    let img = w.png(&image::RgbaImage::from_pixel(
+        4,
+        4,
+        image::Rgba([texel[0], texel[1], texel[2], 255]),
+    ));
+    w.textures.push(json!({"source": img}));
+    let (base, roughness) = (DVec3::new(0.7, 0.7, 0.7), 0.6);
+    w.materials.push(json!({"normalTexture": {"index": 0}, "pbrMetallicRoughness": {
+        "baseColorFactor": [base.x, base.y, base.z, 1.0], "metallicFactor": 0.0, "roughnessFactor": roughness}}));
+    // Two 1.4 x 2.5 m quads at z = -4: x in [-1.5, -0.1] with TANGENT, [0.1, 1.5] without.
+    for (k, x0) in [-1.5f32, 0.1].into_iter().enumerate() {
+        let x1 = x0 + 1.4;
+        let m = w.mesh(
+            &[x0, 0.2, -4.0, x1, 0.2, -4.0, x1, 2.7, -4.0, x0, 2.7, -4.0],
+            &[0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+            &[0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+            &[0, 1, 2, 0, 2, 3],
+            Some(0),
+        );
+        if k == 0 {
+            let t = w.floats(&[1.0, 0.0, 0.0, 1.0].repeat(4), 4, "VEC4");
+            w.meshes[m]["primitives"][0]["attributes"]["TANGENT"] = json!(t);
+        }
+        w.node(json!({"mesh": m}));
+    }
+    let sun_dir = DVec3::new(0.6, -0.2, -1.0).normalize();
+    w.extensions_used.push("KHR_lights_punctual".into());
+    w.extra.insert(
+        "extensions".into(),
+        json!({"KHR_lights_punctual": {"lights": [{"type": "directional", "intensity": 2.0}]}}),
+    );
+    let aim = Quat::from_rotation_arc(Vec3::NEG_Z, sun_dir.as_vec3()).to_array();
+    w.node(json!({"rotation": aim, "extensions": {"KHR_lights_punctual": {"light": 0}}}));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("normals.glb");
+    std::fs::write(&path, w.to_glb()).unwrap();
+    let gltf = GltfScene::load(&ctx, &path, Mat4::IDENTITY, &Ambient::default()).unwrap();
+    let env_list = SceneList {
+        parts: vec![Box::new(env)],
+    };
+    let fine = Overrides {
+        inner_resolution: Some((768, 512)),
+        outer_resolution: Some(512),
+        ..Default::default()
+    };
+    // Tangent frame: T = +X, B = +Y, N = +Z, so the mapped normal is the decoded one as it is.
+    // (inside, outside) LEDs per quad.
+    let (mut counts, mut worst) = ([[0usize; 2]; 2], 0.0f64);
+    for overrides in [
+        fine.clone(),
+        Overrides {
+            camera_rotation: Some((-70.0, 35.0, 0.0)),
+            ..fine.clone()
+        },
+    ] {
+        let inputs = FrameInputs::at_rest(&stage, &overrides).unwrap();
+        renderer.prepare(&gpu, &inputs).unwrap();
+        let frame = renderer
+            .render_frame(
+                &gpu,
+                &Pair {
+                    env: &env_list,
+                    gltf: &gltf,
+                },
+            )
+            .unwrap();
+        for_each_led(&stage, &inputs, &frame, |viewpoint, ray, got| {
+            let l = (-4.0 - viewpoint.z) / ray.z;
+            let p = viewpoint + ray * l;
+            let m = 0.05;
+            let quad = if p.x > -1.5 + m && p.x < -0.1 - m {
+                0
+            } else if p.x > 0.1 + m && p.x < 1.5 - m {
+                1
+            } else {
+                return;
+            };
+            if l <= 0.0 || p.y < 0.2 + m || p.y > 2.7 - m {
+                return;
+            }
+            let expect = appendix_b(base, roughness, decoded, -ray, -sun_dir, DVec3::splat(2.0));
+            let flat = appendix_b(base, roughness, DVec3::Z, -ray, -sun_dir, DVec3::splat(2.0));
+            assert!(
+                (expect - flat).abs().max_element() > 0.05,
+                "the tilt must show"
+            );
+            for k in 0..3 {
+                let err = (got[k] as f64 - expect[k]).abs();
+                assert!(
+                    err < 0.02 * expect[k] + 0.003,
+                    "quad {quad}, ray {ray} meets {p}: {got:?}, expected {expect} (untilted {flat})"
+                );
+                worst = worst.max(err / expect[k].max(0.05));
+            }
+            counts[quad][usize::from(viewpoint != inputs.eye)] += 1;
+        });
+    }
+    println!(
+        "normal maps: {counts:?} LEDs ([inside, outside] with, then without TANGENT); worst relative error {worst:.4}"
+    );
+    assert!(counts.iter().flatten().all(|c| *c > 200), "{counts:?}");
+}
