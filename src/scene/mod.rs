@@ -2,8 +2,9 @@
 //!
 //! The renderer draws the scene several times per frame (six cube faces for the outer wall, the inner
 //! frustum, a reference camera view), each time with a different view bound at group 0 (a view
-//! uniform with a dynamic offset: `clip = view_proj * (world - eye, 1)`). A glTF scene will implement
-//! [`Scene`] the same way as [`Environment`] and [`TestScene`].
+//! uniform with a dynamic offset: `clip = view_proj * (world - eye, 1)`). [`Environment`],
+//! [`TestScene`] and [`GltfScene`] implement [`Scene`]; the [`ViewBinding`] also carries the view's
+//! [`Frustum`] for culling on the CPU.
 
 mod ambient;
 pub mod cull;

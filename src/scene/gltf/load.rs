@@ -148,7 +148,8 @@ fn validate(doc: &gltf::Document) -> Vec<GltfProblem> {
     });
     // Images need a URI, or a buffer view with a MIME type (the crate would panic otherwise).
     for (i, img) in root.images.iter().enumerate() {
-        if img.uri.is_none() && (img.buffer_view.is_none() || img.mime_type.is_none()) {
+        let view_without_mime = img.buffer_view.is_some() && img.mime_type.is_none();
+        if view_without_mime || (img.uri.is_none() && img.buffer_view.is_none()) {
             problems.push(GltfProblem::new(
                 Location::Image(i),
                 "needs a uri, or a bufferView with a mimeType",

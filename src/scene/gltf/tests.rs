@@ -251,11 +251,55 @@ fn broken_accessor_data_and_indices_are_located_not_panics() {
         ("accessors", 3, "componentType", json!(5126)),
         ("accessors", 0, "type", json!("MAT4")),
         ("nodes", 0, "mesh", json!(3)),
+        ("nodes", 0, "children", json!([0])),
+        (
+            "nodes",
+            0,
+            "extensions",
+            json!({"KHR_lights_punctual": {"light": 5}}),
+        ),
+        ("buffers", 0, "byteLength", json!(1u64 << 40)),
+        (
+            "buffers",
+            0,
+            "uri",
+            json!("data:application/octet-stream;base64,!!!"),
+        ),
+        ("buffers", 0, "uri", json!("no-such-file.bin")),
+        ("meshes", 0, "primitives", json!([{"attributes": {}}])),
+        (
+            "meshes",
+            0,
+            "primitives",
+            json!([{"attributes": {"POSITION": 0}, "mode": 9}]),
+        ),
     ] {
         let mut v = base.clone();
         v[path.0][path.1][path.2] = path.3.clone();
         let r = load(&write(dir.path(), "z.gltf", v.to_string()), Mat4::IDENTITY);
         assert!(r.is_err(), "{path:?} was accepted");
+    }
+    // Broken references from materials, textures and images, and a default scene out of range.
+    for (k, broken) in [
+        json!({"images": [{"bufferView": 0}]}),
+        json!({"images": [{"bufferView": 0, "uri": "x.png"}]}),
+        json!({"images": [{}]}),
+        json!({"textures": [{"source": 0, "sampler": 4}]}),
+        json!({"textures": [{"source": 7}]}),
+        json!({"materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 3}}}]}),
+        json!({"scene": 3}),
+        json!({"scenes": [{"nodes": [9]}]}),
+        json!({"accessors": [{"bufferView": 9, "componentType": 5126, "count": 4, "type": "VEC3"}]}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut v = quad().to_value();
+        for (key, value) in broken.as_object().unwrap() {
+            v[key] = value.clone();
+        }
+        let r = load(&write(dir.path(), "r.gltf", v.to_string()), Mat4::IDENTITY);
+        assert!(r.is_err(), "case {k} ({broken}) was accepted");
     }
 }
 
