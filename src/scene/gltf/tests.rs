@@ -414,3 +414,60 @@ fn sphere_bounds_transform_with_the_largest_scale() {
     assert_eq!(t.centre, Vec3::new(1.0, 3.0, 0.0));
     assert!((t.radius - 3.0 * 2f32.sqrt()).abs() < 1e-5);
 }
+
+#[test]
+fn mutated_files_never_panic() {
+    // Deterministic byte mutations of a textured, lit file, as .gltf (JSON) and .glb (binary): every
+    // outcome is a value (loaded, or an error), never a panic.
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = quad();
+    let img = w.png(&image::RgbaImage::from_pixel(
+        4,
+        4,
+        image::Rgba([9, 8, 7, 255]),
+    ));
+    w.textures.push(json!({"source": img}));
+    w.materials.push(
+        json!({"normalTexture": {"index": 0}, "occlusionTexture": {"index": 0},
+        "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}),
+    );
+    w.meshes[0]["primitives"][0]["material"] = json!(0);
+    w.extensions_used.push("KHR_lights_punctual".into());
+    w.extra.insert(
+        "extensions".into(),
+        json!({"KHR_lights_punctual": {"lights": [{"type": "point"}]}}),
+    );
+    w.node(json!({"translation": [1.0, 2.0, 3.0], "extensions": {"KHR_lights_punctual": {"light": 0}}}));
+    let sources = [w.to_gltf().into_bytes(), w.to_glb()];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut loaded, mut failed) = (0, 0);
+    for (k, source) in sources.iter().enumerate() {
+        let name = if k == 0 { "m.gltf" } else { "m.glb" };
+        for _ in 0..300 {
+            let mut bytes = source.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = match next() % 4 {
+                    0 => b'0' + (next() % 10) as u8,
+                    1 => b'9',
+                    2 => bytes[at].wrapping_add(1),
+                    _ => next() as u8,
+                };
+            }
+            match load(&write(dir.path(), name, &bytes), Mat4::IDENTITY) {
+                Ok(_) => loaded += 1,
+                Err(_) => failed += 1,
+            }
+        }
+    }
+    assert!(
+        loaded > 0 && failed > 0,
+        "{loaded} loaded, {failed} refused"
+    );
+}
