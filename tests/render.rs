@@ -15,6 +15,8 @@ use parallax::stage::Stage;
 mod blend;
 #[path = "render/gltf.rs"]
 mod gltf;
+#[path = "render/gltf_lights.rs"]
+mod gltf_lights;
 #[path = "render/gltf_shading.rs"]
 mod gltf_shading;
 #[path = "support/gltf_writer.rs"]
