@@ -15,6 +15,8 @@ struct Lens {
     p2_size: vec4<f32>,
     // Pinhole target: used size (xy) and allocated capacity (zw) in texels (targets are bucketed).
     pinhole_extent: vec4<f32>,
+    // Centre of distortion (xy, normalised, OpenCV axes: y down); zw unused.
+    centre: vec4<f32>,
 }
 
 @group(0) @binding(0) var pinhole_texture: texture_2d<f32>;
@@ -31,19 +33,21 @@ const UNDISTORT_MAX_STEPS: i32 = 20;
 const UNDISTORT_MAX_STEP: f32 = 0.5;
 const UNDISTORT_TOLERANCE: f32 = 4e-6;
 
-// OpenCV distortion of normalised coordinates (x right, y down); k = (k1, k2, k3, p1).
-// Mirror of Distortion::distort_cv.
-fn distort_cv(p: vec2<f32>, k: vec4<f32>, p2: f32) -> vec2<f32> {
+// OpenCV distortion of normalised coordinates (x right, y down) about the centre c;
+// k = (k1, k2, k3, p1). Mirror of Distortion::distort_cv.
+fn distort_cv(q: vec2<f32>, k: vec4<f32>, p2: f32, c: vec2<f32>) -> vec2<f32> {
+    let p = q - c;
     let r2 = dot(p, p);
     let radial = 1.0 + r2 * (k.x + r2 * (k.y + r2 * k.z));
-    return vec2<f32>(
+    return c + vec2<f32>(
         p.x * radial + 2.0 * k.w * p.x * p.y + p2 * (r2 + 2.0 * p.x * p.x),
         p.y * radial + k.w * (r2 + 2.0 * p.y * p.y) + 2.0 * p2 * p.x * p.y,
     );
 }
 
 // Analytic Jacobian of distort_cv: (dx'/dx, dx'/dy, dy'/dx, dy'/dy). Mirror of Distortion::jacobian_cv.
-fn distort_jacobian_cv(p: vec2<f32>, k: vec4<f32>, p2: f32) -> vec4<f32> {
+fn distort_jacobian_cv(q: vec2<f32>, k: vec4<f32>, p2: f32, c: vec2<f32>) -> vec4<f32> {
+    let p = q - c;
     let r2 = dot(p, p);
     let radial = 1.0 + r2 * (k.x + r2 * (k.y + r2 * k.z));
     let dradial = k.x + r2 * (2.0 * k.y + 3.0 * r2 * k.z);
@@ -57,16 +61,16 @@ fn distort_jacobian_cv(p: vec2<f32>, k: vec4<f32>, p2: f32) -> vec4<f32> {
 // UNDISTORT_MAX_STEP; fails where F is not finite or det J <= 0 (the model folds over), succeeds where
 // |distort(p) - d| <= UNDISTORT_TOLERANCE * max(1, |d|). Returns (p, 1) on success, (p, 0) on failure.
 // Mirror of Distortion::undistort_cv_checked.
-fn undistort_cv(d: vec2<f32>, k: vec4<f32>, p2: f32) -> vec3<f32> {
+fn undistort_cv(d: vec2<f32>, k: vec4<f32>, p2: f32, c: vec2<f32>) -> vec3<f32> {
     let tol = UNDISTORT_TOLERANCE * max(1.0, length(d));
     var p = d;
     for (var n = 0; n <= UNDISTORT_MAX_STEPS; n = n + 1) {
-        let f = distort_cv(p, k, p2) - d;
+        let f = distort_cv(p, k, p2, c) - d;
         // Not finite (infinity fails the comparison, and so does NaN where the compiler keeps it).
         if (!all(abs(f) <= vec2<f32>(3.0e38))) {
             return vec3<f32>(p, 0.0);
         }
-        let j = distort_jacobian_cv(p, k, p2);
+        let j = distort_jacobian_cv(p, k, p2, c);
         let det = j.x * j.w - j.y * j.z;
         if (!(det > 0.0)) {
             return vec3<f32>(p, 0.0);
@@ -120,7 +124,7 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
             let s = (pixel + (vec2<f32>(f32(i), f32(j)) + 0.5) / f32(n)) / size;
             // Distorted tangent of this sub-sample (y up).
             let t = vec2<f32>(mix(lens.frame.x, lens.frame.y, s.x), mix(lens.frame.w, lens.frame.z, s.y));
-            let cv = undistort_cv(vec2<f32>(t.x, -t.y), lens.k, lens.p2_size.x);
+            let cv = undistort_cv(vec2<f32>(t.x, -t.y), lens.k, lens.p2_size.x, lens.centre.xy);
             if (cv.z < 0.5) {
                 return vec4<f32>(LENS_FAILURE_MARKER, 1.0);
             }

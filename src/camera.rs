@@ -245,7 +245,7 @@ impl Lens {
         match c.failures.first() {
             None => Ok(c.tangents),
             Some((point, reason)) => Err(LensError::NotInvertible {
-                distortion: self.distortion,
+                distortion: Box::new(self.distortion),
                 point: point.clone(),
                 reason: *reason,
                 failed: c.failures.len(),
@@ -375,6 +375,7 @@ mod tests {
             k3: -0.004,
             p1: 0.001,
             p2: -0.0015,
+            ..Default::default()
         };
         for &(x, y) in &[(0.0, 0.0), (0.3, -0.2), (-0.5, 0.35), (0.6, 0.4)] {
             let p = DVec2::new(x, y);

@@ -64,6 +64,25 @@ pub struct FrameCamera {
     /// Whether the soft-edge band lies outside the camera's picture, as it should (extra field).
     #[serde(default)]
     pub band_outside_picture: bool,
+    /// Extra half-angle (degrees) the inner frustum was widened by for camera speed (extra field;
+    /// 0 without speed overscan).
+    #[serde(default)]
+    pub speed_overscan_deg: f64,
+    /// The simulated camera view's camera when it differs from the wall's (tracking's
+    /// `video_delay`): entrance pupil in stage metres and rotation `[x, y, z, w]` (extra field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<FrameVideo>,
+}
+
+/// The camera as its own video saw it (see [`crate::render::VideoCamera`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameVideo {
+    /// The entrance pupil in stage metres.
+    pub position: [f64; 3],
+    /// World-from-camera rotation `[x, y, z, w]`.
+    pub rotation: [f64; 4],
+    /// Focal length in millimetres.
+    pub focal_length_mm: f64,
 }
 
 /// Camera-space tangent extents.
@@ -121,6 +140,18 @@ impl FrameInfo {
                 distortion: inputs.lens.distortion,
                 inner_resolution: inputs.inner_resolution.to_array(),
                 band_outside_picture: inputs.band_outside_picture(),
+                speed_overscan_deg: inputs.speed_overscan_deg,
+                video: (inputs.video.pose != inputs.pose || inputs.video.lens != inputs.lens).then(
+                    || {
+                        let v = &inputs.video;
+                        let q = v.pose.rotation;
+                        FrameVideo {
+                            position: v.eye.to_array(),
+                            rotation: [q.x, q.y, q.z, q.w],
+                            focal_length_mm: v.lens.focal_length_mm,
+                        }
+                    },
+                ),
             }],
             outer: FrameOuter {
                 viewpoint: inputs.outer_viewpoint.to_array(),

@@ -25,6 +25,8 @@ mod gltf_writer;
 mod passes;
 #[path = "render/sampling.rs"]
 mod sampling;
+#[path = "render/tracked.rs"]
+mod tracked;
 
 fn gpu() -> Gpu {
     match Gpu::headless() {
@@ -600,7 +602,7 @@ fn camera_view_applies(distortion: &str, focal_length: &str) {
 const INVERSE_PROBE: &str = r#"
 struct InverseProbeLens {
     k: vec4<f32>,
-    p2: vec4<f32>,
+    p2_centre: vec4<f32>,
 }
 @group(0) @binding(10) var<uniform> probe_lens: InverseProbeLens;
 @group(0) @binding(11) var<storage, read> probe_points: array<vec2<f32>>;
@@ -611,7 +613,7 @@ fn probe_main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (id.x >= arrayLength(&probe_points)) {
         return;
     }
-    probe_out[id.x] = vec4<f32>(undistort_cv(probe_points[id.x], probe_lens.k, probe_lens.p2.x), 0.0);
+    probe_out[id.x] = vec4<f32>(undistort_cv(probe_points[id.x], probe_lens.k, probe_lens.p2_centre.x, probe_lens.p2_centre.yz), 0.0);
 }
 "#;
 
@@ -639,8 +641,8 @@ fn gpu_undistort(gpu: &Gpu, d: &Distortion, points: &[[f32; 2]]) -> Vec<[f32; 4]
         d.k3 as f32,
         d.p1 as f32,
         d.p2 as f32,
-        0.0,
-        0.0,
+        d.centre[0] as f32,
+        d.centre[1] as f32,
         0.0,
     ];
     let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -717,6 +719,7 @@ fn gpu_lens_inverse_matches_the_cpu_at_the_frame_corners() {
                 k3: -0.02,
                 p1,
                 p2,
+                ..Default::default()
             });
         }
     }
@@ -726,6 +729,14 @@ fn gpu_lens_inverse_matches_the_cpu_at_the_frame_corners() {
         k3: 0.01,
         p1: 0.002,
         p2: -0.002,
+        ..Default::default()
+    });
+    // A pincushion lens with its distortion centre off the axis (an OpenLensIO distortionOffset).
+    lenses.push(Distortion {
+        k1: 0.2,
+        k2: 0.05,
+        centre: [0.05, -0.03],
+        ..Default::default()
     });
     let (hw, hh) = (18.0 / 28.0, 12.0 / 28.0);
     let mut points = Vec::new();
@@ -751,6 +762,8 @@ fn gpu_lens_inverse_matches_the_cpu_at_the_frame_corners() {
             k3: d.k3 as f32 as f64,
             p1: d.p1 as f32 as f64,
             p2: d.p2 as f32 as f64,
+            centre: d.centre.map(|c| c as f32 as f64),
+            overscan: 0.0,
         };
         let got = gpu_undistort(&gpu, d, &points);
         for (p, g) in points.iter().zip(&got) {

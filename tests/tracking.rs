@@ -130,6 +130,7 @@ fn otio_sample(ptr: [f64; 3], pos: [f64; 3]) -> TrackerSample {
         focus: None,
         lens: None,
         sender_time: None,
+        sample_rate_hz: None,
     }
 }
 

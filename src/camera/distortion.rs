@@ -38,14 +38,30 @@ pub const UNDISTORT_TOLERANCE_F32: f64 = 4e-6;
 
 /// Brown-Conrady distortion coefficients with OpenCV's meaning (image y down, normalised coordinates):
 /// they map an undistorted point (what a pinhole would see) to the distorted point on the sensor.
+///
+/// The distortion is centred on `centre` (normalised, relative to the principal point; zero, the
+/// default, is OpenCV's model): `distort(p) = c + D(p - c)` with `D` OpenCV's polynomial.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Distortion {
+    /// Radial coefficient of `r²`.
     pub k1: f64,
+    /// Radial coefficient of `r⁴`.
     pub k2: f64,
+    /// Radial coefficient of `r⁶`.
     pub k3: f64,
+    /// First tangential coefficient.
     pub p1: f64,
+    /// Second tangential coefficient.
     pub p2: f64,
+    /// Centre of distortion `(x, y)` relative to the principal point, in normalised image units
+    /// (sensor millimetres divided by the focal length), OpenCV's axes: x right, y **down**.
+    /// OpenLensIO's `distortionOffset` (see `tracking::opentrackio::lens`).
+    pub centre: [f64; 2],
+    /// Overscan factor the calibration states for this distortion (OpenLensIO's per-model
+    /// `overscan`, the render's size over the frame's, >= 1); 0 (the default) or 1: not stated.
+    /// `OverscanRule::Auto` never renders less than it asks.
+    pub overscan: f64,
 }
 
 /// Why the lens inverse failed at a point (see the module documentation for the algorithm).
@@ -64,19 +80,46 @@ pub enum InverseFailure {
 }
 
 impl Distortion {
-    /// True when every coefficient is zero (a pinhole lens).
+    /// Linear interpolation `self + (other - self) t` of every coefficient and the centre (lens
+    /// tables, samples); the stated overscan is interpolated as a factor (an unstated one counts
+    /// as 1).
+    pub fn lerp(&self, other: &Distortion, t: f64) -> Distortion {
+        let l = |a: f64, b: f64| a + (b - a) * t;
+        let stated = |o: f64| o.max(1.0);
+        Distortion {
+            k1: l(self.k1, other.k1),
+            k2: l(self.k2, other.k2),
+            k3: l(self.k3, other.k3),
+            p1: l(self.p1, other.p1),
+            p2: l(self.p2, other.p2),
+            centre: [
+                l(self.centre[0], other.centre[0]),
+                l(self.centre[1], other.centre[1]),
+            ],
+            overscan: if self.overscan <= 1.0 && other.overscan <= 1.0 {
+                0.0
+            } else {
+                l(stated(self.overscan), stated(other.overscan))
+            },
+        }
+    }
+
+    /// True when every coefficient is zero (a pinhole lens; the centre and the stated overscan
+    /// do not distort).
     pub fn is_identity(&self) -> bool {
         self.k1 == 0.0 && self.k2 == 0.0 && self.k3 == 0.0 && self.p1 == 0.0 && self.p2 == 0.0
     }
 
     /// Distorts normalised undistorted coordinates in OpenCV's frame (x right, y down, divided by
     /// depth): `x' = x R + 2 p1 x y + p2 (r² + 2 x²)`, `y' = y R + p1 (r² + 2 y²) + 2 p2 x y` with
-    /// `R = 1 + k1 r² + k2 r⁴ + k3 r⁶`. Mirrored by `distort_cv` in `lens_warp.wgsl`.
+    /// `R = 1 + k1 r² + k2 r⁴ + k3 r⁶`, where `(x, y)` is measured from [`Distortion::centre`] (the
+    /// result is moved back by it). Mirrored by `distort_cv` in `lens_warp.wgsl`.
     pub fn distort_cv(&self, p: DVec2) -> DVec2 {
-        let (x, y) = (p.x, p.y);
+        let c = DVec2::from(self.centre);
+        let (x, y) = (p.x - c.x, p.y - c.y);
         let r2 = x * x + y * y;
         let radial = 1.0 + r2 * (self.k1 + r2 * (self.k2 + r2 * self.k3));
-        DVec2::new(
+        c + DVec2::new(
             x * radial + 2.0 * self.p1 * x * y + self.p2 * (r2 + 2.0 * x * x),
             y * radial + self.p1 * (r2 + 2.0 * y * y) + 2.0 * self.p2 * x * y,
         )
@@ -85,9 +128,10 @@ impl Distortion {
     /// Analytic Jacobian of [`Distortion::distort_cv`] at `p`: columns `∂/∂x` and `∂/∂y`. With
     /// `R' = dR/d(r²) = k1 + 2 k2 r² + 3 k3 r⁴`:
     /// `∂x'/∂x = R + 2x² R' + 2 p1 y + 6 p2 x`, `∂x'/∂y = ∂y'/∂x = 2xy R' + 2 p1 x + 2 p2 y`,
-    /// `∂y'/∂y = R + 2y² R' + 6 p1 y + 2 p2 x`. Mirrored by `distort_jacobian_cv` in `lens_warp.wgsl`.
+    /// `∂y'/∂y = R + 2y² R' + 6 p1 y + 2 p2 x` (`x`, `y` from the centre). Mirrored by
+    /// `distort_jacobian_cv` in `lens_warp.wgsl`.
     pub fn jacobian_cv(&self, p: DVec2) -> DMat2 {
-        let (x, y) = (p.x, p.y);
+        let (x, y) = (p.x - self.centre[0], p.y - self.centre[1]);
         let r2 = x * x + y * y;
         let radial = 1.0 + r2 * (self.k1 + r2 * (self.k2 + r2 * self.k3));
         let dradial = self.k1 + r2 * (2.0 * self.k2 + 3.0 * r2 * self.k3);
@@ -189,7 +233,7 @@ pub enum LensError {
         k1 = distortion.k1, k2 = distortion.k2, k3 = distortion.k3, p1 = distortion.p1, p2 = distortion.p2
     )]
     NotInvertible {
-        distortion: Distortion,
+        distortion: Box<Distortion>,
         /// The first failing point (corners are checked first).
         point: FramePoint,
         reason: InverseFailure,
@@ -213,6 +257,7 @@ mod tests {
                     k3: -0.02,
                     p1,
                     p2,
+                    ..Default::default()
                 });
             }
         }
@@ -222,8 +267,48 @@ mod tests {
             k3: 0.01,
             p1: 0.002,
             p2: -0.002,
+            ..Default::default()
+        });
+        // Off-centre: a decentred zoom's distortion centre, 0.04 right and 0.03 up of the axis.
+        v.push(Distortion {
+            k1: -0.3,
+            k2: 0.1,
+            centre: [0.04, -0.03],
+            ..Default::default()
         });
         v
+    }
+
+    #[test]
+    fn the_centre_moves_the_whole_distortion() {
+        // distort(c + v) = c + D0(v), with D0 the same coefficients about the principal point.
+        let c = DVec2::new(0.05, -0.02);
+        let d0 = Distortion {
+            k1: -0.2,
+            k2: 0.05,
+            p1: 0.001,
+            ..Default::default()
+        };
+        let d = Distortion {
+            centre: c.into(),
+            ..d0
+        };
+        for v in [DVec2::ZERO, DVec2::new(0.3, 0.1), DVec2::new(-0.5, 0.4)] {
+            let want = c + d0.distort_cv(v);
+            assert!((d.distort_cv(c + v) - want).length() < 1e-15, "{v}");
+            let back = d.undistort_cv(want).expect("inverse");
+            assert!((back - (c + v)).length() < 1e-10, "{v}");
+        }
+        // The centre itself stays where it is; the principal point moves (by -k1 |c|^2 c ...).
+        assert!((d.distort_cv(c) - c).length() < 1e-15);
+        assert!(d.distort_cv(DVec2::ZERO).length() > 1e-6);
+        // A centre alone does not distort.
+        let only = Distortion {
+            centre: [0.1, 0.1],
+            ..Default::default()
+        };
+        assert!(only.is_identity());
+        assert_eq!(only.distort_cv(DVec2::new(0.3, 0.2)), DVec2::new(0.3, 0.2));
     }
 
     #[test]

@@ -106,7 +106,8 @@ pub enum OverscanRule {
     /// A fraction per side.
     PerSide(Overscan),
     /// Sized per frame for the frame's lens: the distorted frame plus `margin` (a fraction of the half
-    /// frame on each side), with the soft-edge band outside that.
+    /// frame on each side), at least the lens calibration's stated overscan factor
+    /// ([`crate::camera::Distortion::overscan`]), with the soft-edge band outside that.
     Auto {
         /// Extra fraction of the half frame on each side, beyond the distorted frame.
         margin: f64,
@@ -125,7 +126,12 @@ impl OverscanRule {
             OverscanRule::PerSide(o) => o,
             OverscanRule::Auto { margin } => {
                 let f = lens.frame_tangents();
-                let covered = lens.distorted_frame_tangents()?.expanded_by(margin, &f);
+                let mut covered = lens.distorted_frame_tangents()?.expanded_by(margin, &f);
+                // Never less than the calibration's stated overscan factor (render / frame size).
+                let stated = lens.distortion.overscan;
+                if stated > 1.0 {
+                    covered = covered.union(&f.expanded_by(stated - 1.0, &f));
+                }
                 f.overscan_to(&covered.with_band_outside(soft_edge))
             }
         })
@@ -133,6 +139,16 @@ impl OverscanRule {
 }
 
 impl Tangents {
+    /// The smallest extents containing both `self` and `other`.
+    pub fn union(&self, other: &Tangents) -> Tangents {
+        Tangents {
+            left: self.left.min(other.left),
+            right: self.right.max(other.right),
+            bottom: self.bottom.min(other.bottom),
+            top: self.top.max(other.top),
+        }
+    }
+
     /// Grows each side by `fraction` of `frame`'s half extent on that axis.
     pub fn expanded_by(&self, fraction: f64, frame: &Tangents) -> Tangents {
         self.expanded_relative(&Overscan::uniform(fraction), frame)
@@ -266,5 +282,33 @@ mod tests {
             (auto.left - o).abs() < 1e-12 && (auto.top - o).abs() < 1e-12,
             "{auto:?}"
         );
+    }
+
+    #[test]
+    fn auto_overscan_honours_the_stated_factor() {
+        // A mild barrel lens needs little overscan; the calibration asks for 1.2x the frame.
+        let mut lens = Lens::default();
+        lens.distortion.k1 = -0.02;
+        let rule = OverscanRule::Auto { margin: 0.0 };
+        let own = rule.overscan(&lens, 0.0).unwrap();
+        assert!(own.max() < 0.2, "{own:?}");
+        lens.distortion.overscan = 1.2;
+        let stated = rule.overscan(&lens, 0.0).unwrap();
+        for v in [stated.left, stated.right, stated.bottom, stated.top] {
+            assert!((v - 0.2).abs() < 1e-12, "{stated:?}");
+        }
+        // With a soft edge the band goes outside the stated region: 0.2 + band.
+        let s = 0.1;
+        let banded = rule.overscan(&lens, s).unwrap();
+        let inner = lens.frame_tangents().expanded(&banded);
+        let full = inner.full_weight(s);
+        let want = lens.frame_tangents().expanded(&Overscan::uniform(0.2));
+        assert!(
+            (full.right - want.right).abs() < 1e-12,
+            "{full:?} vs {want:?}"
+        );
+        // A stated factor below the lens's own need changes nothing.
+        lens.distortion.overscan = 1.001;
+        assert_eq!(rule.overscan(&lens, 0.0).unwrap(), own);
     }
 }

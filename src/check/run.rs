@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
-use crate::camera::{CameraState, Pose};
+use crate::camera::Pose;
 use crate::compare;
 use crate::mapping::{PixelMap, diff_maps};
 use crate::render::{FrameInputs, Overrides, RenderedFrame, Renderer, RendererOptions};
 use crate::stage::Stage;
 use crate::tracking::TakeCameras;
+use crate::tracking::TrackedState;
 
 /// How to run the checks.
 #[derive(Clone, Debug, Default)]
@@ -50,7 +51,7 @@ fn pose_state(
     pose: &PoseSpec,
     base: &Path,
     takes: &mut HashMap<PathBuf, TakeCameras>,
-) -> Result<(String, CameraState), String> {
+) -> Result<(String, TrackedState), String> {
     let pick = |name: Option<&str>| stage.camera_or_first(name).map_err(|e| e.to_string());
     match pose {
         PoseSpec::Pose {
@@ -69,7 +70,7 @@ fn pose_state(
             if let Some(f) = focal_length_mm {
                 state.lens.focal_length_mm = *f;
             }
-            Ok((cam.name.clone(), state))
+            Ok((cam.name.clone(), TrackedState::untracked(state)))
         }
         PoseSpec::TakeFrame {
             take,
@@ -89,7 +90,7 @@ fn pose_state(
             let state = cams
                 .camera_at_frame(&name, *frame)
                 .ok_or_else(|| format!("take {} does not track camera '{name}'", path.display()))?;
-            Ok((name, state.camera))
+            Ok((name, state))
         }
     }
 }
@@ -369,7 +370,7 @@ fn run_cases(
                 .find(|p| p.name() == case.pose)
                 .ok_or_else(|| format!("no pose named '{}'", case.pose))?;
             let (camera, state) = pose_state(stage, pose, &checks.base, &mut takes)?;
-            let inputs = FrameInputs::resolve(stage, &camera, &state, &overrides)
+            let inputs = FrameInputs::resolve_tracked(stage, &camera, &state, &overrides)
                 .map_err(|e| e.to_string())?;
             renderer.prepare(gpu, &inputs).map_err(|e| e.to_string())?;
             renderer
@@ -484,7 +485,9 @@ mod tests {
             rotation: Orientation::PanTiltRoll(10.0, 0.0, 0.0),
             focal_length_mm: Some(50.0),
         };
-        let (name, state) = pose_state(&stage, &pose, root, &mut takes).unwrap();
+        let (name, tracked) = pose_state(&stage, &pose, root, &mut takes).unwrap();
+        let state = tracked.camera;
+        assert_eq!(tracked.video, state);
         assert_eq!(name, stage.cameras[0].name);
         assert_eq!(state.pose.position, glam::DVec3::new(1.0, 2.0, 3.0));
         let (pan, _, _) = crate::camera::quat_to_pan_tilt_roll(state.pose.rotation);
@@ -506,9 +509,9 @@ mod tests {
             .unwrap()
             .camera_at_frame(&stage.cameras[0].name, 30)
             .unwrap();
-        assert_eq!(state, direct.camera);
+        assert_eq!(state, direct);
         assert_ne!(
-            state.pose, stage.cameras[0].rest.pose,
+            state.camera.pose, stage.cameras[0].rest.pose,
             "the take moved the camera"
         );
 

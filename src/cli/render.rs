@@ -39,7 +39,8 @@ pub struct Args {
     /// Entrance-pupil offset in metres along the optical axis (positive towards the subject).
     #[arg(long, allow_hyphen_values = true)]
     pub entrance_pupil: Option<f64>,
-    /// Brown-Conrady distortion (OpenCV's meaning): K1,K2,K3,P1,P2 (trailing terms may be left out).
+    /// Brown-Conrady distortion (OpenCV's meaning): K1,K2,K3,P1,P2[,CX,CY] (trailing terms may be left
+    /// out; CX,CY: centre of distortion from the principal point, normalised, y down).
     #[arg(long, value_parser = parse_distortion, allow_hyphen_values = true)]
     pub distortion: Option<Distortion>,
     /// Overscan (fractions of the frame's half extents): one number for every side, four for
@@ -141,9 +142,9 @@ fn parse_distortion(s: &str) -> Result<Distortion, String> {
         .split(',')
         .map(|p| p.trim().parse::<f64>().map_err(|e| format!("'{p}': {e}")))
         .collect::<Result<_, _>>()?;
-    if v.is_empty() || v.len() > 5 || !v.iter().all(|c| c.is_finite()) {
+    if v.is_empty() || v.len() > 7 || !v.iter().all(|c| c.is_finite()) {
         return Err(format!(
-            "expected K1,K2,K3,P1,P2 (one to five finite numbers), got '{s}'"
+            "expected K1,K2,K3,P1,P2[,CX,CY] (one to seven finite numbers), got '{s}'"
         ));
     }
     let k = |i: usize| v.get(i).copied().unwrap_or(0.0);
@@ -153,6 +154,8 @@ fn parse_distortion(s: &str) -> Result<Distortion, String> {
         k3: k(2),
         p1: k(3),
         p2: k(4),
+        centre: [k(5), k(6)],
+        overscan: 0.0,
     })
 }
 
@@ -226,11 +229,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let take = match &args.take {
         Some(path) => {
             let take = parallax::tracking::Take::load(path)?;
-            Some(parallax::tracking::TakeCameras::new(
+            let cameras = parallax::tracking::TakeCameras::new(
                 &take,
                 &stage.camera_specs(),
                 stage.frame_rate,
-            )?)
+            )?;
+            for (name, nominal, measured) in cameras.cadence_mismatches() {
+                eprintln!(
+                    "warning: camera '{name}': the take's samples came at {measured:.2} Hz but are placed on a {nominal:.2} Hz cadence; set its tracking's tracker_rate_hz: {measured:.2}"
+                );
+            }
+            Some(cameras)
         }
         None => None,
     };
@@ -297,7 +306,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 state.status
             ));
         }
-        let inputs = FrameInputs::resolve(&stage, &camera.name, &state.camera, &overrides)?;
+        let inputs = FrameInputs::resolve_tracked(&stage, &camera.name, &state, &overrides)?;
         if !inputs.band_outside_picture() && !band_warned {
             band_warned = true;
             warn_band(&inputs, Some(n));

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::camera::{CameraState, OverscanRule};
 use crate::render::{FrameInputs, InputError, Overrides};
 use crate::stage::Stage;
-use crate::tracking::{LiveCameras, Take, TakeCameras, TrackingStatus};
+use crate::tracking::{LiveCameras, Take, TakeCameras, TrackedState, TrackingStatus};
 
 use super::PreviewError;
 use super::input::{FlyCamera, Held};
@@ -153,6 +153,20 @@ impl CameraSource {
         fixed_frame: bool,
         dt: f64,
     ) -> (CameraState, Origin) {
+        let (tracked, origin) = self.tracked(stage, frame, fixed_frame, dt);
+        (tracked.camera, origin)
+    }
+
+    /// [`CameraSource::state`] with what tracking adds: the video camera (`video_delay`) and the
+    /// speed overscan ([`crate::tracking::TrackedState`]); a flown camera is
+    /// [`TrackedState::untracked`].
+    pub fn tracked(
+        &mut self,
+        stage: &Stage,
+        frame: u64,
+        fixed_frame: bool,
+        dt: f64,
+    ) -> (TrackedState, Origin) {
         let (tracked, origin) = match &mut self.source {
             Source::Fly => (None, Origin::Flown),
             Source::Take {
@@ -176,7 +190,7 @@ impl CameraSource {
             }
         };
         let state = match tracked {
-            Some(t) if t.status != TrackingStatus::NoData => t.camera,
+            Some(t) if t.status != TrackingStatus::NoData => t,
             _ => {
                 let mut state = stage.camera(&self.name).map(|c| c.rest).unwrap_or_default();
                 if let Some(fly) = &mut self.fly {
@@ -188,7 +202,7 @@ impl CameraSource {
                     state.pose = fly.pose();
                     self.fly = Some(fly);
                 }
-                state
+                TrackedState::untracked(state)
             }
         };
         (state, origin)
@@ -204,7 +218,7 @@ impl CameraSource {
         }
     }
 
-    /// This frame's inputs: [`CameraSource::state`] through [`FrameInputs::resolve`] with
+    /// This frame's inputs: [`CameraSource::tracked`] through [`FrameInputs::resolve_tracked`] with
     /// [`CameraSource::overrides`].
     pub fn frame_inputs(
         &mut self,
@@ -213,8 +227,8 @@ impl CameraSource {
         fixed_frame: bool,
         dt: f64,
     ) -> Result<(FrameInputs, Origin), InputError> {
-        let (state, origin) = self.state(stage, frame, fixed_frame, dt);
-        let inputs = FrameInputs::resolve(stage, &self.name, &state, &self.overrides())?;
+        let (tracked, origin) = self.tracked(stage, frame, fixed_frame, dt);
+        let inputs = FrameInputs::resolve_tracked(stage, &self.name, &tracked, &self.overrides())?;
         Ok((inputs, origin))
     }
 
@@ -319,8 +333,19 @@ impl CameraSource {
                     Some(TrackingStatus::Dropout { for_s }) => format!("DROPOUT {for_s:.1} s"),
                     _ => "no data".to_string(),
                 };
+                let cadence: String = cameras
+                    .cadence_mismatches()
+                    .iter()
+                    .filter(|(n, _, _)| *n == self.name)
+                    .map(|(_, nominal, measured)| {
+                        format!(
+                            "\nRATE MISMATCH: samples arrive at {measured:.2} Hz, placed at \
+                             {nominal:.2} Hz: set tracker_rate_hz: {measured:.2}"
+                        )
+                    })
+                    .collect();
                 format!(
-                    "tracking: {} {status}, {:.1} Hz, dropouts {dropouts}, latency {latency_ms:.1} ms",
+                    "tracking: {} {status}, {:.1} Hz, dropouts {dropouts}, latency {latency_ms:.1} ms{cadence}",
                     listen.join(", "),
                     rate_hz
                 )

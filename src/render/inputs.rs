@@ -56,6 +56,37 @@ pub enum InputError {
     },
 }
 
+/// The camera as its own video sees the wall: the simulated camera view (and its direct-render
+/// reference) is drawn from it, never the wall. The same as the frame's camera unless tracking
+/// states a `video_delay` (the camera's picture is older than its newest tracking sample), see
+/// [`FrameInputs::with_video`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VideoCamera {
+    /// Pose (sensor position, world-from-camera rotation), stage metres.
+    pub pose: Pose,
+    /// The lens.
+    pub lens: crate::camera::Lens,
+    /// The entrance pupil, stage metres.
+    pub eye: DVec3,
+    /// Undistorted pinhole frame of the sensor (tangents, principal shift included).
+    pub frame_tangents: Tangents,
+}
+
+impl VideoCamera {
+    fn new(pose: Pose, lens: crate::camera::Lens) -> VideoCamera {
+        VideoCamera {
+            pose,
+            lens,
+            eye: pose.eye(lens.entrance_pupil_m),
+            frame_tangents: lens.frame_tangents(),
+        }
+    }
+}
+
+/// Largest half-angle (degrees) [`FrameInputs::with_speed_overscan`] widens a side to: a frustum
+/// must stay narrower than a half space.
+pub const MAX_HALF_ANGLE_DEG: f64 = 85.0;
+
 /// Everything one frame is rendered from, resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FrameInputs {
@@ -87,6 +118,11 @@ pub struct FrameInputs {
     pub outer_viewpoint: DVec3,
     /// Edge of the outer cube map's faces in pixels.
     pub outer_resolution: u32,
+    /// The camera the simulated camera view is drawn from (see [`VideoCamera`]).
+    pub video: VideoCamera,
+    /// Extra half-angle (degrees) added to every side for camera speed
+    /// ([`FrameInputs::with_speed_overscan`]); 0 without.
+    pub speed_overscan_deg: f64,
 }
 
 /// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
@@ -97,6 +133,70 @@ pub fn inner_target_size(budget: UVec2, tangents: &Tangents) -> UVec2 {
     let aspect = tangents.width() / tangents.height();
     let side = |v: f64| v.sqrt().round().clamp(1.0, u32::MAX as f64) as u32;
     UVec2::new(side(texels * aspect), side(texels / aspect))
+}
+
+/// The pose and lens of `state` with `overrides` applied, checked (finite, positive focal length
+/// and sensor, a non-degenerate rotation, normalised).
+fn camera_state(
+    camera: &str,
+    state: &CameraState,
+    overrides: &Overrides,
+) -> Result<(Pose, crate::camera::Lens), InputError> {
+    let bad = |message: String| InputError::Invalid {
+        camera: camera.to_string(),
+        message,
+    };
+    let finite = |what: &str, v: f64| {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(bad(format!("{what} is not a finite number")))
+        }
+    };
+    let mut lens = state.lens;
+    let o = overrides;
+    lens.focal_length_mm = o.focal_length_mm.unwrap_or(lens.focal_length_mm);
+    lens.sensor_mm = o.sensor_mm.unwrap_or(lens.sensor_mm);
+    lens.shift_mm = o.shift_mm.unwrap_or(lens.shift_mm);
+    lens.entrance_pupil_m = o.entrance_pupil_m.unwrap_or(lens.entrance_pupil_m);
+    lens.distortion = o.distortion.unwrap_or(lens.distortion);
+    for (what, v) in [
+        ("focal length", lens.focal_length_mm),
+        ("sensor width", lens.sensor_mm.0),
+        ("sensor height", lens.sensor_mm.1),
+    ] {
+        if finite(what, v)? <= 0.0 {
+            return Err(bad(format!("{what} must be positive (got {v})")));
+        }
+    }
+    finite("entrance-pupil offset", lens.entrance_pupil_m)?;
+    finite("principal shift", lens.shift_mm.0 + lens.shift_mm.1)?;
+    let d = lens.distortion;
+    for v in [
+        d.k1,
+        d.k2,
+        d.k3,
+        d.p1,
+        d.p2,
+        d.centre[0],
+        d.centre[1],
+        d.overscan,
+    ] {
+        finite("distortion coefficient", v)?;
+    }
+    let position = o.camera_position.unwrap_or(state.pose.position);
+    let rotation = match o.camera_rotation {
+        Some((p, t, r)) => crate::camera::pan_tilt_roll_to_quat(p, t, r),
+        None => state.pose.rotation,
+    };
+    if !position.is_finite() || !rotation.is_finite() || rotation.length_squared() < 1e-12 {
+        return Err(bad("camera pose is not finite".into()));
+    }
+    let pose = Pose {
+        position,
+        rotation: rotation.normalize(),
+    };
+    Ok((pose, lens))
 }
 
 impl FrameInputs {
@@ -126,40 +226,8 @@ impl FrameInputs {
                 Err(bad(format!("{what} is not a finite number")))
             }
         };
-        let mut lens = state.lens;
+        let (pose, lens) = camera_state(&cam.name, state, overrides)?;
         let o = overrides;
-        lens.focal_length_mm = o.focal_length_mm.unwrap_or(lens.focal_length_mm);
-        lens.sensor_mm = o.sensor_mm.unwrap_or(lens.sensor_mm);
-        lens.shift_mm = o.shift_mm.unwrap_or(lens.shift_mm);
-        lens.entrance_pupil_m = o.entrance_pupil_m.unwrap_or(lens.entrance_pupil_m);
-        lens.distortion = o.distortion.unwrap_or(lens.distortion);
-        for (what, v) in [
-            ("focal length", lens.focal_length_mm),
-            ("sensor width", lens.sensor_mm.0),
-            ("sensor height", lens.sensor_mm.1),
-        ] {
-            if finite(what, v)? <= 0.0 {
-                return Err(bad(format!("{what} must be positive (got {v})")));
-            }
-        }
-        finite("entrance-pupil offset", lens.entrance_pupil_m)?;
-        finite("principal shift", lens.shift_mm.0 + lens.shift_mm.1)?;
-        let d = lens.distortion;
-        for v in [d.k1, d.k2, d.k3, d.p1, d.p2] {
-            finite("distortion coefficient", v)?;
-        }
-        let position = o.camera_position.unwrap_or(state.pose.position);
-        let rotation = match o.camera_rotation {
-            Some((p, t, r)) => crate::camera::pan_tilt_roll_to_quat(p, t, r),
-            None => state.pose.rotation,
-        };
-        if !position.is_finite() || !rotation.is_finite() || rotation.length_squared() < 1e-12 {
-            return Err(bad("camera pose is not finite".into()));
-        }
-        let pose = Pose {
-            position,
-            rotation: rotation.normalize(),
-        };
         let eye = pose.eye(lens.entrance_pupil_m);
         let soft_edge = finite("soft edge", o.soft_edge.unwrap_or(cam.inner.soft_edge))?;
         if !(0.0..0.5).contains(&soft_edge) {
@@ -216,7 +284,70 @@ impl FrameInputs {
             border,
             outer_viewpoint,
             outer_resolution,
+            video: VideoCamera::new(pose, lens),
+            speed_overscan_deg: 0.0,
         })
+    }
+
+    /// [`FrameInputs::resolve`] for a tracked camera's state: the wall's camera (predicted), the
+    /// video camera ([`FrameInputs::with_video`]) and the speed overscan
+    /// ([`FrameInputs::with_speed_overscan`]) from `tracked`.
+    pub fn resolve_tracked(
+        stage: &Stage,
+        camera: &str,
+        tracked: &crate::tracking::TrackedState,
+        overrides: &Overrides,
+    ) -> Result<FrameInputs, InputError> {
+        FrameInputs::resolve(stage, camera, &tracked.camera, overrides)?
+            .with_video(&tracked.video, overrides)
+            .map(|f| f.with_speed_overscan(tracked.extra_overscan_deg))
+    }
+
+    /// The same frame with the simulated camera view drawn from `video` (the camera when its
+    /// picture was taken: `video_delay` before the wall's camera), `overrides` applied to it as to
+    /// the wall's camera. The wall's frustum is unchanged.
+    ///
+    /// Errors: a lens or pose that is not finite or not positive.
+    pub fn with_video(
+        mut self,
+        video: &CameraState,
+        overrides: &Overrides,
+    ) -> Result<FrameInputs, InputError> {
+        let (pose, lens) = camera_state(&self.camera_name, video, overrides)?;
+        self.video = VideoCamera::new(pose, lens);
+        Ok(self)
+    }
+
+    /// The same frame with every side of the inner frustum widened by `extra_deg` degrees of
+    /// half-angle (the speed overscan of [`crate::tracking::TrackedState::extra_overscan_deg`]):
+    /// `tan(atan(t) + extra)` per side, at most [`MAX_HALF_ANGLE_DEG`] from the optical axis. The
+    /// overscan and the inner target size (same pixel budget) follow; `extra_deg <= 0` or not
+    /// finite changes nothing.
+    pub fn with_speed_overscan(mut self, extra_deg: f64) -> FrameInputs {
+        if !(extra_deg.is_finite() && extra_deg > 0.0) {
+            return self;
+        }
+        let max = MAX_HALF_ANGLE_DEG.to_radians();
+        let widen = |t: f64, sign: f64| {
+            let a = (t.atan() + sign * extra_deg.to_radians()).clamp(-max, max);
+            // Never narrower than it was (a side already past the limit stays).
+            if sign > 0.0 {
+                a.tan().max(t)
+            } else {
+                a.tan().min(t)
+            }
+        };
+        let t = self.inner_tangents;
+        self.inner_tangents = Tangents {
+            left: widen(t.left, -1.0),
+            right: widen(t.right, 1.0),
+            bottom: widen(t.bottom, -1.0),
+            top: widen(t.top, 1.0),
+        };
+        self.overscan = self.frame_tangents.overscan_to(&self.inner_tangents);
+        self.inner_resolution = inner_target_size(self.inner_budget, &self.inner_tangents);
+        self.speed_overscan_deg = extra_deg;
+        self
     }
 
     /// [`FrameInputs::resolve`] for the stage's first camera at its rest pose and lens (what the

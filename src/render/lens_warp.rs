@@ -21,9 +21,11 @@ pub(crate) struct LensUniform {
     pub(crate) p2_size: [f32; 4],
     /// Pinhole target: used size (x, y) and capacity (z, w) in pixels.
     pub(crate) pinhole_extent: [f32; 4],
+    /// Centre of distortion (x, y; normalised, y down), then two unused.
+    pub(crate) centre: [f32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<LensUniform>() == 80);
+const _: () = assert!(std::mem::size_of::<LensUniform>() == 96);
 
 /// Size of the simulated camera's pinhole view covering `pin` (tangents) with `factor` texels per
 /// camera pixel and axis at the scale of `frame` (the camera view's extents, `camera` pixels), and the
@@ -120,9 +122,9 @@ impl LensWarpPass {
         let (Some(pin), Some(camera)) = (&targets.pinhole, &targets.camera) else {
             return Err(RenderError::NotPrepared);
         };
-        let d = inputs.lens.distortion;
+        let d = inputs.video.lens.distortion;
         let lens = LensUniform {
-            frame: t4(inputs.frame_tangents),
+            frame: t4(inputs.video.frame_tangents),
             pinhole: t4(pinhole),
             k: [d.k1 as f32, d.k2 as f32, d.k3 as f32, d.p1 as f32],
             p2_size: [
@@ -132,6 +134,7 @@ impl LensWarpPass {
                 supersample as f32,
             ],
             pinhole_extent: pin.extent(),
+            centre: [d.centre[0] as f32, d.centre[1] as f32, 0.0, 0.0],
         };
         gpu.queue
             .write_buffer(&self.lens, 0, bytemuck::bytes_of(&lens));

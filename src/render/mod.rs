@@ -34,7 +34,7 @@ use glam::{DMat4, DVec3, UVec2};
 
 pub use crate::shaders;
 pub use camera_view::WallView;
-pub use inputs::{FrameInputs, InputError, Overrides, inner_weight};
+pub use inputs::{FrameInputs, InputError, Overrides, VideoCamera, inner_weight};
 pub use mipmap::InnerSampling;
 pub use options::{RenderError, RendererOptions};
 pub use panels::GpuPanel;
@@ -229,7 +229,7 @@ impl Renderer {
 
     /// Size of the camera view for `inputs`.
     pub fn camera_size(&self, inputs: &FrameInputs) -> UVec2 {
-        let (sw, sh) = inputs.lens.sensor_mm;
+        let (sw, sh) = inputs.video.lens.sensor_mm;
         // Default: the inner pixel budget with the sensor's aspect, which a zoom does not change
         // (so the camera view, sized exactly, is not reallocated during a zoom).
         let budget = inputs.inner_budget.x as f64 * inputs.inner_budget.y as f64;
@@ -245,21 +245,21 @@ impl Renderer {
     /// on the frame's edge, a warning names the first failing point and the lens pass shows those
     /// sensor pixels in the failure marker colour (`shaders/lens_warp.wgsl`).
     fn pinhole_tangents(&mut self, inputs: &FrameInputs) -> crate::camera::Tangents {
-        let f = inputs.frame_tangents;
-        if inputs.lens.distortion.is_identity() {
+        let (f, lens) = (inputs.video.frame_tangents, inputs.video.lens);
+        if lens.distortion.is_identity() {
             return f;
         }
-        if let Err(e) = inputs.lens.distorted_frame_tangents()
-            && self.warned_lens != Some(inputs.lens)
+        if let Err(e) = lens.distorted_frame_tangents()
+            && self.warned_lens != Some(lens)
         {
             // Once per lens, not every frame of a live loop.
-            self.warned_lens = Some(inputs.lens);
+            self.warned_lens = Some(lens);
             log::warn!(
                 "camera '{}': {e}; the camera view shows those pixels in magenta",
                 inputs.camera_name
             );
         }
-        let d = inputs.lens.distorted_frame_coverage().tangents;
+        let d = lens.distorted_frame_coverage().tangents;
         crate::camera::Tangents {
             left: f.left.min(d.left),
             right: f.right.max(d.right),
@@ -277,8 +277,9 @@ impl Renderer {
     /// error while allocating or writing ([`crate::gpu::GpuError::Wgpu`]).
     pub fn prepare(&mut self, gpu: &Gpu, inputs: &FrameInputs) -> Result<(), RenderError> {
         let camera_size = self.camera_size(inputs);
+        // The simulated camera is the camera as its video sees it (`video_delay`).
         let pin = self.pinhole_tangents(inputs);
-        let f = inputs.frame_tangents;
+        let f = inputs.video.frame_tangents;
         let (pinhole_size, supersample) = lens_warp::pinhole_size(
             camera_size,
             &pin,
@@ -300,7 +301,7 @@ impl Renderer {
         gpu.check_texture("camera pinhole view", pinhole_size.x, pinhole_size.y)?;
         let views = FrameViews {
             inner_view_proj: view::camera_view_proj(inputs.pose.rotation, &inputs.inner_tangents),
-            pinhole_view_proj: view::camera_view_proj(inputs.pose.rotation, &pin),
+            pinhole_view_proj: view::camera_view_proj(inputs.video.pose.rotation, &pin),
             pinhole: pin,
             supersample,
         };
@@ -366,7 +367,7 @@ impl Renderer {
             self.options.inner_sampling,
         )?;
         self.camera_view
-            .prepare(alloc, gpu, views.pinhole_view_proj, inputs.eye);
+            .prepare(alloc, gpu, views.pinhole_view_proj, inputs.video.eye);
         if self.options.camera {
             self.lens_warp.prepare(
                 alloc,

@@ -69,7 +69,8 @@ impl ScenePasses {
         &self.layout
     }
 
-    /// Writes the frame's views: six cube faces, the inner frustum, the camera's pinhole.
+    /// Writes the frame's views: six cube faces, the inner frustum, the camera's pinhole (from the
+    /// video camera, [`FrameInputs::video`]).
     pub fn prepare(
         &mut self,
         alloc: &Allocator,
@@ -91,7 +92,7 @@ impl ScenePasses {
             .push(&ViewUniform::new(inner_view_proj, inputs.eye));
         let reference = self
             .views
-            .push(&ViewUniform::new(pinhole_view_proj, inputs.eye));
+            .push(&ViewUniform::new(pinhole_view_proj, inputs.video.eye));
         self.views.flush(alloc, gpu);
         if self.group.0 != self.views.generation() {
             self.group = (

@@ -115,7 +115,8 @@ fn host_structs_match_their_wgsl_layouts() {
             pinhole,
             k,
             p2_size,
-            pinhole_extent
+            pinhole_extent,
+            centre
         }),
         &mut failures,
     );

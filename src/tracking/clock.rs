@@ -16,7 +16,14 @@
 //!   held back less than half a period lands on its own slot. Two packets that round to one slot
 //!   keep the later (the buffer replaces a sample at an equal time).
 //!
+//! - An OpenTrackIO sample without a stamp but with `timing.sampleRate` is placed on that cadence
+//!   the same way.
+//!
 //! A sender clock that jumps back by more than [`RESET_S`] (a restarted tracker) restarts the fit.
+//!
+//! A nominal cadence that is wrong (a FreeD tracker at 59.94 Hz with `tracker_rate_hz` left at the
+//! stage's 50) puts samples on the wrong slots. [`Cadence`] measures the real rate as the median
+//! interval between arrivals (robust to lost packets and jitter) so that the mismatch is reported.
 
 use std::collections::VecDeque;
 
@@ -92,6 +99,63 @@ impl OffsetFit {
     }
 }
 
+/// Intervals between arrivals kept by [`Cadence`].
+pub const CADENCE_INTERVALS: usize = 63;
+
+/// Relative difference between the measured and the nominal rate above which the nominal rate is
+/// reported as wrong (3 %: 50 vs 59.94 Hz is 17 % off and 25 vs 23.976 Hz 4.3 %; 60 vs 59.94 Hz,
+/// 0.1 %, is within it).
+pub const CADENCE_TOLERANCE: f64 = 0.03;
+
+/// The measured arrival rate of a feed: the median of the last [`CADENCE_INTERVALS`] intervals
+/// between arrivals. A lost packet makes one interval twice as long and a late one a short and a
+/// long one, so the median holds while fewer than half the intervals are disturbed.
+#[derive(Clone, Debug, Default)]
+pub struct Cadence {
+    last: Option<f64>,
+    intervals: VecDeque<f64>,
+}
+
+impl Cadence {
+    /// Observes an arrival (seconds). Non-finite or not-later arrivals are ignored.
+    pub fn observe(&mut self, arrival: f64) {
+        if !arrival.is_finite() {
+            return;
+        }
+        if let Some(l) = self.last {
+            let d = arrival - l;
+            if d.is_nan() || d <= 0.0 {
+                return;
+            }
+            // A gap of a second or more is a dropout, not a cadence.
+            if d < 1.0 {
+                if self.intervals.len() == CADENCE_INTERVALS {
+                    self.intervals.pop_front();
+                }
+                self.intervals.push_back(d);
+            }
+        }
+        self.last = Some(arrival);
+    }
+
+    /// The measured rate (Hz), once at least 15 intervals are known.
+    pub fn rate_hz(&self) -> Option<f64> {
+        if self.intervals.len() < 15 {
+            return None;
+        }
+        let mut v: Vec<f64> = self.intervals.iter().copied().collect();
+        v.sort_by(f64::total_cmp);
+        let median = v[v.len() / 2];
+        Some(1.0 / median)
+    }
+
+    /// The measured rate when it differs from `nominal_hz` by more than [`CADENCE_TOLERANCE`].
+    pub fn mismatch(&self, nominal_hz: f64) -> Option<f64> {
+        self.rate_hz()
+            .filter(|m| (m / nominal_hz - 1.0).abs() > CADENCE_TOLERANCE)
+    }
+}
+
 /// Maps each sample's sender time (or a FreeD sample's slot on the nominal cadence) to the local
 /// clock. See the module documentation.
 #[derive(Clone, Debug)]
@@ -115,6 +179,13 @@ impl SenderClock {
     /// The local time of a sample that arrived at `arrival` (seconds, local clock), with its
     /// sender stamp if any.
     pub fn local_time(&mut self, arrival: f64, stamp: Option<SenderTime>) -> f64 {
+        let rate = self.rate_hz;
+        self.local_time_at(arrival, stamp, rate)
+    }
+
+    /// [`SenderClock::local_time`] with `rate_hz` as the cadence of a sample without a stamp (the
+    /// sample's own stated rate, e.g. OpenTrackIO's `sampleRate`).
+    pub fn local_time_at(&mut self, arrival: f64, stamp: Option<SenderTime>, rate_hz: f64) -> f64 {
         if !arrival.is_finite() {
             return arrival;
         }
@@ -135,8 +206,8 @@ impl SenderClock {
                 }
                 self.fit.observe(arrival, sender)
             }
-            None if self.rate_hz.is_finite() && self.rate_hz > 0.0 => {
-                let period = 1.0 / self.rate_hz;
+            None if rate_hz.is_finite() && rate_hz > 0.0 => {
+                let period = 1.0 / rate_hz;
                 // Slot 0 at the first arrival (or after the window emptied); then the nearest
                 // slot after the fitted anchor.
                 let n = self
@@ -178,6 +249,30 @@ mod tests {
         for (t, n) in got.iter().zip([0, 1, 2, 4, 5, 6]) {
             assert!((t - (5.0 + n as f64 * 0.01)).abs() < 1e-9, "{t} slot {n}");
         }
+    }
+
+    #[test]
+    fn cadence_is_the_median_interval_despite_loss_and_jitter() {
+        // 59.94 Hz with 0..1 ms jitter and every 7th packet lost.
+        let period = 1001.0 / 60000.0;
+        let mut c = Cadence::default();
+        assert_eq!(c.rate_hz(), None);
+        for n in 0..200 {
+            if n % 7 == 3 {
+                continue;
+            }
+            // Pseudo-random 0..1 ms (Knuth's multiplicative hash).
+            let jitter = ((n as u64 * 2_654_435_761) % 1000) as f64 * 1e-6;
+            c.observe(10.0 + n as f64 * period + jitter);
+        }
+        let m = c.rate_hz().expect("measured");
+        assert!((m - 59.94).abs() < 59.94 * 0.02, "{m}");
+        assert!(c.mismatch(50.0).is_some());
+        assert!(c.mismatch(59.94).is_none());
+        assert!(c.mismatch(60.0).is_none());
+        // A dropout of seconds is not an interval.
+        c.observe(20.0);
+        assert!((c.rate_hz().unwrap() - m).abs() < 1.0);
     }
 
     #[test]

@@ -137,7 +137,8 @@ impl LiveCameras {
         }
     }
 
-    /// The named camera for the wall frame rendered at `render_time` (predicted to LED emission); `None` for an untracked camera.
+    /// The named camera for the wall frame rendered at `render_time` (predicted to LED emission; its
+    /// `video` field is the camera matching its own video); `None` for an untracked camera.
     pub fn camera(&self, name: &str, render_time: f64) -> Option<TrackedState> {
         self.cameras
             .iter()
@@ -145,13 +146,13 @@ impl LiveCameras {
             .map(|(_, c)| c.at(render_time))
     }
 
-    /// The named camera matching its own video at `render_time` (`video_delay` applied, never
-    /// predicted): for the simulated camera view, not the wall. `None` for an untracked camera.
-    pub fn video_camera(&self, name: &str, render_time: f64) -> Option<TrackedState> {
+    /// Cameras whose samples are placed on a nominal cadence that differs from their arrival rate:
+    /// `(camera, nominal Hz, measured Hz)` (see [`TrackedCamera::cadence_mismatch`]).
+    pub fn cadence_mismatches(&self) -> Vec<(String, f64, f64)> {
         self.cameras
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, c)| c.video_at(render_time))
+            .filter_map(|(n, c)| c.cadence_mismatch().map(|(a, b)| (n.clone(), a, b)))
+            .collect()
     }
 
     /// Names of the tracked cameras.

@@ -46,6 +46,10 @@ pub struct TrackerSample {
     /// the local clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_time: Option<SenderTime>,
+    /// The sender's stated sample rate in Hz (OpenTrackIO `timing.sampleRate`, `num / denom`), if
+    /// sent: the cadence a sample without a time stamp is placed on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate_hz: Option<f64>,
 }
 
 /// A sender's time stamp: whole seconds and nanoseconds (OpenTrackIO `timing.sampleTimestamp`;
@@ -160,6 +164,7 @@ impl TrackerSample {
             focus: Some(m.focus as f64),
             lens: None,
             sender_time: None,
+            sample_rate_hz: None,
         }
     }
 

@@ -280,6 +280,15 @@ impl TakeCameras {
         })
     }
 
+    /// Cameras whose samples were placed on a nominal cadence that differs from the rate they were
+    /// recorded at: `(camera, nominal Hz, measured Hz)` (see [`TrackedCamera::cadence_mismatch`]).
+    pub fn cadence_mismatches(&self) -> Vec<(String, f64, f64)> {
+        self.cameras
+            .iter()
+            .filter_map(|(n, c)| c.cadence_mismatch().map(|(a, b)| (n.clone(), a, b)))
+            .collect()
+    }
+
     /// Names of the tracked cameras, in stage order.
     pub fn names(&self) -> Vec<&str> {
         self.cameras.iter().map(|(n, _)| n.as_str()).collect()

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use glam::{DQuat, DVec3};
 
-use super::clock::{DEFAULT_WINDOW_S, SenderClock};
+use super::clock::{Cadence, DEFAULT_WINDOW_S, SenderClock};
 use super::config::Protocol;
 use super::config::{CameraTracking, ClockSource, Filter};
 use super::predict::{extrapolate, fit_motion, speed_overscan_deg};
@@ -45,13 +45,7 @@ pub fn interpolate(a: &CameraState, b: &CameraState, s: f64) -> CameraState {
             ),
             entrance_pupil_m: l(la.entrance_pupil_m, lb.entrance_pupil_m),
             focus_distance_m: l(la.focus_distance_m, lb.focus_distance_m),
-            distortion: crate::camera::Distortion {
-                k1: l(da.k1, db.k1),
-                k2: l(da.k2, db.k2),
-                k3: l(da.k3, db.k3),
-                p1: l(da.p1, db.p1),
-                p2: l(da.p2, db.p2),
-            },
+            distortion: da.lerp(&db, s),
         },
     }
 }
@@ -291,8 +285,13 @@ pub enum TrackingStatus {
 /// A tracked camera's pose and lens for a render time, with the feed's status.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrackedState {
-    /// The camera to render with.
+    /// The camera to render the wall with (predicted to LED emission).
     pub camera: CameraState,
+    /// The camera as its own video sees it at the same render time: `video_delay` before it,
+    /// interpolated, never predicted ([`TrackedCamera::video_at`]); for the simulated camera view,
+    /// never for the wall. Equal to `camera`'s pose source time when `video_delay` is 0 and there is
+    /// no latency.
+    pub video: CameraState,
     /// Whether tracking is live.
     pub status: TrackingStatus,
     /// Seconds the pose was extrapolated past the newest sample used (0: interpolated or held).
@@ -301,8 +300,23 @@ pub struct TrackedState {
     pub angular_speed_deg_s: f64,
     /// Extra half-angle of view (degrees) for speed: [`super::predict::speed_overscan_deg`] of the
     /// angular speed over the render-to-emission time (latency plus margin), times the configured
-    /// `speed_overscan` (0 when off). The renderer does not apply it yet.
+    /// `speed_overscan` (0 when off). Applied by [`crate::render::FrameInputs::with_speed_overscan`].
     pub extra_overscan_deg: f64,
+}
+
+impl TrackedState {
+    /// A camera given outright (the stage file's, a pose in a check file): status `NoData`, the
+    /// video camera the same, no prediction and no speed overscan.
+    pub fn untracked(camera: CameraState) -> TrackedState {
+        TrackedState {
+            camera,
+            video: camera,
+            status: TrackingStatus::NoData,
+            horizon_s: 0.0,
+            angular_speed_deg_s: 0.0,
+            extra_overscan_deg: 0.0,
+        }
+    }
 }
 
 /// One tracked camera: transform, lens table, sample clock, filter, sample buffer and prediction.
@@ -322,6 +336,11 @@ pub struct TrackedCamera {
     last_arrival: Option<f64>,
     last_lens: Lens,
     clock: Option<SenderClock>,
+    cadence: Cadence,
+    /// FreeD's configured cadence (`tracker_rate_hz`, else the stage frame rate), Hz.
+    configured_rate_hz: Option<f64>,
+    /// The nominal cadence of the latest sample placed on one (no stamp), Hz.
+    nominal_hz: Option<f64>,
 }
 
 /// Samples the prediction's velocity and angular velocity are fitted to (least squares; 3 keeps
@@ -368,15 +387,16 @@ impl TrackedCamera {
             last_arrival: None,
             last_lens: base.lens,
             clock: match config.clock {
-                ClockSource::Sender => Some(SenderClock::new(
-                    match config.protocol {
-                        Protocol::FreeD => config.tracker_rate_hz.unwrap_or(frame_rate),
-                        Protocol::OpenTrackIo => 0.0,
-                    },
-                    DEFAULT_WINDOW_S,
-                )),
+                // The cadence is chosen per sample (see `sample_time`).
+                ClockSource::Sender => Some(SenderClock::new(0.0, DEFAULT_WINDOW_S)),
                 ClockSource::Arrival => None,
             },
+            cadence: Cadence::default(),
+            configured_rate_hz: match config.protocol {
+                Protocol::FreeD => Some(config.tracker_rate_hz.unwrap_or(frame_rate)),
+                Protocol::OpenTrackIo => None,
+            },
+            nominal_hz: None,
         })
     }
 
@@ -443,16 +463,37 @@ impl TrackedCamera {
     /// The local time a sample that arrived at `arrival` is placed at (sender clock or arrival;
     /// see [`super::clock`]). Updates the clock fit.
     pub fn sample_time(&mut self, arrival: f64, s: &TrackerSample) -> f64 {
+        let configured = self.configured_rate_hz;
         match &mut self.clock {
-            Some(c) => c.local_time(arrival, s.sender_time),
+            Some(c) => {
+                // A sample without a stamp is placed on its stated rate (OpenTrackIO's
+                // `sampleRate`), else the configured cadence.
+                let rate = if s.sender_time.is_none() {
+                    s.sample_rate_hz.or(configured)
+                } else {
+                    None
+                };
+                self.nominal_hz = rate;
+                c.local_time_at(arrival, s.sender_time, rate.unwrap_or(0.0))
+            }
             None => arrival,
         }
+    }
+
+    /// When samples are placed on a nominal cadence (FreeD's `tracker_rate_hz`, or an unstamped
+    /// OpenTrackIO `sampleRate`) that differs from the rate they arrive at by more than
+    /// [`super::clock::CADENCE_TOLERANCE`]: `(nominal, measured)` in Hz. The samples land on the
+    /// wrong slots: set `tracker_rate_hz` to the measured rate.
+    pub fn cadence_mismatch(&self) -> Option<(f64, f64)> {
+        let nominal = self.nominal_hz?;
+        self.cadence.mismatch(nominal).map(|m| (nominal, m))
     }
 
     /// Adds a sample that arrived (or was recorded) at time `arrival` seconds. It is placed at
     /// its sender time mapped to the local clock (configured `clock`); dropouts are judged on
     /// arrivals.
     pub fn push(&mut self, arrival: f64, s: &TrackerSample) {
+        self.cadence.observe(arrival);
         let t = self.sample_time(arrival, s);
         let mut cam = self.stage_camera(s);
         self.last_lens = cam.lens;
@@ -475,7 +516,10 @@ impl TrackedCamera {
     /// of extrapolation) and snaps to the new samples when they resume. The lens is the base's.
     pub fn at(&self, render_time: f64) -> TrackedState {
         let target = render_time + self.latency_s;
-        self.predicted(render_time, target, render_time - self.margin_s, true)
+        TrackedState {
+            video: self.video_at(render_time).camera,
+            ..self.predicted(render_time, target, render_time - self.margin_s, true)
+        }
     }
 
     /// The camera matching the camera's own video at `render_time`: the pose at `render_time -
@@ -489,13 +533,7 @@ impl TrackedCamera {
     fn predicted(&self, render_time: f64, target: f64, base_t: f64, predict: bool) -> TrackedState {
         let gap = self.dropout_s;
         let Some((t0, base, newest)) = self.buffer.at_within(target.min(base_t), gap) else {
-            return TrackedState {
-                camera: self.base,
-                status: TrackingStatus::NoData,
-                horizon_s: 0.0,
-                angular_speed_deg_s: 0.0,
-                extra_overscan_deg: 0.0,
-            };
+            return TrackedState::untracked(self.base);
         };
         let mut camera = base;
         let motion = fit_motion(&self.buffer.recent(newest, PREDICTION_SAMPLES, gap));
@@ -516,6 +554,7 @@ impl TrackedCamera {
         };
         TrackedState {
             camera,
+            video: camera,
             status,
             horizon_s,
             angular_speed_deg_s,

@@ -108,13 +108,7 @@ impl TableLens {
             focal_length_mm: l(a.focal_length_mm, b.focal_length_mm),
             focus_distance_m: if dio > 0.0 { 1.0 / dio } else { f64::INFINITY },
             entrance_pupil_m: l(a.entrance_pupil_m, b.entrance_pupil_m),
-            distortion: Distortion {
-                k1: l(da.k1, db.k1),
-                k2: l(da.k2, db.k2),
-                k3: l(da.k3, db.k3),
-                p1: l(da.p1, db.p1),
-                p2: l(da.p2, db.p2),
-            },
+            distortion: da.lerp(&db, s),
         }
     }
 }

@@ -427,3 +427,60 @@ fn otio_any_subset_of_encoders_drives_the_lens_table() {
     assert_eq!(sl.raw_iris, Some(7.0));
     assert_eq!((s.zoom, s.focus), (None, None));
 }
+
+#[test]
+fn otio_distortion_offset_centres_the_distortion_and_overscan_is_honoured() {
+    // OpenLensIO, by its text: radii are measured on the sensor in mm from the distortion centre,
+    // `distortionOffset` from the sensor centre (x right, y up), like `projectionOffset`.
+    let (f, a1) = (20.0, -3e-4);
+    let (dx, dy, px, py) = (0.5, 0.25, 0.1, -0.15);
+    let s = lens_sample(serde_json::json!({"pinholeFocalLength": f,
+        "projectionOffset": {"x": px, "y": py}, "distortionOffset": {"x": dx, "y": dy},
+        "distortion": [{"model": "Brown-Conrady U-D", "radial": [a1], "overscan": 1.25}]}));
+    let d = s
+        .lens
+        .clone()
+        .and_then(|l| l.distortion)
+        .expect("distortion");
+    assert_eq!(d.overscan, 1.25);
+    for (x, y) in [(0.0, 0.0), (9.0, 4.0), (-15.0, 10.0), (17.0, -11.5)] {
+        // The spec's model in mm about the distortion centre.
+        let (ux, uy) = (x - dx, y - dy);
+        let k = 1.0 + a1 * (ux * ux + uy * uy);
+        let want = (dx + ux * k, dy + uy * k);
+        // Parallax: normalised, from the principal point, y down.
+        let p = glam::DVec2::new((x - px) / f, -(y - py) / f);
+        let q = d.distort_cv(p);
+        let got = (q.x * f + px, -q.y * f + py);
+        assert!(
+            (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+            "({x}, {y}) mm: {got:?} vs {want:?}"
+        );
+    }
+    // `overscan: Auto` renders at least the stated 1.25x of the frame (soft edge 0).
+    let stage = parallax::stage::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .expect("stage");
+    let overrides = Overrides {
+        overscan: Some(OverscanRule::Auto { margin: 0.0 }),
+        soft_edge: Some(0.0),
+        ..Default::default()
+    };
+    let cam = TrackedCamera::new(
+        &CameraTracking::new(Protocol::OpenTrackIo, 1),
+        super::base(),
+        50.0,
+    )
+    .expect("valid");
+    let state = CameraState {
+        pose: Default::default(),
+        lens: cam.stage_camera(&s).lens,
+    };
+    let fi = FrameInputs::resolve(&stage, "A", &state, &overrides).expect("resolves");
+    let o = fi.overscan;
+    assert!(
+        o.left.min(o.right).min(o.bottom).min(o.top) >= 0.25 - 1e-12,
+        "{o:?}"
+    );
+}

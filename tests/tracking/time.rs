@@ -245,7 +245,57 @@ fn video_delay_gives_the_earlier_pose_and_never_predicts() {
         let wall = cam.at(render).camera.pose.position.x;
         let want = (render + 0.04).min(1.0 + 0.05);
         assert!((wall - want).abs() < 1e-9, "{render}: {wall}");
+        // The wall's state carries the video camera along (what the renderer's camera view uses).
+        assert_eq!(cam.at(render).video, v.camera);
     }
+}
+
+/// Speed overscan: a 60 deg/s pan with 2 frames of latency at 50 Hz (40 ms) and `speed_overscan:
+/// 1` widens every side of the frame's inner frustum by 60 x 0.04 = 2.4 degrees of half-angle.
+#[test]
+fn speed_overscan_reaches_the_frame() {
+    let cfg = CameraTracking {
+        latency: parallax::tracking::config::TimeSpan::Frames(2.0),
+        speed_overscan: 1.0,
+        tracker_rate_hz: Some(100.0),
+        ..Default::default()
+    };
+    let mut cam = TrackedCamera::new(&cfg, rest(), 50.0).expect("valid");
+    for i in 0..=100 {
+        let t = i as f64 * 0.01;
+        cam.push(t, &sample(Protocol::FreeD, 60.0 * t, None));
+    }
+    let state = cam.at(0.99);
+    // FreeD angles are quantised to 1/32768 degree: the fitted rate is 60 within 1e-3.
+    assert!(
+        (state.extra_overscan_deg - 2.4).abs() < 1e-4,
+        "{}",
+        state.extra_overscan_deg
+    );
+    let stage = parallax::stage::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .expect("stage");
+    let o = parallax::render::Overrides::default();
+    let name = &stage.cameras[0].name;
+    let plain = parallax::render::FrameInputs::resolve(&stage, name, &state.camera, &o).unwrap();
+    let f = parallax::render::FrameInputs::resolve_tracked(&stage, name, &state, &o).unwrap();
+    let (a, b) = (plain.inner_tangents, f.inner_tangents);
+    for (wide, was) in [(b.right, a.right), (b.top, a.top), (-b.left, -a.left)] {
+        let grown = wide.atan().to_degrees() - was.atan().to_degrees();
+        assert!((grown - state.extra_overscan_deg).abs() < 1e-9, "{grown}");
+    }
+    // Off by default.
+    let still = TrackedCamera::new(
+        &CameraTracking {
+            speed_overscan: 0.0,
+            ..cfg
+        },
+        rest(),
+        50.0,
+    )
+    .expect("valid");
+    assert_eq!(still.at(0.5).extra_overscan_deg, 0.0);
 }
 
 #[test]
@@ -342,6 +392,14 @@ fn sample_timestamp_is_read_from_the_spec_example_and_written_back() {
     )
     .expect("round trip");
     assert_eq!(again.sender_time, Some(want));
+    // "sampleRate": {"num": 24000, "denom": 1001}, written back as the same rational.
+    assert_eq!(s.sample_rate_hz, Some(24000.0 / 1001.0));
+    assert_eq!(again.sample_rate_hz, Some(24000.0 / 1001.0));
+    let text = String::from_utf8(back).expect("utf-8");
+    assert!(
+        text.contains(r#""sampleRate":{"denom":1001,"num":24000}"#),
+        "{text}"
+    );
     // Out of range: nanoseconds >= 1e9, negative seconds, fractional seconds: no stamp.
     for bad in [
         r#"{"seconds": 5, "nanoseconds": 1000000000}"#,
@@ -418,4 +476,69 @@ fn interpolation_margin_starts_earlier_and_still_reaches_emission() {
     }
     let h = cam.at(1.0).horizon_s;
     assert!((h - (0.025 + latency)).abs() < 1e-12, "{h}");
+}
+
+/// A FreeD tracker at 59.94 Hz with `tracker_rate_hz` left at the stage's 50 Hz: the mismatch is
+/// reported (measured within 2 % of 59.94 despite jitter and a lost packet in ten); with the right
+/// rate, nothing is.
+#[test]
+fn a_wrong_freed_cadence_is_detected() {
+    let feed = |cfg: &CameraTracking| {
+        let mut cam = TrackedCamera::new(cfg, rest(), 50.0).expect("valid");
+        let mut rng = Lcg(7);
+        let period = 1001.0 / 60000.0;
+        for n in 0..300 {
+            if n % 10 == 4 {
+                continue;
+            }
+            let t = n as f64 * period;
+            cam.push(
+                t + 0.004 + rng.next() * 0.001,
+                &sample(Protocol::FreeD, 30.0 * t, None),
+            );
+        }
+        cam
+    };
+    let wrong = feed(&CameraTracking::default());
+    let (nominal, measured) = wrong.cadence_mismatch().expect("reported");
+    assert_eq!(nominal, 50.0);
+    assert!((measured / 59.94 - 1.0).abs() < 0.02, "{measured}");
+    let right = feed(&CameraTracking {
+        tracker_rate_hz: Some(59.94),
+        ..Default::default()
+    });
+    assert_eq!(right.cadence_mismatch(), None);
+}
+
+/// An OpenTrackIO sender without time stamps but with `sampleRate` (24000/1001): samples are placed
+/// on that cadence (once the offset fit has settled, consecutive samples 1001/24000 s apart within
+/// 0.1 ms despite 1 ms of arrival jitter); without `sampleRate` they keep their jittered arrivals.
+#[test]
+fn an_unstamped_opentrackio_sample_rate_is_the_cadence() {
+    let rate = 24000.0 / 1001.0;
+    let spacing = |stated: Option<f64>| {
+        let cfg = CameraTracking::new(Protocol::OpenTrackIo, 1);
+        let mut cam = TrackedCamera::new(&cfg, rest(), 24.0).expect("valid");
+        let mut rng = Lcg(11);
+        let mut worst: f64 = 0.0;
+        let mut last: Option<f64> = None;
+        for n in 0..100 {
+            let t = n as f64 / rate;
+            let mut s = sample(Protocol::OpenTrackIo, 60.0 * t, None);
+            s.sample_rate_hz = stated;
+            cam.push(3.0 + t + 0.005 + rng.next() * 0.001, &s);
+            let placed = cam.buffer().latest_time().expect("sample");
+            // After 30 samples the fitted least delay is within a few percent of the jitter.
+            if let Some(l) = last.filter(|_| n > 30) {
+                worst = worst.max(((placed - l) - 1.0 / rate).abs());
+            }
+            last = Some(placed);
+        }
+        (worst, cam.cadence_mismatch())
+    };
+    let (on_cadence, mismatch) = spacing(Some(rate));
+    assert!(on_cadence < 1e-4, "{on_cadence} s");
+    assert_eq!(mismatch, None);
+    let (arrival, _) = spacing(None);
+    assert!(arrival > 3e-4, "{arrival} s");
 }

@@ -86,6 +86,7 @@ pub fn to_normalised(
             k3: c3,
             p1,
             p2,
+            ..Default::default()
         },
         // r_u = r_d (1 + c1 r_d^2 + c2 r_d^4 + c3 r_d^6)  =>
         // r_d = r_u (1 - c1 r_u^2 + (3 c1^2 - c2) r_u^4 + (-12 c1^3 + 8 c1 c2 - c3) r_u^6).
@@ -95,12 +96,27 @@ pub fn to_normalised(
             k3: -12.0 * c1 * c1 * c1 + 8.0 * c1 * c2 - c3,
             p1: -p1,
             p2: -p2,
+            ..Default::default()
         },
     };
     [d.k1, d.k2, d.k3, d.p1, d.p2]
         .iter()
         .all(|v| v.is_finite())
         .then_some(d)
+}
+
+/// Parallax's distortion centre ([`Distortion::centre`]: normalised, relative to the principal
+/// point, y down) from OpenLensIO's `distortionOffset` and `projectionOffset` (both mm on the sensor
+/// from its centre, x right, y up; an absent projection offset is zero) at focal length `focal_mm`:
+/// `((dx - px) / F, -(dy - py) / F)`.
+pub fn centre_from_offsets(
+    distortion_offset_mm: (f64, f64),
+    projection_offset_mm: Option<(f64, f64)>,
+    focal_mm: f64,
+) -> [f64; 2] {
+    let (px, py) = projection_offset_mm.unwrap_or((0.0, 0.0));
+    let (dx, dy) = distortion_offset_mm;
+    [(dx - px) / focal_mm, -(dy - py) / focal_mm]
 }
 
 /// The OpenLensIO entry (`"Brown-Conrady U-D"`, mm units, alternating radial terms with zero
@@ -128,6 +144,15 @@ pub fn from_normalised(d: &Distortion, focal_mm: f64) -> Option<([f64; 6], [f64;
 mod tests {
     use super::*;
     use glam::DVec2;
+
+    #[test]
+    fn distortion_centre_is_relative_to_the_principal_point() {
+        // Both offsets are mm from the sensor centre, y up; the centre is normalised, y down.
+        let c = centre_from_offsets((0.5, 0.25), Some((0.1, -0.15)), 20.0);
+        assert!((c[0] - 0.4 / 20.0).abs() < 1e-15);
+        assert!((c[1] + 0.4 / 20.0).abs() < 1e-15);
+        assert_eq!(centre_from_offsets((0.5, 0.0), None, 25.0), [0.02, 0.0]);
+    }
 
     #[test]
     fn model_names() {

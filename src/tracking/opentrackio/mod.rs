@@ -138,6 +138,23 @@ struct WireSample {
 struct WireTiming {
     #[serde(default)]
     sample_timestamp: Option<WireTimestamp>,
+    #[serde(default)]
+    sample_rate: Option<WireRational>,
+}
+
+/// OpenTrackIO's rational `{num, denom}` (e.g. `sampleRate`: 24000 / 1001).
+#[derive(Deserialize)]
+struct WireRational {
+    num: Num,
+    denom: Num,
+}
+
+impl WireRational {
+    /// `num / denom` when both are positive finite numbers.
+    fn value(&self) -> Option<f64> {
+        let (n, d) = (self.num.0, self.denom.0);
+        (n.is_finite() && d.is_finite() && n > 0.0 && d > 0.0).then(|| n / d)
+    }
 }
 
 #[derive(Deserialize)]
@@ -353,11 +370,41 @@ pub fn encode_json(s: &TrackerSample) -> Vec<u8> {
     if !lens.is_empty() {
         v["lens"] = serde_json::Value::Object(lens);
     }
+    let mut timing = serde_json::Map::new();
     if let Some(t) = s.sender_time {
-        v["timing"] = serde_json::json!({"sampleTimestamp":
-            {"seconds": t.seconds, "nanoseconds": t.nanoseconds}});
+        timing.insert(
+            "sampleTimestamp".into(),
+            serde_json::json!({"seconds": t.seconds, "nanoseconds": t.nanoseconds}),
+        );
+    }
+    if let Some((num, denom)) = s.sample_rate_hz.and_then(rational_rate) {
+        timing.insert(
+            "sampleRate".into(),
+            serde_json::json!({"num": num, "denom": denom}),
+        );
+    }
+    if !timing.is_empty() {
+        v["timing"] = serde_json::Value::Object(timing);
     }
     serde_json::to_vec(&v).unwrap_or_default()
+}
+
+/// A rate as OpenTrackIO's rational: NTSC rates (`n * 1000 / 1001`) exactly, whole rates over 1,
+/// others in thousandths. `None` for a rate that is not positive and finite.
+fn rational_rate(hz: f64) -> Option<(u64, u64)> {
+    if !(hz.is_finite() && hz > 0.0 && hz < 1e9) {
+        return None;
+    }
+    let ntsc = hz * 1.001;
+    Some(
+        if (ntsc - ntsc.round()).abs() < 1e-6 && hz.fract().abs() > 1e-6 {
+            ((ntsc.round() * 1000.0) as u64, 1001)
+        } else if (hz - hz.round()).abs() < 1e-9 {
+            (hz.round() as u64, 1)
+        } else {
+            ((hz * 1000.0).round() as u64, 1000)
+        },
+    )
 }
 
 fn fiz_json(focus: Option<f64>, iris: Option<f64>, zoom: Option<f64>) -> serde_json::Value {
@@ -439,6 +486,15 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
                 .focal_length_mm
                 .and_then(|f| lens::to_normalised(model, &radial, &tangential, f));
             lens.distortion_overscan = d.overscan.map(|v| v.0).filter(|v| v.is_finite());
+            if let (Some(dist), Some(f)) = (&mut lens.distortion, lens.focal_length_mm) {
+                if let Some(offset) = lens.distortion_offset_mm {
+                    dist.centre = lens::centre_from_offsets(offset, lens.shift_mm, f);
+                }
+                dist.overscan = lens
+                    .distortion_overscan
+                    .filter(|o| *o >= 1.0)
+                    .unwrap_or(0.0);
+            }
         }
         if let Some(e) = &l.raw_encoders {
             let fiz = e.fiz();
@@ -478,7 +534,13 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
         lens: has_lens.then_some(lens),
         sender_time: w
             .timing
-            .and_then(|t| t.sample_timestamp)
+            .as_ref()
+            .and_then(|t| t.sample_timestamp.as_ref())
             .and_then(|t| t.sender_time()),
+        sample_rate_hz: w
+            .timing
+            .as_ref()
+            .and_then(|t| t.sample_rate.as_ref())
+            .and_then(WireRational::value),
     })
 }
