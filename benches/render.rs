@@ -9,8 +9,15 @@
 //! - `inner_sampling/*`: the composite pass of the demo's outputs sampling the inner frustum with
 //!   each LED pixel's footprint (mip chain) vs from level 0 only, side by side, and the generation
 //!   of the inner frustum's mip chain.
+//! - `gltf_scene/*`: whole frames with a generated glTF scene of about 1 M triangles and 100
+//!   materials, frustum culling on and off, vs the test scene (`benches/render/gltf.rs`).
 //!
 //! With no adapter this prints why and registers nothing.
+
+#[path = "render/gltf.rs"]
+mod gltf_bench;
+#[path = "../tests/support/gltf_writer.rs"]
+mod gltf_writer;
 
 use std::path::Path;
 
@@ -281,6 +288,7 @@ fn benches(c: &mut Criterion) {
             group.finish();
             eprintln!("demo outputs: {} LED pixels", s.stage.pixel_count());
             inner_sampling(c, &gpu, &adapter, &s);
+            gltf_bench::gltf_scene(c, &gpu, &adapter, &s.stage);
         }
     }
 

@@ -20,6 +20,7 @@ fn main() -> anyhow::Result<()> {
             environment: None,
             environment_yaw_deg: stage.render.environment_yaw_deg,
             test_scene: true,
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -6,6 +6,8 @@ pub const COMMON: &str = include_str!("../shaders/common.wgsl");
 pub const ENVIRONMENT: &str = include_str!("../shaders/environment.wgsl");
 /// The procedural test scene.
 pub const TEST_SCENE: &str = include_str!("../shaders/test_scene.wgsl");
+/// glTF scenes (PBR metallic-roughness).
+pub const GLTF: &str = include_str!("../shaders/gltf.wgsl");
 /// Composite + tile mapping.
 pub const COMPOSITE: &str = include_str!("../shaders/composite.wgsl");
 /// The simulated camera's view of the wall.
@@ -22,6 +24,7 @@ pub fn all() -> Vec<(&'static str, String)> {
     [
         ("environment", ENVIRONMENT),
         ("test_scene", TEST_SCENE),
+        ("gltf", GLTF),
         ("composite", COMPOSITE),
         ("camera_view", CAMERA_VIEW),
         ("lens_warp", LENS_WARP),

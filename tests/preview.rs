@@ -102,6 +102,7 @@ fn headless_output() -> image::RgbaImage {
         environment: None,
         environment_yaw_deg: stage.render.environment_yaw_deg,
         test_scene: stage.render.test_scene,
+        ..Default::default()
     };
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec).unwrap();
     let frame = renderer.render_frame(&gpu, &scene).unwrap();

@@ -13,6 +13,14 @@ use parallax::stage::Stage;
 
 #[path = "render/blend.rs"]
 mod blend;
+#[path = "render/gltf.rs"]
+mod gltf;
+#[path = "render/gltf_lights.rs"]
+mod gltf_lights;
+#[path = "render/gltf_shading.rs"]
+mod gltf_shading;
+#[path = "support/gltf_writer.rs"]
+mod gltf_writer;
 #[path = "render/live.rs"]
 mod live;
 #[path = "render/passes.rs"]

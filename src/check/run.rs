@@ -342,15 +342,7 @@ fn run_cases(
         Err(e) => return fail_rest(results, 0, &e.to_string()),
     };
     let spec = match &f.content {
-        Content::Stage => crate::scene::SceneSpec {
-            environment: stage
-                .render
-                .environment
-                .as_deref()
-                .map(|e| stage.resolve_path(e)),
-            environment_yaw_deg: stage.render.environment_yaw_deg,
-            test_scene: stage.render.test_scene,
-        },
+        Content::Stage => crate::scene::SceneSpec::for_stage(stage, None),
         Content::Sky => crate::scene::SceneSpec::default(),
         Content::TestScene => crate::scene::SceneSpec {
             test_scene: true,
@@ -364,6 +356,7 @@ fn run_cases(
             environment: Some(checks.base.join(path)),
             environment_yaw_deg: *yaw_deg,
             test_scene: *test_scene,
+            ..Default::default()
         },
     };
     let scene = match crate::scene::build(&renderer.scene_context(gpu), &spec) {

@@ -68,6 +68,9 @@ pub struct Args {
     /// or a single frame `N`; default: all of them.
     #[arg(long, value_parser = parse_frames, requires = "take")]
     pub frames: Option<(u64, Option<u64>)>,
+    /// Draw every instance of the stage's glTF scene in every view (turns frustum culling off).
+    #[arg(long)]
+    pub no_culling: bool,
 }
 
 /// `A..B`, `A..=B`, `A..` or `N` as a first frame and an optional end (excluded).
@@ -250,7 +253,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("adapter: {}", gpu.describe());
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default())?;
     renderer.prepare(&gpu, &inputs)?;
-    let spec = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
+    let mut spec = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
+    spec.no_culling = args.no_culling;
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec)?;
     let out = &args.out;
     let mut written = Vec::new();

@@ -43,12 +43,14 @@ pub struct WatchError {
     pub source: notify::Error,
 }
 
-/// The files a stage depends on besides itself: what its scene reads (the environment image),
-/// resolved against the stage file's folder.
+/// The files a stage depends on besides itself: what its scene reads (the environment image and
+/// the glTF files; not yet the buffers and images a `.gltf` names), resolved against the stage
+/// file's folder.
 pub fn dependencies(stage: &Stage) -> Vec<PathBuf> {
-    crate::scene::SceneSpec::for_stage(stage, None)
-        .environment
+    let spec = crate::scene::SceneSpec::for_stage(stage, None);
+    spec.environment
         .into_iter()
+        .chain(spec.gltf.into_iter().map(|g| g.path))
         .collect()
 }
 

@@ -11,7 +11,7 @@ use super::targets::{Allocator, Targets};
 use super::view::{self, ViewUniform};
 use super::{FrameInputs, RenderError};
 use crate::gpu::Gpu;
-use crate::scene::{Scene, ViewBinding};
+use crate::scene::{Frustum, Scene, ViewBinding};
 
 /// Offsets of this frame's views.
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,6 +19,8 @@ struct Offsets {
     faces: [u32; 6],
     inner: u32,
     reference: u32,
+    /// Frustums of the six faces, the inner frustum and the reference view.
+    frustums: [Frustum; 8],
 }
 
 /// The scene passes of a frame.
@@ -98,17 +100,24 @@ impl ScenePasses {
                 Self::group(alloc, gpu, &self.layout, &self.views),
             );
         }
+        let frustums = std::array::from_fn(|k| match k {
+            0..6 => Frustum::from_view_proj(view::cube_face_view_proj(k), inputs.outer_viewpoint),
+            6 => Frustum::from_view_proj(inner_view_proj, inputs.eye),
+            _ => Frustum::from_view_proj(pinhole_view_proj, inputs.eye),
+        });
         self.offsets = Some(Offsets {
             faces,
             inner,
             reference,
+            frustums,
         });
     }
 
-    fn binding(&self, offset: u32) -> ViewBinding<'_> {
+    fn binding(&self, offset: u32, frustum: Frustum) -> ViewBinding<'_> {
         ViewBinding {
             bind_group: &self.group.1,
             offset,
+            frustum,
         }
     }
 
@@ -132,7 +141,7 @@ impl ScenePasses {
                 wgpu::Color::BLACK,
                 glam::UVec2::splat(outer.edge),
             );
-            scene.draw(&mut pass, &self.binding(o.faces[face]));
+            scene.draw(&mut pass, &self.binding(o.faces[face], o.frustums[face]));
         }
         let mut pass = scene_pass(
             encoder,
@@ -142,7 +151,7 @@ impl ScenePasses {
             wgpu::Color::BLACK,
             inner.size,
         );
-        scene.draw(&mut pass, &self.binding(o.inner));
+        scene.draw(&mut pass, &self.binding(o.inner, o.frustums[6]));
         Ok(())
     }
 
@@ -164,7 +173,7 @@ impl ScenePasses {
             wgpu::Color::BLACK,
             pin.size,
         );
-        scene.draw(&mut pass, &self.binding(o.reference));
+        scene.draw(&mut pass, &self.binding(o.reference, o.frustums[7]));
         Ok(())
     }
 }

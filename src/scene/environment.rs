@@ -11,9 +11,9 @@ use super::{
 use crate::gpu::{GpuError, layout};
 use crate::shaders;
 
-/// Why an environment could not be loaded.
+/// Why a scene (its environment or one of its glTF files) could not be built.
 #[derive(Debug, thiserror::Error)]
-pub enum EnvironmentError {
+pub enum SceneError {
     /// The image could not be read or decoded.
     #[error("cannot read environment image {path}: {source}")]
     Image {
@@ -27,7 +27,13 @@ pub enum EnvironmentError {
     /// The image's mip chain could not be set up.
     #[error(transparent)]
     Mipmap(#[from] crate::render::mipmap::MipmapError),
+    /// A glTF file of the scene could not be loaded (every problem in it listed).
+    #[error(transparent)]
+    Gltf(#[from] super::gltf::GltfError),
 }
+
+/// The former name of [`SceneError`], kept for callers that name it.
+pub type EnvironmentError = SceneError;
 
 /// The equirectangular `(u, v)` of a unit direction (conventions.md): `u = 0.5 + atan2(x, -z) / 2pi`,
 /// `v = acos(y) / pi`. Mirrors `equirect_uv` in `shaders/common.wgsl`.
@@ -77,11 +83,7 @@ impl Environment {
         path: &Path,
         yaw_deg: f64,
     ) -> Result<Environment, EnvironmentError> {
-        let img = image::open(path).map_err(|source| EnvironmentError::Image {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_image(ctx, &img, yaw_deg)
+        Self::from_image(ctx, &open_image(path)?, yaw_deg)
     }
 
     /// An environment from a decoded image: float images are uploaded as linear half floats, 8-bit
@@ -122,7 +124,23 @@ impl Environment {
 
     /// The default sky: a procedural gradient from a warm horizon to a blue zenith over a dark ground.
     pub fn sky(ctx: &SceneContext<'_>) -> Result<Environment, EnvironmentError> {
-        let (w, h) = (64u32, 64u32);
+        // 64 x 64 fits every adapter (WebGPU guarantees 8192).
+        Self::upload(ctx, &sky_image(), 0.0)
+    }
+}
+
+/// Reads an environment image (PNG, JPEG, Radiance HDR or EXR).
+pub fn open_image(path: &Path) -> Result<image::DynamicImage, SceneError> {
+    image::open(path).map_err(|source| SceneError::Image {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The procedural sky as an equirectangular linear image (64 x 64).
+pub fn sky_image() -> image::DynamicImage {
+    let (w, h) = (64u32, 64u32);
+    {
         let mut img = image::Rgba32FImage::new(w, h);
         for (_, y, p) in img.enumerate_pixels_mut() {
             let v = (y as f32 + 0.5) / h as f32;
@@ -136,10 +154,11 @@ impl Environment {
             };
             *p = image::Rgba([c[0], c[1], c[2], 1.0]);
         }
-        // 64 x 64 fits every adapter (WebGPU guarantees 8192).
-        Self::upload(ctx, &image::DynamicImage::ImageRgba32F(img), 0.0)
+        image::DynamicImage::ImageRgba32F(img)
     }
+}
 
+impl Environment {
     fn from_texels(
         ctx: &SceneContext<'_>,
         width: u32,

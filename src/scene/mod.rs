@@ -2,15 +2,22 @@
 //!
 //! The renderer draws the scene several times per frame (six cube faces for the outer wall, the inner
 //! frustum, a reference camera view), each time with a different view bound at group 0 (a view
-//! uniform with a dynamic offset: `clip = view_proj * (world - eye, 1)`). A glTF scene will implement
-//! [`Scene`] the same way as [`Environment`] and [`TestScene`].
+//! uniform with a dynamic offset: `clip = view_proj * (world - eye, 1)`). [`Environment`],
+//! [`TestScene`] and [`GltfScene`] implement [`Scene`]; the [`ViewBinding`] also carries the view's
+//! [`Frustum`] for culling on the CPU.
 
+mod ambient;
+pub mod cull;
 mod environment;
+pub mod gltf;
 mod test_scene;
 
 use std::path::Path;
 
-pub use environment::{Environment, EnvironmentError, equirect_uv};
+pub use ambient::{Ambient, sh_basis};
+pub use cull::Frustum;
+pub use environment::{Environment, EnvironmentError, SceneError, equirect_uv, sky_image};
+pub use gltf::{GltfError, GltfScene};
 pub use test_scene::TestScene;
 
 use crate::gpu::Gpu;
@@ -40,6 +47,8 @@ pub struct ViewBinding<'a> {
     pub bind_group: &'a wgpu::BindGroup,
     /// Dynamic offset of this view in the uniform buffer.
     pub offset: u32,
+    /// The view's frustum on the CPU (same matrix and eye as the uniform), for culling.
+    pub frustum: Frustum,
 }
 
 /// Content that can draw itself into a pass whose targets are [`SCENE_COLOR_FORMAT`] and
@@ -66,6 +75,15 @@ impl Scene for SceneList {
     }
 }
 
+/// A glTF file placed in stage space.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GltfPlacement {
+    /// The `.gltf` or `.glb` file.
+    pub path: std::path::PathBuf,
+    /// Stage from file (column-major; the file's +Y up and metres, like the stage).
+    pub placement: glam::Mat4,
+}
+
 /// What to put in the scene.
 #[derive(Clone, Debug, Default)]
 pub struct SceneSpec {
@@ -75,6 +93,10 @@ pub struct SceneSpec {
     pub environment_yaw_deg: f64,
     /// Whether to draw the procedural test scene.
     pub test_scene: bool,
+    /// glTF files, drawn in front of the environment in every view.
+    pub gltf: Vec<GltfPlacement>,
+    /// Turns off per-instance frustum culling of the glTF files (for comparison; on by default).
+    pub no_culling: bool,
 }
 
 impl SceneSpec {
@@ -85,7 +107,7 @@ impl SceneSpec {
             Some(p) => SceneSpec {
                 environment: Some(p.to_path_buf()),
                 environment_yaw_deg: stage.render.environment_yaw_deg,
-                test_scene: false,
+                ..Default::default()
             },
             None => SceneSpec {
                 environment: stage
@@ -95,6 +117,15 @@ impl SceneSpec {
                     .map(|e| stage.resolve_path(e)),
                 environment_yaw_deg: stage.render.environment_yaw_deg,
                 test_scene: stage.render.test_scene,
+                gltf: stage
+                    .scene
+                    .iter()
+                    .map(|item| GltfPlacement {
+                        path: stage.resolve_path(&item.path),
+                        placement: item.matrix().as_mat4(),
+                    })
+                    .collect(),
+                no_culling: false,
             },
         }
     }
@@ -106,15 +137,30 @@ pub(crate) fn environment_params_layout() -> (usize, Vec<(&'static str, usize)>)
     environment::params_layout()
 }
 
-/// Builds the scene described by `spec`.
-pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, EnvironmentError> {
-    let env = match &spec.environment {
-        Some(path) => Environment::load(ctx, Path::new(path), spec.environment_yaw_deg)?,
-        None => Environment::sky(ctx)?,
+/// Builds the scene described by `spec`: the environment, the test scene, then each glTF file lit
+/// by the environment's irradiance ([`Ambient`]). glTF warnings (e.g. a missing texture, drawn as a
+/// checker) are logged. Errors: the environment image, or a glTF file ([`SceneError::Gltf`] with
+/// every problem in that file).
+pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, SceneError> {
+    let (image, yaw) = match &spec.environment {
+        Some(path) => (
+            environment::open_image(Path::new(path))?,
+            spec.environment_yaw_deg,
+        ),
+        None => (sky_image(), 0.0),
     };
+    let env = Environment::from_image(ctx, &image, yaw)?;
     let mut parts: Vec<Box<dyn Scene>> = vec![Box::new(env)];
     if spec.test_scene {
         parts.push(Box::new(TestScene::new(ctx)));
+    }
+    if !spec.gltf.is_empty() {
+        let ambient = Ambient::from_equirect(&image, yaw);
+        for g in &spec.gltf {
+            let scene = GltfScene::load(ctx, &g.path, g.placement, &ambient)?;
+            scene.set_culling(!spec.no_culling);
+            parts.push(Box::new(scene));
+        }
     }
     Ok(SceneList { parts })
 }

@@ -111,6 +111,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
 
     // Cameras and render settings, each problem naming the camera.
     let (cameras, render) = super::camera::resolve(f, &mut problems.0, &mut warnings.0);
+    let scene = super::scene::resolve(f, &mut problems);
 
     let mut stage = Stage {
         name: f.name.clone(),
@@ -122,6 +123,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         processors,
         cameras,
         render,
+        scene,
         source: None,
         warnings: warnings.0,
     };

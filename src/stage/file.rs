@@ -28,6 +28,41 @@ pub struct Stage {
     /// Render settings for the outer wall and the content (optional).
     #[serde(default)]
     pub render: Render,
+    /// 3D content placed in stage space (optional), drawn in front of the environment in every view.
+    #[serde(default)]
+    pub scene: Vec<SceneItemFile>,
+}
+
+/// An item of the stage's 3D content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SceneItemFile {
+    /// A glTF 2.0 file (`.gltf` or `.glb`, relative to the stage file), placed by scaling, then
+    /// rotating (same convention as cameras and flat sections), then moving to `position` (metres).
+    /// The file's +Y is the stage's up and its unit the metre.
+    Gltf {
+        path: String,
+        #[serde(default)]
+        position: (f64, f64, f64),
+        #[serde(default)]
+        rotation: Orientation,
+        #[serde(default)]
+        scale: ScaleFile,
+    },
+}
+
+/// A scale: one factor for every axis, or `(x, y, z)`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ScaleFile {
+    Uniform(f64),
+    PerAxis(f64, f64, f64),
+}
+
+impl Default for ScaleFile {
+    fn default() -> Self {
+        ScaleFile::Uniform(1.0)
+    }
 }
 
 /// A cabinet model.

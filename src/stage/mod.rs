@@ -14,6 +14,7 @@ pub mod file;
 pub mod geometry;
 mod packing;
 pub mod placement;
+pub mod scene;
 pub mod synthetic;
 
 use std::fmt;
@@ -26,6 +27,7 @@ pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at};
 pub use checks::Limits;
 pub use geometry::PanelFrame;
 pub use placement::{Placement, Rect};
+pub use scene::SceneItem;
 
 /// Largest 2D texture side that every wgpu adapter Parallax supports offers (lavapipe included).
 pub const DEFAULT_MAX_TEXTURE_SIZE: u32 = 16384;
@@ -130,6 +132,8 @@ pub struct Stage {
     pub cameras: Vec<Camera>,
     /// Render settings.
     pub render: RenderSettings,
+    /// 3D content placed in stage space (`scene:` in the file), in file order.
+    pub scene: Vec<SceneItem>,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
@@ -146,6 +150,8 @@ pub enum Subject {
     Output(String),
     Processor(String),
     Camera(String),
+    /// An item of `scene:`, named by its index and path.
+    Scene(String),
 }
 
 impl fmt::Display for Subject {
@@ -158,6 +164,7 @@ impl fmt::Display for Subject {
             Subject::Output(n) => write!(f, "output '{n}'"),
             Subject::Processor(n) => write!(f, "processor '{n}'"),
             Subject::Camera(n) => write!(f, "camera '{n}'"),
+            Subject::Scene(n) => write!(f, "scene item {n}"),
         }
     }
 }
