@@ -12,12 +12,17 @@
 //! - `gltf_scene/*`: whole frames with a generated glTF scene of about 1 M triangles and 100
 //!   materials, frustum culling on and off, vs the test scene (`benches/render/gltf.rs`).
 //!
+//! - `live_loop/*`: frames of tiny.ron from the bundled take through the live loop's step (null
+//!   sink) vs rendered directly, side by side: the loop's overhead (`benches/render/live.rs`).
+//!
 //! With no adapter this prints why and registers nothing.
 
 #[path = "render/gltf.rs"]
 mod gltf_bench;
 #[path = "../tests/support/gltf_writer.rs"]
 mod gltf_writer;
+#[path = "render/live.rs"]
+mod live_bench;
 
 use std::path::Path;
 
@@ -289,6 +294,7 @@ fn benches(c: &mut Criterion) {
             eprintln!("demo outputs: {} LED pixels", s.stage.pixel_count());
             inner_sampling(c, &gpu, &adapter, &s);
             gltf_bench::gltf_scene(c, &gpu, &adapter, &s.stage);
+            live_bench::live_loop(c, &gpu, &adapter);
         }
     }
 
