@@ -638,3 +638,78 @@ fn the_control_panel_draws_only_when_asked() {
         colours.len()
     );
 }
+
+/// `parallax run --windows` under Xvfb: two outputs, each in its own window (one placed as a region
+/// at 200,100 on monitor 0), shown pixel for pixel: each window's screenshot after the last frame
+/// equals, byte for byte, the headless output of the same take frame from `render --take`.
+#[test]
+fn run_output_windows_show_the_headless_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tiny = std::fs::read_to_string(root.join("assets/stages/tiny.ron")).unwrap();
+    let two = tiny
+        .replace(
+            r#"placement: Auto(outputs: ["main"], origin: (96, 0), rotation: 90)"#,
+            r#"placement: Auto(outputs: ["top"], rotation: 90)"#,
+        )
+        .replace(
+            r#"Output(name: "main", width: 128, height: 64),"#,
+            r#"Output(name: "main", width: 128, height: 64), Output(name: "top", width: 64, height: 64),"#,
+        );
+    assert_ne!(two, tiny);
+    let stage = dir.path().join("two.ron");
+    std::fs::write(&stage, &two).unwrap();
+    let take = root.join("assets/takes/demo-truck.take");
+    let shots = dir.path().join("shots");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_parallax"))
+        .arg("run")
+        .arg(&stage)
+        .arg("--take")
+        .arg(&take)
+        .args(["--frames", "3", "--unpaced", "--no-watch", "--windows"])
+        .args(["--display", "top=0@200,100", "--screenshots"])
+        .arg(&shots)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("run xvfb-run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered = dir.path().join("render");
+    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .arg("render")
+        .arg(&stage)
+        .arg("--take")
+        .arg(&take)
+        .args(["--frames", "2", "--out"])
+        .arg(&rendered)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("render");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["main", "top"] {
+        let window = image::open(shots.join(format!("{name}.png")))
+            .unwrap()
+            .to_rgba8();
+        let headless = image::open(rendered.join(format!("frame-000002/{name}.png")))
+            .unwrap()
+            .to_rgba8();
+        assert_eq!(window.dimensions(), headless.dimensions(), "{name}");
+        assert!(
+            window == headless,
+            "window {name} differs from the headless output"
+        );
+        assert!(
+            window.pixels().any(|p| p.0[..3] != [0, 0, 0]),
+            "{name} is black"
+        );
+    }
+}

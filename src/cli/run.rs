@@ -57,6 +57,17 @@ pub struct Args {
     /// Append every frame's frame.json (with timecode and sample times) to this JSON Lines file.
     #[arg(long)]
     pub frame_log: Option<PathBuf>,
+    /// Show each output in its own window (vsync), instead of a headless sink.
+    #[arg(long)]
+    pub windows: bool,
+    /// With --windows: put an output on a monitor, `OUTPUT=MONITOR` (borderless fullscreen) or
+    /// `OUTPUT=MONITOR@X,Y` (a borderless window at X,Y on the monitor: a region of a larger
+    /// display); MONITOR is a name (e.g. HDMI-1) or an index from 0. Repeatable.
+    #[arg(long, value_name = "OUTPUT=MONITOR[@X,Y]", value_parser = parallax::live::window::Placement::parse, requires = "windows")]
+    pub display: Vec<parallax::live::window::Placement>,
+    /// With --windows: save each window's picture as DIR/OUTPUT.png after the last frame.
+    #[arg(long, value_name = "DIR", requires = "windows")]
+    pub screenshots: Option<PathBuf>,
     /// Inject a failure at these frames (comma-separated) to drill the never-dark path: the last
     /// good frame is held and counted.
     #[arg(long, value_delimiter = ',')]
@@ -97,6 +108,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     );
     let stop = parallax::live::stop_on_ctrl_c();
+    if args.windows {
+        if args.sink != SinkKind::Null {
+            anyhow::bail!("--windows shows the outputs; leave out --sink");
+        }
+        let options = parallax::live::window::WindowOptions {
+            placements: args.display.clone(),
+            screenshots: args.screenshots.clone(),
+        };
+        let stats = parallax::live::window::run_windows(live, options, stop)?;
+        return finish(&args, &stats);
+    }
     let mut null = NullSink;
     let mut files = FileSink::new(args.out.clone(), args.every);
     let sink: &mut dyn Sink = match args.sink {
@@ -112,8 +134,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.out.display()
         );
     }
+    finish(&args, &stats)
+}
+
+fn finish(args: &Args, stats: &parallax::live::RunStats) -> anyhow::Result<()> {
+    if args.windows {
+        println!("{}", stats.summary());
+    }
     if let Some(path) = &args.stats {
-        parallax::io::write_json(path, &stats)?;
+        parallax::io::write_json(path, stats)?;
         println!("wrote {}", path.display());
     }
     Ok(())

@@ -19,6 +19,7 @@
 pub mod reload;
 pub mod sink;
 pub mod stats;
+pub mod window;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -252,6 +253,17 @@ impl LiveLoop {
     /// The stage running now.
     pub fn stage(&self) -> &Stage {
         &self.stage
+    }
+
+    /// The GPU the loop renders on (output windows present from it).
+    pub fn gpu(&self) -> &Gpu {
+        &self.gpu
+    }
+
+    /// The renderer's output textures, in stage order (what the windows show; after a failed
+    /// frame they still hold the last good one).
+    pub fn output_textures(&self) -> impl Iterator<Item = &wgpu::Texture> {
+        self.renderer.output_textures()
     }
 
     /// The GPU adapter, in words.

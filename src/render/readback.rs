@@ -92,11 +92,19 @@ impl ReadImage {
     }
 }
 
-/// Copies a 2D texture (one layer) to the CPU and waits for it.
+/// Copies a 2D texture (one layer) to the CPU and waits for it. A BGRA texture (a window's) is
+/// returned as RGBA with the same code values.
 pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<ReadImage, ReadbackError> {
-    let format = texture.format();
+    let mut format = texture.format();
+    let bgra = matches!(
+        format,
+        wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+    );
     let bpp: u32 = match format {
-        wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb => 4,
+        wgpu::TextureFormat::Rgba8Unorm
+        | wgpu::TextureFormat::Rgba8UnormSrgb
+        | wgpu::TextureFormat::Bgra8Unorm
+        | wgpu::TextureFormat::Bgra8UnormSrgb => 4,
         wgpu::TextureFormat::Rgba16Float => 8,
         wgpu::TextureFormat::Rgba32Float => 16,
         f => return Err(ReadbackError::Format(f)),
@@ -156,6 +164,15 @@ pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<ReadImage, Rea
         }
     }
     buffer.unmap();
+    if bgra {
+        for px in bytes.chunks_exact_mut(4) {
+            px.swap(0, 2);
+        }
+        format = match format {
+            wgpu::TextureFormat::Bgra8Unorm => wgpu::TextureFormat::Rgba8Unorm,
+            _ => wgpu::TextureFormat::Rgba8UnormSrgb,
+        };
+    }
     Ok(ReadImage {
         width,
         height,

@@ -1,0 +1,455 @@
+//! Output windows: one window per output, each showing its output raster pixel for pixel, driven by
+//! the live loop frame after frame (`parallax run --windows`). A window is placed borderless
+//! fullscreen on a named (or numbered) monitor, or as a borderless window at a position on a
+//! monitor (an output that is a region of a larger display), or, unplaced, as an ordinary window of
+//! the output's size. Presented with vsync (FIFO).
+//!
+//! Never dark: an outdated surface is reconfigured and a lost one re-created, and that window keeps
+//! its last image for the frame; a failed frame leaves the last good outputs in the renderer's
+//! textures, which are shown again.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use winit::application::ApplicationHandler;
+use winit::dpi::{PhysicalPosition, PhysicalSize};
+use winit::event::WindowEvent;
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::monitor::MonitorHandle;
+use winit::window::{Fullscreen, Window, WindowId};
+
+use super::{LiveLoop, NullSink, Pacing, RunStats, Sink};
+use crate::preview::gpu::{Painter, PixelRect, Quad, QuadMode};
+
+/// Which monitor an output goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Monitor {
+    /// By the name winit reports (e.g. `HDMI-1`, `DP-2`; an unknown name is an error listing them).
+    Name(String),
+    /// By index in winit's list of monitors, from 0.
+    Index(usize),
+}
+
+/// Where an output's window goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The output's name.
+    pub output: String,
+    /// The monitor.
+    pub monitor: Monitor,
+    /// `None`: borderless fullscreen on the monitor; `Some((x, y))`: a borderless window of the
+    /// output's size at that position (pixels) on the monitor.
+    pub at: Option<(i32, i32)>,
+}
+
+impl Placement {
+    /// Parses `OUTPUT=MONITOR` or `OUTPUT=MONITOR@X,Y` (MONITOR: a name, or an index).
+    pub fn parse(s: &str) -> Result<Placement, String> {
+        let (output, rest) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected OUTPUT=MONITOR[@X,Y], got '{s}'"))?;
+        let (monitor, at) = match rest.split_once('@') {
+            Some((m, xy)) => {
+                let (x, y) = xy
+                    .split_once(',')
+                    .ok_or_else(|| format!("expected X,Y after '@', got '{xy}'"))?;
+                let n = |v: &str| v.trim().parse::<i32>().map_err(|e| format!("'{v}': {e}"));
+                (m, Some((n(x)?, n(y)?)))
+            }
+            None => (rest, None),
+        };
+        let monitor = match monitor.trim().parse::<usize>() {
+            Ok(i) => Monitor::Index(i),
+            Err(_) => Monitor::Name(monitor.trim().to_string()),
+        };
+        if output.trim().is_empty() {
+            return Err(format!("no output name in '{s}'"));
+        }
+        Ok(Placement {
+            output: output.trim().to_string(),
+            monitor,
+            at,
+        })
+    }
+}
+
+/// What the window run does besides the loop's own options.
+#[derive(Clone, Debug, Default)]
+pub struct WindowOptions {
+    /// Placements by output; outputs without one get an ordinary window of their size.
+    pub placements: Vec<Placement>,
+    /// Save each window's picture here (`OUTPUT.png`) after the last frame (tests, checks).
+    pub screenshots: Option<PathBuf>,
+}
+
+/// Why the windows could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    /// No window system.
+    #[error(
+        "cannot open output windows: {0} (on a machine without a display, run under Xvfb: `xvfb-run -a parallax run ...`)"
+    )]
+    EventLoop(String),
+    /// A window, surface or monitor problem.
+    #[error("output '{output}': {message}")]
+    Output {
+        /// The output.
+        output: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A screenshot could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::io::WriteError),
+}
+
+struct OutputWindow {
+    name: String,
+    window: Arc<Window>,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    view_format: wgpu::TextureFormat,
+    painter: Painter,
+}
+
+struct App {
+    live: LiveLoop,
+    options: WindowOptions,
+    stop: Arc<AtomicBool>,
+    windows: Vec<OutputWindow>,
+    error: Option<WindowError>,
+    start: Option<Instant>,
+    slot: u64,
+    surface_faults: u64,
+}
+
+/// Runs the loop with one window per output until the loop's frame count or `stop`.
+pub fn run_windows(
+    live: LiveLoop,
+    options: WindowOptions,
+    stop: Arc<AtomicBool>,
+) -> Result<RunStats, WindowError> {
+    for p in &options.placements {
+        if !live.stage().outputs.iter().any(|o| o.name == p.output) {
+            return Err(WindowError::Output {
+                output: p.output.clone(),
+                message: "no such output in the stage".into(),
+            });
+        }
+    }
+    let event_loop = EventLoop::new().map_err(|e| WindowError::EventLoop(e.to_string()))?;
+    event_loop.set_control_flow(ControlFlow::Poll);
+    let mut app = App {
+        live,
+        options,
+        stop,
+        windows: Vec::new(),
+        error: None,
+        start: None,
+        slot: 0,
+        surface_faults: 0,
+    };
+    event_loop
+        .run_app(&mut app)
+        .map_err(|e| WindowError::EventLoop(e.to_string()))?;
+    if let Some(e) = app.error {
+        return Err(e);
+    }
+    app.live.stats.finish();
+    Ok(app.live.stats.clone())
+}
+
+impl App {
+    fn open(&mut self, el: &ActiveEventLoop) -> Result<(), WindowError> {
+        #[allow(deprecated)]
+        let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
+        let outputs: Vec<(String, u32, u32)> = self
+            .live
+            .stage()
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), o.width, o.height))
+            .collect();
+        for (name, w, h) in outputs {
+            let err = |message: String| WindowError::Output {
+                output: name.clone(),
+                message,
+            };
+            #[allow(deprecated)]
+            let mut attrs = Window::default_attributes()
+                .with_title(format!("parallax output {name}"))
+                .with_inner_size(PhysicalSize::new(w, h))
+                .with_resizable(false);
+            if let Some(p) = self.options.placements.iter().find(|p| p.output == name) {
+                let m = match &p.monitor {
+                    Monitor::Index(i) => monitors.get(*i).cloned(),
+                    Monitor::Name(n) => monitors
+                        .iter()
+                        .find(|m| m.name().as_deref() == Some(n.as_str()))
+                        .cloned(),
+                }
+                .ok_or_else(|| {
+                    let names: Vec<String> = monitors
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| format!("{i}: {}", m.name().unwrap_or_default()))
+                        .collect();
+                    err(format!(
+                        "no monitor {:?} (monitors: {})",
+                        p.monitor,
+                        names.join(", ")
+                    ))
+                })?;
+                attrs = attrs.with_decorations(false);
+                attrs = match p.at {
+                    None => attrs.with_fullscreen(Some(Fullscreen::Borderless(Some(m)))),
+                    Some((x, y)) => {
+                        let o = m.position();
+                        attrs.with_position(PhysicalPosition::new(o.x + x, o.y + y))
+                    }
+                };
+            }
+            let window = Arc::new(el.create_window(attrs).map_err(|e| err(e.to_string()))?);
+            let gpu = self.live.gpu();
+            let surface = gpu
+                .instance
+                .create_surface(window.clone())
+                .map_err(|e| err(e.to_string()))?;
+            let caps = surface.get_capabilities(&gpu.adapter);
+            let format = caps
+                .formats
+                .iter()
+                .copied()
+                .find(|f| f.is_srgb())
+                .or_else(|| caps.formats.first().copied())
+                .ok_or_else(|| err("the surface offers no format".into()))?;
+            let view_format = format.add_srgb_suffix();
+            let copy = caps.usages.contains(wgpu::TextureUsages::COPY_SRC);
+            if self.options.screenshots.is_some() && !copy {
+                return Err(err(
+                    "this surface cannot be read back for screenshots".into()
+                ));
+            }
+            let size = window.inner_size();
+            let config = wgpu::SurfaceConfiguration {
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                    | if copy {
+                        wgpu::TextureUsages::COPY_SRC
+                    } else {
+                        wgpu::TextureUsages::empty()
+                    },
+                format,
+                width: size.width.max(1),
+                height: size.height.max(1),
+                present_mode: wgpu::PresentMode::Fifo,
+                desired_maximum_frame_latency: 2,
+                color_space: wgpu::SurfaceColorSpace::Auto,
+                alpha_mode: caps
+                    .alpha_modes
+                    .first()
+                    .copied()
+                    .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+                view_formats: if view_format != format {
+                    vec![view_format]
+                } else {
+                    vec![]
+                },
+            };
+            surface.configure(&gpu.device, &config);
+            let painter = Painter::new(
+                &gpu.device,
+                &gpu.queue,
+                view_format,
+                crate::scene::SCENE_COLOR_FORMAT,
+            );
+            self.windows.push(OutputWindow {
+                name,
+                window,
+                surface,
+                config,
+                view_format,
+                painter,
+            });
+        }
+        Ok(())
+    }
+
+    /// Renders the next frame when it is due and shows every output in its window.
+    fn frame(&mut self, el: &ActiveEventLoop) {
+        let done = self
+            .live
+            .options
+            .frames
+            .is_some_and(|f| self.live.frame() >= f);
+        if done || self.stop.load(Ordering::Relaxed) {
+            el.exit();
+            return;
+        }
+        let period = Duration::from_secs_f64(1.0 / self.live.stage().frame_rate.max(1e-3));
+        let start = *self.start.get_or_insert_with(Instant::now);
+        let due = match self.live.options.pacing {
+            Pacing::Unpaced => Instant::now(),
+            Pacing::Timer => {
+                let due = start + period.mul_f64(self.slot as f64);
+                let now = Instant::now();
+                if now < due {
+                    el.set_control_flow(ControlFlow::WaitUntil(due));
+                    return;
+                }
+                let behind = ((now - due).as_secs_f64() / period.as_secs_f64()) as u64;
+                self.live.stats.dropped += behind;
+                self.slot += behind;
+                start + period.mul_f64(self.slot as f64)
+            }
+        };
+        el.set_control_flow(ControlFlow::Poll);
+        self.slot += 1;
+        let mut null = NullSink;
+        let mut sinks: [&mut dyn Sink; 1] = [&mut null];
+        self.live.step(&mut sinks, due);
+        let last = self
+            .live
+            .options
+            .frames
+            .is_some_and(|f| self.live.frame() >= f);
+        let t = Instant::now();
+        if let Err(e) = self.show(last) {
+            self.error = Some(e);
+            el.exit();
+            return;
+        }
+        if let Some(f) = self.live.stats.per_frame.last_mut() {
+            f.present_ms += t.elapsed().as_secs_f64() * 1000.0;
+        }
+    }
+
+    /// Draws each output into its window and presents; saves screenshots when `screenshot`.
+    fn show(&mut self, screenshot: bool) -> Result<(), WindowError> {
+        let views: Vec<wgpu::TextureView> = self
+            .live
+            .output_textures()
+            .map(|t| t.create_view(&Default::default()))
+            .collect();
+        let gpu = self.live.gpu();
+        for (k, w) in self.windows.iter_mut().enumerate() {
+            let Some(view) = views.get(k) else { continue };
+            let texture = match w.surface.get_current_texture() {
+                wgpu::CurrentSurfaceTexture::Success(f)
+                | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+                wgpu::CurrentSurfaceTexture::Outdated => {
+                    w.surface.configure(&gpu.device, &w.config);
+                    self.surface_faults += 1;
+                    continue;
+                }
+                wgpu::CurrentSurfaceTexture::Lost => {
+                    if let Ok(s) = gpu.instance.create_surface(w.window.clone()) {
+                        w.surface = s;
+                        w.surface.configure(&gpu.device, &w.config);
+                    }
+                    self.surface_faults += 1;
+                    continue;
+                }
+                _ => {
+                    self.surface_faults += 1;
+                    continue;
+                }
+            };
+            let target = texture.texture.create_view(&wgpu::TextureViewDescriptor {
+                format: Some(w.view_format),
+                ..Default::default()
+            });
+            let mut encoder = gpu
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("output window"),
+                });
+            let size = (w.config.width, w.config.height);
+            w.painter.draw_quads(
+                &gpu.device,
+                &gpu.queue,
+                &mut encoder,
+                &target,
+                size,
+                wgpu::Color::BLACK,
+                &[Quad {
+                    texture: view,
+                    other: None,
+                    rect: PixelRect {
+                        x: 0.0,
+                        y: 0.0,
+                        w: size.0 as f32,
+                        h: size.1 as f32,
+                    },
+                    nearest: true,
+                    mode: QuadMode::Plain,
+                }],
+            );
+            gpu.queue.submit([encoder.finish()]);
+            if screenshot && let Some(dir) = &self.options.screenshots {
+                let img = crate::render::read_texture(gpu, &texture.texture)
+                    .map_err(|e| WindowError::Output {
+                        output: w.name.clone(),
+                        message: e.to_string(),
+                    })?
+                    .to_rgba8();
+                crate::io::write_png(&dir.join(format!("{}.png", w.name)), &img)?;
+            }
+            w.window.pre_present_notify();
+            gpu.queue.present(texture);
+        }
+        Ok(())
+    }
+}
+
+impl ApplicationHandler for App {
+    fn resumed(&mut self, el: &ActiveEventLoop) {
+        if self.windows.is_empty()
+            && let Err(e) = self.open(el)
+        {
+            self.error = Some(e);
+            el.exit();
+        }
+    }
+
+    fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        if matches!(event, WindowEvent::CloseRequested) {
+            el.exit();
+        }
+    }
+
+    fn about_to_wait(&mut self, el: &ActiveEventLoop) {
+        if !self.windows.is_empty() && self.error.is_none() {
+            self.frame(el);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placements_parse() {
+        assert_eq!(
+            Placement::parse("wall-1=HDMI-1").unwrap(),
+            Placement {
+                output: "wall-1".into(),
+                monitor: Monitor::Name("HDMI-1".into()),
+                at: None
+            }
+        );
+        assert_eq!(
+            Placement::parse("ceiling=1@1920,0").unwrap(),
+            Placement {
+                output: "ceiling".into(),
+                monitor: Monitor::Index(1),
+                at: Some((1920, 0))
+            }
+        );
+        assert!(Placement::parse("nomonitor").is_err());
+        assert!(Placement::parse("a=0@12").is_err());
+        assert!(Placement::parse("=0").is_err());
+    }
+}
