@@ -217,7 +217,6 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
         }
     }
     let lut = build(&h, rows, last_data_line, &mut err);
-    drop(err);
     match lut {
         Some(l) if errs.is_empty() => Ok(l),
         _ => {

@@ -18,6 +18,8 @@ pub mod grade;
 pub mod lut;
 pub mod primaries;
 pub mod transfer;
+#[cfg(test)]
+mod vectors;
 
 /// An RGB triple (or XYZ), scene-linear unless said otherwise.
 pub type Rgb = [f64; 3];
