@@ -110,8 +110,12 @@ pub fn bradford_adaptation(src: Xy, dst: Xy) -> DMat3 {
 }
 
 /// The matrix converting linear RGB in `src` to linear RGB in `dst`, through XYZ, with Bradford
-/// adaptation from `src.white` to `dst.white` when they differ.
+/// adaptation from `src.white` to `dst.white` when they differ; exactly the identity when `src ==
+/// dst`.
 pub fn conversion(src: &Primaries, dst: &Primaries) -> DMat3 {
+    if src == dst {
+        return DMat3::IDENTITY;
+    }
     let adapt = if src.white == dst.white {
         DMat3::IDENTITY
     } else {
