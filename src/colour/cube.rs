@@ -37,6 +37,15 @@ impl CubeLut {
     }
 }
 
+impl CubeLut {
+    /// Whether every table is the identity on 0..1 within `tol` (see
+    /// [`Lut3d::is_unit_identity`]): on values in 0..1 the LUT changes nothing.
+    pub fn is_unit_identity(&self, tol: f64) -> bool {
+        self.shaper.as_ref().is_none_or(|s| s.is_unit_identity(tol))
+            && self.lut3d.as_ref().is_none_or(|l| l.is_unit_identity(tol))
+    }
+}
+
 /// One problem, at a line of a file (1-based; 0 = the file as a whole).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CubeLineError {

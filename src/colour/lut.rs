@@ -58,6 +58,18 @@ impl Lut1d {
         }
     }
 
+    /// Whether the domain is 0..1 and every entry is within `tol` of its input value: then the table
+    /// changes nothing in 0..1 (and clamps outside it).
+    pub fn is_unit_identity(&self, tol: f64) -> bool {
+        let n = self.table.len();
+        self.domain_min == [0.0; 3]
+            && self.domain_max == [1.0; 3]
+            && self.table.iter().enumerate().all(|(i, e)| {
+                let x = i as f64 / (n - 1) as f64;
+                e.iter().all(|v| (f64::from(*v) - x).abs() <= tol)
+            })
+    }
+
     /// Linear interpolation per channel; input outside the domain takes the end entries.
     pub fn apply(&self, c: Rgb) -> Rgb {
         let n = self.table.len();
@@ -91,6 +103,19 @@ impl Lut3d {
             domain_max: [1.0; 3],
             table,
         }
+    }
+
+    /// Whether the domain is 0..1 and every entry is within `tol` of its lattice point: then the
+    /// table changes nothing in 0..1 (and clamps outside it).
+    pub fn is_unit_identity(&self, tol: f64) -> bool {
+        let n = self.size;
+        let s = |i: usize| i as f64 / (n - 1) as f64;
+        self.domain_min == [0.0; 3]
+            && self.domain_max == [1.0; 3]
+            && self.table.iter().enumerate().all(|(k, e)| {
+                let p = [s(k % n), s(k / n % n), s(k / (n * n))];
+                (0..3).all(|c| (f64::from(e[c]) - p[c]).abs() <= tol)
+            })
     }
 
     /// Entry at lattice point `(r, g, b)`.
@@ -208,7 +233,9 @@ mod tests {
         let (lut, _) = affine_lut(3);
         assert_eq!(lut.tetrahedral([0.5, 1.0, 0.0]), lut.at(1, 2, 0));
         assert_eq!(lut.tetrahedral([-5.0, 7.0, f64::NAN]), lut.at(0, 2, 0));
+        assert!(Lut3d::identity(5).is_unit_identity(1e-7) && !lut.is_unit_identity(1e-3));
         let id = Lut1d::identity(4);
+        assert!(id.is_unit_identity(1e-7));
         let out = id.apply([0.5, -1.0, 2.0]);
         assert!(
             (out[0] - 0.5).abs() < 1e-7 && out[1] == 0.0 && out[2] == 1.0,

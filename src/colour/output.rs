@@ -231,17 +231,27 @@ impl ColourSettings {
         clamp_f16_rgb(g.cdl.apply(clamp_f16_rgb(apply(&m, c))))
     }
 
-    /// The output transform of output `k`.
+    /// The output transform of output `k`. An sRGB output clamps to 0..1 anyway, so a LUT that is
+    /// the identity on 0..1 (entries within [`IDENTITY_TOLERANCE`] of their lattice points) is
+    /// left out there: an identity LUT leaves the 8-bit output bit for bit as without one.
     pub fn output_transform(&self, k: usize) -> OutputTransform {
         let o = self.outputs.get(k).cloned().unwrap_or_default();
         let to = o.encoding.primaries(self.working_space);
+        let srgb = matches!(o.encoding, Encoding::Srgb { .. });
+        let lut = o
+            .lut
+            .filter(|l| !(srgb && l.is_unit_identity(IDENTITY_TOLERANCE)));
         OutputTransform {
-            lut: o.lut,
+            lut,
             to_output: conversion(&self.working_space.primaries(), &to),
             encoding: o.encoding,
         }
     }
 }
+
+/// Largest difference from the identity of a LUT treated as the identity on sRGB outputs,
+/// far below half an 8-bit code value (1/510).
+pub const IDENTITY_TOLERANCE: f64 = 1e-6;
 
 /// An output's transform of working-space linear colour.
 #[derive(Clone, Debug, PartialEq)]

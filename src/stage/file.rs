@@ -28,6 +28,10 @@ pub struct Stage {
     /// Render settings for the outer wall and the content (optional).
     #[serde(default)]
     pub render: Render,
+    /// Colour: working space, per-layer grades, per-output LUT and encoding (optional; see
+    /// `docs/colour.md`).
+    #[serde(default)]
+    pub colour: crate::colour::output::ColourFile,
 }
 
 /// A cabinet model.
