@@ -283,7 +283,7 @@ impl Stage {
             .into_iter()
             .map(|(k, message)| Problem {
                 subject: Subject::Output(self.outputs[k].name.clone()),
-                message: format!("LUT: {message}"),
+                message: format!("LUT: {}", message.replace('\n', "\n      ")),
             })
             .collect())
     }
