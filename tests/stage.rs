@@ -653,12 +653,18 @@ fn bad_lut_files_are_located_stage_errors() {
     };
     let e = with(r#"outputs: [(output: "main", lut: Some("bad.cube"))]"#);
     assert!(e.contains("output 'main': LUT:"), "{e}");
-    assert!(e.contains("bad.cube:4: expected 3 numbers, got 2 in '1 0'"), "{e}");
+    assert!(
+        e.contains("bad.cube:4: expected 3 numbers, got 2 in '1 0'"),
+        "{e}"
+    );
     assert!(e.contains("bad.cube:8: 'x' is not a finite number"), "{e}");
     let e = with(r#"outputs: [(output: "main", lut: Some("missing.cube"))]"#);
     assert!(e.contains("missing.cube: cannot read"), "{e}");
     let e = with(r#"inner: (exposure: 100.0), outputs: [(output: "nope")]"#);
-    assert!(e.contains("unknown output 'nope'") && e.contains("colour.inner.exposure"), "{e}");
+    assert!(
+        e.contains("unknown output 'nope'") && e.contains("colour.inner.exposure"),
+        "{e}"
+    );
     // A misspelt field is a located syntax error like any other.
     let e = with(r#"inner: (exposur: 1.0)"#);
     assert!(e.contains("stage.ron:") && e.contains("exposur"), "{e}");

@@ -502,3 +502,76 @@ fn hdr_sun_gives_finite_leds_at_the_peak() {
     eprintln!("sun: {at_peak} of {total} LED pixels at the 1000-nit peak");
     assert!(at_peak > 1000, "{at_peak} LED pixels at the peak");
 }
+
+/// `parallax render` writes each output in its encoding: a half-float EXR for a linear output, a
+/// 16-bit PNG of 10-bit PQ code values (multiples of 64) for a PQ output, and records both in
+/// `frame.json`.
+#[test]
+fn render_command_writes_each_encoding_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .unwrap();
+    let text = tiny
+        .replacen(
+            r#"placement: Auto(outputs: ["main"], origin: (96, 0), rotation: 90)"#,
+            r#"placement: Auto(outputs: ["hdr"], rotation: 90)"#,
+            1,
+        )
+        .replacen(
+            r#"Output(name: "main", width: 128, height: 64),"#,
+            r#"Output(name: "main", width: 128, height: 64), Output(name: "hdr", width: 32, height: 32),"#,
+            1,
+        )
+        .replacen(
+            "render: Render(outer_resolution: 32),",
+            r#"render: Render(outer_resolution: 32),
+    colour: (outputs: [(output: "main", encoding: LinearExr),
+                       (output: "hdr", encoding: Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 10))]),"#,
+            1,
+        );
+    assert_eq!(text.matches("hdr").count(), 3, "{text}");
+    let stage = dir.path().join("stage.ron");
+    std::fs::write(&stage, text).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args([
+            "render",
+            stage.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exr = image::open(out_dir.join("main.exr")).unwrap().to_rgba32f();
+    assert_eq!(exr.dimensions(), (128, 64));
+    let lit = exr
+        .pixels()
+        .filter(|p| p.0[..3].iter().any(|v| *v > 0.0))
+        .count();
+    assert!(lit > 3000, "{lit} lit pixels in main.exr");
+    assert!(exr.pixels().all(|p| p.0.iter().all(|v| v.is_finite())));
+    let png = image::open(out_dir.join("hdr.png")).unwrap();
+    let image::DynamicImage::ImageRgba16(png) = png else {
+        panic!("hdr.png is not 16-bit RGBA")
+    };
+    assert!(png.pixels().all(|p| p.0[..3].iter().all(|v| v % 64 == 0)));
+    assert!(png.pixels().filter(|p| p.0[0] > 0).count() > 500);
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("frame.json")).unwrap())
+            .unwrap();
+    let o = &info["outputs"];
+    assert_eq!(o[0]["name"], "main");
+    assert_eq!(o[0]["encoding"], "linear-exr");
+    assert_eq!(o[1]["encoding"], "pq");
+    assert_eq!(o[1]["primaries"], "Rec2020");
+    assert_eq!(o[1]["bits"], 10);
+    assert_eq!(o[1]["peak_nits"], 1000.0);
+}
