@@ -5,6 +5,16 @@
 
 const F16_MAX: f32 = 65504.0;
 
+// Pipeline-overridable switches. A pipeline made for a raster whose colour path leaves a stage unused
+// turns it off, so that the driver drops its code: software rasterisers (lavapipe) run both sides
+// of a branch, and the unused stages would cost as much as used ones. The defaults leave every stage
+// available and the uniforms decide (the test probe).
+override GRADES_ON: bool = true;
+override LUT_ON: bool = true;
+override SHAPER_ON: bool = true;
+// The primaries matrix and the shader encodings (dithered sRGB, PQ).
+override ENCODE_ON: bool = true;
+
 // Finite and within the half-float range: NaN -> 0, +-inf -> +-65504.
 fn clamp_f16(c: vec3<f32>) -> vec3<f32> {
     let finite = select(c, vec3<f32>(0.0), c != c);
@@ -44,7 +54,7 @@ fn apply_cdl(c: vec3<f32>, g: Grade) -> vec3<f32> {
 }
 
 fn apply_grade(c: vec3<f32>, g: Grade) -> vec3<f32> {
-    if (g.power.w < 0.5) {
+    if (!GRADES_ON || g.power.w < 0.5) {
         return c;
     }
     var v = clamp_f16(mat3x3<f32>(g.m0.xyz, g.m1.xyz, g.m2.xyz) * c);
@@ -164,20 +174,20 @@ fn bayer8(p: vec2<u32>) -> f32 {
 fn apply_output(c_in: vec3<f32>, pixel: vec2<u32>, lut: texture_3d<f32>, shaper: texture_2d<f32>, oc: OutputColour) -> vec3<f32> {
     var c = clamp_f16(c_in);
     let flags = oc.mode.y;
-    if ((flags & 4u) != 0u) {
+    if (SHAPER_ON && (flags & 4u) != 0u) {
         c = apply_shaper(c, shaper, oc);
     }
-    if ((flags & 2u) != 0u) {
+    if (LUT_ON && (flags & 2u) != 0u) {
         c = apply_lut3d(c, lut, oc);
     }
-    if ((flags & 1u) != 0u) {
+    if (ENCODE_ON && (flags & 1u) != 0u) {
         c = mat3x3<f32>(oc.m0.xyz, oc.m1.xyz, oc.m2.xyz) * c;
     }
     c = clamp_f16(c);
-    if (oc.mode.x == 1u) {
+    if (ENCODE_ON && oc.mode.x == 1u) {
         return srgb_encode(c) + oc.pq.z * bayer8(pixel);
     }
-    if (oc.mode.x == 2u) {
+    if (ENCODE_ON && oc.mode.x == 2u) {
         return pq_encode(min(max(c, vec3<f32>(0.0)) * oc.pq.x, vec3<f32>(oc.pq.y)));
     }
     return c;

@@ -7,7 +7,7 @@ use std::ops::Range;
 use glam::{DMat4, UVec2};
 
 use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
-use super::pipeline::{clear_pass, render_pipeline};
+use super::pipeline::{clear_pass, render_pipeline_with};
 use super::ring::aligned_stride;
 use super::targets::{Allocator, Targets};
 use super::{FrameInputs, GpuPanel, RenderError, v4};
@@ -51,7 +51,22 @@ pub struct RasterColour {
     pub transform: OutputTransform,
 }
 
+/// Which stages of the colour path a pipeline keeps (its overridable constants, see
+/// `shaders/colour.wgsl`): `[grades, lut, shaper, encode]`.
+type Stages = [bool; 4];
+
 impl RasterColour {
+    /// The colour stages this raster uses, given whether any layer is graded.
+    fn stages(&self, graded: bool) -> Stages {
+        let lut = self.transform.lut.as_deref();
+        [
+            graded,
+            lut.is_some_and(|l| l.lut3d.is_some()),
+            lut.is_some_and(|l| l.shaper.is_some()),
+            self.mode != 0 || self.transform.to_output != glam::DMat3::IDENTITY,
+        ]
+    }
+
     /// Output `k`'s colour (any `k` past the outputs: the default, sRGB with no LUT) for a
     /// renderer of output format `renderer` (see [`super::grading::raster_format`]).
     pub fn of(colour: &ColourSettings, k: usize, renderer: wgpu::TextureFormat) -> RasterColour {
@@ -68,8 +83,10 @@ impl RasterColour {
 /// The composite + map pass.
 pub struct CompositePass {
     layout: wgpu::BindGroupLayout,
-    /// One pipeline per raster format in use.
-    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
+    /// One pipeline per (raster format, colour stages) in use.
+    pipelines: Vec<((wgpu::TextureFormat, Stages), wgpu::RenderPipeline)>,
+    /// Each raster's colour stages.
+    stages: Vec<Stages>,
     /// Each raster's output transform (group 1).
     colour: Vec<OutputColourGpu>,
     grades: wgpu::Buffer,
@@ -112,13 +129,32 @@ impl CompositePass {
         });
         let colour_layout = output_layout(device);
         let module = shaders::module(device, "composite", &shaders::composite_body());
-        let mut pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)> = Vec::new();
+        let graded = [&colour.inner, &colour.outer]
+            .iter()
+            .any(|g| colour.layer_matrix(g) != glam::DMat3::IDENTITY || !g.cdl.is_identity());
+        let stages: Vec<Stages> = rasters.iter().map(|r| r.stages(graded)).collect();
+        let mut pipelines: Vec<((wgpu::TextureFormat, Stages), wgpu::RenderPipeline)> = Vec::new();
         // The renderer's format too: the preview draws every output into views of that format.
-        for f in rasters.iter().map(|r| r.format).chain([format]) {
-            if pipelines.iter().all(|(g, _)| *g != f) {
+        let keys = rasters
+            .iter()
+            .zip(&stages)
+            .flat_map(|(r, s)| [(r.format, *s), (format, *s)]);
+        for key in keys {
+            if pipelines.iter().all(|(k, _)| *k != key) {
                 let layouts = [Some(&layout), Some(&colour_layout)];
-                let p = render_pipeline(device, "composite pipeline", &module, &layouts, f, false);
-                pipelines.push((f, p));
+                let on = |b: bool| f64::from(u8::from(b));
+                let s = key.1;
+                let constants = [
+                    ("GRADES_ON", on(s[0])),
+                    ("LUT_ON", on(s[1])),
+                    ("SHAPER_ON", on(s[2])),
+                    ("ENCODE_ON", on(s[3])),
+                ];
+                let label = "composite pipeline";
+                let p = render_pipeline_with(
+                    device, label, &module, &layouts, key.0, false, &constants,
+                );
+                pipelines.push((key, p));
             }
         }
         let colour_groups = rasters
@@ -168,6 +204,7 @@ impl CompositePass {
         CompositePass {
             layout,
             pipelines,
+            stages,
             colour: colour_groups,
             grades,
             grades_value: grades_uniform(colour),
@@ -275,10 +312,11 @@ impl CompositePass {
         format: wgpu::TextureFormat,
     ) -> Result<(), RenderError> {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
+        let key = (format, *self.stages.get(k).ok_or(RenderError::NotPrepared)?);
         let pipeline = self
             .pipelines
             .iter()
-            .find(|(f, _)| *f == format)
+            .find(|(f, _)| *f == key)
             .map(|(_, p)| p)
             .ok_or(RenderError::NotPrepared)?;
         let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
