@@ -430,7 +430,6 @@ fn inner_sampling(c: &mut Criterion, gpu: &Gpu, adapter: &str, s: &Setup) {
 fn colour(c: &mut Criterion, gpu: &Gpu, adapter: &str, plain: &Setup) {
     use parallax::colour::cdl::Cdl;
     use parallax::colour::grade::Grade;
-    let mut stage = plain.stage.clone();
     let lut = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/colour/look33.cube");
     let lut = std::sync::Arc::new(parallax::colour::cube::read_cube(&lut).expect("look33.cube"));
     let grade = Grade {
@@ -443,18 +442,33 @@ fn colour(c: &mut Criterion, gpu: &Gpu, adapter: &str, plain: &Setup) {
             ..Cdl::default()
         },
     };
-    stage.colour.inner = grade;
-    stage.colour.outer = grade;
-    for o in &mut stage.colour.outputs {
-        o.lut = Some(lut.clone());
-    }
-    let graded = setup(gpu, stage, &Overrides::default());
+    let variant = |grades: bool, luts: bool| {
+        let mut stage = plain.stage.clone();
+        if grades {
+            stage.colour.inner = grade;
+            stage.colour.outer = grade;
+        }
+        if luts {
+            for o in &mut stage.colour.outputs {
+                o.lut = Some(lut.clone());
+            }
+        }
+        setup(gpu, stage, &Overrides::default())
+    };
+    let (graded, grades_only, lut_only) = (
+        variant(true, true),
+        variant(true, false),
+        variant(false, true),
+    );
     let mut group = c.benchmark_group(format!("colour [{adapter}]"));
     group.sample_size(10);
-    for (name, s) in [
+    let cases = [
         ("composite", plain),
         ("composite + grades + 33^3 LUT", &graded),
-    ] {
+        ("composite + grades", &grades_only),
+        ("composite + 33^3 LUT", &lut_only),
+    ];
+    for (name, s) in cases {
         let views = output_views(&s.renderer);
         let refs: Vec<&wgpu::TextureView> = views.iter().collect();
         group.bench_function(name, |b| {
