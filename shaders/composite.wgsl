@@ -166,35 +166,39 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
 }
 
 // Colour the wall shows at an LED pixel, in the working space, each layer graded before the blend.
-// The outer cube map is only sampled where it is seen. Cabinets whose front faces away from the
-// entrance pupil show the outer.
-fn wall_color(in: VsOut) -> vec4<f32> {
-    let from_outer = in.from_outer;
+// Cabinets whose front faces away from the entrance pupil show the outer. The outer cube map is
+// sampled and graded at one place only, and only where it is seen: software rasterisers run every
+// branch, so a sample written in several branches costs several samples.
+fn wall_color(in: VsOut) -> vec3<f32> {
     let clip = in.inner_clip;
-    if (frame.params.z < 0.5 || clip.w <= 0.0 || in.facing <= 0.0) {
-        return vec4<f32>(outer_color(from_outer), 1.0);
+    var w = 0.0;
+    var inner = vec3<f32>(0.0);
+    if (frame.params.z >= 0.5 && clip.w > 0.0 && in.facing > 0.0) {
+        let uv = ndc_to_uv(clip.xy / clip.w);
+        w = inner_weight(uv, frame.params.x);
+        if (w > 0.0) {
+            let b = frame.params.y;
+            let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+            if (b > 0.0 && edge < b) {
+                return frame.border_color.rgb;
+            }
+            inner = apply_grade(inner_color(uv, clip, in.clip_dx, in.clip_dy), grades.inner);
+        }
     }
-    let uv = ndc_to_uv(clip.xy / clip.w);
-    let w = inner_weight(uv, frame.params.x);
-    if (w <= 0.0) {
-        return vec4<f32>(outer_color(from_outer), 1.0);
-    }
-    let b = frame.params.y;
-    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
-    if (b > 0.0 && edge < b) {
-        return vec4<f32>(frame.border_color.rgb, 1.0);
-    }
-    let inner = apply_grade(inner_color(uv, clip, in.clip_dx, in.clip_dy), grades.inner);
     if (w >= 1.0) {
-        return vec4<f32>(inner, 1.0);
+        return inner;
     }
-    return vec4<f32>(mix(outer_color(from_outer), inner, w), 1.0);
+    let outer = outer_color(in.from_outer);
+    if (w <= 0.0) {
+        return outer;
+    }
+    return mix(outer, inner, w);
 }
 
 // The wall's colour through the raster's output transform (LUT, primaries, encoding).
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
-    let c = wall_color(in).rgb;
+    let c = wall_color(in);
     let pixel = vec2<u32>(in.position.xy);
     return vec4<f32>(apply_output(c, pixel, lut3d, shaper_texture, out_colour), 1.0);
 }
