@@ -15,6 +15,10 @@
 //! - `live_loop/*`: frames of tiny.ron from the bundled take through the live loop's step (null
 //!   sink) vs rendered directly, side by side: the loop's overhead (`benches/render/live.rs`).
 //!
+//! - `colour/*`: the composite of the demo's outputs with both layers graded (exposure, white
+//!   balance, CDL) and a 33^3 LUT on every output vs without, side by side; and writing a
+//!   1920 x 1080 output as a 16-bit PQ PNG and as a half-float EXR (CPU).
+//!
 //! With no adapter this prints why and registers nothing.
 
 #[path = "render/gltf.rs"]
@@ -295,6 +299,7 @@ fn benches(c: &mut Criterion) {
             inner_sampling(c, &gpu, &adapter, &s);
             gltf_bench::gltf_scene(c, &gpu, &adapter, &s.stage);
             live_bench::live_loop(c, &gpu, &adapter);
+            colour(c, &gpu, &adapter, &s);
         }
     }
 
@@ -432,6 +437,90 @@ fn inner_sampling(c: &mut Criterion, gpu: &Gpu, adapter: &str, s: &Setup) {
             wait(gpu, e);
         })
     });
+    group.finish();
+}
+
+/// Composite with grading + a 33^3 LUT vs without, and the PQ / EXR writers.
+fn colour(c: &mut Criterion, gpu: &Gpu, adapter: &str, plain: &Setup) {
+    use parallax::colour::cdl::Cdl;
+    use parallax::colour::grade::Grade;
+    let lut = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/colour/look33.cube");
+    let lut = std::sync::Arc::new(parallax::colour::cube::read_cube(&lut).expect("look33.cube"));
+    let grade = Grade {
+        exposure: 0.3,
+        white_balance_k: Some(5600.0),
+        cdl: Cdl {
+            slope: [1.1, 1.0, 0.9],
+            power: [1.1, 1.0, 0.95],
+            saturation: 1.2,
+            ..Cdl::default()
+        },
+    };
+    let variant = |grades: bool, luts: bool| {
+        let mut stage = plain.stage.clone();
+        if grades {
+            stage.colour.inner = grade;
+            stage.colour.outer = grade;
+        }
+        if luts {
+            for o in &mut stage.colour.outputs {
+                o.lut = Some(lut.clone());
+            }
+        }
+        setup(gpu, stage, &Overrides::default())
+    };
+    let (graded, grades_only, lut_only) = (
+        variant(true, true),
+        variant(true, false),
+        variant(false, true),
+    );
+    let mut group = c.benchmark_group(format!("colour [{adapter}]"));
+    group.sample_size(10);
+    let cases = [
+        ("composite", plain),
+        ("composite + grades + 33^3 LUT", &graded),
+        ("composite + grades", &grades_only),
+        ("composite + 33^3 LUT", &lut_only),
+    ];
+    for (name, s) in cases {
+        let views = output_views(&s.renderer);
+        let refs: Vec<&wgpu::TextureView> = views.iter().collect();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut e = encoder(gpu);
+                s.renderer
+                    .render_outputs_into(&mut e, &refs)
+                    .expect("composite");
+                wait(gpu, e);
+            })
+        });
+    }
+    let (w, h) = (1920u32, 1080u32);
+    let values: Vec<f32> = (0..w * h * 4).map(|i| (i % 997) as f32 / 997.0).collect();
+    let img = parallax::render::ReadImage {
+        width: w,
+        height: h,
+        format: wgpu::TextureFormat::Rgba32Float,
+        bytes: bytemuck::cast_slice(&values).to_vec(),
+    };
+    let dir = std::env::temp_dir().join(format!("parallax-bench-{}", std::process::id()));
+    let pq = parallax::colour::output::Encoding::Pq {
+        white_nits: 100.0,
+        peak_nits: 1000.0,
+        bits: 12,
+    };
+    let exr = parallax::colour::output::Encoding::LinearExr;
+    for (name, enc) in [
+        ("write 1920x1080 PQ 16-bit PNG", pq),
+        ("write 1920x1080 half EXR", exr),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                parallax::render::encode::write_output(&dir.join("out"), &img, &enc).expect("write")
+            })
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     group.finish();
 }
 

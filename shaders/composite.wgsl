@@ -30,6 +30,18 @@ struct Target {
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
 
+// Each layer's grade (shaders/colour.wgsl), applied to its colour before the soft-edge blend.
+struct Grades {
+    inner: Grade,
+    outer: Grade,
+}
+@group(0) @binding(6) var<uniform> grades: Grades;
+
+// This raster's output transform: LUT, primaries and encoding (shaders/colour.wgsl).
+@group(1) @binding(0) var<uniform> out_colour: OutputColour;
+@group(1) @binding(1) var lut3d: texture_3d<f32>;
+@group(1) @binding(2) var shaper_texture: texture_2d<f32>;
+
 struct VsOut {
     @builtin(position) position: vec4<f32>,
     // The LED pixel's position relative to the outer viewpoint, and in the inner camera's clip space.
@@ -105,9 +117,9 @@ fn inner_texture_uv(uv: vec2<f32>) -> vec2<f32> {
     return clamp(uv * size, vec2<f32>(0.5), size - vec2<f32>(0.5)) / frame.inner_extent.zw;
 }
 
-// The outer wall's colour along a ray from the outer viewpoint.
+// The outer wall's colour along a ray from the outer viewpoint, graded.
 fn outer_color(ray: vec3<f32>) -> vec3<f32> {
-    return textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb;
+    return apply_grade(textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb, grades.outer);
 }
 
 // Derivative of the texture uv = ndc_to_uv(clip.xy / clip.w) along a direction in which clip changes
@@ -153,32 +165,40 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
     return sum / (n.x * n.y);
 }
 
-// Colour the wall shows at an LED pixel. The outer cube map is only sampled where it is seen.
-// Cabinets whose front faces away from the entrance pupil show the outer.
-fn wall_color(in: VsOut) -> vec4<f32> {
-    let from_outer = in.from_outer;
+// Colour the wall shows at an LED pixel, in the working space, each layer graded before the blend.
+// Cabinets whose front faces away from the entrance pupil show the outer. The outer cube map is
+// sampled and graded at one place only, and only where it is seen: software rasterisers run every
+// branch, so a sample written in several branches costs several samples.
+fn wall_color(in: VsOut) -> vec3<f32> {
     let clip = in.inner_clip;
-    if (frame.params.z < 0.5 || clip.w <= 0.0 || in.facing <= 0.0) {
-        return vec4<f32>(outer_color(from_outer), 1.0);
+    var w = 0.0;
+    var inner = vec3<f32>(0.0);
+    if (frame.params.z >= 0.5 && clip.w > 0.0 && in.facing > 0.0) {
+        let uv = ndc_to_uv(clip.xy / clip.w);
+        w = inner_weight(uv, frame.params.x);
+        if (w > 0.0) {
+            let b = frame.params.y;
+            let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+            if (b > 0.0 && edge < b) {
+                return frame.border_color.rgb;
+            }
+            inner = apply_grade(inner_color(uv, clip, in.clip_dx, in.clip_dy), grades.inner);
+        }
     }
-    let uv = ndc_to_uv(clip.xy / clip.w);
-    let w = inner_weight(uv, frame.params.x);
-    if (w <= 0.0) {
-        return vec4<f32>(outer_color(from_outer), 1.0);
-    }
-    let b = frame.params.y;
-    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
-    if (b > 0.0 && edge < b) {
-        return vec4<f32>(frame.border_color.rgb, 1.0);
-    }
-    let inner = inner_color(uv, clip, in.clip_dx, in.clip_dy);
     if (w >= 1.0) {
-        return vec4<f32>(inner, 1.0);
+        return inner;
     }
-    return vec4<f32>(mix(outer_color(from_outer), inner, w), 1.0);
+    let outer = outer_color(in.from_outer);
+    if (w <= 0.0) {
+        return outer;
+    }
+    return mix(outer, inner, w);
 }
 
+// The wall's colour through the raster's output transform (LUT, primaries, encoding).
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
-    return wall_color(in);
+    let c = wall_color(in);
+    let pixel = vec2<u32>(in.position.xy);
+    return vec4<f32>(apply_output(c, pixel, lut3d, shaper_texture, out_colour), 1.0);
 }

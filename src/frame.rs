@@ -20,6 +20,70 @@ pub struct FrameInfo {
     pub cameras: Vec<FrameCamera>,
     /// The outer wall's viewpoint.
     pub outer: FrameOuter,
+    /// Each output's colour encoding, in stage order (empty when written by an older version).
+    #[serde(default)]
+    pub outputs: Vec<FrameOutput>,
+}
+
+/// One output's colour encoding in `frame.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameOutput {
+    /// Output name.
+    pub name: String,
+    /// `srgb8`, `srgb8-dither`, `pq` or `linear-exr`.
+    pub encoding: String,
+    /// Primaries of the encoded values: `Rec709`, `Rec2020` or `AcesCg`.
+    pub primaries: String,
+    /// The stage's working space.
+    pub working_space: String,
+    /// Code-value bits (8 for sRGB, 10/12/16 for PQ, 16 = half float for EXR).
+    pub bits: u32,
+    /// PQ: nits of linear 1.0 and the peak luminance; none otherwise.
+    pub white_nits: Option<f64>,
+    pub peak_nits: Option<f64>,
+    /// The LUT applied, as written in the stage file.
+    pub lut: Option<String>,
+}
+
+impl FrameOutput {
+    /// Every output of `stage`.
+    pub fn of_stage(stage: &crate::stage::Stage) -> Vec<FrameOutput> {
+        use crate::colour::output::Encoding;
+        let c = &stage.colour;
+        stage
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(k, o)| {
+                let oc = c.outputs.get(k).cloned().unwrap_or_default();
+                let e = oc.encoding;
+                let primaries = match e {
+                    Encoding::Srgb { .. } => "Rec709".to_string(),
+                    Encoding::Pq { .. } => "Rec2020".to_string(),
+                    Encoding::LinearExr => format!("{:?}", c.working_space),
+                };
+                let (bits, white, peak) = match e {
+                    Encoding::Srgb { .. } => (8, None, None),
+                    Encoding::Pq {
+                        white_nits,
+                        peak_nits,
+                        bits,
+                    } => (bits, Some(white_nits), Some(peak_nits)),
+                    Encoding::LinearExr => (16, None, None),
+                };
+                FrameOutput {
+                    name: o.name.clone(),
+                    encoding: e.name().to_string(),
+                    primaries,
+                    working_space: format!("{:?}", c.working_space),
+                    bits,
+                    white_nits: white,
+                    peak_nits: peak,
+                    lut: oc.lut_path,
+                }
+            })
+            .collect()
+    }
 }
 
 /// One camera in `frame.json`.
@@ -181,6 +245,15 @@ impl FrameInfo {
             outer: FrameOuter {
                 viewpoint: inputs.outer_viewpoint.to_array(),
             },
+            outputs: Vec::new(),
+        }
+    }
+
+    /// [`FrameInfo::of`] with each output's colour encoding from `stage`.
+    pub fn of_stage(stage: &crate::stage::Stage, inputs: &FrameInputs, frame: u64) -> FrameInfo {
+        FrameInfo {
+            outputs: FrameOutput::of_stage(stage),
+            ..FrameInfo::of(inputs, frame)
         }
     }
 }

@@ -8,7 +8,9 @@ pub const ENVIRONMENT: &str = include_str!("../shaders/environment.wgsl");
 pub const TEST_SCENE: &str = include_str!("../shaders/test_scene.wgsl");
 /// glTF scenes (PBR metallic-roughness).
 pub const GLTF: &str = include_str!("../shaders/gltf.wgsl");
-/// Composite + tile mapping.
+/// Colour: grades, LUTs, output encodings (put in front of the composite's body).
+pub const COLOUR: &str = include_str!("../shaders/colour.wgsl");
+/// Composite + tile mapping (its own part; [`composite_body`] puts [`COLOUR`] in front).
 pub const COMPOSITE: &str = include_str!("../shaders/composite.wgsl");
 /// The simulated camera's view of the wall.
 pub const CAMERA_VIEW: &str = include_str!("../shaders/camera_view.wgsl");
@@ -19,13 +21,19 @@ pub const COPY: &str = include_str!("../shaders/copy.wgsl");
 /// Mip-map generation (box filter, odd sizes included).
 pub const MIPMAP: &str = include_str!("../shaders/mipmap.wgsl");
 
+/// The composite's body as compiled: [`COLOUR`] then [`COMPOSITE`].
+pub fn composite_body() -> String {
+    format!("{COLOUR}\n{COMPOSITE}")
+}
+
 /// Every shader by name, as compiled (common part included).
 pub fn all() -> Vec<(&'static str, String)> {
+    let composite = composite_body();
     [
         ("environment", ENVIRONMENT),
         ("test_scene", TEST_SCENE),
         ("gltf", GLTF),
-        ("composite", COMPOSITE),
+        ("composite", composite.as_str()),
         ("camera_view", CAMERA_VIEW),
         ("lens_warp", LENS_WARP),
         ("copy", COPY),

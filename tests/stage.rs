@@ -704,3 +704,45 @@ fn an_overscan_without_room_for_the_soft_edge_is_reported() {
             .is_empty()
     );
 }
+
+/// A bad `.cube` LUT named by the stage file's `colour:` section is a stage error naming the output
+/// and every bad line as `file:line` at once; a missing LUT names its path; an unknown output and
+/// a bad grade are named too.
+#[test]
+fn bad_lut_files_are_located_stage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = std::fs::read_to_string(asset("tiny.ron")).unwrap();
+    let cube = "# bad\nLUT_3D_SIZE 2\n0 0 0\n1 0\n0 1 0\n1 1 0\n0 0 1\n1 0 x\n0 1 1\n1 1 1\n";
+    std::fs::write(dir.path().join("bad.cube"), cube).unwrap();
+    let with = |colour: &str| {
+        let text = tiny.replacen(
+            "render: Render(outer_resolution: 32),",
+            &format!("render: Render(outer_resolution: 32),\n    colour: ({colour}),"),
+            1,
+        );
+        assert!(text.contains("colour:"));
+        let path = dir.path().join("stage.ron");
+        std::fs::write(&path, text).unwrap();
+        match stage::load(&path) {
+            Ok(_) => panic!("accepted {colour}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let e = with(r#"outputs: [(output: "main", lut: Some("bad.cube"))]"#);
+    assert!(e.contains("output 'main': LUT:"), "{e}");
+    assert!(
+        e.contains("bad.cube:4: expected 3 numbers, got 2 in '1 0'"),
+        "{e}"
+    );
+    assert!(e.contains("bad.cube:8: 'x' is not a finite number"), "{e}");
+    let e = with(r#"outputs: [(output: "main", lut: Some("missing.cube"))]"#);
+    assert!(e.contains("missing.cube: cannot read"), "{e}");
+    let e = with(r#"inner: (exposure: 100.0), outputs: [(output: "nope")]"#);
+    assert!(
+        e.contains("unknown output 'nope'") && e.contains("colour.inner.exposure"),
+        "{e}"
+    );
+    // A misspelt field is a located syntax error like any other.
+    let e = with(r#"inner: (exposur: 1.0)"#);
+    assert!(e.contains("stage.ron:") && e.contains("exposur"), "{e}");
+}

@@ -332,7 +332,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes one rendered frame: a PNG per output, the unwrapped wall, the camera view, frame.json.
+/// Writes one rendered frame: a file per output in its encoding (PNG, 16-bit PNG or EXR), the unwrapped wall, the camera view, frame.json.
 /// Warns when the frame's soft-edge band lies inside the camera's picture (overrides or a lens-table
 /// zoom can do that with a fixed overscan): the outer would show on camera.
 fn warn_band(inputs: &FrameInputs, frame: Option<u64>) {
@@ -358,6 +358,17 @@ fn write_frame(
     frame: &parallax::render::RenderedFrame,
     written: &mut Vec<PathBuf>,
 ) -> anyhow::Result<()> {
+    for (k, (name, img)) in frame.outputs.iter().enumerate() {
+        let encoding = stage
+            .colour
+            .outputs
+            .get(k)
+            .map(|o| o.encoding)
+            .unwrap_or_default();
+        let path = parallax::render::encode::write_output(&out.join(name), img, &encoding)
+            .with_context(|| format!("writing output '{name}'"))?;
+        written.push(path);
+    }
     let mut png = |name: &str, img: &parallax::render::ReadImage| -> anyhow::Result<()> {
         let path = out.join(format!("{name}.png"));
         parallax::io::write_png(&path, &img.to_rgba8())
@@ -365,9 +376,6 @@ fn write_frame(
         written.push(path);
         Ok(())
     };
-    for (name, img) in &frame.outputs {
-        png(name, img)?;
-    }
     // An output may be named like a preview image: the output keeps its name, the preview gets a
     // longer one.
     let taken = |name: &str| stage.outputs.iter().any(|o| o.name == name);
@@ -388,7 +396,8 @@ fn write_frame(
         png(camera_name, c)?;
     }
     let info = out.join("frame.json");
-    parallax::io::write_json(&info, &parallax::frame::FrameInfo::of(inputs, number))?;
+    let frame_info = parallax::frame::FrameInfo::of_stage(stage, inputs, number);
+    parallax::io::write_json(&info, &frame_info)?;
     written.push(info);
     Ok(())
 }

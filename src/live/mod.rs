@@ -369,6 +369,13 @@ impl LiveLoop {
             ..Default::default()
         };
         let result = self.render(&tracked, n, wants, &mut stats);
+        let encodings: Vec<crate::colour::output::Encoding> = self
+            .stage
+            .colour
+            .outputs
+            .iter()
+            .map(|o| o.encoding)
+            .collect();
         let delivered_at;
         let mut info = None;
         match result {
@@ -376,7 +383,7 @@ impl LiveLoop {
                 let t = Instant::now();
                 for s in sinks.iter_mut() {
                     if let Some(images) = &images
-                        && let Err(e) = s.deliver(n, images, false)
+                        && let Err(e) = s.deliver(n, images, &encodings, false)
                     {
                         self.report(&format!("frame {n}: {e}"));
                     }
@@ -398,7 +405,7 @@ impl LiveLoop {
                 if let Some(images) = &self.last_good {
                     for s in sinks.iter_mut() {
                         if s.wants(n)
-                            && let Err(e) = s.deliver(n, images, true)
+                            && let Err(e) = s.deliver(n, images, &encodings, true)
                         {
                             errors.push(format!("frame {n}: {e}"));
                         }

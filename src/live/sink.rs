@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::colour::output::Encoding;
 use crate::io::WriteError;
 use crate::render::ReadImage;
 
@@ -12,12 +13,14 @@ pub trait Sink {
     /// Whether frame `frame`'s images must be read back for this sink.
     fn wants(&self, frame: u64) -> bool;
 
-    /// Delivers frame `frame`'s outputs (name, image; stage order). `held` is true when these are
-    /// the last good frame's images repeated because this frame failed.
+    /// Delivers frame `frame`'s outputs (name, image; stage order) with each output's encoding
+    /// (same order). `held` is true when these are the last good frame's images repeated because
+    /// this frame failed.
     fn deliver(
         &mut self,
         frame: u64,
         outputs: &[(String, ReadImage)],
+        encodings: &[Encoding],
         held: bool,
     ) -> Result<(), WriteError>;
 }
@@ -31,13 +34,20 @@ impl Sink for NullSink {
         false
     }
 
-    fn deliver(&mut self, _: u64, _: &[(String, ReadImage)], _: bool) -> Result<(), WriteError> {
+    fn deliver(
+        &mut self,
+        _: u64,
+        _: &[(String, ReadImage)],
+        _: &[Encoding],
+        _: bool,
+    ) -> Result<(), WriteError> {
         Ok(())
     }
 }
 
-/// Writes every `every`th frame's outputs as `DIR/frame-NNNNNN/OUTPUT.png` (8-bit sRGB, as the
-/// processors receive them), each file written atomically.
+/// Writes every `every`th frame's outputs as `DIR/frame-NNNNNN/OUTPUT.EXT` in each output's
+/// encoding (8-bit sRGB PNG, 16-bit PQ PNG or half-float EXR, as `parallax render` writes them),
+/// each file written atomically.
 #[derive(Debug)]
 pub struct FileSink {
     /// The folder frames are written into.
@@ -68,14 +78,16 @@ impl Sink for FileSink {
         &mut self,
         frame: u64,
         outputs: &[(String, ReadImage)],
+        encodings: &[Encoding],
         _held: bool,
     ) -> Result<(), WriteError> {
         if !self.wants(frame) {
             return Ok(());
         }
         let dir = self.dir.join(format!("frame-{frame:06}"));
-        for (name, img) in outputs {
-            crate::io::write_png(&dir.join(format!("{name}.png")), &img.to_rgba8())?;
+        for (k, (name, img)) in outputs.iter().enumerate() {
+            let encoding = encodings.get(k).copied().unwrap_or_default();
+            crate::render::encode::write_output(&dir.join(name), img, &encoding)?;
         }
         self.written += 1;
         Ok(())

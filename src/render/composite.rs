@@ -6,10 +6,12 @@ use std::ops::Range;
 
 use glam::{DMat4, UVec2};
 
-use super::pipeline::{clear_pass, render_pipeline};
+use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
+use super::pipeline::{clear_pass, render_pipeline_with};
 use super::ring::aligned_stride;
 use super::targets::{Allocator, Targets};
 use super::{FrameInputs, GpuPanel, RenderError, v4};
+use crate::colour::output::{ColourSettings, OutputTransform};
 use crate::gpu::Gpu;
 use crate::gpu::layout::{sampler_entry, storage_entry_of, texture_entry, uniform_entry_of};
 use crate::shaders;
@@ -39,10 +41,56 @@ pub(crate) struct TargetUniform {
 
 const _: () = assert!(std::mem::size_of::<TargetUniform>() == 16);
 
+/// What the composite draws into one raster: its colour transform and texture format.
+pub struct RasterColour {
+    /// Shader encoding mode (`crate::render::grading::raster_format`).
+    pub mode: u32,
+    /// The raster's texture format.
+    pub format: wgpu::TextureFormat,
+    /// The output transform (LUT, primaries, encoding).
+    pub transform: OutputTransform,
+}
+
+/// Which stages of the colour path a pipeline keeps (its overridable constants, see
+/// `shaders/colour.wgsl`): `[grades, lut, shaper, encode]`.
+type Stages = [bool; 4];
+
+impl RasterColour {
+    /// The colour stages this raster uses, given whether any layer is graded.
+    fn stages(&self, graded: bool) -> Stages {
+        let lut = self.transform.lut.as_deref();
+        [
+            graded,
+            lut.is_some_and(|l| l.lut3d.is_some()),
+            lut.is_some_and(|l| l.shaper.is_some()),
+            self.mode != 0 || self.transform.to_output != glam::DMat3::IDENTITY,
+        ]
+    }
+
+    /// Output `k`'s colour (any `k` past the outputs: the default, sRGB with no LUT) for a
+    /// renderer of output format `renderer` (see [`super::grading::raster_format`]).
+    pub fn of(colour: &ColourSettings, k: usize, renderer: wgpu::TextureFormat) -> RasterColour {
+        let transform = colour.output_transform(k);
+        let (mode, format) = super::grading::raster_format(renderer, &transform.encoding);
+        RasterColour {
+            mode,
+            format,
+            transform,
+        }
+    }
+}
+
 /// The composite + map pass.
 pub struct CompositePass {
     layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::RenderPipeline,
+    /// One pipeline per (raster format, colour stages) in use.
+    pipelines: Vec<((wgpu::TextureFormat, Stages), wgpu::RenderPipeline)>,
+    /// Each raster's colour stages.
+    stages: Vec<Stages>,
+    /// Each raster's output transform (group 1).
+    colour: Vec<OutputColourGpu>,
+    grades: wgpu::Buffer,
+    grades_value: GradesUniform,
     panels: wgpu::Buffer,
     frame: wgpu::Buffer,
     targets: wgpu::Buffer,
@@ -53,13 +101,16 @@ pub struct CompositePass {
 }
 
 impl CompositePass {
-    /// Creates the pipeline for `format` and one target uniform per raster of `sizes` (outputs in
-    /// stage order, then the unwrapped wall).
+    /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform per raster of `sizes` (outputs in
+    /// stage order, then the unwrapped wall) and each raster's colour transform (`rasters`, same
+    /// order); the layers' grades come from `colour`.
     pub fn new(
         alloc: &Allocator,
         gpu: &Gpu,
         panels: &wgpu::Buffer,
         sizes: &[UVec2],
+        rasters: &[RasterColour],
+        colour: &ColourSettings,
         format: wgpu::TextureFormat,
     ) -> CompositePass {
         let device = &gpu.device;
@@ -73,16 +124,52 @@ impl CompositePass {
                 texture_entry(3, wgpu::TextureViewDimension::D2, true),
                 texture_entry(4, wgpu::TextureViewDimension::Cube, true),
                 sampler_entry(5),
+                uniform_entry_of::<GradesUniform>(6, vf, false),
             ],
         });
-        let module = shaders::module(device, "composite", shaders::COMPOSITE);
-        let pipeline = render_pipeline(
-            device,
-            "composite pipeline",
-            &module,
-            &[Some(&layout)],
-            format,
-            false,
+        let colour_layout = output_layout(device);
+        let module = shaders::module(device, "composite", &shaders::composite_body());
+        let graded = [&colour.inner, &colour.outer]
+            .iter()
+            .any(|g| colour.layer_matrix(g) != glam::DMat3::IDENTITY || !g.cdl.is_identity());
+        let stages: Vec<Stages> = rasters.iter().map(|r| r.stages(graded)).collect();
+        let mut pipelines: Vec<((wgpu::TextureFormat, Stages), wgpu::RenderPipeline)> = Vec::new();
+        // The renderer's format too: the preview draws every output into views of that format.
+        let keys = rasters
+            .iter()
+            .zip(&stages)
+            .flat_map(|(r, s)| [(r.format, *s), (format, *s)]);
+        for key in keys {
+            if pipelines.iter().all(|(k, _)| *k != key) {
+                let layouts = [Some(&layout), Some(&colour_layout)];
+                let on = |b: bool| f64::from(u8::from(b));
+                let s = key.1;
+                let constants = [
+                    ("GRADES_ON", on(s[0])),
+                    ("LUT_ON", on(s[1])),
+                    ("SHAPER_ON", on(s[2])),
+                    ("ENCODE_ON", on(s[3])),
+                ];
+                let label = "composite pipeline";
+                let p = render_pipeline_with(
+                    device, label, &module, &layouts, key.0, false, &constants,
+                );
+                pipelines.push((key, p));
+            }
+        }
+        let colour_groups = rasters
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let label = format!("raster {k}");
+                OutputColourGpu::new(alloc, gpu, &colour_layout, &label, &r.transform, r.mode)
+            })
+            .collect();
+        let grades = alloc.buffer(
+            gpu,
+            "layer grades",
+            std::mem::size_of::<GradesUniform>() as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let frame = alloc.buffer(
             gpu,
@@ -116,7 +203,11 @@ impl CompositePass {
         });
         CompositePass {
             layout,
-            pipeline,
+            pipelines,
+            stages,
+            colour: colour_groups,
+            grades,
+            grades_value: grades_uniform(colour),
             panels: panels.clone(),
             frame,
             targets,
@@ -158,6 +249,8 @@ impl CompositePass {
         };
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
+        gpu.queue
+            .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
@@ -196,6 +289,10 @@ impl CompositePass {
                             binding: 5,
                             resource: wgpu::BindingResource::Sampler(&self.sampler),
                         },
+                        wgpu::BindGroupEntry {
+                            binding: 6,
+                            resource: self.grades.as_entire_binding(),
+                        },
                     ],
                 },
             );
@@ -204,18 +301,29 @@ impl CompositePass {
         Ok(())
     }
 
-    /// Records raster `k` (its panels are `instances`) into `target`: one instanced draw.
+    /// Records raster `k` (its panels are `instances`) into `target`, a view of `format`: one
+    /// instanced draw. `format` must be one of the rasters' formats.
     pub fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         k: usize,
         instances: Range<u32>,
         target: &wgpu::TextureView,
+        format: wgpu::TextureFormat,
     ) -> Result<(), RenderError> {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
+        let key = (format, *self.stages.get(k).ok_or(RenderError::NotPrepared)?);
+        let pipeline = self
+            .pipelines
+            .iter()
+            .find(|(f, _)| *f == key)
+            .map(|(_, p)| p)
+            .ok_or(RenderError::NotPrepared)?;
+        let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, "composite pass", target);
-        pass.set_pipeline(&self.pipeline);
+        pass.set_pipeline(pipeline);
         pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
+        pass.set_bind_group(1, &colour.group, &[]);
         pass.draw(0..6, instances);
         Ok(())
     }

@@ -12,7 +12,9 @@
 
 pub mod camera_view;
 pub mod composite;
+pub mod encode;
 pub mod footprint;
+pub mod grading;
 pub mod inputs;
 pub mod layout;
 pub mod lens_warp;
@@ -36,7 +38,7 @@ pub use crate::shaders;
 pub use camera_view::WallView;
 pub use inputs::{FrameInputs, InputError, Overrides, VideoCamera, inner_weight};
 pub use mipmap::InnerSampling;
-pub use options::{RenderError, RendererOptions};
+pub use options::{RenderError, RenderedFrame, RendererOptions};
 pub use panels::GpuPanel;
 pub(crate) use panels::v4;
 pub use pipeline::clear_pass;
@@ -57,6 +59,7 @@ use targets::{Allocator, CubeTarget, ImageTarget, SceneTarget, Targets};
 struct Raster {
     name: String,
     size: UVec2,
+    format: wgpu::TextureFormat,
     instances: Range<u32>,
     texture: wgpu::Texture,
     view: wgpu::TextureView,
@@ -133,11 +136,16 @@ impl Renderer {
             panel_bytes,
             wgpu::BufferUsages::STORAGE,
         );
-        let raster = |name: &str, label: &str, size: UVec2, instances: Range<u32>| {
-            let texture = alloc.texture(gpu, label, size, 1, fmt, RASTER_USAGE);
+        let mut colour = Vec::new();
+        let mut raster = |name: &str, label: &str, size: UVec2, instances: Range<u32>, k| {
+            let rc = composite::RasterColour::of(&stage.colour, k, fmt);
+            let format = rc.format;
+            colour.push(rc);
+            let texture = alloc.texture(gpu, label, size, 1, format, RASTER_USAGE);
             Raster {
                 name: name.to_string(),
                 size,
+                format,
                 instances,
                 view: texture.create_view(&Default::default()),
                 texture,
@@ -147,13 +155,10 @@ impl Renderer {
             .outputs
             .iter()
             .zip(&ranges)
-            .map(|(o, r)| {
-                raster(
-                    &o.name,
-                    &format!("output {}", o.name),
-                    UVec2::new(o.width, o.height),
-                    r.clone(),
-                )
+            .enumerate()
+            .map(|(k, (o, r))| {
+                let size = UVec2::new(o.width, o.height);
+                raster(&o.name, &format!("output {}", o.name), size, r.clone(), k)
             })
             .collect();
         let wall = match (wall_layout, wall_range) {
@@ -162,7 +167,9 @@ impl Renderer {
                     .check_texture("unwrapped wall", l.size.x, l.size.y)
                     .is_ok()
                 {
-                    Some(raster("wall", "unwrapped wall", l.size, instances))
+                    // An index past the outputs: the default transform (no LUT, sRGB).
+                    let k = usize::MAX;
+                    Some(raster("wall", "unwrapped wall", l.size, instances, k))
                 } else {
                     log::warn!(
                         "the unwrapped wall ({} x {}) exceeds the adapter's texture limit: not rendered",
@@ -175,7 +182,8 @@ impl Renderer {
             _ => None,
         };
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
-        let composite = CompositePass::new(&alloc, gpu, &panels, &sizes, fmt);
+        let composite =
+            CompositePass::new(&alloc, gpu, &panels, &sizes, &colour, &stage.colour, fmt);
         let output_views: Vec<(&wgpu::TextureView, Range<u32>)> = outputs
             .iter()
             .map(|o| (&o.view, o.instances.clone()))
@@ -396,7 +404,8 @@ impl Renderer {
     }
 
     /// Records the composite + map pass of every output into `targets` (one view per output, in
-    /// stage order, of the renderer's output format). The preview window passes its own views here.
+    /// stage order, of the renderer's output format: PQ and EXR outputs show their code values).
+    /// The preview window passes its own views here.
     pub fn render_outputs_into(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -409,7 +418,9 @@ impl Renderer {
             });
         }
         for (k, (o, t)) in self.outputs.iter().zip(targets).enumerate() {
-            self.composite.record(encoder, k, o.instances.clone(), t)?;
+            let fmt = self.options.output_format;
+            self.composite
+                .record(encoder, k, o.instances.clone(), t, fmt)?;
         }
         Ok(())
     }
@@ -422,11 +433,9 @@ impl Renderer {
         scene: &dyn Scene,
     ) -> Result<(), RenderError> {
         self.render_scene(encoder, scene)?;
-        let views: Vec<&wgpu::TextureView> = self.outputs.iter().map(|o| &o.view).collect();
-        self.render_outputs_into(encoder, &views)?;
-        if let Some(w) = &self.wall {
-            self.composite
-                .record(encoder, self.outputs.len(), w.instances.clone(), &w.view)?;
+        for (k, o) in self.outputs.iter().chain(&self.wall).enumerate() {
+            let c = &self.composite;
+            c.record(encoder, k, o.instances.clone(), &o.view, o.format)?;
         }
         if self.options.camera {
             self.render_camera(encoder)?;
@@ -600,15 +609,4 @@ impl Renderer {
     pub fn inputs(&self) -> Option<&FrameInputs> {
         self.inputs.as_ref()
     }
-}
-
-/// One frame read back to the CPU.
-#[derive(Clone, Debug)]
-pub struct RenderedFrame {
-    /// Each output by name, in stage order.
-    pub outputs: Vec<(String, ReadImage)>,
-    /// The unwrapped wall, if rendered.
-    pub wall: Option<ReadImage>,
-    /// The simulated camera view, if rendered.
-    pub camera: Option<ReadImage>,
 }

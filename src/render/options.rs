@@ -1,6 +1,6 @@
 //! What a renderer is created with ([`RendererOptions`]) and why a frame can fail ([`RenderError`]).
 
-use super::{InnerSampling, InputError, ReadbackError, mipmap};
+use super::{InnerSampling, InputError, ReadImage, ReadbackError, mipmap};
 use crate::gpu::GpuError;
 
 /// Why a frame could not be rendered.
@@ -65,4 +65,15 @@ impl Default for RendererOptions {
             inner_sampling: InnerSampling::Footprint,
         }
     }
+}
+
+/// One frame read back to the CPU.
+#[derive(Clone, Debug)]
+pub struct RenderedFrame {
+    /// Each output by name, in stage order.
+    pub outputs: Vec<(String, ReadImage)>,
+    /// The unwrapped wall, if rendered.
+    pub wall: Option<ReadImage>,
+    /// The simulated camera view, if rendered.
+    pub camera: Option<ReadImage>,
 }

@@ -14,6 +14,19 @@ pub fn render_pipeline(
     format: wgpu::TextureFormat,
     depth: bool,
 ) -> wgpu::RenderPipeline {
+    render_pipeline_with(device, label, module, layouts, format, depth, &[])
+}
+
+/// [`render_pipeline`] with values for the fragment stage's pipeline-overridable constants.
+pub fn render_pipeline_with(
+    device: &wgpu::Device,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    layouts: &[Option<&wgpu::BindGroupLayout>],
+    format: wgpu::TextureFormat,
+    depth: bool,
+    constants: &[(&str, f64)],
+) -> wgpu::RenderPipeline {
     let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(label),
         bind_group_layouts: layouts,
@@ -40,7 +53,10 @@ pub fn render_pipeline(
         fragment: Some(wgpu::FragmentState {
             module,
             entry_point: Some("fs_main"),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..Default::default()
+            },
             targets: &[Some(format.into())],
         }),
         multiview_mask: None,

@@ -116,6 +116,23 @@ impl Allocator {
         })
     }
 
+    /// Creates a texture of any dimension holding `data` (mip level 0, tightly packed).
+    pub fn texture_with_data(
+        &self,
+        gpu: &Gpu,
+        desc: &wgpu::TextureDescriptor<'_>,
+        data: &[u8],
+    ) -> wgpu::Texture {
+        use wgpu::util::DeviceExt;
+        self.count.fetch_add(1, Ordering::Relaxed);
+        gpu.device.create_texture_with_data(
+            &gpu.queue,
+            desc,
+            wgpu::util::TextureDataOrder::LayerMajor,
+            data,
+        )
+    }
+
     /// Creates an uninitialised buffer.
     pub fn buffer(
         &self,

@@ -6,6 +6,7 @@ use std::mem::{offset_of, size_of};
 
 use super::GpuPanel;
 use super::composite::{FrameUniform, TargetUniform};
+use super::grading::{GradeUniform, GradesUniform, OutputColourUniform};
 use super::lens_warp::LensUniform;
 use crate::gpu::layout::ViewUniform;
 use crate::scene::environment_params_layout;
@@ -63,6 +64,7 @@ fn check(body: &str, name: &str, host: HostLayout, failures: &mut Vec<String>) {
 #[test]
 fn host_structs_match_their_wgsl_layouts() {
     use crate::shaders::*;
+    let composite = composite_body();
     let mut failures = Vec::new();
     check(
         TEST_SCENE,
@@ -75,7 +77,7 @@ fn host_structs_match_their_wgsl_layouts() {
         &mut failures,
     );
     check(
-        COMPOSITE,
+        &composite,
         "Panel",
         host!(GpuPanel {
             top_left,
@@ -89,7 +91,7 @@ fn host_structs_match_their_wgsl_layouts() {
         &mut failures,
     );
     check(
-        COMPOSITE,
+        &composite,
         "Frame",
         host!(FrameUniform {
             inner_view_proj,
@@ -102,9 +104,44 @@ fn host_structs_match_their_wgsl_layouts() {
         &mut failures,
     );
     check(
-        COMPOSITE,
+        &composite,
         "Target",
         host!(TargetUniform { size, pad }),
+        &mut failures,
+    );
+    check(
+        &composite,
+        "Grade",
+        host!(GradeUniform {
+            m0,
+            m1,
+            m2,
+            slope,
+            offset,
+            power
+        }),
+        &mut failures,
+    );
+    check(
+        &composite,
+        "Grades",
+        host!(GradesUniform { inner, outer }),
+        &mut failures,
+    );
+    check(
+        &composite,
+        "OutputColour",
+        host!(OutputColourUniform {
+            m0,
+            m1,
+            m2,
+            lut_min,
+            lut_max,
+            shaper_min,
+            shaper_max,
+            mode,
+            pq
+        }),
         &mut failures,
     );
     check(
@@ -139,7 +176,7 @@ fn a_mismatch_is_detected() {
     }
     let mut failures = Vec::new();
     check(
-        crate::shaders::COMPOSITE,
+        &crate::shaders::composite_body(),
         "Target",
         host!(Short { size }),
         &mut failures,

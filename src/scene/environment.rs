@@ -107,8 +107,12 @@ impl Environment {
         let (format, bytes) = match img {
             image::DynamicImage::ImageRgb32F(_) | image::DynamicImage::ImageRgba32F(_) => {
                 let f = img.to_rgba32f();
-                let halves: Vec<half::f16> =
-                    f.as_raw().iter().map(|&v| half::f16::from_f32(v)).collect();
+                // Clamped to the half range: an HDR sun at 100,000 becomes 65504, never infinity.
+                let halves: Vec<half::f16> = f
+                    .as_raw()
+                    .iter()
+                    .map(|&v| half::f16::from_f32(crate::colour::clamp_f16(f64::from(v)) as f32))
+                    .collect();
                 (
                     wgpu::TextureFormat::Rgba16Float,
                     bytemuck::cast_slice::<half::f16, u8>(&halves).to_vec(),

@@ -113,6 +113,13 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
     let (cameras, render) = super::camera::resolve(f, &mut problems.0, &mut warnings.0);
     let scene = super::scene::resolve(f, &mut problems);
 
+    // Colour settings; LUT files are read by `load` (they are relative to the stage file).
+    let names: Vec<&str> = f.outputs.iter().map(|o| o.name.as_str()).collect();
+    let (colour, colour_problems) = crate::colour::output::ColourSettings::build(&f.colour, &names);
+    for (output, message) in colour_problems {
+        problems.push(output.map_or(Subject::Stage, Subject::Output), message);
+    }
+
     let mut stage = Stage {
         name: f.name.clone(),
         frame_rate: f.frame_rate,
@@ -124,6 +131,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         cameras,
         render,
         scene,
+        colour,
         source: None,
         warnings: warnings.0,
     };

@@ -31,6 +31,10 @@ pub struct Stage {
     /// 3D content placed in stage space (optional), drawn in front of the environment in every view.
     #[serde(default)]
     pub scene: Vec<SceneItemFile>,
+    /// Colour: working space, per-layer grades, per-output LUT and encoding (optional; see
+    /// `docs/colour.md`).
+    #[serde(default)]
+    pub colour: crate::colour::output::ColourFile,
 }
 
 /// An item of the stage's 3D content.

@@ -134,6 +134,8 @@ pub struct Stage {
     pub render: RenderSettings,
     /// 3D content placed in stage space (`scene:` in the file), in file order.
     pub scene: Vec<SceneItem>,
+    /// Colour settings (working space, grades, per-output LUTs and encodings).
+    pub colour: crate::colour::output::ColourSettings,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
@@ -239,10 +241,14 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
     let label = path.display().to_string();
     let parsed = parse(&text, &label)?;
     let mut stage = Stage::build(&parsed, limits).map_err(|problems| StageError::Invalid {
-        file: label,
+        file: label.clone(),
         problems,
     })?;
     stage.source = Some(path.to_path_buf());
+    stage.load_luts().map_err(|problems| StageError::Invalid {
+        file: label,
+        problems,
+    })?;
     Ok(stage)
 }
 
@@ -255,10 +261,38 @@ impl Stage {
     /// Parses and builds stage-file text (for tests and tools that hold the text).
     pub fn from_ron(text: &str, file_label: &str) -> Result<Stage, StageError> {
         let parsed = parse(text, file_label)?;
-        Stage::build(&parsed, &Limits::default()).map_err(|problems| StageError::Invalid {
+        let invalid = |problems| StageError::Invalid {
             file: file_label.to_string(),
             problems,
-        })
+        };
+        let mut stage = Stage::build(&parsed, &Limits::default()).map_err(invalid)?;
+        stage.load_luts().map_err(invalid)?;
+        Ok(stage)
+    }
+
+    /// Reads the outputs' `.cube` LUTs (paths relative to the stage file, or to the working folder
+    /// without one). Every file that fails is a problem naming the output, with the parser's
+    /// `file:line: message` lines.
+    pub fn load_luts(&mut self) -> Result<(), Vec<Problem>> {
+        let src = self.source.clone();
+        let resolve = |p: &str| {
+            let p = Path::new(p);
+            match (&src, p.is_absolute()) {
+                (Some(s), false) => s.parent().unwrap_or(Path::new(".")).join(p),
+                _ => p.to_path_buf(),
+            }
+        };
+        let failed = self.colour.load_luts(resolve);
+        if failed.is_empty() {
+            return Ok(());
+        }
+        Err(failed
+            .into_iter()
+            .map(|(k, message)| Problem {
+                subject: Subject::Output(self.outputs[k].name.clone()),
+                message: format!("LUT: {}", message.replace('\n', "\n      ")),
+            })
+            .collect())
     }
 
     /// Total LED pixels.
