@@ -30,6 +30,22 @@ struct Target {
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
 
+// Group 1: what is fixed on the wall (src/render/overlay.rs). Mirrored by
+// `parallax::render::overlay::ChromaUniform`.
+struct Chroma {
+    // Key colour (linear rgb); w: 1 when the key replaces the inner frustum's scene.
+    key: vec4<f32>,
+    // Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
+    marker_colour: vec4<f32>,
+    // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
+    marker: vec4<f32>,
+}
+
+@group(1) @binding(0) var<uniform> chroma: Chroma;
+// Per panel (parallel to `panels`): its rectangle on its section's unwrapped wall, x, y, width,
+// height in mm (`parallax::stage::chroma::panel_wall_rect`).
+@group(1) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
+
 struct VsOut {
     @builtin(position) position: vec4<f32>,
     // The LED pixel's position relative to the outer viewpoint, and in the inner camera's clip space.
@@ -46,6 +62,8 @@ struct VsOut {
     // > 0 when the panel's front (normal down x right) faces the entrance pupil; constant per panel.
     // Mirrored by `parallax::render::footprint::faces`.
     @location(4) @interpolate(flat) facing: f32,
+    // The LED pixel's position on its section's unwrapped wall (mm): affine in p, like from_outer.
+    @location(5) @interpolate(linear) wall_mm: vec2<f32>,
 }
 
 // Stage position of the continuous output coordinate `p` (pixel centres at +0.5) of a panel: at
@@ -58,6 +76,47 @@ fn panel_point(panel: Panel, p: vec2<f32>) -> vec3<f32> {
     return panel.top_left.xyz + (i + 0.5) / size.x * panel.right.xyz + (j + 0.5) / size.y * panel.down.xyz;
 }
 
+// Unwrapped wall position (mm) of the continuous output coordinate `p` of a panel whose wall
+// rectangle is `rect`. Mirrored by `parallax::stage::chroma::led_wall_mm`.
+fn panel_wall_point(panel: Panel, rect: vec4<f32>, p: vec2<f32>) -> vec2<f32> {
+    let d = p - vec2<f32>(0.5) - vec2<f32>(panel.origin);
+    let ij = vec2<f32>(dot(d, vec2<f32>(panel.step_col)), dot(d, vec2<f32>(panel.step_row)));
+    return rect.xy + (ij + 0.5) / vec2<f32>(panel.pixels) * rect.zw;
+}
+
+// Whether a tracking marker covers the unwrapped wall point `q` (mm). Mirrored by
+// `parallax::stage::Markers::covers`.
+fn marker_hit(q: vec2<f32>) -> bool {
+    let shape = chroma.marker_colour.w;
+    if (shape < 0.5) {
+        return false;
+    }
+    let spacing = chroma.marker.y;
+    let local = q - chroma.marker.zw;
+    let d = abs(local - round(local / spacing) * spacing);
+    let h = 0.5 * chroma.marker.x;
+    if (shape < 1.5) {
+        let t = 0.1 * chroma.marker.x;
+        return (d.x <= h && d.y <= t) || (d.y <= h && d.x <= t);
+    }
+    if (shape < 2.5) {
+        return length(d) <= h;
+    }
+    return d.x <= h && d.y <= h;
+}
+
+// What the inner frustum shows at an LED pixel: the key colour (or a marker) when the chroma key is
+// on, else the scene through the inner render.
+fn keyed_inner(in: VsOut, uv: vec2<f32>) -> vec3<f32> {
+    if (chroma.key.w > 0.5) {
+        if (marker_hit(in.wall_mm)) {
+            return chroma.marker_colour.rgb;
+        }
+        return chroma.key.rgb;
+    }
+    return inner_color(uv, in.inner_clip, in.clip_dx, in.clip_dy);
+}
+
 @vertex
 fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut {
     let panel = panels[ii];
@@ -67,6 +126,7 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
     var out: VsOut;
     out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
     out.from_outer = world - frame.outer_viewpoint.xyz;
+    out.wall_mm = panel_wall_point(panel, panel_walls[ii], p);
     out.inner_clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
     // LED column i = (p - origin) . step_col, row j = (p - origin) . step_row: one output pixel along
     // x moves step_col.x columns and step_row.x rows.
@@ -171,7 +231,7 @@ fn wall_color(in: VsOut) -> vec4<f32> {
     if (b > 0.0 && edge < b) {
         return vec4<f32>(frame.border_color.rgb, 1.0);
     }
-    let inner = inner_color(uv, clip, in.clip_dx, in.clip_dy);
+    let inner = keyed_inner(in, uv);
     if (w >= 1.0) {
         return vec4<f32>(inner, 1.0);
     }

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use glam::{DMat4, UVec2};
 
+use super::overlay::Overlay;
 use super::pipeline::{clear_pass, render_pipeline};
 use super::ring::aligned_stride;
 use super::targets::{Allocator, Targets};
@@ -50,6 +51,8 @@ pub struct CompositePass {
     sampler: wgpu::Sampler,
     /// Bind group with the (inner, outer) target generations it binds.
     group: Option<((u64, u64), wgpu::BindGroup)>,
+    /// Bind group 1: chroma key and markers.
+    overlay: Overlay,
 }
 
 impl CompositePass {
@@ -59,6 +62,7 @@ impl CompositePass {
         alloc: &Allocator,
         gpu: &Gpu,
         panels: &wgpu::Buffer,
+        walls: &[super::overlay::PanelWall],
         sizes: &[UVec2],
         format: wgpu::TextureFormat,
     ) -> CompositePass {
@@ -75,12 +79,13 @@ impl CompositePass {
                 sampler_entry(5),
             ],
         });
+        let overlay = Overlay::new(alloc, gpu, walls);
         let module = shaders::module(device, "composite", shaders::COMPOSITE);
         let pipeline = render_pipeline(
             device,
             "composite pipeline",
             &module,
-            &[Some(&layout)],
+            &[Some(&layout), Some(&overlay.layout)],
             format,
             false,
         );
@@ -123,6 +128,7 @@ impl CompositePass {
             target_stride,
             sampler,
             group: None,
+            overlay,
         }
     }
 
@@ -158,6 +164,7 @@ impl CompositePass {
         };
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
+        self.overlay.prepare(gpu, inputs)?;
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
@@ -216,6 +223,7 @@ impl CompositePass {
         let mut pass = clear_pass(encoder, "composite pass", target);
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
+        pass.set_bind_group(1, &self.overlay.group, &[]);
         pass.draw(0..6, instances);
         Ok(())
     }

@@ -127,6 +127,10 @@ pub struct FrameInputs {
     /// prediction horizon, newest sample time. `None` for a camera given outright or without
     /// tracking data yet ([`crate::tracking::TrackedState::untracked`]).
     pub tracking: Option<crate::tracking::TrackedState>,
+    /// Chroma key of the inner frustum (from the stage camera's `inner.chroma`): when set, the inner
+    /// frustum shows the key colour and markers instead of the scene. Flip it per frame with
+    /// [`FrameInputs::with_chroma`] (the live loop's toggle).
+    pub chroma: Option<crate::stage::Chroma>,
 }
 
 /// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
@@ -291,7 +295,15 @@ impl FrameInputs {
             video: VideoCamera::new(pose, lens),
             speed_overscan_deg: 0.0,
             tracking: None,
+            chroma: cam.inner.chroma,
         })
+    }
+
+    /// These inputs with the chroma key `chroma` (`None`: the scene, no key), replacing the stage
+    /// camera's. The renderer checks it in `prepare` ([`crate::stage::Chroma::problem`]).
+    pub fn with_chroma(mut self, chroma: Option<crate::stage::Chroma>) -> FrameInputs {
+        self.chroma = chroma;
+        self
     }
 
     /// [`FrameInputs::resolve`] for a tracked camera's state: the wall's camera (predicted), the

@@ -18,6 +18,7 @@ pub mod layout;
 pub mod lens_warp;
 pub mod mipmap;
 mod options;
+mod overlay;
 pub mod panels;
 pub mod pipeline;
 mod readback;
@@ -121,7 +122,9 @@ impl Renderer {
             ranges,
             wall_layout,
             wall_range,
+            sources,
         } = panels::panel_table(stage, options.wall, max);
+        let walls = overlay::panel_walls(stage, &sources);
         if gpu_panels.is_empty() {
             gpu_panels.push(bytemuck::Zeroable::zeroed());
         }
@@ -175,7 +178,7 @@ impl Renderer {
             _ => None,
         };
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
-        let composite = CompositePass::new(&alloc, gpu, &panels, &sizes, fmt);
+        let composite = CompositePass::new(&alloc, gpu, &panels, &walls, &sizes, fmt);
         let output_views: Vec<(&wgpu::TextureView, Range<u32>)> = outputs
             .iter()
             .map(|o| (&o.view, o.instances.clone()))

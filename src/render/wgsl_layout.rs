@@ -7,6 +7,7 @@ use std::mem::{offset_of, size_of};
 use super::GpuPanel;
 use super::composite::{FrameUniform, TargetUniform};
 use super::lens_warp::LensUniform;
+use super::overlay::ChromaUniform;
 use crate::gpu::layout::ViewUniform;
 use crate::scene::environment_params_layout;
 
@@ -105,6 +106,16 @@ fn host_structs_match_their_wgsl_layouts() {
         COMPOSITE,
         "Target",
         host!(TargetUniform { size, pad }),
+        &mut failures,
+    );
+    check(
+        COMPOSITE,
+        "Chroma",
+        host!(ChromaUniform {
+            key,
+            marker_colour,
+            marker
+        }),
         &mut failures,
     );
     check(

@@ -37,6 +37,9 @@ pub struct InnerSettings {
     pub soft_edge: f64,
     /// Optional visible border for setup.
     pub border: Option<Border>,
+    /// Optional chroma key: the inner frustum shows a key colour (and tracking markers) instead of
+    /// the scene; see [`super::chroma`].
+    pub chroma: Option<super::chroma::Chroma>,
 }
 
 /// A visible border around the inner frustum (for setup).
@@ -144,6 +147,7 @@ impl Camera {
                         width,
                         colour: [r, g, b],
                     }),
+                chroma: c.inner.chroma,
             },
             tracking: c.tracking.clone(),
         }
@@ -421,6 +425,10 @@ fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> boo
             s(),
             "border width must be in 0..0.5 and its colour finite".into(),
         );
+        ok = false;
+    }
+    if let Some(problem) = c.inner.chroma.and_then(|k| k.problem()) {
+        push(s(), problem);
         ok = false;
     }
     ok

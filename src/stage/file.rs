@@ -304,6 +304,8 @@ pub struct Inner {
     pub soft_edge: f64,
     /// Optional visible border: `(width as a fraction of the frustum, linear RGB colour)`.
     pub border: Option<(f64, (f32, f32, f32))>,
+    /// Optional chroma key (with tracking markers) filling the inner frustum.
+    pub chroma: Option<super::chroma::Chroma>,
 }
 
 impl Default for Inner {
@@ -313,6 +315,7 @@ impl Default for Inner {
             overscan: OverscanFile::default(),
             soft_edge: 0.05,
             border: None,
+            chroma: None,
         }
     }
 }
