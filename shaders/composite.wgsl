@@ -30,21 +30,38 @@ struct Target {
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
 
-// Group 1: what is fixed on the wall (src/render/overlay.rs). Mirrored by
-// `parallax::render::overlay::ChromaUniform`.
-struct Chroma {
+// Group 1: chroma key, markers and light cards (src/render/overlay.rs). Mirrored by
+// `parallax::render::overlay::OverlayUniform`.
+struct Overlay {
     // Key colour (linear rgb); w: 1 when the key replaces the inner frustum's scene.
     key: vec4<f32>,
     // Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
     marker_colour: vec4<f32>,
     // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
     marker: vec4<f32>,
+    // x: number of light cards.
+    cards: vec4<u32>,
 }
 
-@group(1) @binding(0) var<uniform> chroma: Chroma;
+// A light card resolved for the frame (`parallax::render::overlay::CardUniform`).
+struct LightCard {
+    // Centre (stage metres); w: layer (0 under the inner frustum, 1 over).
+    centre: vec4<f32>,
+    // Width direction / half width; w: shape (0 rectangle, 1 ellipse).
+    u: vec4<f32>,
+    // Height direction / half height; w: feather.
+    v: vec4<f32>,
+    // The point the card is projected onto the wall from.
+    eye: vec4<f32>,
+    // Linear radiance.
+    radiance: vec4<f32>,
+}
+
+@group(1) @binding(0) var<uniform> chroma: Overlay;
 // Per panel (parallel to `panels`): its rectangle on its section's unwrapped wall, x, y, width,
 // height in mm (`parallax::stage::chroma::panel_wall_rect`).
 @group(1) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
+@group(1) @binding(2) var<storage, read> cards: array<LightCard>;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
@@ -115,6 +132,44 @@ fn keyed_inner(in: VsOut, uv: vec2<f32>) -> vec3<f32> {
         return chroma.key.rgb;
     }
     return inner_color(uv, in.inner_clip, in.clip_dx, in.clip_dy);
+}
+
+// Opacity of a light card at the LED pixel centred on `world`: where the ray from the card's eye
+// through the LED meets the card's plane (in front of the eye), the card's normalised radius `r`
+// (max norm for a rectangle, euclidean for an ellipse) against the feather. Mirrored by
+// `parallax::stage::cards::CardFrame::alpha`.
+fn card_alpha(card: LightCard, world: vec3<f32>) -> f32 {
+    let d = world - card.eye.xyz;
+    let n = cross(card.u.xyz, card.v.xyz);
+    let denom = dot(d, n);
+    let t = dot(card.centre.xyz - card.eye.xyz, n) / denom;
+    if (denom == 0.0 || !(t > 0.0)) {
+        return 0.0;
+    }
+    let h = card.eye.xyz + t * d - card.centre.xyz;
+    let p = vec2<f32>(dot(h, card.u.xyz), dot(h, card.v.xyz));
+    var r = max(abs(p.x), abs(p.y));
+    if (card.u.w > 0.5) {
+        r = length(p);
+    }
+    let feather = card.v.w;
+    if (feather <= 0.0) {
+        return select(0.0, 1.0, r <= 1.0);
+    }
+    return clamp((1.0 - r) / feather, 0.0, 1.0);
+}
+
+// `c` with the light cards of `layer` (0 under, 1 over) composited over it, in list order.
+fn light_cards(c: vec3<f32>, in: VsOut, layer: f32) -> vec3<f32> {
+    let world = in.from_outer + frame.outer_viewpoint.xyz;
+    var out = c;
+    for (var k = 0u; k < chroma.cards.x; k += 1u) {
+        let card = cards[k];
+        if (abs(card.centre.w - layer) < 0.5) {
+            out = mix(out, card.radiance.rgb, card_alpha(card, world));
+        }
+    }
+    return out;
 }
 
 @vertex
@@ -213,29 +268,39 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
     return sum / (n.x * n.y);
 }
 
-// Colour the wall shows at an LED pixel. The outer cube map is only sampled where it is seen.
-// Cabinets whose front faces away from the entrance pupil show the outer.
-fn wall_color(in: VsOut) -> vec4<f32> {
-    let from_outer = in.from_outer;
+// The outer wall's colour at an LED pixel, with the light cards under the inner frustum.
+fn outer_at(in: VsOut) -> vec3<f32> {
+    return light_cards(outer_color(in.from_outer), in, 0.0);
+}
+
+// Colour the wall shows at an LED pixel before the cards over the inner frustum. The outer cube map
+// is only sampled where it is seen. Cabinets whose front faces away from the entrance pupil show the
+// outer.
+fn blended_color(in: VsOut) -> vec3<f32> {
     let clip = in.inner_clip;
     if (frame.params.z < 0.5 || clip.w <= 0.0 || in.facing <= 0.0) {
-        return vec4<f32>(outer_color(from_outer), 1.0);
+        return outer_at(in);
     }
     let uv = ndc_to_uv(clip.xy / clip.w);
     let w = inner_weight(uv, frame.params.x);
     if (w <= 0.0) {
-        return vec4<f32>(outer_color(from_outer), 1.0);
+        return outer_at(in);
     }
     let b = frame.params.y;
     let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
     if (b > 0.0 && edge < b) {
-        return vec4<f32>(frame.border_color.rgb, 1.0);
+        return frame.border_color.rgb;
     }
     let inner = keyed_inner(in, uv);
     if (w >= 1.0) {
-        return vec4<f32>(inner, 1.0);
+        return inner;
     }
-    return vec4<f32>(mix(outer_color(from_outer), inner, w), 1.0);
+    return mix(outer_at(in), inner, w);
+}
+
+// Colour the wall shows at an LED pixel: the blend, then the cards over the inner frustum.
+fn wall_color(in: VsOut) -> vec4<f32> {
+    return vec4<f32>(light_cards(blended_color(in), in, 1.0), 1.0);
 }
 
 @fragment

@@ -51,7 +51,7 @@ pub struct CompositePass {
     sampler: wgpu::Sampler,
     /// Bind group with the (inner, outer) target generations it binds.
     group: Option<((u64, u64), wgpu::BindGroup)>,
-    /// Bind group 1: chroma key and markers.
+    /// Bind group 1: chroma key, markers and light cards.
     overlay: Overlay,
 }
 
@@ -164,7 +164,7 @@ impl CompositePass {
         };
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
-        self.overlay.prepare(gpu, inputs)?;
+        self.overlay.prepare(alloc, gpu, inputs)?;
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(

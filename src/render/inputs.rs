@@ -131,6 +131,9 @@ pub struct FrameInputs {
     /// frustum shows the key colour and markers instead of the scene. Flip it per frame with
     /// [`FrameInputs::with_chroma`] (the live loop's toggle).
     pub chroma: Option<crate::stage::Chroma>,
+    /// Light cards shown on the wall this frame (the stage file's `light_cards`; replace them per
+    /// frame with [`FrameInputs::with_light_cards`]).
+    pub light_cards: Vec<crate::stage::LightCard>,
 }
 
 /// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
@@ -296,6 +299,7 @@ impl FrameInputs {
             speed_overscan_deg: 0.0,
             tracking: None,
             chroma: cam.inner.chroma,
+            light_cards: stage.light_cards.clone(),
         })
     }
 
@@ -303,6 +307,13 @@ impl FrameInputs {
     /// camera's. The renderer checks it in `prepare` ([`crate::stage::Chroma::problem`]).
     pub fn with_chroma(mut self, chroma: Option<crate::stage::Chroma>) -> FrameInputs {
         self.chroma = chroma;
+        self
+    }
+
+    /// These inputs with `cards` as the frame's light cards (replacing the stage file's). The
+    /// renderer checks them in `prepare` ([`crate::stage::LightCard::problem`]).
+    pub fn with_light_cards(mut self, cards: Vec<crate::stage::LightCard>) -> FrameInputs {
+        self.light_cards = cards;
         self
     }
 

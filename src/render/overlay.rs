@@ -1,38 +1,77 @@
-//! What the composite draws on top of the scene, fixed on the wall: the chroma key with its tracking
-//! markers (in place of the inner frustum). Bind group 1 of `shaders/composite.wgsl`: the `Chroma`
-//! uniform and, per GPU panel (parallel to the panel buffer), the panel's rectangle on its section's
-//! unwrapped wall in millimetres ([`crate::stage::chroma`]).
+//! What the composite draws on the wall besides the scene: the chroma key with its tracking markers
+//! (in place of the inner frustum) and the light cards. Bind group 1 of `shaders/composite.wgsl`:
+//! the `Overlay` uniform, per GPU panel (parallel to the panel buffer) the panel's rectangle on its
+//! section's unwrapped wall in millimetres ([`crate::stage::chroma`]), and the frame's light cards
+//! ([`crate::stage::cards`]).
 
 use super::targets::Allocator;
 use super::{FrameInputs, InputError, RenderError};
 use crate::gpu::Gpu;
 use crate::gpu::layout::{storage_entry_of, uniform_entry_of};
-use crate::stage::{Chroma, MarkerShape, Stage};
+use crate::stage::{CardLayer, CardShape, Chroma, LightCard, MarkerShape, Stage};
 
-/// `Chroma` of `shaders/composite.wgsl`.
+/// `Overlay` of `shaders/composite.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-pub(crate) struct ChromaUniform {
+pub(crate) struct OverlayUniform {
     /// Key colour (linear rgb); w: 1 when the key is on.
     pub(crate) key: [f32; 4],
     /// Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
     pub(crate) marker_colour: [f32; 4],
     /// Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
     pub(crate) marker: [f32; 4],
+    /// x: number of light cards; y, z, w: unused.
+    pub(crate) cards: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<ChromaUniform>() == 48);
+const _: () = assert!(std::mem::size_of::<OverlayUniform>() == 64);
+
+/// `LightCard` of `shaders/composite.wgsl`: one card resolved for the frame.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct CardUniform {
+    /// Centre (stage metres); w: layer (0 under, 1 over).
+    pub(crate) centre: [f32; 4],
+    /// Unit width direction divided by the half width; w: shape (0 rectangle, 1 ellipse).
+    pub(crate) u: [f32; 4],
+    /// Unit height direction divided by the half height; w: feather.
+    pub(crate) v: [f32; 4],
+    /// The point the card is seen from (stage metres).
+    pub(crate) eye: [f32; 4],
+    /// Linear radiance (rgb).
+    pub(crate) radiance: [f32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<CardUniform>() == 80);
+
+impl CardUniform {
+    pub(crate) fn new(card: &LightCard, outer_viewpoint: glam::DVec3) -> CardUniform {
+        let f = card.frame(outer_viewpoint);
+        let w = |v: glam::DVec3, w: f32| [v.x as f32, v.y as f32, v.z as f32, w];
+        let r = card.radiance();
+        CardUniform {
+            centre: w(f.centre, f32::from(u8::from(card.layer == CardLayer::Over))),
+            u: w(
+                f.right / f.half.x,
+                f32::from(u8::from(card.shape == CardShape::Ellipse)),
+            ),
+            v: w(f.up / f.half.y, card.feather as f32),
+            eye: w(f.eye, 0.0),
+            radiance: [r[0], r[1], r[2], 0.0],
+        }
+    }
+}
 
 /// One panel's rectangle on its section's unwrapped wall: x, y, width, height (mm).
 pub(crate) type PanelWall = [f32; 4];
 
-impl ChromaUniform {
+impl OverlayUniform {
     /// The uniform for `chroma` (`None`: key off).
-    pub(crate) fn new(chroma: Option<&Chroma>) -> ChromaUniform {
+    pub(crate) fn new(chroma: Option<&Chroma>) -> OverlayUniform {
         let Some(c) = chroma else {
-            return ChromaUniform::default();
+            return OverlayUniform::default();
         };
-        let mut u = ChromaUniform {
+        let mut u = OverlayUniform {
             key: [c.colour.0, c.colour.1, c.colour.2, 1.0],
             ..Default::default()
         };
@@ -69,11 +108,16 @@ pub(crate) fn panel_walls(stage: &Stage, sources: &[usize]) -> Vec<PanelWall> {
     walls
 }
 
-/// Bind group 1 of the composite: the chroma uniform and the panels' wall rectangles.
+/// Bind group 1 of the composite: the overlay uniform, the panels' wall rectangles and the cards.
 pub(crate) struct Overlay {
     pub(crate) layout: wgpu::BindGroupLayout,
     pub(crate) group: wgpu::BindGroup,
-    chroma: wgpu::Buffer,
+    uniform: wgpu::Buffer,
+    walls: wgpu::Buffer,
+    cards: wgpu::Buffer,
+    /// Cards the card buffer holds; it is replaced (and the group rebuilt) by a larger one when a
+    /// frame has more.
+    card_capacity: usize,
 }
 
 impl Overlay {
@@ -84,14 +128,15 @@ impl Overlay {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("composite overlay layout"),
             entries: &[
-                uniform_entry_of::<ChromaUniform>(0, vf, false),
+                uniform_entry_of::<OverlayUniform>(0, vf, false),
                 storage_entry_of::<PanelWall>(1, vf),
+                storage_entry_of::<CardUniform>(2, vf),
             ],
         });
-        let chroma = alloc.buffer(
+        let uniform = alloc.buffer(
             gpu,
-            "chroma uniform",
-            std::mem::size_of::<ChromaUniform>() as u64,
+            "overlay uniform",
+            std::mem::size_of::<OverlayUniform>() as u64,
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let walls = alloc.buffer_init(
@@ -100,41 +145,107 @@ impl Overlay {
             bytemuck::cast_slice(walls),
             wgpu::BufferUsages::STORAGE,
         );
-        let group = alloc.bind_group(
+        let card_capacity = 4;
+        let cards = Self::card_buffer(alloc, gpu, card_capacity);
+        let group = Self::group(alloc, gpu, &layout, &uniform, &walls, &cards);
+        Overlay {
+            layout,
+            group,
+            uniform,
+            walls,
+            cards,
+            card_capacity,
+        }
+    }
+
+    fn card_buffer(alloc: &Allocator, gpu: &Gpu, capacity: usize) -> wgpu::Buffer {
+        alloc.buffer(
+            gpu,
+            "light cards",
+            (std::mem::size_of::<CardUniform>() * capacity) as u64,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        )
+    }
+
+    fn group(
+        alloc: &Allocator,
+        gpu: &Gpu,
+        layout: &wgpu::BindGroupLayout,
+        uniform: &wgpu::Buffer,
+        walls: &wgpu::Buffer,
+        cards: &wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        alloc.bind_group(
             gpu,
             &wgpu::BindGroupDescriptor {
                 label: Some("composite overlay"),
-                layout: &layout,
+                layout,
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
-                        resource: chroma.as_entire_binding(),
+                        resource: uniform.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
                         resource: walls.as_entire_binding(),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: cards.as_entire_binding(),
+                    },
                 ],
             },
-        );
-        Overlay {
-            layout,
-            group,
-            chroma,
-        }
+        )
     }
 
-    /// Writes the frame's chroma uniform. Errors: chroma settings that cannot be rendered.
-    pub(crate) fn prepare(&mut self, gpu: &Gpu, inputs: &FrameInputs) -> Result<(), RenderError> {
-        if let Some(problem) = inputs.chroma.as_ref().and_then(|c| c.problem()) {
-            return Err(RenderError::Input(InputError::Invalid {
+    /// Writes the frame's overlay uniform and light cards (growing the card buffer when a frame
+    /// has more cards than it holds). Errors: chroma or card settings that cannot be rendered.
+    pub(crate) fn prepare(
+        &mut self,
+        alloc: &Allocator,
+        gpu: &Gpu,
+        inputs: &FrameInputs,
+    ) -> Result<(), RenderError> {
+        let bad = |message: String| {
+            RenderError::Input(InputError::Invalid {
                 camera: inputs.camera_name.clone(),
-                message: problem,
-            }));
+                message,
+            })
+        };
+        if let Some(problem) = inputs.chroma.as_ref().and_then(|c| c.problem()) {
+            return Err(bad(problem));
         }
-        let u = ChromaUniform::new(inputs.chroma.as_ref());
+        for (i, card) in inputs.light_cards.iter().enumerate() {
+            if let Some(p) = card.problem() {
+                return Err(bad(format!("light card {i} ('{}'): {p}", card.name)));
+            }
+        }
+        let n = inputs.light_cards.len();
+        if n > self.card_capacity {
+            self.card_capacity = n.next_power_of_two();
+            self.cards = Self::card_buffer(alloc, gpu, self.card_capacity);
+            self.group = Self::group(
+                alloc,
+                gpu,
+                &self.layout,
+                &self.uniform,
+                &self.walls,
+                &self.cards,
+            );
+        }
+        let cards: Vec<CardUniform> = inputs
+            .light_cards
+            .iter()
+            .map(|c| CardUniform::new(c, inputs.outer_viewpoint))
+            .collect();
+        if !cards.is_empty() {
+            gpu.queue
+                .write_buffer(&self.cards, 0, bytemuck::cast_slice(&cards));
+        }
+        let mut u = OverlayUniform::new(inputs.chroma.as_ref());
+        u.cards[0] = n as u32;
         gpu.queue
-            .write_buffer(&self.chroma, 0, bytemuck::bytes_of(&u));
+            .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
         Ok(())
     }
 }

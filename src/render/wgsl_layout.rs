@@ -7,7 +7,7 @@ use std::mem::{offset_of, size_of};
 use super::GpuPanel;
 use super::composite::{FrameUniform, TargetUniform};
 use super::lens_warp::LensUniform;
-use super::overlay::ChromaUniform;
+use super::overlay::{CardUniform, OverlayUniform};
 use crate::gpu::layout::ViewUniform;
 use crate::scene::environment_params_layout;
 
@@ -110,11 +110,24 @@ fn host_structs_match_their_wgsl_layouts() {
     );
     check(
         COMPOSITE,
-        "Chroma",
-        host!(ChromaUniform {
+        "Overlay",
+        host!(OverlayUniform {
             key,
             marker_colour,
-            marker
+            marker,
+            cards
+        }),
+        &mut failures,
+    );
+    check(
+        COMPOSITE,
+        "LightCard",
+        host!(CardUniform {
+            centre,
+            u,
+            v,
+            eye,
+            radiance
         }),
         &mut failures,
     );

@@ -31,6 +31,9 @@ pub struct Stage {
     /// 3D content placed in stage space (optional), drawn in front of the environment in every view.
     #[serde(default)]
     pub scene: Vec<SceneItemFile>,
+    /// Emissive cards shown on the wall (optional), see [`super::cards`].
+    #[serde(default)]
+    pub light_cards: Vec<super::cards::LightCard>,
 }
 
 /// An item of the stage's 3D content.

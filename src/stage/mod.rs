@@ -9,6 +9,7 @@
 mod building;
 pub mod camera;
 mod capacity;
+pub mod cards;
 mod checks;
 pub mod chroma;
 pub mod file;
@@ -25,6 +26,7 @@ use glam::{DVec3, UVec2};
 
 pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
 pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at};
+pub use cards::{CardLayer, CardPlacement, CardShape, LightCard};
 pub use checks::Limits;
 pub use chroma::{Chroma, MarkerShape, Markers};
 pub use geometry::PanelFrame;
@@ -136,6 +138,8 @@ pub struct Stage {
     pub render: RenderSettings,
     /// 3D content placed in stage space (`scene:` in the file), in file order.
     pub scene: Vec<SceneItem>,
+    /// Light cards of the stage file (the frame's are [`crate::render::FrameInputs::light_cards`]).
+    pub light_cards: Vec<cards::LightCard>,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
