@@ -39,7 +39,7 @@ struct Overlay {
     marker_colour: vec4<f32>,
     // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
     marker: vec4<f32>,
-    // x: number of light cards.
+    // x: number of light cards; y: 1 when the outer is read from the frozen bake (group 2).
     cards: vec4<u32>,
 }
 
@@ -62,6 +62,8 @@ struct LightCard {
 // height in mm (`parallax::stage::chroma::panel_wall_rect`).
 @group(1) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
 @group(1) @binding(2) var<storage, read> cards: array<LightCard>;
+// Group 2: the frozen outer baked for this raster, one texel per output pixel (src/render/frozen.rs).
+@group(2) @binding(0) var outer_baked: texture_2d<f32>;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
@@ -269,7 +271,12 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
 }
 
 // The outer wall's colour at an LED pixel, with the light cards under the inner frustum.
+// With the outer frozen, one load of the bake at this output pixel.
 fn outer_at(in: VsOut) -> vec3<f32> {
+    if (chroma.cards.y == 1u) {
+        let baked = textureLoad(outer_baked, vec2<i32>(in.position.xy), 0).rgb;
+        return light_cards(baked, in, 0.0);
+    }
     return light_cards(outer_color(in.from_outer), in, 0.0);
 }
 
@@ -306,4 +313,10 @@ fn wall_color(in: VsOut) -> vec4<f32> {
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     return wall_color(in);
+}
+
+// The frozen outer's bake: the outer cube map along the LED pixel's ray, no cards.
+@fragment
+fn fs_bake(in: VsOut) -> @location(0) vec4<f32> {
+    return vec4<f32>(outer_color(in.from_outer), 1.0);
 }

@@ -17,6 +17,8 @@ mod blend;
 mod cards;
 #[path = "render/chroma.rs"]
 mod chroma;
+#[path = "render/frozen.rs"]
+mod frozen;
 #[path = "render/gltf.rs"]
 mod gltf;
 #[path = "render/gltf_lights.rs"]

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use glam::{DMat4, UVec2};
 
+use super::frozen::FrozenOuter;
 use super::overlay::Overlay;
 use super::pipeline::{clear_pass, render_pipeline};
 use super::ring::aligned_stride;
@@ -53,6 +54,8 @@ pub struct CompositePass {
     group: Option<((u64, u64), wgpu::BindGroup)>,
     /// Bind group 1: chroma key, markers and light cards.
     overlay: Overlay,
+    /// Bind group 2 and the bake pass: the frozen outer.
+    pub(crate) frozen: FrozenOuter,
 }
 
 impl CompositePass {
@@ -81,11 +84,13 @@ impl CompositePass {
         });
         let overlay = Overlay::new(alloc, gpu, walls);
         let module = shaders::module(device, "composite", shaders::COMPOSITE);
+        let mut frozen = FrozenOuter::new(alloc, gpu, sizes, false);
+        frozen.set_pipeline(device, &module, [&layout, &overlay.layout]);
         let pipeline = render_pipeline(
             device,
             "composite pipeline",
             &module,
-            &[Some(&layout), Some(&overlay.layout)],
+            &[Some(&layout), Some(&overlay.layout), Some(&frozen.layout)],
             format,
             false,
         );
@@ -129,6 +134,7 @@ impl CompositePass {
             sampler,
             group: None,
             overlay,
+            frozen,
         }
     }
 
@@ -164,7 +170,10 @@ impl CompositePass {
         };
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
-        self.overlay.prepare(alloc, gpu, inputs)?;
+        self.frozen
+            .prepare(alloc, gpu, inputs.outer_viewpoint, inputs.outer_resolution);
+        self.overlay
+            .prepare(alloc, gpu, inputs, self.frozen.reading())?;
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
@@ -224,7 +233,22 @@ impl CompositePass {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &self.overlay.group, &[]);
+        pass.set_bind_group(2, self.frozen.group_for(k), &[]);
         pass.draw(0..6, instances);
+        Ok(())
+    }
+
+    /// Records the frozen outer's bake of raster `k` (see [`super::frozen`]).
+    pub(crate) fn record_bake(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        k: usize,
+        instances: Range<u32>,
+    ) -> Result<(), RenderError> {
+        let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
+        let offset = (k as u64 * self.target_stride) as u32;
+        self.frozen
+            .record_bake(encoder, k, instances, (group, offset), &self.overlay.group);
         Ok(())
     }
 }

@@ -13,6 +13,7 @@
 pub mod camera_view;
 pub mod composite;
 pub mod footprint;
+mod frozen;
 pub mod inputs;
 pub mod layout;
 pub mod lens_warp;
@@ -178,7 +179,8 @@ impl Renderer {
             _ => None,
         };
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
-        let composite = CompositePass::new(&alloc, gpu, &panels, &walls, &sizes, fmt);
+        let mut composite = CompositePass::new(&alloc, gpu, &panels, &walls, &sizes, fmt);
+        composite.frozen.enabled = stage.render.frozen_outer;
         let output_views: Vec<(&wgpu::TextureView, Range<u32>)> = outputs
             .iter()
             .map(|o| (&o.view, o.instances.clone()))
@@ -391,10 +393,13 @@ impl Renderer {
         encoder: &mut wgpu::CommandEncoder,
         scene: &dyn Scene,
     ) -> Result<(), RenderError> {
-        self.scene.record(encoder, &self.targets, scene)?;
+        let frozen = &self.composite.frozen;
+        let outer = !frozen.reading() || frozen.bake_now;
+        self.scene.record(encoder, &self.targets, scene, outer)?;
         if let Some(chain) = self.targets.inner.as_ref().and_then(|t| t.mips.as_ref()) {
             self.mipmap.record(encoder, chain);
         }
+        self.record_outer_bake(encoder)?;
         Ok(())
     }
 

@@ -20,7 +20,7 @@ pub(crate) struct OverlayUniform {
     pub(crate) marker_colour: [f32; 4],
     /// Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
     pub(crate) marker: [f32; 4],
-    /// x: number of light cards; y, z, w: unused.
+    /// x: number of light cards; y: 1 when the outer is read from the frozen bake; z, w: unused.
     pub(crate) cards: [u32; 4],
 }
 
@@ -205,6 +205,7 @@ impl Overlay {
         alloc: &Allocator,
         gpu: &Gpu,
         inputs: &FrameInputs,
+        frozen_outer: bool,
     ) -> Result<(), RenderError> {
         let bad = |message: String| {
             RenderError::Input(InputError::Invalid {
@@ -244,6 +245,7 @@ impl Overlay {
         }
         let mut u = OverlayUniform::new(inputs.chroma.as_ref());
         u.cards[0] = n as u32;
+        u.cards[1] = u32::from(frozen_outer);
         gpu.queue
             .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
         Ok(())

@@ -74,6 +74,8 @@ pub struct RenderSettings {
     pub environment_yaw_deg: f64,
     /// Draw the procedural test scene (boxes) in front of the environment.
     pub test_scene: bool,
+    /// Bake the outer once per scene and outer viewpoint (`crate::render::Renderer::set_frozen_outer`).
+    pub frozen_outer: bool,
 }
 
 impl Default for RenderSettings {
@@ -93,6 +95,7 @@ impl RenderSettings {
             environment: r.environment.clone(),
             environment_yaw_deg: r.environment_yaw_deg,
             test_scene: r.test_scene,
+            frozen_outer: r.frozen_outer,
         }
     }
 }

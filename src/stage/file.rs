@@ -337,6 +337,9 @@ pub struct Render {
     pub environment_yaw_deg: f64,
     /// Whether the procedural test scene (floor grid and solids) is drawn.
     pub test_scene: bool,
+    /// Render the outer once per scene and outer viewpoint and bake it per output pixel (see
+    /// rendering.md, Frozen outer).
+    pub frozen_outer: bool,
 }
 
 impl Default for Render {
@@ -347,6 +350,7 @@ impl Default for Render {
             environment: None,
             environment_yaw_deg: 0.0,
             test_scene: true,
+            frozen_outer: false,
         }
     }
 }
