@@ -39,7 +39,8 @@ struct Overlay {
     marker_colour: vec4<f32>,
     // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
     marker: vec4<f32>,
-    // x: number of light cards; y: 1 when the outer is read from the frozen bake (group 2).
+    // x: number of light cards; y: 1 when the outer is read from the frozen bake (group 2; the
+    // pipeline variant with FROZEN set does so).
     cards: vec4<u32>,
 }
 
@@ -271,34 +272,40 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
 }
 
 // The outer wall's colour at an LED pixel, with the light cards under the inner frustum.
+// Set in the frozen-outer variant of the composite pipeline (a constant, so the variant has no cube
+// map sampling at all: a software rasteriser runs both sides of a branch).
+override FROZEN: bool = false;
+
 // With the outer frozen, one load of the bake at this output pixel.
 fn outer_at(in: VsOut) -> vec3<f32> {
-    if (chroma.cards.y == 1u) {
+    if (FROZEN) {
         let baked = textureLoad(outer_baked, vec2<i32>(in.position.xy), 0).rgb;
         return light_cards(baked, in, 0.0);
     }
     return light_cards(outer_color(in.from_outer), in, 0.0);
 }
 
-// Colour the wall shows at an LED pixel before the cards over the inner frustum. The outer cube map
-// is only sampled where it is seen. Cabinets whose front faces away from the entrance pupil show the
-// outer.
+// Colour the wall shows at an LED pixel before the cards over the inner frustum. The outer (cube
+// map or frozen bake) and the inner are each read at one place, only where they are seen (a
+// software rasteriser pays for every call site). Cabinets whose front faces away from the entrance
+// pupil show the outer.
 fn blended_color(in: VsOut) -> vec3<f32> {
     let clip = in.inner_clip;
-    if (frame.params.z < 0.5 || clip.w <= 0.0 || in.facing <= 0.0) {
-        return outer_at(in);
+    var w = 0.0;
+    var uv = vec2<f32>(0.0);
+    if (frame.params.z > 0.5 && clip.w > 0.0 && in.facing > 0.0) {
+        uv = ndc_to_uv(clip.xy / clip.w);
+        w = inner_weight(uv, frame.params.x);
     }
-    let uv = ndc_to_uv(clip.xy / clip.w);
-    let w = inner_weight(uv, frame.params.x);
-    if (w <= 0.0) {
-        return outer_at(in);
+    var inner = vec3<f32>(0.0);
+    if (w > 0.0) {
+        let b = frame.params.y;
+        let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+        if (b > 0.0 && edge < b) {
+            return frame.border_color.rgb;
+        }
+        inner = keyed_inner(in, uv);
     }
-    let b = frame.params.y;
-    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
-    if (b > 0.0 && edge < b) {
-        return frame.border_color.rgb;
-    }
-    let inner = keyed_inner(in, uv);
     if (w >= 1.0) {
         return inner;
     }

@@ -85,7 +85,7 @@ impl CompositePass {
         let overlay = Overlay::new(alloc, gpu, walls);
         let module = shaders::module(device, "composite", shaders::COMPOSITE);
         let mut frozen = FrozenOuter::new(alloc, gpu, sizes, false);
-        frozen.set_pipeline(device, &module, [&layout, &overlay.layout]);
+        frozen.set_pipelines(device, &module, [&layout, &overlay.layout], format);
         let pipeline = render_pipeline(
             device,
             "composite pipeline",
@@ -230,7 +230,7 @@ impl CompositePass {
     ) -> Result<(), RenderError> {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, "composite pass", target);
-        pass.set_pipeline(&self.pipeline);
+        pass.set_pipeline(self.frozen.composite_pipeline().unwrap_or(&self.pipeline));
         pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &self.overlay.group, &[]);
         pass.set_bind_group(2, self.frozen.group_for(k), &[]);

@@ -24,6 +24,8 @@ const BAKED_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 pub(crate) struct FrozenOuter {
     pub(crate) layout: wgpu::BindGroupLayout,
     pipeline: Option<wgpu::RenderPipeline>,
+    /// The composite pipeline variant that loads the bake instead of sampling the cube map.
+    composite: Option<wgpu::RenderPipeline>,
     sizes: Vec<UVec2>,
     /// Per raster: the baked view (render target) and its bind group; created on first freeze.
     baked: Vec<(wgpu::TextureView, wgpu::BindGroup)>,
@@ -51,6 +53,7 @@ impl FrozenOuter {
         FrozenOuter {
             layout,
             pipeline: None,
+            composite: None,
             sizes: sizes.to_vec(),
             baked: Vec::new(),
             placeholder,
@@ -84,26 +87,33 @@ impl FrozenOuter {
         (view, group)
     }
 
-    /// Creates the bake pipeline from the composite's module and layouts (groups 0 and 1).
-    pub(crate) fn set_pipeline(
+    /// Creates the bake pipeline and the frozen variant of the composite pipeline (`FROZEN` set,
+    /// into `format`) from the composite's module and layouts (groups 0 and 1).
+    pub(crate) fn set_pipelines(
         &mut self,
         device: &wgpu::Device,
         module: &wgpu::ShaderModule,
         layouts: [&wgpu::BindGroupLayout; 2],
+        format: wgpu::TextureFormat,
     ) {
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("outer bake"),
+            label: Some("frozen outer"),
             bind_group_layouts: &[Some(layouts[0]), Some(layouts[1]), Some(&self.layout)],
             immediate_size: 0,
         });
-        self.pipeline = Some(
+        let make = |label: &str, entry: &str, format: wgpu::TextureFormat, frozen: f64| {
+            let constants = [("FROZEN", frozen)];
+            let options = wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            };
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("outer bake"),
+                label: Some(label),
                 layout: Some(&layout),
                 vertex: wgpu::VertexState {
                     module,
                     entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
+                    compilation_options: options.clone(),
                     buffers: &[],
                 },
                 primitive: wgpu::PrimitiveState::default(),
@@ -111,14 +121,21 @@ impl FrozenOuter {
                 multisample: Default::default(),
                 fragment: Some(wgpu::FragmentState {
                     module,
-                    entry_point: Some("fs_bake"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(BAKED_FORMAT.into())],
+                    entry_point: Some(entry),
+                    compilation_options: options,
+                    targets: &[Some(format.into())],
                 }),
                 multiview_mask: None,
                 cache: None,
-            }),
-        );
+            })
+        };
+        self.pipeline = Some(make("outer bake", "fs_bake", BAKED_FORMAT, 0.0));
+        self.composite = Some(make("composite (frozen outer)", "fs_main", format, 1.0));
+    }
+
+    /// The composite pipeline reading the bake, when frozen.
+    pub(crate) fn composite_pipeline(&self) -> Option<&wgpu::RenderPipeline> {
+        self.composite.as_ref().filter(|_| self.reading())
     }
 
     /// Decides whether this frame bakes: frozen, and the outer viewpoint or resolution changed (or
