@@ -303,20 +303,6 @@ impl FrameInputs {
         })
     }
 
-    /// These inputs with the chroma key `chroma` (`None`: the scene, no key), replacing the stage
-    /// camera's. The renderer checks it in `prepare` ([`crate::stage::Chroma::problem`]).
-    pub fn with_chroma(mut self, chroma: Option<crate::stage::Chroma>) -> FrameInputs {
-        self.chroma = chroma;
-        self
-    }
-
-    /// These inputs with `cards` as the frame's light cards (replacing the stage file's). The
-    /// renderer checks them in `prepare` ([`crate::stage::LightCard::problem`]).
-    pub fn with_light_cards(mut self, cards: Vec<crate::stage::LightCard>) -> FrameInputs {
-        self.light_cards = cards;
-        self
-    }
-
     /// [`FrameInputs::resolve`] for a tracked camera's state: the wall's camera (predicted), the
     /// video camera ([`FrameInputs::with_video`]) and the speed overscan
     /// ([`FrameInputs::with_speed_overscan`]) from `tracked`.
