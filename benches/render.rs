@@ -1,8 +1,8 @@
 //! GPU benchmarks of the headless frame on the adapter at hand (lavapipe in CI):
 //! - `frame/<stage>`: a whole frame (outer cube map, inner frustum, every output) of demo.ron, and of
 //!   large.ron when it exists;
-//! - `composite_vs_copy/*`: the composite + map pass of the demo's outputs vs a plain copy of the same
-//!   output pixels;
+//! - `composite_vs_copy/*`: the composite + map pass of the demo's outputs (live outer, and frozen
+//!   outer: baked once, one load per pixel) vs a plain copy of the same output pixels;
 //! - `cabinets/*`: the composite pass at equal pixel count with 10 and with 10,000 cabinets;
 //! - `zoom/*`: whole frames of demo.ron along a zoom ramp (80 -> 18 mm and back, the inner resolution
 //!   following the zoom), printing the renderer's allocations per frame after one warm-up ramp.
@@ -276,6 +276,12 @@ fn benches(c: &mut Criterion) {
             let views = output_views(&s.renderer);
             let refs: Vec<&wgpu::TextureView> = views.iter().collect();
             let copy = copy_setup(&gpu, &s.renderer);
+            // The same frame with the outer frozen: baked once in `setup`, one load per pixel.
+            let mut frozen_stage = s.stage.clone();
+            frozen_stage.render.frozen_outer = true;
+            let f = setup(&gpu, frozen_stage, &Overrides::default());
+            let fviews = output_views(&f.renderer);
+            let frefs: Vec<&wgpu::TextureView> = fviews.iter().collect();
             let mut group = c.benchmark_group(format!("composite_vs_copy [{adapter}]"));
             group.sample_size(10);
             group.bench_function("composite", |b| {
@@ -283,6 +289,15 @@ fn benches(c: &mut Criterion) {
                     let mut e = encoder(&gpu);
                     s.renderer
                         .render_outputs_into(&mut e, &refs)
+                        .expect("composite");
+                    wait(&gpu, e);
+                })
+            });
+            group.bench_function("composite_frozen_outer", |b| {
+                b.iter(|| {
+                    let mut e = encoder(&gpu);
+                    f.renderer
+                        .render_outputs_into(&mut e, &frefs)
                         .expect("composite");
                     wait(&gpu, e);
                 })

@@ -41,6 +41,41 @@ struct Grades {
 @group(1) @binding(0) var<uniform> out_colour: OutputColour;
 @group(1) @binding(1) var lut3d: texture_3d<f32>;
 @group(1) @binding(2) var shaper_texture: texture_2d<f32>;
+// Group 2: chroma key, markers and light cards (src/render/overlay.rs). Mirrored by
+// `parallax::render::overlay::OverlayUniform`.
+struct Overlay {
+    // Key colour (linear rgb); w: 1 when the key replaces the inner frustum's scene.
+    key: vec4<f32>,
+    // Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
+    marker_colour: vec4<f32>,
+    // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
+    marker: vec4<f32>,
+    // x: number of light cards; y: 1 when the outer is read from the frozen bake (group 3; the
+    // pipeline variant with FROZEN set does so).
+    cards: vec4<u32>,
+}
+
+// A light card resolved for the frame (`parallax::render::overlay::CardUniform`).
+struct LightCard {
+    // Centre (stage metres); w: layer (0 under the inner frustum, 1 over).
+    centre: vec4<f32>,
+    // Width direction / half width; w: shape (0 rectangle, 1 ellipse).
+    u: vec4<f32>,
+    // Height direction / half height; w: feather.
+    v: vec4<f32>,
+    // The point the card is projected onto the wall from.
+    eye: vec4<f32>,
+    // Linear radiance.
+    radiance: vec4<f32>,
+}
+
+@group(2) @binding(0) var<uniform> chroma: Overlay;
+// Per panel (parallel to `panels`): its rectangle on its section's unwrapped wall, x, y, width,
+// height in mm (`parallax::stage::chroma::panel_wall_rect`).
+@group(2) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
+@group(2) @binding(2) var<storage, read> cards: array<LightCard>;
+// Group 3: the frozen outer baked for this raster, one texel per output pixel (src/render/frozen.rs).
+@group(3) @binding(0) var outer_baked: texture_2d<f32>;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
@@ -58,6 +93,8 @@ struct VsOut {
     // > 0 when the panel's front (normal down x right) faces the entrance pupil; constant per panel.
     // Mirrored by `parallax::render::footprint::faces`.
     @location(4) @interpolate(flat) facing: f32,
+    // The LED pixel's position on its section's unwrapped wall (mm): affine in p, like from_outer.
+    @location(5) @interpolate(linear) wall_mm: vec2<f32>,
 }
 
 // Stage position of the continuous output coordinate `p` (pixel centres at +0.5) of a panel: at
@@ -70,6 +107,85 @@ fn panel_point(panel: Panel, p: vec2<f32>) -> vec3<f32> {
     return panel.top_left.xyz + (i + 0.5) / size.x * panel.right.xyz + (j + 0.5) / size.y * panel.down.xyz;
 }
 
+// Unwrapped wall position (mm) of the continuous output coordinate `p` of a panel whose wall
+// rectangle is `rect`. Mirrored by `parallax::stage::chroma::led_wall_mm`.
+fn panel_wall_point(panel: Panel, rect: vec4<f32>, p: vec2<f32>) -> vec2<f32> {
+    let d = p - vec2<f32>(0.5) - vec2<f32>(panel.origin);
+    let ij = vec2<f32>(dot(d, vec2<f32>(panel.step_col)), dot(d, vec2<f32>(panel.step_row)));
+    return rect.xy + (ij + 0.5) / vec2<f32>(panel.pixels) * rect.zw;
+}
+
+// Whether a tracking marker covers the unwrapped wall point `q` (mm). Mirrored by
+// `parallax::stage::Markers::covers`.
+fn marker_hit(q: vec2<f32>) -> bool {
+    let shape = chroma.marker_colour.w;
+    if (shape < 0.5) {
+        return false;
+    }
+    let spacing = chroma.marker.y;
+    let local = q - chroma.marker.zw;
+    let d = abs(local - round(local / spacing) * spacing);
+    let h = 0.5 * chroma.marker.x;
+    if (shape < 1.5) {
+        let t = 0.1 * chroma.marker.x;
+        return (d.x <= h && d.y <= t) || (d.y <= h && d.x <= t);
+    }
+    if (shape < 2.5) {
+        return length(d) <= h;
+    }
+    return d.x <= h && d.y <= h;
+}
+
+// What the inner frustum shows at an LED pixel: the key colour (or a marker) when the chroma key is
+// on, else the scene through the inner render.
+fn keyed_inner(in: VsOut, uv: vec2<f32>) -> vec3<f32> {
+    if (chroma.key.w > 0.5) {
+        if (marker_hit(in.wall_mm)) {
+            return chroma.marker_colour.rgb;
+        }
+        return chroma.key.rgb;
+    }
+    return apply_grade(inner_color(uv, in.inner_clip, in.clip_dx, in.clip_dy), grades.inner);
+}
+
+// Opacity of a light card at the LED pixel centred on `world`: where the ray from the card's eye
+// through the LED meets the card's plane (in front of the eye), the card's normalised radius `r`
+// (max norm for a rectangle, euclidean for an ellipse) against the feather. Mirrored by
+// `parallax::stage::cards::CardFrame::alpha`.
+fn card_alpha(card: LightCard, world: vec3<f32>) -> f32 {
+    let d = world - card.eye.xyz;
+    let n = cross(card.u.xyz, card.v.xyz);
+    let denom = dot(d, n);
+    let t = dot(card.centre.xyz - card.eye.xyz, n) / denom;
+    if (denom == 0.0 || !(t > 0.0)) {
+        return 0.0;
+    }
+    let h = card.eye.xyz + t * d - card.centre.xyz;
+    let p = vec2<f32>(dot(h, card.u.xyz), dot(h, card.v.xyz));
+    var r = max(abs(p.x), abs(p.y));
+    if (card.u.w > 0.5) {
+        r = length(p);
+    }
+    let feather = card.v.w;
+    if (feather <= 0.0) {
+        return select(0.0, 1.0, r <= 1.0);
+    }
+    return clamp((1.0 - r) / feather, 0.0, 1.0);
+}
+
+// `c` with the light cards of `layer` (0 under, 1 over) composited over it, in list order.
+fn light_cards(c: vec3<f32>, in: VsOut, layer: f32) -> vec3<f32> {
+    let world = in.from_outer + frame.outer_viewpoint.xyz;
+    var out = c;
+    for (var k = 0u; k < chroma.cards.x; k += 1u) {
+        let card = cards[k];
+        if (abs(card.centre.w - layer) < 0.5) {
+            out = mix(out, card.radiance.rgb, card_alpha(card, world));
+        }
+    }
+    return out;
+}
+
 @vertex
 fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut {
     let panel = panels[ii];
@@ -79,6 +195,7 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
     var out: VsOut;
     out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
     out.from_outer = world - frame.outer_viewpoint.xyz;
+    out.wall_mm = panel_wall_point(panel, panel_walls[ii], p);
     out.inner_clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
     // LED column i = (p - origin) . step_col, row j = (p - origin) . step_row: one output pixel along
     // x moves step_col.x columns and step_row.x rows.
@@ -117,9 +234,10 @@ fn inner_texture_uv(uv: vec2<f32>) -> vec2<f32> {
     return clamp(uv * size, vec2<f32>(0.5), size - vec2<f32>(0.5)) / frame.inner_extent.zw;
 }
 
-// The outer wall's colour along a ray from the outer viewpoint, graded.
+// The outer wall's colour along a ray from the outer viewpoint (ungraded: `outer_at` grades it,
+// after the frozen bake when there is one).
 fn outer_color(ray: vec3<f32>) -> vec3<f32> {
-    return apply_grade(textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb, grades.outer);
+    return textureSampleLevel(outer_cube, linear_sampler, ray, 0.0).rgb;
 }
 
 // Derivative of the texture uv = ndc_to_uv(clip.xy / clip.w) along a direction in which clip changes
@@ -165,34 +283,52 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
     return sum / (n.x * n.y);
 }
 
-// Colour the wall shows at an LED pixel, in the working space, each layer graded before the blend.
-// Cabinets whose front faces away from the entrance pupil show the outer. The outer cube map is
-// sampled and graded at one place only, and only where it is seen: software rasterisers run every
-// branch, so a sample written in several branches costs several samples.
-fn wall_color(in: VsOut) -> vec3<f32> {
+// The outer wall's colour at an LED pixel, with the light cards under the inner frustum.
+// Set in the frozen-outer variant of the composite pipeline (a constant, so the variant has no cube
+// map sampling at all: a software rasteriser runs both sides of a branch).
+override FROZEN: bool = false;
+
+// With the outer frozen, one load of the bake at this output pixel.
+fn outer_at(in: VsOut) -> vec3<f32> {
+    if (FROZEN) {
+        let baked = textureLoad(outer_baked, vec2<i32>(in.position.xy), 0).rgb;
+        return light_cards(apply_grade(baked, grades.outer), in, 0.0);
+    }
+    return light_cards(apply_grade(outer_color(in.from_outer), grades.outer), in, 0.0);
+}
+
+// Colour the wall shows at an LED pixel before the cards over the inner frustum. The outer (cube
+// map or frozen bake) and the inner are each read at one place, only where they are seen (a
+// software rasteriser pays for every call site). Cabinets whose front faces away from the entrance
+// pupil show the outer.
+fn blended_color(in: VsOut) -> vec3<f32> {
     let clip = in.inner_clip;
     var w = 0.0;
-    var inner = vec3<f32>(0.0);
-    if (frame.params.z >= 0.5 && clip.w > 0.0 && in.facing > 0.0) {
-        let uv = ndc_to_uv(clip.xy / clip.w);
+    var uv = vec2<f32>(0.0);
+    if (frame.params.z > 0.5 && clip.w > 0.0 && in.facing > 0.0) {
+        uv = ndc_to_uv(clip.xy / clip.w);
         w = inner_weight(uv, frame.params.x);
-        if (w > 0.0) {
-            let b = frame.params.y;
-            let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
-            if (b > 0.0 && edge < b) {
-                return frame.border_color.rgb;
-            }
-            inner = apply_grade(inner_color(uv, clip, in.clip_dx, in.clip_dy), grades.inner);
+    }
+    var inner = vec3<f32>(0.0);
+    if (w > 0.0) {
+        let b = frame.params.y;
+        let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+        if (b > 0.0 && edge < b) {
+            return frame.border_color.rgb;
         }
+        inner = keyed_inner(in, uv);
     }
     if (w >= 1.0) {
         return inner;
     }
-    let outer = outer_color(in.from_outer);
-    if (w <= 0.0) {
-        return outer;
-    }
-    return mix(outer, inner, w);
+    return mix(outer_at(in), inner, w);
+}
+
+// Colour the wall shows at an LED pixel, in the working space: each layer graded before the
+// blend (the outer before its cards, the bake ungraded so a grade change needs no new bake), then
+// the cards over the inner frustum.
+fn wall_color(in: VsOut) -> vec3<f32> {
+    return light_cards(blended_color(in), in, 1.0);
 }
 
 // The wall's colour through the raster's output transform (LUT, primaries, encoding).
@@ -201,4 +337,10 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let c = wall_color(in);
     let pixel = vec2<u32>(in.position.xy);
     return vec4<f32>(apply_output(c, pixel, lut3d, shaper_texture, out_colour), 1.0);
+}
+
+// The frozen outer's bake: the outer cube map along the LED pixel's ray, no cards.
+@fragment
+fn fs_bake(in: VsOut) -> @location(0) vec4<f32> {
+    return vec4<f32>(outer_color(in.from_outer), 1.0);
 }

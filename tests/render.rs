@@ -13,12 +13,18 @@ use parallax::stage::Stage;
 
 #[path = "render/blend.rs"]
 mod blend;
+#[path = "render/cards.rs"]
+mod cards;
+#[path = "render/chroma.rs"]
+mod chroma;
 #[path = "render/ciede2000.rs"]
 mod ciede2000;
 #[path = "render/colour.rs"]
 mod colour;
 #[path = "render/colour_probe.rs"]
 mod colour_probe;
+#[path = "render/frozen.rs"]
+mod frozen;
 #[path = "render/gltf.rs"]
 mod gltf;
 #[path = "render/gltf_lights.rs"]

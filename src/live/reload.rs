@@ -65,7 +65,9 @@ impl Reloader {
         let files: Vec<PathBuf> = files.iter().map(|f| absolute(f)).collect();
         let watched = files.clone();
         let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            // Changes only: reading the files (our own reload does) is an access event.
             if let Ok(ev) = res
+                && !matches!(ev.kind, notify::EventKind::Access(_))
                 && ev.paths.iter().any(|p| watched.iter().any(|f| f == p))
             {
                 let _ = event_tx.send(());

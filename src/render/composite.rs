@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use glam::{DMat4, UVec2};
 
+use super::frozen::FrozenOuter;
 use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
+use super::overlay::Overlay;
 use super::pipeline::{clear_pass, render_pipeline_with};
 use super::ring::aligned_stride;
 use super::targets::{Allocator, Targets};
@@ -55,6 +57,9 @@ pub struct RasterColour {
 /// `shaders/colour.wgsl`): `[grades, lut, shaper, encode]`.
 type Stages = [bool; 4];
 
+/// A composite pipeline's (target format, colour stages, frozen-outer variant).
+type PipelineKey = (wgpu::TextureFormat, Stages, bool);
+
 impl RasterColour {
     /// The colour stages this raster uses, given whether any layer is graded.
     fn stages(&self, graded: bool) -> Stages {
@@ -83,8 +88,8 @@ impl RasterColour {
 /// The composite + map pass.
 pub struct CompositePass {
     layout: wgpu::BindGroupLayout,
-    /// One pipeline per (raster format, colour stages) in use.
-    pipelines: Vec<((wgpu::TextureFormat, Stages), wgpu::RenderPipeline)>,
+    /// One pipeline per (raster format, colour stages, frozen outer) in use.
+    pipelines: Vec<(PipelineKey, wgpu::RenderPipeline)>,
     /// Each raster's colour stages.
     stages: Vec<Stages>,
     /// Each raster's output transform (group 1).
@@ -98,16 +103,22 @@ pub struct CompositePass {
     sampler: wgpu::Sampler,
     /// Bind group with the (inner, outer) target generations it binds.
     group: Option<((u64, u64), wgpu::BindGroup)>,
+    /// Bind group 2: chroma key, markers and light cards.
+    overlay: Overlay,
+    /// Bind group 3 and the bake pass: the frozen outer.
+    pub(crate) frozen: FrozenOuter,
 }
 
 impl CompositePass {
     /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform per raster of `sizes` (outputs in
     /// stage order, then the unwrapped wall) and each raster's colour transform (`rasters`, same
     /// order); the layers' grades come from `colour`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         alloc: &Allocator,
         gpu: &Gpu,
         panels: &wgpu::Buffer,
+        walls: &[super::overlay::PanelWall],
         sizes: &[UVec2],
         rasters: &[RasterColour],
         colour: &ColourSettings,
@@ -128,20 +139,32 @@ impl CompositePass {
             ],
         });
         let colour_layout = output_layout(device);
+        let overlay = Overlay::new(alloc, gpu, walls);
         let module = shaders::module(device, "composite", &shaders::composite_body());
+        let mut frozen = FrozenOuter::new(alloc, gpu, sizes, false);
+        frozen.set_pipelines(device, &module, [&layout, &colour_layout, &overlay.layout]);
         let graded = [&colour.inner, &colour.outer]
             .iter()
             .any(|g| colour.layer_matrix(g) != glam::DMat3::IDENTITY || !g.cdl.is_identity());
         let stages: Vec<Stages> = rasters.iter().map(|r| r.stages(graded)).collect();
-        let mut pipelines: Vec<((wgpu::TextureFormat, Stages), wgpu::RenderPipeline)> = Vec::new();
+        let mut pipelines: Vec<(PipelineKey, wgpu::RenderPipeline)> = Vec::new();
         // The renderer's format too: the preview draws every output into views of that format.
         let keys = rasters
             .iter()
             .zip(&stages)
             .flat_map(|(r, s)| [(r.format, *s), (format, *s)]);
-        for key in keys {
-            if pipelines.iter().all(|(k, _)| *k != key) {
-                let layouts = [Some(&layout), Some(&colour_layout)];
+        for (fmt, st) in keys {
+            // Each also in its frozen-outer variant (FROZEN set: the bake is loaded, no cube map).
+            for key in [(fmt, st, false), (fmt, st, true)] {
+                if pipelines.iter().any(|(k, _)| *k == key) {
+                    continue;
+                }
+                let layouts = [
+                    Some(&layout),
+                    Some(&colour_layout),
+                    Some(&overlay.layout),
+                    Some(&frozen.layout),
+                ];
                 let on = |b: bool| f64::from(u8::from(b));
                 let s = key.1;
                 let constants = [
@@ -149,6 +172,7 @@ impl CompositePass {
                     ("LUT_ON", on(s[1])),
                     ("SHAPER_ON", on(s[2])),
                     ("ENCODE_ON", on(s[3])),
+                    ("FROZEN", on(key.2)),
                 ];
                 let label = "composite pipeline";
                 let p = render_pipeline_with(
@@ -214,6 +238,8 @@ impl CompositePass {
             target_stride,
             sampler,
             group: None,
+            overlay,
+            frozen,
         }
     }
 
@@ -251,6 +277,10 @@ impl CompositePass {
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
         gpu.queue
             .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
+        self.frozen
+            .prepare(alloc, gpu, inputs.outer_viewpoint, inputs.outer_resolution);
+        self.overlay
+            .prepare(alloc, gpu, inputs, self.frozen.reading())?;
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
@@ -312,7 +342,11 @@ impl CompositePass {
         format: wgpu::TextureFormat,
     ) -> Result<(), RenderError> {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
-        let key = (format, *self.stages.get(k).ok_or(RenderError::NotPrepared)?);
+        let key = (
+            format,
+            *self.stages.get(k).ok_or(RenderError::NotPrepared)?,
+            self.frozen.reading(),
+        );
         let pipeline = self
             .pipelines
             .iter()
@@ -324,7 +358,29 @@ impl CompositePass {
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &colour.group, &[]);
+        pass.set_bind_group(2, &self.overlay.group, &[]);
+        pass.set_bind_group(3, self.frozen.group_for(k), &[]);
         pass.draw(0..6, instances);
+        Ok(())
+    }
+
+    /// Records the frozen outer's bake of raster `k` (see [`super::frozen`]).
+    pub(crate) fn record_bake(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        k: usize,
+        instances: Range<u32>,
+    ) -> Result<(), RenderError> {
+        let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
+        let offset = (k as u64 * self.target_stride) as u32;
+        let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
+        self.frozen.record_bake(
+            encoder,
+            k,
+            instances,
+            (group, offset),
+            [&colour.group, &self.overlay.group],
+        );
         Ok(())
     }
 }

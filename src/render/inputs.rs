@@ -127,6 +127,13 @@ pub struct FrameInputs {
     /// prediction horizon, newest sample time. `None` for a camera given outright or without
     /// tracking data yet ([`crate::tracking::TrackedState::untracked`]).
     pub tracking: Option<crate::tracking::TrackedState>,
+    /// Chroma key of the inner frustum (from the stage camera's `inner.chroma`): when set, the inner
+    /// frustum shows the key colour and markers instead of the scene. Flip it per frame with
+    /// [`FrameInputs::with_chroma`] (the live loop's toggle).
+    pub chroma: Option<crate::stage::Chroma>,
+    /// Light cards shown on the wall this frame (the stage file's `light_cards`; replace them per
+    /// frame with [`FrameInputs::with_light_cards`]).
+    pub light_cards: Vec<crate::stage::LightCard>,
 }
 
 /// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
@@ -291,6 +298,8 @@ impl FrameInputs {
             video: VideoCamera::new(pose, lens),
             speed_overscan_deg: 0.0,
             tracking: None,
+            chroma: cam.inner.chroma,
+            light_cards: stage.light_cards.clone(),
         })
     }
 

@@ -14,12 +14,14 @@ pub mod camera_view;
 pub mod composite;
 pub mod encode;
 pub mod footprint;
+mod frozen;
 pub mod grading;
 pub mod inputs;
 pub mod layout;
 pub mod lens_warp;
 pub mod mipmap;
 mod options;
+mod overlay;
 pub mod panels;
 pub mod pipeline;
 mod readback;
@@ -124,7 +126,9 @@ impl Renderer {
             ranges,
             wall_layout,
             wall_range,
+            sources,
         } = panels::panel_table(stage, options.wall, max);
+        let walls = overlay::panel_walls(stage, &sources);
         if gpu_panels.is_empty() {
             gpu_panels.push(bytemuck::Zeroable::zeroed());
         }
@@ -182,8 +186,17 @@ impl Renderer {
             _ => None,
         };
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
-        let composite =
-            CompositePass::new(&alloc, gpu, &panels, &sizes, &colour, &stage.colour, fmt);
+        let mut composite = CompositePass::new(
+            &alloc,
+            gpu,
+            &panels,
+            &walls,
+            &sizes,
+            &colour,
+            &stage.colour,
+            fmt,
+        );
+        composite.frozen.enabled = stage.render.frozen_outer;
         let output_views: Vec<(&wgpu::TextureView, Range<u32>)> = outputs
             .iter()
             .map(|o| (&o.view, o.instances.clone()))
@@ -396,10 +409,13 @@ impl Renderer {
         encoder: &mut wgpu::CommandEncoder,
         scene: &dyn Scene,
     ) -> Result<(), RenderError> {
-        self.scene.record(encoder, &self.targets, scene)?;
+        let frozen = &self.composite.frozen;
+        let outer = !frozen.reading() || frozen.bake_now;
+        self.scene.record(encoder, &self.targets, scene, outer)?;
         if let Some(chain) = self.targets.inner.as_ref().and_then(|t| t.mips.as_ref()) {
             self.mipmap.record(encoder, chain);
         }
+        self.record_outer_bake(encoder)?;
         Ok(())
     }
 

@@ -57,6 +57,8 @@ pub struct PanelTable {
     pub wall_layout: Option<WallLayout>,
     /// Instance range of the unwrapped wall's panels.
     pub wall_range: Option<Range<u32>>,
+    /// Index in `Stage::panels` of each GPU panel (parallel to `gpu_panels`).
+    pub sources: Vec<usize>,
 }
 
 /// Builds the panel table of `stage`; with `wall`, the unwrapped wall is laid out in bands at most
@@ -64,10 +66,12 @@ pub struct PanelTable {
 pub fn panel_table(stage: &Stage, wall: bool, max_width: u32) -> PanelTable {
     let mut gpu_panels = Vec::with_capacity(stage.panels.len() * 2);
     let mut ranges = Vec::new();
+    let mut sources = Vec::with_capacity(stage.panels.len() * 2);
     for (k, _) in stage.outputs.iter().enumerate() {
         let start = gpu_panels.len() as u32;
         for i in stage.panels_in_output(k) {
             let p = &stage.panels[i];
+            sources.push(i);
             gpu_panels.push(gpu_panel(
                 p,
                 p.placement.origin,
@@ -80,7 +84,8 @@ pub fn panel_table(stage: &Stage, wall: bool, max_width: u32) -> PanelTable {
     let wall_layout = wall.then(|| wall_layout(stage, max_width));
     let wall_range = wall_layout.as_ref().map(|l| {
         let start = gpu_panels.len() as u32;
-        for (p, o) in stage.panels.iter().zip(&l.origins) {
+        for (i, (p, o)) in stage.panels.iter().zip(&l.origins).enumerate() {
+            sources.push(i);
             gpu_panels.push(gpu_panel(p, *o, IVec2::X, IVec2::Y));
         }
         start..gpu_panels.len() as u32
@@ -90,5 +95,6 @@ pub fn panel_table(stage: &Stage, wall: bool, max_width: u32) -> PanelTable {
         ranges,
         wall_layout,
         wall_range,
+        sources,
     }
 }

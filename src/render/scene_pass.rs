@@ -121,18 +121,21 @@ impl ScenePasses {
         }
     }
 
-    /// Records the outer cube faces and the inner frustum.
+    /// Records the outer cube faces (unless `draw_outer` is false: the outer is frozen and not baked
+    /// this frame) and the inner frustum.
     pub fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         targets: &Targets,
         scene: &dyn Scene,
+        draw_outer: bool,
     ) -> Result<(), RenderError> {
         let (Some(o), Some(outer), Some(inner)) = (&self.offsets, &targets.outer, &targets.inner)
         else {
             return Err(RenderError::NotPrepared);
         };
-        for (face, color) in outer.faces.iter().enumerate() {
+        let faces = if draw_outer { outer.faces.len() } else { 0 };
+        for (face, color) in outer.faces.iter().enumerate().take(faces) {
             let mut pass = scene_pass(
                 encoder,
                 "outer cube face pass",

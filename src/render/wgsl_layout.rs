@@ -8,6 +8,7 @@ use super::GpuPanel;
 use super::composite::{FrameUniform, TargetUniform};
 use super::grading::{GradeUniform, GradesUniform, OutputColourUniform};
 use super::lens_warp::LensUniform;
+use super::overlay::{CardUniform, OverlayUniform};
 use crate::gpu::layout::ViewUniform;
 use crate::scene::environment_params_layout;
 
@@ -124,6 +125,17 @@ fn host_structs_match_their_wgsl_layouts() {
     );
     check(
         &composite,
+        "Overlay",
+        host!(OverlayUniform {
+            key,
+            marker_colour,
+            marker,
+            cards
+        }),
+        &mut failures,
+    );
+    check(
+        &composite,
         "Grades",
         host!(GradesUniform { inner, outer }),
         &mut failures,
@@ -141,6 +153,18 @@ fn host_structs_match_their_wgsl_layouts() {
             shaper_max,
             mode,
             pq
+        }),
+        &mut failures,
+    );
+    check(
+        &composite,
+        "LightCard",
+        host!(CardUniform {
+            centre,
+            u,
+            v,
+            eye,
+            radiance
         }),
         &mut failures,
     );

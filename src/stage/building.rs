@@ -112,6 +112,14 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
     // Cameras and render settings, each problem naming the camera.
     let (cameras, render) = super::camera::resolve(f, &mut problems.0, &mut warnings.0);
     let scene = super::scene::resolve(f, &mut problems);
+    for (i, card) in f.light_cards.iter().enumerate() {
+        if let Some(p) = card.problem() {
+            problems.push(
+                Subject::Stage,
+                format!("light card {i} ('{}'): {p}", card.name),
+            );
+        }
+    }
 
     // Colour settings; LUT files are read by `load` (they are relative to the stage file).
     let names: Vec<&str> = f.outputs.iter().map(|o| o.name.as_str()).collect();
@@ -132,6 +140,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         render,
         scene,
         colour,
+        light_cards: f.light_cards.clone(),
         source: None,
         warnings: warnings.0,
     };

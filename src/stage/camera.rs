@@ -37,6 +37,9 @@ pub struct InnerSettings {
     pub soft_edge: f64,
     /// Optional visible border for setup.
     pub border: Option<Border>,
+    /// Optional chroma key: the inner frustum shows a key colour (and tracking markers) instead of
+    /// the scene; see [`super::chroma`].
+    pub chroma: Option<super::chroma::Chroma>,
 }
 
 /// A visible border around the inner frustum (for setup).
@@ -71,6 +74,8 @@ pub struct RenderSettings {
     pub environment_yaw_deg: f64,
     /// Draw the procedural test scene (boxes) in front of the environment.
     pub test_scene: bool,
+    /// Bake the outer once per scene and outer viewpoint (`crate::render::Renderer::set_frozen_outer`).
+    pub frozen_outer: bool,
 }
 
 impl Default for RenderSettings {
@@ -90,6 +95,7 @@ impl RenderSettings {
             environment: r.environment.clone(),
             environment_yaw_deg: r.environment_yaw_deg,
             test_scene: r.test_scene,
+            frozen_outer: r.frozen_outer,
         }
     }
 }
@@ -144,6 +150,7 @@ impl Camera {
                         width,
                         colour: [r, g, b],
                     }),
+                chroma: c.inner.chroma,
             },
             tracking: c.tracking.clone(),
         }
@@ -421,6 +428,10 @@ fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> boo
             s(),
             "border width must be in 0..0.5 and its colour finite".into(),
         );
+        ok = false;
+    }
+    if let Some(problem) = c.inner.chroma.and_then(|k| k.problem()) {
+        push(s(), problem);
         ok = false;
     }
     ok

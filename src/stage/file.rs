@@ -35,6 +35,9 @@ pub struct Stage {
     /// `docs/colour.md`).
     #[serde(default)]
     pub colour: crate::colour::output::ColourFile,
+    /// Emissive cards shown on the wall (optional), see [`super::cards`].
+    #[serde(default)]
+    pub light_cards: Vec<super::cards::LightCard>,
 }
 
 /// An item of the stage's 3D content.
@@ -308,6 +311,8 @@ pub struct Inner {
     pub soft_edge: f64,
     /// Optional visible border: `(width as a fraction of the frustum, linear RGB colour)`.
     pub border: Option<(f64, (f32, f32, f32))>,
+    /// Optional chroma key (with tracking markers) filling the inner frustum.
+    pub chroma: Option<super::chroma::Chroma>,
 }
 
 impl Default for Inner {
@@ -317,6 +322,7 @@ impl Default for Inner {
             overscan: OverscanFile::default(),
             soft_edge: 0.05,
             border: None,
+            chroma: None,
         }
     }
 }
@@ -335,6 +341,9 @@ pub struct Render {
     pub environment_yaw_deg: f64,
     /// Whether the procedural test scene (floor grid and solids) is drawn.
     pub test_scene: bool,
+    /// Render the outer once per scene and outer viewpoint and bake it per output pixel (see
+    /// rendering.md, Frozen outer).
+    pub frozen_outer: bool,
 }
 
 impl Default for Render {
@@ -345,6 +354,7 @@ impl Default for Render {
             environment: None,
             environment_yaw_deg: 0.0,
             test_scene: true,
+            frozen_outer: false,
         }
     }
 }

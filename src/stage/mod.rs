@@ -9,7 +9,9 @@
 mod building;
 pub mod camera;
 mod capacity;
+pub mod cards;
 mod checks;
+pub mod chroma;
 pub mod file;
 pub mod geometry;
 mod packing;
@@ -24,7 +26,9 @@ use glam::{DVec3, UVec2};
 
 pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
 pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at};
+pub use cards::{CardLayer, CardPlacement, CardShape, LightCard};
 pub use checks::Limits;
+pub use chroma::{Chroma, MarkerShape, Markers};
 pub use geometry::PanelFrame;
 pub use placement::{Placement, Rect};
 pub use scene::SceneItem;
@@ -136,6 +140,8 @@ pub struct Stage {
     pub scene: Vec<SceneItem>,
     /// Colour settings (working space, grades, per-output LUTs and encodings).
     pub colour: crate::colour::output::ColourSettings,
+    /// Light cards of the stage file (the frame's are [`crate::render::FrameInputs::light_cards`]).
+    pub light_cards: Vec<cards::LightCard>,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).

@@ -1,0 +1,269 @@
+//! What the composite draws on the wall besides the scene: the chroma key with its tracking markers
+//! (in place of the inner frustum) and the light cards. Bind group 1 of `shaders/composite.wgsl`:
+//! the `Overlay` uniform, per GPU panel (parallel to the panel buffer) the panel's rectangle on its
+//! section's unwrapped wall in millimetres ([`crate::stage::chroma`]), and the frame's light cards
+//! ([`crate::stage::cards`]).
+
+use super::targets::Allocator;
+use super::{FrameInputs, InputError, RenderError};
+use crate::gpu::Gpu;
+use crate::gpu::layout::{storage_entry_of, uniform_entry_of};
+use crate::stage::{CardLayer, CardShape, Chroma, LightCard, MarkerShape, Stage};
+
+/// `Overlay` of `shaders/composite.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct OverlayUniform {
+    /// Key colour (linear rgb); w: 1 when the key is on.
+    pub(crate) key: [f32; 4],
+    /// Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
+    pub(crate) marker_colour: [f32; 4],
+    /// Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
+    pub(crate) marker: [f32; 4],
+    /// x: number of light cards; y: 1 when the outer is read from the frozen bake; z, w: unused.
+    pub(crate) cards: [u32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<OverlayUniform>() == 64);
+
+/// `LightCard` of `shaders/composite.wgsl`: one card resolved for the frame.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct CardUniform {
+    /// Centre (stage metres); w: layer (0 under, 1 over).
+    pub(crate) centre: [f32; 4],
+    /// Unit width direction divided by the half width; w: shape (0 rectangle, 1 ellipse).
+    pub(crate) u: [f32; 4],
+    /// Unit height direction divided by the half height; w: feather.
+    pub(crate) v: [f32; 4],
+    /// The point the card is seen from (stage metres).
+    pub(crate) eye: [f32; 4],
+    /// Linear radiance (rgb).
+    pub(crate) radiance: [f32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<CardUniform>() == 80);
+
+impl CardUniform {
+    pub(crate) fn new(card: &LightCard, outer_viewpoint: glam::DVec3) -> CardUniform {
+        let f = card.frame(outer_viewpoint);
+        let w = |v: glam::DVec3, w: f32| [v.x as f32, v.y as f32, v.z as f32, w];
+        let r = card.radiance();
+        CardUniform {
+            centre: w(f.centre, f32::from(u8::from(card.layer == CardLayer::Over))),
+            u: w(
+                f.right / f.half.x,
+                f32::from(u8::from(card.shape == CardShape::Ellipse)),
+            ),
+            v: w(f.up / f.half.y, card.feather as f32),
+            eye: w(f.eye, 0.0),
+            radiance: [r[0], r[1], r[2], 0.0],
+        }
+    }
+}
+
+/// One panel's rectangle on its section's unwrapped wall: x, y, width, height (mm).
+pub(crate) type PanelWall = [f32; 4];
+
+impl OverlayUniform {
+    /// The uniform for `chroma` (`None`: key off).
+    pub(crate) fn new(chroma: Option<&Chroma>) -> OverlayUniform {
+        let Some(c) = chroma else {
+            return OverlayUniform::default();
+        };
+        let mut u = OverlayUniform {
+            key: [c.colour.0, c.colour.1, c.colour.2, 1.0],
+            ..Default::default()
+        };
+        if let Some(m) = c.markers {
+            let shape = match m.shape {
+                MarkerShape::Cross => 1.0,
+                MarkerShape::Dot => 2.0,
+                MarkerShape::Square => 3.0,
+            };
+            u.marker_colour = [m.colour.0, m.colour.1, m.colour.2, shape];
+            u.marker = [
+                m.size_mm as f32,
+                m.spacing_mm as f32,
+                m.offset_mm.0 as f32,
+                m.offset_mm.1 as f32,
+            ];
+        }
+        u
+    }
+}
+
+/// Each GPU panel's unwrapped wall rectangle, `sources[k]` being the stage panel of GPU panel `k`.
+pub(crate) fn panel_walls(stage: &Stage, sources: &[usize]) -> Vec<PanelWall> {
+    let mut walls: Vec<PanelWall> = sources
+        .iter()
+        .map(|&i| {
+            let (x, y, w, h) = crate::stage::chroma::panel_wall_rect(stage, &stage.panels[i]);
+            [x as f32, y as f32, w as f32, h as f32]
+        })
+        .collect();
+    if walls.is_empty() {
+        walls.push([0.0; 4]);
+    }
+    walls
+}
+
+/// Bind group 1 of the composite: the overlay uniform, the panels' wall rectangles and the cards.
+pub(crate) struct Overlay {
+    pub(crate) layout: wgpu::BindGroupLayout,
+    pub(crate) group: wgpu::BindGroup,
+    uniform: wgpu::Buffer,
+    walls: wgpu::Buffer,
+    cards: wgpu::Buffer,
+    /// Cards the card buffer holds; it is replaced (and the group rebuilt) by a larger one when a
+    /// frame has more.
+    card_capacity: usize,
+}
+
+impl Overlay {
+    /// Creates the layout, buffers and bind group; `walls` is parallel to the panel buffer.
+    pub(crate) fn new(alloc: &Allocator, gpu: &Gpu, walls: &[PanelWall]) -> Overlay {
+        let device = &gpu.device;
+        let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("composite overlay layout"),
+            entries: &[
+                uniform_entry_of::<OverlayUniform>(0, vf, false),
+                storage_entry_of::<PanelWall>(1, vf),
+                storage_entry_of::<CardUniform>(2, vf),
+            ],
+        });
+        let uniform = alloc.buffer(
+            gpu,
+            "overlay uniform",
+            std::mem::size_of::<OverlayUniform>() as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
+        let walls = alloc.buffer_init(
+            gpu,
+            "panel wall rectangles",
+            bytemuck::cast_slice(walls),
+            wgpu::BufferUsages::STORAGE,
+        );
+        let card_capacity = 4;
+        let cards = Self::card_buffer(alloc, gpu, card_capacity);
+        let group = Self::group(alloc, gpu, &layout, &uniform, &walls, &cards);
+        Overlay {
+            layout,
+            group,
+            uniform,
+            walls,
+            cards,
+            card_capacity,
+        }
+    }
+
+    fn card_buffer(alloc: &Allocator, gpu: &Gpu, capacity: usize) -> wgpu::Buffer {
+        alloc.buffer(
+            gpu,
+            "light cards",
+            (std::mem::size_of::<CardUniform>() * capacity) as u64,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        )
+    }
+
+    fn group(
+        alloc: &Allocator,
+        gpu: &Gpu,
+        layout: &wgpu::BindGroupLayout,
+        uniform: &wgpu::Buffer,
+        walls: &wgpu::Buffer,
+        cards: &wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        alloc.bind_group(
+            gpu,
+            &wgpu::BindGroupDescriptor {
+                label: Some("composite overlay"),
+                layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: uniform.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: walls.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: cards.as_entire_binding(),
+                    },
+                ],
+            },
+        )
+    }
+
+    /// Writes the frame's overlay uniform and light cards (growing the card buffer when a frame
+    /// has more cards than it holds). Errors: chroma or card settings that cannot be rendered.
+    pub(crate) fn prepare(
+        &mut self,
+        alloc: &Allocator,
+        gpu: &Gpu,
+        inputs: &FrameInputs,
+        frozen_outer: bool,
+    ) -> Result<(), RenderError> {
+        let bad = |message: String| {
+            RenderError::Input(InputError::Invalid {
+                camera: inputs.camera_name.clone(),
+                message,
+            })
+        };
+        if let Some(problem) = inputs.chroma.as_ref().and_then(|c| c.problem()) {
+            return Err(bad(problem));
+        }
+        for (i, card) in inputs.light_cards.iter().enumerate() {
+            if let Some(p) = card.problem() {
+                return Err(bad(format!("light card {i} ('{}'): {p}", card.name)));
+            }
+        }
+        let n = inputs.light_cards.len();
+        if n > self.card_capacity {
+            self.card_capacity = n.next_power_of_two();
+            self.cards = Self::card_buffer(alloc, gpu, self.card_capacity);
+            self.group = Self::group(
+                alloc,
+                gpu,
+                &self.layout,
+                &self.uniform,
+                &self.walls,
+                &self.cards,
+            );
+        }
+        let cards: Vec<CardUniform> = inputs
+            .light_cards
+            .iter()
+            .map(|c| CardUniform::new(c, inputs.outer_viewpoint))
+            .collect();
+        if !cards.is_empty() {
+            gpu.queue
+                .write_buffer(&self.cards, 0, bytemuck::cast_slice(&cards));
+        }
+        let mut u = OverlayUniform::new(inputs.chroma.as_ref());
+        u.cards[0] = n as u32;
+        u.cards[1] = u32::from(frozen_outer);
+        gpu.queue
+            .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
+        Ok(())
+    }
+}
+
+impl FrameInputs {
+    /// These inputs with the chroma key `chroma` (`None`: the scene, no key), replacing the stage
+    /// camera's. The renderer checks it in `prepare` ([`crate::stage::Chroma::problem`]).
+    pub fn with_chroma(mut self, chroma: Option<crate::stage::Chroma>) -> FrameInputs {
+        self.chroma = chroma;
+        self
+    }
+
+    /// These inputs with `cards` as the frame's light cards (replacing the stage file's). The
+    /// renderer checks them in `prepare` ([`crate::stage::LightCard::problem`]).
+    pub fn with_light_cards(mut self, cards: Vec<crate::stage::LightCard>) -> FrameInputs {
+        self.light_cards = cards;
+        self
+    }
+}
