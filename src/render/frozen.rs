@@ -198,7 +198,7 @@ impl FrozenOuter {
 }
 
 impl super::Renderer {
-    /// Freezes (`true`) or unfreezes the outer (see [`super::frozen`]); the stage file's
+    /// Freezes (`true`) or unfreezes the outer (see `docs/rendering.md`, "Frozen outer"); the stage file's
     /// `render.frozen_outer` is the initial state. Takes effect at the next `prepare`; freezing
     /// bakes on the next frame.
     pub fn set_frozen_outer(&mut self, frozen: bool) {
