@@ -16,6 +16,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod filter;
 pub mod freed;
 pub mod live;
 pub mod opentrackio;
