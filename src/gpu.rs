@@ -267,6 +267,69 @@ impl Gpu {
     }
 }
 
+/// A window surface's configuration and what it allows (see [`surface_config`]).
+pub struct SurfaceSetup {
+    /// The configuration to apply.
+    pub config: wgpu::SurfaceConfiguration,
+    /// The sRGB format the window's texture is viewed in.
+    pub view_format: wgpu::TextureFormat,
+    /// Whether the window's texture can be copied from (8-bit RGBA/BGRA with `COPY_SRC` offered):
+    /// screenshots read it directly.
+    pub copy_src: bool,
+}
+
+/// The configuration of a window surface with capabilities `caps` and `size` (pixels, at least
+/// 1 x 1 used): an sRGB format if offered (else the first), viewed as sRGB; copies allowed where
+/// they can be read back; `present_mode`; the first offered alpha mode. `None` when the surface
+/// offers no format. Shared by the preview window and the live loop's output windows.
+pub fn surface_config(
+    caps: &wgpu::SurfaceCapabilities,
+    size: (u32, u32),
+    present_mode: wgpu::PresentMode,
+) -> Option<SurfaceSetup> {
+    let format = caps
+        .formats
+        .iter()
+        .copied()
+        .find(|f| f.is_srgb())
+        .or_else(|| caps.formats.first().copied())?;
+    let view_format = format.add_srgb_suffix();
+    let copy_src = caps.usages.contains(wgpu::TextureUsages::COPY_SRC)
+        && matches!(
+            view_format,
+            wgpu::TextureFormat::Bgra8UnormSrgb | wgpu::TextureFormat::Rgba8UnormSrgb
+        );
+    let config = wgpu::SurfaceConfiguration {
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+            | if copy_src {
+                wgpu::TextureUsages::COPY_SRC
+            } else {
+                wgpu::TextureUsages::empty()
+            },
+        format,
+        width: size.0.max(1),
+        height: size.1.max(1),
+        present_mode,
+        desired_maximum_frame_latency: 2,
+        color_space: wgpu::SurfaceColorSpace::Auto,
+        alpha_mode: caps
+            .alpha_modes
+            .first()
+            .copied()
+            .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+        view_formats: if view_format != format {
+            vec![view_format]
+        } else {
+            vec![]
+        },
+    };
+    Some(SurfaceSetup {
+        config,
+        view_format,
+        copy_src,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

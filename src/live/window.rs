@@ -218,45 +218,19 @@ impl App {
                 .create_surface(window.clone())
                 .map_err(|e| err(e.to_string()))?;
             let caps = surface.get_capabilities(&gpu.adapter);
-            let format = caps
-                .formats
-                .iter()
-                .copied()
-                .find(|f| f.is_srgb())
-                .or_else(|| caps.formats.first().copied())
-                .ok_or_else(|| err("the surface offers no format".into()))?;
-            let view_format = format.add_srgb_suffix();
-            let copy = caps.usages.contains(wgpu::TextureUsages::COPY_SRC);
-            if self.options.screenshots.is_some() && !copy {
+            let size = window.inner_size();
+            let setup = crate::gpu::surface_config(
+                &caps,
+                (size.width, size.height),
+                wgpu::PresentMode::Fifo,
+            )
+            .ok_or_else(|| err("the surface offers no format".into()))?;
+            if self.options.screenshots.is_some() && !setup.copy_src {
                 return Err(err(
                     "this surface cannot be read back for screenshots".into()
                 ));
             }
-            let size = window.inner_size();
-            let config = wgpu::SurfaceConfiguration {
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
-                    | if copy {
-                        wgpu::TextureUsages::COPY_SRC
-                    } else {
-                        wgpu::TextureUsages::empty()
-                    },
-                format,
-                width: size.width.max(1),
-                height: size.height.max(1),
-                present_mode: wgpu::PresentMode::Fifo,
-                desired_maximum_frame_latency: 2,
-                color_space: wgpu::SurfaceColorSpace::Auto,
-                alpha_mode: caps
-                    .alpha_modes
-                    .first()
-                    .copied()
-                    .unwrap_or(wgpu::CompositeAlphaMode::Auto),
-                view_formats: if view_format != format {
-                    vec![view_format]
-                } else {
-                    vec![]
-                },
-            };
+            let (config, view_format) = (setup.config, setup.view_format);
             surface.configure(&gpu.device, &config);
             let painter = Painter::new(
                 &gpu.device,

@@ -87,48 +87,19 @@ impl WindowSurface {
             errors,
         };
         let caps = surface.get_capabilities(&gpu.adapter);
-        let format = caps
-            .formats
-            .iter()
-            .copied()
-            .find(|f| f.is_srgb())
-            .or_else(|| caps.formats.first().copied())
-            .ok_or_else(|| PreviewError::Surface("the surface offers no format".into()))?;
-        let view_format = format.add_srgb_suffix();
-        let copy_src = caps.usages.contains(wgpu::TextureUsages::COPY_SRC)
-            && matches!(
-                view_format,
-                wgpu::TextureFormat::Bgra8UnormSrgb | wgpu::TextureFormat::Rgba8UnormSrgb
-            );
         let size = window.inner_size();
-        let config = wgpu::SurfaceConfiguration {
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
-                | if copy_src {
-                    wgpu::TextureUsages::COPY_SRC
-                } else {
-                    wgpu::TextureUsages::empty()
-                },
-            format,
-            width: size.width.max(1),
-            height: size.height.max(1),
-            present_mode: if no_vsync {
-                wgpu::PresentMode::AutoNoVsync
-            } else {
-                wgpu::PresentMode::AutoVsync
-            },
-            desired_maximum_frame_latency: 2,
-            color_space: wgpu::SurfaceColorSpace::Auto,
-            alpha_mode: caps
-                .alpha_modes
-                .first()
-                .copied()
-                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
-            view_formats: if view_format != format {
-                vec![view_format]
-            } else {
-                vec![]
-            },
+        let present_mode = if no_vsync {
+            wgpu::PresentMode::AutoNoVsync
+        } else {
+            wgpu::PresentMode::AutoVsync
         };
+        let crate::gpu::SurfaceSetup {
+            config,
+            view_format,
+            copy_src,
+        } = crate::gpu::surface_config(&caps, (size.width, size.height), present_mode)
+            .ok_or_else(|| PreviewError::Surface("the surface offers no format".into()))?;
+        let format = config.format;
         let minimised = size.width == 0 || size.height == 0;
         if !minimised {
             surface.configure(&gpu.device, &config);
