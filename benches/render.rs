@@ -2,7 +2,9 @@
 //! - `frame/<stage>`: a whole frame (outer cube map, inner frustum, every output) of demo.ron, and of
 //!   large.ron when it exists;
 //! - `composite_vs_copy/*`: the composite + map pass of the demo's outputs (live outer, and frozen
-//!   outer: baked once, one load per pixel) vs a plain copy of the same output pixels;
+//!   outer: baked once, one load per pixel outside the inner frustum; with the demo camera, an
+//!   85 mm lens, the 85 mm lens sampling the inner from level 0, and the camera turned away from
+//!   the wall) vs a plain copy of the same output pixels;
 //! - `cabinets/*`: the composite pass at equal pixel count with 10 and with 10,000 cabinets;
 //! - `zoom/*`: whole frames of demo.ron along a zoom ramp (80 -> 18 mm and back, the inner resolution
 //!   following the zoom), printing the renderer's allocations per frame after one warm-up ramp.
@@ -52,6 +54,28 @@ struct Setup {
     stage: Stage,
     renderer: Renderer,
     scene: SceneList,
+    overrides: Overrides,
+}
+
+/// Share of the stage's LED pixels whose centre lies inside the inner frustum (weight > 0) for
+/// the camera `overrides` give.
+fn inner_share(stage: &Stage, overrides: &Overrides) -> f64 {
+    let inputs = FrameInputs::at_rest(stage, overrides).expect("inputs");
+    let (mut inside, mut all) = (0u64, 0u64);
+    for p in &stage.panels {
+        let facing = p.frame.normal().dot(inputs.eye - p.frame.top_left) > 0.0;
+        for j in 0..p.pixels.y {
+            for i in 0..p.pixels.x {
+                all += 1;
+                let uv = inputs.inner_uv(p.pixel_centre(i, j));
+                let seen = uv.is_some_and(|uv| {
+                    uv.cmpge(glam::DVec2::ZERO).all() && uv.cmple(glam::DVec2::ONE).all()
+                });
+                inside += u64::from(facing && seen);
+            }
+        }
+    }
+    inside as f64 / all.max(1) as f64
 }
 
 fn setup(gpu: &Gpu, stage: Stage, overrides: &Overrides) -> Setup {
@@ -85,6 +109,7 @@ fn setup_sampling(
         stage,
         renderer,
         scene,
+        overrides: overrides.clone(),
     }
 }
 
@@ -279,9 +304,38 @@ fn benches(c: &mut Criterion) {
             // The same frame with the outer frozen: baked once in `setup`, one load per pixel.
             let mut frozen_stage = s.stage.clone();
             frozen_stage.render.frozen_outer = true;
-            let f = setup(&gpu, frozen_stage, &Overrides::default());
+            let f = setup(&gpu, frozen_stage.clone(), &Overrides::default());
             let fviews = output_views(&f.renderer);
             let frefs: Vec<&wgpu::TextureView> = fviews.iter().collect();
+            // The same frozen outer with the inner frustum on fewer LEDs: an 85 mm lens, and the
+            // camera turned away from every cabinet (the frozen path's floor: copies only).
+            let long = Overrides {
+                focal_length_mm: Some(85.0),
+                ..Default::default()
+            };
+            let away = Overrides {
+                camera_rotation: Some((180.0, -60.0, 0.0)),
+                ..Default::default()
+            };
+            let mut frozen_cases: Vec<(&str, Setup)> = [("85mm", long.clone()), ("away", away)]
+                .into_iter()
+                .map(|(n, o)| (n, setup(&gpu, frozen_stage.clone(), &o)))
+                .collect();
+            // The 85 mm frame sampling the inner from level 0 only (one bilinear tap per LED
+            // pixel): how much of the frustum's cost is the footprint filter.
+            let level0 = setup_sampling(&gpu, frozen_stage.clone(), &long, InnerSampling::Level0);
+            frozen_cases.push(("85mm_level0", level0));
+            for (n, o) in [
+                ("demo camera", Overrides::default()),
+                ("85mm", frozen_cases[0].1.overrides.clone()),
+                ("away", frozen_cases[1].1.overrides.clone()),
+            ] {
+                let share = inner_share(&s.stage, &o);
+                eprintln!(
+                    "LED pixels inside the inner frustum, {n}: {:.1} %",
+                    100.0 * share
+                );
+            }
             let mut group = c.benchmark_group(format!("composite_vs_copy [{adapter}]"));
             group.sample_size(10);
             group.bench_function("composite", |b| {
@@ -302,6 +356,19 @@ fn benches(c: &mut Criterion) {
                     wait(&gpu, e);
                 })
             });
+            for (n, c) in &frozen_cases {
+                let v = output_views(&c.renderer);
+                let r: Vec<&wgpu::TextureView> = v.iter().collect();
+                group.bench_function(format!("composite_frozen_outer_{n}"), |b| {
+                    b.iter(|| {
+                        let mut e = encoder(&gpu);
+                        c.renderer
+                            .render_outputs_into(&mut e, &r)
+                            .expect("composite");
+                        wait(&gpu, e);
+                    })
+                });
+            }
             group.bench_function("copy", |b| {
                 b.iter(|| {
                     let mut e = encoder(&gpu);

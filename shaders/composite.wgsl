@@ -74,8 +74,18 @@ struct LightCard {
 // height in mm (`parallax::stage::chroma::panel_wall_rect`).
 @group(2) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
 @group(2) @binding(2) var<storage, read> cards: array<LightCard>;
-// Group 3: the frozen outer baked for this raster, one texel per output pixel (src/render/frozen.rs).
+// Group 3: the frozen outer baked for this raster, one texel per output pixel (src/render/frozen.rs):
+// the outer's linear colour, and the raster's final pixels as they are where the inner frustum is not
+// seen (the "outside" bake, in the raster's own format).
 @group(3) @binding(0) var outer_baked: texture_2d<f32>;
+@group(3) @binding(1) var outside_baked: texture_2d<f32>;
+
+// What of each panel a pipeline draws: 0 and 2 the whole panel, 1 only the part where the inner
+// frustum may be seen (`inner_box`). With the outer frozen, a raster is drawn as the outside bake
+// copied over every panel (2, `fs_copy`), then the full composite over those parts (1).
+override PART: u32 = 0u;
+// Unset in the outside bake's pipeline: the wall without the inner frustum.
+override INNER: bool = true;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
@@ -95,6 +105,8 @@ struct VsOut {
     @location(4) @interpolate(flat) facing: f32,
     // The LED pixel's position on its section's unwrapped wall (mm): affine in p, like from_outer.
     @location(5) @interpolate(linear) wall_mm: vec2<f32>,
+    // The LED pixel pitch on the unwrapped wall (mm along its x and y); constant per panel.
+    @location(6) @interpolate(flat) wall_pitch: vec2<f32>,
 }
 
 // Stage position of the continuous output coordinate `p` (pixel centres at +0.5) of a panel: at
@@ -115,35 +127,46 @@ fn panel_wall_point(panel: Panel, rect: vec4<f32>, p: vec2<f32>) -> vec2<f32> {
     return rect.xy + (ij + 0.5) / vec2<f32>(panel.pixels) * rect.zw;
 }
 
-// Whether a tracking marker covers the unwrapped wall point `q` (mm). Mirrored by
-// `parallax::stage::Markers::covers`.
-fn marker_hit(q: vec2<f32>) -> bool {
+// Fraction of the interval [x - p/2, x + p/2] (one LED pixel of pitch p centred at x >= 0) inside
+// [-h, h]: the exact box-filtered coverage along one axis.
+fn span_cover(x: f32, h: f32, p: f32) -> f32 {
+    return clamp((min(x + 0.5 * p, h) - max(x - 0.5 * p, -h)) / p, 0.0, 1.0);
+}
+
+// Fraction of the LED pixel centred at unwrapped wall point `q` (mm), of pitch `pitch` (mm along the
+// wall's x and y), that the nearest tracking marker covers: exact for squares and crosses (box
+// filter over the pixel), along the radius for dots. Mirrored by `parallax::stage::Markers::coverage`.
+fn marker_cover(q: vec2<f32>, pitch: vec2<f32>) -> f32 {
     let shape = chroma.marker_colour.w;
     if (shape < 0.5) {
-        return false;
+        return 0.0;
     }
     let spacing = chroma.marker.y;
     let local = q - chroma.marker.zw;
     let d = abs(local - round(local / spacing) * spacing);
     let h = 0.5 * chroma.marker.x;
     if (shape < 1.5) {
+        // A cross: two bars of width size / 5, their union (the centre square counted once).
         let t = 0.1 * chroma.marker.x;
-        return (d.x <= h && d.y <= t) || (d.y <= h && d.x <= t);
+        let hx = span_cover(d.x, h, pitch.x);
+        let hy = span_cover(d.y, h, pitch.y);
+        let tx = span_cover(d.x, t, pitch.x);
+        let ty = span_cover(d.y, t, pitch.y);
+        return hx * ty + tx * hy - tx * ty;
     }
     if (shape < 2.5) {
-        return length(d) <= h;
+        let p = 0.5 * (pitch.x + pitch.y);
+        return clamp((h - length(d)) / p + 0.5, 0.0, 1.0);
     }
-    return d.x <= h && d.y <= h;
+    return span_cover(d.x, h, pitch.x) * span_cover(d.y, h, pitch.y);
 }
 
 // What the inner frustum shows at an LED pixel: the key colour (or a marker) when the chroma key is
 // on, else the scene through the inner render.
 fn keyed_inner(in: VsOut, uv: vec2<f32>) -> vec3<f32> {
     if (chroma.key.w > 0.5) {
-        if (marker_hit(in.wall_mm)) {
-            return chroma.marker_colour.rgb;
-        }
-        return chroma.key.rgb;
+        let cover = marker_cover(in.wall_mm, in.wall_pitch);
+        return mix(chroma.key.rgb, chroma.marker_colour.rgb, cover);
     }
     return apply_grade(inner_color(uv, in.inner_clip, in.clip_dx, in.clip_dy), grades.inner);
 }
@@ -186,16 +209,120 @@ fn light_cards(c: vec3<f32>, in: VsOut, layer: f32) -> vec3<f32> {
     return out;
 }
 
+// Value at panel point (s, t) of a linear function of clip space, `e . clip(s, t)`, as
+// (constant, along s, along t): clip(s, t) = c0 + s cr + t cd.
+fn plane_in_panel(e: vec4<f32>, c0: vec4<f32>, cr: vec4<f32>, cd: vec4<f32>) -> vec3<f32> {
+    let v = vec3<f32>(dot(e, c0), dot(e, cr), dot(e, cd));
+    // A margin relative to the terms keeps the clipping conservative under rounding.
+    let m = 1e-4 * (abs(v.x) + abs(v.y) + abs(v.z)) + 1e-6;
+    return v + vec3<f32>(m, 0.0, 0.0);
+}
+
+// The part of a panel (s, t in 0..1 along its right and down edges) where the inner frustum may be
+// seen: the bounding box (s0, t0, s1, t1) of the unit square clipped by the frustum's four side
+// planes (|x| <= w, |y| <= w in the inner camera's clip space) and the plane through the entrance
+// pupil (w >= 0), all linear in (s, t) since the panel is flat. Empty (s0 > s1) when the inner is
+// off, the panel faces away from the pupil or nothing is left.
+fn inner_box(panel: Panel) -> vec4<f32> {
+    let empty = vec4<f32>(1.0, 1.0, 0.0, 0.0);
+    if (!INNER || frame.params.z < 0.5) {
+        return empty;
+    }
+    let eye = frame.inner_eye.xyz;
+    if (dot(cross(panel.down.xyz, panel.right.xyz), eye - panel.top_left.xyz) <= 0.0) {
+        return empty;
+    }
+    let m = frame.inner_view_proj;
+    let c0 = m * vec4<f32>(panel.top_left.xyz - eye, 1.0);
+    let cr = m * vec4<f32>(panel.right.xyz, 0.0);
+    let cd = m * vec4<f32>(panel.down.xyz, 0.0);
+    let planes = array<vec4<f32>, 5>(
+        vec4<f32>(-1.0, 0.0, 0.0, 1.0),
+        vec4<f32>(1.0, 0.0, 0.0, 1.0),
+        vec4<f32>(0.0, -1.0, 0.0, 1.0),
+        vec4<f32>(0.0, 1.0, 0.0, 1.0),
+        vec4<f32>(0.0, 0.0, 0.0, 1.0),
+    );
+    // Sutherland-Hodgman: a square clipped by five half-planes has at most nine corners.
+    var poly = array<vec2<f32>, 10>();
+    poly[0] = vec2<f32>(0.0, 0.0);
+    poly[1] = vec2<f32>(1.0, 0.0);
+    poly[2] = vec2<f32>(1.0, 1.0);
+    poly[3] = vec2<f32>(0.0, 1.0);
+    var n = 4u;
+    for (var k = 0u; k < 5u; k += 1u) {
+        let f = plane_in_panel(planes[k], c0, cr, cd);
+        var next = array<vec2<f32>, 10>();
+        var count = 0u;
+        for (var i = 0u; i < n; i += 1u) {
+            let a = poly[i];
+            let b = poly[(i + 1u) % n];
+            let fa = f.x + f.y * a.x + f.z * a.y;
+            let fb = f.x + f.y * b.x + f.z * b.y;
+            if (fa >= 0.0 && count < 10u) {
+                next[count] = a;
+                count += 1u;
+            }
+            if ((fa >= 0.0) != (fb >= 0.0) && count < 10u) {
+                next[count] = a + (b - a) * (fa / (fa - fb));
+                count += 1u;
+            }
+        }
+        poly = next;
+        n = count;
+    }
+    if (n == 0u) {
+        return empty;
+    }
+    var lo = vec2<f32>(1.0);
+    var hi = vec2<f32>(0.0);
+    for (var i = 0u; i < n; i += 1u) {
+        lo = min(lo, poly[i]);
+        hi = max(hi, poly[i]);
+    }
+    return vec4<f32>(clamp(lo, vec2<f32>(0.0), vec2<f32>(1.0)), clamp(hi, vec2<f32>(0.0), vec2<f32>(1.0)));
+}
+
+// The output rectangle (min, max exclusive, whole pixels) covering panel box `b` (s0, t0, s1, t1):
+// LED space (u, v) = (s, t) * pixels maps to the continuous output point
+// origin + 0.5 + (u - 0.5) step_col + (v - 0.5) step_row. Grown by a pixel and kept in the panel.
+fn box_rect(panel: Panel, b: vec4<f32>) -> vec4<f32> {
+    let size = vec2<f32>(panel.pixels);
+    let o = vec2<f32>(panel.origin) + vec2<f32>(0.5);
+    let sc = vec2<f32>(panel.step_col);
+    let sr = vec2<f32>(panel.step_row);
+    let p0 = o + (b.x * size.x - 0.5) * sc + (b.y * size.y - 0.5) * sr;
+    let p1 = o + (b.z * size.x - 0.5) * sc + (b.y * size.y - 0.5) * sr;
+    let p2 = o + (b.x * size.x - 0.5) * sc + (b.w * size.y - 0.5) * sr;
+    let p3 = o + (b.z * size.x - 0.5) * sc + (b.w * size.y - 0.5) * sr;
+    let whole = panel_rect(panel);
+    let lo = max(floor(min(min(p0, p1), min(p2, p3))) - vec2<f32>(1.0), whole.xy);
+    let hi = min(ceil(max(max(p0, p1), max(p2, p3))) + vec2<f32>(1.0), whole.zw);
+    return vec4<f32>(lo, hi);
+}
+
 @vertex
 fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut {
     let panel = panels[ii];
-    let rect = panel_rect(panel);
+    var out: VsOut;
+    var rect = panel_rect(panel);
+    if (PART == 1u) {
+        // Only the part of the panel where the inner frustum may be seen.
+        let b = inner_box(panel);
+        if (b.x > b.z || b.y > b.w) {
+            // Nothing: an empty quad off the target.
+            out.position = vec4<f32>(2.0, 2.0, 0.0, 1.0);
+            return out;
+        }
+        rect = box_rect(panel, b);
+    }
     let p = mix(rect.xy, rect.zw, quad_corner(vi));
     let world = panel_point(panel, p);
-    var out: VsOut;
     out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
     out.from_outer = world - frame.outer_viewpoint.xyz;
-    out.wall_mm = panel_wall_point(panel, panel_walls[ii], p);
+    let wall = panel_walls[ii];
+    out.wall_mm = panel_wall_point(panel, wall, p);
+    out.wall_pitch = wall.zw / vec2<f32>(panel.pixels);
     out.inner_clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
     // LED column i = (p - origin) . step_col, row j = (p - origin) . step_row: one output pixel along
     // x moves step_col.x columns and step_row.x rows.
@@ -305,7 +432,7 @@ fn blended_color(in: VsOut) -> vec3<f32> {
     let clip = in.inner_clip;
     var w = 0.0;
     var uv = vec2<f32>(0.0);
-    if (frame.params.z > 0.5 && clip.w > 0.0 && in.facing > 0.0) {
+    if (INNER && frame.params.z > 0.5 && clip.w > 0.0 && in.facing > 0.0) {
         uv = ndc_to_uv(clip.xy / clip.w);
         w = inner_weight(uv, frame.params.x);
     }
@@ -343,4 +470,11 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
 @fragment
 fn fs_bake(in: VsOut) -> @location(0) vec4<f32> {
     return vec4<f32>(outer_color(in.from_outer), 1.0);
+}
+
+// With the outer frozen, the pixels of panels that cannot show the inner frustum: the outside bake,
+// one load per output pixel.
+@fragment
+fn fs_copy(in: VsOut) -> @location(0) vec4<f32> {
+    return textureLoad(outside_baked, vec2<i32>(in.position.xy), 0);
 }

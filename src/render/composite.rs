@@ -9,7 +9,7 @@ use glam::{DMat4, UVec2};
 use super::frozen::FrozenOuter;
 use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
 use super::overlay::Overlay;
-use super::pipeline::{clear_pass, render_pipeline_with};
+use super::pipeline::clear_pass;
 use super::ring::aligned_stride;
 use super::targets::{Allocator, Targets};
 use super::{FrameInputs, GpuPanel, RenderError, v4};
@@ -57,8 +57,40 @@ pub struct RasterColour {
 /// `shaders/colour.wgsl`): `[grades, lut, shaper, encode]`.
 type Stages = [bool; 4];
 
-/// A composite pipeline's (target format, colour stages, frozen-outer variant).
-type PipelineKey = (wgpu::TextureFormat, Stages, bool);
+/// What a composite pipeline draws (see [`super::frozen`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    /// Every panel, the outer from the cube map.
+    Live,
+    /// With the outer frozen: the part of each panel where the inner frustum may be seen, the
+    /// outer from its bake.
+    Inside,
+    /// With the outer frozen: every panel copied from the outside bake (drawn first).
+    Copy,
+    /// The outer bake: the cube map along each LED pixel's ray (format: `frozen::BAKED_FORMAT`).
+    OuterBake,
+    /// The outside bake: every panel without the inner frustum, the outer from its bake.
+    OutsideBake,
+}
+
+impl Variant {
+    /// Fragment entry point and the overridable constants `FROZEN`, `PART`, `INNER`.
+    fn entry(self) -> (&'static str, [(&'static str, f64); 3]) {
+        let c = |frozen: f64, part: f64, inner: f64| {
+            [("FROZEN", frozen), ("PART", part), ("INNER", inner)]
+        };
+        match self {
+            Variant::Live => ("fs_main", c(0.0, 0.0, 1.0)),
+            Variant::Inside => ("fs_main", c(1.0, 1.0, 1.0)),
+            Variant::Copy => ("fs_copy", c(1.0, 2.0, 1.0)),
+            Variant::OuterBake => ("fs_bake", c(0.0, 0.0, 1.0)),
+            Variant::OutsideBake => ("fs_main", c(1.0, 0.0, 0.0)),
+        }
+    }
+}
+
+/// A composite pipeline's (target format, colour stages, variant).
+type PipelineKey = (wgpu::TextureFormat, Stages, Variant);
 
 impl RasterColour {
     /// The colour stages this raster uses, given whether any layer is graded.
@@ -88,10 +120,16 @@ impl RasterColour {
 /// The composite + map pass.
 pub struct CompositePass {
     layout: wgpu::BindGroupLayout,
-    /// One pipeline per (raster format, colour stages, frozen outer) in use.
+    module: wgpu::ShaderModule,
+    pipeline_layout: wgpu::PipelineLayout,
+    /// One pipeline per (raster format, colour stages, variant) in use; the frozen variants are
+    /// made on the first frozen frame.
     pipelines: Vec<(PipelineKey, wgpu::RenderPipeline)>,
-    /// Each raster's colour stages.
-    stages: Vec<Stages>,
+    /// The (format, stages) pairs drawn: each raster's, and the renderer's format with each
+    /// raster's stages (the preview draws every output into views of that format).
+    keys: Vec<(wgpu::TextureFormat, Stages)>,
+    /// Each raster's format and colour stages.
+    stages: Vec<(wgpu::TextureFormat, Stages)>,
     /// Each raster's output transform (group 1).
     colour: Vec<OutputColourGpu>,
     grades: wgpu::Buffer,
@@ -141,44 +179,35 @@ impl CompositePass {
         let colour_layout = output_layout(device);
         let overlay = Overlay::new(alloc, gpu, walls);
         let module = shaders::module(device, "composite", &shaders::composite_body());
-        let mut frozen = FrozenOuter::new(alloc, gpu, sizes, false);
-        frozen.set_pipelines(device, &module, [&layout, &colour_layout, &overlay.layout]);
+        let raster_formats: Vec<(UVec2, wgpu::TextureFormat)> = sizes
+            .iter()
+            .zip(rasters)
+            .map(|(s, r)| (*s, r.format))
+            .collect();
+        let frozen = FrozenOuter::new(alloc, gpu, &raster_formats, false);
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("composite"),
+            bind_group_layouts: &[
+                Some(&layout),
+                Some(&colour_layout),
+                Some(&overlay.layout),
+                Some(&frozen.layout),
+            ],
+            immediate_size: 0,
+        });
         let graded = [&colour.inner, &colour.outer]
             .iter()
             .any(|g| colour.layer_matrix(g) != glam::DMat3::IDENTITY || !g.cdl.is_identity());
-        let stages: Vec<Stages> = rasters.iter().map(|r| r.stages(graded)).collect();
-        let mut pipelines: Vec<(PipelineKey, wgpu::RenderPipeline)> = Vec::new();
-        // The renderer's format too: the preview draws every output into views of that format.
-        let keys = rasters
+        let stages: Vec<(wgpu::TextureFormat, Stages)> = rasters
             .iter()
-            .zip(&stages)
-            .flat_map(|(r, s)| [(r.format, *s), (format, *s)]);
-        for (fmt, st) in keys {
-            // Each also in its frozen-outer variant (FROZEN set: the bake is loaded, no cube map).
-            for key in [(fmt, st, false), (fmt, st, true)] {
-                if pipelines.iter().any(|(k, _)| *k == key) {
-                    continue;
+            .map(|r| (r.format, r.stages(graded)))
+            .collect();
+        let mut keys: Vec<(wgpu::TextureFormat, Stages)> = Vec::new();
+        for &(f, st) in &stages {
+            for key in [(f, st), (format, st)] {
+                if !keys.contains(&key) {
+                    keys.push(key);
                 }
-                let layouts = [
-                    Some(&layout),
-                    Some(&colour_layout),
-                    Some(&overlay.layout),
-                    Some(&frozen.layout),
-                ];
-                let on = |b: bool| f64::from(u8::from(b));
-                let s = key.1;
-                let constants = [
-                    ("GRADES_ON", on(s[0])),
-                    ("LUT_ON", on(s[1])),
-                    ("SHAPER_ON", on(s[2])),
-                    ("ENCODE_ON", on(s[3])),
-                    ("FROZEN", on(key.2)),
-                ];
-                let label = "composite pipeline";
-                let p = render_pipeline_with(
-                    device, label, &module, &layouts, key.0, false, &constants,
-                );
-                pipelines.push((key, p));
             }
         }
         let colour_groups = rasters
@@ -225,9 +254,12 @@ impl CompositePass {
             mipmap_filter: wgpu::MipmapFilterMode::Linear,
             ..Default::default()
         });
-        CompositePass {
+        let mut pass = CompositePass {
             layout,
-            pipelines,
+            module,
+            pipeline_layout,
+            pipelines: Vec::new(),
+            keys,
             stages,
             colour: colour_groups,
             grades,
@@ -240,7 +272,78 @@ impl CompositePass {
             group: None,
             overlay,
             frozen,
+        };
+        pass.ensure_pipelines(device, &[Variant::Live]);
+        pass
+    }
+
+    /// Creates the pipelines of `variants` for every (format, stages) drawn, where missing.
+    fn ensure_pipelines(&mut self, device: &wgpu::Device, variants: &[Variant]) {
+        let mut wanted: Vec<PipelineKey> = Vec::new();
+        for &v in variants {
+            match v {
+                // Drawn into the rasters' own textures only.
+                Variant::OuterBake => {
+                    wanted.push((super::frozen::BAKED_FORMAT, [false; 4], v));
+                }
+                Variant::OutsideBake => {
+                    wanted.extend(self.stages.iter().map(|&(f, st)| (f, st, v)));
+                }
+                _ => wanted.extend(self.keys.iter().map(|&(f, st)| (f, st, v))),
+            }
         }
+        for key in wanted {
+            if self.pipelines.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let on = |b: bool| f64::from(u8::from(b));
+            let (format, s, variant) = key;
+            let (entry, part) = variant.entry();
+            let constants = [
+                ("GRADES_ON", on(s[0])),
+                ("LUT_ON", on(s[1])),
+                ("SHAPER_ON", on(s[2])),
+                ("ENCODE_ON", on(s[3])),
+                part[0],
+                part[1],
+                part[2],
+            ];
+            let options = wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            };
+            let label = format!("composite pipeline ({variant:?})");
+            let p = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(&label),
+                layout: Some(&self.pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &self.module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: options.clone(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &self.module,
+                    entry_point: Some(entry),
+                    compilation_options: options,
+                    targets: &[Some(format.into())],
+                }),
+                multiview_mask: None,
+                cache: None,
+            });
+            self.pipelines.push((key, p));
+        }
+    }
+
+    fn pipeline(&self, key: PipelineKey) -> Result<&wgpu::RenderPipeline, RenderError> {
+        self.pipelines
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, p)| p)
+            .ok_or(RenderError::NotPrepared)
     }
 
     /// Writes the frame uniform; rebuilds the bind group only when the inner or outer target was
@@ -279,8 +382,21 @@ impl CompositePass {
             .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
         self.frozen
             .prepare(alloc, gpu, inputs.outer_viewpoint, inputs.outer_resolution);
+        if self.frozen.enabled {
+            let frozen = [
+                Variant::Inside,
+                Variant::Copy,
+                Variant::OuterBake,
+                Variant::OutsideBake,
+            ];
+            self.ensure_pipelines(&gpu.device, &frozen);
+        }
         self.overlay
             .prepare(alloc, gpu, inputs, self.frozen.reading())?;
+        self.frozen.prepare_outside(&[
+            bytemuck::bytes_of(&self.grades_value),
+            &self.overlay.written,
+        ]);
         let key = (inner.generation, outer.generation);
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
@@ -332,7 +448,9 @@ impl CompositePass {
     }
 
     /// Records raster `k` (its panels are `instances`) into `target`, a view of `format`: one
-    /// instanced draw. `format` must be one of the rasters' formats.
+    /// instanced draw (two with the outer frozen: the outside bake copied over every panel, then
+    /// the composite over the parts of panels where the inner frustum may be seen). `format` must be one of the rasters'
+    /// formats or the renderer's.
     pub fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -342,45 +460,57 @@ impl CompositePass {
         format: wgpu::TextureFormat,
     ) -> Result<(), RenderError> {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
-        let key = (
-            format,
-            *self.stages.get(k).ok_or(RenderError::NotPrepared)?,
-            self.frozen.reading(),
-        );
-        let pipeline = self
-            .pipelines
-            .iter()
-            .find(|(f, _)| *f == key)
-            .map(|(_, p)| p)
-            .ok_or(RenderError::NotPrepared)?;
+        let stages = self.stages.get(k).ok_or(RenderError::NotPrepared)?.1;
+        let variants: &[Variant] = if self.frozen.reading() {
+            &[Variant::Copy, Variant::Inside]
+        } else {
+            &[Variant::Live]
+        };
         let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, "composite pass", target);
-        pass.set_pipeline(pipeline);
         pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &colour.group, &[]);
         pass.set_bind_group(2, &self.overlay.group, &[]);
         pass.set_bind_group(3, self.frozen.group_for(k), &[]);
-        pass.draw(0..6, instances);
+        for &v in variants {
+            pass.set_pipeline(self.pipeline((format, stages, v))?);
+            pass.draw(0..6, instances.clone());
+        }
         Ok(())
     }
 
-    /// Records the frozen outer's bake of raster `k` (see [`super::frozen`]).
+    /// Records a bake of raster `k` (see [`super::frozen`]): the outer bake, or with `outside` the
+    /// outside bake.
     pub(crate) fn record_bake(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         k: usize,
         instances: Range<u32>,
+        outside: bool,
     ) -> Result<(), RenderError> {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
-        let offset = (k as u64 * self.target_stride) as u32;
+        let (format, stages) = *self.stages.get(k).ok_or(RenderError::NotPrepared)?;
+        let (key, target) = if outside {
+            let key = (format, stages, Variant::OutsideBake);
+            (key, self.frozen.outside_target(k))
+        } else {
+            let key = (super::frozen::BAKED_FORMAT, [false; 4], Variant::OuterBake);
+            (key, self.frozen.outer_target(k))
+        };
+        let (view, group3) = target.ok_or(RenderError::NotPrepared)?;
         let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
-        self.frozen.record_bake(
-            encoder,
-            k,
-            instances,
-            (group, offset),
-            [&colour.group, &self.overlay.group],
-        );
+        let label = if outside {
+            "outside bake pass"
+        } else {
+            "outer bake pass"
+        };
+        let mut pass = clear_pass(encoder, label, view);
+        pass.set_pipeline(self.pipeline(key)?);
+        pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
+        pass.set_bind_group(1, &colour.group, &[]);
+        pass.set_bind_group(2, &self.overlay.group, &[]);
+        pass.set_bind_group(3, group3, &[]);
+        pass.draw(0..6, instances);
         Ok(())
     }
 }

@@ -1,15 +1,29 @@
-//! Frozen outer: the outer wall's colour baked per output pixel, so that each frame reads it with one
-//! texel load instead of rendering six cube faces and sampling them.
+//! Frozen outer: the outer wall baked per output pixel, so that a frame draws most of each output
+//! as one texel load per pixel instead of rendering six cube faces, sampling them and running the
+//! colour path.
 //!
 //! When frozen (stage file `render: Render(frozen_outer: true)` or
-//! [`crate::render::Renderer::set_frozen_outer`]), the outer cube map is rendered and baked (the
-//! bake pass: `fs_bake` of `shaders/composite.wgsl`, the same panel quads, each output pixel storing
-//! the cube map sampled along its LED pixel's ray from the outer viewpoint into an `Rgba16Float`
-//! texture of the output's size) only when the outer viewpoint or resolution changes, when freezing
-//! is switched on, or after [`crate::render::Renderer::invalidate_outer`] (the scene changed). Other
-//! frames skip the cube faces; the composite loads the baked texel at its own output pixel. Bind
-//! group 3 of the composite: the raster's baked texture (a 1 x 1 placeholder when not frozen, and
-//! during the bake itself).
+//! [`crate::render::Renderer::set_frozen_outer`]), two bakes are kept per raster (outputs, then the
+//! unwrapped wall), both drawn with the composite's panel quads (`shaders/composite.wgsl`):
+//!
+//! - the **outer bake** (`fs_bake`): the outer cube map sampled along each LED pixel's ray from the
+//!   outer viewpoint, linear `Rgba16Float`. Made when the outer viewpoint or resolution changes, when
+//!   freezing is switched on, or after [`crate::render::Renderer::invalidate_outer`] (the scene
+//!   changed); other frames skip the cube faces.
+//! - the **outside bake** (`fs_main` without the inner frustum, reading the outer bake): the raster's
+//!   final pixels where the inner frustum is not seen (outer grade, light cards, LUT, encoding,
+//!   dither), in the raster's own format. Made after each outer bake and whenever the layers' grades,
+//!   the light cards or the chroma settings written for the frame change.
+//!
+//! Each frame then draws a raster in one pass with two instanced draws over the same panels: every
+//! panel copies the outside bake (`fs_copy`: one `textureLoad` per pixel), then the full composite,
+//! with the outer read from the outer bake, covers the part of each panel where the inner frustum
+//! may be seen: the bounding box of the panel clipped by the frustum's side planes and the plane
+//! through the entrance pupil (`inner_box` in the shader, per panel in the vertex stage; empty
+//! when the panel faces away). Bind group 3 of the composite holds both bakes (1 x 1
+//! placeholders when not frozen; the outer bake and a placeholder while the outside bake is drawn).
+
+use std::hash::{Hash, Hasher};
 
 use glam::{DVec3, UVec2};
 
@@ -17,47 +31,85 @@ use super::targets::Allocator;
 use crate::gpu::Gpu;
 use crate::gpu::layout::texture_entry;
 
-/// Format of the baked outer (linear, like the cube map).
-const BAKED_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+/// Format of the outer bake (linear, like the cube map).
+pub(crate) const BAKED_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 
-/// The frozen outer's bake pipeline, baked textures and state.
+/// One raster's bakes.
+struct Baked {
+    /// The outer bake (render target of `fs_bake`).
+    outer: wgpu::TextureView,
+    /// The outside bake (render target of the outside-bake pipeline), in the raster's format.
+    outside: wgpu::TextureView,
+    /// Group 3 while drawing the outside bake: the outer bake and a placeholder.
+    baking: wgpu::BindGroup,
+    /// Group 3 for the frame: both bakes.
+    reading: wgpu::BindGroup,
+}
+
+/// The frozen outer's baked textures and state.
 pub(crate) struct FrozenOuter {
     pub(crate) layout: wgpu::BindGroupLayout,
-    pipeline: Option<wgpu::RenderPipeline>,
-    sizes: Vec<UVec2>,
-    /// Per raster: the baked view (render target) and its bind group; created on first freeze.
-    baked: Vec<(wgpu::TextureView, wgpu::BindGroup)>,
+    rasters: Vec<(UVec2, wgpu::TextureFormat)>,
+    /// Per raster; created on the first frozen frame.
+    baked: Vec<Baked>,
+    placeholder_view: wgpu::TextureView,
     placeholder: wgpu::BindGroup,
     /// Whether the outer is frozen.
     pub(crate) enabled: bool,
-    /// Outer viewpoint and resolution of the last bake; `None`: stale.
+    /// Outer viewpoint and resolution of the last outer bake; `None`: stale.
     key: Option<(DVec3, u32)>,
-    /// Whether this frame bakes (decided in `prepare`).
+    /// What the last outside bake was made from (see [`FrozenOuter::prepare_outside`]).
+    outside_key: Option<u64>,
+    /// Whether this frame bakes the outer (decided in `prepare`).
     pub(crate) bake_now: bool,
-    /// Bakes so far.
+    /// Whether this frame bakes the outside (decided in `prepare_outside`).
+    pub(crate) bake_outside: bool,
+    /// Outer bakes so far.
     pub(crate) bakes: u64,
+    /// Outside bakes so far.
+    pub(crate) outside_bakes: u64,
+}
+
+fn placeholder(alloc: &Allocator, gpu: &Gpu) -> wgpu::TextureView {
+    let usage = wgpu::TextureUsages::TEXTURE_BINDING;
+    alloc
+        .texture(gpu, "bake placeholder", UVec2::ONE, 1, BAKED_FORMAT, usage)
+        .create_view(&Default::default())
 }
 
 impl FrozenOuter {
-    /// The layout and placeholder; `sizes` are the rasters' sizes (outputs, then the wall).
-    pub(crate) fn new(alloc: &Allocator, gpu: &Gpu, sizes: &[UVec2], enabled: bool) -> FrozenOuter {
+    /// The layout and placeholders; `rasters` are the rasters' sizes and formats (outputs, then
+    /// the wall).
+    pub(crate) fn new(
+        alloc: &Allocator,
+        gpu: &Gpu,
+        rasters: &[(UVec2, wgpu::TextureFormat)],
+        enabled: bool,
+    ) -> FrozenOuter {
         let layout = gpu
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("frozen outer layout"),
-                entries: &[texture_entry(0, wgpu::TextureViewDimension::D2, false)],
+                entries: &[
+                    texture_entry(0, wgpu::TextureViewDimension::D2, false),
+                    texture_entry(1, wgpu::TextureViewDimension::D2, false),
+                ],
             });
-        let placeholder = Self::group(alloc, gpu, &layout, UVec2::ONE).1;
+        let placeholder_view = placeholder(alloc, gpu);
+        let placeholder = Self::group(alloc, gpu, &layout, &placeholder_view, &placeholder_view);
         FrozenOuter {
             layout,
-            pipeline: None,
-            sizes: sizes.to_vec(),
+            rasters: rasters.to_vec(),
             baked: Vec::new(),
+            placeholder_view,
             placeholder,
             enabled,
             key: None,
+            outside_key: None,
             bake_now: false,
+            bake_outside: false,
             bakes: 0,
+            outside_bakes: 0,
         }
     }
 
@@ -65,87 +117,61 @@ impl FrozenOuter {
         alloc: &Allocator,
         gpu: &Gpu,
         layout: &wgpu::BindGroupLayout,
-        size: UVec2,
-    ) -> (wgpu::TextureView, wgpu::BindGroup) {
-        let usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
-        let t = alloc.texture(gpu, "baked outer", size, 1, BAKED_FORMAT, usage);
-        let view = t.create_view(&Default::default());
-        let group = alloc.bind_group(
+        outer: &wgpu::TextureView,
+        outside: &wgpu::TextureView,
+    ) -> wgpu::BindGroup {
+        let entry = |binding, view| wgpu::BindGroupEntry {
+            binding,
+            resource: wgpu::BindingResource::TextureView(view),
+        };
+        alloc.bind_group(
             gpu,
             &wgpu::BindGroupDescriptor {
-                label: Some("baked outer"),
+                label: Some("frozen outer"),
                 layout,
-                entries: &[wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&view),
-                }],
+                entries: &[entry(0, outer), entry(1, outside)],
             },
-        );
-        (view, group)
+        )
     }
 
-    /// Creates the bake pipeline from the composite's module and layouts (groups 0 to 2; the
-    /// composite's own frozen variants are built with its other pipelines).
-    pub(crate) fn set_pipelines(
-        &mut self,
-        device: &wgpu::Device,
-        module: &wgpu::ShaderModule,
-        layouts: [&wgpu::BindGroupLayout; 3],
-    ) {
-        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("frozen outer"),
-            bind_group_layouts: &[
-                Some(layouts[0]),
-                Some(layouts[1]),
-                Some(layouts[2]),
-                Some(&self.layout),
-            ],
-            immediate_size: 0,
-        });
-        let make = |label: &str, entry: &str, format: wgpu::TextureFormat, frozen: f64| {
-            let constants = [("FROZEN", frozen)];
-            let options = wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            };
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(&layout),
-                vertex: wgpu::VertexState {
-                    module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: options.clone(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module,
-                    entry_point: Some(entry),
-                    compilation_options: options,
-                    targets: &[Some(format.into())],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
-        self.pipeline = Some(make("outer bake", "fs_bake", BAKED_FORMAT, 0.0));
+    fn bakes_for(
+        &self,
+        alloc: &Allocator,
+        gpu: &Gpu,
+        size: UVec2,
+        format: wgpu::TextureFormat,
+    ) -> Baked {
+        let usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
+        let outer = alloc
+            .texture(gpu, "outer bake", size, 1, BAKED_FORMAT, usage)
+            .create_view(&Default::default());
+        let outside = alloc
+            .texture(gpu, "outside bake", size, 1, format, usage)
+            .create_view(&Default::default());
+        let baking = Self::group(alloc, gpu, &self.layout, &outer, &self.placeholder_view);
+        let reading = Self::group(alloc, gpu, &self.layout, &outer, &outside);
+        Baked {
+            outer,
+            outside,
+            baking,
+            reading,
+        }
     }
 
-    /// Decides whether this frame bakes: frozen, and the outer viewpoint or resolution changed (or
-    /// the bake is stale). Creates the baked textures on the first frozen frame.
+    /// Decides whether this frame bakes the outer: frozen, and the outer viewpoint or resolution
+    /// changed (or the bake is stale). Creates the baked textures on the first frozen frame.
     pub(crate) fn prepare(&mut self, alloc: &Allocator, gpu: &Gpu, viewpoint: DVec3, res: u32) {
         self.bake_now = false;
         if !self.enabled {
             self.key = None;
+            self.outside_key = None;
             return;
         }
         if self.baked.is_empty() {
             self.baked = self
-                .sizes
+                .rasters
                 .iter()
-                .map(|s| Self::group(alloc, gpu, &self.layout, *s))
+                .map(|(s, f)| self.bakes_for(alloc, gpu, *s, *f))
                 .collect();
         }
         if self.key != Some((viewpoint, res)) {
@@ -155,45 +181,54 @@ impl FrozenOuter {
         }
     }
 
-    /// Marks the bake stale: the next frozen frame bakes again.
-    pub(crate) fn invalidate(&mut self) {
-        self.key = None;
+    /// Decides whether this frame bakes the outside: after an outer bake, or when `inputs` (the
+    /// bytes the outside bake reads besides the outer bake: grades, light cards, chroma) differ
+    /// from the last outside bake's.
+    pub(crate) fn prepare_outside(&mut self, inputs: &[&[u8]]) {
+        self.bake_outside = false;
+        if !self.enabled {
+            return;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        inputs.hash(&mut h);
+        let key = h.finish();
+        if self.bake_now || self.outside_key != Some(key) {
+            self.outside_key = Some(key);
+            self.bake_outside = true;
+            self.outside_bakes += 1;
+        }
     }
 
-    /// Whether the composite reads the bake this frame.
+    /// Marks both bakes stale: the next frozen frame bakes again.
+    pub(crate) fn invalidate(&mut self) {
+        self.key = None;
+        self.outside_key = None;
+    }
+
+    /// Whether the composite reads the bakes this frame.
     pub(crate) fn reading(&self) -> bool {
         self.enabled && !self.baked.is_empty()
     }
 
-    /// Bind group 3 for raster `k` in the composite: its bake when frozen, else the placeholder.
+    /// Bind group 3 for raster `k` in the composite: its bakes when frozen, else the placeholder.
     pub(crate) fn group_for(&self, k: usize) -> &wgpu::BindGroup {
-        if self.reading() {
-            &self.baked[k].1
-        } else {
-            &self.placeholder
+        match self.baked.get(k) {
+            Some(b) if self.reading() => &b.reading,
+            _ => &self.placeholder,
         }
     }
 
-    /// Records the bake of raster `k` (its panels `instances`), with the composite's groups 0
-    /// (`group0`, `offset` its dynamic offset), 1 (the raster's colour) and 2 (the overlay).
-    pub(crate) fn record_bake(
+    /// The outer bake of raster `k` (target) with the group 3 its pass binds (placeholders).
+    pub(crate) fn outer_target(&self, k: usize) -> Option<(&wgpu::TextureView, &wgpu::BindGroup)> {
+        self.baked.get(k).map(|b| (&b.outer, &self.placeholder))
+    }
+
+    /// The outside bake of raster `k` (target) with the group 3 its pass binds (the outer bake).
+    pub(crate) fn outside_target(
         &self,
-        encoder: &mut wgpu::CommandEncoder,
         k: usize,
-        instances: std::ops::Range<u32>,
-        group0: (&wgpu::BindGroup, u32),
-        groups: [&wgpu::BindGroup; 2],
-    ) {
-        let (Some(pipeline), Some((view, _))) = (&self.pipeline, self.baked.get(k)) else {
-            return;
-        };
-        let mut pass = super::pipeline::clear_pass(encoder, "outer bake pass", view);
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, group0.0, &[group0.1]);
-        pass.set_bind_group(1, groups[0], &[]);
-        pass.set_bind_group(2, groups[1], &[]);
-        pass.set_bind_group(3, &self.placeholder, &[]);
-        pass.draw(0..6, instances);
+    ) -> Option<(&wgpu::TextureView, &wgpu::BindGroup)> {
+        self.baked.get(k).map(|b| (&b.outside, &b.baking))
     }
 }
 
@@ -220,22 +255,33 @@ impl super::Renderer {
         self.composite.frozen.invalidate();
     }
 
-    /// Number of frozen-outer bakes so far (one per `prepare` that decided to bake).
+    /// Number of frozen-outer bakes so far (one per `prepare` that decided to bake the outer).
     pub fn outer_bakes(&self) -> u64 {
         self.composite.frozen.bakes
     }
 
-    /// Records the bake of every raster (outputs, then the wall) when this frame bakes.
+    /// Number of outside bakes so far (after each outer bake, and when the grades, light cards or
+    /// chroma settings change while frozen).
+    pub fn outside_bakes(&self) -> u64 {
+        self.composite.frozen.outside_bakes
+    }
+
+    /// Records this frame's bakes of every raster (outputs, then the wall): the outer bake, then
+    /// the outside bake.
     pub(super) fn record_outer_bake(
         &self,
         encoder: &mut wgpu::CommandEncoder,
     ) -> Result<(), super::RenderError> {
-        if !self.composite.frozen.bake_now {
-            return Ok(());
-        }
+        let f = &self.composite.frozen;
         for (k, r) in self.outputs.iter().chain(self.wall.iter()).enumerate() {
-            self.composite
-                .record_bake(encoder, k, r.instances.clone())?;
+            if f.bake_now {
+                self.composite
+                    .record_bake(encoder, k, r.instances.clone(), false)?;
+            }
+            if f.bake_outside {
+                self.composite
+                    .record_bake(encoder, k, r.instances.clone(), true)?;
+            }
         }
         Ok(())
     }

@@ -118,6 +118,9 @@ pub(crate) struct Overlay {
     /// Cards the card buffer holds; it is replaced (and the group rebuilt) by a larger one when a
     /// frame has more.
     card_capacity: usize,
+    /// The bytes the last `prepare` wrote (the uniform, then the cards): what the frozen outer's
+    /// outside bake depends on.
+    pub(crate) written: Vec<u8>,
 }
 
 impl Overlay {
@@ -155,6 +158,7 @@ impl Overlay {
             walls,
             cards,
             card_capacity,
+            written: Vec::new(),
         }
     }
 
@@ -248,6 +252,9 @@ impl Overlay {
         u.cards[1] = u32::from(frozen_outer);
         gpu.queue
             .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
+        self.written.clear();
+        self.written.extend_from_slice(bytemuck::bytes_of(&u));
+        self.written.extend_from_slice(bytemuck::cast_slice(&cards));
         Ok(())
     }
 }

@@ -89,7 +89,37 @@ impl Chroma {
     }
 }
 
+/// Fraction of the interval `[x - p/2, x + p/2]` (an LED pixel of pitch `p` centred at `x`) inside
+/// `[-h, h]`: the exact box-filtered coverage along one axis.
+fn span_cover(x: f64, h: f64, p: f64) -> f64 {
+    (((x + 0.5 * p).min(h) - (x - 0.5 * p).max(-h)) / p).clamp(0.0, 1.0)
+}
+
 impl Markers {
+    /// Fraction (0 to 1) of the LED pixel centred at unwrapped wall point `q` (mm), of pitch `pitch`
+    /// (mm along the wall's x and y), that the nearest marker covers: what the composite blends
+    /// between the key and the marker colour (antialiased markers). Exact (a box filter over the
+    /// pixel) for squares and crosses; for dots, linear along the radius over one mean pitch.
+    /// Mirrored by `marker_cover` in `shaders/composite.wgsl`.
+    pub fn coverage(&self, q: DVec2, pitch: DVec2) -> f64 {
+        let local = q - DVec2::new(self.offset_mm.0, self.offset_mm.1);
+        let d = (local - (local / self.spacing_mm).round() * self.spacing_mm).abs();
+        let h = 0.5 * self.size_mm;
+        match self.shape {
+            MarkerShape::Square => span_cover(d.x, h, pitch.x) * span_cover(d.y, h, pitch.y),
+            MarkerShape::Dot => {
+                let p = 0.5 * (pitch.x + pitch.y);
+                ((h - d.length()) / p + 0.5).clamp(0.0, 1.0)
+            }
+            MarkerShape::Cross => {
+                let t = 0.1 * self.size_mm;
+                let (hx, hy) = (span_cover(d.x, h, pitch.x), span_cover(d.y, h, pitch.y));
+                let (tx, ty) = (span_cover(d.x, t, pitch.x), span_cover(d.y, t, pitch.y));
+                hx * ty + tx * hy - tx * ty
+            }
+        }
+    }
+
     /// Whether a marker covers the unwrapped wall point `q` (millimetres). Mirrored by `marker_hit`
     /// in `shaders/composite.wgsl`.
     pub fn covers(&self, q: DVec2) -> bool {
@@ -157,6 +187,39 @@ mod tests {
         assert!(cross.covers(DVec2::new(100.0 + 19.0, -50.0 + 3.9)));
         assert!(cross.covers(DVec2::new(100.0 - 3.9, -50.0 - 19.0)));
         assert!(!cross.covers(DVec2::new(100.0 + 10.0, -50.0 + 10.0)));
+    }
+
+    /// Summed over a grid of LED pixels, coverage times pixel area is the marker's area (hand
+    /// formulas): exact for the square and the cross, within 1 % for the dot; pixels far from any
+    /// marker edge are fully on or off.
+    #[test]
+    fn coverage_integrates_to_the_marker_area() {
+        let pitch = DVec2::new(2.6, 3.1);
+        let cases = [
+            (MarkerShape::Square, 40.0 * 40.0, 1e-9),
+            (MarkerShape::Cross, 2.0 * 40.0 * 8.0 - 8.0 * 8.0, 1e-9),
+            (MarkerShape::Dot, std::f64::consts::PI * 20.0 * 20.0, 0.01),
+        ];
+        for (shape, area, tol) in cases {
+            let m = markers(shape);
+            // One marker at (400, 250), a grid phase that is no multiple of the pitch.
+            let mut sum = 0.0;
+            for j in 0..40 {
+                for i in 0..40 {
+                    let q = DVec2::new(350.3 + i as f64 * pitch.x, 190.7 + j as f64 * pitch.y);
+                    let c = m.coverage(q, pitch);
+                    assert!((0.0..=1.0).contains(&c));
+                    sum += c * pitch.x * pitch.y;
+                    if (q - DVec2::new(400.0, 250.0)).abs().max_element() < 2.0 {
+                        assert_eq!(c, 1.0, "{shape:?} centre");
+                    }
+                }
+            }
+            assert!(
+                (sum - area).abs() <= tol * area,
+                "{shape:?}: {sum} mm^2 against {area} mm^2"
+            );
+        }
     }
 
     #[test]

@@ -172,3 +172,129 @@ fn frozen_outer_keeps_the_baked_scene_until_invalidated() {
         "{n_stale} {old} {new}"
     );
 }
+
+/// With the outer frozen, what the copied panels show (the outside bake) follows the frame's light
+/// cards: a card that appears or moves is re-baked on that frame (an outside bake without a new
+/// outer bake), an unchanged one is not, and every frame equals the live renderer's within one
+/// code value. The card changes hundreds of pixels, so the comparison would see a stale bake.
+#[test]
+fn the_outside_bake_follows_the_light_cards() {
+    use parallax::stage::{CardLayer, CardPlacement, CardShape, LightCard};
+    let gpu = gpu();
+    let mut stage = tiny();
+    stage.render.frozen_outer = true;
+    let options = RendererOptions {
+        camera: false,
+        ..Default::default()
+    };
+    let mut frozen = Renderer::new(&gpu, &stage, options.clone()).unwrap();
+    let mut live = Renderer::new(&gpu, &stage, options).unwrap();
+    live.set_frozen_outer(false);
+    let spec = SceneSpec::default();
+    let scene_f = parallax::scene::build(&frozen.scene_context(&gpu), &spec).unwrap();
+    let scene_l = parallax::scene::build(&live.scene_context(&gpu), &spec).unwrap();
+    let v = DVec3::new(0.2, 1.3, 0.8);
+    let card = |azimuth_deg: f64| LightCard {
+        name: "key".into(),
+        shape: CardShape::Rectangle,
+        placement: CardPlacement::Polar {
+            origin: (0.2, 1.3, 0.8),
+            azimuth_deg,
+            elevation_deg: 0.0,
+            size_deg: (12.0, 20.0),
+            roll_deg: 0.0,
+        },
+        colour: (1.0, 0.9, 0.8),
+        intensity_nits: 100.0,
+        feather: 0.2,
+        layer: CardLayer::Over,
+    };
+    // (cards, outside bakes after the frame)
+    let frames = [
+        (vec![], 1),
+        (vec![card(-18.0)], 2),
+        (vec![card(-18.0)], 2),
+        (vec![card(-8.0)], 3),
+    ];
+    let mut images = Vec::new();
+    for (cards, outside) in frames {
+        let n_cards = cards.len();
+        let inputs = frame_at(&stage, 0.0, 0.0, v).with_light_cards(cards);
+        frozen.prepare(&gpu, &inputs).unwrap();
+        live.prepare(&gpu, &inputs).unwrap();
+        assert_eq!(frozen.outside_bakes(), outside);
+        assert_eq!(frozen.outer_bakes(), 1, "the outer itself is baked once");
+        let a = frozen.render_frame(&gpu, &scene_f).unwrap();
+        let b = live.render_frame(&gpu, &scene_l).unwrap();
+        let (worst, n) = diff(&a.outputs[0].1, &b.outputs[0].1);
+        eprintln!("frozen vs live with {n_cards} card(s): {n} pixels differ, worst {worst}");
+        assert!(worst <= 1, "worst difference {worst} code values");
+        images.push(a.outputs[0].1.clone());
+    }
+    let (_, appeared) = diff(&images[0], &images[1]);
+    let (_, moved) = diff(&images[1], &images[3]);
+    eprintln!("pixels changed: card appeared {appeared}, card moved {moved}");
+    assert!(appeared > 200 && moved > 200, "{appeared} {moved}");
+}
+
+/// The frozen path draws the composite only over the part of each cabinet where the inner frustum
+/// may be seen (clipped in the vertex stage) and copies the outside bake elsewhere. On cabinets
+/// placed rotated and mirrored in their outputs, flat and on an arc, with the frustum's edges
+/// crossing cabinets, every output pixel equals the live renderer's within one code value. The
+/// scene is direction-coded, so the inner (seen from the entrance pupil) and the outer (from the
+/// outer viewpoint) differ at every LED: a clipped box that missed part of the frustum would show.
+#[test]
+fn frozen_outer_clips_the_composite_to_the_frustum_on_turned_cabinets() {
+    let text = r#"Stage(name: "turned", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
+  sections: [
+    (name: "W", panel_type: "P",
+     shape: Flat(columns: 12, rows: 8, position: (0.0, 1.5, -3.0), anchor: Centre),
+     placement: Auto(outputs: ["o"], rotation: 90, mirror: true)),
+    (name: "A", panel_type: "P",
+     shape: Arc(centre: (0.0, 0.0), radius: 3.2, start_deg: 48.0, columns: 4, rows: 8, bottom: -0.5),
+     placement: Auto(outputs: ["a"], rotation: 180))],
+  outputs: [Output(name: "o", width: 256, height: 384), Output(name: "a", width: 128, height: 256)],
+  cameras: [Camera(name: "A", position: (0.1, 1.4, 0.0), rotation: PanTiltRoll(4.0, -3.0, 6.0),
+    lens: Lens(focal_length_mm: 50.0, sensor_mm: (36.0, 24.0)),
+    inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1))],
+  render: Render(outer_viewpoint: Fixed(1.2, 2.4, 1.5), outer_resolution: 256, frozen_outer: true))"#;
+    let stage = Stage::from_ron(text, "turned.ron").unwrap();
+    let gpu = gpu();
+    let options = RendererOptions {
+        camera: false,
+        wall: false,
+        ..Default::default()
+    };
+    let mut frozen = Renderer::new(&gpu, &stage, options.clone()).unwrap();
+    let mut live = Renderer::new(&gpu, &stage, options).unwrap();
+    live.set_frozen_outer(false);
+    let scene_f = super::direction_environment(&gpu, &frozen);
+    let scene_l = super::direction_environment(&gpu, &live);
+    let (mut worst, mut pixels) = (0u8, 0usize);
+    for (x, pan, tilt, roll) in [
+        (0.1, 4.0, -3.0, 6.0),
+        (0.5, 38.0, 8.0, -20.0),
+        (-0.4, -25.0, -9.0, 45.0),
+    ] {
+        let o = Overrides {
+            camera_position: Some(DVec3::new(x, 1.4, 0.0)),
+            camera_rotation: Some((pan, tilt, roll)),
+            ..Default::default()
+        };
+        let inputs = FrameInputs::at_rest(&stage, &o).unwrap();
+        frozen.prepare(&gpu, &inputs).unwrap();
+        live.prepare(&gpu, &inputs).unwrap();
+        let a = frozen.render_frame(&gpu, &scene_f).unwrap();
+        let b = live.render_frame(&gpu, &scene_l).unwrap();
+        for (p, q) in a.outputs.iter().zip(&b.outputs) {
+            worst = worst.max(diff(&p.1, &q.1).0);
+            pixels += (p.1.width * p.1.height) as usize;
+        }
+    }
+    eprintln!(
+        "turned cabinets, frozen vs live: {pixels} pixels over 3 poses, worst {worst} code value(s)"
+    );
+    assert_eq!(frozen.outer_bakes(), 1);
+    assert!(worst <= 1, "worst difference {worst} code values");
+}
