@@ -23,6 +23,10 @@ pub struct FrameInfo {
     /// Each output's colour encoding, in stage order (empty when written by an older version).
     #[serde(default)]
     pub outputs: Vec<FrameOutput>,
+    /// The frame's light cards as resolved for it (stage file or API), in drawing order (extra
+    /// field; absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub light_cards: Vec<crate::stage::LightCard>,
 }
 
 /// One output's colour encoding in `frame.json`.
@@ -140,6 +144,10 @@ pub struct FrameCamera {
     /// yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<FrameTracking>,
+    /// The chroma key the inner frustum showed instead of the scene, with its tracking markers
+    /// (extra field; absent when the frustum showed the scene).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chroma: Option<crate::stage::Chroma>,
 }
 
 /// The tracking behind a frame's pose.
@@ -182,6 +190,10 @@ pub struct FrameTangents {
 pub struct FrameOuter {
     /// Where the outer wall was rendered from.
     pub viewpoint: [f64; 3],
+    /// Whether the outer was frozen (baked once per scene and viewpoint; extra field, from the
+    /// stage file's `render.frozen_outer`).
+    #[serde(default)]
+    pub frozen: bool,
 }
 
 impl FrameInfo {
@@ -241,20 +253,24 @@ impl FrameInfo {
                         }
                     },
                 ),
+                chroma: inputs.chroma,
             }],
             outer: FrameOuter {
                 viewpoint: inputs.outer_viewpoint.to_array(),
+                frozen: false,
             },
             outputs: Vec::new(),
+            light_cards: inputs.light_cards.clone(),
         }
     }
 
-    /// [`FrameInfo::of`] with each output's colour encoding from `stage`.
+    /// [`FrameInfo::of`] with each output's colour encoding and whether the outer is frozen, from
+    /// `stage`.
     pub fn of_stage(stage: &crate::stage::Stage, inputs: &FrameInputs, frame: u64) -> FrameInfo {
-        FrameInfo {
-            outputs: FrameOutput::of_stage(stage),
-            ..FrameInfo::of(inputs, frame)
-        }
+        let mut info = FrameInfo::of(inputs, frame);
+        info.outputs = FrameOutput::of_stage(stage);
+        info.outer.frozen = stage.render.frozen_outer;
+        info
     }
 }
 
@@ -292,5 +308,50 @@ mod tests {
         assert_eq!(v["outer"]["viewpoint"].as_array().unwrap().len(), 3);
         // Inner tangents include the overscan: wider than the bare frame.
         assert!(c["inner_tangents"]["right"].as_f64().unwrap() > inputs.frame_tangents.right);
+        // No key, no cards: the fields are absent; the outer is live.
+        assert!(c.get("chroma").is_none() && v.get("light_cards").is_none());
+        assert_eq!(v["outer"]["frozen"], false);
+    }
+
+    /// A keyed frame with a light card and a frozen outer says so, and reads back equal.
+    #[test]
+    fn frame_json_records_chroma_cards_and_the_frozen_outer() {
+        use crate::stage::{CardLayer, CardPlacement, CardShape, Chroma, LightCard};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let mut stage = crate::stage::load(std::path::Path::new(path)).unwrap();
+        stage.render.frozen_outer = true;
+        let card = LightCard {
+            name: "fill".into(),
+            shape: CardShape::Ellipse,
+            placement: CardPlacement::Polar {
+                origin: (0.0, 1.5, 0.0),
+                azimuth_deg: 30.0,
+                elevation_deg: 10.0,
+                size_deg: (20.0, 10.0),
+                roll_deg: 0.0,
+            },
+            colour: (1.0, 0.9, 0.8),
+            intensity_nits: 400.0,
+            feather: 0.3,
+            layer: CardLayer::Over,
+        };
+        let key = Chroma {
+            colour: (0.0, 0.7, 0.1),
+            markers: None,
+        };
+        let inputs = crate::render::FrameInputs::at_rest(&stage, &Overrides::default())
+            .unwrap()
+            .with_chroma(Some(key))
+            .with_light_cards(vec![card.clone()]);
+        let info = FrameInfo::of_stage(&stage, &inputs, 3);
+        let text = serde_json::to_string(&info).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["cameras"][0]["chroma"]["colour"][1].as_f64(), Some(0.7));
+        assert_eq!(v["light_cards"][0]["name"], "fill");
+        assert_eq!(v["light_cards"][0]["intensity_nits"], 400.0);
+        assert_eq!(v["outer"]["frozen"], true);
+        let back: FrameInfo = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.cameras[0].chroma, Some(key));
+        assert_eq!(back.light_cards, vec![card]);
     }
 }
