@@ -105,8 +105,8 @@ fn check_ramps(w: u32, h: u32, value: impl Fn(u32, u32, usize) -> f64, ramp: imp
         for y in y0..y1 {
             let mut prev = f64::NEG_INFINITY;
             for x in 0..w {
-                for c in 0..3 {
-                    let want = if on[c] { ramp(x) } else { 0.0 };
+                for (c, &carries) in on.iter().enumerate() {
+                    let want = if carries { ramp(x) } else { 0.0 };
                     assert_eq!(value(x, y, c), want, "band {k} ({x}, {y}) channel {c}");
                 }
                 let v = value(x, y, on.iter().position(|&o| o).unwrap());

@@ -43,12 +43,12 @@ fn sixteen_bit_png_environment_is_uploaded_at_full_precision() {
     for y in 0..h {
         for x in 0..w {
             let t = back.linear(x, y);
-            for ch in 0..3 {
+            for (ch, &got) in t[..3].iter().enumerate() {
                 let exact = eotf(code(x, y, ch) as f64 / 65535.0);
-                let err = (t[ch] as f64 - exact).abs();
+                let err = (got as f64 - exact).abs();
                 // Half-float rounding: half an ulp, 2^-11 relative (2^-25 absolute near 0).
                 let bound = (exact * 2f64.powi(-11)).max(2f64.powi(-25));
-                assert!(err <= bound, "({x}, {y}) ch {ch}: {} vs {exact}", t[ch]);
+                assert!(err <= bound, "({x}, {y}) ch {ch}: {got} vs {exact}");
                 worst = worst.max(err / bound);
             }
             assert_eq!(t[3], 1.0);
