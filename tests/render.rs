@@ -23,6 +23,8 @@ mod ciede2000;
 mod colour;
 #[path = "render/colour_probe.rs"]
 mod colour_probe;
+#[path = "render/environment16.rs"]
+mod environment16;
 #[path = "render/frozen.rs"]
 mod frozen;
 #[path = "render/gltf.rs"]
