@@ -11,27 +11,52 @@ use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layo
 use super::overlay::Overlay;
 use super::pipeline::clear_pass;
 use super::ring::aligned_stride;
-use super::targets::{Allocator, Targets};
+use super::targets::Allocator;
 use super::{FrameInputs, GpuPanel, RenderError, v4};
 use crate::colour::output::{ColourSettings, OutputTransform};
 use crate::gpu::Gpu;
 use crate::gpu::layout::{sampler_entry, storage_entry_of, texture_entry, uniform_entry_of};
 use crate::shaders;
 
+/// `InnerCamera` of `shaders/composite.wgsl`: one camera's inner frustum.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct InnerCameraUniform {
+    /// clip = view_proj * (world - eye, 1).
+    pub(crate) view_proj: [[f32; 4]; 4],
+    pub(crate) eye: [f32; 4],
+    pub(crate) border_color: [f32; 4],
+    /// Soft edge, border width, unused, footprint sampling (0/1).
+    pub(crate) params: [f32; 4],
+    /// Inner target: used size (x, y) and capacity (z, w) in pixels.
+    pub(crate) extent: [f32; 4],
+    /// Chroma key ([`super::overlay::chroma_uniform`]).
+    pub(crate) key: [f32; 4],
+    pub(crate) marker_colour: [f32; 4],
+    pub(crate) marker: [f32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<InnerCameraUniform>() == 176);
+
 /// `Frame` of `shaders/composite.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 pub(crate) struct FrameUniform {
-    pub(crate) inner_view_proj: [[f32; 4]; 4],
-    pub(crate) inner_eye: [f32; 4],
+    /// In drawing order (the first lowest).
+    pub(crate) cameras: [InnerCameraUniform; super::MAX_CAMERAS],
     pub(crate) outer_viewpoint: [f32; 4],
-    pub(crate) border_color: [f32; 4],
-    pub(crate) params: [f32; 4],
-    /// Inner target: used size (x, y) and capacity (z, w) in pixels.
-    pub(crate) inner_extent: [f32; 4],
+    /// x: cameras drawn.
+    pub(crate) counts: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<FrameUniform>() == 144);
+const _: () = assert!(std::mem::size_of::<FrameUniform>() == 736);
+
+/// One camera of a frame for the composite: its inputs, inner view-projection and inner target.
+pub(crate) struct CompositeCamera<'a> {
+    pub(crate) inputs: &'a FrameInputs,
+    pub(crate) view_proj: DMat4,
+    pub(crate) target: &'a super::targets::SceneTarget,
+}
 
 /// `Target` of `shaders/composite.wgsl`.
 #[repr(C)]
@@ -89,8 +114,8 @@ impl Variant {
     }
 }
 
-/// A composite pipeline's (target format, colour stages, variant).
-type PipelineKey = (wgpu::TextureFormat, Stages, Variant);
+/// A composite pipeline's (target format, colour stages, variant, cameras it can draw).
+type PipelineKey = (wgpu::TextureFormat, Stages, Variant, u32);
 
 impl RasterColour {
     /// The colour stages this raster uses, given whether any layer is graded.
@@ -139,8 +164,12 @@ pub struct CompositePass {
     targets: wgpu::Buffer,
     target_stride: u64,
     sampler: wgpu::Sampler,
-    /// Bind group with the (inner, outer) target generations it binds.
-    group: Option<((u64, u64), wgpu::BindGroup)>,
+    /// Bind group with the (inner targets', outer target) generations it binds.
+    group: Option<(([u64; super::MAX_CAMERAS], u64), wgpu::BindGroup)>,
+    /// Bound for cameras a frame does not draw.
+    placeholder_inner: wgpu::TextureView,
+    /// Cameras this frame draws (the pipelines' `CAMERAS`, at least 1).
+    cameras: u32,
     /// Bind group 2: chroma key, markers and light cards.
     overlay: Overlay,
     /// Bind group 3 and the bake pass: the frozen outer.
@@ -174,6 +203,9 @@ impl CompositePass {
                 texture_entry(4, wgpu::TextureViewDimension::Cube, true),
                 sampler_entry(5),
                 uniform_entry_of::<GradesUniform>(6, vf, false),
+                texture_entry(7, wgpu::TextureViewDimension::D2, true),
+                texture_entry(8, wgpu::TextureViewDimension::D2, true),
+                texture_entry(9, wgpu::TextureViewDimension::D2, true),
             ],
         });
         let colour_layout = output_layout(device);
@@ -270,26 +302,38 @@ impl CompositePass {
             target_stride,
             sampler,
             group: None,
+            placeholder_inner: alloc
+                .texture(
+                    gpu,
+                    "inner placeholder",
+                    UVec2::ONE,
+                    1,
+                    crate::scene::SCENE_COLOR_FORMAT,
+                    wgpu::TextureUsages::TEXTURE_BINDING,
+                )
+                .create_view(&Default::default()),
+            cameras: 1,
             overlay,
             frozen,
         };
-        pass.ensure_pipelines(device, &[Variant::Live]);
+        pass.ensure_pipelines(device, &[Variant::Live], 1);
         pass
     }
 
-    /// Creates the pipelines of `variants` for every (format, stages) drawn, where missing.
-    fn ensure_pipelines(&mut self, device: &wgpu::Device, variants: &[Variant]) {
+    /// Creates the pipelines of `variants` for every (format, stages) drawn, where missing, for
+    /// `cameras` cameras (the bakes draw none: they are made for one).
+    fn ensure_pipelines(&mut self, device: &wgpu::Device, variants: &[Variant], cameras: u32) {
         let mut wanted: Vec<PipelineKey> = Vec::new();
         for &v in variants {
             match v {
                 // Drawn into the rasters' own textures only.
                 Variant::OuterBake => {
-                    wanted.push((super::frozen::BAKED_FORMAT, [false; 4], v));
+                    wanted.push((super::frozen::BAKED_FORMAT, [false; 4], v, 1));
                 }
                 Variant::OutsideBake => {
-                    wanted.extend(self.stages.iter().map(|&(f, st)| (f, st, v)));
+                    wanted.extend(self.stages.iter().map(|&(f, st)| (f, st, v, 1)));
                 }
-                _ => wanted.extend(self.keys.iter().map(|&(f, st)| (f, st, v))),
+                _ => wanted.extend(self.keys.iter().map(|&(f, st)| (f, st, v, cameras))),
             }
         }
         for key in wanted {
@@ -297,7 +341,7 @@ impl CompositePass {
                 continue;
             }
             let on = |b: bool| f64::from(u8::from(b));
-            let (format, s, variant) = key;
+            let (format, s, variant, cameras) = key;
             let (entry, part) = variant.entry();
             let constants = [
                 ("GRADES_ON", on(s[0])),
@@ -307,6 +351,7 @@ impl CompositePass {
                 part[0],
                 part[1],
                 part[2],
+                ("CAMERAS", f64::from(cameras)),
             ];
             let options = wgpu::PipelineCompilationOptions {
                 constants: &constants,
@@ -346,58 +391,74 @@ impl CompositePass {
             .ok_or(RenderError::NotPrepared)
     }
 
-    /// Writes the frame uniform; rebuilds the bind group only when the inner or outer target was
-    /// reallocated.
-    pub fn prepare(
+    /// Writes the frame uniform for `cameras` (the primary camera first: the outer viewpoint and
+    /// the light cards are its; drawn in the order given, the first lowest, at most
+    /// [`super::MAX_CAMERAS`]); rebuilds the bind group only when an inner or the outer target
+    /// was reallocated.
+    pub(crate) fn prepare(
         &mut self,
         alloc: &Allocator,
         gpu: &Gpu,
-        inputs: &FrameInputs,
-        inner_view_proj: DMat4,
-        targets: &Targets,
+        primary: &FrameInputs,
+        cameras: &[CompositeCamera<'_>],
+        outer: &super::targets::CubeTarget,
         sampling: crate::render::InnerSampling,
     ) -> Result<(), RenderError> {
-        let (Some(inner), Some(outer)) = (&targets.inner, &targets.outer) else {
-            return Err(RenderError::NotPrepared);
+        if cameras.len() > super::MAX_CAMERAS {
+            return Err(RenderError::TooManyCameras(cameras.len()));
+        }
+        let footprint = f32::from(u8::from(sampling == crate::render::InnerSampling::Footprint));
+        let mut frame = FrameUniform {
+            cameras: [bytemuck::Zeroable::zeroed(); super::MAX_CAMERAS],
+            outer_viewpoint: v4(primary.outer_viewpoint),
+            counts: [cameras.len() as u32, 0, 0, 0],
         };
-        let (bw, bc) = inputs.border.unwrap_or((0.0, [0.0; 3]));
-        let frame = FrameUniform {
-            inner_view_proj: inner_view_proj.as_mat4().to_cols_array_2d(),
-            inner_eye: v4(inputs.eye),
-            outer_viewpoint: v4(inputs.outer_viewpoint),
-            border_color: [bc[0], bc[1], bc[2], 1.0],
-            params: [
-                inputs.soft_edge as f32,
-                bw as f32,
-                1.0,
-                f32::from(u8::from(
-                    sampling == crate::render::InnerSampling::Footprint,
-                )),
-            ],
-            inner_extent: inner.extent(),
-        };
+        for (u, c) in frame.cameras.iter_mut().zip(cameras) {
+            let i = c.inputs;
+            let (bw, bc) = i.border.unwrap_or((0.0, [0.0; 3]));
+            let [key, marker_colour, marker] = super::overlay::chroma_uniform(i.chroma.as_ref());
+            *u = InnerCameraUniform {
+                view_proj: c.view_proj.as_mat4().to_cols_array_2d(),
+                eye: v4(i.eye),
+                border_color: [bc[0], bc[1], bc[2], 1.0],
+                params: [i.soft_edge as f32, bw as f32, 0.0, footprint],
+                extent: c.target.extent(),
+                key,
+                marker_colour,
+                marker,
+            };
+        }
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
         gpu.queue
             .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
         self.frozen
-            .prepare(alloc, gpu, inputs.outer_viewpoint, inputs.outer_resolution);
+            .prepare(alloc, gpu, primary.outer_viewpoint, primary.outer_resolution);
+        self.cameras = (cameras.len() as u32).max(1);
+        self.ensure_pipelines(&gpu.device, &[Variant::Live], self.cameras);
         if self.frozen.enabled {
-            let frozen = [
-                Variant::Inside,
-                Variant::Copy,
-                Variant::OuterBake,
-                Variant::OutsideBake,
-            ];
-            self.ensure_pipelines(&gpu.device, &frozen);
+            self.ensure_pipelines(&gpu.device, &[Variant::Inside, Variant::Copy], self.cameras);
+            self.ensure_pipelines(&gpu.device, &[Variant::OuterBake, Variant::OutsideBake], 1);
         }
-        self.overlay
-            .prepare(alloc, gpu, inputs, self.frozen.reading())?;
+        let inputs: Vec<FrameInputs> = std::iter::once(primary)
+            .chain(cameras.iter().map(|c| c.inputs))
+            .cloned()
+            .collect();
+        self.overlay.prepare(alloc, gpu, &inputs)?;
         self.frozen.prepare_outside(&[
             bytemuck::bytes_of(&self.grades_value),
             &self.overlay.written,
         ]);
-        let key = (inner.generation, outer.generation);
+        let mut generations = [0u64; super::MAX_CAMERAS];
+        for (g, c) in generations.iter_mut().zip(cameras) {
+            *g = c.target.generation;
+        }
+        let key = (generations, outer.generation);
+        let inner_view = |k: usize| {
+            cameras
+                .get(k)
+                .map_or(&self.placeholder_inner, |c| &c.target.sampled)
+        };
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
                 gpu,
@@ -425,7 +486,7 @@ impl CompositePass {
                         },
                         wgpu::BindGroupEntry {
                             binding: 3,
-                            resource: wgpu::BindingResource::TextureView(&inner.sampled),
+                            resource: wgpu::BindingResource::TextureView(inner_view(0)),
                         },
                         wgpu::BindGroupEntry {
                             binding: 4,
@@ -438,6 +499,18 @@ impl CompositePass {
                         wgpu::BindGroupEntry {
                             binding: 6,
                             resource: self.grades.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 7,
+                            resource: wgpu::BindingResource::TextureView(inner_view(1)),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 8,
+                            resource: wgpu::BindingResource::TextureView(inner_view(2)),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 9,
+                            resource: wgpu::BindingResource::TextureView(inner_view(3)),
                         },
                     ],
                 },
@@ -473,7 +546,7 @@ impl CompositePass {
         pass.set_bind_group(2, &self.overlay.group, &[]);
         pass.set_bind_group(3, self.frozen.group_for(k), &[]);
         for &v in variants {
-            pass.set_pipeline(self.pipeline((format, stages, v))?);
+            pass.set_pipeline(self.pipeline((format, stages, v, self.cameras))?);
             pass.draw(0..6, instances.clone());
         }
         Ok(())
@@ -491,10 +564,10 @@ impl CompositePass {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
         let (format, stages) = *self.stages.get(k).ok_or(RenderError::NotPrepared)?;
         let (key, target) = if outside {
-            let key = (format, stages, Variant::OutsideBake);
+            let key = (format, stages, Variant::OutsideBake, 1);
             (key, self.frozen.outside_target(k))
         } else {
-            let key = (super::frozen::BAKED_FORMAT, [false; 4], Variant::OuterBake);
+            let key = (super::frozen::BAKED_FORMAT, [false; 4], Variant::OuterBake, 1);
             (key, self.frozen.outer_target(k))
         };
         let (view, group3) = target.ok_or(RenderError::NotPrepared)?;

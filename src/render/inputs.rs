@@ -134,6 +134,8 @@ pub struct FrameInputs {
     /// Light cards shown on the wall this frame (the stage file's `light_cards`; replace them per
     /// frame with [`FrameInputs::with_light_cards`]).
     pub light_cards: Vec<crate::stage::LightCard>,
+    /// Overlap priority (the stage camera's `priority`): higher is drawn on top.
+    pub priority: i32,
 }
 
 /// The inner target size for a pixel budget `budget` (`w * h` texels) and an inner frustum of
@@ -300,6 +302,7 @@ impl FrameInputs {
             tracking: None,
             chroma: cam.inner.chroma,
             light_cards: stage.light_cards.clone(),
+            priority: cam.priority,
         })
     }
 

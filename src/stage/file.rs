@@ -270,6 +270,18 @@ pub struct Camera {
     /// Live tracking input for this camera (optional).
     #[serde(default)]
     pub tracking: Option<crate::tracking::config::CameraTracking>,
+    /// Where inner frusta overlap, the higher priority is drawn on top (its soft edge blends over
+    /// the lower one); equal priorities: the camera earlier in the file on top. Default 0.
+    #[serde(default)]
+    pub priority: i32,
+    /// Whether the camera's inner frustum is drawn (default true); switched per frame through the
+    /// library and the live loop.
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+}
+
+fn enabled_default() -> bool {
+    true
 }
 
 /// Lens settings as written in files: the camera module's [`Lens`], with every field optional.
@@ -344,6 +356,9 @@ pub struct Render {
     /// Render the outer once per scene and outer viewpoint and bake it per output pixel (see
     /// rendering.md, Frozen outer).
     pub frozen_outer: bool,
+    /// Reverse the cameras' overlap order: the lower priority on top (nDisplay offers the same
+    /// choice).
+    pub reverse_priority: bool,
 }
 
 impl Default for Render {
@@ -355,6 +370,7 @@ impl Default for Render {
             environment_yaw_deg: 0.0,
             test_scene: true,
             frozen_outer: false,
+            reverse_priority: false,
         }
     }
 }
