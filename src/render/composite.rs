@@ -407,7 +407,9 @@ impl CompositePass {
         if cameras.len() > super::MAX_CAMERAS {
             return Err(RenderError::TooManyCameras(cameras.len()));
         }
-        let footprint = f32::from(u8::from(sampling == crate::render::InnerSampling::Footprint));
+        let footprint = f32::from(u8::from(
+            sampling == crate::render::InnerSampling::Footprint,
+        ));
         let mut frame = FrameUniform {
             cameras: [bytemuck::Zeroable::zeroed(); super::MAX_CAMERAS],
             outer_viewpoint: v4(primary.outer_viewpoint),
@@ -432,8 +434,12 @@ impl CompositePass {
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
         gpu.queue
             .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
-        self.frozen
-            .prepare(alloc, gpu, primary.outer_viewpoint, primary.outer_resolution);
+        self.frozen.prepare(
+            alloc,
+            gpu,
+            primary.outer_viewpoint,
+            primary.outer_resolution,
+        );
         self.cameras = (cameras.len() as u32).max(1);
         self.ensure_pipelines(&gpu.device, &[Variant::Live], self.cameras);
         if self.frozen.enabled {
@@ -567,7 +573,12 @@ impl CompositePass {
             let key = (format, stages, Variant::OutsideBake, 1);
             (key, self.frozen.outside_target(k))
         } else {
-            let key = (super::frozen::BAKED_FORMAT, [false; 4], Variant::OuterBake, 1);
+            let key = (
+                super::frozen::BAKED_FORMAT,
+                [false; 4],
+                Variant::OuterBake,
+                1,
+            );
             (key, self.frozen.outer_target(k))
         };
         let (view, group3) = target.ok_or(RenderError::NotPrepared)?;

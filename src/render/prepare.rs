@@ -26,6 +26,34 @@ pub fn draw_order(priorities: &[i32], reverse: bool) -> Vec<usize> {
     order
 }
 
+impl FrameInputs {
+    /// The cameras of a frame of `stage`: `primary` first, then every other **enabled** camera of
+    /// the stage in file order, each resolved from the state `state_of(name)` gives (a tracked
+    /// state, e.g. from a take or live tracking) or, when it gives none, at its rest pose in the
+    /// stage file; no overrides for them. What [`crate::render::Renderer::prepare_cameras`] takes.
+    ///
+    /// Errors: a camera whose settings cannot be resolved ([`FrameInputs::resolve`]).
+    pub fn with_stage_cameras(
+        stage: &crate::stage::Stage,
+        primary: FrameInputs,
+        state_of: impl Fn(&str) -> Option<crate::tracking::TrackedState>,
+    ) -> Result<Vec<FrameInputs>, super::InputError> {
+        let none = super::Overrides::default();
+        let mut out = Vec::with_capacity(stage.cameras.len());
+        for c in &stage.cameras {
+            if c.name == primary.camera_name || !c.enabled {
+                continue;
+            }
+            out.push(match state_of(&c.name) {
+                Some(t) => FrameInputs::resolve_tracked(stage, &c.name, &t, &none)?,
+                None => FrameInputs::resolve(stage, &c.name, &c.rest, &none)?,
+            });
+        }
+        out.insert(0, primary);
+        Ok(out)
+    }
+}
+
 /// What the simulated camera's passes need, derived from the primary camera.
 struct CameraViews {
     pinhole_view_proj: DMat4,
@@ -162,7 +190,11 @@ impl Renderer {
             &eyes,
             views.pinhole_view_proj,
         );
-        let outer = self.targets.outer.as_ref().ok_or(RenderError::NotPrepared)?;
+        let outer = self
+            .targets
+            .outer
+            .as_ref()
+            .ok_or(RenderError::NotPrepared)?;
         let composite_cameras: Vec<CompositeCamera<'_>> = drawn
             .iter()
             .zip(&inner_views)
