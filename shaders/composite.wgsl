@@ -35,9 +35,24 @@ struct Frame {
     counts: vec4<u32>,
 }
 
+// One sub-frame region of the raster being drawn (frame remapping; a raster without remapping is one
+// region at the origin showing every camera). Mirrored by
+// `parallax::render::composite::TargetUniform`.
 struct Target {
+    // The raster's size in pixels.
     size: vec2<f32>,
-    pad: vec2<f32>,
+    // The region's top-left pixel: panels are placed in region coordinates.
+    offset: vec2<f32>,
+    // x: the cameras shown (a bit per drawing index); y: 1 for a solid region; z: 1 to show the
+    // cameras as their chroma key.
+    mode: vec4<u32>,
+    // The solid colour, or the key colour for cameras without their own chroma settings.
+    colour: vec4<f32>,
+}
+
+// Whether the region being drawn shows the camera at drawing index `k`.
+fn region_shows(k: u32) -> bool {
+    return ((out_target.mode.x >> k) & 1u) == 1u;
 }
 
 @group(0) @binding(0) var<storage, read> panels: array<Panel>;
@@ -185,6 +200,10 @@ fn keyed_inner(k: u32, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f3
         let cover = marker_cover(cam, in.wall_mm, in.wall_pitch);
         return mix(cam.key.rgb, cam.marker_colour.rgb, cover);
     }
+    if (out_target.mode.z == 1u) {
+        // A chroma sub-frame of a camera without chroma settings: the region's key, no markers.
+        return out_target.colour.rgb;
+    }
     let clip_dx = cam.view_proj * vec4<f32>(in.world_dx, 0.0);
     let clip_dy = cam.view_proj * vec4<f32>(in.world_dy, 0.0);
     return apply_grade(inner_color(k, cam, uv, clip, clip_dx, clip_dy), grades.inner);
@@ -307,6 +326,9 @@ fn inner_box(panel: Panel) -> vec4<f32> {
         return b;
     }
     for (var k = 0u; k < min(CAMERAS, frame.counts.x); k += 1u) {
+        if (!region_shows(k)) {
+            continue;
+        }
         let c = camera_box(panel, frame.cameras[k]);
         if (c.x <= c.z && c.y <= c.w) {
             b = vec4<f32>(min(b.xy, c.xy), max(b.zw, c.zw));
@@ -350,7 +372,7 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
     }
     let p = mix(rect.xy, rect.zw, quad_corner(vi));
     let world = panel_point(panel, p);
-    out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
+    out.position = vec4<f32>(pixel_to_ndc(p + out_target.offset, out_target.size), 0.0, 1.0);
     out.from_outer = world - frame.outer_viewpoint.xyz;
     let wall = panel_walls[ii];
     out.wall_mm = panel_wall_point(panel, wall, p);
@@ -483,6 +505,9 @@ fn blended_color(in: VsOut) -> vec3<f32> {
     }
     let world = in.from_outer + frame.outer_viewpoint.xyz;
     for (var k = 0u; k < min(CAMERAS, frame.counts.x); k += 1u) {
+        if (!region_shows(k)) {
+            continue;
+        }
         let cam = frame.cameras[k];
         let clip = cam.view_proj * vec4<f32>(world - cam.eye.xyz, 1.0);
         if (clip.w <= 0.0 || dot(in.normal, cam.eye.xyz - in.top_left) <= 0.0) {
@@ -509,6 +534,10 @@ fn blended_color(in: VsOut) -> vec3<f32> {
 // blend (the outer before its cards, the bake ungraded so a grade change needs no new bake), then
 // the cards over the inner frusta.
 fn wall_color(in: VsOut) -> vec3<f32> {
+    if (out_target.mode.y == 1u) {
+        // A solid sub-frame.
+        return out_target.colour.rgb;
+    }
     return light_cards(blended_color(in), in, 1.0);
 }
 

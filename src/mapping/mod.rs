@@ -34,6 +34,59 @@ pub struct MapOutput {
     /// written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<MapColour>,
+    /// Extra: with frame remapping, the sub-frame regions the raster carries, in order (every
+    /// region maps the same cabinets, at the region's origin plus the panel's rectangle); absent
+    /// without remapping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subframes: Vec<MapSubFrame>,
+}
+
+/// One sub-frame region of a remapped output in the pixel map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapSubFrame {
+    /// `camera`, `chroma` or `solid`.
+    pub kind: String,
+    /// The camera shown (`camera`, `chroma`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+    /// The colour (`solid`: linear RGB in the working space).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<[f32; 3]>,
+    /// The region: top-left pixel and size in the output raster.
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The sub-frame regions of `o` (empty without remapping).
+fn subframes(o: &crate::stage::Output) -> Vec<MapSubFrame> {
+    use crate::stage::file::SubFrame;
+    let Some(r) = &o.remap else {
+        return Vec::new();
+    };
+    let (width, height) = o.region_size();
+    r.subframes
+        .iter()
+        .enumerate()
+        .map(|(k, sf)| {
+            let (x, y) = o.region_origin(k as u32);
+            let (kind, camera, colour) = match sf {
+                SubFrame::Camera(c) => ("camera", Some(c.clone()), None),
+                SubFrame::Chroma(c) => ("chroma", Some(c.clone()), None),
+                SubFrame::Solid(r, g, b) => ("solid", None, Some([*r, *g, *b])),
+            };
+            MapSubFrame {
+                kind: kind.into(),
+                camera,
+                colour,
+                x,
+                y,
+                width,
+                height,
+            }
+        })
+        .collect()
 }
 
 /// An output's colour encoding in the pixel map: the fields of `frame.json`'s `outputs` entries
@@ -129,6 +182,7 @@ impl PixelMap {
                     height: o.height,
                     node: o.node.clone(),
                     colour: Some(colour.into()),
+                    subframes: subframes(o),
                 })
                 .collect(),
             panels: stage

@@ -58,15 +58,64 @@ pub(crate) struct CompositeCamera<'a> {
     pub(crate) target: &'a super::targets::SceneTarget,
 }
 
-/// `Target` of `shaders/composite.wgsl`.
+/// `Target` of `shaders/composite.wgsl`: one sub-frame region of a raster.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 pub(crate) struct TargetUniform {
+    /// The raster's size in pixels.
     pub(crate) size: [f32; 2],
-    pub(crate) pad: [f32; 2],
+    /// The region's top-left pixel.
+    pub(crate) offset: [f32; 2],
+    /// x: the cameras drawn (a bit per drawing index); y: 1 for a solid region; z: 1 to show the
+    /// cameras as their chroma key; w: unused.
+    pub(crate) mode: [u32; 4],
+    /// The solid colour, or the key colour for cameras without their own chroma settings.
+    pub(crate) colour: [f32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<TargetUniform>() == 16);
+const _: () = assert!(std::mem::size_of::<TargetUniform>() == 48);
+
+/// One sub-frame region of a raster as the composite draws it (frame remapping,
+/// [`crate::stage::file::Remap`]); a raster without remapping is one region at the origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RasterRegion {
+    /// Top-left pixel of the region in the raster.
+    pub origin: UVec2,
+    /// What the region shows (`None`: every camera).
+    pub subframe: Option<crate::stage::file::SubFrame>,
+}
+
+/// The key colour of a chroma sub-frame for a camera without chroma settings.
+const DEFAULT_KEY: [f32; 3] = [0.0, 0.7, 0.1];
+
+impl RasterRegion {
+    /// The region's `Target` uniform for a raster of `size` whose frame draws `drawn` (camera
+    /// names in drawing order).
+    fn uniform(&self, size: UVec2, drawn: &[&str]) -> TargetUniform {
+        use crate::stage::file::SubFrame;
+        let bit = |name: &str| {
+            drawn
+                .iter()
+                .position(|d| *d == name)
+                .map_or(0, |k| 1u32 << k)
+        };
+        let (mode, colour) = match &self.subframe {
+            None => ([u32::MAX, 0, 0, 0], [0.0; 4]),
+            Some(SubFrame::Camera(c)) => ([bit(c), 0, 0, 0], [0.0; 4]),
+            Some(SubFrame::Chroma(c)) => {
+                let k = DEFAULT_KEY;
+                ([bit(c), 0, 1, 0], [k[0], k[1], k[2], 1.0])
+            }
+            Some(SubFrame::Solid(r, g, b)) => ([0, 1, 0, 0], [*r, *g, *b, 1.0]),
+        };
+        TargetUniform {
+            size: [size.x as f32, size.y as f32],
+            offset: [self.origin.x as f32, self.origin.y as f32],
+            mode,
+            colour,
+        }
+    }
+}
 
 /// What the composite draws into one raster: its colour transform and texture format.
 pub struct RasterColour {
@@ -163,6 +212,8 @@ pub struct CompositePass {
     frame: wgpu::Buffer,
     targets: wgpu::Buffer,
     target_stride: u64,
+    /// Per raster: its size and regions, and each region's slot in `targets`.
+    rasters: Vec<(UVec2, Vec<(RasterRegion, u32)>)>,
     sampler: wgpu::Sampler,
     /// Bind group with the (inner targets', outer target) generations it binds.
     group: Option<(([u64; super::MAX_CAMERAS], u64), wgpu::BindGroup)>,
@@ -177,9 +228,11 @@ pub struct CompositePass {
 }
 
 impl CompositePass {
-    /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform per raster of `sizes` (outputs in
-    /// stage order, then the unwrapped wall) and each raster's colour transform (`rasters`, same
-    /// order); the layers' grades come from `colour`.
+    /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform
+    /// per sub-frame region of each raster of `sizes` (outputs in stage order, then the unwrapped
+    /// wall; `regions` parallel to it, one region at the origin for a raster without remapping)
+    /// and each raster's colour transform (`rasters`, same order); the layers' grades come from
+    /// `colour`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         alloc: &Allocator,
@@ -187,6 +240,7 @@ impl CompositePass {
         panels: &wgpu::Buffer,
         walls: &[super::overlay::PanelWall],
         sizes: &[UVec2],
+        regions: &[Vec<RasterRegion>],
         rasters: &[RasterColour],
         colour: &ColourSettings,
         format: wgpu::TextureFormat,
@@ -264,20 +318,33 @@ impl CompositePass {
         );
         let align = device.limits().min_uniform_buffer_offset_alignment as u64;
         let target_stride = aligned_stride(std::mem::size_of::<TargetUniform>() as u64, align);
-        let mut bytes = vec![0u8; target_stride as usize * sizes.len().max(1)];
-        for (k, s) in sizes.iter().enumerate() {
-            let t = TargetUniform {
-                size: [s.x as f32, s.y as f32],
-                pad: [0.0; 2],
-            };
-            let o = k * target_stride as usize;
-            bytes[o..o + 16].copy_from_slice(bytemuck::bytes_of(&t));
-        }
-        let targets = alloc.buffer_init(
+        let mut slot = 0u32;
+        let raster_regions: Vec<(UVec2, Vec<(RasterRegion, u32)>)> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, size)| {
+                let list = regions.get(k).filter(|r| !r.is_empty()).cloned();
+                let list = list.unwrap_or_else(|| {
+                    vec![RasterRegion {
+                        origin: UVec2::ZERO,
+                        subframe: None,
+                    }]
+                });
+                let slots = list
+                    .into_iter()
+                    .map(|r| {
+                        slot += 1;
+                        (r, slot - 1)
+                    })
+                    .collect();
+                (*size, slots)
+            })
+            .collect();
+        let targets = alloc.buffer(
             gpu,
             "output target uniforms",
-            &bytes,
-            wgpu::BufferUsages::UNIFORM,
+            target_stride * u64::from(slot.max(1)),
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("composite sampler"),
@@ -300,6 +367,7 @@ impl CompositePass {
             frame,
             targets,
             target_stride,
+            rasters: raster_regions,
             sampler,
             group: None,
             placeholder_inner: alloc
@@ -434,6 +502,22 @@ impl CompositePass {
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
         gpu.queue
             .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
+        let drawn: Vec<&str> = cameras
+            .iter()
+            .map(|c| c.inputs.camera_name.as_str())
+            .collect();
+        let stride = self.target_stride as usize;
+        let slots: usize = self.rasters.iter().map(|(_, r)| r.len()).sum();
+        let mut bytes = vec![0u8; stride * slots.max(1)];
+        for (size, regions) in &self.rasters {
+            for (region, slot) in regions {
+                let o = *slot as usize * stride;
+                let u = region.uniform(*size, &drawn);
+                bytes[o..o + std::mem::size_of::<TargetUniform>()]
+                    .copy_from_slice(bytemuck::bytes_of(&u));
+            }
+        }
+        gpu.queue.write_buffer(&self.targets, 0, &bytes);
         self.frozen.prepare(
             alloc,
             gpu,
@@ -527,9 +611,9 @@ impl CompositePass {
     }
 
     /// Records raster `k` (its panels are `instances`) into `target`, a view of `format`: one
-    /// instanced draw (two with the outer frozen: the outside bake copied over every panel, then
-    /// the composite over the parts of panels where the inner frustum may be seen). `format` must be one of the rasters'
-    /// formats or the renderer's.
+    /// instanced draw per sub-frame region (two with the outer frozen: the outside bake copied over
+    /// every panel, then the composite over the parts of panels where an inner frustum may be
+    /// seen). `format` must be one of the rasters' formats or the renderer's.
     pub fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -546,14 +630,17 @@ impl CompositePass {
             &[Variant::Live]
         };
         let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
+        let (_, regions) = self.rasters.get(k).ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, "composite pass", target);
-        pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &colour.group, &[]);
         pass.set_bind_group(2, &self.overlay.group, &[]);
         pass.set_bind_group(3, self.frozen.group_for(k), &[]);
-        for &v in variants {
-            pass.set_pipeline(self.pipeline((format, stages, v, self.cameras))?);
-            pass.draw(0..6, instances.clone());
+        for (_, slot) in regions {
+            pass.set_bind_group(0, group, &[(u64::from(*slot) * self.target_stride) as u32]);
+            for &v in variants {
+                pass.set_pipeline(self.pipeline((format, stages, v, self.cameras))?);
+                pass.draw(0..6, instances.clone());
+            }
         }
         Ok(())
     }
@@ -588,13 +675,16 @@ impl CompositePass {
         } else {
             "outer bake pass"
         };
+        let (_, regions) = self.rasters.get(k).ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, label, view);
         pass.set_pipeline(self.pipeline(key)?);
-        pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &colour.group, &[]);
         pass.set_bind_group(2, &self.overlay.group, &[]);
         pass.set_bind_group(3, group3, &[]);
-        pass.draw(0..6, instances);
+        for (_, slot) in regions {
+            pass.set_bind_group(0, group, &[(u64::from(*slot) * self.target_stride) as u32]);
+            pass.draw(0..6, instances.clone());
+        }
         Ok(())
     }
 }

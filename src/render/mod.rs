@@ -185,12 +185,31 @@ impl Renderer {
             _ => None,
         };
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
+        // Frame remapping: each output's sub-frame regions (the wall has none).
+        let regions: Vec<Vec<composite::RasterRegion>> = stage
+            .outputs
+            .iter()
+            .map(|o| match &o.remap {
+                Some(r) => (0..o.subframe_count())
+                    .zip(&r.subframes)
+                    .map(|(k, sf)| {
+                        let (x, y) = o.region_origin(k);
+                        composite::RasterRegion {
+                            origin: UVec2::new(x, y),
+                            subframe: Some(sf.clone()),
+                        }
+                    })
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect();
         let mut composite = CompositePass::new(
             &alloc,
             gpu,
             &panels,
             &walls,
             &sizes,
+            &regions,
             &colour,
             &stage.colour,
             fmt,

@@ -119,7 +119,12 @@ fn host_structs_match_their_wgsl_layouts() {
     check(
         &composite,
         "Target",
-        host!(TargetUniform { size, pad }),
+        host!(TargetUniform {
+            size,
+            offset,
+            mode,
+            colour
+        }),
         &mut failures,
     );
     check(

@@ -231,6 +231,77 @@ pub struct Output {
     /// The render node that owns this output.
     #[serde(default)]
     pub node: Option<String>,
+    /// Frame remapping: the raster carries several sub-frames (see [`Remap`]); none by default.
+    #[serde(default)]
+    pub remap: Option<Remap>,
+}
+
+/// Frame remapping (time-multiplexed outputs, hidden-frame systems): the output raster is split into
+/// `subframes.len()` equal regions side by side (`Columns`) or stacked (`Rows`), each one sub-frame
+/// that the LED processor shows in turn within the frame period. Cabinets are placed in the first
+/// region's coordinates (a region is `width / K` by `height` for `Columns`, `width` by `height / K`
+/// for `Rows`), and every region maps the same cabinets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remap {
+    pub layout: RemapLayout,
+    pub subframes: Vec<SubFrame>,
+}
+
+/// Sub-frames a raster with `remap` carries (1 without remapping).
+pub fn subframe_count(remap: Option<&Remap>) -> u32 {
+    remap.map_or(1, |r| (r.subframes.len() as u32).max(1))
+}
+
+/// Size of one sub-frame region of a `width` x `height` raster with `remap` (the whole raster
+/// without remapping): what cabinets are placed in.
+pub fn region_size(width: u32, height: u32, remap: Option<&Remap>) -> (u32, u32) {
+    let k = subframe_count(remap);
+    match remap.map(|r| r.layout) {
+        Some(RemapLayout::Columns) => (width / k, height),
+        Some(RemapLayout::Rows) => (width, height / k),
+        None => (width, height),
+    }
+}
+
+/// Top-left pixel of sub-frame region `k` of a `width` x `height` raster with `remap`.
+pub fn region_origin(width: u32, height: u32, remap: Option<&Remap>, k: u32) -> (u32, u32) {
+    let (w, h) = region_size(width, height, remap);
+    match remap.map(|r| r.layout) {
+        Some(RemapLayout::Columns) => (k * w, 0),
+        Some(RemapLayout::Rows) => (0, k * h),
+        None => (0, 0),
+    }
+}
+
+impl Output {
+    /// [`region_size`] of this output.
+    pub fn region_size(&self) -> (u32, u32) {
+        region_size(self.width, self.height, self.remap.as_ref())
+    }
+}
+
+/// How the sub-frame regions are laid out in the output raster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RemapLayout {
+    /// Side by side, left to right.
+    Columns,
+    /// Stacked, top to bottom.
+    Rows,
+}
+
+/// What one sub-frame shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SubFrame {
+    /// The outer with this camera's inner frustum only (the camera that shoots during the
+    /// sub-frame).
+    Camera(String),
+    /// The outer with this camera's inner frustum as its chroma key (its `chroma` colour and
+    /// markers, or green (0, 0.7, 0.1) without markers when it has none).
+    Chroma(String),
+    /// One colour over the whole region (linear RGB in the working space, through the output's
+    /// colour transform).
+    Solid(f32, f32, f32),
 }
 
 /// An LED processor: the outputs it receives and its capacity.

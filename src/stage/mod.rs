@@ -105,6 +105,26 @@ pub struct Output {
     pub width: u32,
     pub height: u32,
     pub node: Option<String>,
+    /// Frame remapping: the sub-frames the raster carries ([`file::Remap`]).
+    pub remap: Option<file::Remap>,
+}
+
+impl Output {
+    /// Sub-frames the raster carries (1 without remapping).
+    pub fn subframe_count(&self) -> u32 {
+        file::subframe_count(self.remap.as_ref())
+    }
+
+    /// Size of one sub-frame region in pixels (the whole output without remapping): what cabinets
+    /// are placed in.
+    pub fn region_size(&self) -> (u32, u32) {
+        file::region_size(self.width, self.height, self.remap.as_ref())
+    }
+
+    /// Top-left pixel of sub-frame region `k` in the output raster.
+    pub fn region_origin(&self, k: u32) -> (u32, u32) {
+        file::region_origin(self.width, self.height, self.remap.as_ref(), k)
+    }
 }
 
 /// An LED processor.

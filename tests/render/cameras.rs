@@ -196,3 +196,84 @@ fn frozen_outer_with_two_cameras_matches_the_live_outer() {
     eprintln!("two cameras, frozen vs live: worst {worst}");
     assert!(worst < 1e-3, "{worst}");
 }
+
+/// A remapped output carries four sub-frames side by side: camera A's view, camera B's, A's frustum
+/// as a chroma key and a solid colour. Region k equals, bit for bit, the single-camera render of
+/// that camera on a stage whose output is one region (the chroma region: A with a green key and no
+/// markers); the solid region holds the colour on every cabinet pixel.
+#[test]
+fn a_remapped_output_carries_each_subframe_as_a_single_camera_render() {
+    let gpu = gpu();
+    let plain = stage(false, false);
+    let remapped = {
+        // The same stage, its output four regions wide.
+        let ron = r#"Stage(name: "two cameras", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
+  sections: [(name: "W", panel_type: "P",
+     shape: Flat(columns: 12, rows: 8, position: (0.0, 1.5, -3.0), anchor: Centre),
+     placement: Auto(outputs: ["o"], rotation: 90))],
+  outputs: [Output(name: "o", width: 1024, height: 384, remap: Some(Remap(layout: Columns,
+    subframes: [Camera("A"), Camera("B"), Chroma("A"), Solid(0.25, 0.5, 0.75)])))],
+  cameras: [
+    Camera(name: "A", position: (-0.4, 1.5, 0.0), rotation: PanTiltRoll(-6.0, 0.0, 0.0), priority: 1,
+      lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0)),
+      inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1)),
+    Camera(name: "B", position: (0.4, 1.4, 0.0), rotation: PanTiltRoll(6.0, 2.0, 0.0),
+      lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0)),
+      inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1))],
+  render: Render(outer_viewpoint: Fixed(0.0, 2.0, 1.0), outer_resolution: 256))"#;
+        Stage::from_ron(ron, "remapped.ron").unwrap()
+    };
+    let cams = cameras(&remapped);
+    let mut r = Renderer::new(&gpu, &remapped, options()).unwrap();
+    let scene = direction_environment(&gpu, &r);
+    r.prepare_cameras(&gpu, &cams).unwrap();
+    let multi = r.render_frame(&gpu, &scene).unwrap();
+    let img = &multi.outputs[0].1;
+    assert_eq!((img.width, img.height), (1024, 384));
+    // Single-camera references on the plain stage (one 256 x 384 region).
+    let single = |inputs: FrameInputs| {
+        let mut s = Renderer::new(&gpu, &plain, options()).unwrap();
+        let scene = direction_environment(&gpu, &s);
+        s.prepare(&gpu, &inputs).unwrap();
+        s.render_frame(&gpu, &scene).unwrap().outputs[0].1.clone()
+    };
+    let plain_cams = cameras(&plain);
+    let key = parallax::stage::Chroma {
+        colour: (0.0, 0.7, 0.1),
+        markers: None,
+    };
+    let refs = [
+        single(plain_cams[0].clone()),
+        single(plain_cams[1].clone()),
+        single(plain_cams[0].clone().with_chroma(Some(key))),
+    ];
+    let region = |k: u32| -> Vec<[f32; 4]> {
+        (0..384)
+            .flat_map(|y| (0..256).map(move |x| (x, y)))
+            .map(|(x, y)| img.linear(k * 256 + x, y))
+            .collect()
+    };
+    for (k, reference) in refs.iter().enumerate() {
+        let want: Vec<[f32; 4]> = (0..384)
+            .flat_map(|y| (0..256).map(move |x| (x, y)))
+            .map(|(x, y)| reference.linear(x, y))
+            .collect();
+        let got = region(k as u32);
+        let differing = got.iter().zip(&want).filter(|(a, b)| a != b).count();
+        eprintln!(
+            "sub-frame {k}: {differing} of {} pixels differ from the single render",
+            got.len()
+        );
+        assert_eq!(differing, 0, "sub-frame {k}");
+    }
+    // The regions differ from each other where the cameras' frusta are.
+    assert_ne!(region(0), region(1));
+    assert_ne!(region(0), region(2));
+    // Solid: every cabinet pixel (this stage's cabinets cover the region) is the colour.
+    let solid = region(3);
+    assert!(
+        solid.iter().all(|p| p[..3] == [0.25, 0.5, 0.75]),
+        "solid region"
+    );
+}
