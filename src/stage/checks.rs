@@ -187,6 +187,7 @@ pub(super) fn outputs(f: &file::Stage, limits: &Limits, problems: &mut Problems)
             width: o.width,
             height: o.height,
             node: o.node.clone(),
+            target: None,
         });
     }
     outputs
