@@ -143,6 +143,9 @@ pub struct LiveLoop {
     lost: Option<String>,
     /// Times the GPU device was re-created.
     generation: u64,
+    /// The renderer is new (re-created or swapped in) and has not rendered a frame yet: its output
+    /// textures hold nothing to show.
+    fresh: bool,
     /// An edit changed the outputs' targets: they apply at the next start.
     targets_changed: bool,
     /// Figures so far.
@@ -213,6 +216,7 @@ impl LiveLoop {
             reported: Vec::new(),
             lost: None,
             generation: 0,
+            fresh: true,
             targets_changed: false,
             stats,
         })
@@ -246,7 +250,7 @@ impl LiveLoop {
     }
 
     /// The renderer's output textures, in stage order (what the windows show; after a failed
-    /// frame they still hold the last good one).
+    /// frame they still hold the last good one; see [`LiveLoop::outputs_ready`]).
     pub fn output_textures(&self) -> impl Iterator<Item = &wgpu::Texture> {
         self.renderer.output_textures()
     }
@@ -330,6 +334,7 @@ impl LiveLoop {
                 if images.is_some() {
                     self.last_good = images;
                 }
+                self.fresh = false;
                 info = Some(FrameInfo::of(&inputs, n));
             }
             Err(message) => {

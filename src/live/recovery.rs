@@ -141,6 +141,7 @@ impl LiveLoop {
         match self.recreate() {
             Ok(()) => {
                 self.lost = None;
+                self.fresh = true;
                 self.generation += 1;
                 self.stats.recoveries += 1;
                 log::warn!(
@@ -174,9 +175,16 @@ impl LiveLoop {
         self.generation
     }
 
-    /// Whether the GPU device is lost and not yet re-created (windows present nothing then).
+    /// Whether the GPU device is lost and not yet re-created.
     pub fn device_lost(&self) -> bool {
         self.lost.is_some()
+    }
+
+    /// Whether [`LiveLoop::output_textures`] hold a frame to show: false while the device is lost
+    /// and after a re-created (or swapped-in) renderer until its first good frame. Windows present
+    /// nothing then and keep their last picture.
+    pub fn outputs_ready(&self) -> bool {
+        self.lost.is_none() && !self.fresh
     }
 }
 

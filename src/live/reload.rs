@@ -191,6 +191,7 @@ impl super::LiveLoop {
         }
         self.scene = scene;
         self.renderer = renderer;
+        self.fresh = true;
         self.camera = camera;
         self.stage = stage;
         Ok(())

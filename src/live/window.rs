@@ -363,8 +363,9 @@ impl App<'_> {
             el.exit();
             return;
         }
-        if self.live.device_lost() {
-            // Nothing to present from: the windows keep their last picture.
+        if !self.live.outputs_ready() {
+            // Lost device, or a new renderer without a good frame yet: nothing to present from;
+            // the windows keep their last picture.
             return;
         }
         let last = self

@@ -380,6 +380,23 @@ fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
     let refused = step_until(&mut live, &|l| l.stats.reload_errors >= 1);
     assert_eq!(live.stats.failures, 0);
     assert_eq!(live.stats.reloads, 1);
+    assert!(!live.status().contains("restart"), "{}", live.status());
+    // An edit of the outputs' targets is swapped in too, but its targets wait for a restart: the
+    // running sink keeps receiving every frame.
+    let retargeted = edited.replace(
+        "Output(name: \"main\", width: 128, height: 64)",
+        "Output(name: \"main\", width: 128, height: 64, target: Null)",
+    );
+    assert_ne!(retargeted, edited);
+    std::fs::write(&path, &retargeted).unwrap();
+    let last = step_until(&mut live, &|l| l.stats.reloads >= 2);
+    assert!(
+        live.status()
+            .contains("output targets edited: restart to apply"),
+        "{}",
+        live.status()
+    );
+    assert_eq!(live.stats.failures, 0);
 
     let gpu = Gpu::headless().unwrap();
     let old = direct(&gpu, &Stage::from_ron(&original, "tiny.ron").unwrap());
@@ -402,4 +419,8 @@ fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
         let f = frame(n);
         assert!(f == old || f == new, "frame {n}");
     }
+    assert!(
+        frame(last) == new,
+        "the retargeted stage still goes to the running sink"
+    );
 }
