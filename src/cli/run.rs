@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long)]
     pub environment: Option<PathBuf>,
     /// Write the run's figures here at exit (JSON: per-frame CPU, GPU, present and frame times,
-    /// latency, late, dropped and failed frames).
+    /// latency, late, dropped and failed frames, GPU device losses and re-creations).
     #[arg(long)]
     pub stats: Option<PathBuf>,
     /// Append every frame's frame.json (with timecode and sample times) to this JSON Lines file.

@@ -27,6 +27,7 @@ use winit::window::{Fullscreen, Window, WindowId};
 
 use super::{FileSink, LiveLoop, Pacing, RunStats, Sink, WindowTarget};
 use crate::preview::gpu::{Painter, PixelRect, Quad, QuadMode};
+use crate::stage::target::{Region, regions_overlap};
 
 /// Which monitor an output goes to: by the name winit reports (e.g. `HDMI-1`, `DP-2`; an unknown
 /// name is an error listing them) or by index in winit's list of monitors, from 0.
@@ -185,7 +186,7 @@ impl App<'_> {
             .map(|(k, o)| (k, o.name.clone(), o.width, o.height))
             .collect();
         // Windows placed so far: monitor, region (None: fullscreen), output.
-        let mut placed: Vec<(MonitorHandle, Option<(i32, i32, u32, u32)>, String)> = Vec::new();
+        let mut placed: Vec<(MonitorHandle, Region, String)> = Vec::new();
         for (output, name, w, h) in outputs {
             let err = |message: String| WindowError::Output {
                 output: name.clone(),
@@ -217,20 +218,14 @@ impl App<'_> {
                         .map(|(i, m)| format!("{i}: {}", m.name().unwrap_or_default()))
                         .collect();
                     err(format!(
-                        "no monitor {:?} (monitors: {})",
+                        "no monitor {} (monitors: {})",
                         p.monitor,
                         names.join(", ")
                     ))
                 })?;
-                let region = p.at.map(|(x, y)| (x, y, w, h));
+                let region: Region = p.at.map(|(x, y)| (x as i64, y as i64, w as i64, h as i64));
                 for (other, r, n) in &placed {
-                    let overlap = match (r, region) {
-                        (Some(a), Some(b)) => crate::stage::target::regions_overlap(
-                            Some((a.0 as i64, a.1 as i64, a.2 as i64, a.3 as i64)),
-                            Some((b.0 as i64, b.1 as i64, b.2 as i64, b.3 as i64)),
-                        ),
-                        _ => true,
-                    };
+                    let overlap = regions_overlap(*r, region);
                     if *other == m && overlap {
                         return Err(err(format!(
                             "its window on monitor {} ('{}') overlaps output '{n}''s",

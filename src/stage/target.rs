@@ -73,7 +73,7 @@ impl Target {
 
 /// The region a window covers on its monitor: `None` for the whole monitor (fullscreen), else
 /// `(x, y, width, height)` in pixels.
-type Region = Option<(i64, i64, i64, i64)>;
+pub type Region = Option<(i64, i64, i64, i64)>;
 
 /// Whether two window regions on the same monitor overlap (a fullscreen window overlaps every
 /// other window on its monitor; rectangles overlap when they share at least one pixel).
