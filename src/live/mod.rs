@@ -148,6 +148,9 @@ pub struct LiveLoop {
     fresh: bool,
     /// An edit changed the outputs' targets: they apply at the next start.
     targets_changed: bool,
+    /// When the status line was last printed, and whether it was.
+    status_at: Instant,
+    status_shown: bool,
     /// Figures so far.
     pub stats: RunStats,
 }
@@ -218,6 +221,8 @@ impl LiveLoop {
             generation: 0,
             fresh: true,
             targets_changed: false,
+            status_at: Instant::now(),
+            status_shown: false,
             stats,
         })
     }
@@ -385,7 +390,18 @@ impl LiveLoop {
         self.stats.push(stats.clone());
         self.frame += 1;
         self.recover();
+        self.print_status();
         stats
+    }
+
+    /// On a terminal, rewrites the status line on stderr about once a second.
+    fn print_status(&mut self) {
+        use std::io::IsTerminal;
+        if self.status_at.elapsed() >= Duration::from_secs(1) && std::io::stderr().is_terminal() {
+            self.status_at = Instant::now();
+            self.status_shown = true;
+            eprint!("\r{}\x1b[K", self.status());
+        }
     }
 
     /// Logs a message once per distinct text (a failing frame repeats every frame).
@@ -429,11 +445,20 @@ impl LiveLoop {
             self.step(sinks, due);
             slot += 1;
         }
+        self.end_status();
         self.stats.finish();
         self.stats.clone()
     }
 
-    /// A one-line status (frame, failures, device losses, reloads).
+    /// Ends the status line (what follows starts on a new line).
+    pub fn end_status(&mut self) {
+        if std::mem::take(&mut self.status_shown) {
+            eprintln!();
+        }
+    }
+
+    /// A one-line status (frame, failures, device losses, reloads), printed on stderr about once
+    /// a second when it is a terminal.
     pub fn status(&self) -> String {
         format!(
             "frame {} ({}), {} failed, {} device lost ({} re-created{}), {} reloads, {} refused edits{}",

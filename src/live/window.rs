@@ -168,6 +168,7 @@ pub fn run_windows(
     if let Some(e) = app.error {
         return Err(e);
     }
+    app.live.end_status();
     app.live.stats.finish();
     Ok(app.live.stats.clone())
 }
