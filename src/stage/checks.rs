@@ -191,6 +191,7 @@ pub(super) fn outputs(f: &file::Stage, limits: &Limits, problems: &mut Problems)
             height: o.height,
             node: o.node.clone(),
             remap: o.remap.clone(),
+            target: None,
         });
     }
     outputs

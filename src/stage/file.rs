@@ -234,6 +234,9 @@ pub struct Output {
     /// Frame remapping: the raster carries several sub-frames (see [`Remap`]); none by default.
     #[serde(default)]
     pub remap: Option<Remap>,
+    /// Where `parallax run` delivers this output (optional; see [`TargetFile`]).
+    #[serde(default)]
+    pub target: Option<TargetFile>,
 }
 
 /// Frame remapping (time-multiplexed outputs, hidden-frame systems): the output raster is split into
@@ -302,6 +305,38 @@ pub enum SubFrame {
     /// One colour over the whole region (linear RGB in the working space, through the output's
     /// colour transform).
     Solid(f32, f32, f32),
+}
+
+/// Where `parallax run` delivers an output, frame after frame (`docs/live.md`). Without a target
+/// an output goes to the run's default (`--sink`, `--windows`; the null sink when none is given);
+/// the command line's switches override the stage file's targets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum TargetFile {
+    /// A borderless window on a display: `display` is a monitor name as the window system reports it
+    /// (e.g. `"HDMI-1"`) or an index from 0 written as digits (`"1"`). Without `position` the window
+    /// is fullscreen on the display; with `position: Some((x, y))` it is a window of the output's
+    /// size at `(x, y)` pixels from the display's top-left corner (an output that is a region of a
+    /// larger display). One window per output.
+    Window {
+        display: String,
+        #[serde(default)]
+        position: Option<(i32, i32)>,
+    },
+    /// One image per frame every `every`th frame (frame numbers that are multiples of `every`, from
+    /// 0), as `DIR/frame-NNNNNN/OUTPUT.png` (or `.exr`, by the output's encoding); `dir` is relative
+    /// to the stage file.
+    Files {
+        dir: String,
+        #[serde(default = "every_frame")]
+        every: u64,
+    },
+    /// Rendered and finished on the GPU, then discarded (tests, benchmarks).
+    Null,
+}
+
+fn every_frame() -> u64 {
+    1
 }
 
 /// An LED processor: the outputs it receives and its capacity.
