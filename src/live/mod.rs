@@ -151,6 +151,9 @@ pub struct LiveLoop {
     /// When the status line was last printed, and whether it was.
     status_at: Instant,
     status_shown: bool,
+    /// Cameras switched on or off by [`LiveLoop::set_camera_enabled`], overriding the stage file's
+    /// `enabled`.
+    switched: Vec<(String, bool)>,
     /// Figures so far.
     pub stats: RunStats,
 }
@@ -223,6 +226,7 @@ impl LiveLoop {
             targets_changed: false,
             status_at: Instant::now(),
             status_shown: false,
+            switched: Vec::new(),
             stats,
         })
     }
@@ -270,6 +274,50 @@ impl LiveLoop {
         self.frame
     }
 
+    /// Switches a stage camera's inner frustum on or off from the next frame, overriding the stage
+    /// file's `enabled` (the loop's camera, the primary one, is always drawn). Errors: no camera of
+    /// that name.
+    pub fn set_camera_enabled(
+        &mut self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<(), crate::stage::UnknownCamera> {
+        self.stage.camera_or_first(Some(name))?;
+        self.switched.retain(|(n, _)| n != name);
+        self.switched.push((name.to_string(), enabled));
+        Ok(())
+    }
+
+    /// The tracked states of the stage's other drawn cameras for frame `n` at render time `t`
+    /// (enabled in the stage file or by [`LiveLoop::set_camera_enabled`]): `None` for a camera
+    /// the source does not track (it is drawn at its rest pose).
+    fn others(&mut self, n: u64, t: f64) -> Vec<(String, Option<TrackedState>)> {
+        let names: Vec<String> = self
+            .stage
+            .cameras
+            .iter()
+            .filter(|c| c.name != self.camera)
+            .filter(|c| {
+                self.switched
+                    .iter()
+                    .find(|(n, _)| *n == c.name)
+                    .map_or(c.enabled, |(_, on)| *on)
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        names
+            .into_iter()
+            .map(|name| {
+                let state = match &mut self.source {
+                    Source::Take(cams) => cams.camera_at_frame(&name, n),
+                    Source::Live(cams) => cams.camera(&name, t),
+                    Source::Rest => None,
+                };
+                (name, state)
+            })
+            .collect()
+    }
+
     /// The tracked state of the camera for frame `n` and its render time on the tracking clock.
     fn tracked(&mut self, n: u64) -> (TrackedState, f64) {
         let rest = || {
@@ -309,12 +357,13 @@ impl LiveLoop {
         let n = self.frame;
         let started = Instant::now();
         let (tracked, render_time) = self.tracked(n);
+        let others = self.others(n, render_time);
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
             frame: n,
             ..Default::default()
         };
-        let result = self.render(&tracked, n, wants, &mut stats);
+        let result = self.render(&tracked, &others, n, wants, &mut stats);
         let encodings: Vec<crate::colour::output::Encoding> = self
             .stage
             .colour
@@ -340,7 +389,7 @@ impl LiveLoop {
                     self.last_good = images;
                 }
                 self.fresh = false;
-                info = Some(FrameInfo::of(&inputs, n));
+                info = Some(FrameInfo::of_stage(&self.stage, &inputs, n));
             }
             Err(message) => {
                 stats.held = true;

@@ -57,7 +57,8 @@ impl Fault {
 }
 
 /// What a frame produced: its inputs and, when read back, its outputs (name, image; stage order).
-pub(super) type Rendered = (FrameInputs, Option<Vec<(String, ReadImage)>>);
+/// A rendered frame: its cameras (the primary first) and, when read back, its outputs.
+pub(super) type Rendered = (Vec<FrameInputs>, Option<Vec<(String, ReadImage)>>);
 
 impl LiveLoop {
     fn fault(&self, n: u64, kind: FaultKind) -> bool {
@@ -72,6 +73,7 @@ impl LiveLoop {
     pub(super) fn render(
         &mut self,
         tracked: &TrackedState,
+        others: &[(String, Option<TrackedState>)],
         n: u64,
         read: bool,
         stats: &mut FrameStats,
@@ -83,7 +85,7 @@ impl LiveLoop {
             log::warn!("frame {n}: injected fault: destroying the GPU device");
             self.gpu.device.destroy();
         }
-        let result = self.render_on_device(tracked, n, read, stats);
+        let result = self.render_on_device(tracked, others, n, read, stats);
         // A lost device may surface as any error, or as none (work silently dropped).
         if let Some(why) = self.gpu.lost() {
             self.lost = Some(why.clone());
@@ -97,16 +99,29 @@ impl LiveLoop {
     fn render_on_device(
         &mut self,
         tracked: &TrackedState,
+        others: &[(String, Option<TrackedState>)],
         n: u64,
         read: bool,
         stats: &mut FrameStats,
     ) -> Result<Rendered, String> {
         let t = Instant::now();
-        let inputs =
-            FrameInputs::resolve_tracked(&self.stage, &self.camera, tracked, &Overrides::default())
-                .map_err(|e| e.to_string())?;
+        let none = Overrides::default();
+        let mut inputs = vec![
+            FrameInputs::resolve_tracked(&self.stage, &self.camera, tracked, &none)
+                .map_err(|e| e.to_string())?,
+        ];
+        for (name, state) in others {
+            let camera = match state {
+                Some(t) => FrameInputs::resolve_tracked(&self.stage, name, t, &none),
+                None => match self.stage.camera(name) {
+                    Some(c) => FrameInputs::resolve(&self.stage, name, &c.rest, &none),
+                    None => continue,
+                },
+            };
+            inputs.push(camera.map_err(|e| e.to_string())?);
+        }
         self.renderer
-            .prepare(&self.gpu, &inputs)
+            .prepare_cameras(&self.gpu, &inputs)
             .map_err(|e| e.to_string())?;
         if self.fault(n, FaultKind::Error) {
             return Err("injected fault".into());

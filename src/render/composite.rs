@@ -7,6 +7,10 @@ use std::ops::Range;
 use glam::{DMat4, UVec2};
 
 use super::frozen::FrozenOuter;
+
+mod regions;
+mod variants;
+
 use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
 use super::overlay::Overlay;
 use super::pipeline::clear_pass;
@@ -17,6 +21,9 @@ use crate::colour::output::{ColourSettings, OutputTransform};
 use crate::gpu::Gpu;
 use crate::gpu::layout::{sampler_entry, storage_entry_of, texture_entry, uniform_entry_of};
 use crate::shaders;
+pub use regions::RasterRegion;
+pub(crate) use regions::TargetUniform;
+use variants::Variant;
 
 /// `InnerCamera` of `shaders/composite.wgsl`: one camera's inner frustum.
 #[repr(C)]
@@ -58,65 +65,6 @@ pub(crate) struct CompositeCamera<'a> {
     pub(crate) target: &'a super::targets::SceneTarget,
 }
 
-/// `Target` of `shaders/composite.wgsl`: one sub-frame region of a raster.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(crate) struct TargetUniform {
-    /// The raster's size in pixels.
-    pub(crate) size: [f32; 2],
-    /// The region's top-left pixel.
-    pub(crate) offset: [f32; 2],
-    /// x: the cameras drawn (a bit per drawing index); y: 1 for a solid region; z: 1 to show the
-    /// cameras as their chroma key; w: unused.
-    pub(crate) mode: [u32; 4],
-    /// The solid colour, or the key colour for cameras without their own chroma settings.
-    pub(crate) colour: [f32; 4],
-}
-
-const _: () = assert!(std::mem::size_of::<TargetUniform>() == 48);
-
-/// One sub-frame region of a raster as the composite draws it (frame remapping,
-/// [`crate::stage::file::Remap`]); a raster without remapping is one region at the origin.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RasterRegion {
-    /// Top-left pixel of the region in the raster.
-    pub origin: UVec2,
-    /// What the region shows (`None`: every camera).
-    pub subframe: Option<crate::stage::file::SubFrame>,
-}
-
-/// The key colour of a chroma sub-frame for a camera without chroma settings.
-const DEFAULT_KEY: [f32; 3] = [0.0, 0.7, 0.1];
-
-impl RasterRegion {
-    /// The region's `Target` uniform for a raster of `size` whose frame draws `drawn` (camera
-    /// names in drawing order).
-    fn uniform(&self, size: UVec2, drawn: &[&str]) -> TargetUniform {
-        use crate::stage::file::SubFrame;
-        let bit = |name: &str| {
-            drawn
-                .iter()
-                .position(|d| *d == name)
-                .map_or(0, |k| 1u32 << k)
-        };
-        let (mode, colour) = match &self.subframe {
-            None => ([u32::MAX, 0, 0, 0], [0.0; 4]),
-            Some(SubFrame::Camera(c)) => ([bit(c), 0, 0, 0], [0.0; 4]),
-            Some(SubFrame::Chroma(c)) => {
-                let k = DEFAULT_KEY;
-                ([bit(c), 0, 1, 0], [k[0], k[1], k[2], 1.0])
-            }
-            Some(SubFrame::Solid(r, g, b)) => ([0, 1, 0, 0], [*r, *g, *b, 1.0]),
-        };
-        TargetUniform {
-            size: [size.x as f32, size.y as f32],
-            offset: [self.origin.x as f32, self.origin.y as f32],
-            mode,
-            colour,
-        }
-    }
-}
-
 /// What the composite draws into one raster: its colour transform and texture format.
 pub struct RasterColour {
     /// Shader encoding mode (`crate::render::grading::raster_format`).
@@ -130,38 +78,6 @@ pub struct RasterColour {
 /// Which stages of the colour path a pipeline keeps (its overridable constants, see
 /// `shaders/colour.wgsl`): `[grades, lut, shaper, encode]`.
 type Stages = [bool; 4];
-
-/// What a composite pipeline draws (see [`super::frozen`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    /// Every panel, the outer from the cube map.
-    Live,
-    /// With the outer frozen: the part of each panel where the inner frustum may be seen, the
-    /// outer from its bake.
-    Inside,
-    /// With the outer frozen: every panel copied from the outside bake (drawn first).
-    Copy,
-    /// The outer bake: the cube map along each LED pixel's ray (format: `frozen::BAKED_FORMAT`).
-    OuterBake,
-    /// The outside bake: every panel without the inner frustum, the outer from its bake.
-    OutsideBake,
-}
-
-impl Variant {
-    /// Fragment entry point and the overridable constants `FROZEN`, `PART`, `INNER`.
-    fn entry(self) -> (&'static str, [(&'static str, f64); 3]) {
-        let c = |frozen: f64, part: f64, inner: f64| {
-            [("FROZEN", frozen), ("PART", part), ("INNER", inner)]
-        };
-        match self {
-            Variant::Live => ("fs_main", c(0.0, 0.0, 1.0)),
-            Variant::Inside => ("fs_main", c(1.0, 1.0, 1.0)),
-            Variant::Copy => ("fs_copy", c(1.0, 2.0, 1.0)),
-            Variant::OuterBake => ("fs_bake", c(0.0, 0.0, 1.0)),
-            Variant::OutsideBake => ("fs_main", c(1.0, 0.0, 0.0)),
-        }
-    }
-}
 
 /// A composite pipeline's (target format, colour stages, variant, cameras it can draw).
 type PipelineKey = (wgpu::TextureFormat, Stages, Variant, u32);
@@ -386,77 +302,6 @@ impl CompositePass {
         };
         pass.ensure_pipelines(device, &[Variant::Live], 1);
         pass
-    }
-
-    /// Creates the pipelines of `variants` for every (format, stages) drawn, where missing, for
-    /// `cameras` cameras (the bakes draw none: they are made for one).
-    fn ensure_pipelines(&mut self, device: &wgpu::Device, variants: &[Variant], cameras: u32) {
-        let mut wanted: Vec<PipelineKey> = Vec::new();
-        for &v in variants {
-            match v {
-                // Drawn into the rasters' own textures only.
-                Variant::OuterBake => {
-                    wanted.push((super::frozen::BAKED_FORMAT, [false; 4], v, 1));
-                }
-                Variant::OutsideBake => {
-                    wanted.extend(self.stages.iter().map(|&(f, st)| (f, st, v, 1)));
-                }
-                _ => wanted.extend(self.keys.iter().map(|&(f, st)| (f, st, v, cameras))),
-            }
-        }
-        for key in wanted {
-            if self.pipelines.iter().any(|(k, _)| *k == key) {
-                continue;
-            }
-            let on = |b: bool| f64::from(u8::from(b));
-            let (format, s, variant, cameras) = key;
-            let (entry, part) = variant.entry();
-            let constants = [
-                ("GRADES_ON", on(s[0])),
-                ("LUT_ON", on(s[1])),
-                ("SHAPER_ON", on(s[2])),
-                ("ENCODE_ON", on(s[3])),
-                part[0],
-                part[1],
-                part[2],
-                ("CAMERAS", f64::from(cameras)),
-            ];
-            let options = wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            };
-            let label = format!("composite pipeline ({variant:?})");
-            let p = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(&label),
-                layout: Some(&self.pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &self.module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: options.clone(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &self.module,
-                    entry_point: Some(entry),
-                    compilation_options: options,
-                    targets: &[Some(format.into())],
-                }),
-                multiview_mask: None,
-                cache: None,
-            });
-            self.pipelines.push((key, p));
-        }
-    }
-
-    fn pipeline(&self, key: PipelineKey) -> Result<&wgpu::RenderPipeline, RenderError> {
-        self.pipelines
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, p)| p)
-            .ok_or(RenderError::NotPrepared)
     }
 
     /// Writes the frame uniform for `cameras` (the primary camera first: the outer viewpoint and

@@ -22,6 +22,7 @@ pub mod lens_warp;
 pub mod mipmap;
 mod options;
 mod overlay;
+mod overrides;
 pub mod panels;
 pub mod pipeline;
 mod prepare;
