@@ -193,9 +193,9 @@ fn marker_cover(cam: InnerCamera, q: vec2<f32>, pitch: vec2<f32>) -> f32 {
     return span_cover(d.x, h, pitch.x) * span_cover(d.y, h, pitch.y);
 }
 
-// What camera `k`'s inner frustum shows at an LED pixel: the key colour (mixed with a marker's by
+// What a camera's inner frustum (its inner render `tex`) shows at an LED pixel: the key colour (mixed with a marker's by
 // its coverage) when its chroma key is on, else the scene through its inner render.
-fn keyed_inner(k: u32, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f32>) -> vec3<f32> {
+fn keyed_inner(tex: texture_2d<f32>, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f32>) -> vec3<f32> {
     if (cam.key.w > 0.5) {
         let cover = marker_cover(cam, in.wall_mm, in.wall_pitch);
         return mix(cam.key.rgb, cam.marker_colour.rgb, cover);
@@ -206,7 +206,7 @@ fn keyed_inner(k: u32, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f3
     }
     let clip_dx = cam.view_proj * vec4<f32>(in.world_dx, 0.0);
     let clip_dy = cam.view_proj * vec4<f32>(in.world_dy, 0.0);
-    return apply_grade(inner_color(k, cam, uv, clip, clip_dx, clip_dy), grades.inner);
+    return apply_grade(inner_color_in(tex, cam, uv, clip, clip_dx, clip_dy), grades.inner);
 }
 
 // Opacity of a light card at the LED pixel centred on `world`: where the ray from the card's eye
@@ -325,7 +325,12 @@ fn inner_box(panel: Panel) -> vec4<f32> {
     if (!INNER) {
         return b;
     }
-    for (var k = 0u; k < min(CAMERAS, frame.counts.x); k += 1u) {
+    // A loop of constant length (CAMERAS is a pipeline constant): compilers unroll it, and each
+    // camera's texture is then chosen at compile time.
+    for (var k = 0u; k < CAMERAS; k += 1u) {
+        if (k >= frame.counts.x) {
+            break;
+        }
         if (!region_shows(k)) {
             continue;
         }
@@ -462,24 +467,6 @@ fn inner_color_in(tex: texture_2d<f32>, cam: InnerCamera, uv: vec2<f32>, clip: v
     return sum / (n.x * n.y);
 }
 
-// Camera `k`'s inner colour (`inner_color_in` with its texture).
-fn inner_color(k: u32, cam: InnerCamera, uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4<f32>) -> vec3<f32> {
-    switch k {
-        case 0u: {
-            return inner_color_in(inner_texture_0, cam, uv, clip, clip_dx, clip_dy);
-        }
-        case 1u: {
-            return inner_color_in(inner_texture_1, cam, uv, clip, clip_dx, clip_dy);
-        }
-        case 2u: {
-            return inner_color_in(inner_texture_2, cam, uv, clip, clip_dx, clip_dy);
-        }
-        default: {
-            return inner_color_in(inner_texture_3, cam, uv, clip, clip_dx, clip_dy);
-        }
-    }
-}
-
 // The outer wall's colour at an LED pixel, with the light cards under the inner frustum.
 // Set in the frozen-outer variant of the composite pipeline (a constant, so the variant has no cube
 // map sampling at all: a software rasteriser runs both sides of a branch).
@@ -494,38 +481,53 @@ fn outer_at(in: VsOut) -> vec3<f32> {
     return light_cards(apply_grade(outer_color(in.from_outer), grades.outer), in, 0.0);
 }
 
+// `below` with camera `k` (drawing index; its inner render `tex`) over it at an LED pixel at
+// `world`: its inner frustum mixed in by its soft-edge weight (a border, where set, replaces it);
+// unchanged where the camera is not drawn this frame or in this region, where the LED is outside
+// its frustum, or where the cabinet faces away from its entrance pupil.
+fn camera_over(k: u32, tex: texture_2d<f32>, below: vec3<f32>, in: VsOut, world: vec3<f32>) -> vec3<f32> {
+    if (k >= frame.counts.x || !region_shows(k)) {
+        return below;
+    }
+    let cam = frame.cameras[k];
+    let clip = cam.view_proj * vec4<f32>(world - cam.eye.xyz, 1.0);
+    if (clip.w <= 0.0 || dot(in.normal, cam.eye.xyz - in.top_left) <= 0.0) {
+        return below;
+    }
+    let uv = ndc_to_uv(clip.xy / clip.w);
+    let w = inner_weight(uv, cam.params.x);
+    if (w <= 0.0) {
+        return below;
+    }
+    let b = cam.params.y;
+    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+    if (b > 0.0 && edge < b) {
+        return cam.border_color.rgb;
+    }
+    let inner = keyed_inner(tex, cam, in, uv, clip);
+    return select(mix(below, inner, w), inner, w >= 1.0);
+}
+
 // Colour the wall shows at an LED pixel before the cards over the inner frusta: the outer (cube map
-// or frozen bake), then each camera's inner frustum in drawing order, mixed over what is below by
-// its soft-edge weight (a border, where set, replaces it). Cabinets whose front faces away from a
-// camera's entrance pupil do not show that camera.
+// or frozen bake), then each camera's inner frustum in drawing order (`camera_over`). Written out
+// per camera, each with its own texture, behind conditions on the pipeline constant CAMERAS that
+// compilers fold away: a loop with a texture chosen per iteration would make a software rasteriser
+// sample every camera's texture for every camera.
 fn blended_color(in: VsOut) -> vec3<f32> {
     var c = outer_at(in);
     if (!INNER) {
         return c;
     }
     let world = in.from_outer + frame.outer_viewpoint.xyz;
-    for (var k = 0u; k < min(CAMERAS, frame.counts.x); k += 1u) {
-        if (!region_shows(k)) {
-            continue;
-        }
-        let cam = frame.cameras[k];
-        let clip = cam.view_proj * vec4<f32>(world - cam.eye.xyz, 1.0);
-        if (clip.w <= 0.0 || dot(in.normal, cam.eye.xyz - in.top_left) <= 0.0) {
-            continue;
-        }
-        let uv = ndc_to_uv(clip.xy / clip.w);
-        let w = inner_weight(uv, cam.params.x);
-        if (w <= 0.0) {
-            continue;
-        }
-        let b = cam.params.y;
-        let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
-        if (b > 0.0 && edge < b) {
-            c = cam.border_color.rgb;
-            continue;
-        }
-        let inner = keyed_inner(k, cam, in, uv, clip);
-        c = select(mix(c, inner, w), inner, w >= 1.0);
+    c = camera_over(0u, inner_texture_0, c, in, world);
+    if (CAMERAS > 1u) {
+        c = camera_over(1u, inner_texture_1, c, in, world);
+    }
+    if (CAMERAS > 2u) {
+        c = camera_over(2u, inner_texture_2, c, in, world);
+    }
+    if (CAMERAS > 3u) {
+        c = camera_over(3u, inner_texture_3, c, in, world);
     }
     return c;
 }
