@@ -407,9 +407,13 @@ impl ApplicationHandler for App {
                 // Releases always reach the fly controls, so no key stays held.
                 if let PhysicalKey::Code(code) = event.physical_key
                     && !(pressed && r.panel.wants_keyboard())
-                    && r.key(code, pressed)
                 {
-                    event_loop.exit();
+                    if code == KeyCode::KeyC && pressed {
+                        // The next stage camera is shown (the others stay on the wall).
+                        r.camera.next_camera(&stage);
+                    } else if r.key(code, pressed) {
+                        event_loop.exit();
+                    }
                 }
             }
             WindowEvent::CursorMoved { position, .. } => {

@@ -194,7 +194,15 @@ impl Running {
                 _ => return Err(e.into()),
             },
         };
-        self.renderer.prepare(&self.gpu, &inputs)?;
+        // Every enabled camera is on the wall; the shown one is first (its simulated view).
+        let cameras = match self.camera.frame_cameras(stage, inputs.clone(), origin) {
+            Ok(c) => c,
+            Err(e) => {
+                self.input_error = Some(e.to_string());
+                vec![inputs.clone()]
+            }
+        };
+        self.renderer.prepare_cameras(&self.gpu, &cameras)?;
         let t1 = Instant::now();
         let camera_lines = self.camera.status(&inputs, stage);
         let mut encoder = self

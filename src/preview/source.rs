@@ -224,6 +224,37 @@ impl CameraSource {
         }
     }
 
+    /// The frame's cameras: the shown one first ([`CameraSource::frame_inputs`]'s `inputs`), then
+    /// every other enabled stage camera (drawn by priority) at the same take frame or tracking time
+    /// as `origin`, or at its rest pose where the source does not track it.
+    ///
+    /// Errors: a camera whose settings cannot be resolved.
+    pub fn frame_cameras(
+        &mut self,
+        stage: &Stage,
+        inputs: FrameInputs,
+        origin: Origin,
+    ) -> Result<Vec<FrameInputs>, InputError> {
+        let source = &mut self.source;
+        FrameInputs::with_stage_cameras(stage, inputs, |name| match (&mut *source, origin) {
+            (Source::Take { cameras, .. }, Origin::Take { frame, .. }) => {
+                cameras.camera_at_frame(name, frame)
+            }
+            (Source::Live { cameras, .. }, _) => cameras.camera(name, cameras.now()),
+            _ => None,
+        })
+    }
+
+    /// Shows the next stage camera (key C): the simulated camera view and the flown camera follow
+    /// it; the others stay on the wall by priority.
+    pub fn next_camera(&mut self, stage: &Stage) {
+        let names: Vec<&str> = stage.cameras.iter().map(|c| c.name.as_str()).collect();
+        if let Some(k) = names.iter().position(|n| *n == self.name) {
+            self.name = names[(k + 1) % names.len()].to_string();
+            self.fly = None;
+        }
+    }
+
     /// This frame's inputs: [`CameraSource::tracked`] through [`FrameInputs::resolve_tracked`] with
     /// [`CameraSource::overrides`].
     pub fn frame_inputs(
@@ -457,5 +488,36 @@ mod tests {
             "{}",
             state.pose.position
         );
+    }
+
+    /// Key C cycles the shown camera through the stage's cameras; the frame's cameras are the shown
+    /// one first, then the other enabled ones (a disabled camera is left out).
+    #[test]
+    fn the_shown_camera_cycles_and_the_others_stay_on_the_wall() {
+        let text = r#"Stage(name: "three", frame_rate: 50.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (8, 8))],
+  sections: [(name: "W", panel_type: "P", shape: Flat(columns: 2, rows: 1, position: (0.0, 1.5, -3.0)),
+    placement: Auto(outputs: ["o"]))],
+  outputs: [Output(name: "o", width: 16, height: 8)],
+  cameras: [Camera(name: "A"), Camera(name: "B", priority: 2), Camera(name: "C", enabled: false)])"#;
+        let stage = Stage::from_ron(text, "three.ron").unwrap();
+        let mut s = CameraSource::open(&stage, "A".into(), None, false).unwrap();
+        let names = |s: &mut CameraSource| {
+            let (inputs, origin) = s.frame_inputs(&stage, 0, true, 0.0).unwrap();
+            let cams = s.frame_cameras(&stage, inputs, origin).unwrap();
+            cams.iter()
+                .map(|c| c.camera_name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&mut s), ["A", "B"]);
+        s.next_camera(&stage);
+        assert_eq!(s.name, "B");
+        assert_eq!(names(&mut s), ["B", "A"]);
+        s.next_camera(&stage);
+        // A disabled camera can still be shown on its own: it is the one drawn first.
+        assert_eq!(s.name, "C");
+        assert_eq!(names(&mut s), ["C", "A", "B"]);
+        s.next_camera(&stage);
+        assert_eq!(s.name, "A");
     }
 }

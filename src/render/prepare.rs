@@ -36,7 +36,7 @@ impl FrameInputs {
     pub fn with_stage_cameras(
         stage: &crate::stage::Stage,
         primary: FrameInputs,
-        state_of: impl Fn(&str) -> Option<crate::tracking::TrackedState>,
+        mut state_of: impl FnMut(&str) -> Option<crate::tracking::TrackedState>,
     ) -> Result<Vec<FrameInputs>, super::InputError> {
         let none = super::Overrides::default();
         let mut out = Vec::with_capacity(stage.cameras.len());
