@@ -5,6 +5,8 @@
 @group(0) @binding(0) var<storage, read> panels: array<Panel>;
 @group(0) @binding(1) var<uniform> view: View;
 @group(1) @binding(0) var output_texture: texture_2d<f32>;
+// The top-left pixel of the sub-frame region read (frame remapping; 0 without).
+@group(1) @binding(1) var<uniform> region: vec4<i32>;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
@@ -29,7 +31,7 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let p = panels[in.panel];
     let size = vec2<i32>(p.pixels);
     let ij = clamp(vec2<i32>(floor(in.uv * vec2<f32>(p.pixels))), vec2<i32>(0), size - vec2<i32>(1));
-    let o = p.origin + ij.x * p.step_col + ij.y * p.step_row;
+    let o = p.origin + region.xy + ij.x * p.step_col + ij.y * p.step_row;
     let c = textureLoad(output_texture, o, 0);
     return vec4<f32>(c.rgb, 1.0);
 }

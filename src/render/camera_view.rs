@@ -16,6 +16,10 @@ use crate::gpu::layout::{ViewUniform, storage_entry_of, texture_entry, uniform_e
 use crate::scene::SCENE_COLOR_FORMAT;
 use crate::shaders;
 
+/// An output's sub-frame regions for the simulated camera: each region's origin and the camera its
+/// `Camera` sub-frame shows (empty without frame remapping).
+pub type OutputRegions = Vec<(UVec2, Option<String>)>;
+
 /// A view of the wall prepared by [`crate::render::Renderer::prepare_wall_view`] for this frame.
 #[derive(Clone, Copy, Debug)]
 pub struct WallView {
@@ -31,17 +35,22 @@ pub struct CameraViewPass {
     group: (u64, wgpu::BindGroup),
     output_groups: Vec<wgpu::BindGroup>,
     instances: Vec<Range<u32>>,
+    /// Per output: its sub-frame regions (origin, and the camera a `Camera` sub-frame shows) and
+    /// the uniform holding the origin of the region the simulated camera reads.
+    regions: Vec<(OutputRegions, wgpu::Buffer)>,
     camera: Option<WallView>,
 }
 
 impl CameraViewPass {
     /// Creates the pipeline and one bind group per output texture (`outputs`, in stage order, with
     /// the instance ranges of their panels).
+    /// The pass over `outputs` (each output's view, its panels, and its sub-frame regions: origin
+    /// and the camera of a `Camera` sub-frame; empty without frame remapping).
     pub fn new(
         alloc: &Allocator,
         gpu: &Gpu,
         panels: &wgpu::Buffer,
-        outputs: &[(&wgpu::TextureView, Range<u32>)],
+        outputs: &[(&wgpu::TextureView, Range<u32>, OutputRegions)],
     ) -> CameraViewPass {
         let device = &gpu.device;
         let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
@@ -54,20 +63,42 @@ impl CameraViewPass {
         });
         let output_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("camera view output layout"),
-            entries: &[texture_entry(0, wgpu::TextureViewDimension::D2, false)],
+            entries: &[
+                texture_entry(0, wgpu::TextureViewDimension::D2, false),
+                uniform_entry_of::<[i32; 4]>(1, wgpu::ShaderStages::FRAGMENT, false),
+            ],
         });
+        let regions: Vec<(OutputRegions, wgpu::Buffer)> = outputs
+            .iter()
+            .map(|(_, _, r)| {
+                let buffer = alloc.buffer(
+                    gpu,
+                    "camera view region",
+                    16,
+                    wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                );
+                (r.clone(), buffer)
+            })
+            .collect();
         let output_groups = outputs
             .iter()
-            .map(|(view, _)| {
+            .zip(&regions)
+            .map(|((view, _, _), (_, region))| {
                 alloc.bind_group(
                     gpu,
                     &wgpu::BindGroupDescriptor {
                         label: Some("camera view of an output"),
                         layout: &output_layout,
-                        entries: &[wgpu::BindGroupEntry {
-                            binding: 0,
-                            resource: wgpu::BindingResource::TextureView(view),
-                        }],
+                        entries: &[
+                            wgpu::BindGroupEntry {
+                                binding: 0,
+                                resource: wgpu::BindingResource::TextureView(view),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 1,
+                                resource: region.as_entire_binding(),
+                            },
+                        ],
                     },
                 )
             })
@@ -93,7 +124,8 @@ impl CameraViewPass {
             views,
             group,
             output_groups,
-            instances: outputs.iter().map(|(_, r)| r.clone()).collect(),
+            instances: outputs.iter().map(|(_, r, _)| r.clone()).collect(),
+            regions,
             camera: None,
         }
     }
@@ -134,7 +166,26 @@ impl CameraViewPass {
     }
 
     /// Starts a frame: forgets the previous frame's views and writes the simulated camera's.
-    pub fn prepare(&mut self, alloc: &Allocator, gpu: &Gpu, view_proj: DMat4, eye: DVec3) {
+    ///
+    /// With frame remapping, each output is read in the region of the sub-frame that shows
+    /// `camera` (the primary camera, the one the simulated camera is), else in the first region.
+    pub fn prepare(
+        &mut self,
+        alloc: &Allocator,
+        gpu: &Gpu,
+        view_proj: DMat4,
+        eye: DVec3,
+        camera: &str,
+    ) {
+        for (regions, buffer) in &self.regions {
+            let origin = regions
+                .iter()
+                .find(|(_, c)| c.as_deref() == Some(camera))
+                .or(regions.first())
+                .map_or(UVec2::ZERO, |(o, _)| *o);
+            let v = [origin.x as i32, origin.y as i32, 0, 0];
+            gpu.queue.write_buffer(buffer, 0, bytemuck::cast_slice(&v));
+        }
         self.views.reset();
         let offset = self.views.push(&ViewUniform::new(view_proj, eye));
         self.views.flush(alloc, gpu);

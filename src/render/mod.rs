@@ -216,10 +216,24 @@ impl Renderer {
             fmt,
         );
         composite.frozen.enabled = stage.render.frozen_outer;
-        let output_views: Vec<(&wgpu::TextureView, Range<u32>)> = outputs
-            .iter()
-            .map(|o| (&o.view, o.instances.clone()))
-            .collect();
+        let output_views: Vec<(&wgpu::TextureView, Range<u32>, camera_view::OutputRegions)> =
+            outputs
+                .iter()
+                .zip(&regions)
+                .map(|(o, r)| {
+                    let shown = r
+                        .iter()
+                        .map(|g| {
+                            let camera = match &g.subframe {
+                                Some(crate::stage::file::SubFrame::Camera(c)) => Some(c.clone()),
+                                _ => None,
+                            };
+                            (g.origin, camera)
+                        })
+                        .collect();
+                    (&o.view, o.instances.clone(), shown)
+                })
+                .collect();
         let camera_view = CameraViewPass::new(&alloc, gpu, &panels, &output_views);
         let lens_warp = LensWarpPass::new(&alloc, gpu, fmt);
         let scene = ScenePasses::new(&alloc, gpu);

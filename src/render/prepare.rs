@@ -216,8 +216,13 @@ impl Renderer {
             outer,
             self.options.inner_sampling,
         )?;
-        self.camera_view
-            .prepare(alloc, gpu, views.pinhole_view_proj, primary.video.eye);
+        self.camera_view.prepare(
+            alloc,
+            gpu,
+            views.pinhole_view_proj,
+            primary.video.eye,
+            &primary.camera_name,
+        );
         if self.options.camera {
             self.lens_warp.prepare(
                 alloc,

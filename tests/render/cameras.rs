@@ -197,17 +197,10 @@ fn frozen_outer_with_two_cameras_matches_the_live_outer() {
     assert!(worst < 1e-3, "{worst}");
 }
 
-/// A remapped output carries four sub-frames side by side: camera A's view, camera B's, A's frustum
-/// as a chroma key and a solid colour. Region k equals, bit for bit, the single-camera render of
-/// that camera on a stage whose output is one region (the chroma region: A with a green key and no
-/// markers); the solid region holds the colour on every cabinet pixel.
-#[test]
-fn a_remapped_output_carries_each_subframe_as_a_single_camera_render() {
-    let gpu = gpu();
-    let plain = stage(false, false);
-    let remapped = {
-        // The same stage, its output four regions wide.
-        let ron = r#"Stage(name: "two cameras", frame_rate: 60.0,
+/// The two-camera stage with its output four regions wide: camera A, camera B, A keyed, a solid
+/// colour.
+fn remapped_stage() -> Stage {
+    let ron = r#"Stage(name: "two cameras", frame_rate: 60.0,
   panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
   sections: [(name: "W", panel_type: "P",
      shape: Flat(columns: 12, rows: 8, position: (0.0, 1.5, -3.0), anchor: Centre),
@@ -222,8 +215,18 @@ fn a_remapped_output_carries_each_subframe_as_a_single_camera_render() {
       lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0)),
       inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1))],
   render: Render(outer_viewpoint: Fixed(0.0, 2.0, 1.0), outer_resolution: 256))"#;
-        Stage::from_ron(ron, "remapped.ron").unwrap()
-    };
+    Stage::from_ron(ron, "remapped.ron").unwrap()
+}
+
+/// A remapped output carries four sub-frames side by side: camera A's view, camera B's, A's frustum
+/// as a chroma key and a solid colour. Region k equals, bit for bit, the single-camera render of
+/// that camera on a stage whose output is one region (the chroma region: A with a green key and no
+/// markers); the solid region holds the colour on every cabinet pixel.
+#[test]
+fn a_remapped_output_carries_each_subframe_as_a_single_camera_render() {
+    let gpu = gpu();
+    let plain = stage(false, false);
+    let remapped = remapped_stage();
     let cams = cameras(&remapped);
     let mut r = Renderer::new(&gpu, &remapped, options()).unwrap();
     let scene = direction_environment(&gpu, &r);
@@ -275,5 +278,39 @@ fn a_remapped_output_carries_each_subframe_as_a_single_camera_render() {
     assert!(
         solid.iter().all(|p| p[..3] == [0.25, 0.5, 0.75]),
         "solid region"
+    );
+}
+
+/// With frame remapping, the simulated camera view of a camera reads the sub-frame that shows it:
+/// camera B's view on the remapped stage (A drawn too) equals, bit for bit, its view on the
+/// one-region stage with B alone.
+#[test]
+fn the_simulated_camera_reads_its_own_subframe() {
+    let gpu = gpu();
+    let with_camera = RendererOptions {
+        camera: true,
+        ..options()
+    };
+    let view_of_b = |stage: &Stage, others: bool| {
+        let b = stage.camera("B").unwrap();
+        let inputs = FrameInputs::resolve(stage, "B", &b.rest, &Overrides::default()).unwrap();
+        let cams = if others {
+            FrameInputs::with_stage_cameras(stage, inputs, |_| None).unwrap()
+        } else {
+            vec![inputs]
+        };
+        let mut r = Renderer::new(&gpu, stage, with_camera.clone()).unwrap();
+        let scene = direction_environment(&gpu, &r);
+        r.prepare_cameras(&gpu, &cams).unwrap();
+        r.render_frame(&gpu, &scene).unwrap().camera.unwrap()
+    };
+    let remapped = view_of_b(&remapped_stage(), true);
+    let alone = view_of_b(&stage(false, false), false);
+    assert_eq!(remapped.bytes, alone.bytes);
+    // Read from the first region (A's sub-frame), B's view would show A's frustum: different.
+    let first_region = view_of_b(&stage(false, false), true);
+    assert_ne!(
+        first_region.bytes, alone.bytes,
+        "A's frustum shows in B's view"
     );
 }
