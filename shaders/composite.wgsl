@@ -193,8 +193,9 @@ fn marker_cover(cam: InnerCamera, q: vec2<f32>, pitch: vec2<f32>) -> f32 {
     return span_cover(d.x, h, pitch.x) * span_cover(d.y, h, pitch.y);
 }
 
-// What a camera's inner frustum (its inner render `tex`) shows at an LED pixel: the key colour (mixed with a marker's by
-// its coverage) when its chroma key is on, else the scene through its inner render.
+// What a camera's inner frustum (its inner render `tex`) shows at an LED pixel: the key colour
+// (mixed with a marker's by its coverage) when its chroma key is on, the region's key in a chroma
+// sub-frame, else the scene through its inner render.
 fn keyed_inner(tex: texture_2d<f32>, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f32>) -> vec3<f32> {
     if (cam.key.w > 0.5) {
         let cover = marker_cover(cam, in.wall_mm, in.wall_pitch);
@@ -467,12 +468,12 @@ fn inner_color_in(tex: texture_2d<f32>, cam: InnerCamera, uv: vec2<f32>, clip: v
     return sum / (n.x * n.y);
 }
 
-// The outer wall's colour at an LED pixel, with the light cards under the inner frustum.
-// Set in the frozen-outer variant of the composite pipeline (a constant, so the variant has no cube
-// map sampling at all: a software rasteriser runs both sides of a branch).
+// Set in the frozen-outer variants of the composite pipeline (a constant, so they have no cube map
+// sampling at all: a software rasteriser runs both sides of a branch).
 override FROZEN: bool = false;
 
-// With the outer frozen, one load of the bake at this output pixel.
+// The outer wall's colour at an LED pixel, graded, with the light cards under the inner frusta:
+// from the cube map, or with the outer frozen one load of the bake at this output pixel.
 fn outer_at(in: VsOut) -> vec3<f32> {
     if (FROZEN) {
         let baked = textureLoad(outer_baked, vec2<i32>(in.position.xy), 0).rgb;
@@ -557,8 +558,8 @@ fn fs_bake(in: VsOut) -> @location(0) vec4<f32> {
     return vec4<f32>(outer_color(in.from_outer), 1.0);
 }
 
-// With the outer frozen, the pixels of panels that cannot show the inner frustum: the outside bake,
-// one load per output pixel.
+// With the outer frozen, every panel's pixels first: the outside bake, one load per output pixel
+// (the composite then covers the parts where an inner frustum may be seen).
 @fragment
 fn fs_copy(in: VsOut) -> @location(0) vec4<f32> {
     return textureLoad(outside_baked, vec2<i32>(in.position.xy), 0);
