@@ -32,7 +32,9 @@ fn align4(v: &mut Vec<u8>) {
 }
 
 impl GltfWriter {
-    fn view(&mut self, bytes: &[u8], target: Option<u32>) -> usize {
+    /// Appends `bytes` to the binary buffer (4-byte aligned) as a new buffer view (with `target`,
+    /// e.g. 34962 for vertices); its index.
+    pub fn view(&mut self, bytes: &[u8], target: Option<u32>) -> usize {
         align4(&mut self.bin);
         let mut v = json!({"buffer": 0, "byteOffset": self.bin.len(), "byteLength": bytes.len()});
         if let Some(t) = target {

@@ -198,7 +198,7 @@ pub struct Asset {
     /// The file's materials, then the spec's default material.
     pub materials: Vec<MaterialData>,
     /// One per `images[i]` (placeholders for those that failed).
-    pub images: Vec<image::RgbaImage>,
+    pub images: Vec<image::DynamicImage>,
     /// One per `samplers[i]`.
     pub samplers: Vec<SamplerDesc>,
     pub lights: Vec<Light>,

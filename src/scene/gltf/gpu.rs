@@ -300,6 +300,34 @@ struct Textures<'a> {
     encoder: wgpu::CommandEncoder,
 }
 
+/// A glTF image's texture format and texel bytes: 8-bit images as `Rgba8UnormSrgb` (colour:
+/// base colour, emissive, decoded by the sampler) or `Rgba8Unorm` (data: normal, metallic-roughness,
+/// occlusion); 16-bit images at full precision as `Rgba16Float`, colour sRGB-decoded from each
+/// 16-bit code ([`crate::scene::environment_texels`]), data as `code / 65535`.
+pub(crate) fn texels(img: &image::DynamicImage, srgb: bool) -> (wgpu::TextureFormat, Vec<u8>) {
+    match img {
+        image::DynamicImage::ImageRgba16(wide) if srgb => {
+            crate::scene::environment_texels(&image::DynamicImage::ImageRgba16(wide.clone()))
+        }
+        image::DynamicImage::ImageRgba16(wide) => {
+            let halves: Vec<half::f16> = wide
+                .as_raw()
+                .iter()
+                .map(|&c| half::f16::from_f64(f64::from(c) / 65535.0))
+                .collect();
+            (
+                wgpu::TextureFormat::Rgba16Float,
+                bytemuck::cast_slice::<half::f16, u8>(&halves).to_vec(),
+            )
+        }
+        _ if srgb => (
+            wgpu::TextureFormat::Rgba8UnormSrgb,
+            img.to_rgba8().into_raw(),
+        ),
+        _ => (wgpu::TextureFormat::Rgba8Unorm, img.to_rgba8().into_raw()),
+    }
+}
+
 impl<'a> Textures<'a> {
     fn new(ctx: &'a SceneContext<'a>) -> Textures<'a> {
         let encoder = ctx
@@ -318,12 +346,19 @@ impl<'a> Textures<'a> {
     }
 
     fn white(&mut self) -> wgpu::TextureView {
-        let img = image::RgbaImage::from_pixel(1, 1, image::Rgba([255; 4]));
-        self.upload(&img, wgpu::TextureFormat::Rgba8Unorm)
+        let img = image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
+            1,
+            1,
+            image::Rgba([255; 4]),
+        ));
+        self.upload(&img, false)
     }
 
-    fn upload(&mut self, img: &image::RgbaImage, format: wgpu::TextureFormat) -> wgpu::TextureView {
+    /// Uploads `img` ([`texels`]) with its mip chain.
+    fn upload(&mut self, img: &image::DynamicImage, srgb: bool) -> wgpu::TextureView {
         let device = &self.ctx.gpu.device;
+        let (format, bytes) = texels(img, srgb);
+        let texel = format.block_copy_size(None).unwrap_or(4);
         let size = wgpu::Extent3d {
             width: img.width(),
             height: img.height(),
@@ -345,10 +380,10 @@ impl<'a> Textures<'a> {
         });
         self.ctx.gpu.queue.write_texture(
             texture.as_image_copy(),
-            img.as_raw(),
+            &bytes,
             wgpu::TexelCopyBufferLayout {
                 offset: 0,
-                bytes_per_row: Some(4 * img.width()),
+                bytes_per_row: Some(texel * img.width()),
                 rows_per_image: Some(img.height()),
             },
             size,
@@ -376,7 +411,7 @@ impl<'a> Textures<'a> {
         if let Some(v) = self.views.get(&(t.image, t.srgb)) {
             return v.clone();
         }
-        let placeholder = super::load::placeholder_image();
+        let placeholder = image::DynamicImage::ImageRgba8(super::load::placeholder_image());
         let img = match asset.images.get(t.image) {
             Some(img) => match self
                 .ctx
@@ -394,12 +429,7 @@ impl<'a> Textures<'a> {
             },
             None => &placeholder,
         };
-        let format = if t.srgb {
-            wgpu::TextureFormat::Rgba8UnormSrgb
-        } else {
-            wgpu::TextureFormat::Rgba8Unorm
-        };
-        let view = self.upload(img, format);
+        let view = self.upload(img, t.srgb);
         self.views.insert((t.image, t.srgb), view.clone());
         view
     }

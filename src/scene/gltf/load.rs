@@ -22,8 +22,9 @@ pub(super) struct Loaded {
     pub doc: gltf::Document,
     /// One per `buffers[i]`, at least `byteLength` long.
     pub buffers: Vec<gltf::buffer::Data>,
-    /// One per `images[i]`, decoded to 8-bit RGBA (a placeholder where it could not be read).
-    pub images: Vec<image::RgbaImage>,
+    /// One per `images[i]`, decoded to RGBA: 8-bit, or 16-bit for 16-bit PNGs (a placeholder where
+    /// it could not be read).
+    pub images: Vec<image::DynamicImage>,
     /// The JSON as a tree, for extensions the `gltf` crate does not expose on normal and occlusion
     /// textures (`KHR_texture_transform`).
     pub raw: serde_json::Value,
@@ -88,7 +89,7 @@ pub(super) fn read(path: &Path) -> Result<Loaded, GltfError> {
                 );
                 log::warn!("{}: {w}", path.display());
                 warnings.push(w);
-                placeholder_image()
+                image::DynamicImage::ImageRgba8(placeholder_image())
             })
         })
         .collect();
@@ -217,18 +218,19 @@ fn read_buffers(
     out
 }
 
-/// Decodes one image to 8-bit RGBA (PNG or JPEG; 16-bit and float images are rounded to 8 bits).
+/// Decodes one image to RGBA: 16-bit images (16-bit PNG) to 16-bit RGBA, kept at full precision;
+/// others to 8-bit RGBA (float data rounded to 8 bits).
 fn decode_image(
     img: &gltf::Image<'_>,
     base: &Path,
     buffers: &[gltf::buffer::Data],
-) -> Result<image::RgbaImage, String> {
+) -> Result<image::DynamicImage, String> {
     let data = gltf::image::Data::from_source(img.source(), Some(base), buffers)
         .map_err(|e| format!("cannot be read or decoded: {e}"))?;
-    to_rgba8(data).ok_or_else(|| "has an unexpected size".to_string())
+    to_rgba(data).ok_or_else(|| "has an unexpected size".to_string())
 }
 
-fn to_rgba8(d: gltf::image::Data) -> Option<image::RgbaImage> {
+fn to_rgba(d: gltf::image::Data) -> Option<image::DynamicImage> {
     use gltf::image::Format as F;
     let (w, h) = (d.width, d.height);
     let (channels, bytes_per) = match d.format {
@@ -247,26 +249,32 @@ fn to_rgba8(d: gltf::image::Data) -> Option<image::RgbaImage> {
     if w == 0 || h == 0 || d.pixels.len() != w as usize * h as usize * texel {
         return None;
     }
-    let value = |b: &[u8]| -> u8 {
+    // Channel values as 16-bit codes (8-bit codes scaled by 257, so 255 -> 65535).
+    let value = |b: &[u8]| -> u16 {
         match bytes_per {
-            1 => b[0],
-            2 => (u16::from_ne_bytes([b[0], b[1]]) >> 8) as u8,
+            1 => u16::from(b[0]) * 257,
+            2 => u16::from_ne_bytes([b[0], b[1]]),
             _ => {
                 let f = f32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
-                (f.clamp(0.0, 1.0) * 255.0).round() as u8
+                (f.clamp(0.0, 1.0) * 255.0).round() as u16 * 257
             }
         }
     };
     let mut out = Vec::with_capacity(w as usize * h as usize * 4);
     for px in d.pixels.chunks_exact(texel) {
-        let c: Vec<u8> = px.chunks_exact(bytes_per).map(value).collect();
+        let c: Vec<u16> = px.chunks_exact(bytes_per).map(value).collect();
         let rgba = match channels {
-            1 => [c[0], c[0], c[0], 255],
+            1 => [c[0], c[0], c[0], u16::MAX],
             2 => [c[0], c[0], c[0], c[1]],
-            3 => [c[0], c[1], c[2], 255],
+            3 => [c[0], c[1], c[2], u16::MAX],
             _ => [c[0], c[1], c[2], c[3]],
         };
         out.extend_from_slice(&rgba);
     }
-    image::RgbaImage::from_raw(w, h, out)
+    let wide = image::ImageBuffer::<image::Rgba<u16>, _>::from_raw(w, h, out)?;
+    Some(if bytes_per == 2 {
+        image::DynamicImage::ImageRgba16(wide)
+    } else {
+        image::DynamicImage::ImageRgba8(image::DynamicImage::ImageRgba16(wide).to_rgba8())
+    })
 }

@@ -349,8 +349,8 @@ fn a_missing_texture_is_a_checker_and_a_warning() {
     assert_eq!(a.warnings.len(), 2, "{:?}", a.warnings);
     assert_eq!(a.warnings[0].location, Location::Image(0));
     assert!(a.warnings[0].message.contains("checker"));
-    assert_eq!(a.images[0], super::placeholder_image());
-    assert_eq!(a.images[0].get_pixel(0, 0).0, [255, 0, 255, 255]);
+    assert_eq!(a.images[0].to_rgba8(), super::placeholder_image());
+    assert_eq!(a.images[0].to_rgba8().get_pixel(0, 0).0, [255, 0, 255, 255]);
     assert_eq!(
         a.materials[0].textures[0].map(|t| (t.image, t.srgb)),
         Some((0, true))
@@ -396,7 +396,64 @@ fn materials_read_factors_modes_and_transforms() {
     assert!(a.materials[1].blended() && !a.materials[0].blended());
     // The default material comes last.
     assert_eq!(a.materials.len(), 3);
-    assert_eq!(a.images[0].get_pixel(1, 1).0, [10, 20, 30, 255]);
+    assert_eq!(a.images[0].to_rgba8().get_pixel(1, 1).0, [10, 20, 30, 255]);
+    assert!(matches!(a.images[0], image::DynamicImage::ImageRgba8(_)));
+}
+
+/// A 16-bit PNG texture keeps its 16-bit codes through loading, and is uploaded at full precision:
+/// colour textures sRGB-decoded from each 16-bit code (the formula of IEC 61966-2-1, written here),
+/// data textures as code / 65535, both within half-float rounding; two codes an 8-bit cut would
+/// merge stay distinct.
+#[test]
+fn sixteen_bit_textures_keep_their_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = quad();
+    // Codes 0x8000 and 0x8040 differ below 8-bit resolution (both 0x80 when cut).
+    let wide = image::ImageBuffer::<image::Rgba<u16>, _>::from_fn(2, 1, |x, _| {
+        let c = if x == 0 { 0x8000 } else { 0x8040 };
+        image::Rgba([c, c, c, u16::MAX])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba16(wide)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let view = w.view(&png, None);
+    w.images
+        .push(json!({"bufferView": view, "mimeType": "image/png"}));
+    w.textures.push(json!({"source": 0}));
+    w.materials
+        .push(json!({"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}));
+    let m = w.mesh(&QUAD_P, &QUAD_N, &QUAD_UV, &QUAD_I, Some(0));
+    w.node(json!({"mesh": m}));
+    let a = load(&write(dir.path(), "wide.gltf", w.to_gltf()), Mat4::IDENTITY).unwrap();
+    let image::DynamicImage::ImageRgba16(img) = &a.images[0] else {
+        panic!("decoded to {:?}", a.images[0].color());
+    };
+    assert_eq!(img.get_pixel(1, 0).0[0], 0x8040);
+    let srgb = |v: f64| {
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    for (is_srgb, decode) in [(true, &srgb as &dyn Fn(f64) -> f64), (false, &|v| v)] {
+        let (format, bytes) = super::gpu::texels(&a.images[0], is_srgb);
+        assert_eq!(format, wgpu::TextureFormat::Rgba16Float);
+        let halves: &[half::f16] = bytemuck::cast_slice(&bytes);
+        for (x, code) in [(0usize, 0x8000u16), (1, 0x8040)] {
+            let want = decode(f64::from(code) / 65535.0);
+            let got = halves[x * 4].to_f64();
+            assert!(
+                (got - want).abs() <= want * 2f64.powi(-11),
+                "{got} vs {want}"
+            );
+        }
+        assert!(
+            halves[4] > halves[0],
+            "codes an 8-bit cut merges stay distinct"
+        );
+    }
 }
 
 #[test]
