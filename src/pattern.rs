@@ -344,17 +344,26 @@ impl<'a> Pattern<'a> {
             return Ok(());
         }
         // The cabinets of this output as clipped spans, sorted left to right, bucketed by row
-        // (compressed: `start[y]..start[y + 1]` indexes `entries`).
+        // (compressed: `start[y]..start[y + 1]` indexes `entries`). With frame remapping, every
+        // sub-frame region shows the pattern (each maps the same cabinets).
+        let regions: Vec<(i64, i64)> = (0..o.subframe_count())
+            .map(|k| {
+                let (x, y) = o.region_origin(k);
+                (i64::from(x), i64::from(y))
+            })
+            .collect();
         let mut spans: Vec<Span> = self
             .stage
             .panels_in_output(output)
-            .filter_map(|k| {
+            .flat_map(|k| regions.iter().map(move |r| (k, *r)))
+            .filter_map(|(k, region)| {
                 let p = &self.stage.panels[k];
                 let r = p.output_rect();
-                let (x0, x1) = (r.x0.max(0), r.x1.min(width));
-                let (y0, y1) = (r.y0.max(0), r.y1.min(height));
+                let (x0, x1) = ((r.x0 + region.0).max(0), (r.x1 + region.0).min(width));
+                let (y0, y1) = ((r.y0 + region.1).max(0), (r.y1 + region.1).min(height));
                 (x0 < x1 && y0 < y1).then_some(Span {
                     panel: k,
+                    region,
                     x0,
                     x1,
                     y0,
@@ -412,7 +421,7 @@ impl<'a> Pattern<'a> {
             pl.step_col.as_i64vec2(),
             pl.step_row.as_i64vec2(),
         );
-        let (dx0, dy) = (s.x0 - o.x, y - o.y);
+        let (dx0, dy) = (s.x0 - s.region.0 - o.x, y - s.region.1 - o.y);
         // LED pixel of the span's first output pixel, and its step per output pixel to the right.
         let i0 = dx0 * sc.x + dy * sc.y;
         let j0 = dx0 * sr.x + dy * sr.y;
@@ -451,6 +460,8 @@ fn fill_black(row: &mut [u8]) {
 
 struct Span {
     panel: usize,
+    /// Origin of the sub-frame region the span is in (frame remapping; 0 without).
+    region: (i64, i64),
     x0: i64,
     x1: i64,
     y0: i64,

@@ -19,7 +19,8 @@ pub struct OutputUsage {
     pub output: String,
     pub panels: usize,
     pub pixels: u64,
-    /// Share of the raster's pixels that feed cabinets.
+    /// Share of the raster's pixels that feed cabinets (of one sub-frame region with frame
+    /// remapping).
     pub share: f64,
 }
 
@@ -227,7 +228,9 @@ pub(super) fn summary(stage: &Stage) -> Summary {
         u.pixels += p.pixel_count();
     }
     for (u, o) in outputs.iter_mut().zip(&stage.outputs) {
-        u.share = u.pixels as f64 / (o.width as f64 * o.height as f64);
+        // Of one sub-frame region with frame remapping (every region maps the same cabinets).
+        let (w, h) = o.region_size();
+        u.share = u.pixels as f64 / (w as f64 * h as f64);
     }
     Summary {
         sections: stage.sections.len(),

@@ -85,3 +85,21 @@ fn the_pixel_map_describes_each_region() {
     assert_eq!(sub[2]["colour"][1], 0.5);
     assert_eq!(sub[2]["x"], 512);
 }
+
+/// The identification pattern fills every sub-frame region (each maps the same cabinets): region 1
+/// is region 0 shifted by the region width, pixel for pixel, and decoding finds every cabinet once
+/// per region at its origin plus the region's.
+#[test]
+fn patterns_fill_every_region() {
+    let s = stage(512, r#"Camera("A"), Solid(0.0, 0.0, 0.0)"#, 10_000_000).unwrap();
+    let img = parallax::pattern::render(&s, 0, parallax::pattern::PatternKind::Id).unwrap();
+    for y in 0..128 {
+        for x in 0..256 {
+            assert_eq!(img.get_pixel(x, y), img.get_pixel(x + 256, y), "({x}, {y})");
+        }
+    }
+    let sizes: Vec<glam::UVec2> = s.panel_types.iter().map(|t| t.pixels).collect();
+    let report = parallax::pattern::decode_id(std::slice::from_ref(&img), &sizes);
+    assert!(report.unmatched.is_empty());
+    assert_eq!(report.panels.len(), 2 * s.panels.len());
+}
