@@ -14,6 +14,8 @@ mod checks;
 pub mod chroma;
 pub mod file;
 pub mod geometry;
+mod geometry_checks;
+pub mod intersect;
 mod packing;
 pub mod placement;
 pub mod scene;
