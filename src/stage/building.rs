@@ -256,6 +256,14 @@ fn section_geometry(
                 );
                 return None;
             }
+            if *radius <= 0.0 {
+                let what = if *radius < 0.0 { "negative" } else { "zero" };
+                problems.push(
+                    subj,
+                    format!("radius {radius} m is {what}: it is the distance from the centre to the cabinets' vertical edges, above zero"),
+                );
+                return None;
+            }
             let Some(step) = geometry::arc_step(*radius, w_m) else {
                 problems.push(
                     subj,
