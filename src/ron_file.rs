@@ -151,10 +151,9 @@ fn field_before(text: &str, line: usize, column: usize) -> Option<String> {
                 }
             }
             b'(' | b'[' | b'{' => fields.push(None),
-            b')' | b']' | b'}' => {
-                if fields.len() > 1 {
-                    fields.pop();
-                }
+            // The root is never popped (an unbalanced closer is ron's error to report).
+            b')' | b']' | b'}' if fields.len() > 1 => {
+                fields.pop();
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
