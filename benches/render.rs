@@ -14,6 +14,9 @@
 //! - `gltf_scene/*`: whole frames with a generated glTF scene of about 1 M triangles and 100
 //!   materials, frustum culling on and off, vs the test scene (`benches/render/gltf.rs`).
 //!
+//! - `cameras/*`: the composite of the demo's outputs drawing four cameras vs one, inner renders
+//!   excluded (`benches/render/cameras.rs`).
+//!
 //! - `live_loop/*`: frames of tiny.ron from the bundled take through the live loop's step (null
 //!   sink) vs rendered directly, side by side: the loop's overhead (`benches/render/live.rs`).
 //!
@@ -23,6 +26,8 @@
 //!
 //! With no adapter this prints why and registers nothing.
 
+#[path = "render/cameras.rs"]
+mod cameras_bench;
 #[path = "render/gltf.rs"]
 mod gltf_bench;
 #[path = "../tests/support/gltf_writer.rs"]
@@ -381,6 +386,7 @@ fn benches(c: &mut Criterion) {
             inner_sampling(c, &gpu, &adapter, &s);
             gltf_bench::gltf_scene(c, &gpu, &adapter, &s.stage);
             live_bench::live_loop(c, &gpu, &adapter);
+            cameras_bench::cameras(c, &gpu, &adapter, &s.stage);
             colour(c, &gpu, &adapter, &s);
         }
     }

@@ -1,32 +1,66 @@
 // Composite + map: one instance per panel placed in the output being drawn, one quad covering the
 // panel's output rectangle. Each fragment is one output pixel. The LED pixel it feeds has a position
 // on the stage (interpolated exactly from the quad's corners, see VsOut); the wall shows there the
-// inner frustum (seen from the entrance pupil) where the pixel projects inside it, blended over the
-// soft edge into the outer cube map (seen from the outer viewpoint), and the outer elsewhere.
+// outer cube map (seen from the outer viewpoint), and over it each camera's inner frustum (seen from
+// its entrance pupil) where the pixel projects inside it, blended over its soft edge, in drawing
+// order (the lowest priority first).
 
-struct Frame {
-    // Camera space of the inner frustum: clip = inner_view_proj * vec4(world - inner_eye, 1).
-    inner_view_proj: mat4x4<f32>,
-    inner_eye: vec4<f32>,
-    outer_viewpoint: vec4<f32>,
+// Most cameras one pass draws (`parallax::render::MAX_CAMERAS`).
+const MAX_CAMERAS: u32 = 4u;
+
+// A camera's inner frustum. Mirrored by `parallax::render::composite::InnerCameraUniform`.
+struct InnerCamera {
+    // Camera space of the inner frustum: clip = view_proj * vec4(world - eye, 1).
+    view_proj: mat4x4<f32>,
+    eye: vec4<f32>,
     border_color: vec4<f32>,
-    // soft edge (fraction of the frustum), border width (fraction), inner enabled (0/1),
+    // soft edge (fraction of the frustum), border width (fraction), unused,
     // inner sampling (1: the LED pixel's footprint through the mip chain, 0: level 0 only)
     params: vec4<f32>,
     // Inner target: used size (xy) and allocated capacity (zw) in texels (targets are bucketed).
-    inner_extent: vec4<f32>,
+    extent: vec4<f32>,
+    // Chroma key colour (linear rgb); w: 1 when the key replaces the scene.
+    key: vec4<f32>,
+    // Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
+    marker_colour: vec4<f32>,
+    // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
+    marker: vec4<f32>,
 }
 
+struct Frame {
+    // In drawing order: the first is drawn first (lowest), the last on top.
+    cameras: array<InnerCamera, 4>,
+    outer_viewpoint: vec4<f32>,
+    // x: cameras drawn this frame (0 to the pipeline's CAMERAS).
+    counts: vec4<u32>,
+}
+
+// One sub-frame region of the raster being drawn (frame remapping; a raster without remapping is one
+// region at the origin showing every camera). Mirrored by
+// `parallax::render::composite::TargetUniform`.
 struct Target {
+    // The raster's size in pixels.
     size: vec2<f32>,
-    pad: vec2<f32>,
+    // The region's top-left pixel: panels are placed in region coordinates.
+    offset: vec2<f32>,
+    // x: the cameras shown (a bit per drawing index); y: 1 for a solid region; z: 1 to show the
+    // cameras as their chroma key.
+    mode: vec4<u32>,
+    // The solid colour, or the key colour for cameras without their own chroma settings.
+    colour: vec4<f32>,
+}
+
+// Whether the region being drawn shows the camera at drawing index `k`.
+fn region_shows(k: u32) -> bool {
+    return ((out_target.mode.x >> k) & 1u) == 1u;
 }
 
 @group(0) @binding(0) var<storage, read> panels: array<Panel>;
 @group(0) @binding(1) var<uniform> frame: Frame;
 @group(0) @binding(2) var<uniform> out_target: Target;
-// The inner frustum with its full mip chain.
-@group(0) @binding(3) var inner_texture: texture_2d<f32>;
+// Each camera's inner frustum with its full mip chain (bindings 3, 7, 8, 9; unused ones hold a
+// placeholder).
+@group(0) @binding(3) var inner_texture_0: texture_2d<f32>;
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
 
@@ -36,22 +70,18 @@ struct Grades {
     outer: Grade,
 }
 @group(0) @binding(6) var<uniform> grades: Grades;
+@group(0) @binding(7) var inner_texture_1: texture_2d<f32>;
+@group(0) @binding(8) var inner_texture_2: texture_2d<f32>;
+@group(0) @binding(9) var inner_texture_3: texture_2d<f32>;
 
 // This raster's output transform: LUT, primaries and encoding (shaders/colour.wgsl).
 @group(1) @binding(0) var<uniform> out_colour: OutputColour;
 @group(1) @binding(1) var lut3d: texture_3d<f32>;
 @group(1) @binding(2) var shaper_texture: texture_2d<f32>;
-// Group 2: chroma key, markers and light cards (src/render/overlay.rs). Mirrored by
-// `parallax::render::overlay::OverlayUniform`.
+// Group 2: light cards and the panels' places on the unwrapped wall (src/render/overlay.rs).
+// Mirrored by `parallax::render::overlay::OverlayUniform`.
 struct Overlay {
-    // Key colour (linear rgb); w: 1 when the key replaces the inner frustum's scene.
-    key: vec4<f32>,
-    // Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
-    marker_colour: vec4<f32>,
-    // Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
-    marker: vec4<f32>,
-    // x: number of light cards; y: 1 when the outer is read from the frozen bake (group 3; the
-    // pipeline variant with FROZEN set does so).
+    // x: number of light cards.
     cards: vec4<u32>,
 }
 
@@ -69,7 +99,7 @@ struct LightCard {
     radiance: vec4<f32>,
 }
 
-@group(2) @binding(0) var<uniform> chroma: Overlay;
+@group(2) @binding(0) var<uniform> overlay: Overlay;
 // Per panel (parallel to `panels`): its rectangle on its section's unwrapped wall, x, y, width,
 // height in mm (`parallax::stage::chroma::panel_wall_rect`).
 @group(2) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
@@ -86,23 +116,25 @@ struct LightCard {
 override PART: u32 = 0u;
 // Unset in the outside bake's pipeline: the wall without the inner frustum.
 override INNER: bool = true;
+// Cameras this pipeline can draw (1 to MAX_CAMERAS; a frame draws `frame.counts.x` of them).
+override CAMERAS: u32 = 1u;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
-    // The LED pixel's position relative to the outer viewpoint, and in the inner camera's clip space.
-    // Both are affine in the output pixel coordinates within a panel (the placement and the panel's
-    // geometry are affine), so the rasterizer's linear interpolation gives the exact values at each
-    // pixel centre: no per-fragment buffer reads or matrix products.
+    // The LED pixel's position relative to the outer viewpoint: affine in the output pixel
+    // coordinates within a panel (the placement and the panel's geometry are affine), so the
+    // rasterizer's linear interpolation gives the exact value at each pixel centre. Each camera's clip
+    // coordinates are one matrix product of it.
     @location(0) @interpolate(linear) from_outer: vec3<f32>,
-    @location(1) @interpolate(linear) inner_clip: vec4<f32>,
-    // Derivatives of inner_clip per output pixel along x and y: constant over a panel (inner_clip is
-    // affine there), so computed once per vertex and passed flat. One output pixel is one LED pixel,
-    // so these are the LED pixel's footprint axes in clip space.
-    @location(2) @interpolate(flat) clip_dx: vec4<f32>,
-    @location(3) @interpolate(flat) clip_dy: vec4<f32>,
-    // > 0 when the panel's front (normal down x right) faces the entrance pupil; constant per panel.
-    // Mirrored by `parallax::render::footprint::faces`.
-    @location(4) @interpolate(flat) facing: f32,
+    // The stage step of one output pixel along x and along y (constant over a panel): one output
+    // pixel is one LED pixel, so these are the LED pixel's footprint axes.
+    @location(1) @interpolate(flat) world_dx: vec3<f32>,
+    @location(2) @interpolate(flat) world_dy: vec3<f32>,
+    // The panel's front normal (down x right, not normalised) and its top-left corner: a camera
+    // sees the front when dot(normal, eye - top_left) > 0. Mirrored by
+    // `parallax::render::footprint::faces`.
+    @location(3) @interpolate(flat) normal: vec3<f32>,
+    @location(4) @interpolate(flat) top_left: vec3<f32>,
     // The LED pixel's position on its section's unwrapped wall (mm): affine in p, like from_outer.
     @location(5) @interpolate(linear) wall_mm: vec2<f32>,
     // The LED pixel pitch on the unwrapped wall (mm along its x and y); constant per panel.
@@ -136,18 +168,18 @@ fn span_cover(x: f32, h: f32, p: f32) -> f32 {
 // Fraction of the LED pixel centred at unwrapped wall point `q` (mm), of pitch `pitch` (mm along the
 // wall's x and y), that the nearest tracking marker covers: exact for squares and crosses (box
 // filter over the pixel), along the radius for dots. Mirrored by `parallax::stage::Markers::coverage`.
-fn marker_cover(q: vec2<f32>, pitch: vec2<f32>) -> f32 {
-    let shape = chroma.marker_colour.w;
+fn marker_cover(cam: InnerCamera, q: vec2<f32>, pitch: vec2<f32>) -> f32 {
+    let shape = cam.marker_colour.w;
     if (shape < 0.5) {
         return 0.0;
     }
-    let spacing = chroma.marker.y;
-    let local = q - chroma.marker.zw;
+    let spacing = cam.marker.y;
+    let local = q - cam.marker.zw;
     let d = abs(local - round(local / spacing) * spacing);
-    let h = 0.5 * chroma.marker.x;
+    let h = 0.5 * cam.marker.x;
     if (shape < 1.5) {
         // A cross: two bars of width size / 5, their union (the centre square counted once).
-        let t = 0.1 * chroma.marker.x;
+        let t = 0.1 * cam.marker.x;
         let hx = span_cover(d.x, h, pitch.x);
         let hy = span_cover(d.y, h, pitch.y);
         let tx = span_cover(d.x, t, pitch.x);
@@ -161,14 +193,20 @@ fn marker_cover(q: vec2<f32>, pitch: vec2<f32>) -> f32 {
     return span_cover(d.x, h, pitch.x) * span_cover(d.y, h, pitch.y);
 }
 
-// What the inner frustum shows at an LED pixel: the key colour (or a marker) when the chroma key is
-// on, else the scene through the inner render.
-fn keyed_inner(in: VsOut, uv: vec2<f32>) -> vec3<f32> {
-    if (chroma.key.w > 0.5) {
-        let cover = marker_cover(in.wall_mm, in.wall_pitch);
-        return mix(chroma.key.rgb, chroma.marker_colour.rgb, cover);
+// What a camera's inner frustum (its inner render `tex`) shows at an LED pixel: the key colour (mixed with a marker's by
+// its coverage) when its chroma key is on, else the scene through its inner render.
+fn keyed_inner(tex: texture_2d<f32>, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f32>) -> vec3<f32> {
+    if (cam.key.w > 0.5) {
+        let cover = marker_cover(cam, in.wall_mm, in.wall_pitch);
+        return mix(cam.key.rgb, cam.marker_colour.rgb, cover);
     }
-    return apply_grade(inner_color(uv, in.inner_clip, in.clip_dx, in.clip_dy), grades.inner);
+    if (out_target.mode.z == 1u) {
+        // A chroma sub-frame of a camera without chroma settings: the region's key, no markers.
+        return out_target.colour.rgb;
+    }
+    let clip_dx = cam.view_proj * vec4<f32>(in.world_dx, 0.0);
+    let clip_dy = cam.view_proj * vec4<f32>(in.world_dy, 0.0);
+    return apply_grade(inner_color_in(tex, cam, uv, clip, clip_dx, clip_dy), grades.inner);
 }
 
 // Opacity of a light card at the LED pixel centred on `world`: where the ray from the card's eye
@@ -200,7 +238,7 @@ fn card_alpha(card: LightCard, world: vec3<f32>) -> f32 {
 fn light_cards(c: vec3<f32>, in: VsOut, layer: f32) -> vec3<f32> {
     let world = in.from_outer + frame.outer_viewpoint.xyz;
     var out = c;
-    for (var k = 0u; k < chroma.cards.x; k += 1u) {
+    for (var k = 0u; k < overlay.cards.x; k += 1u) {
         let card = cards[k];
         if (abs(card.centre.w - layer) < 0.5) {
             out = mix(out, card.radiance.rgb, card_alpha(card, world));
@@ -218,21 +256,18 @@ fn plane_in_panel(e: vec4<f32>, c0: vec4<f32>, cr: vec4<f32>, cd: vec4<f32>) -> 
     return v + vec3<f32>(m, 0.0, 0.0);
 }
 
-// The part of a panel (s, t in 0..1 along its right and down edges) where the inner frustum may be
-// seen: the bounding box (s0, t0, s1, t1) of the unit square clipped by the frustum's four side
-// planes (|x| <= w, |y| <= w in the inner camera's clip space) and the plane through the entrance
-// pupil (w >= 0), all linear in (s, t) since the panel is flat. Empty (s0 > s1) when the inner is
-// off, the panel faces away from the pupil or nothing is left.
-fn inner_box(panel: Panel) -> vec4<f32> {
+// The part of a panel (s, t in 0..1 along its right and down edges) where camera `cam`'s inner
+// frustum may be seen: the bounding box (s0, t0, s1, t1) of the unit square clipped by the
+// frustum's four side planes (|x| <= w, |y| <= w in the camera's clip space) and the plane through
+// its entrance pupil (w >= 0), all linear in (s, t) since the panel is flat. Empty (s0 > s1) when
+// the panel faces away from the pupil or nothing is left.
+fn camera_box(panel: Panel, cam: InnerCamera) -> vec4<f32> {
     let empty = vec4<f32>(1.0, 1.0, 0.0, 0.0);
-    if (!INNER || frame.params.z < 0.5) {
-        return empty;
-    }
-    let eye = frame.inner_eye.xyz;
+    let eye = cam.eye.xyz;
     if (dot(cross(panel.down.xyz, panel.right.xyz), eye - panel.top_left.xyz) <= 0.0) {
         return empty;
     }
-    let m = frame.inner_view_proj;
+    let m = cam.view_proj;
     let c0 = m * vec4<f32>(panel.top_left.xyz - eye, 1.0);
     let cr = m * vec4<f32>(panel.right.xyz, 0.0);
     let cd = m * vec4<f32>(panel.down.xyz, 0.0);
@@ -283,6 +318,30 @@ fn inner_box(panel: Panel) -> vec4<f32> {
     return vec4<f32>(clamp(lo, vec2<f32>(0.0), vec2<f32>(1.0)), clamp(hi, vec2<f32>(0.0), vec2<f32>(1.0)));
 }
 
+// The part of a panel where any camera's inner frustum may be seen: the bounding box of the
+// cameras' boxes (`camera_box`). Empty (s0 > s1) without cameras.
+fn inner_box(panel: Panel) -> vec4<f32> {
+    var b = vec4<f32>(1.0, 1.0, 0.0, 0.0);
+    if (!INNER) {
+        return b;
+    }
+    // A loop of constant length (CAMERAS is a pipeline constant): compilers unroll it, and each
+    // camera's texture is then chosen at compile time.
+    for (var k = 0u; k < CAMERAS; k += 1u) {
+        if (k >= frame.counts.x) {
+            break;
+        }
+        if (!region_shows(k)) {
+            continue;
+        }
+        let c = camera_box(panel, frame.cameras[k]);
+        if (c.x <= c.z && c.y <= c.w) {
+            b = vec4<f32>(min(b.xy, c.xy), max(b.zw, c.zw));
+        }
+    }
+    return b;
+}
+
 // The output rectangle (min, max exclusive, whole pixels) covering panel box `b` (s0, t0, s1, t1):
 // LED space (u, v) = (s, t) * pixels maps to the continuous output point
 // origin + 0.5 + (u - 0.5) step_col + (v - 0.5) step_row. Grown by a pixel and kept in the panel.
@@ -318,23 +377,20 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
     }
     let p = mix(rect.xy, rect.zw, quad_corner(vi));
     let world = panel_point(panel, p);
-    out.position = vec4<f32>(pixel_to_ndc(p, out_target.size), 0.0, 1.0);
+    out.position = vec4<f32>(pixel_to_ndc(p + out_target.offset, out_target.size), 0.0, 1.0);
     out.from_outer = world - frame.outer_viewpoint.xyz;
     let wall = panel_walls[ii];
     out.wall_mm = panel_wall_point(panel, wall, p);
     out.wall_pitch = wall.zw / vec2<f32>(panel.pixels);
-    out.inner_clip = frame.inner_view_proj * vec4<f32>(world - frame.inner_eye.xyz, 1.0);
     // LED column i = (p - origin) . step_col, row j = (p - origin) . step_row: one output pixel along
     // x moves step_col.x columns and step_row.x rows.
     let size = vec2<f32>(panel.pixels);
     let per_col = panel.right.xyz / size.x;
     let per_row = panel.down.xyz / size.y;
-    let world_dx = f32(panel.step_col.x) * per_col + f32(panel.step_row.x) * per_row;
-    let world_dy = f32(panel.step_col.y) * per_col + f32(panel.step_row.y) * per_row;
-    out.clip_dx = frame.inner_view_proj * vec4<f32>(world_dx, 0.0);
-    out.clip_dy = frame.inner_view_proj * vec4<f32>(world_dy, 0.0);
-    // The sign is the same at every point of the (flat) panel.
-    out.facing = dot(cross(panel.down.xyz, panel.right.xyz), frame.inner_eye.xyz - panel.top_left.xyz);
+    out.world_dx = f32(panel.step_col.x) * per_col + f32(panel.step_row.x) * per_row;
+    out.world_dy = f32(panel.step_col.y) * per_col + f32(panel.step_row.y) * per_row;
+    out.normal = cross(panel.down.xyz, panel.right.xyz);
+    out.top_left = panel.top_left.xyz;
     return out;
 }
 
@@ -354,11 +410,11 @@ fn inner_weight(uv: vec2<f32>, soft: f32) -> f32 {
 }
 
 // Texture coordinates of frustum uv in the inner target, whose used part is the top-left
-// inner_extent.xy of inner_extent.zw texels: clamped half a texel inside the used part (what
+// extent.xy of extent.zw texels: clamped half a texel inside the used part (what
 // clamp-to-edge does for an exactly sized texture), then scaled to the capacity.
-fn inner_texture_uv(uv: vec2<f32>) -> vec2<f32> {
-    let size = frame.inner_extent.xy;
-    return clamp(uv * size, vec2<f32>(0.5), size - vec2<f32>(0.5)) / frame.inner_extent.zw;
+fn inner_texture_uv(uv: vec2<f32>, extent: vec4<f32>) -> vec2<f32> {
+    let size = extent.xy;
+    return clamp(uv * size, vec2<f32>(0.5), size - vec2<f32>(0.5)) / extent.zw;
 }
 
 // The outer wall's colour along a ray from the outer viewpoint (ungraded: `outer_at` grades it,
@@ -377,23 +433,24 @@ fn uv_derivative(clip: vec4<f32>, dclip: vec4<f32>) -> vec2<f32> {
 // Most sub-samples per footprint axis.
 const MAX_TAPS: f32 = 4.0;
 
-// The inner frustum's colour at `uv`, averaged over the LED pixel's footprint: the parallelogram
-// uv + s ddx + t ddy, s and t in -1/2..1/2, with ddx and ddy the analytic derivatives (no dpdx:
-// neighbouring output pixels can belong to other panels). The footprint is split into n.x x n.y
-// cells, n about the number of inner texels it spans along each axis (1 to MAX_TAPS), and each cell
-// is one trilinear sample with the cell's own (smaller) derivatives: a box filter over the footprint
-// that does not over-blur the way a single trilinear sample of the whole footprint does, and is
-// anisotropic where the footprint is. Point-samples level 0 when footprint sampling is off.
-fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4<f32>) -> vec3<f32> {
-    let tuv = inner_texture_uv(uv);
-    if (frame.params.w < 0.5) {
-        return textureSampleLevel(inner_texture, linear_sampler, tuv, 0.0).rgb;
+// The inner frustum's colour at `uv` in `tex` (camera `cam`'s inner render), averaged over the LED
+// pixel's footprint: the parallelogram uv + s ddx + t ddy, s and t in -1/2..1/2, with ddx and ddy
+// the analytic derivatives (no dpdx: neighbouring output pixels can belong to other panels). The
+// footprint is split into n.x x n.y cells, n about the number of inner texels it spans along each
+// axis (1 to MAX_TAPS), and each cell is one trilinear sample with the cell's own (smaller)
+// derivatives: a box filter over the footprint that does not over-blur the way a single trilinear
+// sample of the whole footprint does, and is anisotropic where the footprint is. Point-samples
+// level 0 when footprint sampling is off.
+fn inner_color_in(tex: texture_2d<f32>, cam: InnerCamera, uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4<f32>) -> vec3<f32> {
+    let tuv = inner_texture_uv(uv, cam.extent);
+    if (cam.params.w < 0.5) {
+        return textureSampleLevel(tex, linear_sampler, tuv, 0.0).rgb;
     }
     // Frustum uv to texture uv in the bucketed target: scaled by used size / capacity. The mip levels
     // of a capacity that is a multiple of 256 keep the used part at the same place (level k's used
     // part is the top-left extent / 2^k texels), so the scale holds at every level.
-    let used = frame.inner_extent.xy;
-    let scale = used / frame.inner_extent.zw;
+    let used = cam.extent.xy;
+    let scale = used / cam.extent.zw;
     let ddx = uv_derivative(clip, clip_dx);
     let ddy = uv_derivative(clip, clip_dy);
     let texels = vec2<f32>(length(ddx * used), length(ddy * used));
@@ -404,7 +461,7 @@ fn inner_color(uv: vec2<f32>, clip: vec4<f32>, clip_dx: vec4<f32>, clip_dy: vec4
     for (var b = 0.0; b < n.y; b += 1.0) {
         for (var a = 0.0; a < n.x; a += 1.0) {
             let o = vec2<f32>(a, b) + 0.5 - 0.5 * n;
-            sum += textureSampleGrad(inner_texture, linear_sampler, tuv + o.x * gx + o.y * gy, gx, gy).rgb;
+            sum += textureSampleGrad(tex, linear_sampler, tuv + o.x * gx + o.y * gy, gx, gy).rgb;
         }
     }
     return sum / (n.x * n.y);
@@ -424,37 +481,65 @@ fn outer_at(in: VsOut) -> vec3<f32> {
     return light_cards(apply_grade(outer_color(in.from_outer), grades.outer), in, 0.0);
 }
 
-// Colour the wall shows at an LED pixel before the cards over the inner frustum. The outer (cube
-// map or frozen bake) and the inner are each read at one place, only where they are seen (a
-// software rasteriser pays for every call site). Cabinets whose front faces away from the entrance
-// pupil show the outer.
+// `below` with camera `k` (drawing index; its inner render `tex`) over it at an LED pixel at
+// `world`: its inner frustum mixed in by its soft-edge weight (a border, where set, replaces it);
+// unchanged where the camera is not drawn this frame or in this region, where the LED is outside
+// its frustum, or where the cabinet faces away from its entrance pupil.
+fn camera_over(k: u32, tex: texture_2d<f32>, below: vec3<f32>, in: VsOut, world: vec3<f32>) -> vec3<f32> {
+    if (k >= frame.counts.x || !region_shows(k)) {
+        return below;
+    }
+    let cam = frame.cameras[k];
+    let clip = cam.view_proj * vec4<f32>(world - cam.eye.xyz, 1.0);
+    if (clip.w <= 0.0 || dot(in.normal, cam.eye.xyz - in.top_left) <= 0.0) {
+        return below;
+    }
+    let uv = ndc_to_uv(clip.xy / clip.w);
+    let w = inner_weight(uv, cam.params.x);
+    if (w <= 0.0) {
+        return below;
+    }
+    let b = cam.params.y;
+    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+    if (b > 0.0 && edge < b) {
+        return cam.border_color.rgb;
+    }
+    let inner = keyed_inner(tex, cam, in, uv, clip);
+    return select(mix(below, inner, w), inner, w >= 1.0);
+}
+
+// Colour the wall shows at an LED pixel before the cards over the inner frusta: the outer (cube map
+// or frozen bake), then each camera's inner frustum in drawing order (`camera_over`). Written out
+// per camera, each with its own texture, behind conditions on the pipeline constant CAMERAS that
+// compilers fold away: a loop with a texture chosen per iteration would make a software rasteriser
+// sample every camera's texture for every camera.
 fn blended_color(in: VsOut) -> vec3<f32> {
-    let clip = in.inner_clip;
-    var w = 0.0;
-    var uv = vec2<f32>(0.0);
-    if (INNER && frame.params.z > 0.5 && clip.w > 0.0 && in.facing > 0.0) {
-        uv = ndc_to_uv(clip.xy / clip.w);
-        w = inner_weight(uv, frame.params.x);
+    var c = outer_at(in);
+    if (!INNER) {
+        return c;
     }
-    var inner = vec3<f32>(0.0);
-    if (w > 0.0) {
-        let b = frame.params.y;
-        let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
-        if (b > 0.0 && edge < b) {
-            return frame.border_color.rgb;
-        }
-        inner = keyed_inner(in, uv);
+    let world = in.from_outer + frame.outer_viewpoint.xyz;
+    c = camera_over(0u, inner_texture_0, c, in, world);
+    if (CAMERAS > 1u) {
+        c = camera_over(1u, inner_texture_1, c, in, world);
     }
-    if (w >= 1.0) {
-        return inner;
+    if (CAMERAS > 2u) {
+        c = camera_over(2u, inner_texture_2, c, in, world);
     }
-    return mix(outer_at(in), inner, w);
+    if (CAMERAS > 3u) {
+        c = camera_over(3u, inner_texture_3, c, in, world);
+    }
+    return c;
 }
 
 // Colour the wall shows at an LED pixel, in the working space: each layer graded before the
 // blend (the outer before its cards, the bake ungraded so a grade change needs no new bake), then
-// the cards over the inner frustum.
+// the cards over the inner frusta.
 fn wall_color(in: VsOut) -> vec3<f32> {
+    if (out_target.mode.y == 1u) {
+        // A solid sub-frame.
+        return out_target.colour.rgb;
+    }
     return light_cards(blended_color(in), in, 1.0);
 }
 

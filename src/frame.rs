@@ -264,10 +264,29 @@ impl FrameInfo {
         }
     }
 
-    /// [`FrameInfo::of`] with each output's colour encoding and whether the outer is frozen, from
-    /// `stage`.
-    pub fn of_stage(stage: &crate::stage::Stage, inputs: &FrameInputs, frame: u64) -> FrameInfo {
-        let mut info = FrameInfo::of(inputs, frame);
+    /// Frame `frame` of `cameras` (the primary camera first, as given to
+    /// [`crate::render::Renderer::prepare_cameras`]; every camera listed in that order, the outer
+    /// and light cards from the first), with each output's colour encoding and whether the outer is
+    /// frozen, from `stage`. `cameras` must not be empty (an empty slice lists no camera).
+    pub fn of_stage(stage: &crate::stage::Stage, cameras: &[FrameInputs], frame: u64) -> FrameInfo {
+        let mut info = match cameras.first() {
+            Some(first) => FrameInfo::of(first, frame),
+            None => FrameInfo {
+                format: FRAME_FORMAT.into(),
+                version: 1,
+                frame,
+                cameras: Vec::new(),
+                outer: FrameOuter {
+                    viewpoint: [0.0; 3],
+                    frozen: false,
+                },
+                outputs: Vec::new(),
+                light_cards: Vec::new(),
+            },
+        };
+        for c in cameras.iter().skip(1) {
+            info.cameras.extend(FrameInfo::of(c, frame).cameras);
+        }
         info.outputs = FrameOutput::of_stage(stage);
         info.outer.frozen = stage.render.frozen_outer;
         info
@@ -343,7 +362,7 @@ mod tests {
             .unwrap()
             .with_chroma(Some(key))
             .with_light_cards(vec![card.clone()]);
-        let info = FrameInfo::of_stage(&stage, &inputs, 3);
+        let info = FrameInfo::of_stage(&stage, std::slice::from_ref(&inputs), 3);
         let text = serde_json::to_string(&info).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["cameras"][0]["chroma"]["colour"][1].as_f64(), Some(0.7));

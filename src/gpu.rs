@@ -42,16 +42,21 @@ pub enum GpuError {
     Wgpu { what: String, message: String },
 }
 
-/// Errors that escaped every error scope, recorded by the device's uncaptured-error handler.
+/// Errors that escaped every error scope, recorded by the device's uncaptured-error handler, and
+/// whether the device was lost (its device-lost callback).
 #[derive(Clone, Debug, Default)]
-pub struct ErrorLog(Arc<Mutex<Vec<String>>>);
+pub struct ErrorLog {
+    errors: Arc<Mutex<Vec<String>>>,
+    lost: Arc<Mutex<Option<String>>>,
+}
 
 impl ErrorLog {
     /// Installs a handler on `device` that logs and records uncaptured errors instead of panicking
-    /// (wgpu's default), and returns the log it records into.
+    /// (wgpu's default), and a device-lost callback that records the loss (see
+    /// [`ErrorLog::lost`]); returns the log they record into.
     pub fn install(device: &wgpu::Device) -> ErrorLog {
         let log = ErrorLog::default();
-        let sink = log.0.clone();
+        let sink = log.errors.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
             let message = e.to_string();
             log::error!("uncaptured GPU error: {message}");
@@ -59,15 +64,33 @@ impl ErrorLog {
                 v.push(message);
             }
         }));
+        let lost = log.lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            let why = if message.trim().is_empty() {
+                format!("the GPU device was lost ({reason:?})")
+            } else {
+                format!("the GPU device was lost ({reason:?}): {message}")
+            };
+            log::error!("{why}");
+            if let Ok(mut l) = lost.lock() {
+                *l = Some(why);
+            }
+        });
         log
     }
 
     /// The recorded messages, oldest first, emptying the log.
     pub fn take(&self) -> Vec<String> {
-        self.0
+        self.errors
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default()
+    }
+
+    /// Why the device was lost, once it has been (driver reset, `Device::destroy`): everything
+    /// made from it is gone and a new device must be created.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|l| l.clone())
     }
 }
 
@@ -186,6 +209,13 @@ impl Gpu {
                 what: "waiting for the GPU".into(),
                 message: e.to_string(),
             })
+    }
+
+    /// Why the device was lost, if it was (see [`ErrorLog::lost`]). Polls the device first so that a
+    /// pending loss is reported.
+    pub fn lost(&self) -> Option<String> {
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        self.errors.lost()
     }
 
     /// One line describing the adapter: `name (backend, driver)`.

@@ -25,7 +25,8 @@ enum Command {
     Validate(cli::validate::Args),
     /// Export the pixel map (pixel-map.json, pixel-map.csv) and one diagram PNG per output.
     Map(cli::map::Args),
-    /// Write a test pattern (id, grid, colour bars or solid) as one PNG per output.
+    /// Write a test pattern (id, grid, colour bars, solid, or a test card in each output's colour
+    /// encoding) as one image per output.
     Pattern(cli::pattern::Args),
     /// Listen to a camera tracker (FreeD or OpenTrackIO) and print each sample, raw and in stage space.
     Track(cli::track::Args),

@@ -15,6 +15,8 @@
 //! cells along the bottom rows. [`decode_id`] finds every cabinet, its index and its placement
 //! from the output images alone. See `docs/patterns.md`.
 
+pub mod test_card;
+
 use glam::{IVec2, UVec2};
 use image::{Rgba, RgbaImage};
 use rayon::prelude::*;

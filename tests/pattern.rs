@@ -10,6 +10,9 @@ use parallax::mapping::PixelMap;
 use parallax::pattern::{self, DecodeReport, PatternKind};
 use parallax::stage::Stage;
 
+#[path = "pattern/test_card.rs"]
+mod test_card;
+
 fn tiny() -> Stage {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron");
     parallax::stage::load(&path).expect("tiny.ron loads")

@@ -713,3 +713,86 @@ fn run_output_windows_show_the_headless_outputs() {
         );
     }
 }
+
+/// Targets from the stage file under Xvfb, with a real device loss: `top` in a window placed by its
+/// `target: Window(display: "0", position: ...)`, `main` to files every 2nd frame, no target switch
+/// on the command line. The device is destroyed before frame 1: frame 1 is held, the device,
+/// renderer, scene and the window's surface are re-created, and after the last frame (3) the
+/// window shows, byte for byte, `render --take`'s frame 3; main's files of frames 0 and 2 equal
+/// render's.
+#[test]
+fn stage_file_targets_mix_a_window_and_files_and_survive_a_device_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tiny = std::fs::read_to_string(root.join("assets/stages/tiny.ron")).unwrap();
+    let two = tiny
+        .replace(
+            r#"placement: Auto(outputs: ["main"], origin: (96, 0), rotation: 90)"#,
+            r#"placement: Auto(outputs: ["top"], rotation: 90)"#,
+        )
+        .replace(
+            r#"Output(name: "main", width: 128, height: 64),"#,
+            r#"Output(name: "main", width: 128, height: 64, target: Files(dir: "files", every: 2)),
+        Output(name: "top", width: 64, height: 64, target: Window(display: "0", position: Some((300, 50)))),"#,
+        );
+    assert_ne!(two, tiny);
+    let stage = dir.path().join("two.ron");
+    std::fs::write(&stage, &two).unwrap();
+    let take = root.join("assets/takes/demo-truck.take");
+    let shots = dir.path().join("shots");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_parallax"))
+        .arg("run")
+        .arg(&stage)
+        .arg("--take")
+        .arg(&take)
+        .args(["--frames", "4", "--unpaced", "--no-watch"])
+        .args(["--inject-fault", "device-lost@1", "--screenshots"])
+        .arg(&shots)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("run xvfb-run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("output windows re-created"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 device lost (1 re-created)"), "{stdout}");
+    let rendered = dir.path().join("render");
+    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .arg("render")
+        .arg(&stage)
+        .arg("--take")
+        .arg(&take)
+        .args(["--frames", "0..4", "--out"])
+        .arg(&rendered)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("render");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: PathBuf| {
+        image::open(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .to_rgba8()
+    };
+    let window = read(shots.join("top.png"));
+    assert!(
+        window == read(rendered.join("frame-000003/top.png")),
+        "window top differs from the headless output of frame 3"
+    );
+    assert!(!shots.join("main.png").exists(), "main has no window");
+    for n in [0, 2] {
+        let name = format!("frame-{n:06}/main.png");
+        assert!(
+            std::fs::read(dir.path().join("files").join(&name)).unwrap()
+                == std::fs::read(rendered.join(&name)).unwrap(),
+            "{name} differs from render --take"
+        );
+    }
+    assert!(!dir.path().join("files/frame-000001").exists());
+    assert!(!dir.path().join("files/frame-000003").exists());
+}

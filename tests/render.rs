@@ -13,6 +13,8 @@ use parallax::stage::Stage;
 
 #[path = "render/blend.rs"]
 mod blend;
+#[path = "render/cameras.rs"]
+mod cameras;
 #[path = "render/cards.rs"]
 mod cards;
 #[path = "render/chroma.rs"]
@@ -23,6 +25,8 @@ mod ciede2000;
 mod colour;
 #[path = "render/colour_probe.rs"]
 mod colour_probe;
+#[path = "render/environment16.rs"]
+mod environment16;
 #[path = "render/frozen.rs"]
 mod frozen;
 #[path = "render/gltf.rs"]

@@ -6,6 +6,9 @@ use glam::DVec3;
 use parallax::stage::{self, Stage, StageError};
 use proptest::prelude::*;
 
+#[path = "stage/remap.rs"]
+mod remap;
+
 fn asset(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/stages")

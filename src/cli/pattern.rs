@@ -1,4 +1,4 @@
-//! `parallax pattern STAGE --out DIR [--kind id|grid|colour-bars|solid] [--colour R,G,B]`
+//! `parallax pattern STAGE --out DIR [--kind id|grid|colour-bars|solid|test-card] [--colour R,G,B]`
 
 use std::path::PathBuf;
 
@@ -16,13 +16,18 @@ pub enum Kind {
     ColourBars,
     /// One colour everywhere (--colour).
     Solid,
+    /// Per output, in its colour encoding (sRGB PNG, PQ 16-bit PNG, linear EXR): grey, red, green
+    /// and blue ramps (code 0 to max) and grey patches at known luminances (PQ: 0 to 10,000 nits
+    /// clipped to the peak), with no LUT and no grade; a layout sidecar `<output>.card.json`.
+    TestCard,
 }
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Stage file (RON).
     pub stage: PathBuf,
-    /// Folder to write one PNG per output into (`<output>.png`).
+    /// Folder to write one image per output into (`<output>.png`; a test card of a linear EXR
+    /// output is `<output>.exr`).
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
     /// Pattern to draw.
@@ -58,6 +63,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         Kind::ColourBars => PatternKind::ColourBars,
         Kind::Solid => PatternKind::Solid(args.colour),
+        Kind::TestCard => {
+            for (image, json) in parallax::pattern::test_card::write_all(&stage, &args.out)? {
+                println!("wrote {}", image.display());
+                println!("wrote {}", json.display());
+            }
+            return Ok(());
+        }
     };
     let images = Pattern::new(&stage, kind)?.render_all()?;
     for (o, img) in stage.outputs.iter().zip(&images) {

@@ -249,10 +249,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let inputs = FrameInputs::resolve(&stage, &camera.name, &camera.rest, &overrides)?;
     warn_band(&inputs, None);
+    // Every other enabled camera of the stage at its rest pose, drawn by priority.
+    let cameras = FrameInputs::with_stage_cameras(&stage, inputs, |_| None)?;
     let gpu = parallax::gpu::Gpu::headless()?;
     eprintln!("adapter: {}", gpu.describe());
     let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default())?;
-    renderer.prepare(&gpu, &inputs)?;
+    renderer.prepare_cameras(&gpu, &cameras)?;
     let mut spec = parallax::scene::SceneSpec::for_stage(&stage, args.environment.as_deref());
     spec.no_culling = args.no_culling;
     let scene = parallax::scene::build(&renderer.scene_context(&gpu), &spec)?;
@@ -269,7 +271,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "rendered in {:.0} ms",
             started.elapsed().as_secs_f64() * 1e3
         );
-        write_frame(out, &stage, &inputs, 0, &frame, &mut written)?;
+        write_frame(out, &stage, &cameras, 0, &frame, &mut written)?;
         for p in &written {
             println!("wrote {}", display(p));
         }
@@ -314,10 +316,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             band_warned = true;
             warn_band(&inputs, Some(n));
         }
-        renderer.prepare(&gpu, &inputs)?;
+        // The take's other cameras at this frame where it tracks them, else at rest.
+        let cameras =
+            FrameInputs::with_stage_cameras(&stage, inputs, |name| take.camera_at_frame(name, n))?;
+        renderer.prepare_cameras(&gpu, &cameras)?;
         let frame = renderer.render_frame(&gpu, &scene)?;
         let dir = out.join(format!("frame-{n:06}"));
-        write_frame(&dir, &stage, &inputs, n, &frame, &mut Vec::new())?;
+        write_frame(&dir, &stage, &cameras, n, &frame, &mut Vec::new())?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -353,7 +358,7 @@ fn warn_band(inputs: &FrameInputs, frame: Option<u64>) {
 fn write_frame(
     out: &Path,
     stage: &parallax::stage::Stage,
-    inputs: &FrameInputs,
+    cameras: &[FrameInputs],
     number: u64,
     frame: &parallax::render::RenderedFrame,
     written: &mut Vec<PathBuf>,
@@ -396,7 +401,7 @@ fn write_frame(
         png(camera_name, c)?;
     }
     let info = out.join("frame.json");
-    let frame_info = parallax::frame::FrameInfo::of_stage(stage, inputs, number);
+    let frame_info = parallax::frame::FrameInfo::of_stage(stage, cameras, number);
     parallax::io::write_json(&info, &frame_info)?;
     written.push(info);
     Ok(())

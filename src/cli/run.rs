@@ -1,16 +1,17 @@
 //! `parallax run STAGE`: the live loop. Renders the stage continuously at its frame rate from live
-//! tracking (or `--take`), delivers every output to the chosen sink, reloads edits to the stage
-//! file between two frames, and prints late, dropped and failed frames and the latency at exit.
+//! tracking (or `--take`), delivers every output to its target (the stage file's `target:`, or the
+//! command line's `--windows`, `--display`, `--sink`, `--out`, `--every`, which override it),
+//! reloads edits to the stage file between two frames, and prints late, dropped and failed frames
+//! and the latency at exit.
 
 use std::path::PathBuf;
 
-use parallax::live::{FileSink, LiveLoop, NullSink, Pacing, RunOptions, Sink};
+use parallax::live::{Fault, HeadlessSink, LiveLoop, Pacing, RunOptions, Sink, TargetOverrides};
 
 /// Where the outputs go.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SinkKind {
     /// Rendered and finished on the GPU, then discarded (tests, benchmarks, dry runs).
-    #[default]
     Null,
     /// One PNG per output every `--every` frames, into `--out DIR/frame-NNNNNN/`.
     Files,
@@ -26,15 +27,19 @@ pub struct Args {
     /// The stage camera to render (by name); default: the first camera of the stage file.
     #[arg(long)]
     pub camera: Option<String>,
-    /// Where the outputs go.
-    #[arg(long, value_enum, default_value_t = SinkKind::Null)]
-    pub sink: SinkKind,
-    /// Folder for `--sink files`.
-    #[arg(long, default_value = "out-run")]
-    pub out: PathBuf,
-    /// With `--sink files`: write every Nth frame.
-    #[arg(long, default_value_t = 1)]
-    pub every: u64,
+    /// Send every output to this sink, overriding the stage file's targets. Without it (and
+    /// without --windows) each output goes to its `target:` in the stage file; outputs without
+    /// one go to the null sink.
+    #[arg(long, value_enum, conflicts_with = "windows")]
+    pub sink: Option<SinkKind>,
+    /// Folder for `--sink files` (default: out-run), or replacing the folder of the stage file's
+    /// `Files` targets.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write every Nth frame: for `--sink files` (default 1), or replacing the interval of the
+    /// stage file's `Files` targets.
+    #[arg(long)]
+    pub every: Option<u64>,
     /// Stop after this many frames (default: until Ctrl-C).
     #[arg(long)]
     pub frames: Option<u64>,
@@ -51,27 +56,30 @@ pub struct Args {
     #[arg(long)]
     pub environment: Option<PathBuf>,
     /// Write the run's figures here at exit (JSON: per-frame CPU, GPU, present and frame times,
-    /// latency, late, dropped and failed frames).
+    /// latency, late, dropped and failed frames, GPU device losses and re-creations).
     #[arg(long)]
     pub stats: Option<PathBuf>,
     /// Append every frame's frame.json (with timecode and sample times) to this JSON Lines file.
     #[arg(long)]
     pub frame_log: Option<PathBuf>,
-    /// Show each output in its own window (vsync), instead of a headless sink.
+    /// Show every output in its own window (vsync), overriding the stage file's targets (a
+    /// window's placement in the stage file is kept unless --display gives one).
     #[arg(long)]
     pub windows: bool,
-    /// With --windows: put an output on a monitor, `OUTPUT=MONITOR` (borderless fullscreen) or
-    /// `OUTPUT=MONITOR@X,Y` (a borderless window at X,Y on the monitor: a region of a larger
-    /// display); MONITOR is a name (e.g. HDMI-1) or an index from 0. Repeatable.
-    #[arg(long, value_name = "OUTPUT=MONITOR[@X,Y]", value_parser = parallax::live::window::Placement::parse, requires = "windows")]
+    /// Put an output in a window on a monitor, overriding its target in the stage file:
+    /// `OUTPUT=MONITOR` (borderless fullscreen) or `OUTPUT=MONITOR@X,Y` (a borderless window at X,Y
+    /// on the monitor: a region of a larger display); MONITOR is a name (e.g. HDMI-1) or an index
+    /// from 0. Repeatable.
+    #[arg(long, value_name = "OUTPUT=MONITOR[@X,Y]", value_parser = parallax::live::window::Placement::parse)]
     pub display: Vec<parallax::live::window::Placement>,
-    /// With --windows: save each window's picture as DIR/OUTPUT.png after the last frame.
-    #[arg(long, value_name = "DIR", requires = "windows")]
+    /// With windows: save each window's picture as DIR/OUTPUT.png after the last frame.
+    #[arg(long, value_name = "DIR")]
     pub screenshots: Option<PathBuf>,
-    /// Inject a failure at these frames (comma-separated) to drill the never-dark path: the last
-    /// good frame is held and counted.
-    #[arg(long, value_delimiter = ',')]
-    pub inject_fault: Vec<u64>,
+    /// Inject failures to drill the never-dark path (comma-separated): `N` or `error@N` fails frame
+    /// N (the last good frame is held and counted); `device-lost@N` destroys the GPU device before
+    /// frame N (held until the device, renderer and scene are re-created, then carries on).
+    #[arg(long, value_delimiter = ',', value_name = "FAULT", value_parser = Fault::parse)]
+    pub inject_fault: Vec<Fault>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -95,6 +103,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for w in &live.stage().warnings {
         eprintln!("warning: {w}");
     }
+    let overrides = TargetOverrides {
+        windows: args.windows,
+        sink: args.sink.map(|s| match s {
+            SinkKind::Null => HeadlessSink::Null,
+            SinkKind::Files => HeadlessSink::Files,
+        }),
+        displays: args.display.clone(),
+        out: args.out.clone(),
+        every: args.every,
+    };
+    let mut plan = parallax::live::targets::plan(live.stage(), &overrides)?;
+    if (args.out.is_some() || args.every.is_some()) && plan.files.is_empty() {
+        eprintln!("warning: --out/--every given but no output goes to files (add --sink files)");
+    }
+    if args.screenshots.is_some() && !plan.has_windows() {
+        anyhow::bail!("--screenshots saves the windows' pictures, but no output goes to a window");
+    }
     eprintln!("adapter: {}", live.adapter());
     eprintln!(
         "running {} at {} Hz ({} outputs){}; Ctrl-C stops",
@@ -107,40 +132,35 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ", watching for edits"
         }
     );
+    for line in plan.describe() {
+        eprintln!("  {line}");
+    }
     let stop = parallax::live::stop_on_ctrl_c();
-    if args.windows {
-        if args.sink != SinkKind::Null {
-            anyhow::bail!("--windows shows the outputs; leave out --sink");
-        }
+    let stats = if plan.has_windows() {
         let options = parallax::live::window::WindowOptions {
-            placements: args.display.clone(),
+            windows: plan.windows.clone(),
             screenshots: args.screenshots.clone(),
         };
-        let stats = parallax::live::window::run_windows(live, options, stop)?;
-        return finish(&args, &stats);
-    }
-    let mut null = NullSink;
-    let mut files = FileSink::new(args.out.clone(), args.every);
-    let sink: &mut dyn Sink = match args.sink {
-        SinkKind::Null => &mut null,
-        SinkKind::Files => &mut files,
+        parallax::live::window::run_windows(live, options, &mut plan.files, stop)?
+    } else {
+        let mut sinks: Vec<&mut dyn Sink> =
+            plan.files.iter_mut().map(|f| f as &mut dyn Sink).collect();
+        live.run(&mut sinks, &stop)
     };
-    let stats = live.run(&mut [sink], &stop);
     println!("{}", stats.summary());
-    if args.sink == SinkKind::Files {
+    for f in &plan.files {
         println!(
-            "wrote {} frames into {}/frame-NNNNNN/",
-            files.written,
-            args.out.display()
+            "wrote {} frames ({} held) of {} into {}/frame-NNNNNN/",
+            f.written,
+            f.held,
+            f.outputs.as_deref().unwrap_or_default().join(", "),
+            f.dir.display()
         );
     }
     finish(&args, &stats)
 }
 
 fn finish(args: &Args, stats: &parallax::live::RunStats) -> anyhow::Result<()> {
-    if args.windows {
-        println!("{}", stats.summary());
-    }
     if let Some(path) = &args.stats {
         parallax::io::write_json(path, stats)?;
         println!("wrote {}", path.display());

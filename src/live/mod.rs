@@ -16,9 +16,12 @@
 //! Latency ([`stats::FrameStats::latency_ms`]): from the newest tracking sample the frame used to
 //! the output's delivery, on the tracking clock (a take's frames are placed on it by their slot).
 
+mod framelog;
+pub mod recovery;
 pub mod reload;
 pub mod sink;
 pub mod stats;
+pub mod targets;
 pub mod window;
 
 use std::io::Write;
@@ -27,18 +30,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::frame::FrameInfo;
 use crate::gpu::Gpu;
-use crate::render::{FrameInputs, Overrides, ReadImage, RenderError, Renderer, RendererOptions};
+use crate::render::{ReadImage, RenderError, Renderer, RendererOptions};
 use crate::scene::{SceneList, SceneSpec};
 use crate::stage::Stage;
 use crate::tracking::{LiveCameras, TakeCameras, TrackedState};
 
+use framelog::FrameLogLine;
+pub use framelog::timecode;
+pub use recovery::{Fault, FaultKind};
 pub use reload::{Reload, Reloader};
 pub use sink::{FileSink, NullSink, Sink};
 pub use stats::{FrameStats, RunStats};
+pub use targets::{HeadlessSink, Plan, TargetOverrides, WindowTarget};
 
 /// How frames are paced.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,8 +74,8 @@ pub struct RunOptions {
     pub environment: Option<PathBuf>,
     /// Append every frame's description to this JSON Lines file.
     pub frame_log: Option<PathBuf>,
-    /// Frames at which a failure is injected (the never-dark path, for tests and drills).
-    pub faults: Vec<u64>,
+    /// Failures injected at frames (the never-dark path, for tests and drills).
+    pub faults: Vec<Fault>,
 }
 
 /// Why a run could not start. (Once running, nothing stops it but the frame count or a stop
@@ -118,35 +123,6 @@ enum Source {
     Rest,
 }
 
-/// A line of the frame log: the frame's description (`frame.json`'s fields) plus its timing.
-#[derive(Serialize)]
-struct FrameLogLine<'a> {
-    #[serde(flatten)]
-    info: &'a FrameInfo,
-    /// `HH:MM:SS:FF` at the stage rate from the start of the run (non-drop).
-    timecode: String,
-    /// The frame's render time on the tracking clock, seconds.
-    render_time_s: f64,
-    /// Time of the newest tracking sample used, same clock.
-    newest_sample_s: Option<f64>,
-    /// Whether the frame failed and the last good one was held.
-    held: bool,
-}
-
-/// `HH:MM:SS:FF` of frame `n` at `rate` frames per second (non-drop-frame, whole frames per
-/// second rounded: 23.976 counts 24 per second, as timecode does).
-pub fn timecode(n: u64, rate: f64) -> String {
-    let fps = (rate.round() as u64).max(1);
-    let (f, s) = (n % fps, n / fps);
-    format!(
-        "{:02}:{:02}:{:02}:{:02}",
-        s / 3600,
-        (s / 60) % 60,
-        s % 60,
-        f
-    )
-}
-
 /// The running loop: stage, GPU, renderer, scene, tracking, figures.
 pub struct LiveLoop {
     stage_path: PathBuf,
@@ -163,6 +139,21 @@ pub struct LiveLoop {
     frame: u64,
     epoch: Instant,
     reported: Vec<String>,
+    /// Why the GPU device was lost, while it is not yet re-created.
+    lost: Option<String>,
+    /// Times the GPU device was re-created.
+    generation: u64,
+    /// The renderer is new (re-created or swapped in) and has not rendered a frame yet: its output
+    /// textures hold nothing to show.
+    fresh: bool,
+    /// An edit changed the outputs' targets: they apply at the next start.
+    targets_changed: bool,
+    /// When the status line was last printed, and whether it was.
+    status_at: Instant,
+    status_shown: bool,
+    /// Cameras switched on or off by [`LiveLoop::set_camera_enabled`], overriding the stage file's
+    /// `enabled`.
+    switched: Vec<(String, bool)>,
     /// Figures so far.
     pub stats: RunStats,
 }
@@ -229,6 +220,13 @@ impl LiveLoop {
             frame: 0,
             epoch: Instant::now(),
             reported: Vec::new(),
+            lost: None,
+            generation: 0,
+            fresh: true,
+            targets_changed: false,
+            status_at: Instant::now(),
+            status_shown: false,
+            switched: Vec::new(),
             stats,
         })
     }
@@ -261,7 +259,7 @@ impl LiveLoop {
     }
 
     /// The renderer's output textures, in stage order (what the windows show; after a failed
-    /// frame they still hold the last good one).
+    /// frame they still hold the last good one; see [`LiveLoop::outputs_ready`]).
     pub fn output_textures(&self) -> impl Iterator<Item = &wgpu::Texture> {
         self.renderer.output_textures()
     }
@@ -274,6 +272,50 @@ impl LiveLoop {
     /// The next frame's number.
     pub fn frame(&self) -> u64 {
         self.frame
+    }
+
+    /// Switches a stage camera's inner frustum on or off from the next frame, overriding the stage
+    /// file's `enabled` (the loop's camera, the primary one, is always drawn). Errors: no camera of
+    /// that name.
+    pub fn set_camera_enabled(
+        &mut self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<(), crate::stage::UnknownCamera> {
+        self.stage.camera_or_first(Some(name))?;
+        self.switched.retain(|(n, _)| n != name);
+        self.switched.push((name.to_string(), enabled));
+        Ok(())
+    }
+
+    /// The tracked states of the stage's other drawn cameras for frame `n` at render time `t`
+    /// (enabled in the stage file or by [`LiveLoop::set_camera_enabled`]): `None` for a camera
+    /// the source does not track (it is drawn at its rest pose).
+    fn others(&mut self, n: u64, t: f64) -> Vec<(String, Option<TrackedState>)> {
+        let names: Vec<String> = self
+            .stage
+            .cameras
+            .iter()
+            .filter(|c| c.name != self.camera)
+            .filter(|c| {
+                self.switched
+                    .iter()
+                    .find(|(n, _)| *n == c.name)
+                    .map_or(c.enabled, |(_, on)| *on)
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        names
+            .into_iter()
+            .map(|name| {
+                let state = match &mut self.source {
+                    Source::Take(cams) => cams.camera_at_frame(&name, n),
+                    Source::Live(cams) => cams.camera(&name, t),
+                    Source::Rest => None,
+                };
+                (name, state)
+            })
+            .collect()
     }
 
     /// The tracked state of the camera for frame `n` and its render time on the tracking clock.
@@ -307,68 +349,21 @@ impl LiveLoop {
         }
     }
 
-    /// Applies pending stage reloads (between two frames). A stage that cannot be rendered
-    /// (renderer or scene) is refused like one that does not parse.
-    fn apply_reloads(&mut self) {
-        let Some(r) = &self.reloader else { return };
-        for reload in r.poll() {
-            match reload {
-                Reload::Loaded(stage) => match self.swap(*stage) {
-                    Ok(()) => {
-                        self.stats.reloads += 1;
-                        log::info!("reloaded {}", self.stage_path.display());
-                    }
-                    Err(e) => {
-                        self.stats.reload_errors += 1;
-                        log::error!("edit refused, the running stage is kept: {e}");
-                    }
-                },
-                Reload::Refused(message) => {
-                    self.stats.reload_errors += 1;
-                    log::error!("edit refused, the running stage is kept: {message}");
-                }
-            }
-        }
-    }
-
-    fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
-        let camera = stage
-            .camera_or_first(Some(&self.camera))
-            .or_else(|_| stage.camera_or_first(None))?
-            .name
-            .clone();
-        let renderer = renderer_for(&self.gpu, &stage)?;
-        let spec = SceneSpec::for_stage(&stage, self.options.environment.as_deref());
-        let scene = crate::scene::build(&renderer.scene_context(&self.gpu), &spec)?;
-        // Tracking restarts only when its settings changed (live sockets stay bound otherwise).
-        let tracking_changed = stage.cameras.iter().map(|c| &c.tracking).ne(self
-            .stage
-            .cameras
-            .iter()
-            .map(|c| &c.tracking));
-        if tracking_changed || matches!(self.source, Source::Take(_)) {
-            self.source = Self::source(&stage, &self.options)?;
-        }
-        self.renderer = renderer;
-        self.scene = scene;
-        self.camera = camera;
-        self.stage = stage;
-        Ok(())
-    }
-
     /// Renders and delivers frame [`LiveLoop::frame`], due at `due`. Never fails: a failure holds
-    /// the last good frame on the sinks and is counted ([`FrameStats::held`]).
+    /// the last good frame on the sinks and is counted ([`FrameStats::held`]); after a frame that
+    /// found the GPU device lost, the device is re-created ([`recovery`]).
     pub fn step(&mut self, sinks: &mut [&mut dyn Sink], due: Instant) -> FrameStats {
         self.apply_reloads();
         let n = self.frame;
         let started = Instant::now();
         let (tracked, render_time) = self.tracked(n);
+        let others = self.others(n, render_time);
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
             frame: n,
             ..Default::default()
         };
-        let result = self.render(&tracked, n, wants, &mut stats);
+        let result = self.render(&tracked, &others, n, wants, &mut stats);
         let encodings: Vec<crate::colour::output::Encoding> = self
             .stage
             .colour
@@ -393,10 +388,12 @@ impl LiveLoop {
                 if images.is_some() {
                     self.last_good = images;
                 }
-                info = Some(FrameInfo::of(&inputs, n));
+                self.fresh = false;
+                info = Some(FrameInfo::of_stage(&self.stage, &inputs, n));
             }
             Err(message) => {
                 stats.held = true;
+                stats.device_lost |= self.lost.is_some();
                 self.report(&format!(
                     "frame {n}: {message}; holding the last good frame"
                 ));
@@ -441,46 +438,19 @@ impl LiveLoop {
         }
         self.stats.push(stats.clone());
         self.frame += 1;
+        self.recover();
+        self.print_status();
         stats
     }
 
-    /// Resolves, prepares, renders and (when `read`) reads back frame `n`.
-    #[allow(clippy::type_complexity)]
-    fn render(
-        &mut self,
-        tracked: &TrackedState,
-        n: u64,
-        read: bool,
-        stats: &mut FrameStats,
-    ) -> Result<(FrameInputs, Option<Vec<(String, ReadImage)>>), String> {
-        let t = Instant::now();
-        let inputs =
-            FrameInputs::resolve_tracked(&self.stage, &self.camera, tracked, &Overrides::default())
-                .map_err(|e| e.to_string())?;
-        self.renderer
-            .prepare(&self.gpu, &inputs)
-            .map_err(|e| e.to_string())?;
-        if self.options.faults.contains(&n) {
-            return Err("injected fault".into());
+    /// On a terminal, rewrites the status line on stderr about once a second.
+    fn print_status(&mut self) {
+        use std::io::IsTerminal;
+        if self.status_at.elapsed() >= Duration::from_secs(1) && std::io::stderr().is_terminal() {
+            self.status_at = Instant::now();
+            self.status_shown = true;
+            eprint!("\r{}\x1b[K", self.status());
         }
-        self.renderer
-            .submit_frame(&self.gpu, &self.scene)
-            .map_err(|e| e.to_string())?;
-        stats.cpu_ms = ms(t.elapsed());
-        let t = Instant::now();
-        let images = if read {
-            Some(
-                self.renderer
-                    .read_frame(&self.gpu)
-                    .map_err(|e| e.to_string())?
-                    .outputs,
-            )
-        } else {
-            self.gpu.wait_idle().map_err(|e| e.to_string())?;
-            None
-        };
-        stats.gpu_ms = ms(t.elapsed());
-        Ok((inputs, images))
     }
 
     /// Logs a message once per distinct text (a failing frame repeats every frame).
@@ -524,19 +494,40 @@ impl LiveLoop {
             self.step(sinks, due);
             slot += 1;
         }
+        self.end_status();
         self.stats.finish();
         self.stats.clone()
     }
 
-    /// A one-line status (frame, failures, reloads).
+    /// Ends the status line (what follows starts on a new line).
+    pub fn end_status(&mut self) {
+        if std::mem::take(&mut self.status_shown) {
+            eprintln!();
+        }
+    }
+
+    /// A one-line status (frame, failures, device losses, reloads), printed on stderr about once
+    /// a second when it is a terminal.
     pub fn status(&self) -> String {
         format!(
-            "frame {} ({}), {} failed, {} reloads, {} refused edits",
+            "frame {} ({}), {} failed, {} device lost ({} re-created{}), {} reloads, {} refused edits{}",
             self.frame,
             timecode(self.frame, self.stage.frame_rate),
             self.stats.failures,
+            self.stats.device_lost,
+            self.stats.recoveries,
+            if self.lost.is_some() {
+                ", re-creating"
+            } else {
+                ""
+            },
             self.stats.reloads,
-            self.stats.reload_errors
+            self.stats.reload_errors,
+            if self.targets_changed {
+                "; output targets edited: restart to apply"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -553,17 +544,4 @@ pub fn stop_on_ctrl_c() -> Arc<AtomicBool> {
         log::warn!("Ctrl-C handler not installed: {e}");
     }
     flag
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timecode_counts_whole_frames() {
-        assert_eq!(timecode(0, 50.0), "00:00:00:00");
-        assert_eq!(timecode(49, 50.0), "00:00:00:49");
-        assert_eq!(timecode(50, 50.0), "00:00:01:00");
-        assert_eq!(timecode(24 * 3661 + 5, 23.976), "01:01:01:05");
-    }
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
+use super::{RunError, Source, renderer_for};
+use crate::scene::SceneSpec;
 use crate::stage::Stage;
 
 /// Quiet time after the last change before the stage is reloaded.
@@ -134,5 +136,64 @@ fn reload_thread(path: &Path, events: &Receiver<()>, out: &Sender<Reload>) {
         if out.send(result).is_err() {
             return;
         }
+    }
+}
+
+impl super::LiveLoop {
+    /// Applies pending stage reloads (between two frames). A stage that cannot be rendered
+    /// (renderer or scene) is refused like one that does not parse.
+    pub(super) fn apply_reloads(&mut self) {
+        let Some(r) = &self.reloader else { return };
+        for reload in r.poll() {
+            match reload {
+                Reload::Loaded(stage) => match self.swap(*stage) {
+                    Ok(()) => {
+                        self.stats.reloads += 1;
+                        log::info!("reloaded {}", self.stage_path.display());
+                    }
+                    Err(e) => {
+                        self.stats.reload_errors += 1;
+                        log::error!("edit refused, the running stage is kept: {e}");
+                    }
+                },
+                Reload::Refused(message) => {
+                    self.stats.reload_errors += 1;
+                    log::error!("edit refused, the running stage is kept: {message}");
+                }
+            }
+        }
+    }
+
+    fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
+        let camera = stage
+            .camera_or_first(Some(&self.camera))
+            .or_else(|_| stage.camera_or_first(None))?
+            .name
+            .clone();
+        let renderer = renderer_for(&self.gpu, &stage)?;
+        let spec = SceneSpec::for_stage(&stage, self.options.environment.as_deref());
+        let scene = crate::scene::build(&renderer.scene_context(&self.gpu), &spec)?;
+        // Tracking restarts only when its settings changed (live sockets stay bound otherwise).
+        let tracking_changed = stage.cameras.iter().map(|c| &c.tracking).ne(self
+            .stage
+            .cameras
+            .iter()
+            .map(|c| &c.tracking));
+        if tracking_changed || matches!(self.source, Source::Take(_)) {
+            self.source = Self::source(&stage, &self.options)?;
+        }
+        if !super::targets::same_targets(&self.stage, &stage) {
+            // Windows and sinks were opened for the old targets: keep them (never dark).
+            self.targets_changed = true;
+            log::warn!(
+                "the edit changes the outputs' targets: they apply when `parallax run` is restarted; the running targets are kept"
+            );
+        }
+        self.scene = scene;
+        self.renderer = renderer;
+        self.fresh = true;
+        self.camera = camera;
+        self.stage = stage;
+        Ok(())
     }
 }

@@ -45,17 +45,23 @@ impl Sink for NullSink {
     }
 }
 
-/// Writes every `every`th frame's outputs as `DIR/frame-NNNNNN/OUTPUT.EXT` in each output's
-/// encoding (8-bit sRGB PNG, 16-bit PQ PNG or half-float EXR, as `parallax render` writes them),
-/// each file written atomically.
+/// Writes every `every`th frame's outputs (all of them, or only those named in `outputs`) as
+/// `DIR/frame-NNNNNN/OUTPUT.EXT` in each output's encoding (8-bit sRGB PNG, 16-bit PQ PNG or
+/// half-float EXR, as `parallax render` writes them), each file written atomically. A held frame
+/// (the frame failed) is written as the last good frame's images, never as what the failed frame
+/// left behind.
 #[derive(Debug)]
 pub struct FileSink {
     /// The folder frames are written into.
     pub dir: PathBuf,
     /// Write frames whose number is a multiple of this (at least 1).
     pub every: u64,
-    /// Frames written so far.
+    /// Only these outputs (by name); `None`: every output.
+    pub outputs: Option<Vec<String>>,
+    /// Frames written so far (held ones included).
     pub written: u64,
+    /// Of those, frames written as the last good frame because the frame failed.
+    pub held: u64,
 }
 
 impl FileSink {
@@ -64,7 +70,17 @@ impl FileSink {
         FileSink {
             dir,
             every: every.max(1),
+            outputs: None,
             written: 0,
+            held: 0,
+        }
+    }
+
+    /// A sink writing every `every`th frame of the outputs named `outputs` into `dir`.
+    pub fn for_outputs(dir: PathBuf, every: u64, outputs: Vec<String>) -> FileSink {
+        FileSink {
+            outputs: Some(outputs),
+            ..FileSink::new(dir, every)
         }
     }
 }
@@ -79,17 +95,25 @@ impl Sink for FileSink {
         frame: u64,
         outputs: &[(String, ReadImage)],
         encodings: &[Encoding],
-        _held: bool,
+        held: bool,
     ) -> Result<(), WriteError> {
         if !self.wants(frame) {
             return Ok(());
         }
         let dir = self.dir.join(format!("frame-{frame:06}"));
         for (k, (name, img)) in outputs.iter().enumerate() {
+            if self
+                .outputs
+                .as_ref()
+                .is_some_and(|only| !only.contains(name))
+            {
+                continue;
+            }
             let encoding = encodings.get(k).copied().unwrap_or_default();
             crate::render::encode::write_output(&dir.join(name), img, &encoding)?;
         }
         self.written += 1;
+        self.held += u64::from(held);
         Ok(())
     }
 }

@@ -23,6 +23,9 @@ pub struct FrameStats {
     pub late: bool,
     /// Whether the frame failed and the last good frame was held on the outputs instead.
     pub held: bool,
+    /// Whether the frame was held because the GPU device was lost (found lost by this frame, or
+    /// not yet re-created).
+    pub device_lost: bool,
 }
 
 /// The run's figures.
@@ -39,6 +42,10 @@ pub struct RunStats {
     /// Frames that failed (render error, lost surface, injected fault); the last good frame was
     /// held on the outputs each time.
     pub failures: u64,
+    /// Times the GPU device was found lost.
+    pub device_lost: u64,
+    /// Times the GPU device (with the renderer and scene) was re-created after a loss.
+    pub recoveries: u64,
     /// Stage reloads applied.
     pub reloads: u64,
     /// Edits that were refused (the running stage kept).
@@ -108,12 +115,14 @@ impl RunStats {
             None => "latency: no tracking data".into(),
         };
         format!(
-            "{} frames at {} Hz: {} late, {} dropped, {} failed (held), {} reloads, {} refused edits; {latency}",
+            "{} frames at {} Hz: {} late, {} dropped, {} failed (held), {} device lost ({} re-created), {} reloads, {} refused edits; {latency}",
             self.frames,
             self.frame_rate,
             self.late,
             self.dropped,
             self.failures,
+            self.device_lost,
+            self.recoveries,
             self.reloads,
             self.reload_errors
         )

@@ -4,9 +4,14 @@
 //! monitor (an output that is a region of a larger display), or, unplaced, as an ordinary window of
 //! the output's size. Presented with vsync (FIFO).
 //!
+//! Which outputs get windows, and where, comes from the stage file's targets and the command line
+//! ([`super::targets::plan`]); the other outputs go to their file sinks, stepped by the same loop.
+//!
 //! Never dark: an outdated surface is reconfigured and a lost one re-created, and that window keeps
 //! its last image for the frame; a failed frame leaves the last good outputs in the renderer's
-//! textures, which are shown again.
+//! textures, which are shown again. While the GPU device is lost nothing is presented (the windows
+//! keep their last picture); once the loop has re-created it, every window's surface and painter
+//! are re-created on the new device.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,17 +25,13 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::monitor::MonitorHandle;
 use winit::window::{Fullscreen, Window, WindowId};
 
-use super::{LiveLoop, NullSink, Pacing, RunStats, Sink};
+use super::{FileSink, LiveLoop, Pacing, RunStats, Sink, WindowTarget};
 use crate::preview::gpu::{Painter, PixelRect, Quad, QuadMode};
+use crate::stage::target::{Region, regions_overlap};
 
-/// Which monitor an output goes to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Monitor {
-    /// By the name winit reports (e.g. `HDMI-1`, `DP-2`; an unknown name is an error listing them).
-    Name(String),
-    /// By index in winit's list of monitors, from 0.
-    Index(usize),
-}
+/// Which monitor an output goes to: by the name winit reports (e.g. `HDMI-1`, `DP-2`; an unknown
+/// name is an error listing them) or by index in winit's list of monitors, from 0.
+pub use crate::stage::Monitor;
 
 /// Where an output's window goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,10 +61,10 @@ impl Placement {
             }
             None => (rest, None),
         };
-        let monitor = match monitor.trim().parse::<usize>() {
-            Ok(i) => Monitor::Index(i),
-            Err(_) => Monitor::Name(monitor.trim().to_string()),
-        };
+        if monitor.trim().is_empty() {
+            return Err(format!("no monitor in '{s}'"));
+        }
+        let monitor = Monitor::parse(monitor);
         if output.trim().is_empty() {
             return Err(format!("no output name in '{s}'"));
         }
@@ -78,8 +79,9 @@ impl Placement {
 /// What the window run does besides the loop's own options.
 #[derive(Clone, Debug, Default)]
 pub struct WindowOptions {
-    /// Placements by output; outputs without one get an ordinary window of their size.
-    pub placements: Vec<Placement>,
+    /// The outputs shown in windows, with their placements (outputs without one get an ordinary
+    /// window of their size).
+    pub windows: Vec<WindowTarget>,
     /// Save each window's picture here (`OUTPUT.png`) after the last frame (tests, checks).
     pub screenshots: Option<PathBuf>,
 }
@@ -107,6 +109,8 @@ pub enum WindowError {
 
 struct OutputWindow {
     name: String,
+    /// Index of the output in the stage.
+    output: usize,
     window: Arc<Window>,
     surface: wgpu::Surface<'static>,
     config: wgpu::SurfaceConfiguration,
@@ -114,8 +118,10 @@ struct OutputWindow {
     painter: Painter,
 }
 
-struct App {
+struct App<'a> {
     live: LiveLoop,
+    files: &'a mut [FileSink],
+    generation: u64,
     options: WindowOptions,
     stop: Arc<AtomicBool>,
     windows: Vec<OutputWindow>,
@@ -125,24 +131,29 @@ struct App {
     surface_faults: u64,
 }
 
-/// Runs the loop with one window per output until the loop's frame count or `stop`.
+/// Runs the loop with a window per output of `options.windows`, delivering the other outputs to
+/// `files`, until the loop's frame count or `stop`.
 pub fn run_windows(
     live: LiveLoop,
     options: WindowOptions,
+    files: &mut [FileSink],
     stop: Arc<AtomicBool>,
 ) -> Result<RunStats, WindowError> {
-    for p in &options.placements {
-        if !live.stage().outputs.iter().any(|o| o.name == p.output) {
+    for w in &options.windows {
+        if !live.stage().outputs.iter().any(|o| o.name == w.output) {
             return Err(WindowError::Output {
-                output: p.output.clone(),
+                output: w.output.clone(),
                 message: "no such output in the stage".into(),
             });
         }
     }
     let event_loop = EventLoop::new().map_err(|e| WindowError::EventLoop(e.to_string()))?;
     event_loop.set_control_flow(ControlFlow::Poll);
+    let generation = live.gpu_generation();
     let mut app = App {
         live,
+        files,
+        generation,
         options,
         stop,
         windows: Vec::new(),
@@ -157,22 +168,27 @@ pub fn run_windows(
     if let Some(e) = app.error {
         return Err(e);
     }
+    app.live.end_status();
     app.live.stats.finish();
     Ok(app.live.stats.clone())
 }
 
-impl App {
+impl App<'_> {
     fn open(&mut self, el: &ActiveEventLoop) -> Result<(), WindowError> {
         #[allow(deprecated)]
         let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
-        let outputs: Vec<(String, u32, u32)> = self
+        let outputs: Vec<(usize, String, u32, u32)> = self
             .live
             .stage()
             .outputs
             .iter()
-            .map(|o| (o.name.clone(), o.width, o.height))
+            .enumerate()
+            .filter(|(_, o)| self.options.windows.iter().any(|w| w.output == o.name))
+            .map(|(k, o)| (k, o.name.clone(), o.width, o.height))
             .collect();
-        for (name, w, h) in outputs {
+        // Windows placed so far: monitor, region (None: fullscreen), output.
+        let mut placed: Vec<(MonitorHandle, Region, String)> = Vec::new();
+        for (output, name, w, h) in outputs {
             let err = |message: String| WindowError::Output {
                 output: name.clone(),
                 message,
@@ -182,7 +198,13 @@ impl App {
                 .with_title(format!("parallax output {name}"))
                 .with_inner_size(PhysicalSize::new(w, h))
                 .with_resizable(false);
-            if let Some(p) = self.options.placements.iter().find(|p| p.output == name) {
+            let placement = self
+                .options
+                .windows
+                .iter()
+                .find(|t| t.output == name)
+                .and_then(|t| t.placement.clone());
+            if let Some(p) = placement {
                 let m = match &p.monitor {
                     Monitor::Index(i) => monitors.get(*i).cloned(),
                     Monitor::Name(n) => monitors
@@ -197,11 +219,23 @@ impl App {
                         .map(|(i, m)| format!("{i}: {}", m.name().unwrap_or_default()))
                         .collect();
                     err(format!(
-                        "no monitor {:?} (monitors: {})",
+                        "no monitor {} (monitors: {})",
                         p.monitor,
                         names.join(", ")
                     ))
                 })?;
+                let region: Region = p.at.map(|(x, y)| (x as i64, y as i64, w as i64, h as i64));
+                for (other, r, n) in &placed {
+                    let overlap = regions_overlap(*r, region);
+                    if *other == m && overlap {
+                        return Err(err(format!(
+                            "its window on monitor {} ('{}') overlaps output '{n}''s",
+                            p.monitor,
+                            m.name().unwrap_or_default()
+                        )));
+                    }
+                }
+                placed.push((m.clone(), region, name.clone()));
                 attrs = attrs.with_decorations(false);
                 attrs = match p.at {
                     None => attrs.with_fullscreen(Some(Fullscreen::Borderless(Some(m)))),
@@ -212,34 +246,10 @@ impl App {
                 };
             }
             let window = Arc::new(el.create_window(attrs).map_err(|e| err(e.to_string()))?);
-            let gpu = self.live.gpu();
-            let surface = gpu
-                .instance
-                .create_surface(window.clone())
-                .map_err(|e| err(e.to_string()))?;
-            let caps = surface.get_capabilities(&gpu.adapter);
-            let size = window.inner_size();
-            let setup = crate::gpu::surface_config(
-                &caps,
-                (size.width, size.height),
-                wgpu::PresentMode::Fifo,
-            )
-            .ok_or_else(|| err("the surface offers no format".into()))?;
-            if self.options.screenshots.is_some() && !setup.copy_src {
-                return Err(err(
-                    "this surface cannot be read back for screenshots".into()
-                ));
-            }
-            let (config, view_format) = (setup.config, setup.view_format);
-            surface.configure(&gpu.device, &config);
-            let painter = Painter::new(
-                &gpu.device,
-                &gpu.queue,
-                view_format,
-                crate::scene::SCENE_COLOR_FORMAT,
-            );
+            let (surface, config, view_format, painter) = self.surface(&name, &window)?;
             self.windows.push(OutputWindow {
                 name,
+                output,
                 window,
                 surface,
                 config,
@@ -247,6 +257,65 @@ impl App {
                 painter,
             });
         }
+        Ok(())
+    }
+
+    /// A surface for `window` on the loop's GPU device, configured, and a painter for it.
+    #[allow(clippy::type_complexity)]
+    fn surface(
+        &self,
+        name: &str,
+        window: &Arc<Window>,
+    ) -> Result<
+        (
+            wgpu::Surface<'static>,
+            wgpu::SurfaceConfiguration,
+            wgpu::TextureFormat,
+            Painter,
+        ),
+        WindowError,
+    > {
+        let err = |message: String| WindowError::Output {
+            output: name.to_string(),
+            message,
+        };
+        let gpu = self.live.gpu();
+        let surface = gpu
+            .instance
+            .create_surface(window.clone())
+            .map_err(|e| err(e.to_string()))?;
+        let caps = surface.get_capabilities(&gpu.adapter);
+        let size = window.inner_size();
+        let setup =
+            crate::gpu::surface_config(&caps, (size.width, size.height), wgpu::PresentMode::Fifo)
+                .ok_or_else(|| err("the surface offers no format".into()))?;
+        if self.options.screenshots.is_some() && !setup.copy_src {
+            return Err(err(
+                "this surface cannot be read back for screenshots".into()
+            ));
+        }
+        let (config, view_format) = (setup.config, setup.view_format);
+        surface.configure(&gpu.device, &config);
+        let painter = Painter::new(
+            &gpu.device,
+            &gpu.queue,
+            view_format,
+            crate::scene::SCENE_COLOR_FORMAT,
+        );
+        Ok((surface, config, view_format, painter))
+    }
+
+    /// After the loop re-created the GPU device: every window's surface and painter on the new one.
+    fn recreate_surfaces(&mut self) -> Result<(), WindowError> {
+        for k in 0..self.windows.len() {
+            let (name, window) = (self.windows[k].name.clone(), self.windows[k].window.clone());
+            let (surface, config, view_format, painter) = self.surface(&name, &window)?;
+            let w = &mut self.windows[k];
+            (w.surface, w.config, w.view_format, w.painter) =
+                (surface, config, view_format, painter);
+        }
+        self.generation = self.live.gpu_generation();
+        log::warn!("output windows re-created on the new GPU device");
         Ok(())
     }
 
@@ -280,9 +349,21 @@ impl App {
         };
         el.set_control_flow(ControlFlow::Poll);
         self.slot += 1;
-        let mut null = NullSink;
-        let mut sinks: [&mut dyn Sink; 1] = [&mut null];
+        let mut sinks: Vec<&mut dyn Sink> =
+            self.files.iter_mut().map(|f| f as &mut dyn Sink).collect();
         self.live.step(&mut sinks, due);
+        if self.live.gpu_generation() != self.generation
+            && let Err(e) = self.recreate_surfaces()
+        {
+            self.error = Some(e);
+            el.exit();
+            return;
+        }
+        if !self.live.outputs_ready() {
+            // Lost device, or a new renderer without a good frame yet: nothing to present from;
+            // the windows keep their last picture.
+            return;
+        }
         let last = self
             .live
             .options
@@ -307,8 +388,10 @@ impl App {
             .map(|t| t.create_view(&Default::default()))
             .collect();
         let gpu = self.live.gpu();
-        for (k, w) in self.windows.iter_mut().enumerate() {
-            let Some(view) = views.get(k) else { continue };
+        for w in self.windows.iter_mut() {
+            let Some(view) = views.get(w.output) else {
+                continue;
+            };
             let texture = match w.surface.get_current_texture() {
                 wgpu::CurrentSurfaceTexture::Success(f)
                 | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
@@ -377,7 +460,7 @@ impl App {
     }
 }
 
-impl ApplicationHandler for App {
+impl ApplicationHandler for App<'_> {
     fn resumed(&mut self, el: &ActiveEventLoop) {
         if self.windows.is_empty()
             && let Err(e) = self.open(el)

@@ -1,6 +1,6 @@
 //! Differences between two pixel maps, by cabinet id: cabinets added, removed, placed differently or
-//! moved in space, outputs added, removed or resized, and outputs whose every cabinet shifted by the
-//! same offset. `parallax check` compares a stage's map with its approved `pixel-map.json` with it.
+//! moved in space, outputs added, removed, resized or encoded differently, and outputs whose every
+//! cabinet shifted by the same offset. `parallax check` compares a stage's map with its approved `pixel-map.json` with it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -76,17 +76,32 @@ impl MapDiff {
 }
 
 /// Compares two pixel maps by cabinet id: cabinets added, removed, placed differently (output,
-/// origin, steps, pixel size) or moved in space, and outputs added, removed or resized.
+/// origin, steps, pixel size) or moved in space, and outputs added, removed, resized or encoded
+/// differently (when both maps record the encoding).
 pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     let mut d = MapDiff::default();
     for o in &actual.outputs {
         match expected.outputs.iter().find(|e| e.name == o.name) {
             None => d.outputs.push(format!("'{}': added", o.name)),
-            Some(e) if (e.width, e.height) != (o.width, o.height) => d.outputs.push(format!(
-                "'{}': size {}x{} -> {}x{}",
-                o.name, e.width, e.height, o.width, o.height
-            )),
-            Some(_) => {}
+            Some(e) => {
+                if (e.width, e.height) != (o.width, o.height) {
+                    d.outputs.push(format!(
+                        "'{}': size {}x{} -> {}x{}",
+                        o.name, e.width, e.height, o.width, o.height
+                    ));
+                }
+                // Maps written before the encoding was recorded have none: not a change.
+                if let (Some(a), Some(b)) = (&e.colour, &o.colour)
+                    && a != b
+                {
+                    d.outputs.push(format!(
+                        "'{}': colour {} -> {}",
+                        o.name,
+                        a.describe(),
+                        b.describe()
+                    ));
+                }
+            }
         }
     }
     for e in &expected.outputs {
@@ -221,5 +236,58 @@ mod tests {
         );
         b.panels[0].origin[0] += 1;
         assert!(diff_maps(&a, &b).shifted_outputs.is_empty());
+    }
+
+    /// tiny.ron with its output in PQ (12 bits, peak 1000) or, with `exr`, linear EXR.
+    fn encoded(exr: bool) -> PixelMap {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let encoding = if exr {
+            "LinearExr"
+        } else {
+            "Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 12)"
+        };
+        let text = std::fs::read_to_string(path).unwrap().replacen(
+            "render: Render(outer_resolution: 32),",
+            &format!(
+                "render: Render(outer_resolution: 32), colour: (outputs: [(output: \"main\", encoding: {encoding})]),"
+            ),
+            1,
+        );
+        PixelMap::of(&crate::stage::Stage::from_ron(&text, "tiny.ron").unwrap())
+    }
+
+    #[test]
+    fn the_map_records_each_output_encoding() {
+        let json: serde_json::Value = serde_json::to_value(encoded(false)).unwrap();
+        let c = &json["outputs"][0]["colour"];
+        assert_eq!(c["encoding"], "pq");
+        assert_eq!(c["primaries"], "Rec2020");
+        assert_eq!(c["bits"], 12);
+        assert_eq!(c["peak_nits"], 1000.0);
+        assert_eq!(c["white_nits"], 100.0);
+        let plain = serde_json::to_value(map()).unwrap();
+        assert_eq!(plain["outputs"][0]["colour"]["encoding"], "srgb8");
+        assert_eq!(plain["outputs"][0]["colour"]["bits"], 8);
+        assert!(plain["outputs"][0]["colour"]["white_nits"].is_null());
+    }
+
+    #[test]
+    fn an_encoding_change_is_an_output_change_unless_the_reference_predates_it() {
+        let (pq, exr) = (encoded(false), encoded(true));
+        let d = diff_maps(&pq, &exr);
+        assert!(d.cabinets.is_empty());
+        assert_eq!(d.outputs.len(), 1, "{:?}", d.outputs);
+        assert!(
+            d.outputs[0].contains("'main': colour pq, Rec2020, 12 bits")
+                && d.outputs[0].ends_with("-> linear-exr, Rec709, 16 bits"),
+            "{}",
+            d.outputs[0]
+        );
+        // A reference written before the encoding was recorded: the field is absent, not a change.
+        let mut old = serde_json::to_value(&pq).unwrap();
+        old["outputs"][0].as_object_mut().unwrap().remove("colour");
+        let old: PixelMap = serde_json::from_value(old).unwrap();
+        assert_eq!(old.outputs[0].colour, None);
+        assert!(diff_maps(&old, &exr).is_empty());
     }
 }

@@ -30,6 +30,113 @@ pub struct MapOutput {
     /// Extra: the render node that owns the output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// Extra: the output's colour encoding, as in `frame.json` (docs/colour.md); absent in maps
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<MapColour>,
+    /// Extra: with frame remapping, the sub-frame regions the raster carries, in order (every
+    /// region maps the same cabinets, at the region's origin plus the panel's rectangle); absent
+    /// without remapping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subframes: Vec<MapSubFrame>,
+}
+
+/// One sub-frame region of a remapped output in the pixel map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapSubFrame {
+    /// `camera`, `chroma` or `solid`.
+    pub kind: String,
+    /// The camera shown (`camera`, `chroma`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+    /// The colour (`solid`: linear RGB in the working space).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<[f32; 3]>,
+    /// The region: top-left pixel and size in the output raster.
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The sub-frame regions of `o` (empty without remapping).
+fn subframes(o: &crate::stage::Output) -> Vec<MapSubFrame> {
+    use crate::stage::file::SubFrame;
+    let Some(r) = &o.remap else {
+        return Vec::new();
+    };
+    let (width, height) = o.region_size();
+    r.subframes
+        .iter()
+        .enumerate()
+        .map(|(k, sf)| {
+            let (x, y) = o.region_origin(k as u32);
+            let (kind, camera, colour) = match sf {
+                SubFrame::Camera(c) => ("camera", Some(c.clone()), None),
+                SubFrame::Chroma(c) => ("chroma", Some(c.clone()), None),
+                SubFrame::Solid(r, g, b) => ("solid", None, Some([*r, *g, *b])),
+            };
+            MapSubFrame {
+                kind: kind.into(),
+                camera,
+                colour,
+                x,
+                y,
+                width,
+                height,
+            }
+        })
+        .collect()
+}
+
+/// An output's colour encoding in the pixel map: the fields of `frame.json`'s `outputs` entries
+/// ([`crate::frame::FrameOutput`]) but the name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapColour {
+    /// `srgb8`, `srgb8-dither`, `pq` or `linear-exr`.
+    pub encoding: String,
+    /// Primaries of the encoded values: `Rec709`, `Rec2020` or the working space (EXR).
+    pub primaries: String,
+    /// The stage's working space.
+    pub working_space: String,
+    /// Code-value bits (8 for sRGB, 10/12/16 for PQ, 16 = half float for EXR).
+    pub bits: u32,
+    /// PQ: nits of linear 1.0 and the peak luminance; null otherwise.
+    pub white_nits: Option<f64>,
+    pub peak_nits: Option<f64>,
+    /// The output's `.cube` LUT as written in the stage file, or null.
+    pub lut: Option<String>,
+}
+
+impl MapColour {
+    /// One line for people: `pq, Rec2020, 12 bits, white 100 nits, peak 1000 nits, LUT look.cube`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}, {}, {} bits", self.encoding, self.primaries, self.bits);
+        if let Some(w) = self.white_nits {
+            s.push_str(&format!(", white {w} nits"));
+        }
+        if let Some(p) = self.peak_nits {
+            s.push_str(&format!(", peak {p} nits"));
+        }
+        if let Some(l) = &self.lut {
+            s.push_str(&format!(", LUT {l}"));
+        }
+        s
+    }
+}
+
+impl From<crate::frame::FrameOutput> for MapColour {
+    fn from(o: crate::frame::FrameOutput) -> MapColour {
+        MapColour {
+            encoding: o.encoding,
+            primaries: o.primaries,
+            working_space: o.working_space,
+            bits: o.bits,
+            white_nits: o.white_nits,
+            peak_nits: o.peak_nits,
+            lut: o.lut,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,11 +175,14 @@ impl PixelMap {
             outputs: stage
                 .outputs
                 .iter()
-                .map(|o| MapOutput {
+                .zip(crate::frame::FrameOutput::of_stage(stage))
+                .map(|(o, colour)| MapOutput {
                     name: o.name.clone(),
                     width: o.width,
                     height: o.height,
                     node: o.node.clone(),
+                    colour: Some(colour.into()),
+                    subframes: subframes(o),
                 })
                 .collect(),
             panels: stage

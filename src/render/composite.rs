@@ -7,41 +7,63 @@ use std::ops::Range;
 use glam::{DMat4, UVec2};
 
 use super::frozen::FrozenOuter;
+
+mod regions;
+mod variants;
+
 use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
 use super::overlay::Overlay;
 use super::pipeline::clear_pass;
 use super::ring::aligned_stride;
-use super::targets::{Allocator, Targets};
+use super::targets::Allocator;
 use super::{FrameInputs, GpuPanel, RenderError, v4};
 use crate::colour::output::{ColourSettings, OutputTransform};
 use crate::gpu::Gpu;
 use crate::gpu::layout::{sampler_entry, storage_entry_of, texture_entry, uniform_entry_of};
 use crate::shaders;
+pub use regions::RasterRegion;
+pub(crate) use regions::TargetUniform;
+use variants::Variant;
+
+/// `InnerCamera` of `shaders/composite.wgsl`: one camera's inner frustum.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct InnerCameraUniform {
+    /// clip = view_proj * (world - eye, 1).
+    pub(crate) view_proj: [[f32; 4]; 4],
+    pub(crate) eye: [f32; 4],
+    pub(crate) border_color: [f32; 4],
+    /// Soft edge, border width, unused, footprint sampling (0/1).
+    pub(crate) params: [f32; 4],
+    /// Inner target: used size (x, y) and capacity (z, w) in pixels.
+    pub(crate) extent: [f32; 4],
+    /// Chroma key ([`super::overlay::chroma_uniform`]).
+    pub(crate) key: [f32; 4],
+    pub(crate) marker_colour: [f32; 4],
+    pub(crate) marker: [f32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<InnerCameraUniform>() == 176);
 
 /// `Frame` of `shaders/composite.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 pub(crate) struct FrameUniform {
-    pub(crate) inner_view_proj: [[f32; 4]; 4],
-    pub(crate) inner_eye: [f32; 4],
+    /// In drawing order (the first lowest).
+    pub(crate) cameras: [InnerCameraUniform; super::MAX_CAMERAS],
     pub(crate) outer_viewpoint: [f32; 4],
-    pub(crate) border_color: [f32; 4],
-    pub(crate) params: [f32; 4],
-    /// Inner target: used size (x, y) and capacity (z, w) in pixels.
-    pub(crate) inner_extent: [f32; 4],
+    /// x: cameras drawn.
+    pub(crate) counts: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<FrameUniform>() == 144);
+const _: () = assert!(std::mem::size_of::<FrameUniform>() == 736);
 
-/// `Target` of `shaders/composite.wgsl`.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(crate) struct TargetUniform {
-    pub(crate) size: [f32; 2],
-    pub(crate) pad: [f32; 2],
+/// One camera of a frame for the composite: its inputs, inner view-projection and inner target.
+pub(crate) struct CompositeCamera<'a> {
+    pub(crate) inputs: &'a FrameInputs,
+    pub(crate) view_proj: DMat4,
+    pub(crate) target: &'a super::targets::SceneTarget,
 }
-
-const _: () = assert!(std::mem::size_of::<TargetUniform>() == 16);
 
 /// What the composite draws into one raster: its colour transform and texture format.
 pub struct RasterColour {
@@ -57,40 +79,8 @@ pub struct RasterColour {
 /// `shaders/colour.wgsl`): `[grades, lut, shaper, encode]`.
 type Stages = [bool; 4];
 
-/// What a composite pipeline draws (see [`super::frozen`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    /// Every panel, the outer from the cube map.
-    Live,
-    /// With the outer frozen: the part of each panel where the inner frustum may be seen, the
-    /// outer from its bake.
-    Inside,
-    /// With the outer frozen: every panel copied from the outside bake (drawn first).
-    Copy,
-    /// The outer bake: the cube map along each LED pixel's ray (format: `frozen::BAKED_FORMAT`).
-    OuterBake,
-    /// The outside bake: every panel without the inner frustum, the outer from its bake.
-    OutsideBake,
-}
-
-impl Variant {
-    /// Fragment entry point and the overridable constants `FROZEN`, `PART`, `INNER`.
-    fn entry(self) -> (&'static str, [(&'static str, f64); 3]) {
-        let c = |frozen: f64, part: f64, inner: f64| {
-            [("FROZEN", frozen), ("PART", part), ("INNER", inner)]
-        };
-        match self {
-            Variant::Live => ("fs_main", c(0.0, 0.0, 1.0)),
-            Variant::Inside => ("fs_main", c(1.0, 1.0, 1.0)),
-            Variant::Copy => ("fs_copy", c(1.0, 2.0, 1.0)),
-            Variant::OuterBake => ("fs_bake", c(0.0, 0.0, 1.0)),
-            Variant::OutsideBake => ("fs_main", c(1.0, 0.0, 0.0)),
-        }
-    }
-}
-
-/// A composite pipeline's (target format, colour stages, variant).
-type PipelineKey = (wgpu::TextureFormat, Stages, Variant);
+/// A composite pipeline's (target format, colour stages, variant, cameras it can draw).
+type PipelineKey = (wgpu::TextureFormat, Stages, Variant, u32);
 
 impl RasterColour {
     /// The colour stages this raster uses, given whether any layer is graded.
@@ -138,9 +128,15 @@ pub struct CompositePass {
     frame: wgpu::Buffer,
     targets: wgpu::Buffer,
     target_stride: u64,
+    /// Per raster: its size and regions, and each region's slot in `targets`.
+    rasters: Vec<(UVec2, Vec<(RasterRegion, u32)>)>,
     sampler: wgpu::Sampler,
-    /// Bind group with the (inner, outer) target generations it binds.
-    group: Option<((u64, u64), wgpu::BindGroup)>,
+    /// Bind group with the (inner targets', outer target) generations it binds.
+    group: Option<(([u64; super::MAX_CAMERAS], u64), wgpu::BindGroup)>,
+    /// Bound for cameras a frame does not draw.
+    placeholder_inner: wgpu::TextureView,
+    /// Cameras this frame draws (the pipelines' `CAMERAS`, at least 1).
+    cameras: u32,
     /// Bind group 2: chroma key, markers and light cards.
     overlay: Overlay,
     /// Bind group 3 and the bake pass: the frozen outer.
@@ -148,9 +144,11 @@ pub struct CompositePass {
 }
 
 impl CompositePass {
-    /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform per raster of `sizes` (outputs in
-    /// stage order, then the unwrapped wall) and each raster's colour transform (`rasters`, same
-    /// order); the layers' grades come from `colour`.
+    /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform
+    /// per sub-frame region of each raster of `sizes` (outputs in stage order, then the unwrapped
+    /// wall; `regions` parallel to it, one region at the origin for a raster without remapping)
+    /// and each raster's colour transform (`rasters`, same order); the layers' grades come from
+    /// `colour`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         alloc: &Allocator,
@@ -158,6 +156,7 @@ impl CompositePass {
         panels: &wgpu::Buffer,
         walls: &[super::overlay::PanelWall],
         sizes: &[UVec2],
+        regions: &[Vec<RasterRegion>],
         rasters: &[RasterColour],
         colour: &ColourSettings,
         format: wgpu::TextureFormat,
@@ -174,6 +173,9 @@ impl CompositePass {
                 texture_entry(4, wgpu::TextureViewDimension::Cube, true),
                 sampler_entry(5),
                 uniform_entry_of::<GradesUniform>(6, vf, false),
+                texture_entry(7, wgpu::TextureViewDimension::D2, true),
+                texture_entry(8, wgpu::TextureViewDimension::D2, true),
+                texture_entry(9, wgpu::TextureViewDimension::D2, true),
             ],
         });
         let colour_layout = output_layout(device);
@@ -232,20 +234,33 @@ impl CompositePass {
         );
         let align = device.limits().min_uniform_buffer_offset_alignment as u64;
         let target_stride = aligned_stride(std::mem::size_of::<TargetUniform>() as u64, align);
-        let mut bytes = vec![0u8; target_stride as usize * sizes.len().max(1)];
-        for (k, s) in sizes.iter().enumerate() {
-            let t = TargetUniform {
-                size: [s.x as f32, s.y as f32],
-                pad: [0.0; 2],
-            };
-            let o = k * target_stride as usize;
-            bytes[o..o + 16].copy_from_slice(bytemuck::bytes_of(&t));
-        }
-        let targets = alloc.buffer_init(
+        let mut slot = 0u32;
+        let raster_regions: Vec<(UVec2, Vec<(RasterRegion, u32)>)> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, size)| {
+                let list = regions.get(k).filter(|r| !r.is_empty()).cloned();
+                let list = list.unwrap_or_else(|| {
+                    vec![RasterRegion {
+                        origin: UVec2::ZERO,
+                        subframe: None,
+                    }]
+                });
+                let slots = list
+                    .into_iter()
+                    .map(|r| {
+                        slot += 1;
+                        (r, slot - 1)
+                    })
+                    .collect();
+                (*size, slots)
+            })
+            .collect();
+        let targets = alloc.buffer(
             gpu,
             "output target uniforms",
-            &bytes,
-            wgpu::BufferUsages::UNIFORM,
+            target_stride * u64::from(slot.max(1)),
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("composite sampler"),
@@ -268,136 +283,117 @@ impl CompositePass {
             frame,
             targets,
             target_stride,
+            rasters: raster_regions,
             sampler,
             group: None,
+            placeholder_inner: alloc
+                .texture(
+                    gpu,
+                    "inner placeholder",
+                    UVec2::ONE,
+                    1,
+                    crate::scene::SCENE_COLOR_FORMAT,
+                    wgpu::TextureUsages::TEXTURE_BINDING,
+                )
+                .create_view(&Default::default()),
+            cameras: 1,
             overlay,
             frozen,
         };
-        pass.ensure_pipelines(device, &[Variant::Live]);
+        pass.ensure_pipelines(device, &[Variant::Live], 1);
         pass
     }
 
-    /// Creates the pipelines of `variants` for every (format, stages) drawn, where missing.
-    fn ensure_pipelines(&mut self, device: &wgpu::Device, variants: &[Variant]) {
-        let mut wanted: Vec<PipelineKey> = Vec::new();
-        for &v in variants {
-            match v {
-                // Drawn into the rasters' own textures only.
-                Variant::OuterBake => {
-                    wanted.push((super::frozen::BAKED_FORMAT, [false; 4], v));
-                }
-                Variant::OutsideBake => {
-                    wanted.extend(self.stages.iter().map(|&(f, st)| (f, st, v)));
-                }
-                _ => wanted.extend(self.keys.iter().map(|&(f, st)| (f, st, v))),
-            }
-        }
-        for key in wanted {
-            if self.pipelines.iter().any(|(k, _)| *k == key) {
-                continue;
-            }
-            let on = |b: bool| f64::from(u8::from(b));
-            let (format, s, variant) = key;
-            let (entry, part) = variant.entry();
-            let constants = [
-                ("GRADES_ON", on(s[0])),
-                ("LUT_ON", on(s[1])),
-                ("SHAPER_ON", on(s[2])),
-                ("ENCODE_ON", on(s[3])),
-                part[0],
-                part[1],
-                part[2],
-            ];
-            let options = wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            };
-            let label = format!("composite pipeline ({variant:?})");
-            let p = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(&label),
-                layout: Some(&self.pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &self.module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: options.clone(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &self.module,
-                    entry_point: Some(entry),
-                    compilation_options: options,
-                    targets: &[Some(format.into())],
-                }),
-                multiview_mask: None,
-                cache: None,
-            });
-            self.pipelines.push((key, p));
-        }
-    }
-
-    fn pipeline(&self, key: PipelineKey) -> Result<&wgpu::RenderPipeline, RenderError> {
-        self.pipelines
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, p)| p)
-            .ok_or(RenderError::NotPrepared)
-    }
-
-    /// Writes the frame uniform; rebuilds the bind group only when the inner or outer target was
-    /// reallocated.
-    pub fn prepare(
+    /// Writes the frame uniform for `cameras` (the primary camera first: the outer viewpoint and
+    /// the light cards are its; drawn in the order given, the first lowest, at most
+    /// [`super::MAX_CAMERAS`]); rebuilds the bind group only when an inner or the outer target
+    /// was reallocated.
+    pub(crate) fn prepare(
         &mut self,
         alloc: &Allocator,
         gpu: &Gpu,
-        inputs: &FrameInputs,
-        inner_view_proj: DMat4,
-        targets: &Targets,
+        primary: &FrameInputs,
+        cameras: &[CompositeCamera<'_>],
+        outer: &super::targets::CubeTarget,
         sampling: crate::render::InnerSampling,
     ) -> Result<(), RenderError> {
-        let (Some(inner), Some(outer)) = (&targets.inner, &targets.outer) else {
-            return Err(RenderError::NotPrepared);
+        if cameras.len() > super::MAX_CAMERAS {
+            return Err(RenderError::TooManyCameras(cameras.len()));
+        }
+        let footprint = f32::from(u8::from(
+            sampling == crate::render::InnerSampling::Footprint,
+        ));
+        let mut frame = FrameUniform {
+            cameras: [bytemuck::Zeroable::zeroed(); super::MAX_CAMERAS],
+            outer_viewpoint: v4(primary.outer_viewpoint),
+            counts: [cameras.len() as u32, 0, 0, 0],
         };
-        let (bw, bc) = inputs.border.unwrap_or((0.0, [0.0; 3]));
-        let frame = FrameUniform {
-            inner_view_proj: inner_view_proj.as_mat4().to_cols_array_2d(),
-            inner_eye: v4(inputs.eye),
-            outer_viewpoint: v4(inputs.outer_viewpoint),
-            border_color: [bc[0], bc[1], bc[2], 1.0],
-            params: [
-                inputs.soft_edge as f32,
-                bw as f32,
-                1.0,
-                f32::from(u8::from(
-                    sampling == crate::render::InnerSampling::Footprint,
-                )),
-            ],
-            inner_extent: inner.extent(),
-        };
+        for (u, c) in frame.cameras.iter_mut().zip(cameras) {
+            let i = c.inputs;
+            let (bw, bc) = i.border.unwrap_or((0.0, [0.0; 3]));
+            let [key, marker_colour, marker] = super::overlay::chroma_uniform(i.chroma.as_ref());
+            *u = InnerCameraUniform {
+                view_proj: c.view_proj.as_mat4().to_cols_array_2d(),
+                eye: v4(i.eye),
+                border_color: [bc[0], bc[1], bc[2], 1.0],
+                params: [i.soft_edge as f32, bw as f32, 0.0, footprint],
+                extent: c.target.extent(),
+                key,
+                marker_colour,
+                marker,
+            };
+        }
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
         gpu.queue
             .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
-        self.frozen
-            .prepare(alloc, gpu, inputs.outer_viewpoint, inputs.outer_resolution);
-        if self.frozen.enabled {
-            let frozen = [
-                Variant::Inside,
-                Variant::Copy,
-                Variant::OuterBake,
-                Variant::OutsideBake,
-            ];
-            self.ensure_pipelines(&gpu.device, &frozen);
+        let drawn: Vec<&str> = cameras
+            .iter()
+            .map(|c| c.inputs.camera_name.as_str())
+            .collect();
+        let stride = self.target_stride as usize;
+        let slots: usize = self.rasters.iter().map(|(_, r)| r.len()).sum();
+        let mut bytes = vec![0u8; stride * slots.max(1)];
+        for (size, regions) in &self.rasters {
+            for (region, slot) in regions {
+                let o = *slot as usize * stride;
+                let u = region.uniform(*size, &drawn);
+                bytes[o..o + std::mem::size_of::<TargetUniform>()]
+                    .copy_from_slice(bytemuck::bytes_of(&u));
+            }
         }
-        self.overlay
-            .prepare(alloc, gpu, inputs, self.frozen.reading())?;
+        gpu.queue.write_buffer(&self.targets, 0, &bytes);
+        self.frozen.prepare(
+            alloc,
+            gpu,
+            primary.outer_viewpoint,
+            primary.outer_resolution,
+        );
+        self.cameras = (cameras.len() as u32).max(1);
+        self.ensure_pipelines(&gpu.device, &[Variant::Live], self.cameras);
+        if self.frozen.enabled {
+            self.ensure_pipelines(&gpu.device, &[Variant::Inside, Variant::Copy], self.cameras);
+            self.ensure_pipelines(&gpu.device, &[Variant::OuterBake, Variant::OutsideBake], 1);
+        }
+        let inputs: Vec<FrameInputs> = std::iter::once(primary)
+            .chain(cameras.iter().map(|c| c.inputs))
+            .cloned()
+            .collect();
+        self.overlay.prepare(alloc, gpu, &inputs)?;
         self.frozen.prepare_outside(&[
             bytemuck::bytes_of(&self.grades_value),
             &self.overlay.written,
         ]);
-        let key = (inner.generation, outer.generation);
+        let mut generations = [0u64; super::MAX_CAMERAS];
+        for (g, c) in generations.iter_mut().zip(cameras) {
+            *g = c.target.generation;
+        }
+        let key = (generations, outer.generation);
+        let inner_view = |k: usize| {
+            cameras
+                .get(k)
+                .map_or(&self.placeholder_inner, |c| &c.target.sampled)
+        };
         if self.group.as_ref().is_none_or(|(k, _)| *k != key) {
             let group = alloc.bind_group(
                 gpu,
@@ -425,7 +421,7 @@ impl CompositePass {
                         },
                         wgpu::BindGroupEntry {
                             binding: 3,
-                            resource: wgpu::BindingResource::TextureView(&inner.sampled),
+                            resource: wgpu::BindingResource::TextureView(inner_view(0)),
                         },
                         wgpu::BindGroupEntry {
                             binding: 4,
@@ -439,6 +435,18 @@ impl CompositePass {
                             binding: 6,
                             resource: self.grades.as_entire_binding(),
                         },
+                        wgpu::BindGroupEntry {
+                            binding: 7,
+                            resource: wgpu::BindingResource::TextureView(inner_view(1)),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 8,
+                            resource: wgpu::BindingResource::TextureView(inner_view(2)),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 9,
+                            resource: wgpu::BindingResource::TextureView(inner_view(3)),
+                        },
                     ],
                 },
             );
@@ -448,9 +456,9 @@ impl CompositePass {
     }
 
     /// Records raster `k` (its panels are `instances`) into `target`, a view of `format`: one
-    /// instanced draw (two with the outer frozen: the outside bake copied over every panel, then
-    /// the composite over the parts of panels where the inner frustum may be seen). `format` must be one of the rasters'
-    /// formats or the renderer's.
+    /// instanced draw per sub-frame region (two with the outer frozen: the outside bake copied over
+    /// every panel, then the composite over the parts of panels where an inner frustum may be
+    /// seen). `format` must be one of the rasters' formats or the renderer's.
     pub fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -467,14 +475,17 @@ impl CompositePass {
             &[Variant::Live]
         };
         let colour = self.colour.get(k).ok_or(RenderError::NotPrepared)?;
+        let (_, regions) = self.rasters.get(k).ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, "composite pass", target);
-        pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &colour.group, &[]);
         pass.set_bind_group(2, &self.overlay.group, &[]);
         pass.set_bind_group(3, self.frozen.group_for(k), &[]);
-        for &v in variants {
-            pass.set_pipeline(self.pipeline((format, stages, v))?);
-            pass.draw(0..6, instances.clone());
+        for (_, slot) in regions {
+            pass.set_bind_group(0, group, &[(u64::from(*slot) * self.target_stride) as u32]);
+            for &v in variants {
+                pass.set_pipeline(self.pipeline((format, stages, v, self.cameras))?);
+                pass.draw(0..6, instances.clone());
+            }
         }
         Ok(())
     }
@@ -491,10 +502,15 @@ impl CompositePass {
         let (_, group) = self.group.as_ref().ok_or(RenderError::NotPrepared)?;
         let (format, stages) = *self.stages.get(k).ok_or(RenderError::NotPrepared)?;
         let (key, target) = if outside {
-            let key = (format, stages, Variant::OutsideBake);
+            let key = (format, stages, Variant::OutsideBake, 1);
             (key, self.frozen.outside_target(k))
         } else {
-            let key = (super::frozen::BAKED_FORMAT, [false; 4], Variant::OuterBake);
+            let key = (
+                super::frozen::BAKED_FORMAT,
+                [false; 4],
+                Variant::OuterBake,
+                1,
+            );
             (key, self.frozen.outer_target(k))
         };
         let (view, group3) = target.ok_or(RenderError::NotPrepared)?;
@@ -504,13 +520,16 @@ impl CompositePass {
         } else {
             "outer bake pass"
         };
+        let (_, regions) = self.rasters.get(k).ok_or(RenderError::NotPrepared)?;
         let mut pass = clear_pass(encoder, label, view);
         pass.set_pipeline(self.pipeline(key)?);
-        pass.set_bind_group(0, group, &[(k as u64 * self.target_stride) as u32]);
         pass.set_bind_group(1, &colour.group, &[]);
         pass.set_bind_group(2, &self.overlay.group, &[]);
         pass.set_bind_group(3, group3, &[]);
-        pass.draw(0..6, instances);
+        for (_, slot) in regions {
+            pass.set_bind_group(0, group, &[(u64::from(*slot) * self.target_stride) as u32]);
+            pass.draw(0..6, instances.clone());
+        }
         Ok(())
     }
 }

@@ -22,8 +22,10 @@ pub mod lens_warp;
 pub mod mipmap;
 mod options;
 mod overlay;
+mod overrides;
 pub mod panels;
 pub mod pipeline;
+mod prepare;
 mod readback;
 pub mod ring;
 pub mod scene_pass;
@@ -45,6 +47,7 @@ pub use options::{RenderError, RenderedFrame, RendererOptions};
 pub use panels::GpuPanel;
 pub(crate) use panels::v4;
 pub use pipeline::clear_pass;
+pub use prepare::{MAX_CAMERAS, draw_order};
 pub use readback::{ReadImage, ReadbackError, linear_to_srgb, read_texture, srgb_to_linear};
 // Kept for the preview, which builds its layouts with them.
 pub(crate) use crate::gpu::layout::{sampler_entry, texture_entry, uniform_entry};
@@ -56,7 +59,7 @@ use camera_view::CameraViewPass;
 use composite::CompositePass;
 use lens_warp::LensWarpPass;
 use scene_pass::ScenePasses;
-use targets::{Allocator, CubeTarget, ImageTarget, SceneTarget, Targets};
+use targets::{Allocator, Targets};
 
 /// An output raster the composite pass draws into (a real output or the unwrapped wall).
 struct Raster {
@@ -71,15 +74,6 @@ struct Raster {
 const RASTER_USAGE: wgpu::TextureUsages = wgpu::TextureUsages::RENDER_ATTACHMENT
     .union(wgpu::TextureUsages::TEXTURE_BINDING)
     .union(wgpu::TextureUsages::COPY_SRC);
-
-/// What a frame's passes share, derived from its inputs.
-struct FrameViews {
-    inner_view_proj: DMat4,
-    pinhole_view_proj: DMat4,
-    pinhole: crate::camera::Tangents,
-    /// Sub-samples per axis of each camera pixel in the pinhole view.
-    supersample: u32,
-}
 
 /// The frame renderer for one stage.
 pub struct Renderer {
@@ -97,7 +91,12 @@ pub struct Renderer {
     mipmap: mipmap::MipmapPass,
     /// The last lens whose failed inversion was reported (warn once per lens).
     warned_lens: Option<crate::camera::Lens>,
+    /// The primary camera of the last `prepare` (the simulated camera's).
     inputs: Option<FrameInputs>,
+    /// The cameras of the last `prepare`, in drawing order (the first lowest).
+    cameras: Vec<FrameInputs>,
+    /// The stage's `render.reverse_priority`.
+    reverse_priority: bool,
 }
 
 impl Renderer {
@@ -187,12 +186,31 @@ impl Renderer {
             _ => None,
         };
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
+        // Frame remapping: each output's sub-frame regions (the wall has none).
+        let regions: Vec<Vec<composite::RasterRegion>> = stage
+            .outputs
+            .iter()
+            .map(|o| match &o.remap {
+                Some(r) => (0..o.subframe_count())
+                    .zip(&r.subframes)
+                    .map(|(k, sf)| {
+                        let (x, y) = o.region_origin(k);
+                        composite::RasterRegion {
+                            origin: UVec2::new(x, y),
+                            subframe: Some(sf.clone()),
+                        }
+                    })
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect();
         let mut composite = CompositePass::new(
             &alloc,
             gpu,
             &panels,
             &walls,
             &sizes,
+            &regions,
             &colour,
             &stage.colour,
             fmt,
@@ -220,6 +238,8 @@ impl Renderer {
             mipmap,
             warned_lens: None,
             inputs: None,
+            cameras: Vec::new(),
+            reverse_priority: stage.render.reverse_priority,
         })
     }
 
@@ -290,121 +310,8 @@ impl Renderer {
         }
     }
 
-    /// Prepares a frame: grows the inner (and, with [`RendererOptions::camera`], the pinhole and
-    /// camera) targets when the frame needs more than they hold (sizes in buckets, see [`targets`]),
-    /// and lets every pass write its uniforms. Without `camera`, [`Renderer::render_camera`] and
-    /// [`Renderer::render_reference`] answer [`RenderError::NotPrepared`].
-    ///
-    /// Errors: a target beyond the adapter's limits (checked first, nothing changes), or a wgpu
-    /// error while allocating or writing ([`crate::gpu::GpuError::Wgpu`]).
-    pub fn prepare(&mut self, gpu: &Gpu, inputs: &FrameInputs) -> Result<(), RenderError> {
-        let camera_size = self.camera_size(inputs);
-        // The simulated camera is the camera as its video sees it (`video_delay`).
-        let pin = self.pinhole_tangents(inputs);
-        let f = inputs.video.frame_tangents;
-        let (pinhole_size, supersample) = lens_warp::pinhole_size(
-            camera_size,
-            &pin,
-            &f,
-            self.options.camera_supersample,
-            gpu.device.limits().max_texture_dimension_2d,
-        );
-        gpu.check_texture(
-            "inner frustum",
-            inputs.inner_resolution.x,
-            inputs.inner_resolution.y,
-        )?;
-        gpu.check_texture(
-            "outer cube map face",
-            inputs.outer_resolution,
-            inputs.outer_resolution,
-        )?;
-        gpu.check_texture("camera view", camera_size.x, camera_size.y)?;
-        gpu.check_texture("camera pinhole view", pinhole_size.x, pinhole_size.y)?;
-        let views = FrameViews {
-            inner_view_proj: view::camera_view_proj(inputs.pose.rotation, &inputs.inner_tangents),
-            pinhole_view_proj: view::camera_view_proj(inputs.video.pose.rotation, &pin),
-            pinhole: pin,
-            supersample,
-        };
-        gpu.scoped("preparing a frame", || {
-            self.prepare_passes(gpu, inputs, &views, camera_size, pinhole_size)
-        })??;
-        self.inputs = Some(inputs.clone());
-        Ok(())
-    }
-
-    fn prepare_passes(
-        &mut self,
-        gpu: &Gpu,
-        inputs: &FrameInputs,
-        views: &FrameViews,
-        camera_size: UVec2,
-        pinhole_size: UVec2,
-    ) -> Result<(), RenderError> {
-        let (alloc, t) = (&self.alloc, &mut self.targets);
-        let mips =
-            (self.options.inner_sampling == InnerSampling::Footprint).then_some(&self.mipmap);
-        SceneTarget::ensure(
-            &mut t.inner,
-            alloc,
-            gpu,
-            "inner frustum",
-            inputs.inner_resolution,
-            mips,
-        )?;
-        CubeTarget::ensure(&mut t.outer, alloc, gpu, inputs.outer_resolution);
-        if self.options.camera {
-            SceneTarget::ensure(
-                &mut t.pinhole,
-                alloc,
-                gpu,
-                "camera pinhole view",
-                pinhole_size,
-                None,
-            )?;
-            ImageTarget::ensure(
-                &mut t.camera,
-                alloc,
-                gpu,
-                "camera view",
-                camera_size,
-                self.options.output_format,
-                RASTER_USAGE,
-            );
-        }
-        self.scene.prepare(
-            alloc,
-            gpu,
-            inputs,
-            views.inner_view_proj,
-            views.pinhole_view_proj,
-        );
-        self.composite.prepare(
-            alloc,
-            gpu,
-            inputs,
-            views.inner_view_proj,
-            &self.targets,
-            self.options.inner_sampling,
-        )?;
-        self.camera_view
-            .prepare(alloc, gpu, views.pinhole_view_proj, inputs.video.eye);
-        if self.options.camera {
-            self.lens_warp.prepare(
-                alloc,
-                gpu,
-                inputs,
-                views.pinhole,
-                views.supersample,
-                &self.targets,
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Records the scene passes: the outer cube map (six faces from the outer viewpoint) and the inner
-    /// frustum (from the entrance pupil, overscan included).
+    /// Records the scene passes: the outer cube map (six faces from the outer viewpoint) and each
+    /// camera's inner frustum (from its entrance pupil, overscan included).
     pub fn render_scene(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -413,8 +320,10 @@ impl Renderer {
         let frozen = &self.composite.frozen;
         let outer = !frozen.reading() || frozen.bake_now;
         self.scene.record(encoder, &self.targets, scene, outer)?;
-        if let Some(chain) = self.targets.inner.as_ref().and_then(|t| t.mips.as_ref()) {
-            self.mipmap.record(encoder, chain);
+        for t in self.targets.inner.iter().take(self.cameras.len()).flatten() {
+            if let Some(chain) = &t.mips {
+                self.mipmap.record(encoder, chain);
+            }
         }
         self.record_outer_bake(encoder)?;
         Ok(())
@@ -557,8 +466,13 @@ impl Renderer {
         self.targets.camera.as_ref().map(|c| &c.texture)
     }
 
-    /// The inputs of the last `prepare`.
+    /// The inputs of the last `prepare` (its primary camera).
     pub fn inputs(&self) -> Option<&FrameInputs> {
         self.inputs.as_ref()
+    }
+
+    /// The cameras of the last `prepare`, in drawing order (the first lowest, the last on top).
+    pub fn cameras(&self) -> &[FrameInputs] {
+        &self.cameras
     }
 }

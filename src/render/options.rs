@@ -25,6 +25,12 @@ pub enum RenderError {
     /// Wrong number of target views.
     #[error("expected {expected} output views, got {got}")]
     Targets { expected: usize, got: usize },
+    /// More cameras in one frame than the composite draws.
+    #[error("{0} cameras in one frame: at most {max} are drawn together", max = super::MAX_CAMERAS)]
+    TooManyCameras(usize),
+    /// A frame with no camera.
+    #[error("a frame needs at least one camera")]
+    NoCamera,
 }
 
 /// Choices made once per renderer.

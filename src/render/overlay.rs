@@ -1,7 +1,8 @@
 //! What the composite draws on the wall besides the scene: the chroma key with its tracking markers
-//! (in place of the inner frustum) and the light cards. Bind group 1 of `shaders/composite.wgsl`:
-//! the `Overlay` uniform, per GPU panel (parallel to the panel buffer) the panel's rectangle on its
-//! section's unwrapped wall in millimetres ([`crate::stage::chroma`]), and the frame's light cards
+//! (in place of a camera's inner frustum; written per camera into the composite's frame uniform by
+//! [`chroma_uniform`]) and the light cards. Bind group 2 of `shaders/composite.wgsl`: the `Overlay`
+//! uniform, per GPU panel (parallel to the panel buffer) the panel's rectangle on its section's
+//! unwrapped wall in millimetres ([`crate::stage::chroma`]), and the frame's light cards
 //! ([`crate::stage::cards`]).
 
 use super::targets::Allocator;
@@ -14,17 +15,11 @@ use crate::stage::{CardLayer, CardShape, Chroma, LightCard, MarkerShape, Stage};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub(crate) struct OverlayUniform {
-    /// Key colour (linear rgb); w: 1 when the key is on.
-    pub(crate) key: [f32; 4],
-    /// Marker colour (linear rgb); w: shape (0 none, 1 cross, 2 dot, 3 square).
-    pub(crate) marker_colour: [f32; 4],
-    /// Marker size, spacing, offset x, offset y (unwrapped wall millimetres).
-    pub(crate) marker: [f32; 4],
-    /// x: number of light cards; y: 1 when the outer is read from the frozen bake; z, w: unused.
+    /// x: number of light cards; y, z, w: unused.
     pub(crate) cards: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<OverlayUniform>() == 64);
+const _: () = assert!(std::mem::size_of::<OverlayUniform>() == 16);
 
 /// `LightCard` of `shaders/composite.wgsl`: one card resolved for the frame.
 #[repr(C)]
@@ -65,32 +60,30 @@ impl CardUniform {
 /// One panel's rectangle on its section's unwrapped wall: x, y, width, height (mm).
 pub(crate) type PanelWall = [f32; 4];
 
-impl OverlayUniform {
-    /// The uniform for `chroma` (`None`: key off).
-    pub(crate) fn new(chroma: Option<&Chroma>) -> OverlayUniform {
-        let Some(c) = chroma else {
-            return OverlayUniform::default();
+/// A camera's chroma key as the composite reads it (part of its `InnerCamera`): key colour (w: 1 when
+/// on), marker colour (w: shape, 0 none, 1 cross, 2 dot, 3 square), marker size, spacing and offset
+/// (unwrapped wall millimetres).
+pub(crate) fn chroma_uniform(chroma: Option<&Chroma>) -> [[f32; 4]; 3] {
+    let mut u = [[0.0f32; 4]; 3];
+    let Some(c) = chroma else {
+        return u;
+    };
+    u[0] = [c.colour.0, c.colour.1, c.colour.2, 1.0];
+    if let Some(m) = c.markers {
+        let shape = match m.shape {
+            MarkerShape::Cross => 1.0,
+            MarkerShape::Dot => 2.0,
+            MarkerShape::Square => 3.0,
         };
-        let mut u = OverlayUniform {
-            key: [c.colour.0, c.colour.1, c.colour.2, 1.0],
-            ..Default::default()
-        };
-        if let Some(m) = c.markers {
-            let shape = match m.shape {
-                MarkerShape::Cross => 1.0,
-                MarkerShape::Dot => 2.0,
-                MarkerShape::Square => 3.0,
-            };
-            u.marker_colour = [m.colour.0, m.colour.1, m.colour.2, shape];
-            u.marker = [
-                m.size_mm as f32,
-                m.spacing_mm as f32,
-                m.offset_mm.0 as f32,
-                m.offset_mm.1 as f32,
-            ];
-        }
-        u
+        u[1] = [m.colour.0, m.colour.1, m.colour.2, shape];
+        u[2] = [
+            m.size_mm as f32,
+            m.spacing_mm as f32,
+            m.offset_mm.0 as f32,
+            m.offset_mm.1 as f32,
+        ];
     }
+    u
 }
 
 /// Each GPU panel's unwrapped wall rectangle, `sources[k]` being the stage panel of GPU panel `k`.
@@ -203,26 +196,32 @@ impl Overlay {
     }
 
     /// Writes the frame's overlay uniform and light cards (growing the card buffer when a frame
-    /// has more cards than it holds). Errors: chroma or card settings that cannot be rendered.
+    /// has more cards than it holds): the cards of `cameras[0]` (the primary camera's inputs).
+    /// Errors: a camera's chroma or a card that cannot be rendered.
     pub(crate) fn prepare(
         &mut self,
         alloc: &Allocator,
         gpu: &Gpu,
-        inputs: &FrameInputs,
-        frozen_outer: bool,
+        cameras: &[FrameInputs],
     ) -> Result<(), RenderError> {
-        let bad = |message: String| {
+        let Some(inputs) = cameras.first() else {
+            return Err(RenderError::NotPrepared);
+        };
+        let bad = |camera: &str, message: String| {
             RenderError::Input(InputError::Invalid {
-                camera: inputs.camera_name.clone(),
+                camera: camera.to_string(),
                 message,
             })
         };
-        if let Some(problem) = inputs.chroma.as_ref().and_then(|c| c.problem()) {
-            return Err(bad(problem));
+        for c in cameras {
+            if let Some(problem) = c.chroma.as_ref().and_then(|c| c.problem()) {
+                return Err(bad(&c.camera_name, problem));
+            }
         }
         for (i, card) in inputs.light_cards.iter().enumerate() {
             if let Some(p) = card.problem() {
-                return Err(bad(format!("light card {i} ('{}'): {p}", card.name)));
+                let message = format!("light card {i} ('{}'): {p}", card.name);
+                return Err(bad(&inputs.camera_name, message));
             }
         }
         let n = inputs.light_cards.len();
@@ -247,9 +246,9 @@ impl Overlay {
             gpu.queue
                 .write_buffer(&self.cards, 0, bytemuck::cast_slice(&cards));
         }
-        let mut u = OverlayUniform::new(inputs.chroma.as_ref());
-        u.cards[0] = n as u32;
-        u.cards[1] = u32::from(frozen_outer);
+        let u = OverlayUniform {
+            cards: [n as u32, 0, 0, 0],
+        };
         gpu.queue
             .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
         self.written.clear();

@@ -14,13 +14,16 @@ use crate::gpu::Gpu;
 use crate::scene::{Frustum, Scene, ViewBinding};
 
 /// Offsets of this frame's views.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Offsets {
     faces: [u32; 6],
-    inner: u32,
+    /// Each camera's inner frustum, in drawing order.
+    inner: Vec<u32>,
     reference: u32,
-    /// Frustums of the six faces, the inner frustum and the reference view.
-    frustums: [Frustum; 8],
+    /// Frustums of the six faces and the reference view.
+    frustums: [Frustum; 7],
+    /// Frustums of the inner views.
+    inner_frustums: Vec<Frustum>,
 }
 
 /// The scene passes of a frame.
@@ -69,14 +72,16 @@ impl ScenePasses {
         &self.layout
     }
 
-    /// Writes the frame's views: six cube faces, the inner frustum, the camera's pinhole (from the
-    /// video camera, [`FrameInputs::video`]).
+    /// Writes the frame's views: six cube faces from `inputs.outer_viewpoint`, each camera's inner
+    /// frustum (`inner_view_projs` seen from `eyes`, in drawing order), the primary camera's pinhole
+    /// (from its video camera, [`FrameInputs::video`]).
     pub fn prepare(
         &mut self,
         alloc: &Allocator,
         gpu: &Gpu,
         inputs: &FrameInputs,
-        inner_view_proj: DMat4,
+        inner_view_projs: &[DMat4],
+        eyes: &[glam::DVec3],
         pinhole_view_proj: DMat4,
     ) {
         self.views.reset();
@@ -87,9 +92,11 @@ impl ScenePasses {
                 inputs.outer_viewpoint,
             ));
         }
-        let inner = self
-            .views
-            .push(&ViewUniform::new(inner_view_proj, inputs.eye));
+        let inner: Vec<u32> = inner_view_projs
+            .iter()
+            .zip(eyes)
+            .map(|(vp, eye)| self.views.push(&ViewUniform::new(*vp, *eye)))
+            .collect();
         let reference = self
             .views
             .push(&ViewUniform::new(pinhole_view_proj, inputs.video.eye));
@@ -102,14 +109,19 @@ impl ScenePasses {
         }
         let frustums = std::array::from_fn(|k| match k {
             0..6 => Frustum::from_view_proj(view::cube_face_view_proj(k), inputs.outer_viewpoint),
-            6 => Frustum::from_view_proj(inner_view_proj, inputs.eye),
             _ => Frustum::from_view_proj(pinhole_view_proj, inputs.eye),
         });
+        let inner_frustums = inner_view_projs
+            .iter()
+            .zip(eyes)
+            .map(|(vp, eye)| Frustum::from_view_proj(*vp, *eye))
+            .collect();
         self.offsets = Some(Offsets {
             faces,
             inner,
             reference,
             frustums,
+            inner_frustums,
         });
     }
 
@@ -122,7 +134,7 @@ impl ScenePasses {
     }
 
     /// Records the outer cube faces (unless `draw_outer` is false: the outer is frozen and not baked
-    /// this frame) and the inner frustum.
+    /// this frame) and each camera's inner frustum.
     pub fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -130,8 +142,7 @@ impl ScenePasses {
         scene: &dyn Scene,
         draw_outer: bool,
     ) -> Result<(), RenderError> {
-        let (Some(o), Some(outer), Some(inner)) = (&self.offsets, &targets.outer, &targets.inner)
-        else {
+        let (Some(o), Some(outer)) = (&self.offsets, &targets.outer) else {
             return Err(RenderError::NotPrepared);
         };
         let faces = if draw_outer { outer.faces.len() } else { 0 };
@@ -146,15 +157,20 @@ impl ScenePasses {
             );
             scene.draw(&mut pass, &self.binding(o.faces[face], o.frustums[face]));
         }
-        let mut pass = scene_pass(
-            encoder,
-            "inner frustum pass",
-            &inner.color,
-            &inner.depth,
-            wgpu::Color::BLACK,
-            inner.size,
-        );
-        scene.draw(&mut pass, &self.binding(o.inner, o.frustums[6]));
+        for (k, (offset, frustum)) in o.inner.iter().zip(&o.inner_frustums).enumerate() {
+            let Some(Some(inner)) = targets.inner.get(k) else {
+                return Err(RenderError::NotPrepared);
+            };
+            let mut pass = scene_pass(
+                encoder,
+                "inner frustum pass",
+                &inner.color,
+                &inner.depth,
+                wgpu::Color::BLACK,
+                inner.size,
+            );
+            scene.draw(&mut pass, &self.binding(*offset, *frustum));
+        }
         Ok(())
     }
 
@@ -176,7 +192,7 @@ impl ScenePasses {
             wgpu::Color::BLACK,
             pin.size,
         );
-        scene.draw(&mut pass, &self.binding(o.reference, o.frustums[7]));
+        scene.draw(&mut pass, &self.binding(o.reference, o.frustums[6]));
         Ok(())
     }
 }

@@ -359,8 +359,9 @@ impl ImageTarget {
 /// Every target whose size depends on the frame.
 #[derive(Default)]
 pub struct Targets {
-    /// The inner frustum.
-    pub inner: Option<SceneTarget>,
+    /// Each camera's inner frustum, in drawing order (slots past the frame's cameras keep their
+    /// textures for later frames).
+    pub inner: Vec<Option<SceneTarget>>,
     /// The outer cube map.
     pub outer: Option<CubeTarget>,
     /// The camera's pinhole view (of the wall, or the reference render of the scene).

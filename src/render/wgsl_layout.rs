@@ -5,7 +5,7 @@
 use std::mem::{offset_of, size_of};
 
 use super::GpuPanel;
-use super::composite::{FrameUniform, TargetUniform};
+use super::composite::{FrameUniform, InnerCameraUniform, TargetUniform};
 use super::grading::{GradeUniform, GradesUniform, OutputColourUniform};
 use super::lens_warp::LensUniform;
 use super::overlay::{CardUniform, OverlayUniform};
@@ -95,19 +95,36 @@ fn host_structs_match_their_wgsl_layouts() {
         &composite,
         "Frame",
         host!(FrameUniform {
-            inner_view_proj,
-            inner_eye,
+            cameras,
             outer_viewpoint,
+            counts
+        }),
+        &mut failures,
+    );
+    check(
+        &composite,
+        "InnerCamera",
+        host!(InnerCameraUniform {
+            view_proj,
+            eye,
             border_color,
             params,
-            inner_extent
+            extent,
+            key,
+            marker_colour,
+            marker
         }),
         &mut failures,
     );
     check(
         &composite,
         "Target",
-        host!(TargetUniform { size, pad }),
+        host!(TargetUniform {
+            size,
+            offset,
+            mode,
+            colour
+        }),
         &mut failures,
     );
     check(
@@ -126,12 +143,7 @@ fn host_structs_match_their_wgsl_layouts() {
     check(
         &composite,
         "Overlay",
-        host!(OverlayUniform {
-            key,
-            marker_colour,
-            marker,
-            cards
-        }),
+        host!(OverlayUniform { cards }),
         &mut failures,
     );
     check(

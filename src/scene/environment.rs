@@ -8,6 +8,7 @@ use wgpu::util::DeviceExt;
 use super::{
     SCENE_COLOR_FORMAT, SCENE_DEPTH_COMPARE, SCENE_DEPTH_FORMAT, Scene, SceneContext, ViewBinding,
 };
+use crate::colour::transfer::srgb_decode;
 use crate::gpu::{GpuError, layout};
 use crate::shaders;
 
@@ -72,12 +73,14 @@ const _: () = assert!(std::mem::size_of::<EnvParams>() == 16);
 
 /// An equirectangular environment image with a yaw rotation.
 pub struct Environment {
+    texture: wgpu::Texture,
     pipeline: wgpu::RenderPipeline,
     bind_group: wgpu::BindGroup,
 }
 
 impl Environment {
-    /// Loads a PNG, JPEG, Radiance HDR or EXR image. 8-bit images are sRGB; HDR/EXR are linear.
+    /// Loads a PNG, JPEG, Radiance HDR or EXR image: 8-bit images are sRGB, 16-bit PNGs are sRGB
+    /// decoded at full precision, HDR/EXR are linear (see [`environment_texels`]).
     pub fn load(
         ctx: &SceneContext<'_>,
         path: &Path,
@@ -86,8 +89,8 @@ impl Environment {
         Self::from_image(ctx, &open_image(path)?, yaw_deg)
     }
 
-    /// An environment from a decoded image: float images are uploaded as linear half floats, 8-bit
-    /// images as sRGB (so that sampling returns linear values).
+    /// An environment from a decoded image, uploaded as [`environment_texels`] says (so that
+    /// sampling returns linear values).
     pub fn from_image(
         ctx: &SceneContext<'_>,
         img: &image::DynamicImage,
@@ -104,26 +107,14 @@ impl Environment {
         img: &image::DynamicImage,
         yaw_deg: f64,
     ) -> Result<Environment, EnvironmentError> {
-        let (format, bytes) = match img {
-            image::DynamicImage::ImageRgb32F(_) | image::DynamicImage::ImageRgba32F(_) => {
-                let f = img.to_rgba32f();
-                // Clamped to the half range: an HDR sun at 100,000 becomes 65504, never infinity.
-                let halves: Vec<half::f16> = f
-                    .as_raw()
-                    .iter()
-                    .map(|&v| half::f16::from_f32(crate::colour::clamp_f16(f64::from(v)) as f32))
-                    .collect();
-                (
-                    wgpu::TextureFormat::Rgba16Float,
-                    bytemuck::cast_slice::<half::f16, u8>(&halves).to_vec(),
-                )
-            }
-            _ => (
-                wgpu::TextureFormat::Rgba8UnormSrgb,
-                img.to_rgba8().into_raw(),
-            ),
-        };
+        let (format, bytes) = environment_texels(img);
         Self::from_texels(ctx, img.width(), img.height(), format, &bytes, yaw_deg)
+    }
+
+    /// The uploaded image (mip level 0 holds the texels of [`environment_texels`], the other
+    /// levels their box-filtered reductions). Readable with [`crate::render::read_texture`].
+    pub fn texture(&self) -> &wgpu::Texture {
+        &self.texture
     }
 
     /// The default sky: a procedural gradient from a warm horizon to a blue zenith over a dark ground.
@@ -131,6 +122,63 @@ impl Environment {
         // 64 x 64 fits every adapter (WebGPU guarantees 8192).
         Self::upload(ctx, &sky_image(), 0.0)
     }
+}
+
+/// The texture format and level-0 bytes (rows top to bottom, tightly packed) an environment
+/// image is uploaded as:
+/// - 32-bit float images (Radiance HDR, EXR): linear values as [`wgpu::TextureFormat::Rgba16Float`],
+///   clamped to +-65504 (an HDR sun at 100,000 becomes 65504, never infinity; NaN becomes 0);
+/// - 16-bit images (`Rgb16`, `Rgba16`, `Luma16`, `LumaA16`, e.g. 16-bit PNGs): colour codes are
+///   sRGB-decoded at full precision, `linear = srgb_decode(code / 65535)` with the sRGB EOTF of
+///   IEC 61966-2-1 ([`crate::colour::transfer::srgb_decode`], evaluated in `f64` for each of the
+///   65,536 codes), alpha is `code / 65535`; uploaded as `Rgba16Float`, the precision of the
+///   scene's render targets ([`super::SCENE_COLOR_FORMAT`]): nothing is cut to 8 bits (relative
+///   error at most 2^-11, half-float rounding);
+/// - every other image (8-bit PNG, JPEG, ...): 8-bit sRGB as [`wgpu::TextureFormat::Rgba8UnormSrgb`]
+///   (decoded by the sampler).
+pub fn environment_texels(img: &image::DynamicImage) -> (wgpu::TextureFormat, Vec<u8>) {
+    use image::DynamicImage as D;
+    let halves: Vec<half::f16> = match img {
+        D::ImageRgb32F(_) | D::ImageRgba32F(_) => img
+            .to_rgba32f()
+            .as_raw()
+            .iter()
+            .map(|&v| half::f16::from_f64(crate::colour::clamp_f16(f64::from(v))))
+            .collect(),
+        D::ImageRgb16(_) | D::ImageRgba16(_) | D::ImageLuma16(_) | D::ImageLumaA16(_) => {
+            let decode = srgb16_table();
+            img.to_rgba16()
+                .pixels()
+                .flat_map(|p| {
+                    let [r, g, b, a] = p.0;
+                    [
+                        decode[r as usize],
+                        decode[g as usize],
+                        decode[b as usize],
+                        half::f16::from_f64(f64::from(a) / 65535.0),
+                    ]
+                })
+                .collect()
+        }
+        _ => {
+            return (
+                wgpu::TextureFormat::Rgba8UnormSrgb,
+                img.to_rgba8().into_raw(),
+            );
+        }
+    };
+    (
+        wgpu::TextureFormat::Rgba16Float,
+        bytemuck::cast_slice::<half::f16, u8>(&halves).to_vec(),
+    )
+}
+
+/// The sRGB EOTF of every 16-bit code, `srgb_decode(code / 65535)` evaluated in `f64` and rounded
+/// once to half float.
+fn srgb16_table() -> Vec<half::f16> {
+    (0..=u16::MAX)
+        .map(|c| half::f16::from_f64(srgb_decode(f64::from(c) / 65535.0)))
+        .collect()
 }
 
 /// Reads an environment image (PNG, JPEG, Radiance HDR or EXR).
@@ -190,6 +238,7 @@ impl Environment {
             format,
             usage: wgpu::TextureUsages::TEXTURE_BINDING
                 | wgpu::TextureUsages::COPY_DST
+                | wgpu::TextureUsages::COPY_SRC
                 | wgpu::TextureUsages::RENDER_ATTACHMENT,
             view_formats: &[],
         });
@@ -294,6 +343,7 @@ impl Environment {
             cache: None,
         });
         Ok(Environment {
+            texture,
             pipeline,
             bind_group,
         })
@@ -321,5 +371,101 @@ mod tests {
         assert!((u - 0.75).abs() < 1e-12);
         let (_, v) = equirect_uv(DVec3::Y);
         assert!(v.abs() < 1e-12);
+    }
+
+    /// The sRGB EOTF, IEC 61966-2-1:1999 section 5.2, written out here as the oracle.
+    fn eotf(v: f64) -> f64 {
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    }
+
+    /// Whether `got` is `exact` rounded to half float: within half a unit in the last place
+    /// (2^-11 relative for normal halves, 2^-25 absolute below 2^-14).
+    fn within_half_rounding(got: f64, exact: f64) -> bool {
+        (got - exact).abs() <= (exact.abs() * 2f64.powi(-11)).max(2f64.powi(-25))
+    }
+
+    fn halves(bytes: &[u8]) -> Vec<f64> {
+        bytes
+            .chunks_exact(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f64())
+            .collect()
+    }
+
+    #[test]
+    fn sixteen_bit_images_are_decoded_at_full_precision() {
+        // Codes 0x8000 and 0x8040 (and 0x0101, 0x0180) are one 8-bit code apart from nothing: an
+        // 8-bit cut merges each pair.
+        let codes: [u16; 8] = [0, 0x0101, 0x0180, 0x0a00, 0x8000, 0x8040, 0xfffe, 0xffff];
+        let img = image::ImageBuffer::from_fn(8, 1, |x, _| {
+            let c = codes[x as usize];
+            image::Rgba([c, codes[7 - x as usize], c / 2, 0x4000])
+        });
+        let (format, bytes) = environment_texels(&image::DynamicImage::ImageRgba16(img));
+        assert_eq!(format, wgpu::TextureFormat::Rgba16Float);
+        let v = halves(&bytes);
+        for x in 0..8 {
+            let c = codes[x];
+            let want = [
+                eotf(c as f64 / 65535.0),
+                eotf(codes[7 - x] as f64 / 65535.0),
+                eotf((c / 2) as f64 / 65535.0),
+                0x4000 as f64 / 65535.0,
+            ];
+            for k in 0..4 {
+                assert!(
+                    within_half_rounding(v[4 * x + k], want[k]),
+                    "pixel {x} channel {k}: {} vs {}",
+                    v[4 * x + k],
+                    want[k]
+                );
+            }
+        }
+        assert_eq!(v[0], 0.0);
+        assert_eq!(v[7 * 4], 1.0);
+        // Pairs an 8-bit cut would merge stay distinct.
+        assert!(v[4 * 4] < v[5 * 4] && v[4] < v[2 * 4], "{v:?}");
+        assert_eq!(codes[4] >> 8, codes[5] >> 8);
+        assert_eq!(codes[1] >> 8, codes[2] >> 8);
+    }
+
+    #[test]
+    fn grey_sixteen_bit_images_fill_every_channel() {
+        let img = image::ImageBuffer::from_fn(3, 1, |x, _| {
+            image::Luma([[0u16, 0x8040, 0xffff][x as usize]])
+        });
+        let (format, bytes) = environment_texels(&image::DynamicImage::ImageLuma16(img));
+        assert_eq!(format, wgpu::TextureFormat::Rgba16Float);
+        let v = halves(&bytes);
+        let mid = eotf(0x8040 as f64 / 65535.0);
+        assert!(
+            v[4..7].iter().all(|&g| within_half_rounding(g, mid)),
+            "{v:?}"
+        );
+        assert_eq!(&v[8..12], &[1.0; 4]);
+        assert_eq!(v[3], 1.0);
+    }
+
+    #[test]
+    fn eight_bit_and_float_images_keep_their_formats() {
+        let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            2,
+            1,
+            image::Rgb([1, 2, 3]),
+        ));
+        let (format, bytes) = environment_texels(&img);
+        assert_eq!(format, wgpu::TextureFormat::Rgba8UnormSrgb);
+        assert_eq!(bytes, vec![1, 2, 3, 255, 1, 2, 3, 255]);
+        let img = image::DynamicImage::ImageRgba32F(image::Rgba32FImage::from_pixel(
+            1,
+            1,
+            image::Rgba([100_000.0, f32::NAN, 0.25, 1.0]),
+        ));
+        let (format, bytes) = environment_texels(&img);
+        assert_eq!(format, wgpu::TextureFormat::Rgba16Float);
+        assert_eq!(halves(&bytes), vec![65504.0, 0.0, 0.25, 1.0]);
     }
 }

@@ -16,7 +16,9 @@ use std::path::Path;
 
 pub use ambient::{Ambient, sh_basis};
 pub use cull::Frustum;
-pub use environment::{Environment, EnvironmentError, SceneError, equirect_uv, sky_image};
+pub use environment::{
+    Environment, EnvironmentError, SceneError, environment_texels, equirect_uv, sky_image,
+};
 pub use gltf::{GltfError, GltfScene};
 pub use test_scene::TestScene;
 

@@ -21,7 +21,8 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
 
     checks::frame_rate(f, &mut problems);
     let panel_types = checks::panel_types(f, limits, &mut problems);
-    let outputs = checks::outputs(f, limits, &mut problems);
+    let mut outputs = checks::outputs(f, limits, &mut problems);
+    super::target::check(f, &mut outputs, &mut problems);
     let mut index = packing::OutputIndex::new(&f.outputs);
 
     // Sections: geometry, then placement.

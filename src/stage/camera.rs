@@ -22,6 +22,10 @@ pub struct Camera {
     pub inner: InnerSettings,
     /// Tracking configuration, if the camera is tracked.
     pub tracking: Option<CameraTracking>,
+    /// Overlap priority: higher on top (see [`super::file::Camera::priority`]).
+    pub priority: i32,
+    /// Whether its inner frustum is drawn.
+    pub enabled: bool,
 }
 
 /// How a camera's inner frustum is rendered.
@@ -76,6 +80,8 @@ pub struct RenderSettings {
     pub test_scene: bool,
     /// Bake the outer once per scene and outer viewpoint (`crate::render::Renderer::set_frozen_outer`).
     pub frozen_outer: bool,
+    /// Where inner frusta overlap, the lower priority on top instead of the higher.
+    pub reverse_priority: bool,
 }
 
 impl Default for RenderSettings {
@@ -96,6 +102,7 @@ impl RenderSettings {
             environment_yaw_deg: r.environment_yaw_deg,
             test_scene: r.test_scene,
             frozen_outer: r.frozen_outer,
+            reverse_priority: r.reverse_priority,
         }
     }
 }
@@ -110,6 +117,8 @@ pub fn default_camera() -> file::Camera {
         lens: Default::default(),
         inner: Default::default(),
         tracking: None,
+        priority: 0,
+        enabled: true,
     }
 }
 
@@ -153,6 +162,8 @@ impl Camera {
                 chroma: c.inner.chroma,
             },
             tracking: c.tracking.clone(),
+            priority: c.priority,
+            enabled: c.enabled,
         }
     }
 

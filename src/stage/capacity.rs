@@ -247,7 +247,13 @@ fn processor_usage(stage: &Stage) -> Vec<ProcessorUsage> {
                 .iter()
                 .filter(|x| p.inputs.contains(&x.placement.output))
             {
-                let n = panel.pixel_count();
+                // A remapped output sends each cabinet K times per frame: it takes K times the
+                // capacity (the processor's figures divided by K per sub-frame).
+                let k = stage
+                    .outputs
+                    .get(panel.placement.output)
+                    .map_or(1, |o| u64::from(o.subframe_count()));
+                let n = panel.pixel_count() * k;
                 pixels += n;
                 while port < ports.len() && ports[port] + n > p.pixels_per_port {
                     port += 1;

@@ -179,21 +179,76 @@ pub(super) fn outputs(f: &file::Stage, limits: &Limits, problems: &mut Problems)
         }
         if o.width > limits.max_texture_size || o.height > limits.max_texture_size {
             problems.push(
-                s,
+                s.clone(),
                 format!(
                     "{} x {} is larger than the GPU texture limit of {} pixels a side",
                     o.width, o.height, limits.max_texture_size
                 ),
             );
         }
+        if let Some(r) = &o.remap {
+            remap(o, r, f, &s, problems);
+        }
         outputs.push(Output {
             name: o.name.clone(),
             width: o.width,
             height: o.height,
             node: o.node.clone(),
+            remap: o.remap.clone(),
+            target: None,
         });
     }
     outputs
+}
+
+/// A frame remapping that can be laid out: sub-frames to show, regions that divide the raster
+/// exactly, cameras that exist, finite colours.
+fn remap(o: &file::Output, r: &file::Remap, f: &file::Stage, s: &Subject, problems: &mut Problems) {
+    let k = r.subframes.len() as u32;
+    if k == 0 {
+        problems.push(s.clone(), "remap: list at least one sub-frame");
+        return;
+    }
+    let (side, along) = match r.layout {
+        file::RemapLayout::Columns => ("width", o.width),
+        file::RemapLayout::Rows => ("height", o.height),
+    };
+    if along % k != 0 {
+        problems.push(
+            s.clone(),
+            format!("remap: {k} sub-frames do not divide the {side} of {along} pixels into equal regions"),
+        );
+    }
+    for sf in &r.subframes {
+        match sf {
+            file::SubFrame::Camera(c) | file::SubFrame::Chroma(c) => {
+                // A stage without cameras gets the default camera `A`.
+                let known = f.cameras.iter().any(|x| &x.name == c);
+                if !(known || f.cameras.is_empty() && c == "A") {
+                    let known: Vec<&str> = f.cameras.iter().map(|x| x.name.as_str()).collect();
+                    problems.push(
+                        s.clone(),
+                        format!(
+                            "remap: unknown camera '{c}' (cameras: {})",
+                            if known.is_empty() {
+                                "A".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                }
+            }
+            file::SubFrame::Solid(r, g, b) => {
+                if ![r, g, b].iter().all(|v| v.is_finite()) {
+                    problems.push(
+                        s.clone(),
+                        "remap: a solid sub-frame's colour must be finite",
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -231,6 +231,112 @@ pub struct Output {
     /// The render node that owns this output.
     #[serde(default)]
     pub node: Option<String>,
+    /// Frame remapping: the raster carries several sub-frames (see [`Remap`]); none by default.
+    #[serde(default)]
+    pub remap: Option<Remap>,
+    /// Where `parallax run` delivers this output (optional; see [`TargetFile`]).
+    #[serde(default)]
+    pub target: Option<TargetFile>,
+}
+
+/// Frame remapping (time-multiplexed outputs, hidden-frame systems): the output raster is split into
+/// `subframes.len()` equal regions side by side (`Columns`) or stacked (`Rows`), each one sub-frame
+/// that the LED processor shows in turn within the frame period. Cabinets are placed in the first
+/// region's coordinates (a region is `width / K` by `height` for `Columns`, `width` by `height / K`
+/// for `Rows`), and every region maps the same cabinets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remap {
+    pub layout: RemapLayout,
+    pub subframes: Vec<SubFrame>,
+}
+
+/// Sub-frames a raster with `remap` carries (1 without remapping).
+pub fn subframe_count(remap: Option<&Remap>) -> u32 {
+    remap.map_or(1, |r| (r.subframes.len() as u32).max(1))
+}
+
+/// Size of one sub-frame region of a `width` x `height` raster with `remap` (the whole raster
+/// without remapping): what cabinets are placed in.
+pub fn region_size(width: u32, height: u32, remap: Option<&Remap>) -> (u32, u32) {
+    let k = subframe_count(remap);
+    match remap.map(|r| r.layout) {
+        Some(RemapLayout::Columns) => (width / k, height),
+        Some(RemapLayout::Rows) => (width, height / k),
+        None => (width, height),
+    }
+}
+
+/// Top-left pixel of sub-frame region `k` of a `width` x `height` raster with `remap`.
+pub fn region_origin(width: u32, height: u32, remap: Option<&Remap>, k: u32) -> (u32, u32) {
+    let (w, h) = region_size(width, height, remap);
+    match remap.map(|r| r.layout) {
+        Some(RemapLayout::Columns) => (k * w, 0),
+        Some(RemapLayout::Rows) => (0, k * h),
+        None => (0, 0),
+    }
+}
+
+impl Output {
+    /// [`region_size`] of this output.
+    pub fn region_size(&self) -> (u32, u32) {
+        region_size(self.width, self.height, self.remap.as_ref())
+    }
+}
+
+/// How the sub-frame regions are laid out in the output raster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RemapLayout {
+    /// Side by side, left to right.
+    Columns,
+    /// Stacked, top to bottom.
+    Rows,
+}
+
+/// What one sub-frame shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SubFrame {
+    /// The outer with this camera's inner frustum only (the camera that shoots during the
+    /// sub-frame).
+    Camera(String),
+    /// The outer with this camera's inner frustum as its chroma key (its `chroma` colour and
+    /// markers, or green (0, 0.7, 0.1) without markers when it has none).
+    Chroma(String),
+    /// One colour over the whole region (linear RGB in the working space, through the output's
+    /// colour transform).
+    Solid(f32, f32, f32),
+}
+
+/// Where `parallax run` delivers an output, frame after frame (`docs/live.md`). Without a target
+/// an output goes to the run's default (`--sink`, `--windows`; the null sink when none is given);
+/// the command line's switches override the stage file's targets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum TargetFile {
+    /// A borderless window on a display: `display` is a monitor name as the window system reports it
+    /// (e.g. `"HDMI-1"`) or an index from 0 written as digits (`"1"`). Without `position` the window
+    /// is fullscreen on the display; with `position: Some((x, y))` it is a window of the output's
+    /// size at `(x, y)` pixels from the display's top-left corner (an output that is a region of a
+    /// larger display). One window per output.
+    Window {
+        display: String,
+        #[serde(default)]
+        position: Option<(i32, i32)>,
+    },
+    /// One image per frame every `every`th frame (frame numbers that are multiples of `every`, from
+    /// 0), as `DIR/frame-NNNNNN/OUTPUT.png` (or `.exr`, by the output's encoding); `dir` is relative
+    /// to the stage file.
+    Files {
+        dir: String,
+        #[serde(default = "every_frame")]
+        every: u64,
+    },
+    /// Rendered and finished on the GPU, then discarded (tests, benchmarks).
+    Null,
+}
+
+fn every_frame() -> u64 {
+    1
 }
 
 /// An LED processor: the outputs it receives and its capacity.
@@ -290,6 +396,18 @@ pub struct Camera {
     /// Live tracking input for this camera (optional).
     #[serde(default)]
     pub tracking: Option<crate::tracking::config::CameraTracking>,
+    /// Where inner frusta overlap, the higher priority is drawn on top (its soft edge blends over
+    /// the lower one); equal priorities: the camera earlier in the file on top. Default 0.
+    #[serde(default)]
+    pub priority: i32,
+    /// Whether the camera's inner frustum is drawn (default true); switched per frame through the
+    /// library and the live loop.
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+}
+
+fn enabled_default() -> bool {
+    true
 }
 
 /// Lens settings as written in files: the camera module's [`Lens`], with every field optional.
@@ -364,6 +482,9 @@ pub struct Render {
     /// Render the outer once per scene and outer viewpoint and bake it per output pixel (see
     /// rendering.md, Frozen outer).
     pub frozen_outer: bool,
+    /// Reverse the cameras' overlap order: the lower priority on top (nDisplay offers the same
+    /// choice).
+    pub reverse_priority: bool,
 }
 
 impl Default for Render {
@@ -375,6 +496,7 @@ impl Default for Render {
             environment_yaw_deg: 0.0,
             test_scene: true,
             frozen_outer: false,
+            reverse_priority: false,
         }
     }
 }

@@ -20,6 +20,7 @@ mod packing;
 pub mod placement;
 pub mod scene;
 pub mod synthetic;
+pub mod target;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub use chroma::{Chroma, MarkerShape, Markers};
 pub use geometry::PanelFrame;
 pub use placement::{Placement, Rect};
 pub use scene::SceneItem;
+pub use target::{Monitor, Target};
 
 /// Largest 2D texture side that every wgpu adapter Parallax supports offers (lavapipe included).
 pub const DEFAULT_MAX_TEXTURE_SIZE: u32 = 16384;
@@ -107,6 +109,28 @@ pub struct Output {
     pub width: u32,
     pub height: u32,
     pub node: Option<String>,
+    /// Frame remapping: the sub-frames the raster carries ([`file::Remap`]).
+    pub remap: Option<file::Remap>,
+    /// Where `parallax run` delivers it (`None`: the run's default).
+    pub target: Option<Target>,
+}
+
+impl Output {
+    /// Sub-frames the raster carries (1 without remapping).
+    pub fn subframe_count(&self) -> u32 {
+        file::subframe_count(self.remap.as_ref())
+    }
+
+    /// Size of one sub-frame region in pixels (the whole output without remapping): what cabinets
+    /// are placed in.
+    pub fn region_size(&self) -> (u32, u32) {
+        file::region_size(self.width, self.height, self.remap.as_ref())
+    }
+
+    /// Top-left pixel of sub-frame region `k` in the output raster.
+    pub fn region_origin(&self, k: u32) -> (u32, u32) {
+        file::region_origin(self.width, self.height, self.remap.as_ref(), k)
+    }
 }
 
 /// An LED processor.
@@ -163,6 +187,8 @@ pub enum Subject {
     Camera(String),
     /// An item of `scene:`, named by its index and path.
     Scene(String),
+    /// A subject located in the stage file: `file:line:column` first, then the subject.
+    At(String, Box<Subject>),
 }
 
 impl fmt::Display for Subject {
@@ -176,6 +202,7 @@ impl fmt::Display for Subject {
             Subject::Processor(n) => write!(f, "processor '{n}'"),
             Subject::Camera(n) => write!(f, "camera '{n}'"),
             Subject::Scene(n) => write!(f, "scene item {n}"),
+            Subject::At(at, s) => write!(f, "{at}: {s}"),
         }
     }
 }
@@ -231,6 +258,30 @@ fn list(problems: &[Problem]) -> String {
         .join("\n")
 }
 
+/// Locates the problems whose message ends with `(at PATH)` (a field path such as
+/// `outputs[1].target.every`) in `text`: their subject becomes [`Subject::At`] with
+/// `file:line:column` of the field. Problems without a path, or whose path is not found, are kept
+/// as they are.
+fn locate(problems: Vec<Problem>, text: &str, file: &str) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(|p| {
+            let path = p
+                .message
+                .strip_suffix(')')
+                .and_then(|m| m.rsplit_once("(at "))
+                .map(|(_, path)| path);
+            match path.and_then(|path| crate::ron_file::locate(text, path)) {
+                Some((line, column)) => Problem {
+                    subject: Subject::At(format!("{file}:{line}:{column}"), Box::new(p.subject)),
+                    message: p.message,
+                },
+                None => p,
+            }
+        })
+        .collect()
+}
+
 /// Parses stage-file text. `file` names the source in error messages.
 pub fn parse(text: &str, file: &str) -> Result<file::Stage, StageError> {
     Ok(crate::ron_file::parse(text, file)?)
@@ -251,7 +302,7 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
     let parsed = parse(&text, &label)?;
     let mut stage = Stage::build(&parsed, limits).map_err(|problems| StageError::Invalid {
         file: label.clone(),
-        problems,
+        problems: locate(problems, &text, &label),
     })?;
     stage.source = Some(path.to_path_buf());
     stage.load_luts().map_err(|problems| StageError::Invalid {
@@ -274,7 +325,8 @@ impl Stage {
             file: file_label.to_string(),
             problems,
         };
-        let mut stage = Stage::build(&parsed, &Limits::default()).map_err(invalid)?;
+        let mut stage = Stage::build(&parsed, &Limits::default())
+            .map_err(|p| invalid(locate(p, text, file_label)))?;
         stage.load_luts().map_err(invalid)?;
         Ok(stage)
     }

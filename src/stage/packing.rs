@@ -122,8 +122,9 @@ pub(super) fn section_placement(
             for (k, &oi) in targets.iter().enumerate() {
                 let o = &outputs[oi];
                 let (ox, oy) = if k == 0 { *origin } else { (0, 0) };
-                let fit_x = o.width.saturating_sub(ox) / cw;
-                let fit_y = o.height.saturating_sub(oy) / ch;
+                let (ow, oh) = o.region_size();
+                let fit_x = ow.saturating_sub(ox) / cw;
+                let fit_y = oh.saturating_sub(oy) / ch;
                 // Cells per line run along x for row order, along y for column order.
                 let (natural, fit_line, lines) = match order {
                     file::Order::Rows => (columns, fit_x, fit_y),
@@ -199,12 +200,20 @@ pub(super) fn section_placement(
                     continue;
                 };
                 let o = &outputs[oi];
-                if p.x >= o.width.min(1 << 24) || p.y >= o.height.min(1 << 24) {
+                let (ow, oh) = o.region_size();
+                if p.x >= ow.min(1 << 24) || p.y >= oh.min(1 << 24) {
                     problems.push(
                         ps,
                         format!(
-                            "top-left ({}, {}) is outside output '{}' ({} x {})",
-                            p.x, p.y, o.name, o.width, o.height
+                            "top-left ({}, {}) is outside output '{}' ({ow} x {oh}{})",
+                            p.x,
+                            p.y,
+                            o.name,
+                            if o.remap.is_some() {
+                                ", one sub-frame"
+                            } else {
+                                ""
+                            }
                         ),
                     );
                     reported.insert(k);
@@ -258,13 +267,19 @@ pub(super) fn check_outputs(
             }
             continue;
         }
+        let (ow, oh) = o.region_size();
+        let sub = if o.remap.is_some() {
+            ", one sub-frame"
+        } else {
+            ""
+        };
         for (r, i) in rects.iter() {
-            if r.x0 < 0 || r.y0 < 0 || r.x1 > o.width as i64 || r.y1 > o.height as i64 {
+            if r.x0 < 0 || r.y0 < 0 || r.x1 > ow as i64 || r.y1 > oh as i64 {
                 problems.push(
                     Subject::Panel(panels[*i].id.clone()),
                     format!(
-                        "pixels {}..{} x {}..{} fall outside output '{}' ({} x {})",
-                        r.x0, r.x1, r.y0, r.y1, o.name, o.width, o.height
+                        "pixels {}..{} x {}..{} fall outside output '{}' ({ow} x {oh}{sub})",
+                        r.x0, r.x1, r.y0, r.y1, o.name
                     ),
                 );
             }

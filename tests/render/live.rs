@@ -1,5 +1,6 @@
 //! The live loop (`parallax run`): a headless run of a take equals `render --take` bit for bit, a
-//! failing frame holds the last good one, and edits to the stage file are swapped in between two
+//! failing frame holds the last good one, outputs go to their targets from the stage file, a lost
+//! GPU device is re-created, and edits to the stage file are swapped in between two
 //! frames (a broken edit keeps the running stage).
 
 use std::path::Path;
@@ -112,6 +113,207 @@ fn a_run_of_a_take_equals_render_take_and_holds_failed_frames() {
     assert_eq!(lines[3]["timecode"], "00:00:00:05");
 }
 
+/// Every file under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `tiny.ron` with a second output, `top` (the ceiling's cabinets), and the given targets.
+fn two_outputs(main_target: &str, top_target: &str) -> String {
+    let tiny = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .unwrap();
+    let two = tiny
+        .replace(
+            r#"placement: Auto(outputs: ["main"], origin: (96, 0), rotation: 90)"#,
+            r#"placement: Auto(outputs: ["top"], rotation: 90)"#,
+        )
+        .replace(
+            r#"Output(name: "main", width: 128, height: 64),"#,
+            &format!(
+                r#"Output(name: "main", width: 128, height: 64{main_target}), Output(name: "top", width: 64, height: 64{top_target}),"#
+            ),
+        );
+    assert_ne!(two, tiny);
+    two
+}
+
+/// Targets from the stage file: `main` to files every 2nd frame (a folder relative to the stage
+/// file), `top` to the null sink. A run of 6 take frames writes exactly main's frames 0, 2 and 4,
+/// each equal, byte for byte, to `render --take`'s; `--out`/`--every` on the command line replace
+/// the folder and the interval, and `--sink files` sends every output to files.
+#[test]
+fn outputs_go_to_their_targets_from_the_stage_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = dir.path().join("two.ron");
+    std::fs::write(
+        &stage,
+        two_outputs(
+            r#", target: Files(dir: "files", every: 2)"#,
+            ", target: Null",
+        ),
+    )
+    .unwrap();
+    let stage = stage.to_string_lossy().into_owned();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let take = "assets/takes/demo-truck.take";
+    parallax(&[
+        "render",
+        &stage,
+        "--take",
+        take,
+        "--frames",
+        "0..6",
+        "--out",
+        &d("render"),
+    ]);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            &stage,
+            "--take",
+            take,
+            "--frames",
+            "6",
+            "--unpaced",
+            "--no-watch",
+        ];
+        args.extend_from_slice(extra);
+        parallax(&args)
+    };
+    run(&[]);
+    assert_eq!(
+        files_under(&dir.path().join("files")),
+        [
+            "frame-000000/main.png",
+            "frame-000002/main.png",
+            "frame-000004/main.png"
+        ]
+    );
+    for n in [0, 2, 4] {
+        let name = format!("frame-{n:06}/main.png");
+        assert!(
+            png(&dir.path().join("files").join(&name))
+                == png(&dir.path().join("render").join(&name)),
+            "{name} differs from render --take"
+        );
+    }
+    // The command line overrides the stage file's folder and interval...
+    run(&["--out", &d("cli"), "--every", "3"]);
+    assert_eq!(
+        files_under(&dir.path().join("cli")),
+        ["frame-000000/main.png", "frame-000003/main.png"]
+    );
+    // ... and `--sink files` sends every output to files, every frame.
+    run(&["--sink", "files", "--out", &d("all"), "--every", "5"]);
+    assert_eq!(
+        files_under(&dir.path().join("all")),
+        [
+            "frame-000000/main.png",
+            "frame-000000/top.png",
+            "frame-000005/main.png",
+            "frame-000005/top.png"
+        ]
+    );
+    let name = "frame-000005/top.png";
+    assert!(png(&dir.path().join("all").join(name)) == png(&dir.path().join("render").join(name)));
+}
+
+/// A real device loss (`wgpu::Device::destroy` before frame 2): frame 2 holds frame 1, the device,
+/// renderer and scene are re-created, and frames 3 to 5 equal, byte for byte, those of an
+/// uninterrupted `render --take`; the stats count one loss, one re-creation and one held frame.
+#[test]
+fn a_lost_device_is_recreated_and_the_run_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let take = "assets/takes/demo-truck.take";
+    let stage = "assets/stages/tiny.ron";
+    parallax(&[
+        "render",
+        stage,
+        "--take",
+        take,
+        "--frames",
+        "0..6",
+        "--out",
+        &d("render"),
+    ]);
+    let out = parallax(&[
+        "run",
+        stage,
+        "--take",
+        take,
+        "--frames",
+        "6",
+        "--unpaced",
+        "--no-watch",
+        "--sink",
+        "files",
+        "--out",
+        &d("run"),
+        "--stats",
+        &d("stats.json"),
+        "--inject-fault",
+        "device-lost@2",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("GPU device re-created"), "{stderr}");
+    let frame =
+        |which: &str, n: u32| png(&dir.path().join(format!("{which}/frame-{n:06}/main.png")));
+    for n in [0, 1, 3, 4, 5] {
+        assert!(
+            frame("run", n) == frame("render", n),
+            "frame {n} differs from render --take"
+        );
+    }
+    assert!(
+        frame("run", 2) == frame("run", 1),
+        "frame 2 does not hold frame 1"
+    );
+    assert!(
+        frame("render", 2) != frame("render", 1),
+        "the take does not move the camera"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("stats.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            &stats["frames"],
+            &stats["failures"],
+            &stats["device_lost"],
+            &stats["recoveries"]
+        ),
+        (&6.into(), &1.into(), &1.into(), &1.into())
+    );
+    let per_frame = stats["per_frame"].as_array().unwrap();
+    let flags = |key: &str| -> Vec<bool> {
+        per_frame
+            .iter()
+            .map(|f| f[key].as_bool().unwrap())
+            .collect()
+    };
+    assert_eq!(flags("held"), [false, false, true, false, false, false]);
+    assert_eq!(
+        flags("device_lost"),
+        [false, false, true, false, false, false]
+    );
+}
+
 /// A direct single-frame render of `stage` at rest: the reference a live frame must equal.
 fn direct(gpu: &Gpu, stage: &Stage) -> image::RgbaImage {
     let options = RendererOptions {
@@ -178,6 +380,23 @@ fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
     let refused = step_until(&mut live, &|l| l.stats.reload_errors >= 1);
     assert_eq!(live.stats.failures, 0);
     assert_eq!(live.stats.reloads, 1);
+    assert!(!live.status().contains("restart"), "{}", live.status());
+    // An edit of the outputs' targets is swapped in too, but its targets wait for a restart: the
+    // running sink keeps receiving every frame.
+    let retargeted = edited.replace(
+        "Output(name: \"main\", width: 128, height: 64)",
+        "Output(name: \"main\", width: 128, height: 64, target: Null)",
+    );
+    assert_ne!(retargeted, edited);
+    std::fs::write(&path, &retargeted).unwrap();
+    let last = step_until(&mut live, &|l| l.stats.reloads >= 2);
+    assert!(
+        live.status()
+            .contains("output targets edited: restart to apply"),
+        "{}",
+        live.status()
+    );
+    assert_eq!(live.stats.failures, 0);
 
     let gpu = Gpu::headless().unwrap();
     let old = direct(&gpu, &Stage::from_ron(&original, "tiny.ron").unwrap());
@@ -200,4 +419,8 @@ fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
         let f = frame(n);
         assert!(f == old || f == new, "frame {n}");
     }
+    assert!(
+        frame(last) == new,
+        "the retargeted stage still goes to the running sink"
+    );
 }

@@ -1,0 +1,87 @@
+//! Frame remapping in the stage model: cabinets are placed in one sub-frame region, the regions
+//! must divide the raster, sub-frames name real cameras, and processors carry each cabinet once per
+//! sub-frame.
+
+use parallax::stage::Stage;
+
+fn stage(width: u32, subframes: &str, max_pixels: u64) -> Result<Stage, String> {
+    let text = format!(
+        r#"Stage(name: "remap", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
+  sections: [(name: "W", panel_type: "P",
+     shape: Flat(columns: 8, rows: 4, position: (0.0, 1.5, -3.0), anchor: Centre),
+     placement: Auto(outputs: ["o"]))],
+  outputs: [Output(name: "o", width: {width}, height: 128,
+    remap: Some(Remap(layout: Columns, subframes: [{subframes}])))],
+  processors: [Processor(name: "X", inputs: ["o"], max_pixels: {max_pixels}, ports: 4, pixels_per_port: 1000000)],
+  cameras: [Camera(name: "A"), Camera(name: "B", position: (0.5, 1.5, 0.0))])"#
+    );
+    Stage::from_ron(&text, "remap.ron").map_err(|e| e.to_string())
+}
+
+#[test]
+fn cabinets_are_placed_in_one_region_and_regions_are_laid_out() {
+    // 8 x 4 cabinets of 32 px: 256 x 128, the size of one of two regions of a 512 x 128 raster.
+    let s = stage(512, r#"Camera("A"), Camera("B")"#, 10_000_000).unwrap();
+    let o = &s.outputs[0];
+    assert_eq!(o.subframe_count(), 2);
+    assert_eq!(o.region_size(), (256, 128));
+    assert_eq!(o.region_origin(1), (256, 0));
+    let right = s.panels.iter().map(|p| p.output_rect().x1).max().unwrap();
+    assert_eq!(right, 256, "cabinets fill the first region only");
+    // The same cabinets do not fit one region of 128 px: an error naming the sub-frame.
+    let e = stage(256, r#"Camera("A"), Camera("B")"#, 10_000_000).unwrap_err();
+    assert!(
+        e.contains("one sub-frame") || e.contains("do not fit"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_remaps_are_reported_all_at_once() {
+    let e = stage(
+        512,
+        r#"Camera("A"), Chroma("Z"), Solid(0.0, 1.0, 0.0)"#,
+        10_000_000,
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("3 sub-frames do not divide the width of 512"),
+        "{e}"
+    );
+    assert!(e.contains("unknown camera 'Z' (cameras: A, B)"), "{e}");
+    let e = stage(512, "", 10_000_000).unwrap_err();
+    assert!(e.contains("at least one sub-frame"), "{e}");
+}
+
+#[test]
+fn processors_carry_each_cabinet_once_per_subframe() {
+    // 32 cabinets of 1,024 px = 32,768 px per sub-frame; two sub-frames: 65,536.
+    assert!(stage(512, r#"Camera("A"), Camera("B")"#, 65_536).is_ok());
+    let e = stage(512, r#"Camera("A"), Camera("B")"#, 65_535).unwrap_err();
+    assert!(e.contains("65,536") || e.contains("65536"), "{e}");
+}
+
+#[test]
+fn the_pixel_map_describes_each_region() {
+    let s = stage(
+        768,
+        r#"Camera("B"), Chroma("A"), Solid(0.0, 0.5, 1.0)"#,
+        10_000_000,
+    )
+    .unwrap();
+    let map = parallax::mapping::PixelMap::of(&s);
+    let v = serde_json::to_value(&map).unwrap();
+    let sub = &v["outputs"][0]["subframes"];
+    assert_eq!(sub.as_array().unwrap().len(), 3);
+    assert_eq!(sub[0]["kind"], "camera");
+    assert_eq!(sub[0]["camera"], "B");
+    assert_eq!(sub[1]["kind"], "chroma");
+    assert_eq!(
+        (sub[1]["x"].as_u64(), sub[1]["width"].as_u64()),
+        (Some(256), Some(256))
+    );
+    assert_eq!(sub[2]["kind"], "solid");
+    assert_eq!(sub[2]["colour"][1], 0.5);
+    assert_eq!(sub[2]["x"], 512);
+}
