@@ -135,12 +135,20 @@ fn arcs_whose_neighbours_meet_exactly_are_not_intersections() {
 #[test]
 fn two_lens_table_points_at_the_same_encoder_values_are_an_error() {
     let table = text("lens-table-duplicate.ron");
+    // Located at the duplicate point's `zoom` (the 52 mm point, points[3]).
+    let line = table
+        .lines()
+        .position(|l| l.contains("focal_length_mm: 52.0"))
+        .unwrap();
+    let column = table.lines().nth(line).unwrap().find("zoom").unwrap() + 1;
     assert_eq!(
         problems(&table),
-        vec![
-            "camera 'A': tracking: lens_table.points[3] (zoom 1000, focus 2000) is at the same \
-             encoder values as points[1] (zoom 1000, focus 2000): keep one"
-        ]
+        vec![format!(
+            "t.ron:{}:{column}: camera 'A': tracking: lens_table.points[3] (zoom 1000, focus 2000) \
+             is at the same encoder values as points[1] (zoom 1000, focus 2000): keep one \
+             (at cameras[0].tracking.lens_table.points[3].zoom)",
+            line + 1
+        )]
     );
     // Zoom 1003 is within the table's zoom row tolerance (0.5 % of 0..1003): the same setting.
     let near = edited(
@@ -269,11 +277,23 @@ fn processor_figures_are_taken_at_the_rate_stated_at_or_above_the_stage_rate() {
         "rates: [(hz: 120.0,",
         "rates: [(hz: 60.0, pixels_per_port: 500000), (hz: 90.0), (hz: 120.0,",
     );
+    // Located at each entry's `hz`.
+    let line = twice.lines().position(|l| l.contains("rates: [")).unwrap();
+    let l = twice.lines().nth(line).unwrap();
+    let col0 = l.find("hz: 60.0").unwrap() + 1;
+    let col1 = l.find("hz: 90.0").unwrap() + 1;
+    let line = line + 1;
     assert_eq!(
         problems(&twice),
         vec![
-            "processor 'SX40': rates[0]: a figure for 60 Hz is stated twice",
-            "processor 'SX40': rates[1] (90 Hz) states neither max_pixels nor pixels_per_port",
+            format!(
+                "t.ron:{line}:{col0}: processor 'SX40': rates[0]: a figure for 60 Hz is stated \
+                 twice (at processors[0].rates[0].hz)"
+            ),
+            format!(
+                "t.ron:{line}:{col1}: processor 'SX40': rates[1] (90 Hz) states neither \
+                 max_pixels nor pixels_per_port (at processors[0].rates[1].hz)"
+            ),
         ]
     );
 }

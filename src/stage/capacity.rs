@@ -114,7 +114,7 @@ pub(super) fn processors(
     }
     let mut processors = Vec::new();
     let mut fed_by: HashMap<usize, &str> = HashMap::new();
-    for p in &f.processors {
+    for (pk, p) in f.processors.iter().enumerate() {
         let s = Subject::Processor(p.name.clone());
         let mut inputs = Vec::new();
         for i in &p.inputs {
@@ -149,10 +149,12 @@ pub(super) fn processors(
         let mut per_port = vec![(rated, p.pixels_per_port)];
         for (k, r) in p.rates.iter().enumerate() {
             let at = format!("rates[{k}]");
+            // Ends each message so that loading the file locates it at the entry's `hz`.
+            let here = format!(" (at processors[{pk}].rates[{k}].hz)");
             if !positive(r.hz) {
                 problems.push(
                     s.clone(),
-                    format!("{at}: hz must be a positive number, got {}", r.hz),
+                    format!("{at}: hz must be a positive number, got {}{here}", r.hz),
                 );
                 continue;
             }
@@ -160,7 +162,7 @@ pub(super) fn processors(
                 problems.push(
                     s.clone(),
                     format!(
-                        "{at} ({} Hz) states neither max_pixels nor pixels_per_port",
+                        "{at} ({} Hz) states neither max_pixels nor pixels_per_port{here}",
                         r.hz
                     ),
                 );
@@ -168,7 +170,7 @@ pub(super) fn processors(
             if r.max_pixels == Some(0) || r.pixels_per_port == Some(0) {
                 problems.push(
                     s.clone(),
-                    format!("{at} ({} Hz): figures must be positive", r.hz),
+                    format!("{at} ({} Hz): figures must be positive{here}", r.hz),
                 );
             }
             for (figure, list) in [
@@ -182,7 +184,7 @@ pub(super) fn processors(
                     {
                         problems.push(
                             s.clone(),
-                            format!("{at}: a figure for {} Hz is stated twice", r.hz),
+                            format!("{at}: a figure for {} Hz is stated twice{here}", r.hz),
                         );
                     }
                     list.push((r.hz, n));
