@@ -34,11 +34,28 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, SyntaxErr
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let syntax = |e: ron::error::SpannedError, path: String| {
         let (line, column) = skip_blanks(text, e.span.start.line, e.span.start.col);
+        let mut message = describe_ron_error(&e.code);
+        let mut path = path;
+        // serde_path_to_error names the field being read as `?` when the error comes between
+        // fields (a missing comma): name the field just read instead, from the text.
+        if let Some(field) = field_before(text, line, column) {
+            if path.is_empty() || path == "?" || path == "." {
+                path = field.clone();
+            } else if let Some(parent) = path.strip_suffix(".?") {
+                path = format!("{parent}.{field}");
+            }
+            if matches!(e.code, ron::Error::ExpectedComma) {
+                message = format!("expected a comma after field '{field}'");
+                if let Some(next) = word_at(text, line, column) {
+                    message.push_str(&format!(", before '{next}'"));
+                }
+            }
+        }
         SyntaxError {
             file: file.to_string(),
             line,
             column,
-            message: describe_ron_error(&e.code),
+            message,
             path,
         }
     };
@@ -72,6 +89,92 @@ fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
     } else {
         (line, col)
     }
+}
+
+/// Byte offset of (1-based) `line` and character `column` in `text`, if inside it.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(start..)?;
+    let within = rest
+        .char_indices()
+        .nth(column.checked_sub(1)?)
+        .map_or(rest.len(), |(i, _)| i);
+    Some(start + within)
+}
+
+/// The identifier starting at `line:column`, if any.
+fn word_at(text: &str, line: usize, column: usize) -> Option<String> {
+    let rest = &text[offset_of(text, line, column)?..];
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit())).then_some(word)
+}
+
+/// The last field (`name:`) written in the struct that is open at `line:column`, read from the text
+/// before it: strings, characters and comments are skipped, and fields of structs nested in it and
+/// already closed do not count. `None` when the innermost open bracket holds no field yet (a list,
+/// a tuple) or the position is outside the text.
+fn field_before(text: &str, line: usize, column: usize) -> Option<String> {
+    let end = offset_of(text, line, column)?;
+    let bytes = &text.as_bytes()[..end];
+    // The last field at each open depth (the root is depth 0).
+    let mut fields: Vec<Option<&str>> = vec![None];
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'"' | b'\'' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != c {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => fields.push(None),
+            // The root is never popped (an unbalanced closer is ron's error to report).
+            b')' | b']' | b'}' if fields.len() > 1 => {
+                fields.pop();
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                let mut j = i;
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b':') && bytes.get(j + 1) != Some(&b':') {
+                    *fields.last_mut().expect("the root is never popped") = Some(word);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    fields.last().copied().flatten().map(str::to_string)
 }
 
 /// Rewords ron's messages in the stage file's own terms.
@@ -262,6 +365,77 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        a: f64,
+        b: (f64, f64),
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Root {
+        name: String,
+        items: Vec<Inner>,
+        last: u32,
+    }
+
+    fn error(text: &str) -> SyntaxError {
+        parse::<Root>(text, "t.ron").expect_err("must fail")
+    }
+
+    #[test]
+    fn a_missing_comma_names_the_field_before_it_and_its_path() {
+        // Between two fields of a nested struct: line 2, column 24 is `b`.
+        let e = error("Root(name: \"x\",\n  items: [Inner(a: 1.0 b: (1.0, 2.0))], last: 1)");
+        assert_eq!((e.line, e.column), (2, 24), "{e}");
+        assert_eq!(e.message, "expected a comma after field 'a', before 'b'");
+        assert_eq!(e.path, "items[0].a");
+        assert_eq!(
+            e.to_string(),
+            "t.ron:2:24: expected a comma after field 'a', before 'b' (at items[0].a)"
+        );
+        // After a nested value, at the root: the field whose value was the list.
+        let e = error("Root(name: \"x\", items: [Inner(a: 1.0, b: (1.0, 2.0))] last: 1)");
+        assert_eq!(
+            e.message,
+            "expected a comma after field 'items', before 'last'"
+        );
+        assert_eq!(e.path, "items");
+    }
+
+    #[test]
+    fn strings_and_comments_do_not_count_as_fields() {
+        // A string holding `x: (` and a comment holding `c: [` before the missing comma.
+        let e = error("Root(name: \"x: (\" // c: [\n, items: [], /* d: ( */ last: 1 extra: 2)");
+        assert_eq!(e.path, "last", "{e}");
+        assert_eq!(
+            e.message,
+            "expected a comma after field 'last', before 'extra'"
+        );
+    }
+
+    #[test]
+    fn a_missing_comma_between_list_items_keeps_ron_s_words() {
+        let e = error(
+            "Root(name: \"x\", items: [Inner(a: 1.0, b: (1.0, 2.0)) Inner(a: 1.0, b: (1.0, 2.0))], last: 1)",
+        );
+        assert_eq!(e.message, "expected comma", "{e}");
+    }
+
+    #[test]
+    fn offsets_count_characters_not_bytes() {
+        let text = "é: 1\nab: 2";
+        assert_eq!(offset_of(text, 1, 2), Some(2));
+        assert_eq!(offset_of(text, 2, 1), Some(6));
+        assert_eq!(word_at(text, 2, 1).as_deref(), Some("ab"));
+        // RON identifiers are ASCII: `é` is not a field.
+        assert_eq!(field_before(text, 2, 1), None);
+        assert_eq!(field_before(text, 2, 5).as_deref(), Some("ab"));
+    }
 
     #[test]
     fn fields_are_located_by_path() {

@@ -10,7 +10,10 @@ use glam::DVec3;
 use super::checks::{self, Limits, Problems, check_name, duplicates, finite};
 use super::file::{self, ShapeFile};
 use super::geometry::{self, PanelFrame};
-use super::{Panel, Problem, Section, SectionKind, Stage, Subject, capacity, packing, panel_id};
+use super::{
+    Panel, Problem, Section, SectionKind, Stage, Subject, capacity, geometry_checks, packing,
+    panel_id,
+};
 
 pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
     let mut problems = Problems::default();
@@ -143,9 +146,12 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
         colour,
         light_cards: f.light_cards.clone(),
         source: None,
-        warnings: warnings.0,
+        warnings: Vec::new(),
     };
     capacity::check_capacity(&stage, &mut problems);
+    geometry_checks::intersections(&stage, limits, &mut problems);
+    geometry_checks::facing(&stage, f, &mut warnings);
+    stage.warnings = warnings.0;
     if problems.0.is_empty() {
         stage.warnings.sort_by_key(|w| w.to_string());
         Ok(stage)
@@ -248,6 +254,14 @@ fn section_geometry(
                 problems.push(
                     subj,
                     "centre, radius, angles and bottom must be finite numbers",
+                );
+                return None;
+            }
+            if *radius <= 0.0 {
+                let what = if *radius < 0.0 { "negative" } else { "zero" };
+                problems.push(
+                    subj,
+                    format!("radius {radius} m is {what}: it is the distance from the centre to the cabinets' vertical edges, above zero"),
                 );
                 return None;
             }

@@ -263,14 +263,14 @@ pub(super) fn resolve(
         f.cameras.clone()
     };
     let mut cameras = Vec::new();
-    for c in &files {
+    for (k, c) in files.iter().enumerate() {
         if !seen.insert(c.name.as_str()) {
             push(
                 Subject::Camera(c.name.clone()),
                 "duplicate camera name".into(),
             );
         }
-        if check_camera(c, &mut push) {
+        if check_camera(k, c, &mut push) {
             let cam = Camera::from_file(c);
             if let Some(w) = cam.band_warning(&cam.rest.lens) {
                 warnings.push(Problem {
@@ -364,12 +364,27 @@ fn prediction_warning(t: &CameraTracking, frame_rate: f64) -> Option<String> {
     })
 }
 
-/// Checks one camera; true when its numbers are sound enough to resolve it.
-fn check_camera(c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> bool {
+/// Checks one camera (`cameras[k]` of the file); true when its numbers are sound enough to resolve
+/// it. Lens-table problems end with `(at cameras[k].tracking.lens_table.points[i].FIELD)`, so that
+/// loading the file locates them (`file:line:column` of the point's `zoom`, or of its
+/// `focal_length_mm` when that is the problem).
+fn check_camera(k: usize, c: &file::Camera, push: &mut impl FnMut(Subject, String)) -> bool {
     let s = || Subject::Camera(c.name.clone());
     if let Some(t) = &c.tracking {
         for p in t.problems() {
-            push(s(), format!("tracking: {p}"));
+            let point = p
+                .strip_prefix("lens_table.points[")
+                .and_then(|rest| rest.split_once(']'))
+                .map(|(i, _)| {
+                    // A field of the point (the locator finds fields, not list elements).
+                    let field = if p.contains("focal_length_mm") {
+                        "focal_length_mm"
+                    } else {
+                        "zoom"
+                    };
+                    format!(" (at cameras[{k}].tracking.lens_table.points[{i}].{field})")
+                });
+            push(s(), format!("tracking: {p}{}", point.unwrap_or_default()));
         }
     }
     let l = &c.lens;

@@ -1,11 +1,12 @@
 //! LED processors: their capacity at the stage frame rate, the cabinets on each port, and the usage
 //! summary of outputs and processors that `parallax validate` prints.
 //!
-//! A processor's data sheet quotes its pixel capacity (whole processor and per port) at a rated frame
-//! rate. It takes up to that many pixels at any rate up to the rated one, and proportionally fewer above
-//! it (half at twice the rate): the links carry a fixed number of pixels per second, but a processor
-//! does not take more pixels than it is rated for because frames come more slowly. See
-//! [`capacity_at`].
+//! A processor's data sheet quotes its pixel capacity (whole processor and per port) at the frame
+//! rates it states (e.g. 525,000 px per 1 Gb port at 60 Hz, 262,500 px at 120 Hz). At the stage frame
+//! rate Parallax takes the figure stated for the lowest rate at or above it, and above every stated
+//! rate the highest rate's figure scaled down in proportion (half at twice the rate). It never scales
+//! a figure up: a processor does not take more pixels than it is rated for because frames come more
+//! slowly (a 23.976 fps stage gets the 60 Hz figure, not 2.5 times it). See [`capacity_at_rates`].
 
 use std::collections::HashMap;
 
@@ -68,6 +69,26 @@ pub fn capacity_at(rated: u64, rated_hz: f64, frame_rate: f64) -> u64 {
     }
 }
 
+/// Pixels a processor (or a port) takes at `frame_rate` (Hz), given the figures its vendor states as
+/// `(rate in Hz, pixels)`: the figure of the lowest stated rate at or above `frame_rate`; above every
+/// stated rate, the highest rate's figure times `rate / frame_rate` (rounded down, see
+/// [`capacity_at`]). E.g. stated 525,000 at 60 Hz and 262,500 at 120 Hz: 525,000 at 23.976 or 60 Hz,
+/// 262,500 at 100 or 120 Hz, 218,750 at 144 Hz. Stated rates that are not positive numbers are
+/// ignored (the caller reports them); `None` when none is left.
+pub fn capacity_at_rates(stated: &[(f64, u64)], frame_rate: f64) -> Option<u64> {
+    let valid = || stated.iter().filter(|(hz, _)| positive(*hz));
+    // A rate within a billionth of the stage's counts as the stage's (rounding in written rates).
+    let at_or_above = valid()
+        .filter(|(hz, _)| *hz >= frame_rate * (1.0 - 1e-9))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    match at_or_above {
+        Some(&(_, pixels)) => Some(pixels),
+        None => valid()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|&(hz, pixels)| capacity_at(pixels, hz, frame_rate)),
+    }
+}
+
 /// A count with thousands separators, as data sheets print it: `12390400` -> `12,390,400`.
 pub(super) fn grouped(n: u64) -> String {
     let digits = n.to_string();
@@ -94,7 +115,7 @@ pub(super) fn processors(
     }
     let mut processors = Vec::new();
     let mut fed_by: HashMap<usize, &str> = HashMap::new();
-    for p in &f.processors {
+    for (pk, p) in f.processors.iter().enumerate() {
         let s = Subject::Processor(p.name.clone());
         let mut inputs = Vec::new();
         for i in &p.inputs {
@@ -125,12 +146,59 @@ pub(super) fn processors(
                 "ports, pixels_per_port and max_pixels must be positive",
             );
         }
+        let mut max_pixels = vec![(rated, p.max_pixels)];
+        let mut per_port = vec![(rated, p.pixels_per_port)];
+        for (k, r) in p.rates.iter().enumerate() {
+            let at = format!("rates[{k}]");
+            // Ends each message so that loading the file locates it at the entry's `hz`.
+            let here = format!(" (at processors[{pk}].rates[{k}].hz)");
+            if !positive(r.hz) {
+                problems.push(
+                    s.clone(),
+                    format!("{at}: hz must be a positive number, got {}{here}", r.hz),
+                );
+                continue;
+            }
+            if r.max_pixels.is_none() && r.pixels_per_port.is_none() {
+                problems.push(
+                    s.clone(),
+                    format!(
+                        "{at} ({} Hz) states neither max_pixels nor pixels_per_port{here}",
+                        r.hz
+                    ),
+                );
+            }
+            if r.max_pixels == Some(0) || r.pixels_per_port == Some(0) {
+                problems.push(
+                    s.clone(),
+                    format!("{at} ({} Hz): figures must be positive{here}", r.hz),
+                );
+            }
+            for (figure, list) in [
+                (r.max_pixels, &mut max_pixels),
+                (r.pixels_per_port, &mut per_port),
+            ] {
+                if let Some(n) = figure {
+                    if list
+                        .iter()
+                        .any(|(hz, _)| (hz - r.hz).abs() <= 1e-9 * hz.abs().max(1.0))
+                    {
+                        problems.push(
+                            s.clone(),
+                            format!("{at}: a figure for {} Hz is stated twice{here}", r.hz),
+                        );
+                    }
+                    list.push((r.hz, n));
+                }
+            }
+        }
+        let at_stage = |stated: &[(f64, u64)]| capacity_at_rates(stated, f.frame_rate).unwrap_or(0);
         processors.push(Processor {
             name: p.name.clone(),
             inputs,
-            max_pixels: capacity_at(p.max_pixels, rated, f.frame_rate),
+            max_pixels: at_stage(&max_pixels),
             ports: p.ports,
-            pixels_per_port: capacity_at(p.pixels_per_port, rated, f.frame_rate),
+            pixels_per_port: at_stage(&per_port),
         });
     }
     processors
@@ -278,6 +346,28 @@ mod tests {
     fn rates_that_are_not_positive_leave_the_rated_figure() {
         assert_eq!(capacity_at(1000, 0.0, 24.0), 1000);
         assert_eq!(capacity_at(1000, 60.0, f64::NAN), 1000);
+    }
+
+    #[test]
+    fn stated_rates_are_used_at_or_below_them_and_never_scaled_up() {
+        // 525,000 px per port stated at 60 Hz, 262,500 at 120 Hz, in any order.
+        let stated = [(120.0, 262_500), (60.0, 525_000)];
+        // 23.976 fps: the 60 Hz figure (scaling it up by 60 / 23.976 would give 1,313,814).
+        assert_eq!(capacity_at_rates(&stated, 24000.0 / 1001.0), Some(525_000));
+        assert_eq!(capacity_at_rates(&stated, 60.0), Some(525_000));
+        // Between the stated rates: the figure of the next rate up, not an interpolation.
+        assert_eq!(capacity_at_rates(&stated, 60.5), Some(262_500));
+        assert_eq!(capacity_at_rates(&stated, 100.0), Some(262_500));
+        assert_eq!(capacity_at_rates(&stated, 120.0), Some(262_500));
+        // Above the highest: 262,500 * 120 / 144 = 218,750; * 120 / 240 = 131,250.
+        assert_eq!(capacity_at_rates(&stated, 144.0), Some(218_750));
+        assert_eq!(capacity_at_rates(&stated, 240.0), Some(131_250));
+        // One stated rate: the same as capacity_at.
+        assert_eq!(capacity_at_rates(&[(60.0, 525_000)], 24.0), Some(525_000));
+        assert_eq!(capacity_at_rates(&[(60.0, 525_000)], 120.0), Some(262_500));
+        // Rates that are not positive are ignored.
+        assert_eq!(capacity_at_rates(&[(0.0, 1), (f64::NAN, 2)], 24.0), None);
+        assert_eq!(capacity_at_rates(&[(-1.0, 1), (50.0, 7)], 24.0), Some(7));
     }
 
     #[test]

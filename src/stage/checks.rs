@@ -16,6 +16,9 @@ pub struct Limits {
     /// Largest deviation in metres of a surveyed cabinet's fourth corner from a parallelogram before
     /// a warning.
     pub survey_tolerance_m: f64,
+    /// Depth in metres by which cabinets may pass through each other before it is a problem
+    /// (neighbours touch along an edge or a line; see [`super::intersect`]).
+    pub intersection_tolerance_m: f64,
 }
 
 impl Default for Limits {
@@ -23,6 +26,7 @@ impl Default for Limits {
         Limits {
             max_texture_size: DEFAULT_MAX_TEXTURE_SIZE,
             survey_tolerance_m: 0.005,
+            intersection_tolerance_m: 0.001,
         }
     }
 }

@@ -357,6 +357,26 @@ pub struct Processor {
     /// twice the rate), never more below it.
     #[serde(default)]
     pub rated_hz: Option<f64>,
+    /// Figures the vendor states at other rates (optional), e.g.
+    /// `[(hz: 120.0, pixels_per_port: 262500)]`. At the stage frame rate each figure is the one
+    /// stated for the lowest rate at or above it; above every stated rate, the highest rate's figure
+    /// scaled down in proportion. Never scaled up.
+    #[serde(default)]
+    pub rates: Vec<RatedCapacity>,
+}
+
+/// Processor figures stated by the vendor at one frame rate; a figure left out is not stated there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatedCapacity {
+    /// The frame rate in Hz.
+    pub hz: f64,
+    /// Pixel capacity of the whole processor at `hz`.
+    #[serde(default)]
+    pub max_pixels: Option<u64>,
+    /// Pixel capacity of one port at `hz`.
+    #[serde(default)]
+    pub pixels_per_port: Option<u64>,
 }
 
 /// A tracked camera and its inner frustum.

@@ -14,6 +14,8 @@ mod checks;
 pub mod chroma;
 pub mod file;
 pub mod geometry;
+mod geometry_checks;
+pub mod intersect;
 mod packing;
 pub mod placement;
 pub mod scene;
@@ -26,7 +28,7 @@ use std::path::{Path, PathBuf};
 use glam::{DVec3, UVec2};
 
 pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
-pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at};
+pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at, capacity_at_rates};
 pub use cards::{CardLayer, CardPlacement, CardShape, LightCard};
 pub use checks::Limits;
 pub use chroma::{Chroma, MarkerShape, Markers};
@@ -137,8 +139,9 @@ pub struct Processor {
     pub name: String,
     /// Indices in [`Stage::outputs`].
     pub inputs: Vec<usize>,
-    /// Pixels it takes at the stage frame rate: its rated figure at any rate up to `rated_hz`,
-    /// proportionally fewer above it ([`capacity_at`]).
+    /// Pixels it takes at the stage frame rate: the figure stated for the lowest rate at or above it
+    /// (`rated_hz` and `rates` in the file), proportionally fewer above every stated rate, never
+    /// more below one ([`capacity_at_rates`]).
     pub max_pixels: u64,
     pub ports: u32,
     /// Pixels one port takes at the stage frame rate, by the same rule.

@@ -466,6 +466,27 @@ impl LensTable {
                 ));
             }
         }
+        // Two points at the same encoder values (the same zoom row, see
+        // `transform::ZOOM_ROW_TOLERANCE`, and the same focus): the lookup would pick one silently.
+        for row in super::transform::zoom_rows(&self.points) {
+            let mut row = row;
+            row.sort_by(|&a, &b| {
+                self.points[a]
+                    .focus
+                    .total_cmp(&self.points[b].focus)
+                    .then(a.cmp(&b))
+            });
+            for pair in row.windows(2) {
+                let (a, b) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+                let (pa, pb) = (&self.points[a], &self.points[b]);
+                if pa.focus == pb.focus {
+                    out.push(format!(
+                        "lens_table.points[{b}] (zoom {}, focus {}) is at the same encoder values as points[{a}] (zoom {}, focus {}): keep one",
+                        pb.zoom, pb.focus, pa.zoom, pa.focus
+                    ));
+                }
+            }
+        }
         out
     }
 }

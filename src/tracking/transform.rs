@@ -132,31 +132,21 @@ impl LensLookup {
     /// join that row (real calibrations read a slightly different zoom encoder value at each focus
     /// point); the row's zoom is their mean.
     pub fn new(table: &LensTable) -> LensLookup {
-        let mut pts: Vec<&LensPoint> = table
-            .points
-            .iter()
-            .filter(|p| p.zoom.is_finite() && p.focus.is_finite() && p.focal_length_mm > 0.0)
+        // (sum of zooms, points) per row.
+        let groups: Vec<(f64, FocusRow)> = zoom_rows(&table.points)
+            .into_iter()
+            .map(|row| {
+                let sum = row.iter().map(|&i| table.points[i].zoom).sum();
+                let points = row
+                    .iter()
+                    .map(|&i| (table.points[i].focus, TableLens::of(&table.points[i])))
+                    .collect();
+                (sum, points)
+            })
             .collect();
-        pts.sort_by(|a, b| a.zoom.total_cmp(&b.zoom).then(a.focus.total_cmp(&b.focus)));
-        let span = match (pts.first(), pts.last()) {
-            (Some(a), Some(b)) => b.zoom - a.zoom,
-            _ => 0.0,
-        };
-        let tolerance = span * ZOOM_ROW_TOLERANCE;
-        // (first zoom, sum of zooms, points) per row.
-        let mut groups: Vec<(f64, f64, FocusRow)> = Vec::new();
-        for p in pts {
-            match groups.last_mut() {
-                Some((first, sum, row)) if p.zoom - *first <= tolerance => {
-                    *sum += p.zoom;
-                    row.push((p.focus, TableLens::of(p)));
-                }
-                _ => groups.push((p.zoom, p.zoom, vec![(p.focus, TableLens::of(p))])),
-            }
-        }
         let rows = groups
             .into_iter()
-            .map(|(_, sum, mut row)| {
+            .map(|(sum, mut row)| {
                 let zoom = sum / row.len() as f64;
                 row.sort_by(|a, b| a.0.total_cmp(&b.0));
                 (zoom, row)
@@ -197,6 +187,38 @@ impl LensLookup {
         let b = along_focus(&self.rows[j].1, focus)?;
         Some(TableLens::lerp(a, b, s))
     }
+}
+
+/// A lens table's points grouped into zoom rows, as indices into `points`, rows in increasing zoom
+/// and each row in increasing zoom then focus. Points with non-finite zoom or focus, or a focal
+/// length that is not positive, are left out. A point joins the current row when its zoom is within
+/// [`ZOOM_ROW_TOLERANCE`] of the table's zoom range from the row's first point.
+pub(crate) fn zoom_rows(points: &[LensPoint]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..points.len())
+        .filter(|&i| {
+            let p = &points[i];
+            p.zoom.is_finite() && p.focus.is_finite() && p.focal_length_mm > 0.0
+        })
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&points[a], &points[b]);
+        a.zoom.total_cmp(&b.zoom).then(a.focus.total_cmp(&b.focus))
+    });
+    let span = match (order.first(), order.last()) {
+        (Some(&a), Some(&b)) => points[b].zoom - points[a].zoom,
+        _ => 0.0,
+    };
+    let tolerance = span * ZOOM_ROW_TOLERANCE;
+    // (first zoom, indices) per row.
+    let mut rows: Vec<(f64, Vec<usize>)> = Vec::new();
+    for i in order {
+        let zoom = points[i].zoom;
+        match rows.last_mut() {
+            Some((first, row)) if zoom - *first <= tolerance => row.push(i),
+            _ => rows.push((zoom, vec![i])),
+        }
+    }
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 fn along_focus(row: &[(f64, TableLens)], focus: f64) -> Option<TableLens> {
