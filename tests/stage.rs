@@ -6,6 +6,8 @@ use glam::DVec3;
 use parallax::stage::{self, Stage, StageError};
 use proptest::prelude::*;
 
+#[path = "stage/geometry.rs"]
+mod geometry;
 #[path = "stage/remap.rs"]
 mod remap;
 
@@ -726,8 +728,8 @@ fn bad_lut_files_are_located_stage_errors() {
     std::fs::write(dir.path().join("bad.cube"), cube).unwrap();
     let with = |colour: &str| {
         let text = tiny.replacen(
-            "render: Render(outer_resolution: 32),",
-            &format!("render: Render(outer_resolution: 32),\n    colour: ({colour}),"),
+            "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),",
+            &format!("render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),\n    colour: ({colour}),"),
             1,
         );
         assert!(text.contains("colour:"));

@@ -247,9 +247,9 @@ mod tests {
             "Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 12)"
         };
         let text = std::fs::read_to_string(path).unwrap().replacen(
-            "render: Render(outer_resolution: 32),",
+            "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),",
             &format!(
-                "render: Render(outer_resolution: 32), colour: (outputs: [(output: \"main\", encoding: {encoding})]),"
+                "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32), colour: (outputs: [(output: \"main\", encoding: {encoding})]),"
             ),
             1,
         );

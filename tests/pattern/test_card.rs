@@ -63,7 +63,7 @@ fn stage_text() -> String {
         Camera(name: "A", position: (0.0, 1.0, 0.5), lens: Lens(focal_length_mm: 24.0, sensor_mm: (36.0, 24.0)),
                inner: Inner(resolution: (96, 64), overscan: Uniform(0.3), soft_edge: 0.1)),
     ],
-    render: Render(outer_resolution: 32),
+    render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),
     colour: (outputs: [
         (output: "hdr", lut: Some("look33.cube"), encoding: Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 12)),
         (output: "hdr10", encoding: Pq(white_nits: 203.0, peak_nits: 4000.0, bits: 10)),

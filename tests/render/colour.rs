@@ -525,8 +525,8 @@ fn render_command_writes_each_encoding_and_records_it() {
             1,
         )
         .replacen(
-            "render: Render(outer_resolution: 32),",
-            r#"render: Render(outer_resolution: 32),
+            "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),",
+            r#"render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),
     colour: (outputs: [(output: "main", encoding: LinearExr),
                        (output: "hdr", encoding: Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 10))]),"#,
             1,
