@@ -27,6 +27,10 @@ pub struct FrameInfo {
     /// field; absent when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub light_cards: Vec<crate::stage::LightCard>,
+    /// The cameras' names in the order their inner frusta were drawn, the first lowest, the last
+    /// on top (extra field; absent with one camera).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draw_order: Vec<String>,
 }
 
 /// One output's colour encoding in `frame.json`.
@@ -148,6 +152,9 @@ pub struct FrameCamera {
     /// (extra field; absent when the frustum showed the scene).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chroma: Option<crate::stage::Chroma>,
+    /// Overlap priority (extra field; higher is drawn on top unless the stage reverses it).
+    #[serde(default)]
+    pub priority: i32,
 }
 
 /// The tracking behind a frame's pose.
@@ -254,6 +261,7 @@ impl FrameInfo {
                     },
                 ),
                 chroma: inputs.chroma,
+                priority: inputs.priority,
             }],
             outer: FrameOuter {
                 viewpoint: inputs.outer_viewpoint.to_array(),
@@ -261,6 +269,7 @@ impl FrameInfo {
             },
             outputs: Vec::new(),
             light_cards: inputs.light_cards.clone(),
+            draw_order: Vec::new(),
         }
     }
 
@@ -282,10 +291,18 @@ impl FrameInfo {
                 },
                 outputs: Vec::new(),
                 light_cards: Vec::new(),
+                draw_order: Vec::new(),
             },
         };
         for c in cameras.iter().skip(1) {
             info.cameras.extend(FrameInfo::of(c, frame).cameras);
+        }
+        if cameras.len() > 1 {
+            let priorities: Vec<i32> = cameras.iter().map(|c| c.priority).collect();
+            info.draw_order = crate::render::draw_order(&priorities, stage.render.reverse_priority)
+                .into_iter()
+                .map(|k| cameras[k].camera_name.clone())
+                .collect();
         }
         info.outputs = FrameOutput::of_stage(stage);
         info.outer.frozen = stage.render.frozen_outer;
@@ -372,5 +389,32 @@ mod tests {
         let back: FrameInfo = serde_json::from_str(&text).unwrap();
         assert_eq!(back.cameras[0].chroma, Some(key));
         assert_eq!(back.light_cards, vec![card]);
+    }
+
+    /// With several cameras, frame.json lists them (the primary first) with their priorities and
+    /// names the drawing order, reversed when the stage reverses it.
+    #[test]
+    fn frame_json_names_the_cameras_drawing_order() {
+        let text = |reverse: bool| {
+            format!(
+                r#"Stage(name: "two", frame_rate: 50.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (8, 8))],
+  sections: [(name: "W", panel_type: "P", shape: Flat(columns: 2, rows: 1, position: (0.0, 1.5, -3.0)),
+    placement: Auto(outputs: ["o"]))],
+  outputs: [Output(name: "o", width: 16, height: 8)],
+  cameras: [Camera(name: "A", priority: 1), Camera(name: "B", position: (0.5, 1.6, 0.0))],
+  render: Render(reverse_priority: {reverse}))"#
+            )
+        };
+        for (reverse, order) in [(false, ["B", "A"]), (true, ["A", "B"])] {
+            let stage = crate::stage::Stage::from_ron(&text(reverse), "two.ron").unwrap();
+            let a = crate::render::FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
+            let cams = crate::render::FrameInputs::with_stage_cameras(&stage, a, |_| None).unwrap();
+            let v = serde_json::to_value(FrameInfo::of_stage(&stage, &cams, 0)).unwrap();
+            assert_eq!(v["cameras"][0]["name"], "A");
+            assert_eq!(v["cameras"][0]["priority"], 1);
+            assert_eq!(v["cameras"][1]["name"], "B");
+            assert_eq!(v["draw_order"], serde_json::json!(order));
+        }
     }
 }

@@ -758,3 +758,58 @@ fn bad_lut_files_are_located_stage_errors() {
     let e = with(r#"inner: (exposur: 1.0)"#);
     assert!(e.contains("stage.ron:") && e.contains("exposur"), "{e}");
 }
+
+/// `validate` reads the stage's 3D content as `render` does: a missing glTF file and a broken one
+/// fail validation (both reported, each naming its scene item), and a readable one is summarised
+/// with its triangle and material counts beside the stage's other content.
+#[test]
+fn validate_reads_the_scene_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_set = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sets/demo-set.glb");
+    std::fs::write(
+        dir.path().join("broken.glb"),
+        b"glTF\x02\x00\x00\x00 not really",
+    )
+    .unwrap();
+    let stage = |scene: &str| {
+        let text = demo_text().replacen("scene: [", &format!("scene: [{scene}, "), 1);
+        assert!(text.contains(scene));
+        let path = dir.path().join("s.ron");
+        std::fs::write(
+            &path,
+            text.replace("../sets/demo-set.glb", &demo_set.display().to_string()),
+        )
+        .unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .expect("run parallax")
+    };
+    let out = stage(r#"Gltf(path: "missing.glb"), Gltf(path: "broken.glb")"#);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("scene item 0 ('missing.glb')"), "{stderr}");
+    assert!(stderr.contains("scene item 1 ('broken.glb')"), "{stderr}");
+    assert!(
+        stderr.contains("2 of 3 scene files cannot be loaded"),
+        "{stderr}"
+    );
+    let out = stage(
+        r#"Gltf(path: "missing.glb", position: (9.0, 0.0, 0.0))"#
+            .replace("missing.glb", &demo_set.display().to_string())
+            .as_str(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("scene:") && stdout.contains("triangles"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("render: outer live"), "{stdout}");
+    assert!(stdout.contains("camera A: priority 0"), "{stdout}");
+}

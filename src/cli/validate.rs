@@ -22,8 +22,120 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for w in &stage.warnings {
         eprintln!("warning: {w}");
     }
+    // The 3D content is read and checked too (CPU only): a missing or broken glTF file fails
+    // validation as it would fail `render` and `run`.
+    let (content, failed) = content(&stage);
+    for e in &failed {
+        eprintln!("error: {e}");
+    }
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "{}: {} of {} scene files cannot be loaded",
+            args.stage.display(),
+            failed.len(),
+            stage.scene.len()
+        );
+    }
     print!("{}", report(&stage));
+    print!("{content}");
     Ok(())
+}
+
+/// What the stage shows besides its geometry, and the scene files that cannot be loaded: each
+/// `scene` item read as `render` reads it (glTF parsed and checked, images decoded; no GPU), light
+/// cards, chroma keys, the frozen outer, colour encodings, cameras' priority and frame remapping.
+fn content(stage: &Stage) -> (String, Vec<String>) {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut failed = Vec::new();
+    if !stage.scene.is_empty() {
+        let _ = writeln!(out, "scene:");
+    }
+    for (i, item) in stage.scene.iter().enumerate() {
+        let path = stage.resolve_path(&item.path);
+        match parallax::scene::gltf::load(&path, glam::Mat4::IDENTITY) {
+            Ok(a) => {
+                let _ = writeln!(
+                    out,
+                    "  {i}: {}  {} triangles, {} materials, {} images, {} lights{}",
+                    item.path,
+                    a.indices.len() / 3,
+                    a.materials.len(),
+                    a.images.len(),
+                    a.lights.len(),
+                    if a.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} warnings", a.warnings.len())
+                    }
+                );
+                for w in &a.warnings {
+                    eprintln!("warning: scene item {i} ('{}'): {w}", item.path);
+                }
+            }
+            Err(e) => failed.push(format!("scene item {i} ('{}'): {e}", item.path)),
+        }
+    }
+    for c in &stage.light_cards {
+        let _ = writeln!(
+            out,
+            "light card '{}': {:?}, {} nits, {:?} the inner frustum",
+            c.name, c.shape, c.intensity_nits, c.layer
+        );
+    }
+    let r = &stage.render;
+    let _ = writeln!(
+        out,
+        "render: outer {}{}",
+        if r.frozen_outer { "frozen" } else { "live" },
+        if r.reverse_priority {
+            ", camera priority reversed (the lower on top)"
+        } else {
+            ""
+        }
+    );
+    for c in &stage.cameras {
+        let key = c
+            .inner
+            .chroma
+            .map(|k| {
+                let markers = k
+                    .markers
+                    .map(|m| format!(" with {:?} markers every {} mm", m.shape, m.spacing_mm))
+                    .unwrap_or_default();
+                format!(", chroma key {:?}{markers}", k.colour)
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "camera {}: priority {}{}{key}",
+            c.name,
+            c.priority,
+            if c.enabled { "" } else { ", disabled" }
+        );
+    }
+    for (k, o) in stage.outputs.iter().enumerate() {
+        let e = stage.colour.output_transform(k).encoding;
+        let remap = o
+            .remap
+            .as_ref()
+            .map(|r| {
+                let (w, h) = o.region_size();
+                format!(
+                    ", {} sub-frames of {w} x {h} ({:?}: {})",
+                    r.subframes.len(),
+                    r.layout,
+                    r.subframes
+                        .iter()
+                        .map(|s| format!("{s:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(out, "output {}: {}{remap}", o.name, e.name());
+    }
+    (out, failed)
 }
 
 /// The summary printed by `validate`.

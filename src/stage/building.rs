@@ -116,11 +116,12 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
     // Cameras and render settings, each problem naming the camera.
     let (cameras, render) = super::camera::resolve(f, &mut problems.0, &mut warnings.0);
     let scene = super::scene::resolve(f, &mut problems);
+    // Every problem of every card, each located by its field (`light_cards[i].feather`).
     for (i, card) in f.light_cards.iter().enumerate() {
-        if let Some(p) = card.problem() {
+        for (field, p) in card.problems() {
             problems.push(
-                Subject::Stage,
-                format!("light card {i} ('{}'): {p}", card.name),
+                Subject::LightCard(format!("{i} ('{}')", card.name)),
+                format!("{field} {p} (at light_cards[{i}].{field})"),
             );
         }
     }

@@ -105,22 +105,39 @@ pub struct CardFrame {
 }
 
 impl LightCard {
-    /// What is wrong with the card, if anything: non-finite numbers, a size or intensity below
-    /// zero, a feather outside 0..1, a polar size not in 0..180 degrees.
+    /// What is wrong with the card, if anything: the first of [`LightCard::problems`].
     pub fn problem(&self) -> Option<String> {
+        self.problems()
+            .into_iter()
+            .next()
+            .map(|(field, message)| format!("{field}: {message}"))
+    }
+
+    /// Everything wrong with the card, each with the field it concerns (`placement.size_m`,
+    /// `intensity_nits`, ...): non-finite numbers, a size or intensity below zero, a feather
+    /// outside 0..1, a polar size not in 0..180 degrees.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
         let c = self.colour;
-        let mut nums = vec![self.intensity_nits, self.feather];
-        nums.extend([c.0 as f64, c.1 as f64, c.2 as f64]);
+        if ![c.0, c.1, c.2].iter().all(|v| v.is_finite()) {
+            out.push(("colour", "must be finite".to_string()));
+        }
+        let mut placement = Vec::new();
         match self.placement {
             CardPlacement::Stage {
                 position,
                 rotation,
                 size_m,
             } => {
-                nums.extend([position.0, position.1, position.2, size_m.0, size_m.1]);
-                nums.extend(rotation.values());
-                if size_m.0 <= 0.0 || size_m.1 <= 0.0 {
-                    return Some("light card: size_m must be positive".into());
+                placement.extend([position.0, position.1, position.2]);
+                placement.extend(rotation.values());
+                if !(size_m.0.is_finite() && size_m.1.is_finite()) {
+                    out.push(("placement.size_m", "must be finite".to_string()));
+                } else if size_m.0 <= 0.0 || size_m.1 <= 0.0 {
+                    out.push((
+                        "placement.size_m",
+                        format!("must be positive (got {} x {})", size_m.0, size_m.1),
+                    ));
                 }
             }
             CardPlacement::Polar {
@@ -130,30 +147,35 @@ impl LightCard {
                 size_deg,
                 roll_deg,
             } => {
-                nums.extend([origin.0, origin.1, origin.2, azimuth_deg, elevation_deg]);
-                nums.extend([size_deg.0, size_deg.1, roll_deg]);
-                if !(size_deg.0 > 0.0
-                    && size_deg.0 < 180.0
-                    && size_deg.1 > 0.0
-                    && size_deg.1 < 180.0)
-                {
-                    return Some("light card: size_deg must be in 0..180 (exclusive)".into());
+                placement.extend([origin.0, origin.1, origin.2, azimuth_deg, elevation_deg]);
+                placement.push(roll_deg);
+                let inside = |v: f64| v > 0.0 && v < 180.0;
+                if !(inside(size_deg.0) && inside(size_deg.1)) {
+                    out.push((
+                        "placement.size_deg",
+                        format!(
+                            "must be in 0..180 degrees, exclusive (got {} x {})",
+                            size_deg.0, size_deg.1
+                        ),
+                    ));
                 }
             }
         }
-        if !nums.iter().all(|v| v.is_finite()) {
-            return Some("light card: values must be finite".into());
+        if !placement.iter().all(|v| v.is_finite()) {
+            out.push(("placement", "values must be finite".to_string()));
         }
-        if self.intensity_nits < 0.0 {
-            return Some("light card: intensity_nits must not be negative".into());
-        }
-        if !(0.0..=1.0).contains(&self.feather) {
-            return Some(format!(
-                "light card: feather must be in 0..1 (got {})",
-                self.feather
+        if !self.intensity_nits.is_finite() {
+            out.push(("intensity_nits", "must be finite".to_string()));
+        } else if self.intensity_nits < 0.0 {
+            out.push((
+                "intensity_nits",
+                format!("must not be negative (got {})", self.intensity_nits),
             ));
         }
-        None
+        if !(0.0..=1.0).contains(&self.feather) {
+            out.push(("feather", format!("must be in 0..1 (got {})", self.feather)));
+        }
+        out
     }
 
     /// The card's plane shape and projection point for a frame whose outer viewpoint is
@@ -332,5 +354,51 @@ mod tests {
         c.feather = 0.0;
         c.intensity_nits = f64::NAN;
         assert!(c.problem().unwrap().contains("finite"));
+    }
+
+    /// Every problem of a card at once, each with its field; and located in the stage file by
+    /// line and column.
+    #[test]
+    fn every_problem_is_reported_with_its_field_and_place() {
+        let mut c = card(
+            CardPlacement::Stage {
+                position: (0.0, 1.0, -2.0),
+                rotation: Orientation::default(),
+                size_m: (-2.0, 1.0),
+            },
+            CardShape::Rectangle,
+            1.5,
+        );
+        c.intensity_nits = -5.0;
+        let fields: Vec<&str> = c.problems().iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["placement.size_m", "intensity_nits", "feather"]);
+        let text = r#"Stage(name: "cards", frame_rate: 50.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (8, 8))],
+  sections: [(name: "W", panel_type: "P", shape: Flat(columns: 2, rows: 1, position: (0.0, 1.5, -3.0)),
+    placement: Auto(outputs: ["o"]))],
+  outputs: [Output(name: "o", width: 16, height: 8)],
+  light_cards: [LightCard(name: "key", shape: Rectangle,
+    placement: Stage(position: (0.0, 1.0, -2.0), size_m: (-2.0, 1.0)),
+    colour: (1.0, 1.0, 1.0), intensity_nits: -5.0, feather: 1.5)])"#;
+        let e = crate::stage::Stage::from_ron(text, "cards.ron")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("3 problems") || e.matches("light card 0 ('key')").count() == 3,
+            "{e}"
+        );
+        // Lines and columns (1-based) of the field names in `text`.
+        assert!(
+            e.contains("cards.ron:7:50: light card 0 ('key'): placement.size_m must be positive"),
+            "{e}"
+        );
+        assert!(
+            e.contains("cards.ron:8:30: light card 0 ('key'): intensity_nits must not be negative"),
+            "{e}"
+        );
+        assert!(
+            e.contains("cards.ron:8:52: light card 0 ('key'): feather must be in 0..1"),
+            "{e}"
+        );
     }
 }

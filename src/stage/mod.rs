@@ -187,6 +187,8 @@ pub enum Subject {
     Camera(String),
     /// An item of `scene:`, named by its index and path.
     Scene(String),
+    /// A light card, named by its index and name.
+    LightCard(String),
     /// A subject located in the stage file: `file:line:column` first, then the subject.
     At(String, Box<Subject>),
 }
@@ -202,6 +204,7 @@ impl fmt::Display for Subject {
             Subject::Processor(n) => write!(f, "processor '{n}'"),
             Subject::Camera(n) => write!(f, "camera '{n}'"),
             Subject::Scene(n) => write!(f, "scene item {n}"),
+            Subject::LightCard(n) => write!(f, "light card {n}"),
             Subject::At(at, s) => write!(f, "{at}: {s}"),
         }
     }
