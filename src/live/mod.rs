@@ -376,6 +376,7 @@ impl LiveLoop {
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
             frame: n,
+            startup: self.stats.frames == 0,
             ..Default::default()
         };
         let result = self.render(&tracked, &others, n, wants, &mut stats);

@@ -22,6 +22,9 @@ pub struct FrameStats {
     pub latency_ms: Option<f64>,
     /// Whether the frame was delivered after its slot ended (the next frame was due).
     pub late: bool,
+    /// The run's first frame: it carries the start-up (pipeline creation, first submissions), so
+    /// it is never late and its latency is left out of the percentiles.
+    pub startup: bool,
     /// Whether the frame failed and the last good frame was held on the outputs instead.
     pub held: bool,
     /// Whether the frame was held because the GPU device was lost (found lost by this frame, or
@@ -68,7 +71,7 @@ pub struct Latency {
     pub p50_frames: f64,
     /// 99th percentile in frames.
     pub p99_frames: f64,
-    /// Frames measured (those with live tracking).
+    /// Frames measured (those with live tracking, the start-up frame left out).
     pub frames: u64,
 }
 
@@ -95,7 +98,12 @@ impl RunStats {
 
     /// Computes the latency percentiles from the frames so far.
     pub fn finish(&mut self) {
-        let l: Vec<f64> = self.per_frame.iter().filter_map(|f| f.latency_ms).collect();
+        let l: Vec<f64> = self
+            .per_frame
+            .iter()
+            .filter(|f| !f.startup)
+            .filter_map(|f| f.latency_ms)
+            .collect();
         let period_ms = 1000.0 / self.frame_rate.max(1e-9);
         self.latency = match (percentile(&l, 0.5), percentile(&l, 0.99)) {
             (Some(p50), Some(p99)) => Some(Latency {
@@ -113,7 +121,7 @@ impl RunStats {
     pub fn summary(&self) -> String {
         let latency = match self.latency {
             Some(l) => format!(
-                "latency p50 {:.1} ms ({:.2} frames), p99 {:.1} ms ({:.2} frames) over the {} frames with live tracking (the figure to enter as the tracking latency)",
+                "latency p50 {:.1} ms ({:.2} frames), p99 {:.1} ms ({:.2} frames) over the {} frames with live tracking, start-up left out (the figure to enter as the tracking latency)",
                 l.p50_ms, l.p50_frames, l.p99_ms, l.p99_frames, l.frames
             ),
             None => "latency: no frame with live tracking".into(),
@@ -165,6 +173,12 @@ mod tests {
             late: true,
             ..Default::default()
         });
+        // The start-up frame's latency is left out.
+        s.push(FrameStats {
+            latency_ms: Some(5000.0),
+            startup: true,
+            ..Default::default()
+        });
         s.finish();
         let l = s.latency.expect("latency");
         assert_eq!((l.p50_ms, l.p50_frames), (40.0, 2.0));
@@ -172,6 +186,6 @@ mod tests {
         // The held frame has no latency (no live tracking): 3 frames measured.
         assert_eq!(l.frames, 3);
         assert!(s.summary().contains("over the 3 frames with live tracking"));
-        assert_eq!((s.frames, s.late, s.failures), (4, 1, 1));
+        assert_eq!((s.frames, s.late, s.failures), (5, 1, 1));
     }
 }
