@@ -255,6 +255,11 @@ impl super::LiveLoop {
                 "the edit changes the outputs' targets: they apply when `parallax run` is restarted; the running targets are kept"
             );
         }
+        if stage.frame_rate != self.stage.frame_rate {
+            // New slots: the clock restarts at the next delivered frame (frame numbers go on).
+            self.clock = super::Pacer::new(stage.frame_rate);
+            self.stats.frame_rate = stage.frame_rate;
+        }
         self.scene = scene;
         self.renderer = renderer;
         self.fresh = true;

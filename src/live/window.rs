@@ -128,6 +128,8 @@ struct App<'a> {
     windows: Vec<OutputWindow>,
     error: Option<WindowError>,
     surface_faults: u64,
+    /// The screenshots were saved.
+    shot: bool,
 }
 
 /// Runs the loop with a window per output of `options.windows`, delivering the other outputs to
@@ -158,6 +160,7 @@ pub fn run_windows(
         windows: Vec::new(),
         error: None,
         surface_faults: 0,
+        shot: false,
     };
     event_loop
         .run_app(&mut app)
@@ -324,6 +327,14 @@ impl App<'_> {
         }
         let due = match self.live.pace(Instant::now()) {
             Pace::Stop => {
+                // The last slots were dropped: the screenshots show the last frame rendered.
+                if !self.shot
+                    && self.options.screenshots.is_some()
+                    && self.live.outputs_ready()
+                    && let Err(e) = self.show(true)
+                {
+                    self.error = Some(e);
+                }
                 el.exit();
                 return;
             }
@@ -363,6 +374,7 @@ impl App<'_> {
 
     /// Draws each output into its window and presents; saves screenshots when `screenshot`.
     fn show(&mut self, screenshot: bool) -> Result<(), WindowError> {
+        self.shot |= screenshot;
         let views: Vec<wgpu::TextureView> = self
             .live
             .output_textures()
