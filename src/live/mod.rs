@@ -164,6 +164,8 @@ pub struct LiveLoop {
     clock: Pacer,
     /// The take's end was reported.
     take_end_told: bool,
+    /// The last refused edit's located error.
+    refused: Option<String>,
     /// Messages printed for the operator (reloads applied, the take's end), in order.
     notices: Vec<String>,
     /// Figures so far.
@@ -242,6 +244,7 @@ impl LiveLoop {
             clock: Pacer::new(stats.frame_rate),
             take_end_told: false,
             notices: Vec::new(),
+            refused: None,
             stats,
         })
     }

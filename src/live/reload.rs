@@ -217,17 +217,22 @@ impl super::LiveLoop {
                             log::warn!("{e}");
                         }
                     }
-                    Err(e) => {
-                        self.stats.reload_errors += 1;
-                        log::error!("edit refused, the running stage is kept: {e}");
-                    }
+                    Err(e) => self.refuse(e.to_string()),
                 },
-                Reload::Refused(message) => {
-                    self.stats.reload_errors += 1;
-                    log::error!("edit refused, the running stage is kept: {message}");
-                }
+                Reload::Refused(message) => self.refuse(message),
             }
         }
+    }
+
+    fn refuse(&mut self, message: String) {
+        self.stats.reload_errors += 1;
+        log::error!("edit refused, the running stage is kept: {message}");
+        self.refused = Some(message);
+    }
+
+    /// Why the last refused edit was refused (its located error), if one was.
+    pub fn last_refused(&self) -> Option<&str> {
+        self.refused.as_deref()
     }
 
     fn swap(&mut self, stage: Stage) -> Result<(), RunError> {

@@ -631,6 +631,12 @@ fn lut_edits_are_reloaded_and_broken_ones_refused() {
     let refused = step_until(&mut live, &|l| l.stats.reload_errors >= 1);
     assert_eq!(live.stats.failures, 0);
     assert_eq!(live.stats.reloads, 1);
+    // Located: the output and the LUT file's line (line 3 holds two numbers, not three).
+    let why = live
+        .last_refused()
+        .expect("the refusal's message")
+        .to_string();
+    assert!(why.contains("look.cube:3"), "{why}");
     let frame = |n: u64| {
         image::open(dir.path().join(format!("out/frame-{n:06}/main.png")))
             .unwrap()
