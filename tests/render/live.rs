@@ -547,6 +547,9 @@ fn a_slow_loop_skips_the_slots_it_counts_as_dropped() {
     assert!(skipped >= 2 * (rendered.len() as u64 - 1), "{rendered:?}");
     assert_eq!(stats.dropped, skipped, "{rendered:?}");
     assert_eq!(stats.frames + stats.dropped, 24);
+    let status = live.status();
+    let counts = format!("{} late, {} dropped", stats.late, stats.dropped);
+    assert!(status.contains(&counts), "{status}");
     // The frame log follows the slots: render times are the slots' times on the take's clock.
     let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
     for (line, n) in log.lines().zip(&rendered) {
