@@ -1,8 +1,8 @@
 //! `parallax run STAGE`: the live loop. Renders the stage continuously at its frame rate from live
 //! tracking (or `--take`), delivers every output to its target (the stage file's `target:`, or the
 //! command line's `--windows`, `--display`, `--sink`, `--out`, `--every`, which override it),
-//! reloads edits to the stage file between two frames, and prints late, dropped and failed frames
-//! and the latency at exit.
+//! reloads edits to the stage file (and the files it names) between two frames, and prints late,
+//! dropped and failed frames and the latency at exit. A take's replay stops at the take's end.
 
 use std::path::PathBuf;
 
@@ -40,8 +40,10 @@ pub struct Args {
     /// stage file's `Files` targets.
     #[arg(long)]
     pub every: Option<u64>,
-    /// Stop after this many frames (default: until Ctrl-C).
-    #[arg(long)]
+    /// Stop before slot N: frame numbers are slots at the stage rate, and slots 0..N are each
+    /// rendered or, when the loop falls behind, dropped. Default: a take's last frame with --take,
+    /// else until Ctrl-C. Past a take's end the camera holds its last pose (a warning says so).
+    #[arg(long, value_name = "N")]
     pub frames: Option<u64>,
     /// Render frames back to back instead of at the stage frame rate.
     #[arg(long)]

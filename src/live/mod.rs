@@ -8,15 +8,18 @@
 //! fault) is counted, reported once per distinct message, and the last good frame's outputs are
 //! delivered again in its place; the loop carries on with the next frame.
 //!
-//! Pacing ([`Pacing::Timer`]): frame `n` is due at `start + n / frame_rate`; the loop sleeps until
-//! then. A frame delivered after the next one was due is *late*; when the loop falls more than a
-//! frame behind, the missed slots are *dropped* (skipped, counted) so the wall stays on time.
-//! [`Pacing::Unpaced`] renders frames back to back (tests, benchmarks).
+//! Pacing ([`Pacing::Timer`], [`pacing`]): frame numbers are slots at the stage rate; slot `n` is due
+//! `n` periods after the first frame was delivered (start-up is not counted); the loop sleeps until
+//! then. A frame delivered after the next slot was due is *late*; when the loop falls `k` whole slots
+//! behind, the next frame rendered is the slot for the current time and the `k` slots in between
+//! are *dropped* (never rendered, counted), so the wall stays on time. [`Pacing::Unpaced`] renders
+//! every slot back to back (tests, benchmarks).
 //!
 //! Latency ([`stats::FrameStats::latency_ms`]): from the newest tracking sample the frame used to
 //! the output's delivery, on the tracking clock (a take's frames are placed on it by their slot).
 
 mod framelog;
+pub mod pacing;
 pub mod recovery;
 pub mod reload;
 pub mod sink;
@@ -39,6 +42,7 @@ use crate::tracking::{LiveCameras, TakeCameras, TrackedState};
 
 use framelog::FrameLogLine;
 pub use framelog::timecode;
+pub use pacing::Pacer;
 pub use recovery::{Fault, FaultKind};
 pub use reload::{Reload, Reloader};
 pub use sink::{FileSink, NullSink, Sink};
@@ -64,7 +68,9 @@ pub struct RunOptions {
     pub take: Option<PathBuf>,
     /// Listen to live tracking (when there is no take and a camera has tracking settings).
     pub live_tracking: bool,
-    /// Stop after this many frames (default: run until stopped).
+    /// Stop before slot (frame number) `frames`: slots `0..frames` are rendered or dropped.
+    /// Default: a take's last frame, or run until stopped without a take. Beyond a take's end the
+    /// camera holds its last pose (tracking dropout).
     pub frames: Option<u64>,
     /// Pacing.
     pub pacing: Pacing,
@@ -154,6 +160,14 @@ pub struct LiveLoop {
     /// Cameras switched on or off by [`LiveLoop::set_camera_enabled`], overriding the stage file's
     /// `enabled`.
     switched: Vec<(String, bool)>,
+    /// The frame-rate clock ([`pacing`]); started by the first delivered frame.
+    clock: Pacer,
+    /// The take's end was reported.
+    take_end_told: bool,
+    /// The last refused edit's located error.
+    refused: Option<String>,
+    /// Messages printed for the operator (reloads applied, the take's end), in order.
+    notices: Vec<String>,
     /// Figures so far.
     pub stats: RunStats,
 }
@@ -227,6 +241,10 @@ impl LiveLoop {
             status_at: Instant::now(),
             status_shown: false,
             switched: Vec::new(),
+            clock: Pacer::new(stats.frame_rate),
+            take_end_told: false,
+            notices: Vec::new(),
+            refused: None,
             stats,
         })
     }
@@ -361,6 +379,7 @@ impl LiveLoop {
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
             frame: n,
+            startup: self.stats.frames == 0,
             ..Default::default()
         };
         let result = self.render(&tracked, &others, n, wants, &mut stats);
@@ -416,11 +435,21 @@ impl LiveLoop {
             }
         }
         stats.frame_ms = ms(delivered_at.saturating_duration_since(due));
-        let period = Duration::from_secs_f64(1.0 / self.stage.frame_rate.max(1e-3));
-        stats.late = self.options.pacing == Pacing::Timer && delivered_at > due + period;
-        // On the tracking clock, the frame was delivered this long after its render time.
+        let timer = self.options.pacing == Pacing::Timer;
+        // Start-up is not late: the clock starts when the first frame has been delivered.
+        stats.late = timer && self.clock.is_started() && delivered_at > due + self.clock.period();
+        if timer {
+            self.clock.started(n, delivered_at);
+        }
+        // On the tracking clock, the frame was delivered this long after its render time. Only
+        // frames with live tracking count (a dropout holds an old sample: its age is not latency).
         let delivered_s = render_time + delivered_at.duration_since(started).as_secs_f64();
-        stats.latency_ms = tracked.newest_sample_s.map(|s| (delivered_s - s) * 1000.0);
+        stats.latency_ms = match tracked.status {
+            crate::tracking::TrackingStatus::Live => {
+                tracked.newest_sample_s.map(|s| (delivered_s - s) * 1000.0)
+            }
+            _ => None,
+        };
         if let (Some(log), Some(info)) = (&mut self.log, &info) {
             let line = FrameLogLine {
                 info,
@@ -465,40 +494,6 @@ impl LiveLoop {
         }
     }
 
-    /// Runs until the frame count or `stop`, paced by the options, delivering to `sinks`. Returns
-    /// the figures (also in [`LiveLoop::stats`]).
-    pub fn run(&mut self, sinks: &mut [&mut dyn Sink], stop: &AtomicBool) -> RunStats {
-        let period = Duration::from_secs_f64(1.0 / self.stage.frame_rate.max(1e-3));
-        let start = Instant::now();
-        let mut slot: u64 = 0;
-        while self.options.frames.is_none_or(|f| self.frame < f) && !stop.load(Ordering::Relaxed) {
-            let due = match self.options.pacing {
-                Pacing::Unpaced => Instant::now(),
-                Pacing::Timer => {
-                    let due = start + period.mul_f64(slot as f64);
-                    let now = Instant::now();
-                    if now < due {
-                        std::thread::sleep(due - now);
-                        due
-                    } else {
-                        // More than a frame behind: skip the missed slots.
-                        let behind = ((now - due).as_secs_f64() / period.as_secs_f64()) as u64;
-                        if behind > 0 {
-                            self.stats.dropped += behind;
-                            slot += behind;
-                        }
-                        start + period.mul_f64(slot as f64)
-                    }
-                }
-            };
-            self.step(sinks, due);
-            slot += 1;
-        }
-        self.end_status();
-        self.stats.finish();
-        self.stats.clone()
-    }
-
     /// Ends the status line (what follows starts on a new line).
     pub fn end_status(&mut self) {
         if std::mem::take(&mut self.status_shown) {
@@ -506,13 +501,15 @@ impl LiveLoop {
         }
     }
 
-    /// A one-line status (frame, failures, device losses, reloads), printed on stderr about once
-    /// a second when it is a terminal.
+    /// A one-line status (frame, late and dropped frames, failures, device losses, reloads),
+    /// printed on stderr about once a second when it is a terminal.
     pub fn status(&self) -> String {
         format!(
-            "frame {} ({}), {} failed, {} device lost ({} re-created{}), {} reloads, {} refused edits{}",
+            "frame {} ({}), {} late, {} dropped, {} failed, {} device lost ({} re-created{}), {} reloads, {} refused edits{}",
             self.frame,
             timecode(self.frame, self.stage.frame_rate),
+            self.stats.late,
+            self.stats.dropped,
             self.stats.failures,
             self.stats.device_lost,
             self.stats.recoveries,

@@ -1,4 +1,6 @@
-//! Edits while live: the stage file and the files it names are watched (`notify`); after a change
+//! Edits while live: the stage file and the files it names (environment image, glTF files, the
+//! colour section's `.cube` LUTs; lens tables are part of the stage file) are watched (`notify`);
+//! after a change
 //! (debounced, so an editor's several writes count once), the stage is parsed and validated on the
 //! watcher's thread, never on the render thread, and handed to the loop, which swaps it in between
 //! two frames. A stage that does not load is reported with its located error and the running stage
@@ -6,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
@@ -21,7 +24,12 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 #[derive(Debug)]
 pub enum Reload {
     /// The edited stage loaded and validated: swap it in.
-    Loaded(Box<Stage>),
+    Loaded {
+        /// The stage.
+        stage: Box<Stage>,
+        /// The files whose change triggered the reload (absolute, sorted).
+        files: Vec<PathBuf>,
+    },
     /// The edit does not load: the message (file:line:column and field, as `parallax validate`
     /// prints it). The running stage is kept.
     Refused(String),
@@ -31,7 +39,11 @@ pub enum Reload {
 pub struct Reloader {
     rx: Receiver<Reload>,
     // Dropping the watcher stops the events; the thread then ends.
-    _watcher: notify::RecommendedWatcher,
+    watcher: notify::RecommendedWatcher,
+    /// The files watched (absolute), shared with the watcher's callback.
+    files: Arc<Mutex<Vec<PathBuf>>>,
+    /// The folders watched.
+    dirs: Vec<PathBuf>,
 }
 
 /// Why watching could not start.
@@ -46,54 +58,58 @@ pub struct WatchError {
 }
 
 /// The files a stage depends on besides itself: what its scene reads (the environment image and
-/// the glTF files; not yet the buffers and images a `.gltf` names), resolved against the stage
-/// file's folder.
+/// the glTF files; not yet the buffers and images a `.gltf` names) and the outputs' `.cube` LUTs,
+/// resolved against the stage file's folder. (Lens tables are written in the stage file.)
 pub fn dependencies(stage: &Stage) -> Vec<PathBuf> {
     let spec = crate::scene::SceneSpec::for_stage(stage, None);
+    let luts = stage
+        .colour
+        .outputs
+        .iter()
+        .filter_map(|o| o.lut_path.as_deref())
+        .map(|p| stage.resolve_path(p));
     spec.environment
         .into_iter()
         .chain(spec.gltf.into_iter().map(|g| g.path))
+        .chain(luts)
         .collect()
 }
 
 impl Reloader {
-    /// Starts watching `stage_path` and `also` (files the stage names). Their folders are watched
-    /// (editors often replace a file by renaming a new one over it) and events are filtered by
-    /// file name.
+    /// Starts watching `stage_path` and `also` (files the stage names, [`dependencies`]).
     pub fn start(stage_path: &Path, also: &[PathBuf]) -> Result<Reloader, WatchError> {
-        let (event_tx, event_rx) = channel::<()>();
-        let mut files: Vec<PathBuf> = vec![stage_path.to_path_buf()];
-        files.extend(also.iter().cloned());
-        let files: Vec<PathBuf> = files.iter().map(|f| absolute(f)).collect();
+        let (event_tx, event_rx) = channel::<Vec<PathBuf>>();
+        let files = Arc::new(Mutex::new(vec![absolute(stage_path)]));
         let watched = files.clone();
-        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             // Changes only: reading the files (our own reload does) is an access event.
-            if let Ok(ev) = res
-                && !matches!(ev.kind, notify::EventKind::Access(_))
-                && ev.paths.iter().any(|p| watched.iter().any(|f| f == p))
-            {
-                let _ = event_tx.send(());
+            let Ok(ev) = res else { return };
+            if matches!(ev.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            let Ok(watched) = watched.lock() else { return };
+            let hit: Vec<PathBuf> = ev
+                .paths
+                .into_iter()
+                .filter(|p| watched.contains(p))
+                .collect();
+            if !hit.is_empty() {
+                let _ = event_tx.send(hit);
             }
         })
         .map_err(|source| WatchError {
             path: stage_path.to_path_buf(),
             source,
         })?;
-        let mut dirs: Vec<PathBuf> = files
-            .iter()
-            .filter_map(|f| f.parent().map(Path::to_path_buf))
-            .collect();
-        dirs.sort();
-        dirs.dedup();
-        for d in &dirs {
-            watcher
-                .watch(d, RecursiveMode::NonRecursive)
-                .map_err(|source| WatchError {
-                    path: d.clone(),
-                    source,
-                })?;
-        }
         let (tx, rx) = channel();
+        let mut reloader = Reloader {
+            rx,
+            watcher,
+            files,
+            dirs: Vec::new(),
+        };
+        reloader.watch(&[stage_path.to_path_buf()])?;
+        reloader.watch(also)?;
         let path = stage_path.to_path_buf();
         std::thread::Builder::new()
             .name("stage reload".into())
@@ -102,10 +118,31 @@ impl Reloader {
                 path: stage_path.to_path_buf(),
                 source: notify::Error::io(e),
             })?;
-        Ok(Reloader {
-            rx,
-            _watcher: watcher,
-        })
+        Ok(reloader)
+    }
+
+    /// Watches `files` too (a reloaded stage may name new ones). Their folders are watched (editors
+    /// often replace a file by renaming a new one over it); events are filtered by file name.
+    pub fn watch(&mut self, files: &[PathBuf]) -> Result<(), WatchError> {
+        for f in files.iter().map(|f| absolute(f)) {
+            if let Some(d) = f.parent()
+                && !self.dirs.iter().any(|x| x == d)
+            {
+                self.watcher
+                    .watch(d, RecursiveMode::NonRecursive)
+                    .map_err(|source| WatchError {
+                        path: d.to_path_buf(),
+                        source,
+                    })?;
+                self.dirs.push(d.to_path_buf());
+            }
+            if let Ok(mut list) = self.files.lock()
+                && !list.contains(&f)
+            {
+                list.push(f);
+            }
+        }
+        Ok(())
     }
 
     /// The newest reload result since the last call, without waiting (older ones are superseded:
@@ -119,18 +156,23 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn reload_thread(path: &Path, events: &Receiver<()>, out: &Sender<Reload>) {
-    while events.recv().is_ok() {
+fn reload_thread(path: &Path, events: &Receiver<Vec<PathBuf>>, out: &Sender<Reload>) {
+    while let Ok(mut files) = events.recv() {
         // Debounce: wait until the files have been quiet for DEBOUNCE.
         loop {
             match events.recv_timeout(DEBOUNCE) {
-                Ok(()) => continue,
+                Ok(more) => files.extend(more),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
+        files.sort();
+        files.dedup();
         let result = match crate::stage::load(path) {
-            Ok(stage) => Reload::Loaded(Box::new(stage)),
+            Ok(stage) => Reload::Loaded {
+                stage: Box::new(stage),
+                files,
+            },
             Err(e) => Reload::Refused(e.to_string()),
         };
         if out.send(result).is_err() {
@@ -146,22 +188,51 @@ impl super::LiveLoop {
         let Some(r) = &self.reloader else { return };
         for reload in r.poll() {
             match reload {
-                Reload::Loaded(stage) => match self.swap(*stage) {
+                Reload::Loaded { stage, files } => match self.swap(*stage) {
                     Ok(()) => {
                         self.stats.reloads += 1;
-                        log::info!("reloaded {}", self.stage_path.display());
+                        let files = if files.is_empty() {
+                            vec![self.stage_path.clone()]
+                        } else {
+                            files
+                        };
+                        let names: Vec<String> = files
+                            .iter()
+                            .map(|f| {
+                                f.file_name().map_or_else(
+                                    || f.display().to_string(),
+                                    |n| n.to_string_lossy().into_owned(),
+                                )
+                            })
+                            .collect();
+                        self.notice(format!(
+                            "reloaded {} from frame {}",
+                            names.join(", "),
+                            self.frame
+                        ));
+                        let deps = dependencies(&self.stage);
+                        if let Some(r) = &mut self.reloader
+                            && let Err(e) = r.watch(&deps)
+                        {
+                            log::warn!("{e}");
+                        }
                     }
-                    Err(e) => {
-                        self.stats.reload_errors += 1;
-                        log::error!("edit refused, the running stage is kept: {e}");
-                    }
+                    Err(e) => self.refuse(e.to_string()),
                 },
-                Reload::Refused(message) => {
-                    self.stats.reload_errors += 1;
-                    log::error!("edit refused, the running stage is kept: {message}");
-                }
+                Reload::Refused(message) => self.refuse(message),
             }
         }
+    }
+
+    fn refuse(&mut self, message: String) {
+        self.stats.reload_errors += 1;
+        log::error!("edit refused, the running stage is kept: {message}");
+        self.refused = Some(message);
+    }
+
+    /// Why the last refused edit was refused (its located error), if one was.
+    pub fn last_refused(&self) -> Option<&str> {
+        self.refused.as_deref()
     }
 
     fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
@@ -188,6 +259,11 @@ impl super::LiveLoop {
             log::warn!(
                 "the edit changes the outputs' targets: they apply when `parallax run` is restarted; the running targets are kept"
             );
+        }
+        if stage.frame_rate != self.stage.frame_rate {
+            // New slots: the clock restarts at the next delivered frame (frame numbers go on).
+            self.clock = super::Pacer::new(stage.frame_rate);
+            self.stats.frame_rate = stage.frame_rate;
         }
         self.scene = scene;
         self.renderer = renderer;

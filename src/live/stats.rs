@@ -17,10 +17,14 @@ pub struct FrameStats {
     /// Time from the frame's slot (when it was due to start) to its delivery, milliseconds.
     pub frame_ms: f64,
     /// Latency from the newest tracking sample the frame used to the output's delivery,
-    /// milliseconds; `None` without tracking data.
+    /// milliseconds; `None` unless tracking was live for the frame (no data, or a dropout holding
+    /// an old sample, e.g. past a take's end).
     pub latency_ms: Option<f64>,
     /// Whether the frame was delivered after its slot ended (the next frame was due).
     pub late: bool,
+    /// The run's first frame: it carries the start-up (pipeline creation, first submissions), so
+    /// it is never late and its latency is left out of the percentiles.
+    pub startup: bool,
     /// Whether the frame failed and the last good frame was held on the outputs instead.
     pub held: bool,
     /// Whether the frame was held because the GPU device was lost (found lost by this frame, or
@@ -33,11 +37,11 @@ pub struct FrameStats {
 pub struct RunStats {
     /// Stage frame rate the loop ran at (Hz).
     pub frame_rate: f64,
-    /// Frames rendered (including held ones).
+    /// Frames rendered (including held ones); with `dropped`, the slots the run went through.
     pub frames: u64,
     /// Frames delivered after their slot ended.
     pub late: u64,
-    /// Slots skipped because the loop fell behind by more than a frame.
+    /// Slots skipped (never rendered) because the loop fell one or more whole slots behind.
     pub dropped: u64,
     /// Frames that failed (render error, lost surface, injected fault); the last good frame was
     /// held on the outputs each time.
@@ -50,7 +54,7 @@ pub struct RunStats {
     pub reloads: u64,
     /// Edits that were refused (the running stage kept).
     pub reload_errors: u64,
-    /// Latency percentiles (milliseconds and frames) over frames with tracking data.
+    /// Latency percentiles (milliseconds and frames) over frames with live tracking.
     pub latency: Option<Latency>,
     /// Every frame.
     pub per_frame: Vec<FrameStats>,
@@ -67,6 +71,8 @@ pub struct Latency {
     pub p50_frames: f64,
     /// 99th percentile in frames.
     pub p99_frames: f64,
+    /// Frames measured (those with live tracking, the start-up frame left out).
+    pub frames: u64,
 }
 
 /// The `q`-quantile (0..=1) of `values` by the nearest-rank method (the smallest value with at
@@ -92,7 +98,12 @@ impl RunStats {
 
     /// Computes the latency percentiles from the frames so far.
     pub fn finish(&mut self) {
-        let l: Vec<f64> = self.per_frame.iter().filter_map(|f| f.latency_ms).collect();
+        let l: Vec<f64> = self
+            .per_frame
+            .iter()
+            .filter(|f| !f.startup)
+            .filter_map(|f| f.latency_ms)
+            .collect();
         let period_ms = 1000.0 / self.frame_rate.max(1e-9);
         self.latency = match (percentile(&l, 0.5), percentile(&l, 0.99)) {
             (Some(p50), Some(p99)) => Some(Latency {
@@ -100,6 +111,7 @@ impl RunStats {
                 p99_ms: p99,
                 p50_frames: p50 / period_ms,
                 p99_frames: p99 / period_ms,
+                frames: l.len() as u64,
             }),
             _ => None,
         };
@@ -109,10 +121,10 @@ impl RunStats {
     pub fn summary(&self) -> String {
         let latency = match self.latency {
             Some(l) => format!(
-                "latency p50 {:.1} ms ({:.2} frames), p99 {:.1} ms ({:.2} frames)",
-                l.p50_ms, l.p50_frames, l.p99_ms, l.p99_frames
+                "latency p50 {:.1} ms ({:.2} frames), p99 {:.1} ms ({:.2} frames) over the {} frames with live tracking, start-up left out (the figure to enter as the tracking latency)",
+                l.p50_ms, l.p50_frames, l.p99_ms, l.p99_frames, l.frames
             ),
-            None => "latency: no tracking data".into(),
+            None => "latency: no frame with live tracking".into(),
         };
         format!(
             "{} frames at {} Hz: {} late, {} dropped, {} failed (held), {} device lost ({} re-created), {} reloads, {} refused edits; {latency}",
@@ -161,10 +173,19 @@ mod tests {
             late: true,
             ..Default::default()
         });
+        // The start-up frame's latency is left out.
+        s.push(FrameStats {
+            latency_ms: Some(5000.0),
+            startup: true,
+            ..Default::default()
+        });
         s.finish();
         let l = s.latency.expect("latency");
         assert_eq!((l.p50_ms, l.p50_frames), (40.0, 2.0));
         assert_eq!((l.p99_ms, l.p99_frames), (60.0, 3.0));
-        assert_eq!((s.frames, s.late, s.failures), (4, 1, 1));
+        // The held frame has no latency (no live tracking): 3 frames measured.
+        assert_eq!(l.frames, 3);
+        assert!(s.summary().contains("over the 3 frames with live tracking"));
+        assert_eq!((s.frames, s.late, s.failures), (5, 1, 1));
     }
 }

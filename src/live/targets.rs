@@ -58,6 +58,8 @@ pub struct Plan {
     pub windows: Vec<WindowTarget>,
     /// File sinks, each for the outputs sharing a folder and an interval.
     pub files: Vec<FileSink>,
+    /// Outputs going to the null sink (rendered, then discarded), in stage order.
+    pub null: Vec<String>,
 }
 
 impl Plan {
@@ -88,6 +90,12 @@ impl Plan {
                 f.outputs.as_deref().unwrap_or_default().join(", "),
                 f.every,
                 f.dir.display()
+            ));
+        }
+        if !self.null.is_empty() {
+            lines.push(format!(
+                "{}: null sink (rendered, then discarded)",
+                self.null.join(", ")
             ));
         }
         lines
@@ -178,7 +186,7 @@ pub fn plan(stage: &Stage, overrides: &TargetOverrides) -> Result<Plan, TargetEr
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
         };
         match (overrides.sink, &o.target) {
-            (Some(HeadlessSink::Null), _) => {}
+            (Some(HeadlessSink::Null), _) => plan.null.push(o.name.clone()),
             (Some(HeadlessSink::Files), _) => to_files(out(), overrides.every.unwrap_or(1), name),
             (None, Some(Target::Window { .. })) => plan.windows.push(WindowTarget {
                 output: o.name.clone(),
@@ -191,7 +199,7 @@ pub fn plan(stage: &Stage, overrides: &TargetOverrides) -> Result<Plan, TargetEr
                 };
                 to_files(dir, overrides.every.unwrap_or(*every), name);
             }
-            (None, Some(Target::Null) | None) => {}
+            (None, Some(Target::Null) | None) => plan.null.push(o.name.clone()),
         }
     }
     plan.files = files

@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use winit::application::ApplicationHandler;
 use winit::dpi::{PhysicalPosition, PhysicalSize};
@@ -25,7 +25,8 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::monitor::MonitorHandle;
 use winit::window::{Fullscreen, Window, WindowId};
 
-use super::{FileSink, LiveLoop, Pacing, RunStats, Sink, WindowTarget};
+use super::pacing::Pace;
+use super::{FileSink, LiveLoop, RunStats, Sink, WindowTarget};
 use crate::preview::gpu::{Painter, PixelRect, Quad, QuadMode};
 use crate::stage::target::{Region, regions_overlap};
 
@@ -126,9 +127,9 @@ struct App<'a> {
     stop: Arc<AtomicBool>,
     windows: Vec<OutputWindow>,
     error: Option<WindowError>,
-    start: Option<Instant>,
-    slot: u64,
     surface_faults: u64,
+    /// The screenshots were saved.
+    shot: bool,
 }
 
 /// Runs the loop with a window per output of `options.windows`, delivering the other outputs to
@@ -158,9 +159,8 @@ pub fn run_windows(
         stop,
         windows: Vec::new(),
         error: None,
-        start: None,
-        slot: 0,
         surface_faults: 0,
+        shot: false,
     };
     event_loop
         .run_app(&mut app)
@@ -321,34 +321,30 @@ impl App<'_> {
 
     /// Renders the next frame when it is due and shows every output in its window.
     fn frame(&mut self, el: &ActiveEventLoop) {
-        let done = self
-            .live
-            .options
-            .frames
-            .is_some_and(|f| self.live.frame() >= f);
-        if done || self.stop.load(Ordering::Relaxed) {
+        if self.stop.load(Ordering::Relaxed) {
             el.exit();
             return;
         }
-        let period = Duration::from_secs_f64(1.0 / self.live.stage().frame_rate.max(1e-3));
-        let start = *self.start.get_or_insert_with(Instant::now);
-        let due = match self.live.options.pacing {
-            Pacing::Unpaced => Instant::now(),
-            Pacing::Timer => {
-                let due = start + period.mul_f64(self.slot as f64);
-                let now = Instant::now();
-                if now < due {
-                    el.set_control_flow(ControlFlow::WaitUntil(due));
-                    return;
+        let due = match self.live.pace(Instant::now()) {
+            Pace::Stop => {
+                // The last slots were dropped: the screenshots show the last frame rendered.
+                if !self.shot
+                    && self.options.screenshots.is_some()
+                    && self.live.outputs_ready()
+                    && let Err(e) = self.show(true)
+                {
+                    self.error = Some(e);
                 }
-                let behind = ((now - due).as_secs_f64() / period.as_secs_f64()) as u64;
-                self.live.stats.dropped += behind;
-                self.slot += behind;
-                start + period.mul_f64(self.slot as f64)
+                el.exit();
+                return;
             }
+            Pace::Wait(t) => {
+                el.set_control_flow(ControlFlow::WaitUntil(t));
+                return;
+            }
+            Pace::Step(due) => due,
         };
         el.set_control_flow(ControlFlow::Poll);
-        self.slot += 1;
         let mut sinks: Vec<&mut dyn Sink> =
             self.files.iter_mut().map(|f| f as &mut dyn Sink).collect();
         self.live.step(&mut sinks, due);
@@ -364,11 +360,7 @@ impl App<'_> {
             // the windows keep their last picture.
             return;
         }
-        let last = self
-            .live
-            .options
-            .frames
-            .is_some_and(|f| self.live.frame() >= f);
+        let last = self.live.at_end();
         let t = Instant::now();
         if let Err(e) = self.show(last) {
             self.error = Some(e);
@@ -382,6 +374,7 @@ impl App<'_> {
 
     /// Draws each output into its window and presents; saves screenshots when `screenshot`.
     fn show(&mut self, screenshot: bool) -> Result<(), WindowError> {
+        self.shot |= screenshot;
         let views: Vec<wgpu::TextureView> = self
             .live
             .output_textures()

@@ -424,3 +424,255 @@ fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
         "the retargeted stage still goes to the running sink"
     );
 }
+
+/// A take of the first 0.1 s of `demo-truck.take` (7 frames at 60 Hz), written into `dir`.
+fn short_take(dir: &Path) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/takes/demo-truck.take"),
+    )
+    .unwrap();
+    let short: Vec<&str> = text.lines().take(7).collect(); // header + t = 0.00 ..= 0.10
+    assert!(short[6].contains("\"t\":0.1,"), "{}", short[6]);
+    let path = dir.join("short.take");
+    std::fs::write(&path, short.join("\n") + "\n").unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A take replay without `--frames` stops at the take's last frame (and says so); with more
+/// frames asked for it goes on, and frames without live tracking (dropout past the take's end)
+/// are left out of the latency. `--sink null` prints its line like the other targets.
+#[test]
+fn a_take_replay_stops_at_its_end_and_latency_counts_live_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let take = short_take(dir.path());
+    let stats = dir.path().join("s.json").to_string_lossy().into_owned();
+    let base = [
+        "run",
+        "assets/stages/tiny.ron",
+        "--take",
+        &take,
+        "--sink",
+        "null",
+        "--unpaced",
+        "--no-watch",
+        "--stats",
+        &stats,
+    ];
+    let out = parallax(&base);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("main: null sink"), "{err}");
+    assert!(
+        err.contains("the take ended at frame 6 (its last); stopping"),
+        "{err}"
+    );
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(
+        (s["frames"].as_u64(), s["dropped"].as_u64()),
+        (Some(7), Some(0))
+    );
+    // Frame 0 (start-up) is left out of the latency: 6 of the 7 frames.
+    assert_eq!(s["per_frame"][0]["startup"], true);
+    assert_eq!(s["latency"]["frames"], 6);
+
+    let mut more = base.to_vec();
+    more.extend(["--frames", "20"]);
+    let out = parallax(&more);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("with live tracking"), "{text}");
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(s["frames"], 20);
+    let per = s["per_frame"].as_array().unwrap();
+    let live = per.iter().filter(|f| !f["latency_ms"].is_null()).count();
+    // The last sample is at 0.1 s; the dropout timeout is 100 ms: from frame 13 (0.2167 s) on,
+    // tracking is out and the frame has no latency.
+    for f in &per[13..] {
+        assert!(f["latency_ms"].is_null(), "{f}");
+    }
+    assert!((7..=13).contains(&live), "{live}");
+    assert_eq!(s["latency"]["frames"].as_u64(), Some(live as u64 - 1));
+}
+
+/// Takes `ms` milliseconds to deliver every frame, and records the frame numbers.
+struct SlowSink {
+    ms: u64,
+    frames: Vec<u64>,
+}
+
+impl Sink for SlowSink {
+    fn wants(&self, _: u64) -> bool {
+        true
+    }
+    fn deliver(
+        &mut self,
+        frame: u64,
+        _: &[(String, parallax::render::ReadImage)],
+        _: &[parallax::colour::output::Encoding],
+        _: bool,
+    ) -> Result<(), parallax::io::WriteError> {
+        std::thread::sleep(Duration::from_millis(self.ms));
+        self.frames.push(frame);
+        Ok(())
+    }
+}
+
+/// On the timer, a loop slower than the frame rate skips slots: the frames rendered jump to the
+/// slot of the current time (the take's position follows them), exactly the skipped slots are
+/// counted as dropped, rendered + dropped = `--frames` slots, and the first frame (start-up) is
+/// never late.
+#[test]
+fn a_slow_loop_skips_the_slots_it_counts_as_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let take = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/takes/demo-truck.take");
+    let stage = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron");
+    let options = RunOptions {
+        take: Some(take),
+        frames: Some(24),
+        frame_log: Some(dir.path().join("log.jsonl")),
+        ..Default::default()
+    };
+    let mut live = LiveLoop::new(&stage, options).unwrap();
+    // 60 Hz: 16.7 ms slots; 45 ms per delivery puts the loop at least a slot behind each frame.
+    let mut sink = SlowSink {
+        ms: 45,
+        frames: Vec::new(),
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stats = live.run(&mut [&mut sink as &mut dyn Sink], &stop);
+    let rendered: Vec<u64> = stats.per_frame.iter().map(|f| f.frame).collect();
+    assert_eq!(sink.frames, rendered);
+    assert_eq!(rendered[0], 0);
+    assert!(!stats.per_frame[0].late, "start-up counted as late");
+    let skipped: u64 =
+        rendered.windows(2).map(|w| w[1] - w[0] - 1).sum::<u64>() + (23 - rendered.last().unwrap());
+    // The clock starts when frame 0 is delivered (after 45 ms and more of start-up): slot 1 is on
+    // time, or one slot late on a busy machine. From then on, 45 ms from a
+    // slot's start is more than two 16.7 ms slots: at least one slot skipped per gap.
+    assert!(
+        rendered[1] <= 2,
+        "start-up counted as dropped: {rendered:?}"
+    );
+    assert!(
+        rendered[1..].windows(2).all(|w| w[1] - w[0] >= 2),
+        "{rendered:?}"
+    );
+    assert_eq!(stats.dropped, skipped, "{rendered:?}");
+    assert_eq!(stats.frames + stats.dropped, 24);
+    let status = live.status();
+    let counts = format!("{} late, {} dropped", stats.late, stats.dropped);
+    assert!(status.contains(&counts), "{status}");
+    // The frame log follows the slots: render times are the slots' times on the take's clock.
+    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    for (line, n) in log.lines().zip(&rendered) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["frame"].as_u64(), Some(*n));
+        let t = v["render_time_s"].as_f64().unwrap();
+        assert!((t - *n as f64 / 60.0).abs() < 1e-9, "frame {n}: {t}");
+    }
+    // Unpaced: every slot, nothing dropped.
+    let options = RunOptions {
+        pacing: Pacing::Unpaced,
+        frames: Some(4),
+        ..Default::default()
+    };
+    let mut live = LiveLoop::new(&stage, options).unwrap();
+    let mut sink = SlowSink {
+        ms: 45,
+        frames: Vec::new(),
+    };
+    let stats = live.run(&mut [&mut sink as &mut dyn Sink], &stop);
+    assert_eq!(sink.frames, [0, 1, 2, 3]);
+    assert_eq!((stats.dropped, stats.late), (0, 0));
+}
+
+/// The stage's `.cube` LUT is watched: overwriting it reloads the stage (one line names the file
+/// and the first frame using it, and that frame shows the new LUT); a broken LUT is refused and
+/// the running stage goes on.
+#[test]
+fn lut_edits_are_reloaded_and_broken_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .unwrap();
+    let anchor = "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),";
+    assert!(tiny.contains(anchor));
+    let text = tiny.replacen(
+        anchor,
+        &format!(
+            "{anchor}\n    colour: (outputs: [(output: \"main\", lut: Some(\"look.cube\"))]),"
+        ),
+        1,
+    );
+    let path = dir.path().join("s13.ron");
+    std::fs::write(&path, text).unwrap();
+    let cube = dir.path().join("look.cube");
+    let identity = "LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+    std::fs::write(&cube, identity).unwrap();
+    let options = RunOptions {
+        pacing: Pacing::Unpaced,
+        watch: true,
+        ..Default::default()
+    };
+    let mut live = LiveLoop::new(&path, options).unwrap();
+    let mut sink = FileSink::new(dir.path().join("out"), 1);
+    let mut step_until = |live: &mut LiveLoop, done: &dyn Fn(&LiveLoop) -> bool| {
+        let t = Instant::now();
+        let mut sinks: [&mut dyn Sink; 1] = [&mut sink];
+        while !done(live) {
+            assert!(t.elapsed() < Duration::from_secs(10), "nothing after 10 s");
+            live.step(&mut sinks, Instant::now());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        live.step(&mut sinks, Instant::now());
+        live.frame() - 1
+    };
+    step_until(&mut live, &|l| l.frame() >= 1);
+    // A constant LUT: every colour to pure red (1, 0, 0).
+    let red = "LUT_3D_SIZE 2\n".to_string() + &"1 0 0\n".repeat(8);
+    std::fs::write(&cube, red).unwrap();
+    let after = step_until(&mut live, &|l| l.stats.reloads >= 1);
+    let note = live
+        .notices()
+        .iter()
+        .find(|n| n.starts_with("reloaded"))
+        .expect("a reload line")
+        .clone();
+    assert!(note.starts_with("reloaded look.cube from frame "), "{note}");
+    let first: u64 = note.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(first <= after);
+    std::fs::write(&cube, "LUT_3D_SIZE 2\n0 0 0\n1 0\n").unwrap();
+    let refused = step_until(&mut live, &|l| l.stats.reload_errors >= 1);
+    assert_eq!(live.stats.failures, 0);
+    assert_eq!(live.stats.reloads, 1);
+    // Located: the output and the LUT file's line (line 3 holds two numbers, not three).
+    let why = live
+        .last_refused()
+        .expect("the refusal's message")
+        .to_string();
+    assert!(why.contains("look.cube:3"), "{why}");
+    let frame = |n: u64| {
+        image::open(dir.path().join(format!("out/frame-{n:06}/main.png")))
+            .unwrap()
+            .to_rgba8()
+    };
+    let (old, new) = (frame(0), frame(first));
+    // Every LED pixel of the new frame is pure red; what the old frame left black (no LED) may
+    // stay black.
+    let mut reds = 0;
+    for (a, b) in old.pixels().zip(new.pixels()) {
+        if b.0[..3] == [255, 0, 0] {
+            reds += 1;
+        } else {
+            assert!(
+                a.0[..3] == [0, 0, 0] && b.0[..3] == [0, 0, 0],
+                "{a:?} -> {b:?}"
+            );
+        }
+    }
+    assert!(reds >= new.pixels().len() / 4, "{reds} red pixels");
+    assert!(old.pixels().any(|p| p.0[..3] != [255, 0, 0]));
+    assert!(
+        frame(refused) == new,
+        "a broken LUT keeps the running stage"
+    );
+}
