@@ -33,14 +33,22 @@ pub struct FrameInfo {
     pub draw_order: Vec<String>,
 }
 
-/// One output's colour encoding in `frame.json`.
+/// One output's colour encoding in `frame.json`: its name and [`OutputEncoding`]'s fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrameOutput {
     /// Output name.
     pub name: String,
+    /// The encoding (its fields written beside `name`).
+    #[serde(flatten)]
+    pub colour: OutputEncoding,
+}
+
+/// An output's colour encoding as `frame.json` and the pixel map record it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputEncoding {
     /// `srgb8`, `srgb8-dither`, `pq` or `linear-exr`.
     pub encoding: String,
-    /// Primaries of the encoded values: `Rec709`, `Rec2020` or `AcesCg`.
+    /// Primaries of the encoded values: `Rec709`, `Rec2020` or the working space (EXR).
     pub primaries: String,
     /// The stage's working space.
     pub working_space: String,
@@ -49,8 +57,25 @@ pub struct FrameOutput {
     /// PQ: nits of linear 1.0 and the peak luminance; none otherwise.
     pub white_nits: Option<f64>,
     pub peak_nits: Option<f64>,
-    /// The LUT applied, as written in the stage file.
+    /// The output's `.cube` LUT as written in the stage file, or none.
     pub lut: Option<String>,
+}
+
+impl OutputEncoding {
+    /// One line for people: `pq, Rec2020, 12 bits, white 100 nits, peak 1000 nits, LUT look.cube`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}, {}, {} bits", self.encoding, self.primaries, self.bits);
+        if let Some(w) = self.white_nits {
+            s.push_str(&format!(", white {w} nits"));
+        }
+        if let Some(p) = self.peak_nits {
+            s.push_str(&format!(", peak {p} nits"));
+        }
+        if let Some(l) = &self.lut {
+            s.push_str(&format!(", LUT {l}"));
+        }
+        s
+    }
 }
 
 impl FrameOutput {
@@ -81,13 +106,15 @@ impl FrameOutput {
                 };
                 FrameOutput {
                     name: o.name.clone(),
-                    encoding: e.name().to_string(),
-                    primaries,
-                    working_space: format!("{:?}", c.working_space),
-                    bits,
-                    white_nits: white,
-                    peak_nits: peak,
-                    lut: oc.lut_path,
+                    colour: OutputEncoding {
+                        encoding: e.name().to_string(),
+                        primaries,
+                        working_space: format!("{:?}", c.working_space),
+                        bits,
+                        white_nits: white,
+                        peak_nits: peak,
+                        lut: oc.lut_path,
+                    },
                 }
             })
             .collect()

@@ -90,54 +90,8 @@ fn subframes(o: &crate::stage::Output) -> Vec<MapSubFrame> {
 }
 
 /// An output's colour encoding in the pixel map: the fields of `frame.json`'s `outputs` entries
-/// ([`crate::frame::FrameOutput`]) but the name.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MapColour {
-    /// `srgb8`, `srgb8-dither`, `pq` or `linear-exr`.
-    pub encoding: String,
-    /// Primaries of the encoded values: `Rec709`, `Rec2020` or the working space (EXR).
-    pub primaries: String,
-    /// The stage's working space.
-    pub working_space: String,
-    /// Code-value bits (8 for sRGB, 10/12/16 for PQ, 16 = half float for EXR).
-    pub bits: u32,
-    /// PQ: nits of linear 1.0 and the peak luminance; null otherwise.
-    pub white_nits: Option<f64>,
-    pub peak_nits: Option<f64>,
-    /// The output's `.cube` LUT as written in the stage file, or null.
-    pub lut: Option<String>,
-}
-
-impl MapColour {
-    /// One line for people: `pq, Rec2020, 12 bits, white 100 nits, peak 1000 nits, LUT look.cube`.
-    pub fn describe(&self) -> String {
-        let mut s = format!("{}, {}, {} bits", self.encoding, self.primaries, self.bits);
-        if let Some(w) = self.white_nits {
-            s.push_str(&format!(", white {w} nits"));
-        }
-        if let Some(p) = self.peak_nits {
-            s.push_str(&format!(", peak {p} nits"));
-        }
-        if let Some(l) = &self.lut {
-            s.push_str(&format!(", LUT {l}"));
-        }
-        s
-    }
-}
-
-impl From<crate::frame::FrameOutput> for MapColour {
-    fn from(o: crate::frame::FrameOutput) -> MapColour {
-        MapColour {
-            encoding: o.encoding,
-            primaries: o.primaries,
-            working_space: o.working_space,
-            bits: o.bits,
-            white_nits: o.white_nits,
-            peak_nits: o.peak_nits,
-            lut: o.lut,
-        }
-    }
-}
+/// but the name.
+pub use crate::frame::OutputEncoding as MapColour;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MapWorld {
@@ -181,7 +135,7 @@ impl PixelMap {
                     width: o.width,
                     height: o.height,
                     node: o.node.clone(),
-                    colour: Some(colour.into()),
+                    colour: Some(colour.colour),
                     subframes: subframes(o),
                 })
                 .collect(),

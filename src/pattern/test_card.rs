@@ -382,13 +382,15 @@ mod tests {
     fn record() -> FrameOutput {
         FrameOutput {
             name: "o".into(),
-            encoding: "pq".into(),
-            primaries: "Rec2020".into(),
-            working_space: "Rec709".into(),
-            bits: 12,
-            white_nits: Some(100.0),
-            peak_nits: Some(1000.0),
-            lut: None,
+            colour: crate::frame::OutputEncoding {
+                encoding: "pq".into(),
+                primaries: "Rec2020".into(),
+                working_space: "Rec709".into(),
+                bits: 12,
+                white_nits: Some(100.0),
+                peak_nits: Some(1000.0),
+                lut: None,
+            },
         }
     }
 
