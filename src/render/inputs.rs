@@ -10,7 +10,7 @@ use crate::camera::{CameraState, Overscan, Pose, Tangents};
 use crate::stage::{OuterViewpoint, Stage};
 
 pub use super::overrides::Overrides;
-use super::overrides::camera_state;
+use super::overrides::{camera_state, finite};
 
 /// A setting that cannot be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -140,13 +140,7 @@ impl FrameInputs {
             camera: cam.name.clone(),
             message,
         };
-        let finite = |what: &str, v: f64| {
-            if v.is_finite() {
-                Ok(v)
-            } else {
-                Err(bad(format!("{what} is not a finite number")))
-            }
-        };
+        let finite = |what: &str, v: f64| finite(&cam.name, what, v);
         let (pose, lens) = camera_state(&cam.name, state, overrides)?;
         let o = overrides;
         let eye = pose.eye(lens.entrance_pupil_m);

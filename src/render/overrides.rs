@@ -49,13 +49,7 @@ pub(super) fn camera_state(
         camera: camera.to_string(),
         message,
     };
-    let finite = |what: &str, v: f64| {
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(bad(format!("{what} is not a finite number")))
-        }
-    };
+    let finite = |what: &str, v: f64| finite(camera, what, v);
     let mut lens = state.lens;
     let o = overrides;
     lens.focal_length_mm = o.focal_length_mm.unwrap_or(lens.focal_length_mm);
@@ -100,4 +94,16 @@ pub(super) fn camera_state(
         rotation: rotation.normalize(),
     };
     Ok((pose, lens))
+}
+
+/// `v` when it is finite, else the error naming `what` of camera `camera`.
+pub(super) fn finite(camera: &str, what: &str, v: f64) -> Result<f64, InputError> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(InputError::Invalid {
+            camera: camera.to_string(),
+            message: format!("{what} is not a finite number"),
+        })
+    }
 }
