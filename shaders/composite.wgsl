@@ -482,55 +482,69 @@ fn outer_at(in: VsOut) -> vec3<f32> {
     return light_cards(apply_grade(outer_color(in.from_outer), grades.outer), in, 0.0);
 }
 
-// `below` with camera `k` (drawing index; its inner render `tex`) over it at an LED pixel at
-// `world`: its inner frustum mixed in by its soft-edge weight (a border, where set, replaces it);
-// unchanged where the camera is not drawn this frame or in this region, where the LED is outside
-// its frustum, or where the cabinet faces away from its entrance pupil.
-fn camera_over(k: u32, tex: texture_2d<f32>, below: vec3<f32>, in: VsOut, world: vec3<f32>) -> vec3<f32> {
+// Camera `k`'s layer (drawing index; its inner render `tex`) at an LED pixel at `world`: its
+// inner frustum's colour (rgb) and opacity (a), the soft-edge weight, or 1 with its border colour
+// where a border is set. Transparent (a = 0) where the camera is not drawn this frame or in this
+// region, where the LED is outside its frustum, or where the cabinet faces away from its entrance
+// pupil.
+fn camera_layer(k: u32, tex: texture_2d<f32>, in: VsOut, world: vec3<f32>) -> vec4<f32> {
+    let none = vec4<f32>(0.0);
     if (k >= frame.counts.x || !region_shows(k)) {
-        return below;
+        return none;
     }
     let cam = frame.cameras[k];
     let clip = cam.view_proj * vec4<f32>(world - cam.eye.xyz, 1.0);
     if (clip.w <= 0.0 || dot(in.normal, cam.eye.xyz - in.top_left) <= 0.0) {
-        return below;
+        return none;
     }
     let uv = ndc_to_uv(clip.xy / clip.w);
     let w = inner_weight(uv, cam.params.x);
     if (w <= 0.0) {
-        return below;
+        return none;
     }
     let b = cam.params.y;
     let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
     if (b > 0.0 && edge < b) {
-        return cam.border_color.rgb;
+        return vec4<f32>(cam.border_color.rgb, 1.0);
     }
-    let inner = keyed_inner(tex, cam, in, uv, clip);
-    return select(mix(below, inner, w), inner, w >= 1.0);
+    return vec4<f32>(keyed_inner(tex, cam, in, uv, clip), min(w, 1.0));
 }
 
-// Colour the wall shows at an LED pixel before the cards over the inner frusta: the outer (cube map
-// or frozen bake), then each camera's inner frustum in drawing order (`camera_over`). Written out
-// per camera, each with its own texture, behind conditions on the pipeline constant CAMERAS that
-// compilers fold away: a loop with a texture chosen per iteration would make a software rasteriser
-// sample every camera's texture for every camera.
+// Front-to-back compositing: the colour gathered so far (rgb) and the transmittance left for
+// what lies below (a).
+fn under(acc: vec4<f32>, layer: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(acc.rgb + acc.a * layer.a * layer.rgb, acc.a * (1.0 - layer.a));
+}
+
+// Colour the wall shows at an LED pixel before the cards over the inner frusta: each camera's
+// inner frustum over the outer (cube map or frozen bake), the last in drawing order on top, each
+// mixed over what is below by its soft-edge weight. Composited front to back, from the top camera
+// down, so that nothing below a fully opaque layer is sampled: where one camera's frustum covers
+// another's (or the outer), the pixel costs one camera, not all of them. Written out per camera,
+// each with its own texture, behind conditions on the pipeline constant CAMERAS that compilers fold
+// away: a loop with a texture chosen per iteration would make a software rasteriser sample every
+// camera's texture for every camera.
 fn blended_color(in: VsOut) -> vec3<f32> {
-    var c = outer_at(in);
-    if (!INNER) {
-        return c;
+    var acc = vec4<f32>(0.0, 0.0, 0.0, 1.0);
+    if (INNER) {
+        let world = in.from_outer + frame.outer_viewpoint.xyz;
+        if (CAMERAS > 3u) {
+            acc = under(acc, camera_layer(3u, inner_texture_3, in, world));
+        }
+        if (CAMERAS > 2u && acc.a > 0.0) {
+            acc = under(acc, camera_layer(2u, inner_texture_2, in, world));
+        }
+        if (CAMERAS > 1u && acc.a > 0.0) {
+            acc = under(acc, camera_layer(1u, inner_texture_1, in, world));
+        }
+        if (acc.a > 0.0) {
+            acc = under(acc, camera_layer(0u, inner_texture_0, in, world));
+        }
     }
-    let world = in.from_outer + frame.outer_viewpoint.xyz;
-    c = camera_over(0u, inner_texture_0, c, in, world);
-    if (CAMERAS > 1u) {
-        c = camera_over(1u, inner_texture_1, c, in, world);
+    if (acc.a > 0.0) {
+        acc = under(acc, vec4<f32>(outer_at(in), 1.0));
     }
-    if (CAMERAS > 2u) {
-        c = camera_over(2u, inner_texture_2, c, in, world);
-    }
-    if (CAMERAS > 3u) {
-        c = camera_over(3u, inner_texture_3, c, in, world);
-    }
-    return c;
+    return acc.rgb;
 }
 
 // Colour the wall shows at an LED pixel, in the working space: each layer graded before the

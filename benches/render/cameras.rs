@@ -82,10 +82,10 @@ pub fn cameras(c: &mut Criterion, gpu: &Gpu, adapter: &str, demo: &Stage) {
             .collect();
         let refs: Vec<&wgpu::TextureView> = views.iter().collect();
         group.bench_function(format!("composite_{name}"), |b| {
-            b.iter(|| {
-                let mut e = encoder(gpu);
-                r.render_outputs_into(&mut e, &refs).expect("composite");
-                wait(gpu, e);
+            b.iter_custom(|iters| {
+                super::passes(gpu, iters, |e| {
+                    r.render_outputs_into(e, &refs).expect("composite")
+                })
             })
         });
     }
