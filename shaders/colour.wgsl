@@ -109,7 +109,11 @@ fn apply_shaper(c: vec3<f32>, shaper: texture_2d<f32>, oc: OutputColour) -> vec3
 
 // Tetrahedral interpolation in a 3D table (Kasson et al. 1995; OpenColorIO's INTERP_TETRAHEDRAL):
 // the cell is split along its neutral diagonal into six tetrahedra chosen by the order of the
-// fractions. Mirrors `parallax::colour::lut::Lut3d::tetrahedral`.
+// fractions. Mirrors `parallax::colour::lut::Lut3d::tetrahedral`, without its branches: the
+// tetrahedron's corners are c000, c000 stepped along the axis of the largest fraction (`da`), c000
+// stepped along every axis but that of the smallest (`db`) and c111, weighted 1 - largest,
+// largest - middle, middle - smallest and smallest. Where fractions tie, the corner the tie picks
+// has weight 0. All four loads are issued together.
 fn apply_lut3d(c: vec3<f32>, lut: texture_3d<f32>, oc: OutputColour) -> vec3<f32> {
     let n = oc.mode.z;
     let last = f32(n - 1u);
@@ -117,29 +121,21 @@ fn apply_lut3d(c: vec3<f32>, lut: texture_3d<f32>, oc: OutputColour) -> vec3<f32
     t = clamp(select(t, vec3<f32>(0.0), t != t), vec3<f32>(0.0), vec3<f32>(last));
     let i = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
     let f = t - vec3<f32>(i);
+    // One-hot axis of the largest fraction and of the smallest (never the same axis).
+    let ax = f.x >= f.y && f.x >= f.z;
+    let ay = !ax && f.y >= f.z;
+    let nz = f.z <= f.x && f.z <= f.y;
+    let ny = !nz && f.y <= f.x;
+    let da = vec3<u32>(u32(ax), u32(ay), u32(!ax && !ay));
+    let db = vec3<u32>(u32(nz || ny), u32(!ny), u32(!nz));
+    let big = max(f.x, max(f.y, f.z));
+    let small = min(f.x, min(f.y, f.z));
+    let mid = max(min(f.x, f.y), min(max(f.x, f.y), f.z));
     let c000 = textureLoad(lut, i, 0).rgb;
-    let c111 = textureLoad(lut, i + vec3<u32>(1u, 1u, 1u), 0).rgb;
-    var da: vec3<u32>;
-    var db: vec3<u32>;
-    var w: vec4<f32>;
-    if (f.x > f.y) {
-        if (f.y > f.z) {
-            da = vec3<u32>(1u, 0u, 0u); db = vec3<u32>(1u, 1u, 0u); w = vec4<f32>(1.0 - f.x, f.x - f.y, f.y - f.z, f.z);
-        } else if (f.x > f.z) {
-            da = vec3<u32>(1u, 0u, 0u); db = vec3<u32>(1u, 0u, 1u); w = vec4<f32>(1.0 - f.x, f.x - f.z, f.z - f.y, f.y);
-        } else {
-            da = vec3<u32>(0u, 0u, 1u); db = vec3<u32>(1u, 0u, 1u); w = vec4<f32>(1.0 - f.z, f.z - f.x, f.x - f.y, f.y);
-        }
-    } else if (f.z > f.y) {
-        da = vec3<u32>(0u, 0u, 1u); db = vec3<u32>(0u, 1u, 1u); w = vec4<f32>(1.0 - f.z, f.z - f.y, f.y - f.x, f.x);
-    } else if (f.z > f.x) {
-        da = vec3<u32>(0u, 1u, 0u); db = vec3<u32>(0u, 1u, 1u); w = vec4<f32>(1.0 - f.y, f.y - f.z, f.z - f.x, f.x);
-    } else {
-        da = vec3<u32>(0u, 1u, 0u); db = vec3<u32>(1u, 1u, 0u); w = vec4<f32>(1.0 - f.y, f.y - f.x, f.x - f.z, f.z);
-    }
     let ca = textureLoad(lut, i + da, 0).rgb;
     let cb = textureLoad(lut, i + db, 0).rgb;
-    return w.x * c000 + w.y * ca + w.z * cb + w.w * c111;
+    let c111 = textureLoad(lut, i + vec3<u32>(1u, 1u, 1u), 0).rgb;
+    return (1.0 - big) * c000 + (big - mid) * ca + (mid - small) * cb + small * c111;
 }
 
 // sRGB encoding (IEC 61966-2-1), 0..1 clamped.

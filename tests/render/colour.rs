@@ -153,6 +153,46 @@ fn gpu_colour_functions_match_ocio_and_the_cpu() {
         count += inputs.len();
     }
 
+    // Fractions that tie (two or three equal, within a 33^3 cell and on its faces): the shader picks
+    // its tetrahedron without branches, so ties must give the CPU's value (the tied corner weighs 0).
+    let cube = std::sync::Arc::new(read_cube(&data("look33.cube")).unwrap());
+    let step = 1.0 / 32.0;
+    let mut ties = Vec::new();
+    for (a, b) in [
+        (0.25, 0.75),
+        (0.5, 0.125),
+        (0.0, 0.9),
+        (0.6, 0.6),
+        (1.0, 0.3),
+    ] {
+        let (fa, fb) = ((10.0 + a) * step, (20.0 + b) * step);
+        ties.extend([
+            [fa, fa, fb],
+            [fa, fb, fa],
+            [fb, fa, fa],
+            [fa, fa, fa],
+            [fb, fb, fa],
+        ]);
+    }
+    let mut t = plain.clone();
+    t.lut = Some(cube.clone());
+    let gpu_out = probe(
+        &gpu,
+        &ties,
+        &grade_uniform(&glam::DMat3::IDENTITY, &Default::default()),
+        &output_uniform(&t, 0),
+        Some(&cube),
+    );
+    let cpu: Vec<Rgb> = ties.iter().map(|c| cube.apply(*c)).collect();
+    check(
+        "GPU look33 at tied fractions vs CPU",
+        &gpu_out,
+        &cpu,
+        &ties,
+        1e-5,
+    );
+    count += ties.len();
+
     // A whole chain: ACEScg working space, exposure and white balance, look33, PQ in Rec.2020 at
     // 100 nits white and 1000 nits peak, against the CPU reference.
     let hdr = rgbs(&lut["hdr"]);
