@@ -281,6 +281,7 @@ fn psnr_through_camera(stage_text: &str, test_scene: bool, supersample: u32) -> 
     if test_scene {
         scene.parts.push(Box::new(parallax::scene::TestScene::new(
             &renderer.scene_context(&gpu),
+            1.0,
         )));
     }
     let frame = renderer.render_frame(&gpu, &scene).unwrap();

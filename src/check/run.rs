@@ -346,6 +346,7 @@ fn run_cases(
         Content::Sky => crate::scene::SceneSpec::default(),
         Content::TestScene => crate::scene::SceneSpec {
             test_scene: true,
+            test_scene_scale: crate::scene::test_scene::scale_for(stage),
             ..Default::default()
         },
         Content::Environment {
@@ -356,6 +357,7 @@ fn run_cases(
             environment: Some(checks.base.join(path)),
             environment_yaw_deg: *yaw_deg,
             test_scene: *test_scene,
+            test_scene_scale: crate::scene::test_scene::scale_for(stage),
             ..Default::default()
         },
     };

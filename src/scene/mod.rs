@@ -10,7 +10,7 @@ mod ambient;
 pub mod cull;
 mod environment;
 pub mod gltf;
-mod test_scene;
+pub mod test_scene;
 
 use std::path::Path;
 
@@ -87,7 +87,7 @@ pub struct GltfPlacement {
 }
 
 /// What to put in the scene.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SceneSpec {
     /// Equirectangular environment image; `None` = the procedural sky.
     pub environment: Option<std::path::PathBuf>,
@@ -95,10 +95,26 @@ pub struct SceneSpec {
     pub environment_yaw_deg: f64,
     /// Whether to draw the procedural test scene.
     pub test_scene: bool,
+    /// Scale of the test scene about the stage origin (`test_scene::scale_for` the stage; 1 by
+    /// default).
+    pub test_scene_scale: f32,
     /// glTF files, drawn in front of the environment in every view.
     pub gltf: Vec<GltfPlacement>,
     /// Turns off per-instance frustum culling of the glTF files (for comparison; on by default).
     pub no_culling: bool,
+}
+
+impl Default for SceneSpec {
+    fn default() -> SceneSpec {
+        SceneSpec {
+            environment: None,
+            environment_yaw_deg: 0.0,
+            test_scene: false,
+            test_scene_scale: 1.0,
+            gltf: Vec::new(),
+            no_culling: false,
+        }
+    }
 }
 
 impl SceneSpec {
@@ -119,6 +135,7 @@ impl SceneSpec {
                     .map(|e| stage.resolve_path(e)),
                 environment_yaw_deg: stage.render.environment_yaw_deg,
                 test_scene: stage.render.test_scene,
+                test_scene_scale: test_scene::scale_for(stage),
                 gltf: stage
                     .scene
                     .iter()
@@ -154,7 +171,7 @@ pub fn build(ctx: &SceneContext<'_>, spec: &SceneSpec) -> Result<SceneList, Scen
     let env = Environment::from_image(ctx, &image, yaw)?;
     let mut parts: Vec<Box<dyn Scene>> = vec![Box::new(env)];
     if spec.test_scene {
-        parts.push(Box::new(TestScene::new(ctx)));
+        parts.push(Box::new(TestScene::new(ctx, spec.test_scene_scale)));
     }
     if !spec.gltf.is_empty() {
         let ambient = Ambient::from_equirect(&image, yaw);

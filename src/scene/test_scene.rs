@@ -1,6 +1,8 @@
 //! A small procedural 3D scene at known positions: a floor with a 1 m grid at `y = 0` and coloured
 //! boxes behind the demo wall's plane (the demo wall is a 4 m arc around the origin towards -Z), so
-//! that parallax between the inner and outer views is visible and testable.
+//! that parallax between the inner and outer views is visible and testable. On a larger stage the
+//! whole scene is scaled about the stage origin ([`scale_for`]) so that the boxes stand beyond its
+//! walls instead of inside the volume.
 
 use glam::Vec3;
 use wgpu::util::DeviceExt;
@@ -62,6 +64,24 @@ pub const TEST_BOXES: [TestBox; 5] = [
 /// The floor's extent in x and z (metres).
 pub const FLOOR_EXTENT: (f32, f32, f32, f32) = (-30.0, 30.0, -40.0, 10.0);
 
+/// Farthest floor distance (metres, in x and z from the stage origin) a cabinet corner may have for
+/// the test scene to keep its own size: the boxes' nearest faces are 5 m from the origin.
+pub const UNSCALED_REACH_M: f64 = 4.5;
+
+/// Uniform scale (about the stage origin) that puts the test scene's boxes beyond every cabinet of
+/// `stage`: 1 while every cabinet corner lies within [`UNSCALED_REACH_M`] of the origin on the floor
+/// plane (x, z), else that farthest distance / [`UNSCALED_REACH_M`]. The floor's grid stays 1 m
+/// (drawn from world positions). A stage without cabinets gets 1.
+pub fn scale_for(stage: &crate::stage::Stage) -> f32 {
+    let reach = stage
+        .panels
+        .iter()
+        .flat_map(|p| p.frame.corners())
+        .map(|c| c.x.hypot(c.z))
+        .fold(0.0f64, f64::max);
+    (reach / UNSCALED_REACH_M).max(1.0) as f32
+}
+
 fn push_quad(out: &mut Vec<Vertex>, corners: [Vec3; 4], normal: Vec3, color: Vec3, kind: f32) {
     for k in [0usize, 1, 2, 0, 2, 3] {
         out.push(Vertex {
@@ -73,7 +93,8 @@ fn push_quad(out: &mut Vec<Vertex>, corners: [Vec3; 4], normal: Vec3, color: Vec
     }
 }
 
-fn geometry() -> Vec<Vertex> {
+/// The scene's triangles, every position scaled by `scale` about the origin.
+fn geometry(scale: f32) -> Vec<Vertex> {
     let mut v = Vec::new();
     let (x0, x1, z0, z1) = FLOOR_EXTENT;
     push_quad(
@@ -111,6 +132,9 @@ fn geometry() -> Vec<Vertex> {
             }
         }
     }
+    for vertex in &mut v {
+        vertex.position = (Vec3::from(vertex.position) * scale).to_array();
+    }
     v
 }
 
@@ -122,10 +146,11 @@ pub struct TestScene {
 }
 
 impl TestScene {
-    /// Creates the scene's geometry and pipeline.
-    pub fn new(ctx: &SceneContext<'_>) -> TestScene {
+    /// Creates the scene's geometry, scaled by `scale` about the stage origin ([`scale_for`]; 1 is
+    /// [`TEST_BOXES`] as listed), and its pipeline.
+    pub fn new(ctx: &SceneContext<'_>, scale: f32) -> TestScene {
         let device = &ctx.gpu.device;
-        let verts = geometry();
+        let verts = geometry(scale);
         let vertices = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("test scene vertices"),
             contents: bytemuck::cast_slice(&verts),
@@ -185,5 +210,67 @@ impl Scene for TestScene {
         pass.set_bind_group(0, view.bind_group, &[view.offset]);
         pass.set_vertex_buffer(0, self.vertices.slice(..));
         pass.draw(0..self.count, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nearest floor distance (x, z) of any point of a box from the stage origin.
+    fn nearest_reach(b: &TestBox, scale: f32) -> f64 {
+        let (c, h) = (b.centre * scale, b.size * scale * 0.5);
+        let dx = (c.x.abs() - h.x).max(0.0) as f64;
+        let dz = (c.z.abs() - h.z).max(0.0) as f64;
+        dx.hypot(dz)
+    }
+
+    /// Farthest floor distance (x, z) of a cabinet corner from the stage origin.
+    fn wall_reach(stage: &crate::stage::Stage) -> f64 {
+        let corners = stage.panels.iter().flat_map(|p| p.frame.corners());
+        corners.map(|c| c.x.hypot(c.z)).fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn boxes_stand_beyond_every_cabinet_of_small_and_large_stages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages");
+        let demo = crate::stage::load(&root.join("demo.ron")).unwrap();
+        assert_eq!(scale_for(&demo), 1.0, "the demo keeps TEST_BOXES as listed");
+        // A 270-degree arc of 96 cabinets of 0.5 m (radius about 10.2 m), as a large volume has.
+        let text = crate::stage::synthetic::volume(96, 4, (4, 4));
+        let big = crate::stage::Stage::from_ron(&text, "volume.ron").unwrap();
+        assert!(wall_reach(&big) > 10.0, "{}", wall_reach(&big));
+        // Unscaled, the big volume's wall stands in front of the boxes.
+        assert!(
+            TEST_BOXES
+                .iter()
+                .any(|b| nearest_reach(b, 1.0) < wall_reach(&big))
+        );
+        for stage in [&big, &demo] {
+            let (s, reach) = (scale_for(stage), wall_reach(stage));
+            for b in &TEST_BOXES {
+                let near = nearest_reach(b, s);
+                assert!(
+                    near > reach,
+                    "box at {:?} x {s}: {near} m, wall {reach} m",
+                    b.centre
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn geometry_scales_about_the_origin() {
+        let (a, b) = (geometry(1.0), geometry(2.5));
+        assert_eq!(a.len(), b.len());
+        for (u, v) in a.iter().zip(&b) {
+            for k in 0..3 {
+                assert!(
+                    (v.position[k] - 2.5 * u.position[k]).abs()
+                        <= 1e-5 * u.position[k].abs().max(1.0)
+                );
+            }
+            assert_eq!(u.normal, v.normal);
+        }
     }
 }
