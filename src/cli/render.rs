@@ -27,9 +27,18 @@ pub struct Args {
     /// Camera rotation in degrees: PAN,TILT,ROLL.
     #[arg(long, value_parser = parse_vec3, allow_hyphen_values = true)]
     pub camera_rotation: Option<DVec3>,
-    /// Focal length in millimetres.
+    /// Focal length in millimetres. With a lens table on the camera, the lens is the table's at
+    /// that focal length (entrance pupil, distortion; at --focus when given).
     #[arg(long)]
     pub focal_length: Option<f64>,
+    /// Zoom encoder value, in the camera's lens table's units (raw or normalised, as the table
+    /// says): the lens is the table's at (zoom, focus). Needs a lens table; not with --focal-length.
+    #[arg(long, allow_hyphen_values = true)]
+    pub zoom: Option<f64>,
+    /// Focus encoder value in the lens table's units (default: each zoom row's first calibrated
+    /// focus). Needs a lens table.
+    #[arg(long, allow_hyphen_values = true)]
+    pub focus: Option<f64>,
     /// Sensor size in millimetres: WxH.
     #[arg(long, value_parser = parse_f64_pair)]
     pub sensor: Option<(f64, f64)>,
@@ -215,6 +224,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         camera_position: args.camera_position,
         camera_rotation: args.camera_rotation.map(|r| (r.x, r.y, r.z)),
         focal_length_mm: args.focal_length,
+        zoom: args.zoom,
+        focus: args.focus,
         sensor_mm: args.sensor,
         shift_mm: args.shift.map(|[x, y]| (x, y)),
         entrance_pupil_m: args.entrance_pupil,

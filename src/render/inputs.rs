@@ -141,8 +141,8 @@ impl FrameInputs {
             message,
         };
         let finite = |what: &str, v: f64| finite(&cam.name, what, v);
-        let (pose, lens) = camera_state(&cam.name, state, overrides)?;
-        let o = overrides;
+        let o = &overrides.through_lens_table(cam)?;
+        let (pose, lens) = camera_state(&cam.name, state, o)?;
         let eye = pose.eye(lens.entrance_pupil_m);
         let soft_edge = finite("soft edge", o.soft_edge.unwrap_or(cam.inner.soft_edge))?;
         if !(0.0..0.5).contains(&soft_edge) {
@@ -217,6 +217,8 @@ impl FrameInputs {
         tracked: &crate::tracking::TrackedState,
         overrides: &Overrides,
     ) -> Result<FrameInputs, InputError> {
+        let cam = stage.camera_or_first(Some(camera))?;
+        let overrides = &overrides.through_lens_table(cam)?;
         let mut f = FrameInputs::resolve(stage, camera, &tracked.camera, overrides)?
             .with_video(&tracked.video, overrides)?
             .with_speed_overscan(tracked.extra_overscan_deg);

@@ -174,6 +174,11 @@ impl LensLookup {
         self.lookup(zoom, focus)
     }
 
+    /// The zoom of the table's only zoom row (`None` with none or several).
+    pub fn single_zoom(&self) -> Option<f64> {
+        (self.rows.len() == 1).then(|| self.rows[0].0)
+    }
+
     /// Whether the table has no points.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
@@ -186,6 +191,39 @@ impl LensLookup {
         let a = along_focus(&self.rows[i].1, focus)?;
         let b = along_focus(&self.rows[j].1, focus)?;
         Some(TableLens::lerp(a, b, s))
+    }
+}
+
+impl LensLookup {
+    /// The zoom encoder value at which the table's focal length is `focal_mm`, at focus encoder value
+    /// `focus` (held at each row's first or last calibrated focus outside them): the inverse of
+    /// [`Self::lookup`] along zoom, so that `lookup(zoom, focus)` gives `focal_mm` back (within
+    /// rounding). Rows are walked in increasing zoom and the first segment whose focal lengths
+    /// bracket `focal_mm` is used (a zoom lens's focal length is monotonic in its encoder; a table
+    /// that is not gives the lowest such zoom). Errors: `(shortest, longest)` focal length the table
+    /// reaches at that focus when `focal_mm` is outside it (or the table is empty: NaN, NaN).
+    pub fn zoom_for_focal_length(&self, focal_mm: f64, focus: f64) -> Result<f64, (f64, f64)> {
+        let rows: Vec<(f64, f64)> = self
+            .rows
+            .iter()
+            .filter_map(|(zoom, row)| Some((*zoom, along_focus(row, focus)?.focal_length_mm)))
+            .collect();
+        let (lo, hi) = rows.iter().fold((f64::NAN, f64::NAN), |(lo, hi), r| {
+            (lo.min(r.1), hi.max(r.1))
+        });
+        if !focal_mm.is_finite() {
+            return Err((lo, hi));
+        }
+        if let Some(&(zoom, _)) = rows.iter().find(|r| r.1 == focal_mm) {
+            return Ok(zoom);
+        }
+        for w in rows.windows(2) {
+            let ((za, fa), (zb, fb)) = (w[0], w[1]);
+            if (fa - focal_mm) * (fb - focal_mm) < 0.0 {
+                return Ok(za + (focal_mm - fa) / (fb - fa) * (zb - za));
+            }
+        }
+        Err((lo, hi))
     }
 }
 
@@ -248,6 +286,50 @@ fn bracket<T>(items: &[T], key: impl Fn(&T) -> f64, x: f64) -> Option<(usize, us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zoom_for_focal_length_inverts_the_lookup_along_zoom() {
+        // Focal lengths 24, 40, 70 mm at zoom 0, 1000, 3000 (focus 0), and 26, 43, 75 mm at focus 100.
+        let mut points = Vec::new();
+        for (zoom, f0, f1) in [
+            (0.0, 24.0, 26.0),
+            (1000.0, 40.0, 43.0),
+            (3000.0, 70.0, 75.0),
+        ] {
+            points.push(point(zoom, 0.0, f0, 1.0));
+            points.push(point(zoom, 100.0, f1, 10.0));
+        }
+        let table = LensTable {
+            encoders: TableEncoders::Raw,
+            points,
+        };
+        let l = LensLookup::new(&table);
+        // 55 mm at focus 0: between 40 (zoom 1000) and 70 (zoom 3000), halfway: zoom 2000.
+        assert_eq!(l.zoom_for_focal_length(55.0, 0.0), Ok(2000.0));
+        // At focus 50 the rows give 25, 41.5, 72.5 mm: 41.5 is row 1000 exactly.
+        let z = l.zoom_for_focal_length(41.5, 50.0).unwrap();
+        assert!((z - 1000.0).abs() < 1e-9, "{z}");
+        // Round trip at random focal lengths and focus values.
+        for k in 0..50 {
+            let focus = (k * 7 % 101) as f64;
+            let f = 26.0 + (k as f64) * 0.8;
+            let z = l.zoom_for_focal_length(f, focus).unwrap();
+            let back = l.lookup(z, focus).unwrap().focal_length_mm;
+            assert!(
+                (back - f).abs() < 1e-9,
+                "{f} mm at focus {focus}: zoom {z} gives {back}"
+            );
+        }
+        // Outside the range: the range at that focus.
+        assert_eq!(l.zoom_for_focal_length(80.0, 100.0), Err((26.0, 75.0)));
+        assert_eq!(l.zoom_for_focal_length(20.0, 0.0), Err((24.0, 70.0)));
+        assert!(l.zoom_for_focal_length(f64::NAN, 0.0).is_err());
+        assert!(
+            LensLookup::default()
+                .zoom_for_focal_length(35.0, 0.0)
+                .is_err()
+        );
+    }
 
     fn point(zoom: f64, focus: f64, f: f64, fd: f64) -> LensPoint {
         LensPoint {
