@@ -242,3 +242,123 @@ impl CameraViewPass {
         }
     }
 }
+
+/// Largest relative difference between a sensor's aspect (width / height in millimetres) and one
+/// of [`STANDARD_ASPECTS`] for the picture to take that ratio exactly: sensor sizes are given in
+/// rounded millimetres (a "16:9" sensor of 24.89 x 14.01 mm is 0.12 % off 16:9).
+pub const ASPECT_SNAP: f64 = 0.0025;
+
+/// Picture aspect ratios of the field, as `(p, q)` for p:q: 1:1, 5:4, 4:3, 3:2, 16:10, 16:9,
+/// DCI 17:9 (4096 x 2160, 256:135), 1.85:1, 2:1, 2.39:1.
+pub const STANDARD_ASPECTS: [(u32, u32); 10] = [
+    (1, 1),
+    (5, 4),
+    (4, 3),
+    (3, 2),
+    (8, 5),
+    (16, 9),
+    (256, 135),
+    (37, 20),
+    (2, 1),
+    (239, 100),
+];
+
+/// The ratio of [`STANDARD_ASPECTS`] nearest to `aspect` (width / height) within [`ASPECT_SNAP`] of
+/// it; `None` when none is that close or the aspect is not a positive finite number.
+pub fn standard_aspect(aspect: f64) -> Option<(u32, u32)> {
+    if !(aspect.is_finite() && aspect > 0.0) {
+        return None;
+    }
+    let off = |&(p, q): &(u32, u32)| (p as f64 / q as f64 / aspect - 1.0).abs();
+    STANDARD_ASPECTS
+        .iter()
+        .filter(|r| off(r) <= ASPECT_SNAP)
+        .min_by(|a, b| off(a).total_cmp(&off(b)))
+        .copied()
+}
+
+/// Pixel size (w, h) of a picture of a sensor `sensor_mm` (width, height in millimetres): `width`
+/// wide when given, else about `pixels` pixels in all. When the sensor's aspect is within
+/// [`ASPECT_SNAP`] of a standard ratio ([`standard_aspect`]), the picture has that ratio exactly (a
+/// 16:9 sensor gives 2560 x 1440 or 1920 x 1080, not 2560 x 1441): without `width` the width is a
+/// multiple of the ratio's terms; with it the height is rounded from the ratio. Else the height is
+/// the width times the sensor's height / width, rounded. At least 1 x 1.
+pub fn picture_size(pixels: f64, sensor_mm: (f64, f64), width: Option<u32>) -> UVec2 {
+    let (sw, sh) = sensor_mm;
+    let aspect = sw / sh;
+    let (w, h) = match (standard_aspect(aspect), width) {
+        (Some((p, q)), None) => {
+            let k = (pixels / (p as f64 * q as f64)).sqrt().round().max(1.0) as u32;
+            (k * p, k * q)
+        }
+        (Some((p, q)), Some(w)) => (w, (w as f64 * q as f64 / p as f64).round() as u32),
+        (None, w) => {
+            let w = w
+                .unwrap_or_else(|| (pixels * aspect).sqrt().round() as u32)
+                .max(1);
+            (w, (w as f64 / aspect).round() as u32)
+        }
+    };
+    UVec2::new(w.max(1), h.max(1))
+}
+
+#[cfg(test)]
+mod picture_tests {
+    use super::*;
+
+    #[test]
+    fn sensors_near_a_standard_aspect_give_pictures_of_that_aspect() {
+        // A "16:9" sensor in rounded millimetres (1.7766, 0.07 % off): 2560 x 1441 before.
+        let sensor: (f64, f64) = (24.89, 14.01);
+        assert_eq!(standard_aspect(24.89 / 14.01), Some((16, 9)));
+        let old = 2560.0 * sensor.1 / sensor.0;
+        assert!(
+            (old.round() - 1441.0).abs() < 0.5,
+            "the case the tryout saw: {old}"
+        );
+        assert_eq!(
+            picture_size(0.0, sensor, Some(2560)),
+            UVec2::new(2560, 1440)
+        );
+        assert_eq!(
+            picture_size(2560.0 * 1440.0, sensor, None),
+            UVec2::new(2560, 1440)
+        );
+        assert_eq!(
+            picture_size(1920.0 * 1080.0, sensor, None),
+            UVec2::new(1920, 1080)
+        );
+        // 3:2 full frame; DCI 17:9 kept exactly, not taken for 16:9 or 1.85:1.
+        assert_eq!(
+            picture_size(192.0 * 128.0, (36.0, 24.0), None),
+            UVec2::new(192, 128)
+        );
+        assert_eq!(standard_aspect(4096.0 / 2160.0), Some((256, 135)));
+        assert_eq!(
+            picture_size(4096.0 * 2160.0, (4096.0, 2160.0), None),
+            UVec2::new(4096, 2160)
+        );
+        // Far from every standard ratio (ARRI LF open gate, 36.70 x 25.54 mm, 1.437): the sensor's
+        // own aspect, the height rounded.
+        assert_eq!(standard_aspect(36.70 / 25.54), None);
+        let lf = picture_size(0.0, (36.70, 25.54), Some(3000));
+        assert_eq!(
+            lf,
+            UVec2::new(3000, (3000.0f64 * 25.54 / 36.70).round() as u32)
+        );
+        // Every picture's aspect is within the snap tolerance of the sensor's (plus rounding).
+        for (w, h) in [
+            (36.0, 24.0),
+            (24.89, 14.01),
+            (27.99, 19.22),
+            (30.0, 10.0),
+            (7.0, 13.0),
+        ] {
+            let s = picture_size(2_000_000.0, (w, h), None);
+            let err = (s.x as f64 / s.y as f64) / (w / h) - 1.0;
+            assert!(err.abs() <= ASPECT_SNAP + 1e-3, "{w} x {h}: {s}");
+        }
+        assert_eq!(standard_aspect(f64::NAN), None);
+        assert_eq!(picture_size(0.0, (1.0, 1.0), None), UVec2::new(1, 1));
+    }
+}

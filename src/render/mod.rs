@@ -285,16 +285,14 @@ impl Renderer {
 
     /// Size of the camera view for `inputs`.
     pub fn camera_size(&self, inputs: &FrameInputs) -> UVec2 {
-        let (sw, sh) = inputs.video.lens.sensor_mm;
         // Default: the inner pixel budget with the sensor's aspect, which a zoom does not change
         // (so the camera view, sized exactly, is not reallocated during a zoom).
         let budget = inputs.inner_budget.x as f64 * inputs.inner_budget.y as f64;
-        let w = self
-            .options
-            .camera_width
-            .unwrap_or_else(|| (budget * sw / sh).sqrt().round() as u32)
-            .max(1);
-        UVec2::new(w, ((w as f64 * sh / sw).round() as u32).max(1))
+        camera_view::picture_size(
+            budget,
+            inputs.video.lens.sensor_mm,
+            self.options.camera_width,
+        )
     }
 
     /// The undistorted extents the simulated camera's pinhole view covers. Where the lens inverse fails

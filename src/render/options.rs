@@ -44,9 +44,10 @@ pub struct RendererOptions {
     /// Render the simulated camera view (`camera.png`); without it the camera targets are not
     /// allocated.
     pub camera: bool,
-    /// Width of the camera view; default: the inner resolution's width. Height follows the sensor.
-    /// The camera view is sized exactly, so with no width set it is reallocated whenever the inner
-    /// width changes (set it for a zoom without reallocations).
+    /// Width of the camera view; default: about the inner pixel budget's pixel count with the
+    /// sensor's aspect, which a zoom does not change. The height follows the sensor's aspect, taken
+    /// exactly when it is within 0.25 % of a standard ratio such as 16:9
+    /// ([`super::camera_view::picture_size`]).
     pub camera_width: Option<u32>,
     /// Sub-samples per axis of each simulated camera pixel (1: none). The camera's pinhole view (of
     /// the wall, or of the scene for the reference) is rendered this many times larger per axis and
