@@ -390,6 +390,65 @@ fn track_command_prints_json_and_records() {
 }
 
 #[test]
+fn track_count_reports_what_it_printed_and_recorded() {
+    let port = {
+        let s = UdpSocket::bind("127.0.0.1:0").expect("probe");
+        s.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let take_path = dir.path().join("burst.take");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args([
+            "track",
+            "--freed",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "5",
+        ])
+        .arg("--record")
+        .arg(&take_path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run parallax");
+    let to: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let tx = sender();
+    let start = Instant::now();
+    // Bursts of 20 packets: more arrive than --count takes.
+    while start.elapsed() < WAIT && child.try_wait().expect("wait").is_none() {
+        for k in 0..20 {
+            let m = FreedD1::from_units(1, [k as f64, 0.0, 0.0], [1.0, 2.0, 3.0], 5, 6);
+            tx.send_to(&freed::encode(&m), to).expect("send");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().expect("wait").is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+    assert_eq!(Take::load(&take_path).expect("take").samples.len(), 5);
+    assert!(stderr.contains("recorded 5 samples"), "{stderr}");
+    // The receiver's count, and what became of the samples beyond the 5.
+    let accepted: u64 = stderr
+        .split("accepted ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {stderr}"));
+    assert!(accepted >= 5, "{stderr}");
+    if accepted > 5 {
+        let said = format!(
+            "printed the first 5 (--count), {} more arrived",
+            accepted - 5
+        );
+        assert!(stderr.contains(&said), "{stderr}");
+    }
+}
+
+#[test]
 fn live_cameras_follow_the_stage_file() {
     let text = std::fs::read_to_string(demo_stage()).expect("demo");
     let anchor =

@@ -31,7 +31,7 @@ pub struct Args {
     /// Print one JSON object per line.
     #[arg(long)]
     pub json: bool,
-    /// Record the accepted samples to a take file (written on exit).
+    /// Record the printed samples to a take file (written at start, saved every 2 s and on exit).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// Stage file whose cameras' tracking settings (transform, lens table, allow-list) apply.
@@ -183,7 +183,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     receiver.stop();
     let stats = receiver.stats();
-    eprintln!("{protocol}: {}", stats.summary());
+    // The listener may take packets in while the count is reached: say which ones were used.
+    let late = stats.accepted.saturating_sub(printed);
+    let used = if late > 0 {
+        format!(
+            "; printed the first {printed} (--count), {late} more arrived before the listener stopped"
+        )
+    } else {
+        String::new()
+    };
+    eprintln!("{protocol}: {}{used}", stats.summary());
     if let Some(path) = &args.record {
         take.save(path)?;
         eprintln!(
