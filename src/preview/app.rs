@@ -33,6 +33,8 @@ pub struct Running {
     pub(super) painter: Painter,
     pub(super) output_views: Vec<wgpu::TextureView>,
     pub(super) overlays: Vec<Option<(UVec2, wgpu::TextureView)>>,
+    /// Each output's name label in the Outputs view, with the (scale, width) it was drawn for.
+    pub(super) labels: Vec<Option<((u32, u32), UVec2, wgpu::TextureView)>>,
     pub(super) stage_target: Option<StageTarget>,
     pub(super) camera_copy: CameraCopy,
     pub(super) view: View,
@@ -113,6 +115,7 @@ impl App {
             .map(|t| t.create_view(&Default::default()))
             .collect();
         let overlays = (0..self.stage.outputs.len()).map(|_| None).collect();
+        let labels = (0..self.stage.outputs.len()).map(|_| None).collect();
         let name = match &self.options.camera {
             Some(n) => n.clone(),
             None => self
@@ -147,6 +150,7 @@ impl App {
             painter,
             output_views,
             overlays,
+            labels,
             stage_target: None,
             camera_copy: None,
             view: self.options.view,

@@ -249,6 +249,21 @@ impl Running {
             area,
             &self.renderer.outputs().map(|(_, s)| s).collect::<Vec<_>>(),
         );
+        if self.view == View::Outputs {
+            let scale = super::overlay::scale(win.x);
+            for (k, r) in rects.iter().enumerate() {
+                let key = (scale, r.w.round() as u32);
+                let Some(slot) = self.labels.get_mut(k) else {
+                    continue;
+                };
+                if slot.as_ref().is_none_or(|l| l.0 != key)
+                    && let Some(img) = outputs::label_image(stage, k, key.0, key.1)
+                {
+                    let size = UVec2::new(img.width(), img.height());
+                    *slot = Some((key, size, upload(&self.gpu, "output label", &img)));
+                }
+            }
+        }
         if self.view == View::Outputs && self.overlay {
             for (k, r) in rects.iter().enumerate() {
                 let size = UVec2::new(r.w.round() as u32, r.h.round() as u32);
@@ -292,6 +307,21 @@ impl Running {
                             rect: *r,
                             nearest: true,
                             mode: QuadMode::Overlay { opacity: 0.9 },
+                        });
+                    }
+                    // The output's name at its top-left corner.
+                    if let Some(Some((_, size, tex))) = self.labels.get(k) {
+                        quads.push(Quad {
+                            texture: tex,
+                            other: None,
+                            rect: PixelRect {
+                                x: r.x,
+                                y: r.y,
+                                w: size.x as f32,
+                                h: (size.y as f32).min(r.h),
+                            },
+                            nearest: true,
+                            mode: QuadMode::Overlay { opacity: 1.0 },
                         });
                     }
                 }

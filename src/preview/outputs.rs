@@ -143,6 +143,30 @@ pub fn overlay_image(stage: &Stage, output: usize, size: UVec2) -> RgbaImage {
     img
 }
 
+/// The name label of output `output` in the Outputs view: its name and raster size (and its
+/// sub-frame count when remapped), e.g. `wall-1  3840 x 2160`, in white at `scale` on an opaque dark
+/// band, at most `max_width` pixels wide (the text cut to fit). `None` for an unknown output.
+pub fn label_image(stage: &Stage, output: usize, scale: u32, max_width: u32) -> Option<RgbaImage> {
+    let o = stage.outputs.get(output)?;
+    let mut text = format!("{}  {} x {}", o.name, o.width, o.height);
+    if let Some(r) = &o.remap {
+        text += &format!("  {} sub-frames", r.subframes.len());
+    }
+    let scale = scale.max(1);
+    let (glyph_w, h) = draw::text_size("M", scale);
+    let pad = scale as i64;
+    let fits = ((max_width as i64 - 2 * pad) / glyph_w.max(1) as i64).max(0) as usize;
+    let text: String = text.chars().take(fits).collect();
+    let (w, _) = draw::text_size(&text, scale);
+    let mut img = RgbaImage::from_pixel(
+        (w as i64 + 2 * pad).max(1) as u32,
+        h + 2 * scale,
+        Rgba([0, 0, 0, 200]),
+    );
+    draw::text(&mut img, pad, pad, scale, &text, Rgba([255, 255, 255, 255]));
+    Some(img)
+}
+
 /// The cabinet shown at window pixel `(px, py)` of the Outputs view: (output, panel index,
 /// output pixel).
 pub fn pick(
@@ -208,6 +232,26 @@ mod tests {
         }
         // One scale for all.
         assert!((r[0].w / 3840.0 - r[1].w / 1920.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn labels_name_each_output_and_fit_their_raster() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/demo.ron");
+        let stage = crate::stage::load(&path).unwrap();
+        for (k, o) in stage.outputs.iter().enumerate() {
+            let full = format!("{}  {} x {}", o.name, o.width, o.height);
+            let img = label_image(&stage, k, 2, 10_000).unwrap();
+            // One glyph cell per character plus the padding, at scale 2.
+            let (w, h) = draw::text_size(&full, 2);
+            assert_eq!((img.width(), img.height()), (w + 4, h + 4), "{full}");
+            // Some text pixels are white, the band is dark.
+            assert!(img.pixels().any(|p| p.0 == [255, 255, 255, 255]));
+            assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0, 200]);
+            // Cut to a narrow raster.
+            let narrow = label_image(&stage, k, 2, 60).unwrap();
+            assert!(narrow.width() <= 60, "{}", narrow.width());
+        }
+        assert!(label_image(&stage, 99, 2, 100).is_none());
     }
 
     #[test]
