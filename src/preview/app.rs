@@ -23,6 +23,10 @@ use crate::render::{FrameInputs, Overrides, Renderer, RendererOptions};
 use crate::scene::{SCENE_COLOR_FORMAT, SceneList};
 use crate::stage::Stage;
 
+/// An output's name label in the Outputs view: the (text scale, raster width) it was drawn for, its
+/// size in pixels and its texture.
+pub(super) type OutputLabel = ((u32, u32), UVec2, wgpu::TextureView);
+
 /// A window that is open: the GPU, the renderer and everything shown.
 pub struct Running {
     pub(super) window: Arc<Window>,
@@ -33,8 +37,8 @@ pub struct Running {
     pub(super) painter: Painter,
     pub(super) output_views: Vec<wgpu::TextureView>,
     pub(super) overlays: Vec<Option<(UVec2, wgpu::TextureView)>>,
-    /// Each output's name label in the Outputs view, with the (scale, width) it was drawn for.
-    pub(super) labels: Vec<Option<((u32, u32), UVec2, wgpu::TextureView)>>,
+    /// Each output's name label in the Outputs view.
+    pub(super) labels: Vec<Option<OutputLabel>>,
     pub(super) stage_target: Option<StageTarget>,
     pub(super) camera_copy: CameraCopy,
     pub(super) view: View,
