@@ -415,22 +415,54 @@ fn over_limit_targets_are_errors() {
 #[test]
 fn the_wall_and_the_outputs_show_the_same_led_pixels() {
     let gpu = gpu();
-    let stage = stage_file("tiny.ron");
-    let mut renderer = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
-    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
-    renderer.prepare(&gpu, &inputs).unwrap();
+    wall_matches_outputs(&gpu, &stage_file("tiny.ron"));
+}
+
+/// A wall wider than the adapter's texture limit (a flat row of 160 x 8 px cabinets, 3 wider than
+/// the limit, over two outputs) is rendered in tiles and stitched: `wall.png` is as wide as the
+/// wall and every LED pixel in it equals the same LED pixel in its output.
+#[test]
+fn a_wall_wider_than_the_texture_limit_is_rendered_in_tiles() {
+    let gpu = gpu();
+    let limit = gpu.device.limits().max_texture_dimension_2d;
+    let columns = limit / 160 + 3;
+    let half = columns.div_ceil(2);
+    let text = format!(
+        r#"Stage(name: "long", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 25.0, pixels: (160, 8))],
+  sections: [(name: "W", panel_type: "P",
+    shape: Flat(columns: {columns}, rows: 1, position: (0.0, 1.5, -3.0), anchor: Centre),
+    placement: Auto(outputs: ["o1", "o2"]))],
+  outputs: [Output(name: "o1", width: {w}, height: 8), Output(name: "o2", width: {w}, height: 8)],
+  cameras: [Camera(name: "A", position: (0.0, 1.5, 0.0), inner: Inner(resolution: (480, 320)))],
+  render: Render(outer_resolution: 128))"#,
+        w = half * 160
+    );
+    let stage = Stage::from_ron(&text, "long.ron").unwrap();
+    let width = wall_matches_outputs(&gpu, &stage);
+    assert_eq!(width, columns * 160);
+    assert!(width > limit, "{width} px is wider than the limit {limit}");
+}
+
+/// Renders `stage` with the wall and checks that every cabinet's LED pixel has the same colour in
+/// the wall image and in its output, that the wall is lit and that unused output pixels are black.
+/// Returns the wall image's width.
+fn wall_matches_outputs(gpu: &Gpu, stage: &Stage) -> u32 {
+    let mut renderer = Renderer::new(gpu, stage, RendererOptions::default()).unwrap();
+    let inputs = FrameInputs::at_rest(stage, &Overrides::default()).unwrap();
+    renderer.prepare(gpu, &inputs).unwrap();
     let scene = parallax::scene::build(
-        &renderer.scene_context(&gpu),
+        &renderer.scene_context(gpu),
         &SceneSpec {
             test_scene: true,
             ..Default::default()
         },
     )
     .unwrap();
-    let frame = renderer.render_frame(&gpu, &scene).unwrap();
+    let frame = renderer.render_frame(gpu, &scene).unwrap();
     let wall = frame.wall.as_ref().unwrap().to_rgba8();
     let layout =
-        parallax::render::layout::wall_layout(&stage, gpu.device.limits().max_texture_dimension_2d);
+        parallax::render::layout::wall_layout(stage, gpu.device.limits().max_texture_dimension_2d);
     let mut used = std::collections::HashSet::new();
     let mut worst = 0i32;
     let mut lit = 0usize;
@@ -469,6 +501,7 @@ fn the_wall_and_the_outputs_show_the_same_led_pixels() {
             }
         }
     }
+    wall.width()
 }
 
 /// The demo's simulated camera at an off-centre pose equals a direct render of the scene from that

@@ -242,7 +242,7 @@ impl CompositePass {
                 let list = regions.get(k).filter(|r| !r.is_empty()).cloned();
                 let list = list.unwrap_or_else(|| {
                     vec![RasterRegion {
-                        origin: UVec2::ZERO,
+                        origin: glam::IVec2::ZERO,
                         subframe: None,
                     }]
                 });

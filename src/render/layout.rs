@@ -50,9 +50,70 @@ pub fn wall_layout(stage: &Stage, max_width: u32) -> WallLayout {
     }
 }
 
+/// One tile of the unwrapped wall: the wall image's pixels `origin .. origin + size`, rendered into
+/// a texture of its own when the wall is larger than the adapter's texture limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WallTile {
+    /// Top-left pixel in the wall image.
+    pub origin: UVec2,
+    /// Size in pixels (at most the limit each way).
+    pub size: UVec2,
+}
+
+/// The wall image of `size` cut into a grid of tiles of at most `max` x `max` pixels, row by row
+/// (one tile when it fits). `max` of 0 is taken as 1.
+pub fn wall_tiles(size: UVec2, max: u32) -> Vec<WallTile> {
+    let max = max.max(1);
+    let mut tiles = Vec::new();
+    for y in (0..size.y.max(1)).step_by(max as usize) {
+        for x in (0..size.x.max(1)).step_by(max as usize) {
+            tiles.push(WallTile {
+                origin: UVec2::new(x, y),
+                size: UVec2::new(max.min(size.x.max(1) - x), max.min(size.y.max(1) - y)),
+            });
+        }
+    }
+    tiles
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiles_cover_the_wall_once_within_the_limit() {
+        // 108 cabinets of 176 px: 19,008 x 2,816 with a 16,384 limit -> two tiles side by side.
+        let t = wall_tiles(UVec2::new(19_008, 2_816), 16_384);
+        assert_eq!(
+            t,
+            vec![
+                WallTile {
+                    origin: UVec2::ZERO,
+                    size: UVec2::new(16_384, 2_816)
+                },
+                WallTile {
+                    origin: UVec2::new(16_384, 0),
+                    size: UVec2::new(2_624, 2_816)
+                },
+            ]
+        );
+        for (size, max) in [
+            (UVec2::new(100, 37), 16),
+            (UVec2::new(5, 5), 5),
+            (UVec2::new(1, 90), 7),
+        ] {
+            let mut seen = vec![0u8; (size.x * size.y) as usize];
+            for tile in wall_tiles(size, max) {
+                assert!(tile.size.x <= max && tile.size.y <= max && tile.size.min_element() > 0);
+                for y in tile.origin.y..tile.origin.y + tile.size.y {
+                    for x in tile.origin.x..tile.origin.x + tile.size.x {
+                        seen[(y * size.x + x) as usize] += 1;
+                    }
+                }
+            }
+            assert!(seen.iter().all(|&n| n == 1), "{size} / {max}");
+        }
+    }
 
     #[test]
     fn tiny_wall_sits_side_by_side_without_overlap() {

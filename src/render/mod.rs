@@ -81,7 +81,11 @@ pub struct Renderer {
     alloc: Allocator,
     panels: wgpu::Buffer,
     outputs: Vec<Raster>,
-    wall: Option<Raster>,
+    /// The unwrapped wall's tiles (none when the wall is not rendered; one when it fits the
+    /// adapter's texture limit), with the wall image's size.
+    wall: Vec<Raster>,
+    wall_tiles: Vec<layout::WallTile>,
+    wall_size: Option<UVec2>,
     targets: Targets,
     scene: ScenePasses,
     composite: CompositePass,
@@ -165,28 +169,25 @@ impl Renderer {
                 raster(&o.name, &format!("output {}", o.name), size, r.clone(), k)
             })
             .collect();
-        let wall = match (wall_layout, wall_range) {
-            (Some(l), Some(instances)) => {
-                if gpu
-                    .check_texture("unwrapped wall", l.size.x, l.size.y)
-                    .is_ok()
-                {
-                    // An index past the outputs: the default transform (no LUT, sRGB).
-                    let k = usize::MAX;
-                    Some(raster("wall", "unwrapped wall", l.size, instances, k))
-                } else {
-                    log::warn!(
-                        "the unwrapped wall ({} x {}) exceeds the adapter's texture limit: not rendered",
-                        l.size.x,
-                        l.size.y
-                    );
-                    None
-                }
-            }
-            _ => None,
+        // The unwrapped wall, in tiles of at most the texture limit each way (one when it fits),
+        // each drawing every wall panel at its place in the wall image less the tile's origin.
+        let wall_tiles = match &wall_layout {
+            Some(l) if wall_range.is_some() => layout::wall_tiles(l.size, max),
+            _ => Vec::new(),
         };
+        let wall_size = wall_layout.as_ref().map(|l| l.size);
+        let wall: Vec<Raster> = wall_tiles
+            .iter()
+            .map(|t| {
+                let instances = wall_range.clone().unwrap_or(0..0);
+                // An index past the outputs: the default transform (no LUT, sRGB).
+                let label = format!("unwrapped wall at {}, {}", t.origin.x, t.origin.y);
+                raster("wall", &label, t.size, instances, usize::MAX)
+            })
+            .collect();
         let sizes: Vec<UVec2> = outputs.iter().chain(wall.iter()).map(|r| r.size).collect();
-        // Frame remapping: each output's sub-frame regions (the wall has none).
+        // Frame remapping: each output's sub-frame regions; each wall tile one region placing the
+        // wall image at minus the tile's origin.
         let regions: Vec<Vec<composite::RasterRegion>> = stage
             .outputs
             .iter()
@@ -196,13 +197,19 @@ impl Renderer {
                     .map(|(k, sf)| {
                         let (x, y) = o.region_origin(k);
                         composite::RasterRegion {
-                            origin: UVec2::new(x, y),
+                            origin: glam::IVec2::new(x as i32, y as i32),
                             subframe: Some(sf.clone()),
                         }
                     })
                     .collect(),
                 None => Vec::new(),
             })
+            .chain(wall_tiles.iter().map(|t| {
+                vec![composite::RasterRegion {
+                    origin: -t.origin.as_ivec2(),
+                    subframe: None,
+                }]
+            }))
             .collect();
         let mut composite = CompositePass::new(
             &alloc,
@@ -228,7 +235,7 @@ impl Renderer {
                                 Some(crate::stage::file::SubFrame::Camera(c)) => Some(c.clone()),
                                 _ => None,
                             };
-                            (g.origin, camera)
+                            (g.origin.as_uvec2(), camera)
                         })
                         .collect();
                     (&o.view, o.instances.clone(), shown)
@@ -244,6 +251,8 @@ impl Renderer {
             panels,
             outputs,
             wall,
+            wall_tiles,
+            wall_size,
             targets: Targets::default(),
             scene,
             composite,
@@ -468,9 +477,18 @@ impl Renderer {
         self.outputs.get(k).map(|o| o.instances.clone())
     }
 
-    /// The unwrapped wall's texture, if enabled.
-    pub fn wall_texture(&self) -> Option<&wgpu::Texture> {
-        self.wall.as_ref().map(|w| &w.texture)
+    /// The unwrapped wall's tiles, if enabled: each tile's top-left pixel in the wall image and its
+    /// texture (one tile at the origin when the wall fits the adapter's texture limit).
+    pub fn wall_textures(&self) -> impl Iterator<Item = (UVec2, &wgpu::Texture)> {
+        self.wall_tiles
+            .iter()
+            .zip(&self.wall)
+            .map(|(t, r)| (t.origin, &r.texture))
+    }
+
+    /// Size in pixels of the unwrapped wall image, if enabled.
+    pub fn wall_size(&self) -> Option<UVec2> {
+        self.wall_size.filter(|_| !self.wall.is_empty())
     }
 
     /// The camera view's texture (exactly [`Renderer::camera_size`]), once prepared.

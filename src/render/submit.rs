@@ -46,8 +46,14 @@ impl Renderer {
         for o in &self.outputs {
             outputs.push((o.name.clone(), read_texture(gpu, &o.texture)?));
         }
-        let wall = match &self.wall {
-            Some(w) => Some(read_texture(gpu, &w.texture)?),
+        let wall = match self.wall_size() {
+            Some(size) => {
+                let tiles = self
+                    .wall_textures()
+                    .map(|(origin, t)| Ok((origin, read_texture(gpu, t)?)))
+                    .collect::<Result<Vec<_>, RenderError>>()?;
+                Some(stitch(size, tiles))
+            }
             None => None,
         };
         let camera = match (self.options.camera, self.camera_texture()) {
@@ -69,5 +75,70 @@ impl Renderer {
         })?;
         let t = self.camera_texture().ok_or(RenderError::NotPrepared)?;
         Ok(read_texture(gpu, t)?)
+    }
+}
+
+/// One image of `size` from tiles read back at their top-left pixels (the unwrapped wall rendered
+/// in tiles): each tile's rows copied into place. One tile at the origin of the full size is
+/// returned as it is. Tiles share one format.
+fn stitch(size: glam::UVec2, mut tiles: Vec<(glam::UVec2, ReadImage)>) -> ReadImage {
+    if tiles.len() == 1 && tiles[0].0 == glam::UVec2::ZERO {
+        return tiles.remove(0).1;
+    }
+    let format = tiles
+        .first()
+        .map_or(wgpu::TextureFormat::Rgba8UnormSrgb, |t| t.1.format);
+    let texel = format.block_copy_size(None).unwrap_or(4) as usize;
+    let row = size.x as usize * texel;
+    let mut bytes = vec![0u8; row * size.y as usize];
+    for (origin, tile) in &tiles {
+        let tile_row = tile.width as usize * texel;
+        for y in 0..tile.height as usize {
+            let at = (origin.y as usize + y) * row + origin.x as usize * texel;
+            bytes[at..at + tile_row].copy_from_slice(&tile.bytes[y * tile_row..(y + 1) * tile_row]);
+        }
+    }
+    ReadImage {
+        width: size.x,
+        height: size.y,
+        format,
+        bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stitching_puts_every_tile_texel_at_its_wall_pixel() {
+        // A 7 x 5 image whose texel (x, y) holds (x, y, 0, 255), cut into 3 x 2 tiles.
+        let size = glam::UVec2::new(7, 5);
+        let tiles = crate::render::layout::wall_tiles(size, 3)
+            .into_iter()
+            .map(|t| {
+                let mut bytes = Vec::new();
+                for y in 0..t.size.y {
+                    for x in 0..t.size.x {
+                        bytes.extend([(t.origin.x + x) as u8, (t.origin.y + y) as u8, 0, 255]);
+                    }
+                }
+                let img = ReadImage {
+                    width: t.size.x,
+                    height: t.size.y,
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    bytes,
+                };
+                (t.origin, img)
+            })
+            .collect();
+        let img = stitch(size, tiles);
+        assert_eq!((img.width, img.height), (7, 5));
+        for y in 0..5u32 {
+            for x in 0..7u32 {
+                let i = ((y * 7 + x) * 4) as usize;
+                assert_eq!(&img.bytes[i..i + 4], &[x as u8, y as u8, 0, 255]);
+            }
+        }
     }
 }

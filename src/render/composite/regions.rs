@@ -2,7 +2,7 @@
 //! drawn with its own `Target` uniform (bind group 0, binding 2, dynamic offset): the raster's
 //! size, the region's origin, the cameras it shows, a solid colour or a chroma key.
 
-use glam::UVec2;
+use glam::{IVec2, UVec2};
 
 /// `Target` of `shaders/composite.wgsl`: one sub-frame region of a raster.
 #[repr(C)]
@@ -25,8 +25,9 @@ const _: () = assert!(std::mem::size_of::<TargetUniform>() == 48);
 /// [`crate::stage::file::Remap`]); a raster without remapping is one region at the origin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RasterRegion {
-    /// Top-left pixel of the region in the raster.
-    pub origin: UVec2,
+    /// Top-left pixel of the region in the raster (negative for a tile of the unwrapped wall: the
+    /// wall's pixel `-origin` is the tile's top-left).
+    pub origin: IVec2,
     /// What the region shows (`None`: every camera).
     pub subframe: Option<crate::stage::file::SubFrame>,
 }
