@@ -119,8 +119,13 @@ pub struct Lens {
     pub entrance_pupil_m: f64,
     /// Focus distance in metres (reported, not used by the wall image).
     pub focus_distance_m: f64,
-    /// Brown-Conrady distortion.
+    /// Brown-Conrady distortion, applied to the de-squeezed picture's tangents.
     pub distortion: Distortion,
+    /// Anamorphic squeeze: how much narrower the lens images the scene across the sensor than
+    /// along it (OpenTrackIO's `static.camera.anamorphicSqueeze`, the height / width ratio of a
+    /// square's image on the sensor): 1 for spherical lenses, 2 for a 2x anamorphic. The picture is
+    /// de-squeezed, so its horizontal tangents are the sensor's times the squeeze.
+    pub squeeze: f64,
 }
 
 impl Default for Lens {
@@ -132,29 +137,32 @@ impl Default for Lens {
             entrance_pupil_m: 0.0,
             focus_distance_m: 5.0,
             distortion: Distortion::default(),
+            squeeze: 1.0,
         }
     }
 }
 
 impl Lens {
-    /// Undistorted pinhole frame extents (what the sensor covers), shift included.
+    /// Undistorted pinhole frame extents (what the sensor covers), shift included; horizontally
+    /// times the anamorphic squeeze (the de-squeezed picture).
     pub fn frame_tangents(&self) -> Tangents {
         let f = self.focal_length_mm;
         let (w, h) = self.sensor_mm;
         let (sx, sy) = self.shift_mm;
+        let q = self.squeeze;
         Tangents {
-            left: (-w * 0.5 + sx) / f,
-            right: (w * 0.5 + sx) / f,
+            left: q * (-w * 0.5 + sx) / f,
+            right: q * (w * 0.5 + sx) / f,
             bottom: (-h * 0.5 + sy) / f,
             top: (h * 0.5 + sy) / f,
         }
     }
 
-    /// Horizontal and vertical field of view in degrees (unshifted pinhole).
+    /// Horizontal and vertical field of view in degrees (unshifted pinhole, de-squeezed).
     pub fn field_of_view_deg(&self) -> (f64, f64) {
         let f = self.focal_length_mm;
         (
-            (2.0 * (self.sensor_mm.0 / (2.0 * f)).atan()).to_degrees(),
+            (2.0 * (self.squeeze * self.sensor_mm.0 / (2.0 * f)).atan()).to_degrees(),
             (2.0 * (self.sensor_mm.1 / (2.0 * f)).atan()).to_degrees(),
         )
     }
@@ -168,7 +176,7 @@ impl Lens {
         let point = |place: String, t: DVec2| FramePoint {
             place,
             tangent: t,
-            sensor_mm: t * f - shift,
+            sensor_mm: DVec2::new(t.x / self.squeeze, t.y) * f - shift,
         };
         let (l, r, b, t) = (frame.left, frame.right, frame.bottom, frame.top);
         let mut v = vec![

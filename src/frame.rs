@@ -154,6 +154,9 @@ pub struct FrameCamera {
     /// Principal-point shift `[x, y]` in millimetres (extra field).
     #[serde(default)]
     pub shift_mm: [f64; 2],
+    /// Anamorphic squeeze of the lens, 1 for a spherical lens (extra field).
+    #[serde(default = "one")]
+    pub squeeze: f64,
     /// Brown-Conrady distortion, OpenCV's meaning (extra field).
     #[serde(default)]
     pub distortion: crate::camera::Distortion,
@@ -262,6 +265,7 @@ impl FrameInfo {
                 tracked_position: inputs.pose.position.to_array(),
                 entrance_pupil_m: inputs.lens.entrance_pupil_m,
                 shift_mm: [inputs.lens.shift_mm.0, inputs.lens.shift_mm.1],
+                squeeze: inputs.lens.squeeze,
                 distortion: inputs.lens.distortion,
                 inner_resolution: inputs.inner_resolution.to_array(),
                 band_outside_picture: inputs.band_outside_picture(),
@@ -444,4 +448,9 @@ mod tests {
             assert_eq!(v["draw_order"], serde_json::json!(order));
         }
     }
+}
+
+/// Serde default of a factor that was not recorded.
+fn one() -> f64 {
+    1.0
 }

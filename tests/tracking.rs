@@ -274,6 +274,9 @@ fn opentrackio_examples_decode() {
         if static_block {
             assert_eq!(lens.sensor_mm, Some((36.0, 24.0)));
         }
+        // Only the complete static example states a squeeze (1/1: a spherical lens).
+        let squeeze = (name == "complete_static_example.json").then_some(1.0);
+        assert_eq!(lens.squeeze, squeeze, "{name}");
         if name.starts_with("complete") {
             assert_eq!((s.zoom, s.focus), (Some(3000.0), Some(1000.0)));
         }
@@ -313,6 +316,41 @@ fn opentrackio_transforms_compose_parent_first() {
     );
     let q = s.tracker_rotation([false; 3]);
     assert!(q.dot(r * r * r).abs() > 1.0 - 1e-9);
+}
+
+/// OpenTrackIO's `anamorphicSqueeze` (num / denom, the height / width ratio of a square's image on
+/// the sensor) becomes the stage lens's squeeze, which doubles the horizontal field of a 2x lens;
+/// a squeeze that is not a positive rational is left out; encoding writes it back.
+#[test]
+fn opentrackio_anamorphic_squeeze_reaches_the_lens() {
+    let text = data("complete_static_example.json");
+    let anchor = "\"anamorphicSqueeze\": {\n        \"num\": 1,\n        \"denom\": 1\n      }";
+    assert!(text.contains(anchor), "the example's squeeze block changed");
+    let with = |num: i64, denom: i64| {
+        let t = text.replace(
+            anchor,
+            &format!("\"anamorphicSqueeze\": {{\"num\": {num}, \"denom\": {denom}}}"),
+        );
+        decode_json(&t).expect("decodes")
+    };
+    let s = with(2, 1);
+    assert_eq!(s.lens.as_ref().and_then(|l| l.squeeze), Some(2.0));
+    let s13 = with(4, 3);
+    assert_eq!(s13.lens.as_ref().and_then(|l| l.squeeze), Some(4.0 / 3.0));
+    assert_eq!(with(0, 1).lens.as_ref().and_then(|l| l.squeeze), None);
+    // Through a tracked camera: the sample's lens on a 36 x 24 mm sensor at 24.305 mm.
+    let cam = TrackedCamera::new(&CameraTracking::default(), base(), 50.0).expect("valid");
+    let lens = cam.stage_camera(&s).lens;
+    assert_eq!(lens.squeeze, 2.0);
+    let t = lens.frame_tangents();
+    let half = 2.0 * (36.0 / 2.0 - 0.1) / 24.305;
+    assert!((t.left + half).abs() < 1e-12, "{t:?}");
+    // Vertically unchanged: (24 / 2 + shift 0.2) / f.
+    assert!((t.top - (12.0 + 0.2) / 24.305).abs() < 1e-12, "{t:?}");
+    // Encoded and decoded again: the same squeeze.
+    let again = opentrackio::decode_payload(Encoding::Json, &opentrackio::encode_json(&s))
+        .expect("round trip");
+    assert_eq!(again.lens.as_ref().and_then(|l| l.squeeze), Some(2.0));
 }
 
 fn example_payload() -> Vec<u8> {

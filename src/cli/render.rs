@@ -42,6 +42,10 @@ pub struct Args {
     /// Sensor size in millimetres: WxH.
     #[arg(long, value_parser = parse_f64_pair)]
     pub sensor: Option<(f64, f64)>,
+    /// Anamorphic squeeze of the lens (2 for a 2x anamorphic; 1 spherical): the picture is
+    /// de-squeezed, its horizontal field the sensor's times the squeeze.
+    #[arg(long)]
+    pub squeeze: Option<f64>,
     /// Principal-point shift on the sensor in millimetres: X,Y (x right, y up).
     #[arg(long, value_parser = parse_f64_list::<2>, allow_hyphen_values = true)]
     pub shift: Option<[f64; 2]>,
@@ -227,6 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         zoom: args.zoom,
         focus: args.focus,
         sensor_mm: args.sensor,
+        squeeze: args.squeeze,
         shift_mm: args.shift.map(|[x, y]| (x, y)),
         entrance_pupil_m: args.entrance_pupil,
         distortion: args.distortion,

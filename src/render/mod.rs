@@ -297,11 +297,10 @@ impl Renderer {
         // Default: the inner pixel budget with the sensor's aspect, which a zoom does not change
         // (so the camera view, sized exactly, is not reallocated during a zoom).
         let budget = inputs.inner_budget.x as f64 * inputs.inner_budget.y as f64;
-        camera_view::picture_size(
-            budget,
-            inputs.video.lens.sensor_mm,
-            self.options.camera_width,
-        )
+        // The de-squeezed picture: an anamorphic lens's sensor width times its squeeze.
+        let lens = &inputs.video.lens;
+        let picture_mm = (lens.sensor_mm.0 * lens.squeeze, lens.sensor_mm.1);
+        camera_view::picture_size(budget, picture_mm, self.options.camera_width)
     }
 
     /// The undistorted extents the simulated camera's pinhole view covers. Where the lens inverse fails

@@ -29,6 +29,8 @@ pub struct Overrides {
     pub focus: Option<f64>,
     /// Sensor size `(width, height)` in millimetres.
     pub sensor_mm: Option<(f64, f64)>,
+    /// Anamorphic squeeze (1 spherical, 2 for a 2x anamorphic; see [`crate::camera::Lens::squeeze`]).
+    pub squeeze: Option<f64>,
     /// Principal-point shift `(x, y)` in millimetres on the sensor (x right, y up).
     pub shift_mm: Option<(f64, f64)>,
     /// Entrance-pupil offset in metres along the optical axis (positive towards the subject).
@@ -150,6 +152,7 @@ pub(super) fn camera_state(
     let o = overrides;
     lens.focal_length_mm = o.focal_length_mm.unwrap_or(lens.focal_length_mm);
     lens.sensor_mm = o.sensor_mm.unwrap_or(lens.sensor_mm);
+    lens.squeeze = o.squeeze.unwrap_or(lens.squeeze);
     lens.shift_mm = o.shift_mm.unwrap_or(lens.shift_mm);
     lens.entrance_pupil_m = o.entrance_pupil_m.unwrap_or(lens.entrance_pupil_m);
     lens.distortion = o.distortion.unwrap_or(lens.distortion);
@@ -157,6 +160,7 @@ pub(super) fn camera_state(
         ("focal length", lens.focal_length_mm),
         ("sensor width", lens.sensor_mm.0),
         ("sensor height", lens.sensor_mm.1),
+        ("anamorphic squeeze", lens.squeeze),
     ] {
         if finite(what, v)? <= 0.0 {
             return Err(bad(format!("{what} must be positive (got {v})")));
@@ -342,5 +346,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.video.lens.entrance_pupil_m, 0.0);
+    }
+
+    #[test]
+    fn an_anamorphic_squeeze_widens_the_frame_horizontally_only() {
+        let plain = crate::stage::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+        )
+        .unwrap();
+        let at = |q: Option<f64>| {
+            FrameInputs::at_rest(
+                &plain,
+                &Overrides {
+                    squeeze: q,
+                    ..Default::default()
+                },
+            )
+        };
+        let (one, two) = (at(None).unwrap(), at(Some(2.0)).unwrap());
+        // tiny.ron's camera A: 24 mm on 36 x 24 mm: half-width tangent 18 / 24, doubled.
+        let (a, b) = (one.video.frame_tangents, two.video.frame_tangents);
+        assert!(
+            (a.right - 0.75).abs() < 1e-12 && (b.right - 1.5).abs() < 1e-12,
+            "{b:?}"
+        );
+        assert!((b.left + 1.5).abs() < 1e-12);
+        assert_eq!((a.top, a.bottom), (b.top, b.bottom));
+        // The inner frustum follows (same overscan rule): twice as wide in tangent.
+        let (ia, ib) = (one.inner_tangents, two.inner_tangents);
+        assert!(
+            (ib.width() - 2.0 * ia.width()).abs() < 1e-9,
+            "{ia:?} {ib:?}"
+        );
+        for bad in [0.0, -1.0, f64::NAN] {
+            assert!(at(Some(bad)).is_err(), "squeeze {bad}");
+        }
     }
 }

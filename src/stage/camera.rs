@@ -400,6 +400,7 @@ fn check_camera(k: usize, c: &file::Camera, push: &mut impl FnMut(Subject, Strin
         l.shift_mm.1,
         l.entrance_pupil_m,
         l.focus_distance_m,
+        l.squeeze,
         d.k1,
         d.k2,
         d.k3,
@@ -417,6 +418,16 @@ fn check_camera(k: usize, c: &file::Camera, push: &mut impl FnMut(Subject, Strin
     let mut ok = true;
     if l.focal_length_mm <= 0.0 || l.sensor_mm.0 <= 0.0 || l.sensor_mm.1 <= 0.0 {
         push(s(), "focal length and sensor size must be positive".into());
+        ok = false;
+    }
+    if l.squeeze <= 0.0 {
+        push(
+            s(),
+            format!(
+                "lens squeeze must be positive (got {}; 1 for a spherical lens)",
+                l.squeeze
+            ),
+        );
         ok = false;
     }
     if c.inner.resolution.0 == 0 || c.inner.resolution.1 == 0 {

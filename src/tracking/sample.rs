@@ -102,6 +102,9 @@ pub struct SampleLens {
     /// converted with the sample's `pinholeFocalLength` (see `opentrackio::lens`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distortion: Option<Distortion>,
+    /// Anamorphic squeeze (OpenTrackIO `static.camera.anamorphicSqueeze`, num / denom).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub squeeze: Option<f64>,
     /// OpenLensIO `distortionOffset`: centre of distortion on the sensor, mm (x right, y up).
     /// Carried and recorded; Parallax's lens model centres distortion on the principal point.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -46,6 +46,7 @@ pub fn interpolate(a: &CameraState, b: &CameraState, s: f64) -> CameraState {
             entrance_pupil_m: l(la.entrance_pupil_m, lb.entrance_pupil_m),
             focus_distance_m: l(la.focus_distance_m, lb.focus_distance_m),
             distortion: da.lerp(&db, s),
+            squeeze: l(la.squeeze, lb.squeeze),
         },
     }
 }
@@ -357,6 +358,9 @@ impl TrackedCamera {
             }
             if let Some(v) = l.sensor_mm {
                 lens.sensor_mm = v;
+            }
+            if let Some(v) = l.squeeze {
+                lens.squeeze = v;
             }
         }
         // A lens table, when given, is the calibration: it wins over values the tracker sends.

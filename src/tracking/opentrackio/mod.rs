@@ -281,6 +281,8 @@ struct WireSize {
 struct WireCamera {
     #[serde(default)]
     active_sensor_physical_dimensions: Option<WireSize>,
+    #[serde(default)]
+    anamorphic_squeeze: Option<WireRational>,
 }
 
 #[derive(Deserialize)]
@@ -359,8 +361,23 @@ pub fn encode_json(s: &TrackerSample) -> Vec<u8> {
                 .filter(|e| !e.is_empty())
                 .map(|e| fiz_json(e.focus, e.iris, e.zoom)),
         );
+        let mut camera = serde_json::Map::new();
         if let Some((w, h)) = l.sensor_mm {
-            v["static"] = serde_json::json!({"camera": {"activeSensorPhysicalDimensions": {"width": w, "height": h}}});
+            camera.insert(
+                "activeSensorPhysicalDimensions".into(),
+                serde_json::json!({"width": w, "height": h}),
+            );
+        }
+        if let Some(q) = l.squeeze {
+            // A rational of integers (the schema's): the squeeze to 1/1000.
+            let num = (q * 1000.0).round().max(1.0) as u64;
+            camera.insert(
+                "anamorphicSqueeze".into(),
+                serde_json::json!({"num": num, "denom": 1000}),
+            );
+        }
+        if !camera.is_empty() {
+            v["static"] = serde_json::json!({ "camera": camera });
         }
     }
     let iris = s.lens.as_ref().and_then(|l| l.raw_iris);
@@ -508,10 +525,13 @@ fn sample_from_wire(w: WireSample) -> Result<TrackerSample, OtioError> {
             .map(WireEncoders::fiz)
             .filter(|f| !f.is_empty());
     }
-    if let Some(d) = w
-        .static_
-        .and_then(|s| s.camera)
-        .and_then(|c| c.active_sensor_physical_dimensions)
+    let camera = w.static_.and_then(|s| s.camera);
+    // A squeeze that is not a positive rational is left out (the stage camera's stays).
+    lens.squeeze = camera
+        .as_ref()
+        .and_then(|c| c.anamorphic_squeeze.as_ref())
+        .and_then(WireRational::value);
+    if let Some(d) = camera.and_then(|c| c.active_sensor_physical_dimensions)
         && d.width.0.is_finite()
         && d.height.0.is_finite()
         && d.width.0 > 0.0
