@@ -341,6 +341,11 @@ impl FrameInfo {
     }
 }
 
+/// Serde default of a factor that was not recorded.
+fn one() -> f64 {
+    1.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,9 +453,4 @@ mod tests {
             assert_eq!(v["draw_order"], serde_json::json!(order));
         }
     }
-}
-
-/// Serde default of a factor that was not recorded.
-fn one() -> f64 {
-    1.0
 }
