@@ -1,0 +1,745 @@
+//! Resolving the section shapes real stages have beyond a flat grid, an arc and surveyed corners: a
+//! faceted wall along a polyline, arcs joined into an oval, rings of a round ceiling and cabinets
+//! surveyed in an OBJ mesh, plus a section's cut-outs. Each turns the file's fields into cabinets
+//! (column, row, frame) for the same placement, mapping and checks as every other shape; every
+//! problem is collected, each ending with `(at sections[i].shape.FIELD)` so that it is located in
+//! the stage file.
+
+use std::collections::HashMap;
+use std::f64::consts::TAU;
+use std::path::Path;
+
+use glam::DVec3;
+
+use super::building::{Cells, MAX_GRID, too_many};
+use super::checks::{Limits, Problems, finite};
+use super::file::{self, ArcPiece, Ring};
+use super::geometry::{self, PanelFrame};
+use super::{SectionKind, Subject, panel_id};
+
+/// What a shape resolved to: its kind, its cabinets and a few words for reports.
+pub(super) type Resolved = Option<(SectionKind, Cells, String)>;
+
+/// A section's context while its shape is resolved.
+pub(super) struct Ctx<'a> {
+    pub sec: &'a file::Section,
+    /// Index of the section in the file (for field paths).
+    pub index: usize,
+    /// Cabinet size in metres.
+    pub w: f64,
+    pub h: f64,
+    pub limits: &'a Limits,
+    /// Folder that relative paths of the stage file are resolved against (`None`: the working
+    /// folder).
+    pub base: Option<&'a Path>,
+}
+
+impl Ctx<'_> {
+    fn subject(&self) -> Subject {
+        Subject::Section(self.sec.name.clone())
+    }
+
+    /// ` (at sections[i].shape.FIELD)`.
+    fn at(&self, field: &str) -> String {
+        format!(" (at sections[{}].shape.{field})", self.index)
+    }
+
+    /// `(at sections[i].skip[k].FIELD)`.
+    fn at_skip(&self, k: usize, field: &str) -> String {
+        format!(" (at sections[{}].skip[{k}]{field})", self.index)
+    }
+}
+
+/// Cabinets of a grid of walls in row-major order from frames of `columns` per row.
+fn grid(frames: Vec<PanelFrame>, columns: u32) -> Cells {
+    frames
+        .into_iter()
+        .enumerate()
+        .map(|(k, f)| ((k as u32) % columns, (k as u32) / columns, f))
+        .collect()
+}
+
+/// `rows` above zero and `bottom` finite; reports and returns false otherwise.
+fn rows_and_bottom(c: &Ctx, rows: u32, bottom: f64, problems: &mut Problems) -> bool {
+    let mut ok = true;
+    if rows == 0 {
+        problems.push(
+            c.subject(),
+            format!("rows must be at least 1{}", c.at("rows")),
+        );
+        ok = false;
+    }
+    if !bottom.is_finite() {
+        problems.push(
+            c.subject(),
+            format!("bottom must be a finite number{}", c.at("bottom")),
+        );
+        ok = false;
+    }
+    ok
+}
+
+fn mm(m: f64) -> String {
+    format!("{:.1} mm", m * 1000.0)
+}
+
+/// A faceted wall along a floor-plan polyline ([`geometry::polyline_columns`]).
+pub(super) fn polyline(
+    c: &Ctx,
+    points: &[(f64, f64)],
+    rows: u32,
+    bottom: f64,
+    problems: &mut Problems,
+    warnings: &mut Problems,
+) -> Resolved {
+    let subj = c.subject();
+    let mut ok = rows_and_bottom(c, rows, bottom, problems);
+    if points.len() < 2 {
+        problems.push(
+            subj.clone(),
+            format!(
+                "a polyline needs at least 2 points, got {}{}",
+                points.len(),
+                c.at("points")
+            ),
+        );
+        return None;
+    }
+    for (i, p) in points.iter().enumerate() {
+        if !finite(&[p.0, p.1]) {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "points[{i}] must be finite numbers{}",
+                    c.at(&format!("points[{i}]"))
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let (columns, fits) = geometry::polyline_columns(points, c.w);
+    for (k, fit) in fits.iter().enumerate() {
+        let here = c.at(&format!("points[{}]", k + 1));
+        if fit.length < 1e-3 {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "points[{k}] and points[{}] are {} apart: a segment needs a length{here}",
+                    k + 1,
+                    mm(fit.length)
+                ),
+            );
+            ok = false;
+        } else if fit.columns == 0 {
+            warnings.push(
+                subj.clone(),
+                format!(
+                    "segment {k} (points[{k}] to points[{}]) is {:.3} m long, shorter than a cabinet ({} m): it holds no column{here}",
+                    k + 1,
+                    fit.length,
+                    c.w
+                ),
+            );
+        } else if fit.gap > 1e-4 {
+            warnings.push(
+                subj.clone(),
+                format!(
+                    "segment {k} (points[{k}] to points[{}], {:.3} m) holds {} columns and leaves a gap of {} at its end ({} columns would run past points[{}] by {}){here}",
+                    k + 1,
+                    fit.length,
+                    fit.columns,
+                    mm(fit.gap),
+                    fit.columns + 1,
+                    k + 1,
+                    mm(c.w - fit.gap)
+                ),
+            );
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let n = columns.len() as u32;
+    if n == 0 {
+        problems.push(
+            subj,
+            format!(
+                "no segment is long enough for a cabinet ({} m wide){}",
+                c.w,
+                c.at("points")
+            ),
+        );
+        return None;
+    }
+    if too_many(n, rows) {
+        problems.push(
+            subj,
+            format!(
+                "{n} x {rows} cabinets is more than any stage holds ({MAX_GRID} per side at most)"
+            ),
+        );
+        return None;
+    }
+    let frames = geometry::columns_section(&columns, rows, bottom, c.h);
+    let per: Vec<String> = fits.iter().map(|f| f.columns.to_string()).collect();
+    let detail = format!(
+        "{} segment{}: {} columns",
+        fits.len(),
+        if fits.len() == 1 { "" } else { "s" },
+        per.join(" + ")
+    );
+    Some((SectionKind::Polyline, grid(frames, n), detail))
+}
+
+/// Arcs joined with tangent continuity ([`geometry::joined_arcs`]).
+pub(super) fn arcs(
+    c: &Ctx,
+    centre: (f64, f64),
+    start_deg: f64,
+    pieces: &[ArcPiece],
+    rows: u32,
+    bottom: f64,
+    problems: &mut Problems,
+) -> Resolved {
+    let subj = c.subject();
+    let mut ok = rows_and_bottom(c, rows, bottom, problems);
+    if !finite(&[centre.0, centre.1]) {
+        problems.push(
+            subj.clone(),
+            format!("centre must be finite numbers{}", c.at("centre")),
+        );
+        ok = false;
+    }
+    if !start_deg.is_finite() {
+        problems.push(
+            subj.clone(),
+            format!("start_deg must be a finite number{}", c.at("start_deg")),
+        );
+        ok = false;
+    }
+    if pieces.is_empty() {
+        problems.push(
+            subj.clone(),
+            format!("a joined arc needs at least one arc{}", c.at("arcs")),
+        );
+        ok = false;
+    }
+    let mut resolved = Vec::new();
+    for (k, p) in pieces.iter().enumerate() {
+        let at = |f: &str| c.at(&format!("arcs[{k}].{f}"));
+        if !p.radius.is_finite() || p.radius <= 0.0 {
+            let what = match p.radius {
+                r if r < 0.0 => "negative",
+                r if r == 0.0 => "zero",
+                _ => "not a finite number",
+            };
+            problems.push(
+                subj.clone(),
+                format!(
+                    "arcs[{k}]: radius {} m is {what}: it must be above zero{}",
+                    p.radius,
+                    at("radius")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let Some(step) = geometry::arc_step(p.radius, c.w) else {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "arcs[{k}]: radius {} m is smaller than half a cabinet's width ({} m){}",
+                    p.radius,
+                    c.w / 2.0,
+                    at("radius")
+                ),
+            );
+            ok = false;
+            continue;
+        };
+        let columns = match (p.columns, p.sweep_deg) {
+            (Some(n), None) => n,
+            (None, Some(s)) if s.is_finite() && s > 0.0 => {
+                (s.to_radians() / step + 1e-9).floor() as u32
+            }
+            (None, Some(s)) => {
+                problems.push(
+                    subj.clone(),
+                    format!(
+                        "arcs[{k}]: sweep_deg ({s}) must be a finite number above zero{}",
+                        at("sweep_deg")
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            (Some(_), Some(_)) => {
+                problems.push(
+                    subj.clone(),
+                    format!(
+                        "arcs[{k}]: give either columns or sweep_deg, not both{}",
+                        at("columns")
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            (None, None) => {
+                problems.push(
+                    subj.clone(),
+                    format!(
+                        "arcs[{k}]: an arc needs columns or sweep_deg{}",
+                        c.at(&format!("arcs[{k}]"))
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        if columns == 0 {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "arcs[{k}] holds no column (a cabinet spans {:.3} degrees on it){}",
+                    step.to_degrees(),
+                    at(if p.columns.is_some() {
+                        "columns"
+                    } else {
+                        "sweep_deg"
+                    })
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        resolved.push((p.radius, columns, step));
+    }
+    if !ok {
+        return None;
+    }
+    let total: u64 = resolved.iter().map(|r| r.1 as u64).sum();
+    let sweep: f64 = resolved.iter().map(|r| r.1 as f64 * r.2).sum();
+    if total >= MAX_GRID as u64 || too_many(total as u32, rows) {
+        problems.push(
+            subj,
+            format!("{total} x {rows} cabinets is more than any stage holds ({MAX_GRID} per side at most)"),
+        );
+        return None;
+    }
+    if sweep > TAU + 1e-9 {
+        problems.push(
+            subj,
+            format!(
+                "the arcs turn {:.3} degrees in all, more than once round{}",
+                sweep.to_degrees(),
+                c.at("arcs")
+            ),
+        );
+        return None;
+    }
+    let joined = geometry::joined_arcs(centre, start_deg.to_radians(), &resolved);
+    let columns = geometry::joined_arc_columns(&joined);
+    let frames = geometry::columns_section(&columns, rows, bottom, c.h);
+    let per: Vec<String> = joined
+        .iter()
+        .map(|a| {
+            format!(
+                "r {} m x {} (centre ({:.3}, {:.3}))",
+                a.radius, a.columns, a.centre.0, a.centre.1
+            )
+        })
+        .collect();
+    let detail = format!(
+        "{} arcs over {:.2} degrees: {} columns",
+        joined.len(),
+        sweep.to_degrees(),
+        per.join(" + ")
+    );
+    Some((SectionKind::Arcs, grid(frames, total as u32), detail))
+}
+
+/// Rings of a round ceiling ([`geometry::ring_cabinets`]); row `k` is ring `k`.
+pub(super) fn rings(
+    c: &Ctx,
+    centre: (f64, f64),
+    height: f64,
+    start_deg: f64,
+    rings: &[Ring],
+    problems: &mut Problems,
+) -> Resolved {
+    let subj = c.subject();
+    let mut ok = true;
+    for (name, v) in [
+        ("centre", centre.0),
+        ("centre", centre.1),
+        ("height", height),
+        ("start_deg", start_deg),
+    ] {
+        if !v.is_finite() {
+            problems.push(subj.clone(), format!("{name} must be finite{}", c.at(name)));
+            ok = false;
+        }
+    }
+    if rings.is_empty() {
+        problems.push(
+            subj.clone(),
+            format!("a round ceiling needs at least one ring{}", c.at("rings")),
+        );
+        ok = false;
+    }
+    if rings.len() >= MAX_GRID as usize {
+        problems.push(subj, format!("more than {MAX_GRID} rings"));
+        return None;
+    }
+    // (ring index, radius, count)
+    let mut resolved: Vec<(usize, f64, u32)> = Vec::new();
+    for (k, r) in rings.iter().enumerate() {
+        let at = |f: &str| c.at(&format!("rings[{k}].{f}"));
+        if !r.radius.is_finite() || r.radius <= 0.0 {
+            let what = match r.radius {
+                v if v < 0.0 => "negative",
+                v if v == 0.0 => "zero",
+                _ => "not a finite number",
+            };
+            problems.push(
+                subj.clone(),
+                format!(
+                    "rings[{k}]: radius {} m is {what}: it must be above zero{}",
+                    r.radius,
+                    at("radius")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let Some(step) = geometry::arc_step(r.radius, c.w) else {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "rings[{k}]: radius {} m is smaller than half a cabinet's width ({} m){}",
+                    r.radius,
+                    c.w / 2.0,
+                    at("radius")
+                ),
+            );
+            ok = false;
+            continue;
+        };
+        let fit = ((TAU / step) + 1e-9).floor() as u32;
+        let count = r.count.unwrap_or(fit);
+        if count == 0 || count > fit {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "rings[{k}]: {count} cabinets {} m wide do not go round a circle of radius {} m: {fit} at most, at least 1{}",
+                    c.w,
+                    r.radius,
+                    at("count")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        if count >= MAX_GRID {
+            problems.push(
+                subj.clone(),
+                format!("rings[{k}]: more than {MAX_GRID} cabinets{}", at("count")),
+            );
+            ok = false;
+            continue;
+        }
+        resolved.push((k, r.radius, count));
+    }
+    // Rings in the same plane must not overlap: each ring's inner edge must lie outside the
+    // cabinets of the next smaller ring.
+    let mut by_radius = resolved.clone();
+    by_radius.sort_by(|a, b| a.1.total_cmp(&b.1));
+    for pair in by_radius.windows(2) {
+        let ((ki, ri, _), (ko, ro, _)) = (pair[0], pair[1]);
+        let reach = geometry::ring_reach(ri, c.w, c.h);
+        let least = geometry::ring_clear_of(reach, c.w);
+        if ro < least - 1e-6 {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "rings[{ko}] (radius {ro} m) reaches into the cabinets of rings[{ki}], which reach {reach:.4} m from the centre: its radius must be at least {least:.4} m (its inner edges are chords, nearer the centre than its radius){}",
+                    c.at(&format!("rings[{ko}].radius"))
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut cells = Vec::new();
+    for &(k, radius, count) in &resolved {
+        let frames = geometry::ring_cabinets(&geometry::RingLayout {
+            centre,
+            y: height,
+            radius,
+            count,
+            start: start_deg.to_radians(),
+            width: c.w,
+            height: c.h,
+        })?;
+        cells.extend(
+            frames
+                .into_iter()
+                .enumerate()
+                .map(|(col, f)| (col as u32, k as u32, f)),
+        );
+    }
+    let per: Vec<String> = resolved
+        .iter()
+        .map(|(_, r, n)| format!("{n} at r {r} m"))
+        .collect();
+    let outer = by_radius
+        .last()
+        .map(|(_, r, _)| geometry::ring_reach(*r, c.w, c.h))
+        .unwrap_or(0.0);
+    let detail = format!(
+        "{} ring{} at height {height} m, facing down: {} cabinets, reaching {outer:.3} m from the centre",
+        resolved.len(),
+        if resolved.len() == 1 { "" } else { "s" },
+        per.join(" + ")
+    );
+    Some((SectionKind::Rings, cells, detail))
+}
+
+/// The column and row of an OBJ object named `<section>-<col>-<row>` or `<col>-<row>`:
+/// `Ok(None)` for another section's cabinet, `Err` for a name that is not a cabinet id.
+fn cabinet_of(name: &str, section: &str) -> Result<Option<(u32, u32)>, ()> {
+    let mut parts = name.rsplitn(3, '-');
+    let row = parts.next().and_then(|s| s.parse::<u32>().ok());
+    let col = parts.next().and_then(|s| s.parse::<u32>().ok());
+    let (Some(col), Some(row)) = (col, row) else {
+        return Err(());
+    };
+    match parts.next() {
+        None => Ok(Some((col, row))),
+        Some(prefix) if prefix == section => Ok(Some((col, row))),
+        Some(_) => Ok(None),
+    }
+}
+
+/// Cabinets surveyed as quads of an OBJ file (see [`super::obj`]): each face `TL BL BR TR`
+/// (counter-clockwise seen from the front, OBJ's rule for a front face, from the top-left corner)
+/// must be a rectangle of the cabinet's size within `limits.survey_tolerance_m`; each problem
+/// names the OBJ file and line.
+pub(super) fn obj(c: &Ctx, path: &str, scale: f64, problems: &mut Problems) -> Resolved {
+    let subj = c.subject();
+    if !(scale.is_finite() && scale > 0.0) {
+        problems.push(
+            subj,
+            format!(
+                "scale must be a finite number above zero, got {scale}{}",
+                c.at("scale")
+            ),
+        );
+        return None;
+    }
+    let full = match c.base {
+        Some(b) if Path::new(path).is_relative() => b.join(path),
+        _ => Path::new(path).to_path_buf(),
+    };
+    let faces = match super::obj::read(&full, path) {
+        Ok(f) => f,
+        Err(errors) => {
+            for e in errors {
+                problems.push(subj.clone(), format!("{e}{}", c.at("path")));
+            }
+            return None;
+        }
+    };
+    let tol = c.limits.survey_tolerance_m;
+    let mut ok = true;
+    let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
+    let mut cells = Vec::new();
+    for f in &faces {
+        let here = format!("{path}:{}", f.line);
+        let located = |s: Subject| Subject::At(here.clone(), Box::new(s));
+        let Some(name) = &f.name else {
+            problems.push(located(subj.clone()), "a face before any object or group name (o, g): every cabinet's quad is named by its id");
+            ok = false;
+            continue;
+        };
+        let (col, row) = match cabinet_of(name, &c.sec.name) {
+            Ok(Some(cr)) => cr,
+            Ok(None) => continue, // another section's cabinet
+            Err(()) => {
+                problems.push(
+                    located(subj.clone()),
+                    format!("'{name}' is not a cabinet id: name each quad's object '{}-<col>-<row>' or '<col>-<row>'", c.sec.name),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let ps = Subject::Panel(panel_id(&c.sec.name, col, row));
+        if col >= MAX_GRID || row >= MAX_GRID {
+            problems.push(located(ps), format!("col and row must be below {MAX_GRID}"));
+            ok = false;
+            continue;
+        }
+        if let Some(first) = seen.insert((col, row), f.line) {
+            problems.push(
+                located(ps),
+                format!("a second quad for this cabinet (the first is on line {first})"),
+            );
+            ok = false;
+            continue;
+        }
+        if f.corners.len() != 4 {
+            problems.push(
+                located(ps),
+                format!(
+                    "a face of {} vertices: a cabinet is one quad (4 vertices)",
+                    f.corners.len()
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let p: Vec<DVec3> = f.corners.iter().map(|v| *v * scale).collect();
+        if !p.iter().all(|v| v.is_finite()) {
+            ok = false; // the vertex's line is reported by the reader
+            continue;
+        }
+        // TL, BL, BR, TR.
+        let edges = [
+            (p[1] - p[0]).length(),
+            (p[2] - p[1]).length(),
+            (p[3] - p[2]).length(),
+            (p[0] - p[3]).length(),
+        ];
+        let sizes = [c.h, c.w, c.h, c.w];
+        let diagonals = [(p[2] - p[0]).length(), (p[3] - p[1]).length()];
+        let (frame, dev) = geometry::surveyed_panel(p[0], p[3], p[1], Some(p[2]));
+        let off = edges
+            .iter()
+            .zip(sizes)
+            .map(|(e, s)| (e - s).abs())
+            .fold(0.0, f64::max)
+            .max((diagonals[0] - diagonals[1]).abs())
+            .max(dev);
+        if off > tol {
+            let swapped = (edges[0] - c.w).abs() < tol
+                && (edges[1] - c.h).abs() < tol
+                && (c.w - c.h).abs() > tol;
+            problems.push(
+                located(ps),
+                format!(
+                    "the quad is not a {:.0} x {:.0} mm rectangle within {}: edges {} (TL-BL, BL-BR, BR-TR, TR-TL), diagonals {} and {}, corners {} off a flat parallelogram{}",
+                    c.w * 1000.0,
+                    c.h * 1000.0,
+                    mm(tol),
+                    edges.map(mm).join(", "),
+                    mm(diagonals[0]),
+                    mm(diagonals[1]),
+                    mm(dev),
+                    if swapped { " (its vertices start at another corner: a face lists top-left, bottom-left, bottom-right, top-right)" } else { "" }
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        cells.push((col, row, frame));
+    }
+    if ok && cells.is_empty() {
+        problems.push(
+            subj,
+            format!(
+                "{path} holds no quad named for this section ('{}-<col>-<row>' or '<col>-<row>'){}",
+                c.sec.name,
+                c.at("path")
+            ),
+        );
+        return None;
+    }
+    if !ok {
+        return None;
+    }
+    cells.sort_by_key(|(col, row, _)| (*row, *col));
+    let detail = format!("{} quads from {path}", cells.len());
+    Some((SectionKind::Obj, cells, detail))
+}
+
+/// Removes a section's cut-outs from its cabinets. Returns the cells cut out (which keep their
+/// places in automatic packing, empty) and a few words for reports; each range outside the
+/// section's grid, reversed, or cutting out every cabinet is a problem.
+pub(super) fn cut_outs(
+    c: &Ctx,
+    cells: &mut Cells,
+    problems: &mut Problems,
+) -> Option<(Vec<(u32, u32)>, String)> {
+    let skip = &c.sec.skip;
+    if skip.is_empty() {
+        return Some((Vec::new(), String::new()));
+    }
+    let subj = c.subject();
+    let columns = cells.iter().map(|x| x.0 + 1).max().unwrap_or(0);
+    let rows = cells.iter().map(|x| x.1 + 1).max().unwrap_or(0);
+    let mut ok = true;
+    for (k, s) in skip.iter().enumerate() {
+        for (name, range, n) in [("cols", s.cols, columns), ("rows", s.rows, rows)] {
+            if let Some((a, b)) = range
+                && (a > b || b >= n)
+            {
+                problems.push(
+                    subj.clone(),
+                    format!(
+                        "skip[{k}].{name} ({a}, {b}) is not a range of its {n} {}: first <= last <= {}{}",
+                        if name == "cols" { "columns" } else { "rows" },
+                        n.saturating_sub(1),
+                        c.at_skip(k, &format!(".{name}"))
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if s.cols.is_none() && s.rows.is_none() {
+            problems.push(
+                subj.clone(),
+                format!(
+                    "skip[{k}] gives neither cols nor rows: it would cut out every cabinet{}",
+                    c.at_skip(k, "")
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let before = cells.len();
+    let mut gone = Vec::new();
+    cells.retain(|(col, row, _)| {
+        let cut = skip.iter().any(|s| s.covers(*col, *row));
+        if cut {
+            gone.push((*col, *row));
+        }
+        !cut
+    });
+    if cells.is_empty() {
+        problems.push(
+            subj,
+            format!(
+                "its cut-outs leave no cabinet (all {before} skipped){}",
+                c.at_skip(0, "")
+            ),
+        );
+        return None;
+    }
+    let detail = format!(
+        "{} cut-out{}, {} cabinet{} skipped",
+        skip.len(),
+        if skip.len() == 1 { "" } else { "s" },
+        gone.len(),
+        if gone.len() == 1 { "" } else { "s" }
+    );
+    Some((gone, detail))
+}
