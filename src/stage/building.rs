@@ -444,6 +444,6 @@ fn section_geometry(
             start_deg,
             rings,
         } => super::shapes::rings(ctx, *centre, *height, *start_deg, rings, problems),
-        ShapeFile::Obj { path, scale } => super::shapes::obj(ctx, path, *scale, problems),
+        ShapeFile::Obj { path, scale } => super::obj::section(ctx, path, *scale, problems),
     }
 }

@@ -134,17 +134,16 @@ pub fn floor_point(p: (f64, f64), y: f64) -> DVec3 {
     DVec3::new(p.0, y, p.1)
 }
 
+/// A column's place on the floor plan: `(x, z)` of its left and right vertical edges, as seen from
+/// the front.
+pub type Chord = ((f64, f64), (f64, f64));
+
 /// Cabinets of a wall of vertical columns, row-major (row 0 is the top row): column `c` stands on
 /// the floor-plan chord `columns[c] = (left, right)` (`(x, z)` of its left and right vertical
 /// edges as seen from the front), `rows` cabinets of `height` metres from `bottom` up. The front
 /// is `normalize(down x right)`: to the right of the direction from `left` to `right` seen from
 /// above, e.g. `+Z` for a column running along `+X`.
-pub fn columns_section(
-    columns: &[((f64, f64), (f64, f64))],
-    rows: u32,
-    bottom: f64,
-    height: f64,
-) -> Vec<PanelFrame> {
+pub fn columns_section(columns: &[Chord], rows: u32, bottom: f64, height: f64) -> Vec<PanelFrame> {
     let mut out = Vec::with_capacity(columns.len() * rows as usize);
     for r in 0..rows {
         let top = bottom + height * (rows - r) as f64;
@@ -176,10 +175,7 @@ pub struct SegmentFit {
 /// so that no column crosses a corner (no overlap at the joins) and what is left of a segment is a
 /// gap at its end. Columns are chords `(left, right)` in order along the polyline; the fits are
 /// per segment. Lengths within 1 um of a whole number of columns count as whole.
-pub fn polyline_columns(
-    points: &[(f64, f64)],
-    width: f64,
-) -> (Vec<((f64, f64), (f64, f64))>, Vec<SegmentFit>) {
+pub fn polyline_columns(points: &[(f64, f64)], width: f64) -> (Vec<Chord>, Vec<SegmentFit>) {
     let mut cols = Vec::new();
     let mut fits = Vec::new();
     for w in points.windows(2) {
@@ -262,7 +258,7 @@ pub fn joined_arcs(centre: (f64, f64), start: f64, pieces: &[(f64, u32, f64)]) -
 }
 
 /// The floor-plan chords of joined arcs' columns, in order.
-pub fn joined_arc_columns(arcs: &[JoinedArc]) -> Vec<((f64, f64), (f64, f64))> {
+pub fn joined_arc_columns(arcs: &[JoinedArc]) -> Vec<Chord> {
     let xz = |p: DVec3| (p.x, p.z);
     arcs.iter()
         .flat_map(|a| {
@@ -476,5 +472,64 @@ mod tests {
         assert!((f3.top_left - f4.top_left).length() < 1e-12);
         let (_, bent) = surveyed_panel(tl, tr, bl, Some(DVec3::new(0.5, 0.5, -1.99)));
         assert!((bent - 0.0025).abs() < 1e-9, "{bent}");
+    }
+
+    #[test]
+    fn polyline_segments_hold_whole_columns_from_their_start() {
+        // 1.0 m then 1.3 m with 0.5 m cabinets: 2 columns exactly, then 2 and a 0.3 m gap.
+        let (cols, fits) = polyline_columns(&[(0.0, 0.0), (1.0, 0.0), (1.0, -1.3)], 0.5);
+        assert_eq!(fits.iter().map(|f| f.columns).collect::<Vec<_>>(), [2, 2]);
+        assert!(fits[0].gap.abs() < 1e-12 && (fits[1].gap - 0.3).abs() < 1e-12);
+        assert_eq!(cols[1], ((0.5, 0.0), (1.0, 0.0)));
+        assert_eq!(cols[2], ((1.0, 0.0), (1.0, -0.5)));
+        // Facing: along +X the front is +Z; along -Z it is +X (right of travel from above).
+        let f = columns_section(&cols, 1, 0.0, 0.5);
+        assert!((f[0].normal() - DVec3::Z).length() < 1e-12);
+        assert!((f[2].normal() - DVec3::X).length() < 1e-12);
+        assert!((f[2].top_left - DVec3::new(1.0, 0.5, 0.0)).length() < 1e-12);
+    }
+
+    #[test]
+    fn joined_arcs_share_their_end_point_and_tangent() {
+        // Quarter turns by hand: on radius 2 from angle 0, 4 columns of step pi/8 end at
+        // angle pi/2, at (2, 0) about the origin; a radius-1 arc then has its centre at (1, 0).
+        let step = std::f64::consts::FRAC_PI_8;
+        let arcs = joined_arcs((0.0, 0.0), 0.0, &[(2.0, 4, step), (1.0, 2, step)]);
+        assert!((arcs[1].centre.0 - 1.0).abs() < 1e-12 && arcs[1].centre.1.abs() < 1e-12);
+        assert!((arcs[1].start - std::f64::consts::FRAC_PI_2).abs() < 1e-12);
+        let cols = joined_arc_columns(&arcs);
+        assert_eq!(cols.len(), 6);
+        let (a, b) = (cols[3].1, cols[4].0);
+        assert!((a.0 - 2.0).abs() < 1e-12 && a.1.abs() < 1e-12);
+        assert!((a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_full_ring_touches_at_its_inner_corners_and_faces_down() {
+        // Six cabinets 1 m wide on a radius of 1 m: a hexagon, each spanning 60 degrees.
+        let ring = ring_cabinets(&RingLayout {
+            centre: (0.0, 0.0),
+            y: 3.0,
+            radius: 1.0,
+            count: 6,
+            start: 0.0,
+            width: 1.0,
+            height: 0.5,
+        })
+        .unwrap();
+        assert_eq!(ring.len(), 6);
+        for (k, f) in ring.iter().enumerate() {
+            assert!((f.normal() - DVec3::NEG_Y).length() < 1e-12);
+            let next = ring[(k + 1) % 6];
+            assert!((f.corners()[1] - next.top_left).length() < 1e-12);
+        }
+        // Cabinet 0's top-left corner is at angle 0: (0, 3, -1).
+        assert!((ring[0].top_left - DVec3::new(0.0, 3.0, -1.0)).length() < 1e-12);
+        // Its outer corners: the inner chord at sqrt(1 - 0.25) plus 0.5, half a metre aside.
+        let reach = ((0.75f64.sqrt() + 0.5).powi(2) + 0.25).sqrt();
+        assert!((ring_reach(1.0, 1.0, 0.5) - reach).abs() < 1e-12);
+        assert!(
+            ((ring[0].corners()[2] - DVec3::new(0.0, 3.0, 0.0)).length() - reach).abs() < 1e-12
+        );
     }
 }

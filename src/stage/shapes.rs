@@ -1,21 +1,18 @@
 //! Resolving the section shapes real stages have beyond a flat grid, an arc and surveyed corners: a
 //! faceted wall along a polyline, arcs joined into an oval, rings of a round ceiling and cabinets
-//! surveyed in an OBJ mesh, plus a section's cut-outs. Each turns the file's fields into cabinets
+//! surveyed in an OBJ mesh (resolved in [`super::obj`]), plus a section's cut-outs. Each turns the file's fields into cabinets
 //! (column, row, frame) for the same placement, mapping and checks as every other shape; every
 //! problem is collected, each ending with `(at sections[i].shape.FIELD)` so that it is located in
 //! the stage file.
 
-use std::collections::HashMap;
 use std::f64::consts::TAU;
 use std::path::Path;
-
-use glam::DVec3;
 
 use super::building::{Cells, MAX_GRID, too_many};
 use super::checks::{Limits, Problems, finite};
 use super::file::{self, ArcPiece, Ring};
 use super::geometry::{self, PanelFrame};
-use super::{SectionKind, Subject, panel_id};
+use super::{SectionKind, Subject};
 
 /// What a shape resolved to: its kind, its cabinets and a few words for reports.
 pub(super) type Resolved = Option<(SectionKind, Cells, String)>;
@@ -35,12 +32,12 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn subject(&self) -> Subject {
+    pub(super) fn subject(&self) -> Subject {
         Subject::Section(self.sec.name.clone())
     }
 
     /// ` (at sections[i].shape.FIELD)`.
-    fn at(&self, field: &str) -> String {
+    pub(super) fn at(&self, field: &str) -> String {
         format!(" (at sections[{}].shape.{field})", self.index)
     }
 
@@ -79,7 +76,18 @@ fn rows_and_bottom(c: &Ctx, rows: u32, bottom: f64, problems: &mut Problems) -> 
     ok
 }
 
-fn mm(m: f64) -> String {
+/// Why `v` is not a number above zero: `negative`, `zero` or `not a finite number`.
+fn not_positive(v: f64) -> &'static str {
+    if v < 0.0 {
+        "negative"
+    } else if v == 0.0 {
+        "zero"
+    } else {
+        "not a finite number"
+    }
+}
+
+pub(super) fn mm(m: f64) -> String {
     format!("{:.1} mm", m * 1000.0)
 }
 
@@ -231,11 +239,7 @@ pub(super) fn arcs(
     for (k, p) in pieces.iter().enumerate() {
         let at = |f: &str| c.at(&format!("arcs[{k}].{f}"));
         if !p.radius.is_finite() || p.radius <= 0.0 {
-            let what = match p.radius {
-                r if r < 0.0 => "negative",
-                r if r == 0.0 => "zero",
-                _ => "not a finite number",
-            };
+            let what = not_positive(p.radius);
             problems.push(
                 subj.clone(),
                 format!(
@@ -399,11 +403,7 @@ pub(super) fn rings(
     for (k, r) in rings.iter().enumerate() {
         let at = |f: &str| c.at(&format!("rings[{k}].{f}"));
         if !r.radius.is_finite() || r.radius <= 0.0 {
-            let what = match r.radius {
-                v if v < 0.0 => "negative",
-                v if v == 0.0 => "zero",
-                _ => "not a finite number",
-            };
+            let what = not_positive(r.radius);
             problems.push(
                 subj.clone(),
                 format!(
@@ -508,164 +508,6 @@ pub(super) fn rings(
         per.join(" + ")
     );
     Some((SectionKind::Rings, cells, detail))
-}
-
-/// The column and row of an OBJ object named `<section>-<col>-<row>` or `<col>-<row>`:
-/// `Ok(None)` for another section's cabinet, `Err` for a name that is not a cabinet id.
-fn cabinet_of(name: &str, section: &str) -> Result<Option<(u32, u32)>, ()> {
-    let mut parts = name.rsplitn(3, '-');
-    let row = parts.next().and_then(|s| s.parse::<u32>().ok());
-    let col = parts.next().and_then(|s| s.parse::<u32>().ok());
-    let (Some(col), Some(row)) = (col, row) else {
-        return Err(());
-    };
-    match parts.next() {
-        None => Ok(Some((col, row))),
-        Some(prefix) if prefix == section => Ok(Some((col, row))),
-        Some(_) => Ok(None),
-    }
-}
-
-/// Cabinets surveyed as quads of an OBJ file (see [`super::obj`]): each face `TL BL BR TR`
-/// (counter-clockwise seen from the front, OBJ's rule for a front face, from the top-left corner)
-/// must be a rectangle of the cabinet's size within `limits.survey_tolerance_m`; each problem
-/// names the OBJ file and line.
-pub(super) fn obj(c: &Ctx, path: &str, scale: f64, problems: &mut Problems) -> Resolved {
-    let subj = c.subject();
-    if !(scale.is_finite() && scale > 0.0) {
-        problems.push(
-            subj,
-            format!(
-                "scale must be a finite number above zero, got {scale}{}",
-                c.at("scale")
-            ),
-        );
-        return None;
-    }
-    let full = match c.base {
-        Some(b) if Path::new(path).is_relative() => b.join(path),
-        _ => Path::new(path).to_path_buf(),
-    };
-    let faces = match super::obj::read(&full, path) {
-        Ok(f) => f,
-        Err(errors) => {
-            for e in errors {
-                problems.push(subj.clone(), format!("{e}{}", c.at("path")));
-            }
-            return None;
-        }
-    };
-    let tol = c.limits.survey_tolerance_m;
-    let mut ok = true;
-    let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
-    let mut cells = Vec::new();
-    for f in &faces {
-        let here = format!("{path}:{}", f.line);
-        let located = |s: Subject| Subject::At(here.clone(), Box::new(s));
-        let Some(name) = &f.name else {
-            problems.push(located(subj.clone()), "a face before any object or group name (o, g): every cabinet's quad is named by its id");
-            ok = false;
-            continue;
-        };
-        let (col, row) = match cabinet_of(name, &c.sec.name) {
-            Ok(Some(cr)) => cr,
-            Ok(None) => continue, // another section's cabinet
-            Err(()) => {
-                problems.push(
-                    located(subj.clone()),
-                    format!("'{name}' is not a cabinet id: name each quad's object '{}-<col>-<row>' or '<col>-<row>'", c.sec.name),
-                );
-                ok = false;
-                continue;
-            }
-        };
-        let ps = Subject::Panel(panel_id(&c.sec.name, col, row));
-        if col >= MAX_GRID || row >= MAX_GRID {
-            problems.push(located(ps), format!("col and row must be below {MAX_GRID}"));
-            ok = false;
-            continue;
-        }
-        if let Some(first) = seen.insert((col, row), f.line) {
-            problems.push(
-                located(ps),
-                format!("a second quad for this cabinet (the first is on line {first})"),
-            );
-            ok = false;
-            continue;
-        }
-        if f.corners.len() != 4 {
-            problems.push(
-                located(ps),
-                format!(
-                    "a face of {} vertices: a cabinet is one quad (4 vertices)",
-                    f.corners.len()
-                ),
-            );
-            ok = false;
-            continue;
-        }
-        let p: Vec<DVec3> = f.corners.iter().map(|v| *v * scale).collect();
-        if !p.iter().all(|v| v.is_finite()) {
-            ok = false; // the vertex's line is reported by the reader
-            continue;
-        }
-        // TL, BL, BR, TR.
-        let edges = [
-            (p[1] - p[0]).length(),
-            (p[2] - p[1]).length(),
-            (p[3] - p[2]).length(),
-            (p[0] - p[3]).length(),
-        ];
-        let sizes = [c.h, c.w, c.h, c.w];
-        let diagonals = [(p[2] - p[0]).length(), (p[3] - p[1]).length()];
-        let (frame, dev) = geometry::surveyed_panel(p[0], p[3], p[1], Some(p[2]));
-        let off = edges
-            .iter()
-            .zip(sizes)
-            .map(|(e, s)| (e - s).abs())
-            .fold(0.0, f64::max)
-            .max((diagonals[0] - diagonals[1]).abs())
-            .max(dev);
-        if off > tol {
-            let swapped = (edges[0] - c.w).abs() < tol
-                && (edges[1] - c.h).abs() < tol
-                && (c.w - c.h).abs() > tol;
-            problems.push(
-                located(ps),
-                format!(
-                    "the quad is not a {:.0} x {:.0} mm rectangle within {}: edges {} (TL-BL, BL-BR, BR-TR, TR-TL), diagonals {} and {}, corners {} off a flat parallelogram{}",
-                    c.w * 1000.0,
-                    c.h * 1000.0,
-                    mm(tol),
-                    edges.map(mm).join(", "),
-                    mm(diagonals[0]),
-                    mm(diagonals[1]),
-                    mm(dev),
-                    if swapped { " (its vertices start at another corner: a face lists top-left, bottom-left, bottom-right, top-right)" } else { "" }
-                ),
-            );
-            ok = false;
-            continue;
-        }
-        cells.push((col, row, frame));
-    }
-    if ok && cells.is_empty() {
-        problems.push(
-            subj,
-            format!(
-                "{path} holds no quad named for this section ('{}-<col>-<row>' or '<col>-<row>'){}",
-                c.sec.name,
-                c.at("path")
-            ),
-        );
-        return None;
-    }
-    if !ok {
-        return None;
-    }
-    cells.sort_by_key(|(col, row, _)| (*row, *col));
-    let detail = format!("{} quads from {path}", cells.len());
-    Some((SectionKind::Obj, cells, detail))
 }
 
 /// Removes a section's cut-outs from its cabinets. Returns the cells cut out (which keep their
