@@ -349,15 +349,17 @@ pub(super) fn arcs(
     let frames = geometry::columns_section(&columns, rows, bottom, c.h);
     let per: Vec<String> = joined
         .iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(k, a)| {
+            let unit = if k == 0 { " columns" } else { "" };
             format!(
-                "r {} m x {} (centre ({:.3}, {:.3}))",
-                a.radius, a.columns, a.centre.0, a.centre.1
+                "{}{unit} on r {} m (centre ({:.3}, {:.3}))",
+                a.columns, a.radius, a.centre.0, a.centre.1
             )
         })
         .collect();
     let detail = format!(
-        "{} arcs over {:.2} degrees: {} columns",
+        "{} arcs over {:.2} degrees: {}",
         joined.len(),
         sweep.to_degrees(),
         per.join(" + ")
@@ -493,19 +495,18 @@ pub(super) fn rings(
                 .map(|(col, f)| (col as u32, k as u32, f)),
         );
     }
-    let per: Vec<String> = resolved
-        .iter()
-        .map(|(_, r, n)| format!("{n} at r {r} m"))
-        .collect();
+    let counts: Vec<String> = resolved.iter().map(|(_, _, n)| n.to_string()).collect();
+    let radii: Vec<String> = resolved.iter().map(|(_, r, _)| r.to_string()).collect();
     let outer = by_radius
         .last()
         .map(|(_, r, _)| geometry::ring_reach(*r, c.w, c.h))
         .unwrap_or(0.0);
     let detail = format!(
-        "{} ring{} at height {height} m, facing down: {} cabinets, reaching {outer:.3} m from the centre",
+        "{} ring{} at height {height} m, facing down: {} cabinets at r {} m, reaching {outer:.3} m from the centre",
         resolved.len(),
         if resolved.len() == 1 { "" } else { "s" },
-        per.join(" + ")
+        counts.join(" + "),
+        radii.join(", ")
     );
     Some((SectionKind::Rings, cells, detail))
 }
