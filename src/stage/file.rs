@@ -167,6 +167,18 @@ pub enum ShapeFile {
         start_deg: f64,
         rings: Vec<Ring>,
     },
+    /// A round ceiling hung as a grid: the cabinets of a flat grid facing down at `height` whose four
+    /// corners lie within `radius` of the vertical axis through `centre` (`(x, z)`). Unturned, the
+    /// grid is a `Flat` section at tilt 90 (columns along +X, rows from +Z towards -Z, as seen from
+    /// below looking towards -Z) with a cabinet corner at the centre; `pan_deg` turns it about the
+    /// axis. Columns and rows number the whole square grid round the disc.
+    Disc {
+        centre: (f64, f64),
+        height: f64,
+        radius: f64,
+        #[serde(default)]
+        pan_deg: f64,
+    },
     /// Surveyed geometry from a Wavefront OBJ file (relative to the stage file): one quad per
     /// cabinet, in an object or group (`o` / `g`) named by the cabinet's id (`<section>-<col>-<row>`
     /// or `<col>-<row>`); see `docs/stage-file.md`. Coordinates are multiplied by `scale` (default 1:

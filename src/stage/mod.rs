@@ -64,6 +64,8 @@ pub enum SectionKind {
     Arcs,
     /// Rings of a round ceiling.
     Rings,
+    /// A grid ceiling clipped to a disc.
+    Disc,
     /// Quads read from an OBJ file.
     Obj,
 }

@@ -8,6 +8,8 @@
 use std::f64::consts::TAU;
 use std::path::Path;
 
+use glam::DVec3;
+
 use super::building::{Cells, MAX_GRID, too_many};
 use super::checks::{Limits, Problems, finite};
 use super::file::{self, ArcPiece, Ring};
@@ -509,6 +511,89 @@ pub(super) fn rings(
         radii.join(", ")
     );
     Some((SectionKind::Rings, cells, detail))
+}
+
+/// A grid ceiling clipped to a disc: the cabinets of a `Flat` grid at tilt 90 (and `pan_deg`),
+/// centred on the disc's centre with a cabinet corner there, whose four corners are within
+/// `radius` (1 um of slack) of the centre's vertical axis.
+pub(super) fn disc(
+    c: &Ctx,
+    centre: (f64, f64),
+    height: f64,
+    radius: f64,
+    pan_deg: f64,
+    problems: &mut Problems,
+) -> Resolved {
+    let subj = c.subject();
+    let mut ok = true;
+    for (name, v) in [
+        ("centre", centre.0),
+        ("centre", centre.1),
+        ("height", height),
+        ("pan_deg", pan_deg),
+    ] {
+        if !v.is_finite() {
+            problems.push(subj.clone(), format!("{name} must be finite{}", c.at(name)));
+            ok = false;
+        }
+    }
+    if !(radius.is_finite() && radius > 0.0) {
+        problems.push(
+            subj.clone(),
+            format!(
+                "radius {radius} m is {}: it must be above zero{}",
+                not_positive(radius),
+                c.at("radius")
+            ),
+        );
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    let half = |size: f64| (radius / size - 1e-9).ceil().max(1.0);
+    let (hc, hr) = (half(c.w), half(c.h));
+    if 2.0 * hc >= MAX_GRID as f64 || 2.0 * hr >= MAX_GRID as f64 {
+        problems.push(
+            subj,
+            format!("a disc of radius {radius} m is more than any stage holds ({MAX_GRID} cabinets per side at most){}", c.at("radius")),
+        );
+        return None;
+    }
+    let (columns, rows) = (2 * hc as u32, 2 * hr as u32);
+    let frames = geometry::flat_section(
+        columns,
+        rows,
+        c.w,
+        c.h,
+        DVec3::new(centre.0, height, centre.1),
+        file::Anchor::Centre,
+        crate::camera::pan_tilt_roll_to_quat(pan_deg, 90.0, 0.0),
+    );
+    let inside = |p: DVec3| (p.x - centre.0).hypot(p.z - centre.1) <= radius + 1e-6;
+    let cells: Cells = grid(frames, columns)
+        .into_iter()
+        .filter(|(_, _, f)| f.corners().into_iter().all(inside))
+        .collect();
+    if cells.is_empty() {
+        problems.push(
+            subj,
+            format!(
+                "no {} x {} mm cabinet fits inside a disc of radius {radius} m{}",
+                c.w * 1000.0,
+                c.h * 1000.0,
+                c.at("radius")
+            ),
+        );
+        return None;
+    }
+    let cover = cells.len() as f64 * c.w * c.h / (std::f64::consts::PI * radius * radius);
+    let detail = format!(
+        "{} cabinets of a {columns} x {rows} grid within r {radius} m at height {height} m, facing down, covering {:.1}% of the disc",
+        cells.len(),
+        cover * 100.0
+    );
+    Some((SectionKind::Disc, cells, detail))
 }
 
 /// Removes a section's cut-outs from its cabinets. Returns the cells cut out (which keep their

@@ -362,6 +362,50 @@ fn a_ring_ceiling_faces_down_with_its_cabinets_on_the_ring_radius() {
     );
 }
 
+/// A grid ceiling clipped to a disc of radius 1.2 m about (0.5, -1), at 4 m: the 6 x 6 grid of 500 mm
+/// cabinets has a cabinet corner on the centre, so a cabinet is kept when its farthest corner is
+/// within 1.2 m: per quadrant those reaching (0.5, 0.5) (0.71 m), (1.0, 0.5) and (0.5, 1.0)
+/// (1.12 m), not (1.0, 1.0) (1.41 m) nor any at 1.5 m. Twelve cabinets: rows 2-3 hold columns
+/// 1-4, rows 1 and 4 hold columns 2-3.
+#[test]
+fn a_disc_ceiling_keeps_the_grid_cabinets_inside_its_circle() {
+    let text = stage(
+        "Disc(centre: (0.5, -1.0), height: 4.0, radius: 1.2)",
+        "",
+        6 * 32,
+        6 * 32,
+    );
+    let s = build(&text);
+    assert_eq!(s.sections[0].kind, SectionKind::Disc);
+    let mut cells: Vec<(u32, u32)> = s.panels.iter().map(|p| (p.col, p.row)).collect();
+    cells.sort();
+    let mut expect = vec![];
+    for row in 1..=4u32 {
+        let cols = if row == 1 || row == 4 { 2..=3 } else { 1..=4 };
+        expect.extend(cols.map(|c| (c, row)));
+    }
+    expect.sort();
+    assert_eq!(cells, expect);
+    for p in &s.panels {
+        let f = p.frame;
+        assert!(close(f.normal(), DVec3::NEG_Y, 1e-12), "{}", p.id);
+        // Column c spans x from 0.5 - 1.5 + 0.5 c; row r spans z from -1 + 1.5 - 0.5 r down
+        // to 0.5 less (rows run towards -Z, as a Flat ceiling at tilt 90).
+        let tl = DVec3::new(-1.0 + 0.5 * p.col as f64, 4.0, 0.5 - 0.5 * p.row as f64);
+        assert!(close(f.top_left, tl, 1e-12), "{}: {:?}", p.id, f.top_left);
+        assert!(close(f.right, DVec3::new(0.5, 0.0, 0.0), 1e-12));
+        assert!(close(f.down, DVec3::new(0.0, 0.0, -0.5), 1e-12));
+    }
+    // A negative radius says so, located.
+    let p = problems(&text.replace("radius: 1.2", "radius: -1.2"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("radius -1.2 m is negative")
+            && p[0].ends_with("(at sections[0].shape.radius)"),
+        "{p:?}"
+    );
+}
+
 /// Four surveyed quads in an OBJ file: two on a wall facing +Z at z = -3 and two on a side wall
 /// facing +X at x = -2, each face listed top-left, bottom-left, bottom-right, top-right.
 const SURVEY: &str = "# four cabinets, metres
