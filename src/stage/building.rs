@@ -443,13 +443,13 @@ fn section_geometry(
             height,
             start_deg,
             rings,
-        } => super::shapes::rings(ctx, *centre, *height, *start_deg, rings, problems),
+        } => super::ceilings::rings(ctx, *centre, *height, *start_deg, rings, problems),
         ShapeFile::Disc {
             centre,
             height,
             radius,
             pan_deg,
-        } => super::shapes::disc(ctx, *centre, *height, *radius, *pan_deg, problems),
+        } => super::ceilings::disc(ctx, *centre, *height, *radius, *pan_deg, problems),
         ShapeFile::Obj { path, scale } => super::obj::section(ctx, path, *scale, problems),
     }
 }

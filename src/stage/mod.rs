@@ -10,6 +10,7 @@ mod building;
 pub mod camera;
 mod capacity;
 pub mod cards;
+mod ceilings;
 mod checks;
 pub mod chroma;
 pub mod file;
