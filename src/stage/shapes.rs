@@ -1,9 +1,9 @@
 //! Resolving the section shapes real stages have beyond a flat grid, an arc and surveyed corners: a
-//! faceted wall along a polyline, arcs joined into an oval, round ceilings (in [`super::ceilings`])
-//! and cabinets surveyed in an OBJ mesh (in [`super::obj`]), plus a section's cut-outs. Each turns the file's fields into cabinets
-//! (column, row, frame) for the same placement, mapping and checks as every other shape; every
-//! problem is collected, each ending with `(at sections[i].shape.FIELD)` so that it is located in
-//! the stage file.
+//! faceted wall along a polyline and arcs joined into an oval (here), round ceilings (in
+//! [`super::ceilings`]) and cabinets surveyed in an OBJ mesh (in [`super::obj`]), plus a section's
+//! cut-outs. Each turns the file's fields into cabinets (column, row, frame) for the same
+//! placement, mapping and checks as every other shape; every problem is collected, each ending
+//! with `(at sections[i].shape.FIELD)` so that it is located in the stage file.
 
 use std::f64::consts::TAU;
 use std::path::Path;
