@@ -505,3 +505,37 @@ fn an_obj_survey_of_four_quads_places_four_cabinets() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The ring ceiling of the test above, 100 mm below the top of an arc wall of radius 2.6 m about the
+/// same axis: the wall's cabinets are chords sqrt(2.6^2 - 0.25^2) = 2.5880 m from the axis, the
+/// outer ring reaches 2.5470 m, so nothing crosses. An outer ring of radius 2.2 m reaches
+/// sqrt((sqrt(2.2^2 - 0.25^2) + 0.5)^2 + 0.25^2) = 2.6973 m: through the wall, which the 3D check
+/// reports like any other pair of sections.
+#[test]
+fn a_ring_ceiling_inside_an_arc_wall_is_checked_in_3d_like_any_section() {
+    let text = |outer: &str| {
+        format!(
+            r#"Stage(
+    name: "Round", frame_rate: 50.0,
+    panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
+    sections: [
+        (name: "A", panel_type: "P",
+         shape: Arc(centre: (0.5, -1.0), radius: 2.6, start_deg: -60.0, columns: 8, rows: 2, bottom: 3.0),
+         placement: Auto(outputs: ["a"])),
+        (name: "C", panel_type: "P",
+         shape: Rings(centre: (0.5, -1.0), height: 3.9, rings: [(radius: 1.0), (radius: 1.52), {outer}]),
+         placement: Auto(outputs: ["c"])),
+    ],
+    outputs: [Output(name: "a", width: 256, height: 64), Output(name: "c", width: 1024, height: 96)],
+)"#
+        )
+    };
+    let s = build(&text("(radius: 2.05)"));
+    assert_eq!(s.panels.len(), 16 + 12 + 19 + 25);
+    let p = problems(&text("(radius: 2.2)"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("section 'A': ") && p[0].contains("cabinets of section 'C' in 3D"),
+        "{p:?}"
+    );
+}
