@@ -225,6 +225,8 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
         index: usize,
         field: Option<String>,
         base: String,
+        /// In a list: the current element has not started yet.
+        pending: bool,
     }
     fn join(base: &str, field: &str) -> String {
         if base.is_empty() {
@@ -266,6 +268,18 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
+        // A list element is located at its first character (`points[3]` of `[(0, 1), ...]`).
+        let comment = c == '/' && matches!(next, Some('/' | '*'));
+        if !c.is_whitespace()
+            && !comment
+            && !matches!(c, ']' | ',')
+            && let Some(top) = stack.last_mut().filter(|f| f.list && f.pending)
+        {
+            top.pending = false;
+            if here(&stack) == path {
+                return Some((line, col));
+            }
+        }
         match c {
             '/' if next == Some('/') => {
                 while i < chars.len() && chars[i] != '\n' {
@@ -339,6 +353,7 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
                     index: 0,
                     field: None,
                     base,
+                    pending: c == '[',
                 });
                 advance(&mut i, &mut line, &mut col, 1);
             }
@@ -350,6 +365,7 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
                 if let Some(top) = stack.last_mut() {
                     if top.list {
                         top.index += 1;
+                        top.pending = true;
                     } else {
                         top.field = None;
                     }
@@ -448,5 +464,12 @@ mod tests {
         assert_eq!(locate(text, "outputs[1].target.every"), Some((6, 41)));
         assert_eq!(locate(text, "outputs[0].target.every"), None);
         assert_eq!(locate(text, "outputs[2].name"), None);
+        // List elements without a field name: at their first character, comments skipped.
+        assert_eq!(locate(text, "outputs[0]"), Some((4, 5)));
+        assert_eq!(locate(text, "outputs[1]"), Some((5, 19)));
+        let points = "(points: [(0.0, 1.0),\n  (2.0, 3.0) , [4, 5]])";
+        assert_eq!(locate(points, "points[1]"), Some((2, 3)));
+        assert_eq!(locate(points, "points[2]"), Some((2, 16)));
+        assert_eq!(locate(points, "points[3]"), None);
     }
 }

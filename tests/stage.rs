@@ -10,6 +10,8 @@ use proptest::prelude::*;
 mod geometry;
 #[path = "stage/remap.rs"]
 mod remap;
+#[path = "stage/shapes.rs"]
+mod shapes;
 
 fn asset(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

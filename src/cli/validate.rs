@@ -157,7 +157,7 @@ pub fn report(stage: &Stage) -> String {
         let t = &stage.panel_types[sec.panel_type];
         let _ = writeln!(
             out,
-            "  section {:<10} {:?}, {} x {} ({}x{} px, {} x {} mm)",
+            "  section {:<10} {:?}, {} x {} ({}x{} px, {} x {} mm){}",
             sec.name,
             sec.kind,
             sec.panels.len(),
@@ -165,7 +165,12 @@ pub fn report(stage: &Stage) -> String {
             t.pixels.x,
             t.pixels.y,
             t.width_mm,
-            t.height_mm
+            t.height_mm,
+            if sec.detail.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", sec.detail)
+            }
         );
     }
     let _ = writeln!(out, "outputs:");

@@ -4,6 +4,7 @@
 //! the stage is returned only when there is none.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use glam::DVec3;
 
@@ -15,7 +16,13 @@ use super::{
     panel_id,
 };
 
-pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
+/// `base` is the folder that relative paths (OBJ files) are resolved against (`None`: the working
+/// folder).
+pub(super) fn build(
+    f: &file::Stage,
+    limits: &Limits,
+    base: Option<&Path>,
+) -> Result<Stage, Vec<Problem>> {
     let mut problems = Problems::default();
     let mut warnings = Problems::default();
 
@@ -59,14 +66,34 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
                 break 'section; // already reported on the panel type
             }
             let (w_m, h_m) = (pt.width_mm / 1000.0, pt.height_mm / 1000.0);
-            let Some((kind, cells)) =
-                section_geometry(sec, w_m, h_m, limits, &mut problems, &mut warnings)
+            let ctx = super::shapes::Ctx {
+                sec,
+                index: si,
+                w: w_m,
+                h: h_m,
+                limits,
+                base,
+            };
+            let Some((kind, mut cells, mut detail)) =
+                section_geometry(&ctx, &mut problems, &mut warnings)
             else {
                 break 'section;
             };
+            let Some((holes, cut)) = super::shapes::cut_outs(&ctx, &mut cells, &mut problems)
+            else {
+                break 'section;
+            };
+            if !cut.is_empty() {
+                detail = if detail.is_empty() {
+                    cut
+                } else {
+                    format!("{detail}; {cut}")
+                };
+            }
             let places = packing::section_placement(
                 sec,
                 &cells,
+                &holes,
                 pt.pixels,
                 &f.outputs,
                 &index.by_name,
@@ -94,6 +121,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
             sections.push(Section {
                 name: sec.name.clone(),
                 kind,
+                detail,
                 panel_type: ti,
                 panels: first..panels.len(),
             });
@@ -169,20 +197,18 @@ fn vec3(t: (f64, f64, f64)) -> DVec3 {
 pub(super) type Cells = Vec<(u32, u32, PanelFrame)>;
 
 /// Largest number of cabinet columns or rows in a section (far beyond any real volume).
-const MAX_GRID: u32 = 10_000;
+pub(super) const MAX_GRID: u32 = 10_000;
 
-fn too_many(columns: u32, rows: u32) -> bool {
+pub(super) fn too_many(columns: u32, rows: u32) -> bool {
     columns >= MAX_GRID || rows >= MAX_GRID || columns as u64 * rows as u64 > 1_000_000
 }
 
 fn section_geometry(
-    sec: &file::Section,
-    w_m: f64,
-    h_m: f64,
-    limits: &Limits,
+    ctx: &super::shapes::Ctx,
     problems: &mut Problems,
     warnings: &mut Problems,
-) -> Option<(SectionKind, Cells)> {
+) -> super::shapes::Resolved {
+    let (sec, w_m, h_m, limits) = (ctx.sec, ctx.w, ctx.h, ctx.limits);
     let subj = Subject::Section(sec.name.clone());
     let grid = |frames: Vec<PanelFrame>, columns: u32| -> Cells {
         frames
@@ -231,7 +257,7 @@ fn section_geometry(
                     *anchor,
                     rotation.to_quat(),
                 );
-                (SectionKind::Flat, grid(frames, *columns))
+                (SectionKind::Flat, grid(frames, *columns), String::new())
             })
         }
         ShapeFile::Arc {
@@ -323,7 +349,7 @@ fn section_geometry(
                 bottom: *bottom,
                 height: h_m,
             });
-            Some((SectionKind::Arc, grid(frames, cols)))
+            Some((SectionKind::Arc, grid(frames, cols), String::new()))
         }
         ShapeFile::Surveyed { panels } => {
             if panels.is_empty() {
@@ -398,7 +424,32 @@ fn section_geometry(
                 }
                 out.push((p.col, p.row, frame));
             }
-            ok.then_some((SectionKind::Surveyed, out))
+            ok.then_some((SectionKind::Surveyed, out, String::new()))
         }
+        ShapeFile::Polyline {
+            points,
+            rows,
+            bottom,
+        } => super::shapes::polyline(ctx, points, *rows, *bottom, problems, warnings),
+        ShapeFile::Arcs {
+            centre,
+            start_deg,
+            arcs,
+            rows,
+            bottom,
+        } => super::shapes::arcs(ctx, *centre, *start_deg, arcs, *rows, *bottom, problems),
+        ShapeFile::Rings {
+            centre,
+            height,
+            start_deg,
+            rings,
+        } => super::ceilings::rings(ctx, *centre, *height, *start_deg, rings, problems),
+        ShapeFile::Disc {
+            centre,
+            height,
+            radius,
+            pan_deg,
+        } => super::ceilings::disc(ctx, *centre, *height, *radius, *pan_deg, problems),
+        ShapeFile::Obj { path, scale } => super::obj::section(ctx, path, *scale, problems),
     }
 }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::camera::Orientation;
 
+pub use super::shape_file::{ArcPiece, Ring, Skip};
+
 /// The root of a stage file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,6 +99,9 @@ pub struct Section {
     pub shape: ShapeFile,
     /// Where the cabinets are in the outputs.
     pub placement: PlacementFile,
+    /// Cut-outs (doorways, gaps): ranges of columns and rows with no cabinet (optional).
+    #[serde(default)]
+    pub skip: Vec<Skip>,
 }
 
 /// A section's shape. Columns count from the left and rows from the top, as seen from the front.
@@ -132,6 +137,61 @@ pub enum ShapeFile {
     },
     /// Surveyed cabinets: measured corners in stage metres, as seen from the front.
     Surveyed { panels: Vec<SurveyedPanel> },
+    /// A faceted wall along a floor-plan polyline: `points` are `(x, z)` floor points listed left
+    /// to right as seen from the front (the wall faces to the right of the direction of travel,
+    /// seen from above). Each straight segment holds the whole columns that fit on it from its
+    /// first point; what is left of a segment is a gap at its end (a warning). Columns are numbered
+    /// along the whole polyline. `bottom` is the height of the lowest row's bottom edge.
+    Polyline {
+        points: Vec<(f64, f64)>,
+        rows: u32,
+        bottom: f64,
+    },
+    /// Arcs joined end to start with tangent continuity (an oval, a stadium): the first arc is as in
+    /// `Arc` (`centre`, its `radius`, `start_deg`); each next arc starts at the last column edge of
+    /// the one before, its circle tangent to the previous one there. Every arc faces its centre.
+    Arcs {
+        centre: (f64, f64),
+        start_deg: f64,
+        arcs: Vec<ArcPiece>,
+        rows: u32,
+        bottom: f64,
+    },
+    /// A round ceiling: rings of cabinets about the vertical axis through `centre` (`(x, z)`), at
+    /// height `height`, facing down. Row `k` is ring `k` (row 0 the first listed, usually the
+    /// innermost), columns go round it in increasing angle from `start_deg` (same angles as `Arc`).
+    Rings {
+        centre: (f64, f64),
+        height: f64,
+        #[serde(default)]
+        start_deg: f64,
+        rings: Vec<Ring>,
+    },
+    /// A round ceiling hung as a grid: the cabinets of a flat grid facing down at `height` whose four
+    /// corners lie within `radius` of the vertical axis through `centre` (`(x, z)`). Unturned, the
+    /// grid is a `Flat` section at tilt 90 (columns along +X, rows from +Z towards -Z, as seen from
+    /// below looking towards -Z) with a cabinet corner at the centre; `pan_deg` turns it about the
+    /// axis. Columns and rows number the whole square grid round the disc.
+    Disc {
+        centre: (f64, f64),
+        height: f64,
+        radius: f64,
+        #[serde(default)]
+        pan_deg: f64,
+    },
+    /// Surveyed geometry from a Wavefront OBJ file (relative to the stage file): one quad per
+    /// cabinet, in an object or group (`o` / `g`) named by the cabinet's id (`<section>-<col>-<row>`
+    /// or `<col>-<row>`); see `docs/stage-file.md`. Coordinates are multiplied by `scale` (default 1:
+    /// the file is in stage metres).
+    Obj {
+        path: String,
+        #[serde(default = "unit_scale")]
+        scale: f64,
+    },
+}
+
+fn unit_scale() -> f64 {
+    1.0
 }
 
 /// Which point of a flat section `position` names.

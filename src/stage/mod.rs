@@ -10,15 +10,19 @@ mod building;
 pub mod camera;
 mod capacity;
 pub mod cards;
+mod ceilings;
 mod checks;
 pub mod chroma;
 pub mod file;
 pub mod geometry;
 mod geometry_checks;
 pub mod intersect;
+mod obj;
 mod packing;
 pub mod placement;
 pub mod scene;
+mod shape_file;
+mod shapes;
 pub mod synthetic;
 pub mod target;
 
@@ -55,6 +59,16 @@ pub enum SectionKind {
     Flat,
     Arc,
     Surveyed,
+    /// A faceted wall along a floor-plan polyline.
+    Polyline,
+    /// Arcs joined with tangent continuity.
+    Arcs,
+    /// Rings of a round ceiling.
+    Rings,
+    /// A grid ceiling clipped to a disc.
+    Disc,
+    /// Quads read from an OBJ file.
+    Obj,
 }
 
 /// A section of the volume.
@@ -62,6 +76,9 @@ pub enum SectionKind {
 pub struct Section {
     pub name: String,
     pub kind: SectionKind,
+    /// What the shape resolved to, in a few words for reports (e.g. `3 segments: 6 + 4 + 6
+    /// columns`, `2 cut-outs, 6 cabinets skipped`); empty when there is nothing to add.
+    pub detail: String,
     /// Index in [`Stage::panel_types`].
     pub panel_type: usize,
     /// The section's cabinets: `Stage::panels[panels]`.
@@ -303,10 +320,13 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
     })?;
     let label = path.display().to_string();
     let parsed = parse(&text, &label)?;
-    let mut stage = Stage::build(&parsed, limits).map_err(|problems| StageError::Invalid {
-        file: label.clone(),
-        problems: locate(problems, &text, &label),
-    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut stage =
+        building::build(&parsed, limits, Some(base)).map_err(|problems| StageError::Invalid {
+            file: label.clone(),
+            problems: locate(problems, &text, &label),
+        })?;
+    stage.warnings = locate(std::mem::take(&mut stage.warnings), &text, &label);
     stage.source = Some(path.to_path_buf());
     stage.load_luts().map_err(|problems| StageError::Invalid {
         file: label,
@@ -316,9 +336,10 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
 }
 
 impl Stage {
-    /// Resolves and validates a parsed stage file. Returns every problem found.
+    /// Resolves and validates a parsed stage file. Returns every problem found. Relative paths in
+    /// it (OBJ files of sections) are resolved against the working folder.
     pub fn build(file: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
-        building::build(file, limits)
+        building::build(file, limits, None)
     }
 
     /// Parses and builds stage-file text (for tests and tools that hold the text).
@@ -330,6 +351,7 @@ impl Stage {
         };
         let mut stage = Stage::build(&parsed, &Limits::default())
             .map_err(|p| invalid(locate(p, text, file_label)))?;
+        stage.warnings = locate(std::mem::take(&mut stage.warnings), text, file_label);
         stage.load_luts().map_err(invalid)?;
         Ok(stage)
     }

@@ -52,9 +52,12 @@ impl<'a> OutputIndex<'a> {
 
 /// The placement of each of a section's cells (`None` for a cabinet left without one, which is
 /// reported), or `None` when the placement itself is wrong (unknown output, bad rotation).
+/// `holes` are cells cut out of the section (`skip`): automatic packing leaves their places empty,
+/// so that the cabinets around keep the places they have without the cut-out.
 pub(super) fn section_placement(
     sec: &file::Section,
     cells: &Cells,
+    holes: &[(u32, u32)],
     pixels: UVec2,
     outputs: &[file::Output],
     output_index: &HashMap<&str, usize>,
@@ -100,17 +103,26 @@ pub(super) fn section_placement(
             if !ok {
                 return None;
             }
-            let columns = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
-            let rows = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
+            let grid = cells
+                .iter()
+                .map(|c| (c.0, c.1))
+                .chain(holes.iter().copied());
+            let columns = grid.clone().map(|c| c.0 + 1).max().unwrap_or(0);
+            let rows = grid.map(|c| c.1 + 1).max().unwrap_or(0);
+            let holes: HashSet<(u32, u32)> = holes.iter().copied().collect();
             let index: HashMap<(u32, u32), usize> = cells
                 .iter()
                 .enumerate()
                 .map(|(k, c)| ((c.0, c.1), k))
                 .collect();
-            let sequence: Vec<usize> =
+            // A cell of the sequence: a cabinet (`Some`), or a hole kept empty (`None`).
+            let sequence: Vec<Option<usize>> =
                 placement::auto_sequence(columns, rows, *start, *order, *serpentine)
                     .into_iter()
-                    .filter_map(|cr| index.get(&cr).copied())
+                    .filter_map(|cr| match index.get(&cr) {
+                        Some(&k) => Some(Some(k)),
+                        None => holes.contains(&cr).then_some(None),
+                    })
                     .collect();
             let (cw, ch) = if rotation % 180 == 0 {
                 (pixels.x, pixels.y)
@@ -144,7 +156,11 @@ pub(super) fn section_placement(
                         file::Order::Rows => (a, b),
                         file::Order::Columns => (b, a),
                     };
-                    out[sequence[next]] = Placement::from_rect(
+                    let Some(k) = sequence[next] else {
+                        next += 1;
+                        continue;
+                    };
+                    out[k] = Placement::from_rect(
                         oi,
                         ox + cx * cw,
                         oy + cy * ch,
@@ -155,13 +171,17 @@ pub(super) fn section_placement(
                     next += 1;
                 }
             }
-            if next < sequence.len() {
+            let left = sequence[next.min(sequence.len())..]
+                .iter()
+                .flatten()
+                .count();
+            if left > 0 {
                 problems.push(
                     subj,
                     format!(
                         "{} of its {} cabinets do not fit in output{} {}",
-                        sequence.len() - next,
-                        sequence.len(),
+                        left,
+                        cells.len(),
                         if names.len() == 1 { "" } else { "s" },
                         names
                             .iter()
