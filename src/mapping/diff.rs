@@ -76,8 +76,9 @@ impl MapDiff {
 }
 
 /// Compares two pixel maps by cabinet id: cabinets added, removed, placed differently (output,
-/// origin, steps, pixel size) or moved in space, and outputs added, removed, resized or encoded
-/// differently (when both maps record the encoding).
+/// origin, steps, pixel size, and processor port and place in its chain when the reference records
+/// the cabling) or moved in space, and outputs added, removed, resized, encoded differently (when
+/// both maps record the encoding) or remapped differently (sub-frame regions).
 pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     let mut d = MapDiff::default();
     for o in &actual.outputs {
@@ -101,6 +102,15 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
                         b.describe()
                     ));
                 }
+                // Frame remapping: the regions and what each shows.
+                if e.subframes != o.subframes {
+                    d.outputs.push(format!(
+                        "'{}': sub-frames {} -> {}",
+                        o.name,
+                        describe_subframes(&e.subframes),
+                        describe_subframes(&o.subframes)
+                    ));
+                }
             }
         }
     }
@@ -111,6 +121,7 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     }
     let old: HashMap<&str, &MapPanel> =
         expected.panels.iter().map(|p| (p.id.as_str(), p)).collect();
+    let cables = expected.panels.iter().any(|p| p.port.is_some());
     for p in &actual.panels {
         let Some(e) = old.get(p.id.as_str()) else {
             d.cabinets.push((p.id.clone(), CabinetChange::Added));
@@ -130,6 +141,15 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
         field("step_row", e.step_row, p.step_row);
         if e.pixels != p.pixels {
             fields.push(format!("pixels {:?} -> {:?}", e.pixels, p.pixels));
+        }
+        // The cabling, when the reference records it (maps written before did not).
+        let cabling = |m: &MapPanel| (m.processor.clone(), m.port, m.chain_position);
+        if cables && cabling(e) != cabling(p) {
+            fields.push(format!(
+                "cabling {} -> {}",
+                describe_cabling(e),
+                describe_cabling(p)
+            ));
         }
         let near = |a: &[f64; 3], b: &[f64; 3]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-6);
         let moved = !(near(&e.world.top_left, &p.world.top_left)
@@ -174,6 +194,32 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
         }
     }
     d
+}
+
+/// Sub-frame regions in a line: `camera A at (0, 0), solid (0, 0, 0) at (1920, 0)`; `none`.
+fn describe_subframes(list: &[super::MapSubFrame]) -> String {
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.iter()
+        .map(|r| {
+            let what = match (&r.camera, &r.colour) {
+                (Some(c), _) => format!("{} {c}", r.kind),
+                (None, Some([a, b, c])) => format!("{} ({a}, {b}, {c})", r.kind),
+                (None, None) => r.kind.clone(),
+            };
+            format!("{what} at ({}, {}) {}x{}", r.x, r.y, r.width, r.height)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A cabinet's cabling: `MX40 port 3 #2`, or `no port`.
+fn describe_cabling(p: &MapPanel) -> String {
+    match (&p.processor, p.port, p.chain_position) {
+        (Some(proc), Some(port), Some(n)) => format!("{proc} port {port} #{n}"),
+        _ => "no port".into(),
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,10 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
                 break 'section;
             };
             let first = panels.len();
+            let chain: Vec<usize> = packing::chain_order(&sec.placement, &cells)
+                .into_iter()
+                .map(|k| first + k)
+                .collect();
             for ((col, row, frame), placement) in cells.into_iter().zip(places) {
                 let Some(placement) = placement else {
                     break 'section;
@@ -96,6 +100,7 @@ pub(super) fn build(f: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Probl
                 kind,
                 panel_type: ti,
                 panels: first..panels.len(),
+                chain,
             });
         }
         if problems.len() > before {

@@ -65,12 +65,12 @@ pub(super) fn section_placement(
         PlacementFile::Auto {
             outputs: names,
             origin,
-            start,
-            order,
-            serpentine,
             per_line,
+            max_cabinets_per_output,
+            balance,
             rotation,
             mirror,
+            ..
         } => {
             let mut ok = true;
             let mut targets = Vec::new();
@@ -97,48 +97,55 @@ pub(super) fn section_placement(
                 );
                 ok = false;
             }
+            if *max_cabinets_per_output == Some(0) {
+                problems.push(subj.clone(), "max_cabinets_per_output must be at least 1");
+                ok = false;
+            }
             if !ok {
                 return None;
             }
             let columns = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
             let rows = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
-            let index: HashMap<(u32, u32), usize> = cells
-                .iter()
-                .enumerate()
-                .map(|(k, c)| ((c.0, c.1), k))
-                .collect();
-            let sequence: Vec<usize> =
-                placement::auto_sequence(columns, rows, *start, *order, *serpentine)
-                    .into_iter()
-                    .filter_map(|cr| index.get(&cr).copied())
-                    .collect();
+            let sequence = chain_order(&sec.placement, cells);
             let (cw, ch) = if rotation % 180 == 0 {
                 (pixels.x, pixels.y)
             } else {
                 (pixels.y, pixels.x)
             };
+            let order = match &sec.placement {
+                PlacementFile::Auto { order, .. } => *order,
+                PlacementFile::Explicit(_) => file::Order::Rows,
+            };
+            // Each output's grid of cells: its origin, cells per line and lines.
+            let grids: Vec<(usize, u32, u32, u32, u32)> = targets
+                .iter()
+                .enumerate()
+                .map(|(k, &oi)| {
+                    let (ox, oy) = if k == 0 { *origin } else { (0, 0) };
+                    let (ow, oh) = outputs[oi].region_size();
+                    let fit_x = ow.saturating_sub(ox) / cw;
+                    let fit_y = oh.saturating_sub(oy) / ch;
+                    // Cells per line run along x for row order, along y for column order.
+                    let (natural, fit_line, lines) = match order {
+                        file::Order::Rows => (columns, fit_x, fit_y),
+                        file::Order::Columns => (rows, fit_y, fit_x),
+                    };
+                    let per = per_line.unwrap_or(natural.min(fit_line)).min(fit_line);
+                    let lines = if per == 0 { 0 } else { lines };
+                    (oi, ox, oy, per, lines)
+                })
+                .collect();
+            let shares: Vec<(u32, u32)> = grids.iter().map(|g| (g.3, g.4)).collect();
+            let counts = placement::output_counts(
+                sequence.len(),
+                &shares,
+                *max_cabinets_per_output,
+                *balance,
+            );
             let mut out = vec![None; cells.len()];
             let mut next = 0usize;
-            for (k, &oi) in targets.iter().enumerate() {
-                let o = &outputs[oi];
-                let (ox, oy) = if k == 0 { *origin } else { (0, 0) };
-                let (ow, oh) = o.region_size();
-                let fit_x = ow.saturating_sub(ox) / cw;
-                let fit_y = oh.saturating_sub(oy) / ch;
-                // Cells per line run along x for row order, along y for column order.
-                let (natural, fit_line, lines) = match order {
-                    file::Order::Rows => (columns, fit_x, fit_y),
-                    file::Order::Columns => (rows, fit_y, fit_x),
-                };
-                let per = per_line.unwrap_or(natural.min(fit_line)).min(fit_line);
-                if per == 0 || lines == 0 {
-                    continue;
-                }
-                let capacity = per as usize * lines as usize;
-                for cell in 0..capacity {
-                    if next >= sequence.len() {
-                        break;
-                    }
+            for (&(oi, ox, oy, per, _), &count) in grids.iter().zip(&counts) {
+                for cell in 0..count {
                     let (a, b) = ((cell % per as usize) as u32, (cell / per as usize) as u32);
                     let (cx, cy) = match order {
                         file::Order::Rows => (a, b),
@@ -159,7 +166,7 @@ pub(super) fn section_placement(
                 problems.push(
                     subj,
                     format!(
-                        "{} of its {} cabinets do not fit in output{} {}",
+                        "{} of its {} cabinets do not fit in output{} {}{}",
                         sequence.len() - next,
                         sequence.len(),
                         if names.len() == 1 { "" } else { "s" },
@@ -167,7 +174,10 @@ pub(super) fn section_placement(
                             .iter()
                             .map(|n| format!("'{n}'"))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        max_cabinets_per_output
+                            .map(|m| format!(" (at most {m} per output)"))
+                            .unwrap_or_default()
                     ),
                 );
             }
@@ -243,6 +253,38 @@ pub(super) fn section_placement(
                 }
             }
             Some(out)
+        }
+    }
+}
+
+/// A section's cells (indices into `cells`) in the order their data runs along a port's chain:
+/// an automatic placement's sequence (`start` corner, `order`, `serpentine`; the order it packs
+/// them in), or row by row from the top-left cabinet (as seen from the front) for an explicit
+/// placement.
+pub(super) fn chain_order(p: &PlacementFile, cells: &Cells) -> Vec<usize> {
+    match p {
+        PlacementFile::Auto {
+            start,
+            order,
+            serpentine,
+            ..
+        } => {
+            let columns = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
+            let rows = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
+            let index: HashMap<(u32, u32), usize> = cells
+                .iter()
+                .enumerate()
+                .map(|(k, c)| ((c.0, c.1), k))
+                .collect();
+            placement::auto_sequence(columns, rows, *start, *order, *serpentine)
+                .into_iter()
+                .filter_map(|cr| index.get(&cr).copied())
+                .collect()
+        }
+        PlacementFile::Explicit(_) => {
+            let mut k: Vec<usize> = (0..cells.len()).collect();
+            k.sort_by_key(|&k| (cells[k].1, cells[k].0));
+            k
         }
     }
 }

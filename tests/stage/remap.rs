@@ -103,3 +103,48 @@ fn patterns_fill_every_region() {
     assert!(report.unmatched.is_empty());
     assert_eq!(report.panels.len(), 2 * s.panels.len());
 }
+
+/// The CSV has one row per cabinet and sub-frame, each with its region and the cabinet's
+/// rectangle in the whole raster: region k's rectangle is region 0's shifted by k x 256 px.
+#[test]
+fn the_csv_has_a_row_per_cabinet_and_subframe() {
+    let s = stage(
+        768,
+        r#"Camera("B"), Chroma("A"), Solid(0.0, 0.5, 1.0)"#,
+        10_000_000,
+    )
+    .unwrap();
+    let map = parallax::mapping::PixelMap::of(&s);
+    let rows = crate::ports::parse_csv(&map.to_csv());
+    assert_eq!(rows.len(), 3 * 32, "32 cabinets, 3 sub-frames");
+    for p in &s.panels {
+        let r = p.output_rect();
+        let mine: Vec<_> = rows.iter().filter(|row| row["id"] == p.id).collect();
+        assert_eq!(mine.len(), 3, "{}", p.id);
+        for (k, row) in mine.iter().enumerate() {
+            let (kind, source) = [("camera", "B"), ("chroma", "A"), ("solid", "0 0.5 1")][k];
+            assert_eq!(row["subframe"], (k + 1).to_string());
+            assert_eq!(
+                (
+                    row["subframe_kind"].as_str(),
+                    row["subframe_source"].as_str()
+                ),
+                (kind, source)
+            );
+            assert_eq!(row["region_x"], (256 * k).to_string());
+            assert_eq!(row["region_y"], "0");
+            assert_eq!(
+                row["rect_x"],
+                (r.x0 + 256 * k as i64).to_string(),
+                "{} {k}",
+                p.id
+            );
+            assert_eq!(row["rect_y"], r.y0.to_string());
+            assert_eq!(
+                row["origin_x"],
+                (p.placement.origin.x + 256 * k as i32).to_string()
+            );
+            assert_eq!(row["rect_width"], "32");
+        }
+    }
+}
