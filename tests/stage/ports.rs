@@ -229,3 +229,33 @@ pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
         })
         .collect()
 }
+
+#[test]
+fn the_diagram_draws_each_port_chain_through_its_cabinets() {
+    use parallax::diagram::{diagram, port_colour};
+    // Output pixels (see above): row 0 holds W-000-01, W-001-01, W-002-01, W-003-01 at x = 0, 32,
+    // 64, 96; row 1 (y = 32) W-003-00, W-002-00, W-001-00, W-000-00. Centres at 16 + 32 n.
+    let s = wall(3072, "", 128);
+    let img = diagram(&s, 0).unwrap();
+    let at = |x: u32, y: u32| *img.get_pixel(x, y);
+    let (p1, p2, p3) = (port_colour(1), port_colour(2), port_colour(3));
+    assert!(p1 != p2 && p2 != p3 && p1 != p3);
+    let white = image::Rgba([255, 255, 255, 255]);
+    // Port 1: W-000-01 -> W-001-01 -> W-002-01 crosses the seams at x = 32 and 64 on y = 16.
+    assert_eq!(at(32, 16), p1);
+    assert_eq!(at(64, 16), p1);
+    // W-002-01 -> W-003-01 are neighbours in the sequence but on ports 1 and 2: no line, the
+    // seam keeps the cabinet's white outline.
+    assert_eq!(at(96, 16), white);
+    // Port 2: W-003-01 (112, 16) -> W-003-00 (16, 48) passes (64, 32); W-003-00 -> W-002-00
+    // crosses x = 32 on y = 48.
+    assert_eq!(at(64, 32), p2);
+    assert_eq!(at(32, 48), p2);
+    // Ports 2 and 3 meet between W-002-00 and W-001-00: no line at x = 64; port 3 at x = 96.
+    assert_eq!(at(64, 48), white);
+    assert_eq!(at(96, 48), p3);
+    // The first cabinet of each chain carries the port's square on its centre.
+    assert_eq!(at(16, 16), p1);
+    assert_eq!(at(112, 16), p2);
+    assert_eq!(at(80, 48), p3);
+}

@@ -148,3 +148,53 @@ fn the_csv_has_a_row_per_cabinet_and_subframe() {
         }
     }
 }
+
+/// The diagram of a remapped output outlines each region in its colour, labels it, and draws
+/// every region's copy of the cabinets: away from the labels and outlines, region 1 is region 0
+/// moved by the region's width. Without remapping no region is drawn.
+#[test]
+fn the_diagram_shows_every_region() {
+    use parallax::diagram::{diagram, region_colour};
+    use parallax::stage::file::SubFrame;
+    let s = stage(512, r#"Camera("A"), Chroma("B")"#, 10_000_000).unwrap();
+    let img = diagram(&s, 0).unwrap();
+    let camera = region_colour(&SubFrame::Camera("A".into()));
+    let chroma = region_colour(&SubFrame::Chroma("B".into()));
+    // Outlines 2 px thick (a 256 x 128 region): region 0 ends at x = 255, region 1 starts at 256.
+    for y in [20, 64, 120] {
+        assert_eq!(*img.get_pixel(255, y), camera);
+        assert_eq!(*img.get_pixel(0, y), camera);
+        assert_eq!(*img.get_pixel(256, y), chroma);
+        assert_eq!(*img.get_pixel(511, y), chroma);
+    }
+    assert_eq!(*img.get_pixel(300, 127), chroma);
+    // The labels' ink, in the bottom-left corner of each region.
+    let ink = |x0: u32, c| (x0..x0 + 100).any(|x| (110..126).any(|y| *img.get_pixel(x, y) == c));
+    assert!(ink(2, camera) && ink(258, chroma));
+    // Region 1 is region 0 moved by 256 px, above the labels and inside the outlines.
+    for y in 2..110 {
+        for x in 2..254 {
+            assert_eq!(img.get_pixel(x, y), img.get_pixel(x + 256, y), "({x}, {y})");
+        }
+    }
+    // The cabinets are drawn in region 1: W-007-03, the last (bottom-right), has its outline at
+    // (256 + 224, 96).
+    let r = s.panels[s.panel_index("W-007-03").unwrap()].output_rect();
+    assert_eq!((r.x0, r.y0), (224, 96));
+    assert_eq!(
+        *img.get_pixel(256 + 224, 100),
+        image::Rgba([255, 255, 255, 255])
+    );
+    // Without remapping: no region outline anywhere.
+    let plain = Stage::from_ron(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/stages/tiny.ron"
+        ))
+        .unwrap(),
+        "tiny.ron",
+    )
+    .unwrap();
+    let img = diagram(&plain, 0).unwrap();
+    assert!(img.pixels().all(|p| *p != camera && *p != chroma));
+}
