@@ -60,6 +60,18 @@ impl Outcome {
         }
     }
 
+    /// The same outcome with `what: ` put before its message (e.g. which sub-frame region).
+    pub fn prefixed(self, what: &str) -> Outcome {
+        let p = |m: String| format!("{what}: {m}");
+        match self {
+            Outcome::Passed(m) => Outcome::Passed(p(m)),
+            Outcome::Failed(m) => Outcome::Failed(p(m)),
+            Outcome::Missing(m) => Outcome::Missing(p(m)),
+            Outcome::Updated(m) => Outcome::Updated(p(m)),
+            Outcome::Error(m) => Outcome::Error(p(m)),
+        }
+    }
+
     /// A one-word label.
     pub fn label(&self) -> &'static str {
         match self {

@@ -29,7 +29,14 @@ impl RunOptions {
     fn updates(&self, case: &str, name: &str) -> bool {
         match &self.update {
             None => false,
-            Some(names) => names.is_empty() || names.iter().any(|n| n == case || n == name),
+            // A name also covers the test cases under it (`centre/output-wall-1` covers the
+            // sub-frame regions `centre/output-wall-1/sub-1`, ...).
+            Some(names) => {
+                names.is_empty()
+                    || names
+                        .iter()
+                        .any(|n| n == case || n == name || name.starts_with(&format!("{n}/")))
+            }
         }
     }
 }
@@ -197,27 +204,67 @@ struct CaseImage {
     stem: String,
     /// The image, or why the frame has none.
     image: Result<image::RgbaImage, String>,
+    /// What the image is, when the name does not say (a sub-frame region: `sub-frame 2 of 3,
+    /// camera B`), put before the outcome's message.
+    about: Option<String>,
 }
 
-/// The images of one rendered case.
-fn case_images(case: &CaseSpec, frame: &RenderedFrame, downsample: u32) -> Vec<CaseImage> {
-    let mut out = Vec::new();
-    let mut push = |label: String, img: Option<image::RgbaImage>, scale: bool| {
-        out.push(CaseImage {
-            name: format!("{}/{label}", case.name),
-            stem: format!("{}.{label}", case.name),
-            image: match img {
-                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
-                Some(i) => Ok(i),
-                None => Err(format!("the frame has no {label} image")),
-            },
-        });
+/// What sub-frame `sf` shows, in words.
+fn describe_subframe(sf: &crate::stage::file::SubFrame) -> String {
+    use crate::stage::file::SubFrame;
+    match sf {
+        SubFrame::Camera(c) => format!("camera {c}"),
+        SubFrame::Chroma(c) => format!("chroma key of camera {c}"),
+        SubFrame::Solid(r, g, b) => format!("solid ({r}, {g}, {b})"),
+    }
+}
+
+/// The images of one rendered case. A remapped output (frame remapping) gives one image per
+/// sub-frame region (`<case>/output-<name>/sub-<k>`, `k` from 1), each cut from the raster before
+/// it is downsampled, so that a failure names the region and a block never mixes two regions.
+fn case_images(
+    case: &CaseSpec,
+    stage: &Stage,
+    frame: &RenderedFrame,
+    downsample: u32,
+) -> Vec<CaseImage> {
+    // (label, image, downsampled, about)
+    let mut parts: Vec<(String, Option<image::RgbaImage>, bool, Option<String>)> = Vec::new();
+    let output = |parts: &mut Vec<_>, name: &str, img: Option<image::RgbaImage>| {
+        let label = image_label(&ImageKind::Output(name.into()), Some(name));
+        let remapped = stage
+            .outputs
+            .iter()
+            .find(|o| o.name == name)
+            .and_then(|o| o.remap.as_ref().map(|r| (o, r)));
+        match (remapped, img) {
+            (Some((o, r)), Some(img)) => {
+                let (w, h) = o.region_size();
+                for (k, sf) in r.subframes.iter().enumerate() {
+                    let (x, y) = o.region_origin(k as u32);
+                    let region = image::imageops::crop_imm(&img, x, y, w, h).to_image();
+                    let about = format!(
+                        "sub-frame {} of {}, {}",
+                        k + 1,
+                        r.subframes.len(),
+                        describe_subframe(sf)
+                    );
+                    parts.push((
+                        format!("{label}/sub-{}", k + 1),
+                        Some(region),
+                        true,
+                        Some(about),
+                    ));
+                }
+            }
+            (_, img) => parts.push((label, img, true, None)),
+        }
     };
     for kind in &case.images {
         match kind {
             ImageKind::Outputs => {
                 for (o, img) in &frame.outputs {
-                    push(image_label(kind, Some(o)), Some(img.to_rgba8()), true);
+                    output(&mut parts, o, Some(img.to_rgba8()));
                 }
             }
             ImageKind::Output(o) => {
@@ -226,21 +273,35 @@ fn case_images(case: &CaseSpec, frame: &RenderedFrame, downsample: u32) -> Vec<C
                     .iter()
                     .find(|(n, _)| n == o)
                     .map(|(_, i)| i.to_rgba8());
-                push(image_label(kind, Some(o)), img, true);
+                output(&mut parts, o, img);
             }
-            ImageKind::Wall => push(
+            ImageKind::Wall => parts.push((
                 image_label(kind, None),
                 frame.wall.as_ref().map(|i| i.to_rgba8()),
                 true,
-            ),
-            ImageKind::Camera => push(
+                None,
+            )),
+            ImageKind::Camera => parts.push((
                 image_label(kind, None),
                 frame.camera.as_ref().map(|i| i.to_rgba8()),
                 false,
-            ),
+                None,
+            )),
         }
     }
-    out
+    parts
+        .into_iter()
+        .map(|(label, img, scale, about)| CaseImage {
+            name: format!("{}/{label}", case.name),
+            stem: format!("{}.{}", case.name, label.replace('/', ".")),
+            image: match img {
+                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
+                Some(i) => Ok(i),
+                None => Err(format!("the frame has no {label} image")),
+            },
+            about,
+        })
+        .collect()
 }
 
 /// Runs every case of `checks` headless on `gpu` (created when `None`), calling `progress` with
@@ -381,7 +442,23 @@ fn run_cases(
             let (camera, state) = pose_state(stage, pose, &checks.base, &mut takes)?;
             let inputs = FrameInputs::resolve_tracked(stage, &camera, &state, &overrides)
                 .map_err(|e| e.to_string())?;
-            renderer.prepare(gpu, &inputs).map_err(|e| e.to_string())?;
+            // The pose's camera first (the primary one), then the other cameras that a
+            // remapped output's sub-frames show, each at its rest pose from the stage file.
+            let mut cameras = vec![inputs];
+            for name in subframe_cameras(stage) {
+                if name != camera {
+                    let rest = stage
+                        .camera_or_first(Some(&name))
+                        .map_err(|e| e.to_string())?;
+                    cameras.push(
+                        FrameInputs::resolve(stage, &name, &rest.rest, &overrides)
+                            .map_err(|e| e.to_string())?,
+                    );
+                }
+            }
+            renderer
+                .prepare_cameras(gpu, &cameras)
+                .map_err(|e| e.to_string())?;
             renderer
                 .render_frame(gpu, &scene)
                 .map_err(|e| e.to_string())
@@ -397,11 +474,18 @@ fn run_cases(
                 seconds: render_seconds,
             }),
             Ok(frame) => {
-                let images = case_images(case, &frame, downsample);
+                let images = case_images(case, stage, &frame, downsample);
                 let share = render_seconds / images.len().max(1) as f64;
                 for img in images {
                     let mut r = match img.image {
-                        Ok(i) => check_image(case, img.name, &img.stem, &i, &checks.refs, options),
+                        Ok(i) => {
+                            let mut r =
+                                check_image(case, img.name, &img.stem, &i, &checks.refs, options);
+                            if let Some(about) = &img.about {
+                                r.outcome = r.outcome.prefixed(about);
+                            }
+                            r
+                        }
                         Err(message) => CaseResult {
                             case: case.name.clone(),
                             name: img.name,
@@ -418,6 +502,23 @@ fn run_cases(
         }
         progress(&case.name);
     }
+}
+
+/// The cameras that remapped outputs' `Camera` and `Chroma` sub-frames show, each once, in the
+/// order of the outputs and their sub-frames.
+fn subframe_cameras(stage: &Stage) -> Vec<String> {
+    use crate::stage::file::SubFrame;
+    let mut names: Vec<String> = Vec::new();
+    for r in stage.outputs.iter().filter_map(|o| o.remap.as_ref()) {
+        for sf in &r.subframes {
+            if let SubFrame::Camera(c) | SubFrame::Chroma(c) = sf
+                && !names.contains(c)
+            {
+                names.push(c.clone());
+            }
+        }
+    }
+    names
 }
 
 fn check_pixel_map(stage: &Stage, refs: &Path, options: &RunOptions) -> CaseResult {
