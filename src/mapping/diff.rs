@@ -336,4 +336,60 @@ mod tests {
         assert_eq!(old.outputs[0].colour, None);
         assert!(diff_maps(&old, &exr).is_empty());
     }
+
+    #[test]
+    fn cabling_and_subframe_changes_are_reported() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/demo.ron");
+        let a = PixelMap::of(&crate::stage::load(Path::new(path)).unwrap());
+        assert!(
+            a.panels.iter().all(|p| p.port.is_some()),
+            "demo: one processor"
+        );
+        let mut b = a.clone();
+        b.panels[0].port = Some(2);
+        b.panels[0].chain_position = Some(1);
+        let d = diff_maps(&a, &b);
+        assert_eq!(d.cabinets(), vec![a.panels[0].id.clone()]);
+        let text = d.describe();
+        assert!(
+            text.contains("cabling MX40 port 1 #1 -> MX40 port 2 #1"),
+            "{text}"
+        );
+        // A reference written before the cabling was recorded: not a change.
+        let mut old = a.clone();
+        for p in &mut old.panels {
+            (p.processor, p.port, p.chain_position) = (None, None, None);
+        }
+        assert!(diff_maps(&old, &b).is_empty());
+        // A cabinet taken off its processor is a change.
+        let mut c = a.clone();
+        c.panels[3].port = None;
+        assert_eq!(diff_maps(&a, &c).cabinets(), vec![a.panels[3].id.clone()]);
+
+        // Sub-frames: added to an output, or reordered.
+        let region = |kind: &str, camera: &str, x: u32| crate::mapping::MapSubFrame {
+            kind: kind.into(),
+            camera: Some(camera.into()),
+            colour: None,
+            x,
+            y: 0,
+            width: 1920,
+            height: 2160,
+        };
+        let mut r = a.clone();
+        r.outputs[0].subframes = vec![region("camera", "A", 0), region("chroma", "A", 1920)];
+        let d = diff_maps(&a, &r);
+        assert!(d.cabinets.is_empty());
+        assert_eq!(
+            d.outputs,
+            vec![format!(
+                "'{}': sub-frames none -> camera A at (0, 0) 1920x2160, chroma A at (1920, 0) 1920x2160",
+                a.outputs[0].name
+            )]
+        );
+        let mut swapped = r.clone();
+        swapped.outputs[0].subframes.swap(0, 1);
+        assert_eq!(diff_maps(&r, &swapped).outputs.len(), 1);
+        assert!(diff_maps(&r, &r).is_empty());
+    }
 }
