@@ -11,7 +11,12 @@ use parallax::stage::Stage;
 /// corner, row by row, serpentine; processor `X` with 4 ports of `per_port` px. `remap`: the
 /// output's remap clause (or empty).
 fn wall(per_port: u64, remap: &str, width: u32) -> Stage {
-    let text = format!(
+    let text = wall_text(per_port, remap, width);
+    Stage::from_ron(&text, "ports.ron").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn wall_text(per_port: u64, remap: &str, width: u32) -> String {
+    format!(
         r#"Stage(name: "ports", frame_rate: 60.0,
   panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
   sections: [(name: "W", panel_type: "P",
@@ -20,8 +25,7 @@ fn wall(per_port: u64, remap: &str, width: u32) -> Stage {
   outputs: [Output(name: "o", width: {width}, height: 64{remap})],
   processors: [Processor(name: "X", inputs: ["o"], max_pixels: 1000000, ports: 4, pixels_per_port: {per_port})],
   cameras: [Camera(name: "A"), Camera(name: "B", position: (0.5, 1.5, 0.0))])"#
-    );
-    Stage::from_ron(&text, "ports.ron").unwrap_or_else(|e| panic!("{e}"))
+    )
 }
 
 /// The chains as cabinet ids, port by port.
@@ -62,6 +66,27 @@ fn cabinets_run_along_the_placement_sequence_port_after_port() {
     assert_eq!((at("W-000-00").port, at("W-000-00").position), (3, 2));
     // The usage summary agrees: 3, 3 and 2 cabinets, port 4 empty.
     assert_eq!(s.summary().processors[0].ports, vec![3072, 3072, 2048, 0]);
+}
+
+#[test]
+fn validate_names_each_ports_first_and_last_cabinet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ports.ron");
+    std::fs::write(&path, wall_text(3072, "", 128)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("run parallax");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "W-000-01 .. W-002-01 (3 cabinets)",
+        "W-003-01 .. W-002-00 (3 cabinets)",
+        "W-001-00 .. W-000-00 (2 cabinets)",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
 }
 
 #[test]
