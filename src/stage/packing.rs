@@ -271,15 +271,13 @@ pub(super) fn chain_order(p: &PlacementFile, cells: &Cells) -> Vec<usize> {
         } => {
             let columns = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
             let rows = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
-            let index: HashMap<(u32, u32), usize> = cells
-                .iter()
-                .enumerate()
-                .map(|(k, c)| ((c.0, c.1), k))
-                .collect();
-            placement::auto_sequence(columns, rows, *start, *order, *serpentine)
-                .into_iter()
-                .filter_map(|cr| index.get(&cr).copied())
-                .collect()
+            // Sorted by their place in the grid's sequence (a section's cells are distinct).
+            let mut k: Vec<usize> = (0..cells.len()).collect();
+            k.sort_by_key(|&k| {
+                let (c, r) = (cells[k].0, cells[k].1);
+                placement::sequence_key((c, r), columns, rows, *start, *order, *serpentine)
+            });
+            k
         }
         PlacementFile::Explicit(_) => {
             let mut k: Vec<usize> = (0..cells.len()).collect();

@@ -156,6 +156,35 @@ pub fn auto_sequence(
     out
 }
 
+/// Where cell `(col, row)` of a `columns x rows` grid comes in [`auto_sequence`]: sorting cells by
+/// this key gives the sequence without visiting the whole grid (a sparse section).
+pub fn sequence_key(
+    (col, row): (u32, u32),
+    columns: u32,
+    rows: u32,
+    start: Corner,
+    order: Order,
+    serpentine: bool,
+) -> (u32, u32) {
+    let (flip_c, flip_r) = match start {
+        Corner::TopLeft => (false, false),
+        Corner::TopRight => (true, false),
+        Corner::BottomLeft => (false, true),
+        Corner::BottomRight => (true, true),
+    };
+    let c = if flip_c { columns - 1 - col } else { col };
+    let r = if flip_r { rows - 1 - row } else { row };
+    let (outer, inner, width) = match order {
+        Order::Rows => (r, c, columns),
+        Order::Columns => (c, r, rows),
+    };
+    if serpentine && outer % 2 == 1 {
+        (outer, width - 1 - inner)
+    } else {
+        (outer, inner)
+    }
+}
+
 /// How many of `n` cabinets (in sequence) each output of an automatic placement takes, in the
 /// outputs' order. `grids[k]` is output `k`'s `(cells per line, lines)`; `cap` limits the cabinets
 /// of any one output.
@@ -358,6 +387,34 @@ mod tests {
             vec![0, 0, 6]
         );
         assert_eq!(output_counts(0, &six, None, true), vec![0; 6]);
+    }
+
+    #[test]
+    fn sorting_by_the_sequence_key_gives_the_sequence() {
+        for (columns, rows) in [(3, 2), (4, 3), (1, 5), (5, 1)] {
+            for start in [
+                Corner::TopLeft,
+                Corner::TopRight,
+                Corner::BottomLeft,
+                Corner::BottomRight,
+            ] {
+                for order in [Order::Rows, Order::Columns] {
+                    for serpentine in [false, true] {
+                        let mut cells: Vec<(u32, u32)> = (0..rows)
+                            .flat_map(|r| (0..columns).map(move |c| (c, r)))
+                            .collect();
+                        cells.sort_by_key(|&cr| {
+                            sequence_key(cr, columns, rows, start, order, serpentine)
+                        });
+                        assert_eq!(
+                            cells,
+                            auto_sequence(columns, rows, start, order, serpentine),
+                            "{columns}x{rows} {start:?} {order:?} {serpentine}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
