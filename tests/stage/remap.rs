@@ -102,6 +102,24 @@ fn patterns_fill_every_region() {
     let report = parallax::pattern::decode_id(std::slice::from_ref(&img), &sizes);
     assert!(report.unmatched.is_empty());
     assert_eq!(report.panels.len(), 2 * s.panels.len());
+    // Each cabinet once in each region, at the region's origin (0 or 256) plus its placement.
+    let mut seen = std::collections::HashSet::new();
+    for d in &report.panels {
+        let k = d.origin.x / 256;
+        let p = &s.panels[d.panel];
+        assert!(seen.insert((d.panel, k)), "{} twice in region {k}", p.id);
+        assert_eq!(
+            d.origin - glam::IVec2::new(256 * k, 0),
+            p.placement.origin,
+            "{}",
+            p.id
+        );
+        assert_eq!(
+            (d.step_col, d.step_row),
+            (p.placement.step_col, p.placement.step_row)
+        );
+    }
+    assert_eq!(seen.len(), 2 * s.panels.len());
 }
 
 /// The CSV has one row per cabinet and sub-frame, each with its region and the cabinet's
