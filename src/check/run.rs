@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::images::{case_images, subframe_cameras};
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
 use crate::camera::Pose;
 use crate::compare;
@@ -38,16 +39,6 @@ impl RunOptions {
                         .any(|n| n == case || n == name || name.starts_with(&format!("{n}/")))
             }
         }
-    }
-}
-
-/// The image's part of a test-case and file name.
-fn image_label(kind: &ImageKind, output: Option<&str>) -> String {
-    match (kind, output) {
-        (_, Some(o)) => format!("output-{o}"),
-        (ImageKind::Wall, _) => "wall".into(),
-        (ImageKind::Camera, _) => "camera".into(),
-        _ => "outputs".into(),
     }
 }
 
@@ -194,114 +185,6 @@ fn check_image(
         changed_cabinets: Vec::new(),
         seconds: started.elapsed().as_secs_f64(),
     }
-}
-
-/// One image of a rendered case.
-struct CaseImage {
-    /// Test-case name, `<case>/<image>`.
-    name: String,
-    /// File-name stem, `<case>.<image>`.
-    stem: String,
-    /// The image, or why the frame has none.
-    image: Result<image::RgbaImage, String>,
-    /// What the image is, when the name does not say (a sub-frame region: `sub-frame 2 of 3,
-    /// camera B`), put before the outcome's message.
-    about: Option<String>,
-}
-
-/// What sub-frame `sf` shows, in words.
-fn describe_subframe(sf: &crate::stage::file::SubFrame) -> String {
-    use crate::stage::file::SubFrame;
-    match sf {
-        SubFrame::Camera(c) => format!("camera {c}"),
-        SubFrame::Chroma(c) => format!("chroma key of camera {c}"),
-        SubFrame::Solid(r, g, b) => format!("solid ({r}, {g}, {b})"),
-    }
-}
-
-/// The images of one rendered case. A remapped output (frame remapping) gives one image per
-/// sub-frame region (`<case>/output-<name>/sub-<k>`, `k` from 1), each cut from the raster before
-/// it is downsampled, so that a failure names the region and a block never mixes two regions.
-fn case_images(
-    case: &CaseSpec,
-    stage: &Stage,
-    frame: &RenderedFrame,
-    downsample: u32,
-) -> Vec<CaseImage> {
-    // (label, image, downsampled, about)
-    let mut parts: Vec<(String, Option<image::RgbaImage>, bool, Option<String>)> = Vec::new();
-    let output = |parts: &mut Vec<_>, name: &str, img: Option<image::RgbaImage>| {
-        let label = image_label(&ImageKind::Output(name.into()), Some(name));
-        let remapped = stage
-            .outputs
-            .iter()
-            .find(|o| o.name == name)
-            .and_then(|o| o.remap.as_ref().map(|r| (o, r)));
-        match (remapped, img) {
-            (Some((o, r)), Some(img)) => {
-                let (w, h) = o.region_size();
-                for (k, sf) in r.subframes.iter().enumerate() {
-                    let (x, y) = o.region_origin(k as u32);
-                    let region = image::imageops::crop_imm(&img, x, y, w, h).to_image();
-                    let about = format!(
-                        "sub-frame {} of {}, {}",
-                        k + 1,
-                        r.subframes.len(),
-                        describe_subframe(sf)
-                    );
-                    parts.push((
-                        format!("{label}/sub-{}", k + 1),
-                        Some(region),
-                        true,
-                        Some(about),
-                    ));
-                }
-            }
-            (_, img) => parts.push((label, img, true, None)),
-        }
-    };
-    for kind in &case.images {
-        match kind {
-            ImageKind::Outputs => {
-                for (o, img) in &frame.outputs {
-                    output(&mut parts, o, Some(img.to_rgba8()));
-                }
-            }
-            ImageKind::Output(o) => {
-                let img = frame
-                    .outputs
-                    .iter()
-                    .find(|(n, _)| n == o)
-                    .map(|(_, i)| i.to_rgba8());
-                output(&mut parts, o, img);
-            }
-            ImageKind::Wall => parts.push((
-                image_label(kind, None),
-                frame.wall.as_ref().map(|i| i.to_rgba8()),
-                true,
-                None,
-            )),
-            ImageKind::Camera => parts.push((
-                image_label(kind, None),
-                frame.camera.as_ref().map(|i| i.to_rgba8()),
-                false,
-                None,
-            )),
-        }
-    }
-    parts
-        .into_iter()
-        .map(|(label, img, scale, about)| CaseImage {
-            name: format!("{}/{label}", case.name),
-            stem: format!("{}.{}", case.name, label.replace('/', ".")),
-            image: match img {
-                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
-                Some(i) => Ok(i),
-                None => Err(format!("the frame has no {label} image")),
-            },
-            about,
-        })
-        .collect()
 }
 
 /// Runs every case of `checks` headless on `gpu` (created when `None`), calling `progress` with
@@ -502,23 +385,6 @@ fn run_cases(
         }
         progress(&case.name);
     }
-}
-
-/// The cameras that remapped outputs' `Camera` and `Chroma` sub-frames show, each once, in the
-/// order of the outputs and their sub-frames.
-fn subframe_cameras(stage: &Stage) -> Vec<String> {
-    use crate::stage::file::SubFrame;
-    let mut names: Vec<String> = Vec::new();
-    for r in stage.outputs.iter().filter_map(|o| o.remap.as_ref()) {
-        for sf in &r.subframes {
-            if let SubFrame::Camera(c) | SubFrame::Chroma(c) = sf
-                && !names.contains(c)
-            {
-                names.push(c.clone());
-            }
-        }
-    }
-    names
 }
 
 fn check_pixel_map(stage: &Stage, refs: &Path, options: &RunOptions) -> CaseResult {
