@@ -1,6 +1,6 @@
 //! Small raster drawing helpers shared by the test patterns ([`crate::pattern`]) and the map
 //! diagrams ([`crate::diagram`]): filled and outlined rectangles, 8x8 bitmap text scaled by an
-//! integer factor, and axis-aligned arrows. Everything clips to the image; nothing panics on
+//! integer factor, axis-aligned arrows and thick straight lines. Everything clips to the image; nothing panics on
 //! coordinates outside it.
 
 use glam::IVec2;
@@ -155,6 +155,33 @@ pub fn arrow(
         for s in -half..=half {
             let q = p + perp * s;
             put(img, q.x as i64, q.y as i64, c);
+        }
+    }
+}
+
+/// Draws a straight line from `a` to `b` (both ends included), each of its pixels a square of
+/// `2 * half + 1` pixels centred on it (Bresenham's line), clipped to the image.
+pub fn line(img: &mut RgbaImage, a: IVec2, b: IVec2, half: i32, c: Rgba<u8>) {
+    let (dx, dy) = ((b.x - a.x).abs(), -(b.y - a.y).abs());
+    let (sx, sy) = (
+        if a.x < b.x { 1 } else { -1 },
+        if a.y < b.y { 1 } else { -1 },
+    );
+    let (mut x, mut y, mut err) = (a.x, a.y, dx + dy);
+    let side = 2 * half as i64 + 1;
+    loop {
+        fill_rect(img, (x - half) as i64, (y - half) as i64, side, side, c);
+        if x == b.x && y == b.y {
+            break;
+        }
+        let e2 = 2 * err;
+        if e2 >= dy {
+            err += dy;
+            x += sx;
+        }
+        if e2 <= dx {
+            err += dx;
+            y += sy;
         }
     }
 }

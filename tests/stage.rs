@@ -8,6 +8,8 @@ use proptest::prelude::*;
 
 #[path = "stage/geometry.rs"]
 mod geometry;
+#[path = "stage/ports.rs"]
+mod ports;
 #[path = "stage/remap.rs"]
 mod remap;
 #[path = "stage/shapes.rs"]

@@ -6,12 +6,14 @@
 //! content, the poses and the cases; [`run`] renders every case and returns a [`Report`], which
 //! [`junit_xml`] turns into a JUnit report. See `docs/check.md`.
 //!
-//! Parts: `file` (the checks file and its parsing), `run` (rendering the cases through
+//! Parts: `file` (the checks file and its parsing), `images` (a case's images: outputs, a
+//! remapped output's sub-frame regions, wall, camera), `run` (rendering the cases through
 //! [`crate::render::FrameInputs::resolve`] and comparing) and `junit` (the JUnit report); the pixel-map
 //! diff is [`crate::mapping::diff_maps`]. References are never updated under CI
 //! ([`ensure_update_allowed`]).
 
 mod file;
+mod images;
 mod junit;
 mod run;
 
@@ -57,6 +59,18 @@ impl Outcome {
             | Outcome::Missing(m)
             | Outcome::Updated(m)
             | Outcome::Error(m) => m,
+        }
+    }
+
+    /// The same outcome with `what: ` put before its message (e.g. which sub-frame region).
+    pub fn prefixed(self, what: &str) -> Outcome {
+        let p = |m: String| format!("{what}: {m}");
+        match self {
+            Outcome::Passed(m) => Outcome::Passed(p(m)),
+            Outcome::Failed(m) => Outcome::Failed(p(m)),
+            Outcome::Missing(m) => Outcome::Missing(p(m)),
+            Outcome::Updated(m) => Outcome::Updated(p(m)),
+            Outcome::Error(m) => Outcome::Error(p(m)),
         }
     }
 

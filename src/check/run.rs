@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::images::{case_images, subframe_cameras};
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
 use crate::camera::Pose;
 use crate::compare;
@@ -29,18 +30,15 @@ impl RunOptions {
     fn updates(&self, case: &str, name: &str) -> bool {
         match &self.update {
             None => false,
-            Some(names) => names.is_empty() || names.iter().any(|n| n == case || n == name),
+            // A name also covers the test cases under it (`centre/output-wall-1` covers the
+            // sub-frame regions `centre/output-wall-1/sub-1`, ...).
+            Some(names) => {
+                names.is_empty()
+                    || names
+                        .iter()
+                        .any(|n| n == case || n == name || name.starts_with(&format!("{n}/")))
+            }
         }
-    }
-}
-
-/// The image's part of a test-case and file name.
-fn image_label(kind: &ImageKind, output: Option<&str>) -> String {
-    match (kind, output) {
-        (_, Some(o)) => format!("output-{o}"),
-        (ImageKind::Wall, _) => "wall".into(),
-        (ImageKind::Camera, _) => "camera".into(),
-        _ => "outputs".into(),
     }
 }
 
@@ -189,60 +187,6 @@ fn check_image(
     }
 }
 
-/// One image of a rendered case.
-struct CaseImage {
-    /// Test-case name, `<case>/<image>`.
-    name: String,
-    /// File-name stem, `<case>.<image>`.
-    stem: String,
-    /// The image, or why the frame has none.
-    image: Result<image::RgbaImage, String>,
-}
-
-/// The images of one rendered case.
-fn case_images(case: &CaseSpec, frame: &RenderedFrame, downsample: u32) -> Vec<CaseImage> {
-    let mut out = Vec::new();
-    let mut push = |label: String, img: Option<image::RgbaImage>, scale: bool| {
-        out.push(CaseImage {
-            name: format!("{}/{label}", case.name),
-            stem: format!("{}.{label}", case.name),
-            image: match img {
-                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
-                Some(i) => Ok(i),
-                None => Err(format!("the frame has no {label} image")),
-            },
-        });
-    };
-    for kind in &case.images {
-        match kind {
-            ImageKind::Outputs => {
-                for (o, img) in &frame.outputs {
-                    push(image_label(kind, Some(o)), Some(img.to_rgba8()), true);
-                }
-            }
-            ImageKind::Output(o) => {
-                let img = frame
-                    .outputs
-                    .iter()
-                    .find(|(n, _)| n == o)
-                    .map(|(_, i)| i.to_rgba8());
-                push(image_label(kind, Some(o)), img, true);
-            }
-            ImageKind::Wall => push(
-                image_label(kind, None),
-                frame.wall.as_ref().map(|i| i.to_rgba8()),
-                true,
-            ),
-            ImageKind::Camera => push(
-                image_label(kind, None),
-                frame.camera.as_ref().map(|i| i.to_rgba8()),
-                false,
-            ),
-        }
-    }
-    out
-}
-
 /// Runs every case of `checks` headless on `gpu` (created when `None`), calling `progress` with
 /// each finished case's name. Problems that stop a case (a stage that does not load, no adapter)
 /// become [`Outcome::Error`] results, so the report always lists every case.
@@ -383,7 +327,23 @@ fn run_cases(
             let (camera, state) = pose_state(stage, pose, &checks.base, &mut takes)?;
             let inputs = FrameInputs::resolve_tracked(stage, &camera, &state, &overrides)
                 .map_err(|e| e.to_string())?;
-            renderer.prepare(gpu, &inputs).map_err(|e| e.to_string())?;
+            // The pose's camera first (the primary one), then the other cameras that a
+            // remapped output's sub-frames show, each at its rest pose from the stage file.
+            let mut cameras = vec![inputs];
+            for name in subframe_cameras(stage) {
+                if name != camera {
+                    let rest = stage
+                        .camera_or_first(Some(&name))
+                        .map_err(|e| e.to_string())?;
+                    cameras.push(
+                        FrameInputs::resolve(stage, &name, &rest.rest, &overrides)
+                            .map_err(|e| e.to_string())?,
+                    );
+                }
+            }
+            renderer
+                .prepare_cameras(gpu, &cameras)
+                .map_err(|e| e.to_string())?;
             renderer
                 .render_frame(gpu, &scene)
                 .map_err(|e| e.to_string())
@@ -399,11 +359,18 @@ fn run_cases(
                 seconds: render_seconds,
             }),
             Ok(frame) => {
-                let images = case_images(case, &frame, downsample);
+                let images = case_images(case, stage, &frame, downsample);
                 let share = render_seconds / images.len().max(1) as f64;
                 for img in images {
                     let mut r = match img.image {
-                        Ok(i) => check_image(case, img.name, &img.stem, &i, &checks.refs, options),
+                        Ok(i) => {
+                            let mut r =
+                                check_image(case, img.name, &img.stem, &i, &checks.refs, options);
+                            if let Some(about) = &img.about {
+                                r.outcome = r.outcome.prefixed(about);
+                            }
+                            r
+                        }
                         Err(message) => CaseResult {
                             case: case.name.clone(),
                             name: img.name,

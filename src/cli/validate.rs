@@ -241,7 +241,8 @@ pub fn report(stage: &Stage) -> String {
     if !s.processors.is_empty() {
         let _ = writeln!(out, "processors:");
     }
-    for p in &s.processors {
+    let chains = stage.port_chains();
+    for (pi, p) in s.processors.iter().enumerate() {
         let _ = writeln!(
             out,
             "  {:<12} {:>10} / {} px  {:5.1}% of capacity",
@@ -251,9 +252,23 @@ pub fn report(stage: &Stage) -> String {
             100.0 * p.pixels as f64 / p.capacity.max(1) as f64
         );
         for (k, used) in p.ports.iter().enumerate().filter(|(_, u)| **u > 0) {
+            // The chain's first and last cabinet, for the crew.
+            let chain = chains
+                .iter()
+                .find(|c| c.processor == pi && c.port as usize == k + 1)
+                .map(|c| {
+                    let id = |n: Option<&usize>| n.map_or("?", |&n| stage.panels[n].id.as_str());
+                    format!(
+                        "  {} .. {} ({} cabinets)",
+                        id(c.panels.first()),
+                        id(c.panels.last()),
+                        c.panels.len()
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "    port {:<3} {:>10} / {} px  {:5.1}%",
+                "    port {:<3} {:>10} / {} px  {:5.1}%{chain}",
                 k + 1,
                 used,
                 p.port_capacity,

@@ -76,8 +76,9 @@ impl MapDiff {
 }
 
 /// Compares two pixel maps by cabinet id: cabinets added, removed, placed differently (output,
-/// origin, steps, pixel size) or moved in space, and outputs added, removed, resized or encoded
-/// differently (when both maps record the encoding).
+/// origin, steps, pixel size, and processor port and place in its chain when the reference records
+/// the cabling) or moved in space, and outputs added, removed, resized, encoded differently (when
+/// both maps record the encoding) or remapped differently (sub-frame regions).
 pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     let mut d = MapDiff::default();
     for o in &actual.outputs {
@@ -101,6 +102,15 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
                         b.describe()
                     ));
                 }
+                // Frame remapping: the regions and what each shows.
+                if e.subframes != o.subframes {
+                    d.outputs.push(format!(
+                        "'{}': sub-frames {} -> {}",
+                        o.name,
+                        describe_subframes(&e.subframes),
+                        describe_subframes(&o.subframes)
+                    ));
+                }
             }
         }
     }
@@ -111,6 +121,7 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     }
     let old: HashMap<&str, &MapPanel> =
         expected.panels.iter().map(|p| (p.id.as_str(), p)).collect();
+    let cables = expected.panels.iter().any(|p| p.port.is_some());
     for p in &actual.panels {
         let Some(e) = old.get(p.id.as_str()) else {
             d.cabinets.push((p.id.clone(), CabinetChange::Added));
@@ -130,6 +141,15 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
         field("step_row", e.step_row, p.step_row);
         if e.pixels != p.pixels {
             fields.push(format!("pixels {:?} -> {:?}", e.pixels, p.pixels));
+        }
+        // The cabling, when the reference records it (maps written before did not).
+        let cabling = |m: &MapPanel| (m.processor.clone(), m.port, m.chain_position);
+        if cables && cabling(e) != cabling(p) {
+            fields.push(format!(
+                "cabling {} -> {}",
+                describe_cabling(e),
+                describe_cabling(p)
+            ));
         }
         let near = |a: &[f64; 3], b: &[f64; 3]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-6);
         let moved = !(near(&e.world.top_left, &p.world.top_left)
@@ -174,6 +194,32 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
         }
     }
     d
+}
+
+/// Sub-frame regions in a line: `camera A at (0, 0), solid (0, 0, 0) at (1920, 0)`; `none`.
+fn describe_subframes(list: &[super::MapSubFrame]) -> String {
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.iter()
+        .map(|r| {
+            let what = match (&r.camera, &r.colour) {
+                (Some(c), _) => format!("{} {c}", r.kind),
+                (None, Some([a, b, c])) => format!("{} ({a}, {b}, {c})", r.kind),
+                (None, None) => r.kind.clone(),
+            };
+            format!("{what} at ({}, {}) {}x{}", r.x, r.y, r.width, r.height)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A cabinet's cabling: `MX40 port 3 #2`, or `no port`.
+fn describe_cabling(p: &MapPanel) -> String {
+    match (&p.processor, p.port, p.chain_position) {
+        (Some(proc), Some(port), Some(n)) => format!("{proc} port {port} #{n}"),
+        _ => "no port".into(),
+    }
 }
 
 #[cfg(test)]
@@ -289,5 +335,61 @@ mod tests {
         let old: PixelMap = serde_json::from_value(old).unwrap();
         assert_eq!(old.outputs[0].colour, None);
         assert!(diff_maps(&old, &exr).is_empty());
+    }
+
+    #[test]
+    fn cabling_and_subframe_changes_are_reported() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/demo.ron");
+        let a = PixelMap::of(&crate::stage::load(Path::new(path)).unwrap());
+        assert!(
+            a.panels.iter().all(|p| p.port.is_some()),
+            "demo: one processor"
+        );
+        let mut b = a.clone();
+        b.panels[0].port = Some(2);
+        b.panels[0].chain_position = Some(1);
+        let d = diff_maps(&a, &b);
+        assert_eq!(d.cabinets(), vec![a.panels[0].id.clone()]);
+        let text = d.describe();
+        assert!(
+            text.contains("cabling MX40 port 1 #1 -> MX40 port 2 #1"),
+            "{text}"
+        );
+        // A reference written before the cabling was recorded: not a change.
+        let mut old = a.clone();
+        for p in &mut old.panels {
+            (p.processor, p.port, p.chain_position) = (None, None, None);
+        }
+        assert!(diff_maps(&old, &b).is_empty());
+        // A cabinet taken off its processor is a change.
+        let mut c = a.clone();
+        c.panels[3].port = None;
+        assert_eq!(diff_maps(&a, &c).cabinets(), vec![a.panels[3].id.clone()]);
+
+        // Sub-frames: added to an output, or reordered.
+        let region = |kind: &str, camera: &str, x: u32| crate::mapping::MapSubFrame {
+            kind: kind.into(),
+            camera: Some(camera.into()),
+            colour: None,
+            x,
+            y: 0,
+            width: 1920,
+            height: 2160,
+        };
+        let mut r = a.clone();
+        r.outputs[0].subframes = vec![region("camera", "A", 0), region("chroma", "A", 1920)];
+        let d = diff_maps(&a, &r);
+        assert!(d.cabinets.is_empty());
+        assert_eq!(
+            d.outputs,
+            vec![format!(
+                "'{}': sub-frames none -> camera A at (0, 0) 1920x2160, chroma A at (1920, 0) 1920x2160",
+                a.outputs[0].name
+            )]
+        );
+        let mut swapped = r.clone();
+        swapped.outputs[0].subframes.swap(0, 1);
+        assert_eq!(diff_maps(&r, &swapped).outputs.len(), 1);
+        assert!(diff_maps(&r, &r).is_empty());
     }
 }

@@ -2,12 +2,14 @@
 //! `docs/conventions.md`) and as CSV for spreadsheets and processor software, and the differences
 //! between two maps ([`diff_maps`]).
 
+mod csv;
 mod diff;
 
 use serde::{Deserialize, Serialize};
 
 use crate::stage::Stage;
 
+pub use csv::CSV_COLUMNS;
 pub use diff::{CabinetChange, MapDiff, diff_maps};
 
 /// `pixel-map.json`, version 1.
@@ -114,6 +116,15 @@ pub struct MapPanel {
     pub origin: [i32; 2],
     pub step_col: [i32; 2],
     pub step_row: [i32; 2],
+    /// Extra: the processor the cabinet's output feeds (absent when none does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processor: Option<String>,
+    /// Extra: the processor's port whose cable reaches the cabinet, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
+    /// Extra: the cabinet's place in its port's chain, from 1 (the first cabinet the cable reaches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_position: Option<u32>,
 }
 
 /// Format name of `pixel-map.json`.
@@ -122,6 +133,7 @@ pub const PIXEL_MAP_FORMAT: &str = "parallax-pixel-map";
 impl PixelMap {
     /// The map of a stage, panels in stage order (sections in file order, then row by row).
     pub fn of(stage: &Stage) -> PixelMap {
+        let ports = stage.cabinet_ports();
         PixelMap {
             format: PIXEL_MAP_FORMAT.into(),
             version: 1,
@@ -142,7 +154,8 @@ impl PixelMap {
             panels: stage
                 .panels
                 .iter()
-                .map(|p| MapPanel {
+                .zip(&ports)
+                .map(|(p, port)| MapPanel {
                     id: p.id.clone(),
                     section: stage.sections[p.section].name.clone(),
                     col: p.col,
@@ -158,71 +171,11 @@ impl PixelMap {
                     origin: p.placement.origin.to_array(),
                     step_col: p.placement.step_col.to_array(),
                     step_row: p.placement.step_row.to_array(),
+                    processor: port.map(|c| stage.processors[c.processor].name.clone()),
+                    port: port.map(|c| c.port),
+                    chain_position: port.map(|c| c.position),
                 })
                 .collect(),
         }
-    }
-
-    /// One CSV row per panel with the same fields (world vectors flattened), plus the output
-    /// rectangle, rotation and mirror that processor software asks for.
-    pub fn to_csv(&self) -> String {
-        let mut s = String::from(
-            "id,section,col,row,type,width_px,height_px,output,origin_x,origin_y,step_col_x,step_col_y,\
-             step_row_x,step_row_y,rect_x,rect_y,rect_width,rect_height,rotation,mirror,\
-             top_left_x,top_left_y,top_left_z,right_x,right_y,right_z,down_x,down_y,down_z\n",
-        );
-        for p in &self.panels {
-            let pl = crate::stage::Placement {
-                output: 0,
-                origin: p.origin.into(),
-                step_col: p.step_col.into(),
-                step_row: p.step_row.into(),
-            };
-            let r = pl.rect(p.pixels.into());
-            let (rot, mirror) = pl.rotation_mirror();
-            let w = &p.world;
-            let cells: Vec<String> = vec![
-                csv_field(&p.id),
-                csv_field(&p.section),
-                p.col.to_string(),
-                p.row.to_string(),
-                csv_field(&p.panel_type),
-                p.pixels[0].to_string(),
-                p.pixels[1].to_string(),
-                csv_field(&p.output),
-                p.origin[0].to_string(),
-                p.origin[1].to_string(),
-                p.step_col[0].to_string(),
-                p.step_col[1].to_string(),
-                p.step_row[0].to_string(),
-                p.step_row[1].to_string(),
-                r.x0.to_string(),
-                r.y0.to_string(),
-                r.width().to_string(),
-                r.height().to_string(),
-                rot.to_string(),
-                mirror.to_string(),
-            ]
-            .into_iter()
-            .chain(
-                w.top_left
-                    .iter()
-                    .chain(&w.right)
-                    .chain(&w.down)
-                    .map(|v| format!("{v:.6}")),
-            )
-            .collect();
-            s.push_str(&cells.join(","));
-            s.push('\n');
-        }
-        s
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }

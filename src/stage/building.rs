@@ -103,6 +103,10 @@ pub(super) fn build(
                 break 'section;
             };
             let first = panels.len();
+            let chain: Vec<usize> = packing::chain_order(&sec.placement, &cells, &holes)
+                .into_iter()
+                .map(|k| first + k)
+                .collect();
             for ((col, row, frame), placement) in cells.into_iter().zip(places) {
                 let Some(placement) = placement else {
                     break 'section;
@@ -124,6 +128,7 @@ pub(super) fn build(
                 detail,
                 panel_type: ti,
                 panels: first..panels.len(),
+                chain,
             });
         }
         if problems.len() > before {

@@ -32,8 +32,8 @@ pub struct ProcessorUsage {
     pub pixels: u64,
     /// Pixels the processor takes at the stage frame rate (see [`capacity_at`]).
     pub capacity: u64,
-    /// Pixels on each port (cabinets are assigned to ports in map order, a port filling up before the
-    /// next one is used, a cabinet never split).
+    /// Pixels on each port (cabinets are assigned to ports in chain order, a port filling up before
+    /// the next one is used, a cabinet never split; see [`Stage::port_chains`]).
     pub ports: Vec<u64>,
     /// Pixels one port takes at the stage frame rate (see [`capacity_at`]).
     pub port_capacity: u64,
@@ -234,46 +234,134 @@ pub(super) fn check_capacity(stage: &Stage, problems: &mut Problems) {
     }
 }
 
-/// Pixels on each processor and port: cabinets on the processor's inputs, in stage order, fill port
-/// after port without being split.
-fn processor_usage(stage: &Stage) -> Vec<ProcessorUsage> {
+/// One port of a processor and the cabinets its cable runs through, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortChain {
+    /// Index in [`Stage::processors`].
+    pub processor: usize,
+    /// The port's number as processors label them, from 1.
+    pub port: u32,
+    /// The cabinets (indices in [`Stage::panels`]), the first one nearest the processor.
+    pub panels: Vec<usize>,
+}
+
+/// Where a cabinet's data comes from: a processor's port and its place in the port's chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CabinetPort {
+    /// Index in [`Stage::processors`].
+    pub processor: usize,
+    /// The port's number, from 1.
+    pub port: u32,
+    /// Its place in the port's chain, from 1 (the cabinet the port's cable reaches first).
+    pub position: u32,
+}
+
+/// Cabinets on each port of each processor, and the pixels they carry.
+struct Assignment {
+    /// Per port: the cabinets in chain order.
+    chains: Vec<Vec<usize>>,
+    /// Pixels per port.
+    ports: Vec<u64>,
+    /// All pixels on the processor's inputs.
+    pixels: u64,
+    /// Pixels of cabinets that fit on no port.
+    unassigned: u64,
+}
+
+/// Assigns the cabinets on each processor's inputs to its ports: in chain order (sections in file
+/// order, each section's [`super::Section::chain`]), port after port, a port filling up before the
+/// next is used and a cabinet never split. A remapped output sends each cabinet once per sub-frame,
+/// so a cabinet counts `K` times its pixels.
+fn assign(stage: &Stage) -> Vec<Assignment> {
     stage
         .processors
         .iter()
         .map(|p| {
-            let mut ports = vec![0u64; p.ports as usize];
+            let mut a = Assignment {
+                chains: vec![Vec::new(); p.ports as usize],
+                ports: vec![0u64; p.ports as usize],
+                pixels: 0,
+                unassigned: 0,
+            };
             let mut port = 0usize;
-            let mut pixels = 0u64;
-            let mut unassigned = 0u64;
-            for panel in stage
-                .panels
-                .iter()
-                .filter(|x| p.inputs.contains(&x.placement.output))
-            {
+            let chain = stage.sections.iter().flat_map(|s| s.chain.iter().copied());
+            for k in chain {
+                let panel = &stage.panels[k];
+                if !p.inputs.contains(&panel.placement.output) {
+                    continue;
+                }
                 // A remapped output sends each cabinet K times per frame: it takes K times the
                 // capacity (the processor's figures divided by K per sub-frame).
-                let k = stage
+                let times = stage
                     .outputs
                     .get(panel.placement.output)
                     .map_or(1, |o| u64::from(o.subframe_count()));
-                let n = panel.pixel_count() * k;
-                pixels += n;
-                while port < ports.len() && ports[port] + n > p.pixels_per_port {
+                let n = panel.pixel_count() * times;
+                a.pixels += n;
+                while port < a.ports.len() && a.ports[port] + n > p.pixels_per_port {
                     port += 1;
                 }
-                match ports.get_mut(port) {
-                    Some(used) => *used += n,
-                    None => unassigned += n,
+                match a.ports.get_mut(port) {
+                    Some(used) => {
+                        *used += n;
+                        a.chains[port].push(k);
+                    }
+                    None => a.unassigned += n,
                 }
             }
-            ProcessorUsage {
-                processor: p.name.clone(),
-                pixels,
-                capacity: p.max_pixels,
-                ports,
-                port_capacity: p.pixels_per_port,
-                unassigned,
-            }
+            a
+        })
+        .collect()
+}
+
+/// Every port that carries a cabinet, processor by processor in file order, ports in order.
+pub(super) fn port_chains(stage: &Stage) -> Vec<PortChain> {
+    assign(stage)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(pi, a)| {
+            a.chains
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_empty())
+                .map(move |(k, panels)| PortChain {
+                    processor: pi,
+                    port: k as u32 + 1,
+                    panels,
+                })
+        })
+        .collect()
+}
+
+/// Each cabinet's port (indexed like [`Stage::panels`]); `None` for a cabinet on no processor's
+/// input or on no port (over capacity).
+pub(super) fn cabinet_ports(stage: &Stage) -> Vec<Option<CabinetPort>> {
+    let mut out = vec![None; stage.panels.len()];
+    for c in port_chains(stage) {
+        for (n, &k) in c.panels.iter().enumerate() {
+            out[k] = Some(CabinetPort {
+                processor: c.processor,
+                port: c.port,
+                position: n as u32 + 1,
+            });
+        }
+    }
+    out
+}
+
+/// Pixels on each processor and port (see [`assign`]).
+fn processor_usage(stage: &Stage) -> Vec<ProcessorUsage> {
+    stage
+        .processors
+        .iter()
+        .zip(assign(stage))
+        .map(|(p, a)| ProcessorUsage {
+            processor: p.name.clone(),
+            pixels: a.pixels,
+            capacity: p.max_pixels,
+            ports: a.ports,
+            port_capacity: p.pixels_per_port,
+            unassigned: a.unassigned,
         })
         .collect()
 }

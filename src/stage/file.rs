@@ -225,7 +225,10 @@ pub enum PlacementFile {
     /// Packs the cabinets, in the order given by `start`, `order` and `serpentine`, left to right and
     /// top to bottom into cells of the outputs, from `origin`, `per_line` cells per line (default: the
     /// section's columns, or rows for column order, or as many as fit). When an output is full, packing
-    /// goes on in the next one listed. `rotation` and `mirror` apply to every cabinet.
+    /// goes on in the next one listed. `max_cabinets_per_output` caps the cabinets any one output
+    /// takes; `balance` spreads the lines (of `per_line` cabinets) as evenly as the outputs allow
+    /// instead of filling each output in turn (108 columns over 6 outputs of 21: 18 each, not
+    /// 5 x 21 + 3). `rotation` and `mirror` apply to every cabinet.
     Auto {
         outputs: Vec<String>,
         #[serde(default)]
@@ -238,6 +241,10 @@ pub enum PlacementFile {
         serpentine: bool,
         #[serde(default)]
         per_line: Option<u32>,
+        #[serde(default)]
+        max_cabinets_per_output: Option<u32>,
+        #[serde(default)]
+        balance: bool,
         #[serde(default)]
         rotation: u32,
         #[serde(default)]

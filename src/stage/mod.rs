@@ -32,7 +32,9 @@ use std::path::{Path, PathBuf};
 use glam::{DVec3, UVec2};
 
 pub use camera::{Border, Camera, InnerSettings, OuterViewpoint, RenderSettings};
-pub use capacity::{OutputUsage, ProcessorUsage, Summary, capacity_at, capacity_at_rates};
+pub use capacity::{
+    CabinetPort, OutputUsage, PortChain, ProcessorUsage, Summary, capacity_at, capacity_at_rates,
+};
 pub use cards::{CardLayer, CardPlacement, CardShape, LightCard};
 pub use checks::Limits;
 pub use chroma::{Chroma, MarkerShape, Markers};
@@ -83,6 +85,10 @@ pub struct Section {
     pub panel_type: usize,
     /// The section's cabinets: `Stage::panels[panels]`.
     pub panels: std::ops::Range<usize>,
+    /// The section's cabinets (indices in [`Stage::panels`]) in the order their data runs along a
+    /// port's chain: an automatic placement's sequence (`start`, `order`, `serpentine`), or row by
+    /// row from the top-left cabinet for an explicit one (see [`Stage::port_chains`]).
+    pub chain: Vec<usize>,
 }
 
 /// One cabinet: where it is in space and where it is in an output.
@@ -449,6 +455,23 @@ impl Stage {
     /// Usage per output and per processor.
     pub fn summary(&self) -> Summary {
         capacity::summary(self)
+    }
+
+    /// The cabling: every port that carries a cabinet and its chain of cabinets, processor by
+    /// processor (file order), port by port. The cabinets on a processor's inputs go onto its ports
+    /// in chain order (sections in file order, each in its [`Section::chain`] order: an automatic
+    /// placement's `start`, `order` and `serpentine`, else row by row), a port filling up (its
+    /// capacity at the stage frame rate, each cabinet counted once per sub-frame of a remapped
+    /// output) before the next is used, a cabinet never split. Cabinets that fit on no port are in
+    /// no chain (`validate` refuses such a stage).
+    pub fn port_chains(&self) -> Vec<PortChain> {
+        capacity::port_chains(self)
+    }
+
+    /// Each cabinet's processor, port and place in the port's chain (indexed like
+    /// [`Stage::panels`]; `None` on no processor), from [`Stage::port_chains`].
+    pub fn cabinet_ports(&self) -> Vec<Option<CabinetPort>> {
+        capacity::cabinet_ports(self)
     }
 
     /// Resolves a path written in the stage file against the stage file's folder.

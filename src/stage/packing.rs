@@ -72,6 +72,8 @@ pub(super) fn section_placement(
             order,
             serpentine,
             per_line,
+            max_cabinets_per_output,
+            balance,
             rotation,
             mirror,
         } => {
@@ -100,57 +102,61 @@ pub(super) fn section_placement(
                 );
                 ok = false;
             }
+            if *max_cabinets_per_output == Some(0) {
+                problems.push(subj.clone(), "max_cabinets_per_output must be at least 1");
+                ok = false;
+            }
             if !ok {
                 return None;
             }
-            let grid = cells
-                .iter()
-                .map(|c| (c.0, c.1))
-                .chain(holes.iter().copied());
-            let columns = grid.clone().map(|c| c.0 + 1).max().unwrap_or(0);
-            let rows = grid.map(|c| c.1 + 1).max().unwrap_or(0);
-            let holes: HashSet<(u32, u32)> = holes.iter().copied().collect();
-            let index: HashMap<(u32, u32), usize> = cells
+            let columns = grid_columns(cells, holes);
+            let rows = grid_rows(cells, holes);
+            // The places in packing order: a cabinet (`Some`), or a hole kept empty (`None`), so
+            // that the cabinets around a cut-out keep the places they have without it.
+            let key = |cr| placement::sequence_key(cr, columns, rows, *start, *order, *serpentine);
+            let mut slots: Vec<((u32, u32), Option<usize>)> = cells
                 .iter()
                 .enumerate()
-                .map(|(k, c)| ((c.0, c.1), k))
+                .map(|(k, c)| (key((c.0, c.1)), Some(k)))
+                .chain(holes.iter().map(|&h| (key(h), None)))
                 .collect();
-            // A cell of the sequence: a cabinet (`Some`), or a hole kept empty (`None`).
-            let sequence: Vec<Option<usize>> =
-                placement::auto_sequence(columns, rows, *start, *order, *serpentine)
-                    .into_iter()
-                    .filter_map(|cr| match index.get(&cr) {
-                        Some(&k) => Some(Some(k)),
-                        None => holes.contains(&cr).then_some(None),
-                    })
-                    .collect();
+            slots.sort_by_key(|s| s.0);
+            let sequence: Vec<Option<usize>> = slots.into_iter().map(|s| s.1).collect();
             let (cw, ch) = if rotation % 180 == 0 {
                 (pixels.x, pixels.y)
             } else {
                 (pixels.y, pixels.x)
             };
+            // Each output's grid of cells: its origin, cells per line and lines.
+            let grids: Vec<(usize, u32, u32, u32, u32)> = targets
+                .iter()
+                .enumerate()
+                .map(|(k, &oi)| {
+                    let (ox, oy) = if k == 0 { *origin } else { (0, 0) };
+                    let (ow, oh) = outputs[oi].region_size();
+                    let fit_x = ow.saturating_sub(ox) / cw;
+                    let fit_y = oh.saturating_sub(oy) / ch;
+                    // Cells per line run along x for row order, along y for column order.
+                    let (natural, fit_line, lines) = match order {
+                        file::Order::Rows => (columns, fit_x, fit_y),
+                        file::Order::Columns => (rows, fit_y, fit_x),
+                    };
+                    let per = per_line.unwrap_or(natural.min(fit_line)).min(fit_line);
+                    let lines = if per == 0 { 0 } else { lines };
+                    (oi, ox, oy, per, lines)
+                })
+                .collect();
+            let shares: Vec<(u32, u32)> = grids.iter().map(|g| (g.3, g.4)).collect();
+            let counts = placement::output_counts(
+                sequence.len(),
+                &shares,
+                *max_cabinets_per_output,
+                *balance,
+            );
             let mut out = vec![None; cells.len()];
             let mut next = 0usize;
-            for (k, &oi) in targets.iter().enumerate() {
-                let o = &outputs[oi];
-                let (ox, oy) = if k == 0 { *origin } else { (0, 0) };
-                let (ow, oh) = o.region_size();
-                let fit_x = ow.saturating_sub(ox) / cw;
-                let fit_y = oh.saturating_sub(oy) / ch;
-                // Cells per line run along x for row order, along y for column order.
-                let (natural, fit_line, lines) = match order {
-                    file::Order::Rows => (columns, fit_x, fit_y),
-                    file::Order::Columns => (rows, fit_y, fit_x),
-                };
-                let per = per_line.unwrap_or(natural.min(fit_line)).min(fit_line);
-                if per == 0 || lines == 0 {
-                    continue;
-                }
-                let capacity = per as usize * lines as usize;
-                for cell in 0..capacity {
-                    if next >= sequence.len() {
-                        break;
-                    }
+            for (&(oi, ox, oy, per, _), &count) in grids.iter().zip(&counts) {
+                for cell in 0..count {
                     let (a, b) = ((cell % per as usize) as u32, (cell / per as usize) as u32);
                     let (cx, cy) = match order {
                         file::Order::Rows => (a, b),
@@ -179,7 +185,7 @@ pub(super) fn section_placement(
                 problems.push(
                     subj,
                     format!(
-                        "{} of its {} cabinets do not fit in output{} {}",
+                        "{} of its {} cabinets do not fit in output{} {}{}",
                         left,
                         cells.len(),
                         if names.len() == 1 { "" } else { "s" },
@@ -187,7 +193,10 @@ pub(super) fn section_placement(
                             .iter()
                             .map(|n| format!("'{n}'"))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        max_cabinets_per_output
+                            .map(|m| format!(" (at most {m} per output)"))
+                            .unwrap_or_default()
                     ),
                 );
             }
@@ -263,6 +272,47 @@ pub(super) fn section_placement(
                 }
             }
             Some(out)
+        }
+    }
+}
+
+/// Columns of a section's grid: its cabinets' and its cut-out cells'.
+fn grid_columns(cells: &Cells, holes: &[(u32, u32)]) -> u32 {
+    let cols = cells.iter().map(|c| c.0).chain(holes.iter().map(|h| h.0));
+    cols.map(|c| c + 1).max().unwrap_or(0)
+}
+
+/// Rows of a section's grid: its cabinets' and its cut-out cells'.
+fn grid_rows(cells: &Cells, holes: &[(u32, u32)]) -> u32 {
+    let rows = cells.iter().map(|c| c.1).chain(holes.iter().map(|h| h.1));
+    rows.map(|r| r + 1).max().unwrap_or(0)
+}
+
+/// A section's cells (indices into `cells`) in the order their data runs along a port's chain:
+/// an automatic placement's sequence (`start` corner, `order`, `serpentine`, over the section's
+/// grid with its cut-out cells `holes`; the order it packs them in), or row by row from the
+/// top-left cabinet (as seen from the front) for an explicit placement.
+pub(super) fn chain_order(p: &PlacementFile, cells: &Cells, holes: &[(u32, u32)]) -> Vec<usize> {
+    match p {
+        PlacementFile::Auto {
+            start,
+            order,
+            serpentine,
+            ..
+        } => {
+            let (columns, rows) = (grid_columns(cells, holes), grid_rows(cells, holes));
+            // Sorted by their place in the grid's sequence (a section's cells are distinct).
+            let mut k: Vec<usize> = (0..cells.len()).collect();
+            k.sort_by_key(|&k| {
+                let (c, r) = (cells[k].0, cells[k].1);
+                placement::sequence_key((c, r), columns, rows, *start, *order, *serpentine)
+            });
+            k
+        }
+        PlacementFile::Explicit(_) => {
+            let mut k: Vec<usize> = (0..cells.len()).collect();
+            k.sort_by_key(|&k| (cells[k].1, cells[k].0));
+            k
         }
     }
 }

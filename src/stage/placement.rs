@@ -156,6 +156,129 @@ pub fn auto_sequence(
     out
 }
 
+/// Where cell `(col, row)` of a `columns x rows` grid comes in [`auto_sequence`]: sorting cells by
+/// this key gives the sequence without visiting the whole grid (a sparse section).
+pub fn sequence_key(
+    (col, row): (u32, u32),
+    columns: u32,
+    rows: u32,
+    start: Corner,
+    order: Order,
+    serpentine: bool,
+) -> (u32, u32) {
+    let (flip_c, flip_r) = match start {
+        Corner::TopLeft => (false, false),
+        Corner::TopRight => (true, false),
+        Corner::BottomLeft => (false, true),
+        Corner::BottomRight => (true, true),
+    };
+    let c = if flip_c { columns - 1 - col } else { col };
+    let r = if flip_r { rows - 1 - row } else { row };
+    let (outer, inner, width) = match order {
+        Order::Rows => (r, c, columns),
+        Order::Columns => (c, r, rows),
+    };
+    if serpentine && outer % 2 == 1 {
+        (outer, width - 1 - inner)
+    } else {
+        (outer, inner)
+    }
+}
+
+/// How many of `n` cabinets (in sequence) each output of an automatic placement takes, in the
+/// outputs' order. `grids[k]` is output `k`'s `(cells per line, lines)`; `cap` limits the cabinets
+/// of any one output.
+///
+/// Without `balance` each output is filled in turn (`min(capacity, what is left)`). With `balance`
+/// whole lines are shared out as evenly as the outputs allow (water filling): every output gets
+/// `t - 1` or `t` lines (fewer only when it holds fewer), `t` the smallest level whose lines hold
+/// the `n` cabinets, the outputs listed first taking the extra lines; with a cap, an output holds
+/// the whole lines within it (and when those do not hold every cabinet, the outputs are topped up
+/// in turn to the cap). The last line used may be partial. E.g. 108 columns of 5 cabinets
+/// over 6 outputs of 21 columns: 18 columns (90 cabinets) each; 100 columns: 17, 17, 17, 17, 16, 16.
+///
+/// The counts never exceed an output's capacity; their sum is less than `n` when the cabinets do
+/// not all fit (the caller reports the rest).
+pub fn output_counts(
+    n: usize,
+    grids: &[(u32, u32)],
+    cap: Option<u32>,
+    balance: bool,
+) -> Vec<usize> {
+    let cap = cap.map_or(usize::MAX, |c| c as usize);
+    if !balance {
+        let mut left = n;
+        return grids
+            .iter()
+            .map(|&(per, lines)| {
+                let take = (per as usize * lines as usize).min(cap).min(left);
+                left -= take;
+                take
+            })
+            .collect();
+    }
+    // Lines each output can hold (whole lines within the cap).
+    let lines: Vec<usize> = grids
+        .iter()
+        .map(|&(per, lines)| match per {
+            0 => 0,
+            per => (lines as usize).min(cap / per as usize),
+        })
+        .collect();
+    let held = |t: usize| -> usize {
+        grids
+            .iter()
+            .zip(&lines)
+            .map(|(g, &l)| l.min(t) * g.0 as usize)
+            .sum()
+    };
+    let top = lines.iter().copied().max().unwrap_or(0);
+    // Smallest level t whose lines hold n cabinets (`top` when they do not fit).
+    let (mut lo, mut hi) = (0usize, top);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if held(mid) >= n {
+            hi = mid
+        } else {
+            lo = mid + 1
+        }
+    }
+    let t = lo;
+    let mut quota: Vec<usize> = lines.iter().map(|&l| l.min(t.saturating_sub(1))).collect();
+    let mut sum = held(t.saturating_sub(1));
+    for (k, q) in quota.iter_mut().enumerate() {
+        if sum >= n {
+            break;
+        }
+        if lines[k] >= t && t > 0 {
+            *q += 1;
+            sum += grids[k].0 as usize;
+        }
+    }
+    let mut counts: Vec<usize> = grids
+        .iter()
+        .zip(quota)
+        .map(|(g, q)| q * g.0 as usize)
+        .collect();
+    // Whole lines within the caps may not hold them all: top the outputs up in turn.
+    let mut sum: usize = counts.iter().sum();
+    for (c, g) in counts.iter_mut().zip(grids) {
+        let room = (g.0 as usize * g.1 as usize).min(cap).saturating_sub(*c);
+        let add = room.min(n.saturating_sub(sum));
+        *c += add;
+        sum += add;
+    }
+    let mut left = n;
+    counts
+        .into_iter()
+        .map(|c| {
+            let take = c.min(left);
+            left -= take;
+            take
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +325,96 @@ mod tests {
         let m = Placement::from_rect(0, 0, 0, UVec2::new(4, 3), 0, true).unwrap();
         assert_eq!(m.origin, IVec2::new(3, 0));
         assert_eq!(m.step_col, IVec2::new(-1, 0));
+    }
+
+    #[test]
+    fn outputs_fill_in_turn_or_share_lines_evenly() {
+        // 108 columns of 5 cabinets (column order: a line is a column), 6 outputs of 21 columns.
+        let six = [(5, 21); 6];
+        let filled = output_counts(540, &six, None, false);
+        assert_eq!(filled, vec![105, 105, 105, 105, 105, 15]); // 5 x 21 + 3 columns
+        assert_eq!(output_counts(540, &six, None, true), vec![90; 6]); // 18 columns each
+        // 100 columns: 16 2/3 per output, the first four take the extra column.
+        assert_eq!(
+            output_counts(500, &six, None, true),
+            vec![85, 85, 85, 85, 80, 80]
+        );
+        // A partial last line: 101 cabinets in lines of 5 over 2 outputs = 21 lines: 11 + 10
+        // lines, the last of them holding one cabinet.
+        assert_eq!(
+            output_counts(101, &[(5, 21), (5, 21)], None, true),
+            vec![55, 46]
+        );
+        // An output that holds fewer lines takes them all; the others share the rest.
+        // 30 lines of 1 over outputs of 4, 20 and 20 lines: 4, 13, 13.
+        assert_eq!(
+            output_counts(30, &[(1, 4), (1, 20), (1, 20)], None, true),
+            vec![4, 13, 13]
+        );
+        // A cap of 50 cabinets: 10 lines of 5 at most, filled in turn or balanced.
+        assert_eq!(
+            output_counts(120, &[(5, 21); 3], Some(50), false),
+            vec![50, 50, 20]
+        );
+        assert_eq!(
+            output_counts(120, &[(5, 21); 3], Some(50), true),
+            vec![40, 40, 40]
+        );
+        // A cap of 52 that is not a whole number of lines: balanced, 10 whole lines each when
+        // they hold every cabinet; topped up to the cap in turn when they do not.
+        assert_eq!(
+            output_counts(100, &[(5, 21); 2], Some(52), true),
+            vec![50, 50]
+        );
+        assert_eq!(
+            output_counts(104, &[(5, 21); 2], Some(52), false),
+            vec![52, 52]
+        );
+        assert_eq!(
+            output_counts(104, &[(5, 21); 2], Some(52), true),
+            vec![52, 52]
+        );
+        assert_eq!(
+            output_counts(103, &[(5, 21); 2], Some(52), true),
+            vec![52, 51]
+        );
+        // Too many cabinets: every output full, the rest left over (reported by the caller).
+        assert_eq!(output_counts(50, &[(5, 4); 2], None, true), vec![20, 20]);
+        assert_eq!(output_counts(50, &[(5, 4); 2], None, false), vec![20, 20]);
+        // Outputs with no room (zero cells per line or no line) take nothing.
+        assert_eq!(
+            output_counts(6, &[(0, 5), (3, 0), (3, 4)], None, true),
+            vec![0, 0, 6]
+        );
+        assert_eq!(output_counts(0, &six, None, true), vec![0; 6]);
+    }
+
+    #[test]
+    fn sorting_by_the_sequence_key_gives_the_sequence() {
+        for (columns, rows) in [(3, 2), (4, 3), (1, 5), (5, 1)] {
+            for start in [
+                Corner::TopLeft,
+                Corner::TopRight,
+                Corner::BottomLeft,
+                Corner::BottomRight,
+            ] {
+                for order in [Order::Rows, Order::Columns] {
+                    for serpentine in [false, true] {
+                        let mut cells: Vec<(u32, u32)> = (0..rows)
+                            .flat_map(|r| (0..columns).map(move |c| (c, r)))
+                            .collect();
+                        cells.sort_by_key(|&cr| {
+                            sequence_key(cr, columns, rows, start, order, serpentine)
+                        });
+                        assert_eq!(
+                            cells,
+                            auto_sequence(columns, rows, start, order, serpentine),
+                            "{columns}x{rows} {start:?} {order:?} {serpentine}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -102,4 +102,117 @@ fn patterns_fill_every_region() {
     let report = parallax::pattern::decode_id(std::slice::from_ref(&img), &sizes);
     assert!(report.unmatched.is_empty());
     assert_eq!(report.panels.len(), 2 * s.panels.len());
+    // Each cabinet once in each region, at the region's origin (0 or 256) plus its placement.
+    let mut seen = std::collections::HashSet::new();
+    for d in &report.panels {
+        let k = d.origin.x / 256;
+        let p = &s.panels[d.panel];
+        assert!(seen.insert((d.panel, k)), "{} twice in region {k}", p.id);
+        assert_eq!(
+            d.origin - glam::IVec2::new(256 * k, 0),
+            p.placement.origin,
+            "{}",
+            p.id
+        );
+        assert_eq!(
+            (d.step_col, d.step_row),
+            (p.placement.step_col, p.placement.step_row)
+        );
+    }
+    assert_eq!(seen.len(), 2 * s.panels.len());
+}
+
+/// The CSV has one row per cabinet and sub-frame, each with its region and the cabinet's
+/// rectangle in the whole raster: region k's rectangle is region 0's shifted by k x 256 px.
+#[test]
+fn the_csv_has_a_row_per_cabinet_and_subframe() {
+    let s = stage(
+        768,
+        r#"Camera("B"), Chroma("A"), Solid(0.0, 0.5, 1.0)"#,
+        10_000_000,
+    )
+    .unwrap();
+    let map = parallax::mapping::PixelMap::of(&s);
+    let rows = crate::ports::parse_csv(&map.to_csv());
+    assert_eq!(rows.len(), 3 * 32, "32 cabinets, 3 sub-frames");
+    for p in &s.panels {
+        let r = p.output_rect();
+        let mine: Vec<_> = rows.iter().filter(|row| row["id"] == p.id).collect();
+        assert_eq!(mine.len(), 3, "{}", p.id);
+        for (k, row) in mine.iter().enumerate() {
+            let (kind, source) = [("camera", "B"), ("chroma", "A"), ("solid", "0 0.5 1")][k];
+            assert_eq!(row["subframe"], (k + 1).to_string());
+            assert_eq!(
+                (
+                    row["subframe_kind"].as_str(),
+                    row["subframe_source"].as_str()
+                ),
+                (kind, source)
+            );
+            assert_eq!(row["region_x"], (256 * k).to_string());
+            assert_eq!(row["region_y"], "0");
+            assert_eq!(
+                row["rect_x"],
+                (r.x0 + 256 * k as i64).to_string(),
+                "{} {k}",
+                p.id
+            );
+            assert_eq!(row["rect_y"], r.y0.to_string());
+            assert_eq!(
+                row["origin_x"],
+                (p.placement.origin.x + 256 * k as i32).to_string()
+            );
+            assert_eq!(row["rect_width"], "32");
+        }
+    }
+}
+
+/// The diagram of a remapped output outlines each region in its colour, labels it, and draws
+/// every region's copy of the cabinets: away from the labels and outlines, region 1 is region 0
+/// moved by the region's width. Without remapping no region is drawn.
+#[test]
+fn the_diagram_shows_every_region() {
+    use parallax::diagram::{diagram, region_colour};
+    use parallax::stage::file::SubFrame;
+    let s = stage(512, r#"Camera("A"), Chroma("B")"#, 10_000_000).unwrap();
+    let img = diagram(&s, 0).unwrap();
+    let camera = region_colour(&SubFrame::Camera("A".into()));
+    let chroma = region_colour(&SubFrame::Chroma("B".into()));
+    // Outlines 2 px thick (a 256 x 128 region): region 0 ends at x = 255, region 1 starts at 256.
+    for y in [20, 64, 120] {
+        assert_eq!(*img.get_pixel(255, y), camera);
+        assert_eq!(*img.get_pixel(0, y), camera);
+        assert_eq!(*img.get_pixel(256, y), chroma);
+        assert_eq!(*img.get_pixel(511, y), chroma);
+    }
+    assert_eq!(*img.get_pixel(300, 127), chroma);
+    // The labels' ink, in the bottom-left corner of each region.
+    let ink = |x0: u32, c| (x0..x0 + 100).any(|x| (110..126).any(|y| *img.get_pixel(x, y) == c));
+    assert!(ink(2, camera) && ink(258, chroma));
+    // Region 1 is region 0 moved by 256 px, above the labels and inside the outlines.
+    for y in 2..110 {
+        for x in 2..254 {
+            assert_eq!(img.get_pixel(x, y), img.get_pixel(x + 256, y), "({x}, {y})");
+        }
+    }
+    // The cabinets are drawn in region 1: W-007-03, the last (bottom-right), has its outline at
+    // (256 + 224, 96).
+    let r = s.panels[s.panel_index("W-007-03").unwrap()].output_rect();
+    assert_eq!((r.x0, r.y0), (224, 96));
+    assert_eq!(
+        *img.get_pixel(256 + 224, 100),
+        image::Rgba([255, 255, 255, 255])
+    );
+    // Without remapping: no region outline anywhere.
+    let plain = Stage::from_ron(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/stages/tiny.ron"
+        ))
+        .unwrap(),
+        "tiny.ron",
+    )
+    .unwrap();
+    let img = diagram(&plain, 0).unwrap();
+    assert!(img.pixels().all(|p| *p != camera && *p != chroma));
 }
