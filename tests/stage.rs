@@ -375,6 +375,27 @@ fn processor_capacity_never_grows_below_the_rated_rate() {
     assert_eq!(u.pixels, 76 * 30_976);
 }
 
+/// `validate` says in advance how big `wall.png` is and whether it is rendered in tiles: large.ron's
+/// arc is 76 x 14 cabinets of 176 px (13,376 x 2,464) and its 16 x 15 ceiling (2,816 x 2,640) goes
+/// on a second band below a 16 px gap (over an 8,192 px limit): 13,376 x 5,120, two tiles across.
+#[test]
+fn validate_gives_the_wall_image_size_and_its_tiles() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/large.ron");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args(["validate", "--max-texture-size", "8192"])
+        .arg(&path)
+        .output()
+        .expect("run parallax");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "unwrapped wall (wall.png): 13376 x 5120 px, rendered in 2 tiles of at most 8192 px"
+        ),
+        "{stdout}"
+    );
+}
+
 /// The field case: a 40 x 10 wall of 176 x 176 cabinets (40 * 10 * 176 * 176 = 12,390,400 px) on one
 /// processor rated 9,000,000 px at 60 Hz, at 24 fps. `parallax validate` refuses it.
 #[test]

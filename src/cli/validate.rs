@@ -37,6 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     print!("{}", report(&stage));
+    println!("{}", wall_line(&stage, args.max_texture_size));
     print!("{content}");
     Ok(())
 }
@@ -136,6 +137,19 @@ fn content(stage: &Stage) -> (String, Vec<String>) {
         let _ = writeln!(out, "output {}: {}{remap}", o.name, e.name());
     }
     (out, failed)
+}
+
+/// The unwrapped wall's size (`wall.png` of `render`) and, when it is larger than the texture
+/// limit `max`, the tiles it is rendered in.
+fn wall_line(stage: &Stage, max: u32) -> String {
+    let size = parallax::render::layout::wall_layout(stage, max).size;
+    let tiles = parallax::render::layout::wall_tiles(size, max).len();
+    let how = if tiles > 1 {
+        format!(", rendered in {tiles} tiles of at most {max} px and stitched")
+    } else {
+        String::new()
+    };
+    format!("unwrapped wall (wall.png): {} x {} px{how}", size.x, size.y)
 }
 
 /// The summary printed by `validate`.
