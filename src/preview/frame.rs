@@ -250,9 +250,8 @@ impl Running {
             &self.renderer.outputs().map(|(_, s)| s).collect::<Vec<_>>(),
         );
         if self.view == View::Outputs {
-            let scale = super::overlay::scale(win.x);
             for (k, r) in rects.iter().enumerate() {
-                let key = (scale, r.w.round() as u32);
+                let key = (1, r.w.round() as u32);
                 let Some(slot) = self.labels.get_mut(k) else {
                     continue;
                 };
@@ -309,16 +308,16 @@ impl Running {
                             mode: QuadMode::Overlay { opacity: 0.9 },
                         });
                     }
-                    // The output's name at its top-left corner.
+                    // The output's name in the label band above it.
                     if let Some(Some((_, size, tex))) = self.labels.get(k) {
                         quads.push(Quad {
                             texture: tex,
                             other: None,
                             rect: PixelRect {
                                 x: r.x,
-                                y: r.y,
+                                y: r.y - outputs::LABEL_BAND + 1.0,
                                 w: size.x as f32,
-                                h: (size.y as f32).min(r.h),
+                                h: (size.y as f32).min(outputs::LABEL_BAND - 1.0),
                             },
                             nearest: true,
                             mode: QuadMode::Overlay { opacity: 1.0 },

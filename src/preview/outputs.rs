@@ -8,9 +8,13 @@ use super::gpu::PixelRect;
 use crate::draw;
 use crate::stage::Stage;
 
+/// Height in window pixels of the band above each row of rasters that holds their name labels
+/// ([`label_image`] at scale 1 is 10 pixels high), so that labels never cover a raster.
+pub const LABEL_BAND: f32 = 12.0;
+
 /// Lays out rasters of `sizes` in `area`: a grid (the column count that shows them largest),
 /// all at one scale, which is a whole number whenever they fit at 1:1 or more (so LED pixels stay
-/// square and sharp), centred.
+/// square and sharp), centred, each row below a [`LABEL_BAND`] for the rasters' name labels.
 pub fn layout(area: PixelRect, sizes: &[UVec2]) -> Vec<PixelRect> {
     let n = sizes.len();
     if n == 0 || area.w <= 0.0 || area.h <= 0.0 {
@@ -38,7 +42,7 @@ pub fn layout(area: PixelRect, sizes: &[UVec2]) -> Vec<PixelRect> {
             .collect();
         let (tw, th) = (col_w.iter().sum::<f32>(), row_h.iter().sum::<f32>());
         let avail_w = area.w - gap * (cols - 1) as f32;
-        let avail_h = area.h - gap * (rows - 1) as f32;
+        let avail_h = area.h - gap * (rows - 1) as f32 - LABEL_BAND * rows as f32;
         if tw <= 0.0 || th <= 0.0 || avail_w <= 0.0 || avail_h <= 0.0 {
             continue;
         }
@@ -51,7 +55,7 @@ pub fn layout(area: PixelRect, sizes: &[UVec2]) -> Vec<PixelRect> {
                 s,
                 cols,
                 tw * s + gap * (cols - 1) as f32,
-                th * s + gap * (rows - 1) as f32,
+                th * s + gap * (rows - 1) as f32 + LABEL_BAND * rows as f32,
             );
         }
     }
@@ -65,6 +69,7 @@ pub fn layout(area: PixelRect, sizes: &[UVec2]) -> Vec<PixelRect> {
     let mut y = y0;
     for r in 0..n.div_ceil(cols) {
         let row = r * cols..((r + 1) * cols).min(n);
+        y += LABEL_BAND;
         let mut x = x0;
         for k in row.clone() {
             rects.push(PixelRect {
@@ -205,11 +210,13 @@ mod tests {
             r,
             vec![PixelRect {
                 x: 32.0,
-                y: 36.0,
+                y: 42.0,
                 w: 256.0,
                 h: 128.0
             }]
         );
+        // 188 px of height left under the label band: scale 2 (2.94 would not be whole), the
+        // band and the raster (12 + 128 px) centred in 200 px from y = 30.
     }
 
     #[test]
@@ -224,6 +231,21 @@ mod tests {
         assert_eq!(r.len(), 3);
         for (i, x) in r.iter().enumerate() {
             assert!(x.x >= 0.0 && x.y >= 0.0 && x.x + x.w <= a.w + 0.01 && x.y + x.h <= a.h + 0.01);
+            // Its label band above it lies inside the area and covers no raster.
+            let band = PixelRect {
+                x: x.x,
+                y: x.y - LABEL_BAND,
+                w: x.w,
+                h: LABEL_BAND,
+            };
+            assert!(band.y >= 0.0, "{band:?}");
+            for y in &r {
+                let overlap = band.x < y.x + y.w
+                    && y.x < band.x + band.w
+                    && band.y < y.y + y.h
+                    && y.y < band.y + band.h;
+                assert!(!overlap, "label band {band:?} over {y:?}");
+            }
             for y in &r[i + 1..] {
                 let overlap =
                     x.x < y.x + y.w && y.x < x.x + x.w && x.y < y.y + y.h && y.y < x.y + x.h;
