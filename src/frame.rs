@@ -41,6 +41,53 @@ pub struct FrameOutput {
     /// The encoding (its fields written beside `name`).
     #[serde(flatten)]
     pub colour: OutputEncoding,
+    /// The grades and LUT in effect on each section's cabinets in this output, in stage order
+    /// (extra field; absent when the stage grades nothing and sets no section LUT).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<FrameSectionColour>,
+}
+
+/// The grades (per layer) and LUT in effect on one section's cabinets in one output, resolved by
+/// the rule of `crate::colour::settings` (output over section over stage-wide).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameSectionColour {
+    /// Section name.
+    pub section: String,
+    /// The inner, outer and cards grades (as the stage file writes a grade).
+    #[serde(flatten)]
+    pub grades: crate::colour::output::Grades,
+    /// The `.cube` path as written, or none.
+    pub lut: Option<String>,
+}
+
+/// The grades and LUTs in effect per section in output `k` of `stage`; empty when the stage
+/// grades nothing and sets no section LUT.
+fn section_colours(stage: &crate::stage::Stage, k: usize) -> Vec<FrameSectionColour> {
+    let c = &stage.colour;
+    let graded = !c.grades_for(None, None).is_neutral()
+        || c.sections.iter().any(|s| {
+            s.lut_path.is_some() || s.grades != crate::colour::output::GradeOverrides::default()
+        })
+        || c.outputs
+            .iter()
+            .any(|o| o.grades != crate::colour::output::GradeOverrides::default());
+    if !graded {
+        return Vec::new();
+    }
+    let mut sections: Vec<usize> = stage
+        .panels_in_output(k)
+        .map(|i| stage.panels[i].section)
+        .collect();
+    sections.sort_unstable();
+    sections.dedup();
+    sections
+        .into_iter()
+        .map(|s| FrameSectionColour {
+            section: stage.sections[s].name.clone(),
+            grades: c.grades_for(Some(s), Some(k)),
+            lut: c.lut_for(Some(s), Some(k)).0,
+        })
+        .collect()
 }
 
 /// An output's colour encoding as `frame.json` and the pixel map record it.
@@ -115,6 +162,7 @@ impl FrameOutput {
                         peak_nits: peak,
                         lut: oc.lut_path,
                     },
+                    sections: section_colours(stage, k),
                 }
             })
             .collect()
