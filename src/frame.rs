@@ -424,6 +424,36 @@ mod tests {
         assert_eq!(v["outer"]["frozen"], false);
     }
 
+    /// Each output records the grades and LUT in effect per section (the rule's result, written
+    /// out here), and nothing when the stage grades nothing.
+    #[test]
+    fn outputs_record_the_grades_per_section() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let text = std::fs::read_to_string(path).unwrap();
+        let plain = crate::stage::Stage::from_ron(&text, "tiny.ron").unwrap();
+        let v = serde_json::to_value(FrameOutput::of_stage(&plain)).unwrap();
+        assert!(v[0].get("sections").is_none(), "{v}");
+        let colour = "colour: (outer: (exposure: -1.0), cards: (exposure: 0.5), \
+            sections: [(section: \"C\", outer: Some((exposure: 2.0)))], \
+            outputs: [(output: \"main\", cards: Some((exposure: 1.5)))]),\n)";
+        let end = text.rfind(')').unwrap();
+        let graded = format!("{}{colour}", &text[..end]);
+        let stage = crate::stage::Stage::from_ron(&graded, "tiny.ron").unwrap();
+        let v = serde_json::to_value(FrameOutput::of_stage(&stage)).unwrap();
+        let s = &v[0]["sections"];
+        assert_eq!(s[0]["section"], "A");
+        assert_eq!(s[0]["outer"]["exposure"], -1.0);
+        assert_eq!(s[1]["section"], "C");
+        assert_eq!(s[1]["outer"]["exposure"], 2.0);
+        for k in 0..2 {
+            assert_eq!(s[k]["inner"]["exposure"], 0.0);
+            assert_eq!(s[k]["cards"]["exposure"], 1.5, "the output's cards grade");
+            assert!(s[k]["lut"].is_null());
+        }
+        let back: Vec<FrameOutput> = serde_json::from_value(v).unwrap();
+        assert_eq!(back, FrameOutput::of_stage(&stage));
+    }
+
     /// A keyed frame with a light card and a frozen outer says so, and reads back equal.
     #[test]
     fn frame_json_records_chroma_cards_and_the_frozen_outer() {
