@@ -1,7 +1,8 @@
 // Colour in the composite: one layer's grade (exposure and white balance as one matrix, then the ASC
-// CDL), a LUT per output or section (1D shaper, then a 3D table with tetrahedral interpolation) and the output
-// encodings (sRGB with dither, SMPTE ST 2084 PQ). Mirrors of `parallax::colour` (src/colour/), which is
-// checked against OpenColorIO; tests/render/colour.rs runs these functions on the GPU against it.
+// CDL), a LUT per output or section (1D shaper, then a 3D table with tetrahedral interpolation) and
+// the output encodings (sRGB with dither, SMPTE ST 2084 PQ). Mirrors of `parallax::colour`
+// (src/colour/), which is checked against OpenColorIO; tests/render/colour.rs runs these functions
+// on the GPU against it.
 
 const F16_MAX: f32 = 65504.0;
 

@@ -380,7 +380,7 @@ mod tests {
             [t[k], t[k + 1], t[k + 2]]
         };
         assert_eq!(at(1, 1, 1), a[1 + 2 * (1 + 2)]);
-        assert_eq!(at(2, 0, 2 + 1), b[2 + 3 * (0 + 3)]);
+        assert_eq!(at(2, 1, 2 + 1), b[2 + 3 * (1 + 3)]);
         assert_eq!(at(2, 2, 2 + 2), b[26]);
         assert_eq!(at(2, 2, 1), [0.0; 3], "padding outside the smaller table");
     }
