@@ -108,3 +108,48 @@ pub fn colour_plan(
         rasters: plans,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tiny.ron (sections A and C in output `main`) with C's outer graded and a LUT on A: two
+    /// grade sets, two transforms in `main`, each panel pointing at its section's; the unwrapped
+    /// wall keeps the grades and has one transform (no LUT).
+    #[test]
+    fn panels_point_at_their_sections_grades_and_luts() {
+        let dir = tempfile::tempdir().unwrap();
+        let lut = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/colour/look33.cube");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let text = std::fs::read_to_string(path).unwrap();
+        let colour = format!(
+            "colour: (sections: [(section: \"C\", outer: Some((exposure: 1.0))), \
+             (section: \"A\", lut: Some(\"{lut}\"))]),\n)"
+        );
+        let end = text.rfind(')').unwrap();
+        let file = dir.path().join("tiny.ron");
+        std::fs::write(&file, format!("{}{colour}", &text[..end])).unwrap();
+        let stage = crate::stage::load(&file).unwrap();
+        let table = super::super::panels::panel_table(&stage, true, 4096);
+        let wall = table.wall_range.clone().unwrap();
+        let rasters = [(0, table.ranges[0].clone()), (usize::MAX, wall.clone())];
+        let plan = colour_plan(&stage, &rasters, &table.sources);
+        assert_eq!(plan.grades.len(), 2);
+        assert_eq!(plan.rasters[0].slots.len(), 2);
+        assert!(plan.rasters[0].graded && plan.rasters[1].graded);
+        assert_eq!(plan.rasters[1].slots.len(), 1);
+        assert!(plan.rasters[1].slots[0].lut.is_none());
+        for (i, &src) in table.sources.iter().enumerate() {
+            let section = &stage.sections[stage.panels[src].section].name;
+            let [set, slot, ..] = plan.panel_colours[i];
+            let g = &plan.grades[set as usize];
+            assert_eq!(g.outer.exposure, if section == "C" { 1.0 } else { 0.0 });
+            if wall.contains(&(i as u32)) {
+                assert_eq!(slot, 0);
+            } else {
+                let t = &plan.rasters[0].slots[slot as usize];
+                assert_eq!(t.lut.is_some(), section == "A", "{section}");
+            }
+        }
+    }
+}
