@@ -1,7 +1,8 @@
 // Colour in the composite: one layer's grade (exposure and white balance as one matrix, then the ASC
-// CDL), a per-output LUT (1D shaper, then a 3D table with tetrahedral interpolation) and the output
-// encodings (sRGB with dither, SMPTE ST 2084 PQ). Mirrors of `parallax::colour` (src/colour/), which is
-// checked against OpenColorIO; tests/render/colour.rs runs these functions on the GPU against it.
+// CDL), a LUT per output or section (1D shaper, then a 3D table with tetrahedral interpolation) and
+// the output encodings (sRGB with dither, SMPTE ST 2084 PQ). Mirrors of `parallax::colour`
+// (src/colour/), which is checked against OpenColorIO; tests/render/colour.rs runs these functions
+// on the GPU against it.
 
 const F16_MAX: f32 = 65504.0;
 
@@ -81,6 +82,9 @@ struct OutputColour {
     mode: vec4<u32>,
     // x: nits of linear 1.0 (PQ), y: peak nits (PQ), z: dither amplitude in code values, w: unused.
     pq: vec4<f32>,
+    // Where this LUT's tables are in the raster's stacked textures: x: first z slice of the 3D
+    // table (the tables of a raster's LUTs are stacked along z), y: first row of the shaper.
+    slot: vec4<u32>,
 }
 
 // Shaper entries are stored in rows of this many texels.
@@ -98,10 +102,11 @@ fn apply_shaper(c: vec3<f32>, shaper: texture_2d<f32>, oc: OutputColour) -> vec3
     let t = clamp((c - oc.shaper_min.xyz) / (oc.shaper_max.xyz - oc.shaper_min.xyz) * last, vec3<f32>(0.0), vec3<f32>(last));
     let i = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
     let f = t - vec3<f32>(i);
+    let base = oc.slot.y * SHAPER_ROW;
     var out = vec3<f32>(0.0);
     for (var k = 0; k < 3; k++) {
-        let a = shaper_at(shaper, i[k])[k];
-        let b = shaper_at(shaper, i[k] + 1u)[k];
+        let a = shaper_at(shaper, base + i[k])[k];
+        let b = shaper_at(shaper, base + i[k] + 1u)[k];
         out[k] = a + f[k] * (b - a);
     }
     return out;
@@ -119,8 +124,10 @@ fn apply_lut3d(c: vec3<f32>, lut: texture_3d<f32>, oc: OutputColour) -> vec3<f32
     let last = f32(n - 1u);
     var t = (c - oc.lut_min.xyz) / (oc.lut_max.xyz - oc.lut_min.xyz) * last;
     t = clamp(select(t, vec3<f32>(0.0), t != t), vec3<f32>(0.0), vec3<f32>(last));
-    let i = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
-    let f = t - vec3<f32>(i);
+    let cell = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
+    let f = t - vec3<f32>(cell);
+    // The table's cells are stacked from slice oc.slot.x.
+    let i = cell + vec3<u32>(0u, 0u, oc.slot.x);
     // One-hot axis of the largest fraction and of the smallest (never the same axis).
     let ax = f.x >= f.y && f.x >= f.z;
     let ay = !ax && f.y >= f.z;

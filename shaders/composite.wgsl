@@ -64,18 +64,27 @@ fn region_shows(k: u32) -> bool {
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
 
-// Each layer's grade (shaders/colour.wgsl), applied to its colour before the soft-edge blend.
-struct Grades {
+// The grades of one set of cabinets (shaders/colour.wgsl): each layer's, applied to its colour
+// before the soft-edge blend (the cards' to their radiance). Mirrored by
+// `parallax::render::grading::GradeSetUniform`.
+struct GradeSet {
     inner: Grade,
     outer: Grade,
+    cards: Grade,
 }
-@group(0) @binding(6) var<uniform> grades: Grades;
+// Every grade set the stage uses (the stage-wide grades with each section's and output's
+// overrides resolved, `parallax::colour::settings`); a panel reads its own through `panel_colours`.
+@group(0) @binding(6) var<storage, read> grade_sets: array<GradeSet>;
 @group(0) @binding(7) var inner_texture_1: texture_2d<f32>;
 @group(0) @binding(8) var inner_texture_2: texture_2d<f32>;
 @group(0) @binding(9) var inner_texture_3: texture_2d<f32>;
+// Per panel (parallel to `panels`): x its grade set in `grade_sets`, y its output transform in
+// `out_colours` (the raster's LUTs).
+@group(0) @binding(10) var<storage, read> panel_colours: array<vec4<u32>>;
 
-// This raster's output transform: LUT, primaries and encoding (shaders/colour.wgsl).
-@group(1) @binding(0) var<uniform> out_colour: OutputColour;
+// This raster's output transforms, one per LUT its cabinets use (LUT, primaries and encoding,
+// shaders/colour.wgsl); the LUTs' tables are stacked in `lut3d` (along z) and `shaper_texture`.
+@group(1) @binding(0) var<storage, read> out_colours: array<OutputColour>;
 @group(1) @binding(1) var lut3d: texture_3d<f32>;
 @group(1) @binding(2) var shaper_texture: texture_2d<f32>;
 // Group 2: light cards and the panels' places on the unwrapped wall (src/render/overlay.rs).
@@ -139,6 +148,8 @@ struct VsOut {
     @location(5) @interpolate(linear) wall_mm: vec2<f32>,
     // The LED pixel pitch on the unwrapped wall (mm along its x and y); constant per panel.
     @location(6) @interpolate(flat) wall_pitch: vec2<f32>,
+    // The panel's grade set (x) and output transform (y), `panel_colours`.
+    @location(7) @interpolate(flat) colour_ref: vec2<u32>,
 }
 
 // Stage position of the continuous output coordinate `p` (pixel centres at +0.5) of a panel: at
@@ -207,7 +218,7 @@ fn keyed_inner(tex: texture_2d<f32>, cam: InnerCamera, in: VsOut, uv: vec2<f32>,
     }
     let clip_dx = cam.view_proj * vec4<f32>(in.world_dx, 0.0);
     let clip_dy = cam.view_proj * vec4<f32>(in.world_dy, 0.0);
-    return apply_grade(inner_color_in(tex, cam, uv, clip, clip_dx, clip_dy), grades.inner);
+    return apply_grade(inner_color_in(tex, cam, uv, clip, clip_dx, clip_dy), grade_sets[in.colour_ref.x].inner);
 }
 
 // Opacity of a light card at the LED pixel centred on `world`: where the ray from the card's eye
@@ -235,14 +246,16 @@ fn card_alpha(card: LightCard, world: vec3<f32>) -> f32 {
     return clamp((1.0 - r) / feather, 0.0, 1.0);
 }
 
-// `c` with the light cards of `layer` (0 under, 1 over) composited over it, in list order.
+// `c` with the light cards of `layer` (0 under, 1 over) composited over it, in list order, each
+// card's radiance graded by the panel's cards grade.
 fn light_cards(c: vec3<f32>, in: VsOut, layer: f32) -> vec3<f32> {
     let world = in.from_outer + frame.outer_viewpoint.xyz;
     var out = c;
     for (var k = 0u; k < overlay.cards.x; k += 1u) {
         let card = cards[k];
         if (abs(card.centre.w - layer) < 0.5) {
-            out = mix(out, card.radiance.rgb, card_alpha(card, world));
+            let radiance = apply_grade(card.radiance.rgb, grade_sets[in.colour_ref.x].cards);
+            out = mix(out, radiance, card_alpha(card, world));
         }
     }
     return out;
@@ -392,6 +405,7 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
     out.world_dy = f32(panel.step_col.y) * per_col + f32(panel.step_row.y) * per_row;
     out.normal = cross(panel.down.xyz, panel.right.xyz);
     out.top_left = panel.top_left.xyz;
+    out.colour_ref = panel_colours[ii].xy;
     return out;
 }
 
@@ -477,9 +491,9 @@ override FROZEN: bool = false;
 fn outer_at(in: VsOut) -> vec3<f32> {
     if (FROZEN) {
         let baked = textureLoad(outer_baked, vec2<i32>(in.position.xy), 0).rgb;
-        return light_cards(apply_grade(baked, grades.outer), in, 0.0);
+        return light_cards(apply_grade(baked, grade_sets[in.colour_ref.x].outer), in, 0.0);
     }
-    return light_cards(apply_grade(outer_color(in.from_outer), grades.outer), in, 0.0);
+    return light_cards(apply_grade(outer_color(in.from_outer), grade_sets[in.colour_ref.x].outer), in, 0.0);
 }
 
 // Camera `k`'s layer (drawing index; its inner render `tex`) at an LED pixel at `world`: its
@@ -558,12 +572,13 @@ fn wall_color(in: VsOut) -> vec3<f32> {
     return light_cards(blended_color(in), in, 1.0);
 }
 
-// The wall's colour through the raster's output transform (LUT, primaries, encoding).
+// The wall's colour through the panel's output transform (its LUT, the raster's primaries and
+// encoding).
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let c = wall_color(in);
     let pixel = vec2<u32>(in.position.xy);
-    return vec4<f32>(apply_output(c, pixel, lut3d, shaper_texture, out_colour), 1.0);
+    return vec4<f32>(apply_output(c, pixel, lut3d, shaper_texture, out_colours[in.colour_ref.y]), 1.0);
 }
 
 // The frozen outer's bake: the outer cube map along the LED pixel's ray, no cards.

@@ -41,6 +41,53 @@ pub struct FrameOutput {
     /// The encoding (its fields written beside `name`).
     #[serde(flatten)]
     pub colour: OutputEncoding,
+    /// The grades and LUT in effect on each section's cabinets in this output, in stage order
+    /// (extra field; absent when the stage grades nothing and sets no section LUT).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<FrameSectionColour>,
+}
+
+/// The grades (per layer) and LUT in effect on one section's cabinets in one output, resolved by
+/// the rule of `crate::colour::settings` (output over section over stage-wide).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameSectionColour {
+    /// Section name.
+    pub section: String,
+    /// The inner, outer and cards grades (as the stage file writes a grade).
+    #[serde(flatten)]
+    pub grades: crate::colour::output::Grades,
+    /// The `.cube` path as written, or none.
+    pub lut: Option<String>,
+}
+
+/// The grades and LUTs in effect per section in output `k` of `stage`; empty when the stage
+/// grades nothing and sets no section LUT.
+fn section_colours(stage: &crate::stage::Stage, k: usize) -> Vec<FrameSectionColour> {
+    let c = &stage.colour;
+    let graded = !c.grades_for(None, None).is_neutral()
+        || c.sections.iter().any(|s| {
+            s.lut_path.is_some() || s.grades != crate::colour::output::GradeOverrides::default()
+        })
+        || c.outputs
+            .iter()
+            .any(|o| o.grades != crate::colour::output::GradeOverrides::default());
+    if !graded {
+        return Vec::new();
+    }
+    let mut sections: Vec<usize> = stage
+        .panels_in_output(k)
+        .map(|i| stage.panels[i].section)
+        .collect();
+    sections.sort_unstable();
+    sections.dedup();
+    sections
+        .into_iter()
+        .map(|s| FrameSectionColour {
+            section: stage.sections[s].name.clone(),
+            grades: c.grades_for(Some(s), Some(k)),
+            lut: c.lut_for(Some(s), Some(k)).0,
+        })
+        .collect()
 }
 
 /// An output's colour encoding as `frame.json` and the pixel map record it.
@@ -115,6 +162,7 @@ impl FrameOutput {
                         peak_nits: peak,
                         lut: oc.lut_path,
                     },
+                    sections: section_colours(stage, k),
                 }
             })
             .collect()
@@ -383,6 +431,36 @@ mod tests {
         // No key, no cards: the fields are absent; the outer is live.
         assert!(c.get("chroma").is_none() && v.get("light_cards").is_none());
         assert_eq!(v["outer"]["frozen"], false);
+    }
+
+    /// Each output records the grades and LUT in effect per section (the rule's result, written
+    /// out here), and nothing when the stage grades nothing.
+    #[test]
+    fn outputs_record_the_grades_per_section() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let text = std::fs::read_to_string(path).unwrap();
+        let plain = crate::stage::Stage::from_ron(&text, "tiny.ron").unwrap();
+        let v = serde_json::to_value(FrameOutput::of_stage(&plain)).unwrap();
+        assert!(v[0].get("sections").is_none(), "{v}");
+        let colour = "colour: (outer: (exposure: -1.0), cards: (exposure: 0.5), \
+            sections: [(section: \"C\", outer: Some((exposure: 2.0)))], \
+            outputs: [(output: \"main\", cards: Some((exposure: 1.5)))]),\n)";
+        let end = text.rfind(')').unwrap();
+        let graded = format!("{}{colour}", &text[..end]);
+        let stage = crate::stage::Stage::from_ron(&graded, "tiny.ron").unwrap();
+        let v = serde_json::to_value(FrameOutput::of_stage(&stage)).unwrap();
+        let s = &v[0]["sections"];
+        assert_eq!(s[0]["section"], "A");
+        assert_eq!(s[0]["outer"]["exposure"], -1.0);
+        assert_eq!(s[1]["section"], "C");
+        assert_eq!(s[1]["outer"]["exposure"], 2.0);
+        for k in 0..2 {
+            assert_eq!(s[k]["inner"]["exposure"], 0.0);
+            assert_eq!(s[k]["cards"]["exposure"], 1.5, "the output's cards grade");
+            assert!(s[k]["lut"].is_null());
+        }
+        let back: Vec<FrameOutput> = serde_json::from_value(v).unwrap();
+        assert_eq!(back, FrameOutput::of_stage(&stage));
     }
 
     /// A keyed frame with a light card and a frozen outer says so, and reads back equal.

@@ -25,6 +25,8 @@ mod ciede2000;
 mod colour;
 #[path = "render/colour_probe.rs"]
 mod colour_probe;
+#[path = "render/colour_sections.rs"]
+mod colour_sections;
 #[path = "render/environment16.rs"]
 mod environment16;
 #[path = "render/frozen.rs"]

@@ -8,7 +8,8 @@
 //! - [`grade`]: exposure (stops) and white balance, with the CDL, one layer's grade;
 //! - [`cube`]: the `.cube` LUT format (Adobe Cube LUT Specification 1.0, Resolve's 1D shaper + 3D);
 //! - [`lut`]: 1D, trilinear and tetrahedral 3D interpolation;
-//! - [`output`]: the stage file's `colour:` section and each output's transform and encoding.
+//! - [`settings`]: the stage file's `colour:` section, which grades and LUT each cabinet gets;
+//! - [`output`]: each output's transform and encoding.
 //!
 //! Test vectors from OpenColorIO and colour-science (`scripts/colour_vectors.py`, committed under
 //! `tests/data/colour/`) check these functions; the GPU is checked against these functions.
@@ -19,6 +20,7 @@ pub mod grade;
 pub mod lut;
 pub mod output;
 pub mod primaries;
+pub mod settings;
 pub mod transfer;
 #[cfg(test)]
 mod vectors;

@@ -7,15 +7,17 @@
 //! values, the working space converted to the output's primaries (Rec.709 for sRGB, Rec.2020 for PQ,
 //! the working space for linear EXR), then the encoding.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use glam::DMat3;
 use serde::{Deserialize, Serialize};
 
-use super::cube::{CubeLut, read_cube};
-use super::grade::Grade;
-use super::primaries::{Primaries, REC709, REC2020, WorkingSpace, apply, conversion};
+use super::cube::CubeLut;
+use super::primaries::{Primaries, REC709, REC2020, WorkingSpace, apply};
+pub use super::settings::{
+    ColourFile, ColourProblem, ColourScope, ColourSettings, GradeOverrides, Grades, OutputColour,
+    OutputColourFile, SectionColour, SectionColourFile,
+};
 use super::transfer::{pq_encode, srgb_encode};
 use super::{Rgb, clamp_f16_rgb};
 
@@ -105,150 +107,6 @@ impl Encoding {
     }
 }
 
-/// One output's colour settings as written in the stage file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OutputColourFile {
-    /// The output's name.
-    pub output: String,
-    /// A `.cube` LUT, relative to the stage file.
-    #[serde(default)]
-    pub lut: Option<String>,
-    /// The output's encoding (default sRGB 8-bit).
-    #[serde(default)]
-    pub encoding: Encoding,
-}
-
-/// The stage file's `colour:` section.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ColourFile {
-    /// The scene-linear space grading happens in (default Rec709).
-    pub working_space: WorkingSpace,
-    /// Grade of the inner frustum.
-    pub inner: Grade,
-    /// Grade of the outer wall.
-    pub outer: Grade,
-    /// Per-output LUT and encoding; outputs not listed are sRGB 8-bit with no LUT.
-    pub outputs: Vec<OutputColourFile>,
-}
-
-/// One output's resolved colour settings.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OutputColour {
-    /// The LUT path as written (relative to the stage file).
-    pub lut_path: Option<String>,
-    /// The loaded LUT (after [`ColourSettings::load_luts`]).
-    pub lut: Option<Arc<CubeLut>>,
-    pub encoding: Encoding,
-}
-
-/// A stage's resolved colour settings.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ColourSettings {
-    pub working_space: WorkingSpace,
-    pub inner: Grade,
-    pub outer: Grade,
-    /// One per stage output, in stage order.
-    pub outputs: Vec<OutputColour>,
-}
-
-impl ColourSettings {
-    /// Resolves the file section against the stage's output names. Problems are `(output name or
-    /// None for the stage, message)`.
-    pub fn build(
-        f: &ColourFile,
-        outputs: &[&str],
-    ) -> (ColourSettings, Vec<(Option<String>, String)>) {
-        let mut problems = Vec::new();
-        for (layer, g) in [("inner", &f.inner), ("outer", &f.outer)] {
-            for p in g.problems() {
-                problems.push((None, format!("colour.{layer}.{p}")));
-            }
-        }
-        let mut out = vec![OutputColour::default(); outputs.len()];
-        let mut seen = vec![false; outputs.len()];
-        for o in &f.outputs {
-            let Some(k) = outputs.iter().position(|n| *n == o.output) else {
-                problems.push((
-                    None,
-                    format!("colour.outputs: unknown output '{}'", o.output),
-                ));
-                continue;
-            };
-            if std::mem::replace(&mut seen[k], true) {
-                problems.push((
-                    Some(o.output.clone()),
-                    "listed twice in colour.outputs".into(),
-                ));
-            }
-            for p in o.encoding.problems() {
-                problems.push((Some(o.output.clone()), format!("colour: {p}")));
-            }
-            out[k] = OutputColour {
-                lut_path: o.lut.clone(),
-                lut: None,
-                encoding: o.encoding,
-            };
-        }
-        let settings = ColourSettings {
-            working_space: f.working_space,
-            inner: f.inner,
-            outer: f.outer,
-            outputs: out,
-        };
-        (settings, problems)
-    }
-
-    /// Reads every output's LUT, paths resolved by `resolve`. Returns `(output index, message)` per
-    /// file that failed; the message holds the `.cube` parser's `file:line: ...` lines.
-    pub fn load_luts(&mut self, resolve: impl Fn(&str) -> PathBuf) -> Vec<(usize, String)> {
-        let mut problems = Vec::new();
-        for (k, o) in self.outputs.iter_mut().enumerate() {
-            if let Some(p) = &o.lut_path {
-                match read_cube(&resolve(p)) {
-                    Ok(l) => o.lut = Some(Arc::new(l)),
-                    Err(e) => problems.push((k, e.to_string())),
-                }
-            }
-        }
-        problems
-    }
-
-    /// Rec.709 (the scene's linear) -> working space.
-    pub fn input_matrix(&self) -> DMat3 {
-        conversion(&REC709, &self.working_space.primaries())
-    }
-
-    /// A layer's linear part: grade matrix after the input conversion.
-    pub fn layer_matrix(&self, g: &Grade) -> DMat3 {
-        g.matrix(&self.working_space.primaries()) * self.input_matrix()
-    }
-
-    /// The CPU reference of a layer: Rec.709 linear scene colour -> graded working-space colour.
-    pub fn grade_layer(&self, g: &Grade, c: Rgb) -> Rgb {
-        let m = self.layer_matrix(g);
-        clamp_f16_rgb(g.cdl.apply(clamp_f16_rgb(apply(&m, c))))
-    }
-
-    /// The output transform of output `k`. An sRGB output clamps to 0..1 anyway, so a LUT that is
-    /// the identity on 0..1 (entries within [`IDENTITY_TOLERANCE`] of their lattice points) is
-    /// left out there: an identity LUT leaves the 8-bit output bit for bit as without one.
-    pub fn output_transform(&self, k: usize) -> OutputTransform {
-        let o = self.outputs.get(k).cloned().unwrap_or_default();
-        let to = o.encoding.primaries(self.working_space);
-        let srgb = matches!(o.encoding, Encoding::Srgb { .. });
-        let lut = o
-            .lut
-            .filter(|l| !(srgb && l.is_unit_identity(IDENTITY_TOLERANCE)));
-        OutputTransform {
-            lut,
-            to_output: conversion(&self.working_space.primaries(), &to),
-            encoding: o.encoding,
-        }
-    }
-}
-
 /// Largest difference from the identity of a LUT treated as the identity on sRGB outputs,
 /// far below half an 8-bit code value (1/510).
 pub const IDENTITY_TOLERANCE: f64 = 1e-6;
@@ -305,6 +163,7 @@ impl OutputTransform {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::colour::grade::Grade;
 
     #[test]
     fn bayer_is_a_permutation_of_64_levels() {
@@ -322,7 +181,7 @@ mod tests {
 
     #[test]
     fn default_settings_are_neutral_srgb() {
-        let (s, p) = ColourSettings::build(&ColourFile::default(), &["a", "b"]);
+        let (s, p) = ColourSettings::build(&ColourFile::default(), &[], &["a", "b"]);
         assert!(p.is_empty());
         let t = s.output_transform(1);
         assert_eq!(t.to_output, DMat3::IDENTITY);
@@ -344,10 +203,11 @@ mod tests {
                     peak_nits: 1000.0,
                     bits: 12,
                 },
+                ..OutputColourFile::default()
             }],
             ..ColourFile::default()
         };
-        let (s, p) = ColourSettings::build(&f, &["a"]);
+        let (s, p) = ColourSettings::build(&f, &[], &["a"]);
         assert!(p.is_empty());
         let t = s.output_transform(0);
         let sun = t.apply([f64::INFINITY, 100_000.0, f64::NAN], (0, 0));
@@ -369,6 +229,7 @@ mod tests {
                 output: "nope".into(),
                 lut: None,
                 encoding: Encoding::default(),
+                ..OutputColourFile::default()
             }],
             inner: Grade {
                 exposure: f64::NAN,
@@ -376,8 +237,8 @@ mod tests {
             },
             ..ColourFile::default()
         };
-        let (_, p) = ColourSettings::build(&f, &["a"]);
-        let text: Vec<String> = p.into_iter().map(|(_, m)| m).collect();
+        let (_, p) = ColourSettings::build(&f, &[], &["a"]);
+        let text: Vec<String> = p.into_iter().map(|p| p.message).collect();
         assert!(
             text.iter().any(|m| m.contains("unknown output 'nope'")),
             "{text:?}"

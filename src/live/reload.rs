@@ -58,15 +58,17 @@ pub struct WatchError {
 }
 
 /// The files a stage depends on besides itself: what its scene reads (the environment image and
-/// the glTF files; not yet the buffers and images a `.gltf` names) and the outputs' `.cube` LUTs,
+/// the glTF files; not yet the buffers and images a `.gltf` names) and the sections' and outputs'
+/// `.cube` LUTs,
 /// resolved against the stage file's folder. (Lens tables are written in the stage file.)
 pub fn dependencies(stage: &Stage) -> Vec<PathBuf> {
     let spec = crate::scene::SceneSpec::for_stage(stage, None);
-    let luts = stage
-        .colour
-        .outputs
+    let c = &stage.colour;
+    let luts = c
+        .sections
         .iter()
-        .filter_map(|o| o.lut_path.as_deref())
+        .filter_map(|s| s.lut_path.as_deref())
+        .chain(c.outputs.iter().filter_map(|o| o.lut_path.as_deref()))
         .map(|p| stage.resolve_path(p));
     spec.environment
         .into_iter()

@@ -173,7 +173,9 @@ impl TestCard {
             .get(output)
             .map(|c| c.encoding)
             .unwrap_or_default();
-        let record = FrameOutput::of_stage(stage).swap_remove(output);
+        let mut record = FrameOutput::of_stage(stage).swap_remove(output);
+        // The card is not graded: the grades in effect on the wall are not the card's.
+        record.sections.clear();
         Self::of(&o.name, o.width, o.height, encoding, record)
     }
 
@@ -391,6 +393,7 @@ mod tests {
                 peak_nits: Some(1000.0),
                 lut: None,
             },
+            sections: Vec::new(),
         }
     }
 

@@ -11,13 +11,14 @@ use super::frozen::FrozenOuter;
 mod regions;
 mod variants;
 
-use super::grading::{GradesUniform, OutputColourGpu, grades_uniform, output_layout};
+use super::colour_plan::{ColourPlan, RasterPlan};
+use super::grading::{GradeSetUniform, OutputColourGpu, output_layout};
 use super::overlay::Overlay;
 use super::pipeline::clear_pass;
 use super::ring::aligned_stride;
 use super::targets::Allocator;
 use super::{FrameInputs, GpuPanel, RenderError, v4};
-use crate::colour::output::{ColourSettings, OutputTransform};
+use crate::colour::output::OutputTransform;
 use crate::gpu::Gpu;
 use crate::gpu::layout::{sampler_entry, storage_entry_of, texture_entry, uniform_entry_of};
 use crate::shaders;
@@ -65,14 +66,17 @@ pub(crate) struct CompositeCamera<'a> {
     pub(crate) target: &'a super::targets::SceneTarget,
 }
 
-/// What the composite draws into one raster: its colour transform and texture format.
+/// What the composite draws into one raster: its colour transforms and texture format.
 pub struct RasterColour {
     /// Shader encoding mode (`crate::render::grading::raster_format`).
     pub mode: u32,
     /// The raster's texture format.
     pub format: wgpu::TextureFormat,
-    /// The output transform (LUT, primaries, encoding).
-    pub transform: OutputTransform,
+    /// The output transforms its panels use (LUT, primaries, encoding), one per LUT; the same
+    /// encoding in all.
+    pub slots: Vec<OutputTransform>,
+    /// Whether any of its panels is graded.
+    pub graded: bool,
 }
 
 /// Which stages of the colour path a pipeline keeps (its overridable constants, see
@@ -83,26 +87,31 @@ type Stages = [bool; 4];
 type PipelineKey = (wgpu::TextureFormat, Stages, Variant, u32);
 
 impl RasterColour {
-    /// The colour stages this raster uses, given whether any layer is graded.
-    fn stages(&self, graded: bool) -> Stages {
-        let lut = self.transform.lut.as_deref();
+    /// The colour stages this raster uses: a stage none of its panels uses is compiled out.
+    fn stages(&self) -> Stages {
+        let luts = || self.slots.iter().filter_map(|t| t.lut.as_deref());
         [
-            graded,
-            lut.is_some_and(|l| l.lut3d.is_some()),
-            lut.is_some_and(|l| l.shaper.is_some()),
-            self.mode != 0 || self.transform.to_output != glam::DMat3::IDENTITY,
+            self.graded,
+            luts().any(|l| l.lut3d.is_some()),
+            luts().any(|l| l.shaper.is_some()),
+            self.mode != 0
+                || self
+                    .slots
+                    .iter()
+                    .any(|t| t.to_output != glam::DMat3::IDENTITY),
         ]
     }
 
-    /// Output `k`'s colour (any `k` past the outputs: the default, sRGB with no LUT) for a
-    /// renderer of output format `renderer` (see [`super::grading::raster_format`]).
-    pub fn of(colour: &ColourSettings, k: usize, renderer: wgpu::TextureFormat) -> RasterColour {
-        let transform = colour.output_transform(k);
-        let (mode, format) = super::grading::raster_format(renderer, &transform.encoding);
+    /// A raster's colour from its share of the colour plan, for a renderer of output format
+    /// `renderer` (see [`super::grading::raster_format`]).
+    pub fn of(plan: &RasterPlan, renderer: wgpu::TextureFormat) -> RasterColour {
+        let encoding = plan.slots.first().map(|t| t.encoding).unwrap_or_default();
+        let (mode, format) = super::grading::raster_format(renderer, &encoding);
         RasterColour {
             mode,
             format,
-            transform,
+            slots: plan.slots.clone(),
+            graded: plan.graded,
         }
     }
 }
@@ -122,8 +131,11 @@ pub struct CompositePass {
     stages: Vec<(wgpu::TextureFormat, Stages)>,
     /// Each raster's output transform (group 1).
     colour: Vec<OutputColourGpu>,
+    /// Every grade set in use (storage array) and each panel's grade set and output transform.
     grades: wgpu::Buffer,
-    grades_value: GradesUniform,
+    panel_colours: wgpu::Buffer,
+    /// The grade sets' bytes (what the outside bake depends on).
+    grades_value: Vec<u8>,
     panels: wgpu::Buffer,
     frame: wgpu::Buffer,
     targets: wgpu::Buffer,
@@ -147,8 +159,8 @@ impl CompositePass {
     /// Creates a pipeline per raster format (and for `format`, the renderer's), one target uniform
     /// per sub-frame region of each raster of `sizes` (outputs in stage order, then the unwrapped
     /// wall; `regions` parallel to it, one region at the origin for a raster without remapping)
-    /// and each raster's colour transform (`rasters`, same order); the layers' grades come from
-    /// `colour`.
+    /// and each raster's colour transforms (`rasters`, same order); the grade sets and each panel's
+    /// choice come from `plan`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         alloc: &Allocator,
@@ -158,7 +170,7 @@ impl CompositePass {
         sizes: &[UVec2],
         regions: &[Vec<RasterRegion>],
         rasters: &[RasterColour],
-        colour: &ColourSettings,
+        plan: &ColourPlan,
         format: wgpu::TextureFormat,
     ) -> CompositePass {
         let device = &gpu.device;
@@ -172,10 +184,11 @@ impl CompositePass {
                 texture_entry(3, wgpu::TextureViewDimension::D2, true),
                 texture_entry(4, wgpu::TextureViewDimension::Cube, true),
                 sampler_entry(5),
-                uniform_entry_of::<GradesUniform>(6, vf, false),
+                storage_entry_of::<GradeSetUniform>(6, vf),
                 texture_entry(7, wgpu::TextureViewDimension::D2, true),
                 texture_entry(8, wgpu::TextureViewDimension::D2, true),
                 texture_entry(9, wgpu::TextureViewDimension::D2, true),
+                storage_entry_of::<[u32; 4]>(10, vf),
             ],
         });
         let colour_layout = output_layout(device);
@@ -197,13 +210,8 @@ impl CompositePass {
             ],
             immediate_size: 0,
         });
-        let graded = [&colour.inner, &colour.outer]
-            .iter()
-            .any(|g| colour.layer_matrix(g) != glam::DMat3::IDENTITY || !g.cdl.is_identity());
-        let stages: Vec<(wgpu::TextureFormat, Stages)> = rasters
-            .iter()
-            .map(|r| (r.format, r.stages(graded)))
-            .collect();
+        let stages: Vec<(wgpu::TextureFormat, Stages)> =
+            rasters.iter().map(|r| (r.format, r.stages())).collect();
         let mut keys: Vec<(wgpu::TextureFormat, Stages)> = Vec::new();
         for &(f, st) in &stages {
             for key in [(f, st), (format, st)] {
@@ -217,14 +225,21 @@ impl CompositePass {
             .enumerate()
             .map(|(k, r)| {
                 let label = format!("raster {k}");
-                OutputColourGpu::new(alloc, gpu, &colour_layout, &label, &r.transform, r.mode)
+                OutputColourGpu::new(alloc, gpu, &colour_layout, &label, &r.slots, r.mode)
             })
             .collect();
-        let grades = alloc.buffer(
+        let grades_value: Vec<u8> = bytemuck::cast_slice(&plan.grade_sets).to_vec();
+        let grades = alloc.buffer_init(
             gpu,
-            "layer grades",
-            std::mem::size_of::<GradesUniform>() as u64,
-            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            "grade sets",
+            &grades_value,
+            wgpu::BufferUsages::STORAGE,
+        );
+        let panel_colours = alloc.buffer_init(
+            gpu,
+            "panel colours",
+            bytemuck::cast_slice(&plan.panel_colours),
+            wgpu::BufferUsages::STORAGE,
         );
         let frame = alloc.buffer(
             gpu,
@@ -278,7 +293,8 @@ impl CompositePass {
             stages,
             colour: colour_groups,
             grades,
-            grades_value: grades_uniform(colour),
+            panel_colours,
+            grades_value,
             panels: panels.clone(),
             frame,
             targets,
@@ -345,8 +361,6 @@ impl CompositePass {
         }
         gpu.queue
             .write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
-        gpu.queue
-            .write_buffer(&self.grades, 0, bytemuck::bytes_of(&self.grades_value));
         let drawn: Vec<&str> = cameras
             .iter()
             .map(|c| c.inputs.camera_name.as_str())
@@ -380,10 +394,8 @@ impl CompositePass {
             .cloned()
             .collect();
         self.overlay.prepare(alloc, gpu, &inputs)?;
-        self.frozen.prepare_outside(&[
-            bytemuck::bytes_of(&self.grades_value),
-            &self.overlay.written,
-        ]);
+        self.frozen
+            .prepare_outside(&[&self.grades_value, &self.overlay.written]);
         let mut generations = [0u64; super::MAX_CAMERAS];
         for (g, c) in generations.iter_mut().zip(cameras) {
             *g = c.target.generation;
@@ -446,6 +458,10 @@ impl CompositePass {
                         wgpu::BindGroupEntry {
                             binding: 9,
                             resource: wgpu::BindingResource::TextureView(inner_view(3)),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 10,
+                            resource: self.panel_colours.as_entire_binding(),
                         },
                     ],
                 },

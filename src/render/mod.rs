@@ -11,6 +11,7 @@
 //! frame, then [`Renderer::render`] (or its parts). See `docs/rendering.md`.
 
 pub mod camera_view;
+pub mod colour_plan;
 pub mod composite;
 pub mod encode;
 pub mod footprint;
@@ -144,9 +145,16 @@ impl Renderer {
             panel_bytes,
             wgpu::BufferUsages::STORAGE,
         );
+        // Each raster's panels' grade sets and LUTs (the wall: an index past the outputs).
+        let mut planned: Vec<(usize, Range<u32>)> = ranges.iter().cloned().enumerate().collect();
+        if let Some(w) = &wall_range {
+            planned.push((usize::MAX, w.clone()));
+        }
+        let plan = colour_plan::colour_plan(stage, &planned, &sources);
         let mut colour = Vec::new();
-        let mut raster = |name: &str, label: &str, size: UVec2, instances: Range<u32>, k| {
-            let rc = composite::RasterColour::of(&stage.colour, k, fmt);
+        let mut raster = |name: &str, label: &str, size: UVec2, instances: Range<u32>, k: usize| {
+            let i = if k == usize::MAX { ranges.len() } else { k };
+            let rc = composite::RasterColour::of(&plan.rasters[i], fmt);
             let format = rc.format;
             colour.push(rc);
             let texture = alloc.texture(gpu, label, size, 1, format, RASTER_USAGE);
@@ -212,15 +220,7 @@ impl Renderer {
             }))
             .collect();
         let mut composite = CompositePass::new(
-            &alloc,
-            gpu,
-            &panels,
-            &walls,
-            &sizes,
-            &regions,
-            &colour,
-            &stage.colour,
-            fmt,
+            &alloc, gpu, &panels, &walls, &sizes, &regions, &colour, &plan, fmt,
         );
         composite.frozen.enabled = stage.render.frozen_outer;
         let output_views: Vec<(&wgpu::TextureView, Range<u32>, camera_view::OutputRegions)> =

@@ -6,7 +6,7 @@ use std::mem::{offset_of, size_of};
 
 use super::GpuPanel;
 use super::composite::{FrameUniform, InnerCameraUniform, TargetUniform};
-use super::grading::{GradeUniform, GradesUniform, OutputColourUniform};
+use super::grading::{GradeSetUniform, GradeUniform, OutputColourUniform};
 use super::lens_warp::LensUniform;
 use super::overlay::{CardUniform, OverlayUniform};
 use crate::gpu::layout::ViewUniform;
@@ -148,8 +148,12 @@ fn host_structs_match_their_wgsl_layouts() {
     );
     check(
         &composite,
-        "Grades",
-        host!(GradesUniform { inner, outer }),
+        "GradeSet",
+        host!(GradeSetUniform {
+            inner,
+            outer,
+            cards
+        }),
         &mut failures,
     );
     check(
@@ -164,7 +168,8 @@ fn host_structs_match_their_wgsl_layouts() {
             shaper_min,
             shaper_max,
             mode,
-            pq
+            pq,
+            slot
         }),
         &mut failures,
     );

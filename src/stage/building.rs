@@ -160,10 +160,11 @@ pub(super) fn build(
     }
 
     // Colour settings; LUT files are read by `load` (they are relative to the stage file).
-    let names: Vec<&str> = f.outputs.iter().map(|o| o.name.as_str()).collect();
-    let (colour, colour_problems) = crate::colour::output::ColourSettings::build(&f.colour, &names);
-    for (output, message) in colour_problems {
-        problems.push(output.map_or(Subject::Stage, Subject::Output), message);
+    // Every problem located by its field (`colour.sections[1].inner.exposure`). Sections are
+    // resolved by the file's names: with every section built (no problem) they are the stage's.
+    let (colour, colour_problems) = super::colour::colour_settings(f);
+    for p in colour_problems {
+        problems.push(p.subject, p.message);
     }
 
     let mut stage = Stage {

@@ -13,6 +13,7 @@ pub mod cards;
 mod ceilings;
 mod checks;
 pub mod chroma;
+mod colour;
 pub mod file;
 pub mod geometry;
 mod geometry_checks;
@@ -326,19 +327,35 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
     })?;
     let label = path.display().to_string();
     let parsed = parse(&text, &label)?;
-    let base = path.parent().unwrap_or(Path::new("."));
     let mut stage =
-        building::build(&parsed, limits, Some(base)).map_err(|problems| StageError::Invalid {
+        build_with_luts(&parsed, limits, Some(path)).map_err(|problems| StageError::Invalid {
             file: label.clone(),
             problems: locate(problems, &text, &label),
         })?;
     stage.warnings = locate(std::mem::take(&mut stage.warnings), &text, &label);
-    stage.source = Some(path.to_path_buf());
-    stage.load_luts().map_err(|problems| StageError::Invalid {
-        file: label,
-        problems,
-    })?;
     Ok(stage)
+}
+
+/// Builds a parsed stage file and reads its LUTs (relative paths, of LUTs and OBJ files, against
+/// `source`'s folder, or the working folder without one). Every problem at once: a broken `.cube`
+/// file is reported with the other problems.
+fn build_with_luts(
+    parsed: &file::Stage,
+    limits: &Limits,
+    source: Option<&Path>,
+) -> Result<Stage, Vec<Problem>> {
+    let base = source.map(|p| p.parent().unwrap_or(Path::new(".")));
+    match building::build(parsed, limits, base) {
+        Ok(mut stage) => {
+            stage.source = source.map(Path::to_path_buf);
+            stage.load_luts()?;
+            Ok(stage)
+        }
+        Err(mut problems) => {
+            problems.extend(colour::lut_problems(parsed, source));
+            Err(problems)
+        }
+    }
 }
 
 impl Stage {
@@ -355,36 +372,23 @@ impl Stage {
             file: file_label.to_string(),
             problems,
         };
-        let mut stage = Stage::build(&parsed, &Limits::default())
+        let mut stage = build_with_luts(&parsed, &Limits::default(), None)
             .map_err(|p| invalid(locate(p, text, file_label)))?;
         stage.warnings = locate(std::mem::take(&mut stage.warnings), text, file_label);
-        stage.load_luts().map_err(invalid)?;
         Ok(stage)
     }
 
-    /// Reads the outputs' `.cube` LUTs (paths relative to the stage file, or to the working folder
-    /// without one). Every file that fails is a problem naming the output, with the parser's
-    /// `file:line: message` lines.
+    /// Reads the sections' and outputs' `.cube` LUTs (paths relative to the stage file, or to the
+    /// working folder without one). Every file that fails is a problem with the parser's
+    /// `file:line: message` lines, ending with the field that names the file (`(at
+    /// colour.outputs[0].lut)`, located by the loader).
     pub fn load_luts(&mut self) -> Result<(), Vec<Problem>> {
-        let src = self.source.clone();
-        let resolve = |p: &str| {
-            let p = Path::new(p);
-            match (&src, p.is_absolute()) {
-                (Some(s), false) => s.parent().unwrap_or(Path::new(".")).join(p),
-                _ => p.to_path_buf(),
-            }
-        };
-        let failed = self.colour.load_luts(resolve);
+        let failed = colour::load_luts(&mut self.colour, self.source.as_deref());
         if failed.is_empty() {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(failed)
         }
-        Err(failed
-            .into_iter()
-            .map(|(k, message)| Problem {
-                subject: Subject::Output(self.outputs[k].name.clone()),
-                message: format!("LUT: {}", message.replace('\n', "\n      ")),
-            })
-            .collect())
     }
 
     /// Total LED pixels.
@@ -476,11 +480,7 @@ impl Stage {
 
     /// Resolves a path written in the stage file against the stage file's folder.
     pub fn resolve_path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        match (&self.source, p.is_absolute()) {
-            (Some(src), false) => src.parent().unwrap_or(Path::new(".")).join(p),
-            _ => p.to_path_buf(),
-        }
+        colour::resolve(self.source.as_deref(), p)
     }
 }
 

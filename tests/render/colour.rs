@@ -66,7 +66,7 @@ fn check(what: &str, got: &[Rgb], expected: &[Rgb], inputs: &[Rgb], tol: f64) ->
 }
 
 fn settings(f: ColourFile) -> ColourSettings {
-    let (s, problems) = ColourSettings::build(&f, &["o"]);
+    let (s, problems) = ColourSettings::build(&f, &[], &["o"]);
     assert!(problems.is_empty(), "{problems:?}");
     s
 }
@@ -212,6 +212,7 @@ fn gpu_colour_functions_match_ocio_and_the_cpu() {
                 peak_nits: 1000.0,
                 bits: 12,
             },
+            ..Default::default()
         }],
         ..Default::default()
     });
@@ -237,6 +238,7 @@ fn gpu_colour_functions_match_ocio_and_the_cpu() {
                 peak_nits: 10000.0,
                 bits: 12,
             },
+            ..Default::default()
         }],
         ..Default::default()
     })
@@ -261,6 +263,7 @@ fn gpu_colour_functions_match_ocio_and_the_cpu() {
             output: "o".into(),
             lut: None,
             encoding: Encoding::Srgb { dither: true },
+            ..Default::default()
         }],
         ..Default::default()
     })

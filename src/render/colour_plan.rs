@@ -1,0 +1,155 @@
+//! Which grade set and which output transform each GPU panel uses: the stage's colour settings
+//! resolved per cabinet (`crate::colour::settings`: output over section over stage-wide, per layer)
+//! into a few distinct grade sets and, per raster, a few distinct LUTs, so that the composite
+//! stays one instanced draw per output and picks them per panel (`panel_colours` in
+//! `shaders/composite.wgsl`).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::grading::{GradeSetUniform, grade_set_uniform, grade_set_used};
+use crate::colour::output::{ColourSettings, Grades, OutputTransform};
+use crate::stage::Stage;
+
+/// One raster's share of the plan.
+#[derive(Clone, Debug)]
+pub struct RasterPlan {
+    /// The output transforms its panels use (at least one), one per distinct LUT.
+    pub slots: Vec<OutputTransform>,
+    /// Whether any of its panels' grade sets changes anything.
+    pub graded: bool,
+}
+
+/// The colour plan of a renderer.
+#[derive(Clone, Debug)]
+pub struct ColourPlan {
+    /// The distinct grade sets in use (at least one).
+    pub grades: Vec<Grades>,
+    /// Their GPU form, parallel to `grades`.
+    pub grade_sets: Vec<GradeSetUniform>,
+    /// Per GPU panel: its grade set, its slot in its raster's `slots`, 0, 0.
+    pub panel_colours: Vec<[u32; 4]>,
+    /// Per raster (outputs in stage order, then the unwrapped wall).
+    pub rasters: Vec<RasterPlan>,
+}
+
+fn same_lut(a: &OutputTransform, b: &OutputTransform) -> bool {
+    match (&a.lut, &b.lut) {
+        (None, None) => true,
+        (Some(x), Some(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// The plan for rasters `rasters` (each its output index, `usize::MAX` for the unwrapped wall,
+/// and its instance range in the panel table), `sources` the stage panel of each GPU panel.
+/// Panels keep their cabinet's grades on the unwrapped wall (which has no LUT).
+pub fn colour_plan(
+    stage: &Stage,
+    rasters: &[(usize, Range<u32>)],
+    sources: &[usize],
+) -> ColourPlan {
+    let colour: &ColourSettings = &stage.colour;
+    let mut grades: Vec<Grades> = Vec::new();
+    let mut panel_colours = vec![[0u32; 4]; sources.len().max(1)];
+    let mut plans = Vec::with_capacity(rasters.len());
+    let set_of = |grades: &mut Vec<Grades>, g: Grades| match grades.iter().position(|h| *h == g) {
+        Some(k) => k,
+        None => {
+            grades.push(g);
+            grades.len() - 1
+        }
+    };
+    for (k, instances) in rasters {
+        let mut slots: Vec<OutputTransform> = Vec::new();
+        let mut used_sets: Vec<usize> = Vec::new();
+        for i in instances.clone() {
+            let Some(p) = sources.get(i as usize).and_then(|&s| stage.panels.get(s)) else {
+                continue;
+            };
+            let set = set_of(
+                &mut grades,
+                colour.grades_for(Some(p.section), Some(p.placement.output)),
+            );
+            if !used_sets.contains(&set) {
+                used_sets.push(set);
+            }
+            let t = colour.transform(Some(p.section), *k);
+            let slot = match slots.iter().position(|s| same_lut(s, &t)) {
+                Some(s) => s,
+                None => {
+                    slots.push(t);
+                    slots.len() - 1
+                }
+            };
+            panel_colours[i as usize] = [set as u32, slot as u32, 0, 0];
+        }
+        if slots.is_empty() {
+            slots.push(colour.transform(None, *k));
+        }
+        plans.push(RasterPlan {
+            slots,
+            graded: used_sets
+                .iter()
+                .any(|&s| grade_set_used(&grade_set_uniform(colour, &grades[s]))),
+        });
+    }
+    if grades.is_empty() {
+        grades.push(colour.grades_for(None, None));
+    }
+    let grade_sets = grades
+        .iter()
+        .map(|g| grade_set_uniform(colour, g))
+        .collect();
+    ColourPlan {
+        grades,
+        grade_sets,
+        panel_colours,
+        rasters: plans,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tiny.ron (sections A and C in output `main`) with C's outer graded and a LUT on A: two
+    /// grade sets, two transforms in `main`, each panel pointing at its section's; the unwrapped
+    /// wall keeps the grades and has one transform (no LUT).
+    #[test]
+    fn panels_point_at_their_sections_grades_and_luts() {
+        let dir = tempfile::tempdir().unwrap();
+        let lut = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/colour/look33.cube");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let text = std::fs::read_to_string(path).unwrap();
+        let colour = format!(
+            "colour: (sections: [(section: \"C\", outer: Some((exposure: 1.0))), \
+             (section: \"A\", lut: Some(\"{lut}\"))]),\n)"
+        );
+        let end = text.rfind(')').unwrap();
+        let file = dir.path().join("tiny.ron");
+        std::fs::write(&file, format!("{}{colour}", &text[..end])).unwrap();
+        let stage = crate::stage::load(&file).unwrap();
+        let table = super::super::panels::panel_table(&stage, true, 4096);
+        let wall = table.wall_range.clone().unwrap();
+        let rasters = [(0, table.ranges[0].clone()), (usize::MAX, wall.clone())];
+        let plan = colour_plan(&stage, &rasters, &table.sources);
+        assert_eq!(plan.grades.len(), 2);
+        assert_eq!(plan.rasters[0].slots.len(), 2);
+        assert!(plan.rasters[0].graded && plan.rasters[1].graded);
+        assert_eq!(plan.rasters[1].slots.len(), 1);
+        assert!(plan.rasters[1].slots[0].lut.is_none());
+        for (i, &src) in table.sources.iter().enumerate() {
+            let section = &stage.sections[stage.panels[src].section].name;
+            let [set, slot, ..] = plan.panel_colours[i];
+            let g = &plan.grades[set as usize];
+            assert_eq!(g.outer.exposure, if section == "C" { 1.0 } else { 0.0 });
+            if wall.contains(&(i as u32)) {
+                assert_eq!(slot, 0);
+            } else {
+                let t = &plan.rasters[0].slots[slot as usize];
+                assert_eq!(t.lut.is_some(), section == "A", "{section}");
+            }
+        }
+    }
+}
