@@ -90,6 +90,7 @@ pub(super) fn build(
                     format!("{detail}; {cut}")
                 };
             }
+            let holes = packing::grid_holes(&cells, holes);
             let places = packing::section_placement(
                 sec,
                 &cells,

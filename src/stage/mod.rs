@@ -401,12 +401,15 @@ impl Stage {
         self.cameras.iter().find(|c| c.name == name)
     }
 
-    /// The first camera (the one used when none is named).
+    /// The camera used when none is named (the primary camera: outer viewpoint, light cards,
+    /// simulated camera view): the first enabled one, or the first one when every camera is
+    /// disabled.
     pub fn first_camera(&self) -> Option<&Camera> {
-        self.cameras.first()
+        let enabled = self.cameras.iter().find(|c| c.enabled);
+        enabled.or(self.cameras.first())
     }
 
-    /// The named camera, or the first one when `name` is `None`.
+    /// The named camera, or [`Stage::first_camera`] when `name` is `None`.
     ///
     /// Errors: no camera of that name (the error lists the stage's cameras).
     pub fn camera_or_first(&self, name: Option<&str>) -> Result<&Camera, UnknownCamera> {

@@ -276,6 +276,35 @@ pub(super) fn section_placement(
     }
 }
 
+/// Largest grid (columns x rows) whose empty cells [`grid_holes`] lists; past it (a surveyed
+/// section with far-apart ids) only the cut-outs keep places.
+const MAX_GRID_CELLS: u64 = 16_000_000;
+
+/// The cells of a section's grid (the bounding grid of its cabinets and cut-outs) that hold no
+/// cabinet: the cut-outs `holes`, and the cells a shape leaves out (a disc's corners, the end of
+/// a ring shorter than the longest one). Automatic packing keeps their places empty, so that the
+/// output looks like the section.
+pub(super) fn grid_holes(cells: &Cells, holes: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    let (columns, rows) = (grid_columns(cells, &holes), grid_rows(cells, &holes));
+    if columns as u64 * rows as u64 > MAX_GRID_CELLS {
+        return holes;
+    }
+    let taken: HashSet<(u32, u32)> = cells
+        .iter()
+        .map(|c| (c.0, c.1))
+        .chain(holes.iter().copied())
+        .collect();
+    let mut out = holes;
+    for row in 0..rows {
+        for col in 0..columns {
+            if !taken.contains(&(col, row)) {
+                out.push((col, row));
+            }
+        }
+    }
+    out
+}
+
 /// Columns of a section's grid: its cabinets' and its cut-out cells'.
 fn grid_columns(cells: &Cells, holes: &[(u32, u32)]) -> u32 {
     let cols = cells.iter().map(|c| c.0).chain(holes.iter().map(|h| h.0));

@@ -162,6 +162,12 @@ fn a_disabled_camera_leaves_the_others_as_a_single_camera_render() {
     let resolved = cameras(&off);
     assert_eq!(resolved.len(), 1);
     assert_eq!(resolved[0].camera_name, "A");
+    // The first camera disabled: B alone, and B is the camera used when none is named.
+    let mut first_off = stage.clone();
+    first_off.cameras[0].enabled = false;
+    let resolved = cameras(&first_off);
+    let names: Vec<&str> = resolved.iter().map(|c| c.camera_name.as_str()).collect();
+    assert_eq!(names, ["B"]);
     // Five cameras are refused, not drawn wrongly.
     let five = vec![cams[0].clone(); 5];
     assert!(both.prepare_cameras(&gpu, &five).is_err());

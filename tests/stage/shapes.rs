@@ -334,6 +334,17 @@ fn a_ring_ceiling_faces_down_with_its_cabinets_on_the_ring_radius() {
             );
         }
     }
+    // Packed by default, each ring is a line of the output (the shorter rings' lines end early):
+    // cabinet (c, r) at output pixel (32 c, 32 r), so the raster looks like the rings unrolled.
+    for p in &s.panels {
+        let r = p.output_rect();
+        assert_eq!(
+            (r.x0, r.y0),
+            (32 * p.col as i64, 32 * p.row as i64),
+            "{}",
+            p.id
+        );
+    }
     // Cabinets spread evenly: in ring 0, cabinet c is centred on the angle (c + 0.5) * 30 degrees.
     let c3 = s
         .panels
@@ -395,6 +406,14 @@ fn a_disc_ceiling_keeps_the_grid_cabinets_inside_its_circle() {
         assert!(close(f.top_left, tl, 1e-12), "{}: {:?}", p.id, f.top_left);
         assert!(close(f.right, DVec3::new(0.5, 0.0, 0.0), 1e-12));
         assert!(close(f.down, DVec3::new(0.0, 0.0, -0.5), 1e-12));
+        // Packed by default at its grid cell: the output looks like the disc, corners left empty.
+        let r = p.output_rect();
+        assert_eq!(
+            (r.x0, r.y0),
+            (32 * p.col as i64, 32 * p.row as i64),
+            "{}",
+            p.id
+        );
     }
     // A negative radius says so, located.
     let p = problems(&text.replace("radius: 1.2", "radius: -1.2"));
