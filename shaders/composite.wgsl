@@ -44,7 +44,8 @@ struct Target {
     // The region's top-left pixel: panels are placed in region coordinates.
     offset: vec2<f32>,
     // x: the cameras shown (a bit per drawing index); y: 1 for a solid region; z: 1 to show the
-    // cameras as their chroma key.
+    // cameras as their chroma key; w: 1 for a Camera sub-frame (the scene, even for a camera with
+    // chroma settings).
     mode: vec4<u32>,
     // The solid colour, or the key colour for cameras without their own chroma settings.
     colour: vec4<f32>,
@@ -208,7 +209,8 @@ fn marker_cover(cam: InnerCamera, q: vec2<f32>, pitch: vec2<f32>) -> f32 {
 // (mixed with a marker's by its coverage) when its chroma key is on, the region's key in a chroma
 // sub-frame, else the scene through its inner render.
 fn keyed_inner(tex: texture_2d<f32>, cam: InnerCamera, in: VsOut, uv: vec2<f32>, clip: vec4<f32>) -> vec3<f32> {
-    if (cam.key.w > 0.5) {
+    // A camera with chroma settings shows its key, except in a Camera sub-frame (its scene).
+    if (cam.key.w > 0.5 && out_target.mode.w == 0u) {
         let cover = marker_cover(cam, in.wall_mm, in.wall_pitch);
         return mix(cam.key.rgb, cam.marker_colour.rgb, cover);
     }

@@ -204,8 +204,8 @@ fn frozen_outer_with_two_cameras_matches_the_live_outer() {
 }
 
 /// The two-camera stage with its output four regions wide: camera A, camera B, A keyed, a solid
-/// colour.
-fn remapped_stage() -> Stage {
+/// colour. With `a_chroma`, camera A has chroma settings of its own (the default key, no markers).
+fn remapped_stage_with(a_chroma: bool) -> Stage {
     let ron = r#"Stage(name: "two cameras", frame_rate: 60.0,
   panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
   sections: [(name: "W", panel_type: "P",
@@ -216,12 +216,21 @@ fn remapped_stage() -> Stage {
   cameras: [
     Camera(name: "A", position: (-0.4, 1.5, 0.0), rotation: PanTiltRoll(-6.0, 0.0, 0.0), priority: 1,
       lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0)),
-      inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1)),
+      inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1A_CHROMA)),
     Camera(name: "B", position: (0.4, 1.4, 0.0), rotation: PanTiltRoll(6.0, 2.0, 0.0),
       lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0)),
       inner: Inner(resolution: (480, 320), overscan: Uniform(0.1), soft_edge: 0.1))],
   render: Render(outer_viewpoint: Fixed(0.0, 2.0, 1.0), outer_resolution: 256))"#;
-    Stage::from_ron(ron, "remapped.ron").unwrap()
+    let chroma = if a_chroma {
+        ", chroma: Some(Chroma(colour: (0.0, 0.7, 0.1), markers: None))"
+    } else {
+        ""
+    };
+    Stage::from_ron(&ron.replace("A_CHROMA", chroma), "remapped.ron").unwrap()
+}
+
+fn remapped_stage() -> Stage {
+    remapped_stage_with(false)
 }
 
 /// A remapped output carries four sub-frames side by side: camera A's view, camera B's, A's frustum
@@ -230,9 +239,21 @@ fn remapped_stage() -> Stage {
 /// markers); the solid region holds the colour on every cabinet pixel.
 #[test]
 fn a_remapped_output_carries_each_subframe_as_a_single_camera_render() {
+    remapped_subframes_equal_single_camera_renders(false);
+}
+
+/// The same with camera A keyed on the wall (`inner.chroma`): its Camera sub-frame still shows its
+/// scene (the hidden-frame use: scene in one sub-frame, key in another), its Chroma sub-frame the
+/// key.
+#[test]
+fn a_chroma_camera_shows_its_scene_in_its_camera_subframe() {
+    remapped_subframes_equal_single_camera_renders(true);
+}
+
+fn remapped_subframes_equal_single_camera_renders(a_chroma: bool) {
     let gpu = gpu();
     let plain = stage(false, false);
-    let remapped = remapped_stage();
+    let remapped = remapped_stage_with(a_chroma);
     let cams = cameras(&remapped);
     let mut r = Renderer::new(&gpu, &remapped, options()).unwrap();
     let scene = direction_environment(&gpu, &r);

@@ -13,7 +13,8 @@ pub(crate) struct TargetUniform {
     /// The region's top-left pixel.
     pub(crate) offset: [f32; 2],
     /// x: the cameras drawn (a bit per drawing index); y: 1 for a solid region; z: 1 to show the
-    /// cameras as their chroma key; w: unused.
+    /// cameras as their chroma key; w: 1 for a Camera sub-frame (the camera's scene, even with
+    /// chroma settings).
     pub(crate) mode: [u32; 4],
     /// The solid colour, or the key colour for cameras without their own chroma settings.
     pub(crate) colour: [f32; 4],
@@ -48,7 +49,9 @@ impl RasterRegion {
         };
         let (mode, colour) = match &self.subframe {
             None => ([u32::MAX, 0, 0, 0], [0.0; 4]),
-            Some(SubFrame::Camera(c)) => ([bit(c), 0, 0, 0], [0.0; 4]),
+            // w: the camera's scene, even when it has chroma settings (its Chroma sub-frame
+            // shows the key).
+            Some(SubFrame::Camera(c)) => ([bit(c), 0, 0, 1], [0.0; 4]),
             Some(SubFrame::Chroma(c)) => {
                 let k = DEFAULT_KEY;
                 ([bit(c), 0, 1, 0], [k[0], k[1], k[2], 1.0])
