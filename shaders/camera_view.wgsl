@@ -1,6 +1,7 @@
 // The simulated camera, first step: the wall's cabinets drawn in 3D from the camera's entrance pupil
 // (pinhole), each fragment showing the LED pixel it covers, fetched from the output texture that feeds
-// it through the panel's placement. One instanced draw per output.
+// it through the panel's placement (black where the cabinet is seen from behind). One instanced draw
+// per output.
 
 @group(0) @binding(0) var<storage, read> panels: array<Panel>;
 @group(0) @binding(1) var<uniform> view: View;
@@ -29,6 +30,11 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> 
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let p = panels[in.panel];
+    // LEDs emit forwards: a cabinet seen from behind (the eye behind its front, the side its
+    // normal down x right points to) shows its dark back.
+    if (dot(cross(p.down.xyz, p.right.xyz), view.eye.xyz - p.top_left.xyz) <= 0.0) {
+        return vec4<f32>(0.0, 0.0, 0.0, 1.0);
+    }
     let size = vec2<i32>(p.pixels);
     let ij = clamp(vec2<i32>(floor(in.uv * vec2<f32>(p.pixels))), vec2<i32>(0), size - vec2<i32>(1));
     let o = p.origin + region.xy + ij.x * p.step_col + ij.y * p.step_row;

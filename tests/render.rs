@@ -506,6 +506,61 @@ fn wall_matches_outputs(gpu: &Gpu, stage: &Stage) -> u32 {
     wall.width()
 }
 
+/// LEDs emit forwards: a wall turned to face away from the camera (pan 180) is dark in the
+/// simulated camera view where the same wall facing the camera is lit.
+#[test]
+fn a_wall_seen_from_behind_is_dark_in_the_camera_view() {
+    let gpu = gpu();
+    let centre_of_view = |pan: f64| {
+        let text = format!(
+            r#"Stage(name: "back", frame_rate: 60.0,
+  panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 500.0, pixels: (32, 32))],
+  sections: [(name: "W", panel_type: "P",
+    shape: Flat(columns: 8, rows: 6, position: (0.0, 1.5, -3.0), anchor: Centre,
+                rotation: PanTiltRoll({pan}, 0.0, 0.0)),
+    placement: Auto(outputs: ["o"]))],
+  outputs: [Output(name: "o", width: 256, height: 192)],
+  cameras: [Camera(name: "A", position: (0.0, 1.5, 0.0),
+    lens: Lens(focal_length_mm: 35.0, sensor_mm: (36.0, 24.0)),
+    inner: Inner(resolution: (240, 160)))],
+  render: Render(outer_viewpoint: Fixed(0.0, 1.5, 1.0), outer_resolution: 64))"#
+        );
+        let stage = Stage::from_ron(&text, "back.ron").unwrap();
+        let options = RendererOptions {
+            camera_width: Some(96),
+            ..Default::default()
+        };
+        let mut r = Renderer::new(&gpu, &stage, options).unwrap();
+        let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
+        r.prepare(&gpu, &inputs).unwrap();
+        let scene = parallax::scene::build(&r.scene_context(&gpu), &SceneSpec::default()).unwrap();
+        let camera = r
+            .render_frame(&gpu, &scene)
+            .unwrap()
+            .camera
+            .unwrap()
+            .to_rgba8();
+        // The 35 mm frame sees +-1.54 m of the 4 x 3 m wall at 3 m: the centre 16 x 16 pixels are
+        // all wall.
+        let (cx, cy) = (camera.width() / 2, camera.height() / 2);
+        let mut sum = 0u64;
+        for y in cy - 8..cy + 8 {
+            for x in cx - 8..cx + 8 {
+                let p = camera.get_pixel(x, y);
+                sum += (p[0] as u64 + p[1] as u64 + p[2] as u64) / 3;
+            }
+        }
+        sum / 256
+    };
+    let facing = centre_of_view(0.0);
+    let away = centre_of_view(180.0);
+    assert!(
+        facing > 40,
+        "the wall facing the camera is lit: mean {facing}"
+    );
+    assert_eq!(away, 0, "the wall seen from behind is dark");
+}
+
 /// The demo's simulated camera at an off-centre pose equals a direct render of the scene from that
 /// camera (an independent render: no wall, no mapping) wherever the camera sees the wall (the whole
 /// picture lies inside the inner frustum; beyond the wall's edges the camera view is black).
