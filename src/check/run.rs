@@ -10,7 +10,7 @@ use super::images::{case_images, subframe_cameras};
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
 use crate::camera::Pose;
 use crate::compare;
-use crate::mapping::{PixelMap, diff_maps};
+use crate::mapping::{DETAIL_LIMIT, OTHERS_LIMIT, PixelMap, diff_maps};
 use crate::render::{FrameInputs, Overrides, RenderedFrame, Renderer, RendererOptions};
 use crate::stage::Stage;
 use crate::tracking::TakeCameras;
@@ -422,15 +422,27 @@ fn check_pixel_map(stage: &Stage, refs: &Path, options: &RunOptions) -> CaseResu
                         ))
                     } else {
                         changed = d.cabinets();
+                        // The actual map, and the whole diff (every cabinet) that the message
+                        // only summarises past a few lines.
+                        let mut note = String::new();
                         let path = options.out.join("pixel-map.actual.json");
-                        let note = match crate::io::write_json(&path, &actual) {
+                        match crate::io::write_json(&path, &actual) {
+                            Ok(()) => files.push(path),
+                            Err(e) => note = format!(" ({e})"),
+                        }
+                        let diff_path = options.out.join("pixel-map.diff.json");
+                        let full = match crate::io::write_json(&diff_path, &d) {
                             Ok(()) => {
-                                files.push(path);
-                                String::new()
+                                files.push(diff_path.clone());
+                                Some(diff_path.display().to_string())
                             }
-                            Err(e) => format!(" ({e})"),
+                            Err(e) => {
+                                note = format!(" ({e})");
+                                None
+                            }
                         };
-                        Outcome::Failed(format!("{}{note}", d.describe()))
+                        let text = d.describe_limited(DETAIL_LIMIT, OTHERS_LIMIT, full.as_deref());
+                        Outcome::Failed(format!("{text}{note}"))
                     }
                 }
             },

@@ -1,13 +1,25 @@
 //! Differences between two pixel maps, by cabinet id: cabinets added, removed, placed differently or
 //! moved in space, outputs added, removed, resized or encoded differently, and outputs whose every
-//! cabinet shifted by the same offset. `parallax check` compares a stage's map with its approved `pixel-map.json` with it.
+//! cabinet shifted by the same offset; the changed cabinets grouped per section by how they moved
+//! ([`super::moves`]). `parallax check` compares a stage's map with its approved `pixel-map.json`
+//! with it.
 
 use std::collections::{HashMap, HashSet};
 
+use serde::Serialize;
+
+use super::moves::{Changed, SectionChange, group, motion, thousands};
 use super::{MapPanel, PixelMap};
 
+/// Per-cabinet lines [`MapDiff::describe_limited`] prints for cabinets that moved with their
+/// section's majority (the cabinets that moved differently are listed up to [`OTHERS_LIMIT`]).
+pub const DETAIL_LIMIT: usize = 10;
+/// Cabinets that moved differently from their section that [`MapDiff::describe_limited`] lists.
+pub const OTHERS_LIMIT: usize = 200;
+
 /// How a cabinet differs between two pixel maps.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CabinetChange {
     /// Only in the new map.
     Added,
@@ -19,8 +31,9 @@ pub enum CabinetChange {
     Moved,
 }
 
-/// The differences between two pixel maps, by cabinet id.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The differences between two pixel maps, by cabinet id (serialised as `pixel-map.diff.json` by
+/// `parallax check`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MapDiff {
     /// Changed outputs: `name: what`.
     pub outputs: Vec<String>,
@@ -29,6 +42,9 @@ pub struct MapDiff {
     pub shifted_outputs: Vec<(String, usize, [i32; 2])>,
     /// Changed cabinets, in the new map's order (removed ones last).
     pub cabinets: Vec<(String, CabinetChange)>,
+    /// The changed cabinets per section (sections in order of their first changed cabinet), each
+    /// with the motion most of them share and the cabinets that moved otherwise.
+    pub sections: Vec<SectionChange>,
 }
 
 impl MapDiff {
@@ -42,35 +58,90 @@ impl MapDiff {
         self.cabinets.iter().map(|(id, _)| id.clone()).collect()
     }
 
-    /// A readable list: the outputs, then one line per cabinet.
+    /// Every line, no limit: see [`MapDiff::describe_limited`].
     pub fn describe(&self) -> String {
+        self.describe_limited(usize::MAX, usize::MAX, None)
+    }
+
+    /// A readable report: a head line; one line per section with changed cabinets (what moved, by
+    /// how much, how many cabinets); the changed outputs; the cabinets that moved differently from
+    /// their section's majority, one line each (at most `others`); then the other cabinets' lines
+    /// (at most `detail`, the rarest changes first, then `and N more`). `full`: where the full list
+    /// is (named after `and N more`).
+    pub fn describe_limited(&self, detail: usize, others: usize, full: Option<&str>) -> String {
         let mut lines = Vec::new();
-        if !self.cabinets.is_empty() {
+        let n = self.cabinets.len();
+        if n > 0 {
             lines.push(format!(
-                "pixel map changed: {} cabinet{} changed: {}",
-                self.cabinets.len(),
-                if self.cabinets.len() == 1 { "" } else { "s" },
-                self.cabinets().join(", ")
+                "pixel map changed: {} cabinet{} changed in {} section{}",
+                thousands(n),
+                if n == 1 { "" } else { "s" },
+                self.sections.len(),
+                if self.sections.len() == 1 { "" } else { "s" },
             ));
         } else {
             lines.push("pixel map changed".into());
+        }
+        for s in &self.sections {
+            lines.push(format!("  {}", s.describe()));
         }
         for o in &self.outputs {
             lines.push(format!("  output {o}"));
         }
         for (o, n, [dx, dy]) in &self.shifted_outputs {
             lines.push(format!(
-                "  output '{o}': all {n} cabinets shifted by ({dx:+}, {dy:+}) px"
+                "  output '{o}': all {} cabinets shifted by ({dx:+}, {dy:+}) px",
+                thousands(*n)
             ));
         }
-        for (id, c) in &self.cabinets {
-            lines.push(match c {
-                CabinetChange::Added => format!("  {id}: added"),
-                CabinetChange::Removed => format!("  {id}: removed"),
-                CabinetChange::Moved => format!("  {id}: moved in space"),
-                CabinetChange::Placement(f) => format!("  {id}: {}", f.join(", ")),
-            });
+        let line = |id: &str, c: &CabinetChange| match c {
+            CabinetChange::Added => format!("  {id}: added"),
+            CabinetChange::Removed => format!("  {id}: removed"),
+            CabinetChange::Moved => format!("  {id}: moved in space"),
+            CabinetChange::Placement(f) => format!("  {id}: {}", f.join(", ")),
+        };
+        let odd: HashSet<&str> = self
+            .sections
+            .iter()
+            .flat_map(|s| s.others.iter().map(String::as_str))
+            .collect();
+        let more = |lines: &mut Vec<String>, left: usize| {
+            if left > 0 {
+                lines.push(format!(
+                    "  and {} more{}",
+                    thousands(left),
+                    full.map(|f| format!(" (all in {f})")).unwrap_or_default()
+                ));
+            }
+        };
+        if !odd.is_empty() {
+            lines.push("  moved differently from their section:".into());
+            let listed: Vec<&(String, CabinetChange)> = self
+                .cabinets
+                .iter()
+                .filter(|(id, _)| odd.contains(id.as_str()))
+                .collect();
+            for (id, c) in listed.iter().take(others) {
+                lines.push(format!("  {}", line(id, c)));
+            }
+            more(&mut lines, listed.len().saturating_sub(others));
         }
+        // The rarest changes first: a cabinet that changed alone comes before a section's 1,431.
+        let group_size: HashMap<&str, usize> = self
+            .sections
+            .iter()
+            .flat_map(|s| s.members.iter().map(|id| (id.as_str(), s.count)))
+            .collect();
+        let mut rest: Vec<&(String, CabinetChange)> = self
+            .cabinets
+            .iter()
+            .filter(|(id, _)| !odd.contains(id.as_str()))
+            .collect();
+        rest.sort_by_key(|(id, _)| group_size.get(id.as_str()).copied().unwrap_or(1));
+        for (id, c) in rest.iter().take(detail) {
+            lines.push(line(id, c));
+        }
+        more(&mut lines, rest.len().saturating_sub(detail));
         lines.join("\n")
     }
 }
@@ -122,11 +193,26 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     let old: HashMap<&str, &MapPanel> =
         expected.panels.iter().map(|p| (p.id.as_str(), p)).collect();
     let cables = expected.panels.iter().any(|p| p.port.is_some());
+    let mut changed: Vec<Changed> = Vec::new();
     for p in &actual.panels {
         let Some(e) = old.get(p.id.as_str()) else {
             d.cabinets.push((p.id.clone(), CabinetChange::Added));
+            changed.push(Changed {
+                id: &p.id,
+                section: &p.section,
+                output: &p.output,
+                motion: super::moves::Motion::Added,
+            });
             continue;
         };
+        if let Some(m) = motion(e, p, cables) {
+            changed.push(Changed {
+                id: &p.id,
+                section: &p.section,
+                output: &p.output,
+                motion: m,
+            });
+        }
         let mut fields = Vec::new();
         if e.output != p.output {
             fields.push(format!("output '{}' -> '{}'", e.output, p.output));
@@ -191,8 +277,23 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     for e in &expected.panels {
         if !new.contains(e.id.as_str()) {
             d.cabinets.push((e.id.clone(), CabinetChange::Removed));
+            changed.push(Changed {
+                id: &e.id,
+                section: &e.section,
+                output: &e.output,
+                motion: super::moves::Motion::Removed,
+            });
         }
     }
+    let size = |s: &str| {
+        let n = actual.panels.iter().filter(|p| p.section == s).count();
+        if n > 0 {
+            n
+        } else {
+            expected.panels.iter().filter(|p| p.section == s).count()
+        }
+    };
+    d.sections = group(&changed, &size);
     d
 }
 
@@ -391,5 +492,151 @@ mod tests {
         swapped.outputs[0].subframes.swap(0, 1);
         assert_eq!(diff_maps(&r, &swapped).outputs.len(), 1);
         assert!(diff_maps(&r, &r).is_empty());
+    }
+
+    /// Two flat sections of 16 px cabinets: 'W' (6 columns x 3 rows at `w_origin` in output 'o',
+    /// at `w_x` metres) and 'C' (2 x 2 below it at (0, 64)).
+    fn two_sections(w_origin: (i32, i32), w_x: f64) -> PixelMap {
+        let text = format!(
+            r#"Stage(
+    name: "Two", frame_rate: 60.0,
+    panel_types: [PanelType(name: "T16", width_mm: 250.0, height_mm: 250.0, pixels: (16, 16))],
+    sections: [
+        (name: "W", panel_type: "T16",
+         shape: Flat(columns: 6, rows: 3, position: ({w_x}, 1.5, -3.0)),
+         placement: Auto(outputs: ["o"], origin: ({}, {}))),
+        (name: "C", panel_type: "T16",
+         shape: Flat(columns: 2, rows: 2, position: (0.0, 3.0, -3.0)),
+         placement: Auto(outputs: ["o"], origin: (0, 64))),
+    ],
+    outputs: [Output(name: "o", width: 128, height: 96)],
+    cameras: [Camera(name: "A", position: (0.0, 1.5, 0.0), lens: Lens(focal_length_mm: 24.0, sensor_mm: (36.0, 24.0)))],
+)"#,
+            w_origin.0, w_origin.1
+        );
+        PixelMap::of(&crate::stage::Stage::from_ron(&text, "two.ron").unwrap())
+    }
+
+    /// Lines of a report that summarise sections, in order, and the index of the first
+    /// per-cabinet line.
+    fn summary_lines(text: &str) -> (Vec<&str>, usize) {
+        let lines: Vec<&str> = text.lines().collect();
+        let sections = lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with("  section '"))
+            .collect();
+        let first_cabinet = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("W-") || l.trim_start().starts_with("C-"))
+            .unwrap_or(lines.len());
+        (sections, first_cabinet)
+    }
+
+    #[test]
+    fn a_section_shifted_by_one_column_reads_as_one_line_before_the_detail() {
+        // Section W's placement origin moved one cabinet (16 px) right: its 6 x 3 = 18 cabinets
+        // moved +16 px in x, and nothing else changed.
+        let (a, b) = (two_sections((0, 0), -1.0), two_sections((16, 0), -1.0));
+        let d = diff_maps(&a, &b);
+        assert_eq!(d.cabinets.len(), 18);
+        let text = d.describe_limited(4, 100, Some("pixel-map.diff.json"));
+        let (sections, first_cabinet) = summary_lines(&text);
+        assert_eq!(
+            sections,
+            vec!["  section 'W': all 18 cabinets moved +16 px in x in output 'o'"],
+            "{text}"
+        );
+        let at = text.lines().position(|l| l == sections[0]).unwrap();
+        assert!(at < first_cabinet, "{text}");
+        // The detail is limited: 4 lines, then the rest counted and where to find it.
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.trim_start().starts_with("W-"))
+                .count(),
+            4,
+            "{text}"
+        );
+        assert!(
+            text.ends_with("  and 14 more (all in pixel-map.diff.json)"),
+            "{text}"
+        );
+        assert!(!text.contains("moved differently"), "{text}");
+        // The whole list is in the JSON.
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["cabinets"].as_array().unwrap().len(), 18);
+        assert_eq!(json["sections"][0]["count"], 18);
+        assert_eq!(
+            json["sections"][0]["motion"]["changed"]["offset"],
+            serde_json::json!([16, 0])
+        );
+    }
+
+    #[test]
+    fn a_section_moved_in_space_gives_its_displacement() {
+        // W placed 0.5 m further right in space: 18 cabinets moved +500 mm in x, same pixels.
+        let d = diff_maps(&two_sections((0, 0), -1.0), &two_sections((0, 0), -0.5));
+        let text = d.describe();
+        let (sections, _) = summary_lines(&text);
+        assert_eq!(
+            sections,
+            vec!["  section 'W': all 18 cabinets moved +500.0 mm in x in space"]
+        );
+    }
+
+    #[test]
+    fn a_cabinet_that_moved_differently_is_listed_on_its_own() {
+        let a = two_sections((0, 0), -1.0);
+        let mut b = two_sections((16, 0), -1.0);
+        // One of W's cabinets moved 3 px further down as well.
+        let odd = b
+            .panels
+            .iter()
+            .position(|p| p.id.starts_with("W-"))
+            .unwrap()
+            + 7;
+        b.panels[odd].origin[1] += 3;
+        let id = b.panels[odd].id.clone();
+        // And one of C's cabinets moved on its own.
+        let c = b.panels.iter().position(|p| p.section == "C").unwrap();
+        b.panels[c].origin[0] += 1;
+        let d = diff_maps(&a, &b);
+        let text = d.describe_limited(2, 100, None);
+        let (sections, first_cabinet) = summary_lines(&text);
+        assert_eq!(
+            sections,
+            vec![
+                "  section 'W': 17 of 18 cabinets moved +16 px in x in output 'o'; 1 more changed differently (listed below)",
+                format!(
+                    "  section 'C': 1 of 4 cabinets ({}) moved +1 px in x in output 'o'",
+                    b.panels[c].id
+                )
+                .as_str(),
+            ],
+            "{text}"
+        );
+        // The rarest change first in the detail: C's lone cabinet before W's 17.
+        assert_eq!(
+            text.lines().nth(first_cabinet + 1),
+            Some(format!("  {}: origin [0, 64] -> [1, 64]", b.panels[c].id).as_str()),
+            "{text}"
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| *l == "  moved differently from their section:")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(header, first_cabinet - 1, "{text}");
+        let origin = a.panels[odd].origin;
+        assert_eq!(
+            lines[header + 1],
+            format!(
+                "    {id}: origin {:?} -> {:?}",
+                origin,
+                [origin[0] + 16, origin[1] + 3]
+            )
+        );
+        assert_eq!(d.sections[0].others, vec![id]);
+        assert!(d.sections[1].others.is_empty());
     }
 }
