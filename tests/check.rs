@@ -303,7 +303,19 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
         }
     }
     let side = image::open(fail.join("centre.output-wall-1.side-by-side.png")).unwrap();
-    assert_eq!(side.width(), 240 * 3 + 8);
+    // 240 x 135 (3840 x 2160 downsampled 16 x) enlarged 3 x (512 / 240 -> 3) to at least the
+    // minimum review size, three side by side; the zoomed region, if any, below.
+    assert!(side.width() >= 3 * 720 + 2 * 8, "{}", side.width());
+    assert!(side.height() >= 405, "{}", side.height());
+    let wall_line = text
+        .lines()
+        .find(|l| l.contains("centre/output-wall-1:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(wall_line.contains("; differs in x "), "{wall_line}");
+    assert!(
+        wall_line.contains(" of 240 x 135 (full size: x "),
+        "{wall_line}"
+    );
     assert!(fail.join("pixel-map.actual.json").exists());
     assert!(!fail.join("centre.wall.actual.png").exists());
 }

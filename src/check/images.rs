@@ -25,6 +25,9 @@ pub(super) struct CaseImage {
     pub(super) stem: String,
     /// The image, or why the frame has none.
     pub(super) image: Result<image::RgbaImage, String>,
+    /// How many full-size pixels each of its pixels averages per axis (the case's `downsample` for
+    /// outputs and the wall; 1 for the camera view).
+    pub(super) downsample: u32,
     /// What the image is, when the name does not say (a sub-frame region: `sub-frame 2 of 3,
     /// camera B`), put before the outcome's message.
     pub(super) about: Option<String>,
@@ -113,6 +116,7 @@ pub(super) fn case_images(
     parts
         .into_iter()
         .map(|(label, img, scale, about)| CaseImage {
+            downsample: if scale { downsample.max(1) } else { 1 },
             name: format!("{}/{label}", case.name),
             stem: format!("{}.{}", case.name, label.replace('/', ".")),
             image: match img {

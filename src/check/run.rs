@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::images::{case_images, subframe_cameras};
+use super::review::{Region, differing_region, review_image};
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
 use crate::camera::Pose;
 use crate::compare;
@@ -102,11 +103,36 @@ fn pose_state(
     }
 }
 
+/// Where an image differs, for the failure message: `; differs in x 600..603, y 80..83 of
+/// 1188 x 176 (full size: x 9600..9663, y 1280..1343)` (inclusive ranges; full size when the image
+/// was downsampled).
+fn describe_region(r: &Region, (w, h): (u32, u32), downsample: u32) -> String {
+    let mut s = format!(
+        "; differs in x {}..{}, y {}..{} of {w} x {h}",
+        r.x0,
+        r.x1 - 1,
+        r.y0,
+        r.y1 - 1
+    );
+    if downsample > 1 {
+        let n = downsample;
+        s.push_str(&format!(
+            " (full size: x {}..{}, y {}..{})",
+            r.x0 * n,
+            r.x1 * n - 1,
+            r.y0 * n,
+            r.y1 * n - 1
+        ));
+    }
+    s
+}
+
 /// Compares (or updates) one image and returns its result.
 fn check_image(
     case: &CaseSpec,
     name: String,
     file_stem: &str,
+    downsample: u32,
     actual: &image::RgbaImage,
     refs: &Path,
     options: &RunOptions,
@@ -166,14 +192,14 @@ fn check_image(
                     Err(e) => note = format!(" ({e})"),
                 }
                 let sbs = options.out.join(format!("{file_stem}.side-by-side.png"));
-                match crate::io::write_png(
-                    &sbs,
-                    &compare::side_by_side(&expected, actual, Some(&c.diff)),
-                ) {
+                match crate::io::write_png(&sbs, &review_image(&expected, actual, &c.diff)) {
                     Ok(()) => files.push(sbs),
                     Err(e) => note = format!(" ({e})"),
                 }
-                Outcome::Failed(format!("{}{note}", case.tolerance.describe(&c)))
+                let place = differing_region(&c.diff)
+                    .map(|r| describe_region(&r, actual.dimensions(), downsample))
+                    .unwrap_or_default();
+                Outcome::Failed(format!("{}{place}{note}", case.tolerance.describe(&c)))
             }
         }
     })();
@@ -364,8 +390,15 @@ fn run_cases(
                 for img in images {
                     let mut r = match img.image {
                         Ok(i) => {
-                            let mut r =
-                                check_image(case, img.name, &img.stem, &i, &checks.refs, options);
+                            let mut r = check_image(
+                                case,
+                                img.name,
+                                &img.stem,
+                                img.downsample,
+                                &i,
+                                &checks.refs,
+                                options,
+                            );
                             if let Some(about) = &img.about {
                                 r.outcome = r.outcome.prefixed(about);
                             }
@@ -516,6 +549,24 @@ mod tests {
             pose_state(&stage, &bad, root, &mut takes)
                 .unwrap_err()
                 .contains("'Z'")
+        );
+    }
+
+    #[test]
+    fn a_failure_says_where_the_image_differs() {
+        let r = Region {
+            x0: 600,
+            y0: 80,
+            x1: 604,
+            y1: 84,
+        };
+        assert_eq!(
+            describe_region(&r, (1188, 176), 16),
+            "; differs in x 600..603, y 80..83 of 1188 x 176 (full size: x 9600..9663, y 1280..1343)"
+        );
+        assert_eq!(
+            describe_region(&r, (1188, 176), 1),
+            "; differs in x 600..603, y 80..83 of 1188 x 176"
         );
     }
 }
