@@ -307,7 +307,7 @@ fn run_cases(
         camera_width: f.render.camera_width,
         ..Default::default()
     };
-    let mut renderer = match Renderer::new(gpu, stage, renderer_options) {
+    let mut renderer = match Renderer::new(gpu, stage, renderer_options.clone()) {
         Ok(r) => r,
         Err(e) => return fail_rest(results, 0, &e.to_string()),
     };
@@ -385,7 +385,7 @@ fn run_cases(
                 seconds: render_seconds,
             }),
             Ok(frame) => {
-                let images = case_images(case, stage, &frame, downsample);
+                let images = case_images(case, stage, &frame, downsample, &renderer_options);
                 let share = render_seconds / images.len().max(1) as f64;
                 for img in images {
                     let mut r = match img.image {
