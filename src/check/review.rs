@@ -7,9 +7,9 @@
 //!   pixel stays a sharp square) until the longer side is at least [`MIN_LONG`] and the shorter at
 //!   least [`MIN_SHORT`] pixels (never past [`MAX_LONG`] or [`MAX_SCALE`] x), with the zoomed
 //!   region outlined in yellow;
-//! - row 2, when the differing pixels cover less than the whole image: the same three images
+//! - row 2, when the differing pixels are few enough to gain from it: the same three images
 //!   cropped to the box around the differing pixels plus [`context`] on each side, enlarged
-//!   likewise.
+//!   likewise (shown when that enlarges at least twice as much as row 1).
 //!
 //! Images much wider than tall (more than 2:1, e.g. the unwrapped wall) are stacked top to bottom
 //! in a row, the others placed left to right; panels are separated by [`GAP`] grey pixels.
@@ -151,8 +151,9 @@ pub fn review_image(expected: &RgbaImage, actual: &RgbaImage, diff: &RgbaImage) 
             y1: (r.y1 + c).min(h),
         }
     });
-    let zoom = zoom.filter(|z| (z.width(), z.height()) != (w, h));
     let k = scale_for(w, h);
+    // Zoomed only when that enlarges at least twice as much as the whole images are.
+    let zoom = zoom.filter(|z| scale_for(z.width(), z.height()) >= 2 * k);
     let whole: Vec<RgbaImage> = images
         .iter()
         .map(|i| {
