@@ -9,13 +9,14 @@
 //! Parts: `file` (the checks file and its parsing), `images` (a case's images: outputs, a
 //! remapped output's sub-frame regions, wall, camera), `review` (the readable side-by-side image of
 //! a failure), `run` (rendering the cases through
-//! [`crate::render::FrameInputs::resolve`] and comparing) and `junit` (the JUnit report); the pixel-map
-//! diff is [`crate::mapping::diff_maps`]. References are never updated under CI
+//! [`crate::render::FrameInputs::resolve`] and comparing), `pixel_map` (the pixel-map case) and `junit` (the JUnit report); the
+//! pixel-map diff is [`crate::mapping::diff_maps`]. References are never updated under CI
 //! ([`ensure_update_allowed`]).
 
 mod file;
 mod images;
 mod junit;
+mod pixel_map;
 mod review;
 mod run;
 

@@ -19,6 +19,9 @@ pub enum SpaceMotion {
     Turned,
 }
 
+/// A cabinet's `[step_col, step_row]` in its output (output pixels per LED column and row).
+pub type Steps = [[i32; 2]; 2];
+
 /// How one cabinet changed between two maps, in terms that cabinets moving together share.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,7 +39,7 @@ pub enum Motion {
         offset: [i32; 2],
         /// `(step_col, step_row)` before and after, when they changed (turned or mirrored in the
         /// output).
-        steps: Option<([[i32; 2]; 2], [[i32; 2]; 2])>,
+        steps: Option<(Steps, Steps)>,
         /// Its LED pixel count changed.
         pixels: bool,
         /// Its processor, port or place in the chain changed.
@@ -90,7 +93,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (k, c) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
+        if k > 0 && (s.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -310,6 +313,7 @@ pub(super) fn group(changed: &[Changed], sizes: &dyn Fn(&str) -> usize) -> Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::{PixelMap, diff_maps};
 
     #[test]
     fn thousands_are_separated() {
@@ -342,5 +346,151 @@ mod tests {
             m([0, 0], SpaceMotion::Translated([500_000, 0, -2_500])).describe(&o),
             "moved +500.0 mm in x and -2.5 mm in z in space"
         );
+    }
+
+    /// Two flat sections of 16 px cabinets: 'W' (6 columns x 3 rows at `w_origin` in output 'o',
+    /// at `w_x` metres) and 'C' (2 x 2 below it at (0, 64)).
+    fn two_sections(w_origin: (i32, i32), w_x: f64) -> PixelMap {
+        let text = format!(
+            r#"Stage(
+    name: "Two", frame_rate: 60.0,
+    panel_types: [PanelType(name: "T16", width_mm: 250.0, height_mm: 250.0, pixels: (16, 16))],
+    sections: [
+        (name: "W", panel_type: "T16",
+         shape: Flat(columns: 6, rows: 3, position: ({w_x}, 1.5, -3.0)),
+         placement: Auto(outputs: ["o"], origin: ({}, {}))),
+        (name: "C", panel_type: "T16",
+         shape: Flat(columns: 2, rows: 2, position: (0.0, 3.0, -3.0)),
+         placement: Auto(outputs: ["o"], origin: (0, 64))),
+    ],
+    outputs: [Output(name: "o", width: 128, height: 96)],
+    cameras: [Camera(name: "A", position: (0.0, 1.5, 0.0), lens: Lens(focal_length_mm: 24.0, sensor_mm: (36.0, 24.0)))],
+)"#,
+            w_origin.0, w_origin.1
+        );
+        PixelMap::of(&crate::stage::Stage::from_ron(&text, "two.ron").unwrap())
+    }
+
+    /// Lines of a report that summarise sections, in order, and the index of the first
+    /// per-cabinet line.
+    fn summary_lines(text: &str) -> (Vec<&str>, usize) {
+        let lines: Vec<&str> = text.lines().collect();
+        let sections = lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with("  section '"))
+            .collect();
+        let first_cabinet = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("W-") || l.trim_start().starts_with("C-"))
+            .unwrap_or(lines.len());
+        (sections, first_cabinet)
+    }
+
+    #[test]
+    fn a_section_shifted_by_one_column_reads_as_one_line_before_the_detail() {
+        // Section W's placement origin moved one cabinet (16 px) right: its 6 x 3 = 18 cabinets
+        // moved +16 px in x, and nothing else changed.
+        let (a, b) = (two_sections((0, 0), -1.0), two_sections((16, 0), -1.0));
+        let d = diff_maps(&a, &b);
+        assert_eq!(d.cabinets.len(), 18);
+        let text = d.describe_limited(4, 100, Some("pixel-map.diff.json"));
+        let (sections, first_cabinet) = summary_lines(&text);
+        assert_eq!(
+            sections,
+            vec!["  section 'W': all 18 cabinets moved +16 px in x in output 'o'"],
+            "{text}"
+        );
+        let at = text.lines().position(|l| l == sections[0]).unwrap();
+        assert!(at < first_cabinet, "{text}");
+        // The detail is limited: 4 lines, then the rest counted and where to find it.
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.trim_start().starts_with("W-"))
+                .count(),
+            4,
+            "{text}"
+        );
+        assert!(
+            text.ends_with("  and 14 more (all in pixel-map.diff.json)"),
+            "{text}"
+        );
+        assert!(!text.contains("moved differently"), "{text}");
+        // The whole list is in the JSON.
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["cabinets"].as_array().unwrap().len(), 18);
+        assert_eq!(json["sections"][0]["count"], 18);
+        assert_eq!(
+            json["sections"][0]["motion"]["changed"]["offset"],
+            serde_json::json!([16, 0])
+        );
+    }
+
+    #[test]
+    fn a_section_moved_in_space_gives_its_displacement() {
+        // W placed 0.5 m further right in space: 18 cabinets moved +500 mm in x, same pixels.
+        let d = diff_maps(&two_sections((0, 0), -1.0), &two_sections((0, 0), -0.5));
+        let text = d.describe();
+        let (sections, _) = summary_lines(&text);
+        assert_eq!(
+            sections,
+            vec!["  section 'W': all 18 cabinets moved +500.0 mm in x in space"]
+        );
+    }
+
+    #[test]
+    fn a_cabinet_that_moved_differently_is_listed_on_its_own() {
+        let a = two_sections((0, 0), -1.0);
+        let mut b = two_sections((16, 0), -1.0);
+        // One of W's cabinets moved 3 px further down as well.
+        let odd = b
+            .panels
+            .iter()
+            .position(|p| p.id.starts_with("W-"))
+            .unwrap()
+            + 7;
+        b.panels[odd].origin[1] += 3;
+        let id = b.panels[odd].id.clone();
+        // And one of C's cabinets moved on its own.
+        let c = b.panels.iter().position(|p| p.section == "C").unwrap();
+        b.panels[c].origin[0] += 1;
+        let d = diff_maps(&a, &b);
+        let text = d.describe_limited(2, 100, None);
+        let (sections, first_cabinet) = summary_lines(&text);
+        assert_eq!(
+            sections,
+            vec![
+                "  section 'W': 17 of 18 cabinets moved +16 px in x in output 'o'; 1 more changed differently (listed below)",
+                format!(
+                    "  section 'C': 1 of 4 cabinets ({}) moved +1 px in x in output 'o'",
+                    b.panels[c].id
+                )
+                .as_str(),
+            ],
+            "{text}"
+        );
+        // The rarest change first in the detail: C's lone cabinet before W's 17.
+        assert_eq!(
+            text.lines().nth(first_cabinet + 1),
+            Some(format!("  {}: origin [0, 64] -> [1, 64]", b.panels[c].id).as_str()),
+            "{text}"
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| *l == "  moved differently from their section:")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(header, first_cabinet - 1, "{text}");
+        let origin = a.panels[odd].origin;
+        assert_eq!(
+            lines[header + 1],
+            format!(
+                "    {id}: origin {:?} -> {:?}",
+                origin,
+                [origin[0] + 16, origin[1] + 3]
+            )
+        );
+        assert_eq!(d.sections[0].others, vec![id]);
+        assert!(d.sections[1].others.is_empty());
     }
 }
