@@ -237,12 +237,38 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
     assert!(cases.values().all(|v| v.is_empty() || v == "mismatch"));
     assert_eq!(cases.len(), DEMO_CASES.len());
 
-    // The pixel map names every wall cabinet (the output moved) and exactly one ceiling cabinet.
-    let map_line = text
-        .lines()
-        .find(|l| l.contains("pixel-map:"))
+    // The pixel map summarises each section in one line before any cabinet: the wall's 60
+    // cabinets (12 columns x 5 rows) moved with their output by (+32, +16), and one ceiling
+    // cabinet turned by 180 degrees in its output.
+    let lines: Vec<&str> = text.lines().collect();
+    let head = lines
+        .iter()
+        .position(|l| l.contains("pixel-map: pixel map changed: 61 cabinets changed in 2 sections"))
         .unwrap_or_else(|| panic!("{text}"));
-    let listed: BTreeSet<&str> = map_line.rsplit(": ").next().unwrap().split(", ").collect();
+    assert_eq!(
+        lines[head + 1].trim(),
+        "section 'W': all 60 cabinets moved +32 px in x and +16 px in y in output 'wall-1'",
+        "{text}"
+    );
+    assert_eq!(
+        lines[head + 2].trim(),
+        "section 'C': 1 of 16 cabinets (C-001-02) turned or mirrored in output 'ceiling-1': step_col [1, 0] -> [-1, 0], step_row [0, 1] -> [0, -1]",
+        "{text}"
+    );
+    // The detail is limited (10 lines, then "and 51 more"); the whole list is in pixel-map.diff.json.
+    let diff_json = fail.join("pixel-map.diff.json");
+    assert!(
+        text.contains(&format!("and 51 more (all in {})", diff_json.display())),
+        "{text}"
+    );
+    let diff: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&diff_json).unwrap()).unwrap();
+    let listed: BTreeSet<&str> = diff["cabinets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[0].as_str().unwrap())
+        .collect();
     let mut expected: BTreeSet<String> = (0..12)
         .flat_map(|c| (0..5).map(move |r| format!("W-{c:03}-{r:02}")))
         .collect();
@@ -277,7 +303,19 @@ fn a_broken_demo_stage_fails_with_the_right_cases_and_cabinets() {
         }
     }
     let side = image::open(fail.join("centre.output-wall-1.side-by-side.png")).unwrap();
-    assert_eq!(side.width(), 240 * 3 + 8);
+    // 240 x 135 (3840 x 2160 downsampled 16 x) enlarged 3 x (512 / 240 -> 3) to at least the
+    // minimum review size, three side by side; the zoomed region, if any, below.
+    assert!(side.width() >= 3 * 720 + 2 * 8, "{}", side.width());
+    assert!(side.height() >= 405, "{}", side.height());
+    let wall_line = text
+        .lines()
+        .find(|l| l.contains("centre/output-wall-1:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(wall_line.contains("; differs in x "), "{wall_line}");
+    assert!(
+        wall_line.contains(" of 240 x 135 (full size: x "),
+        "{wall_line}"
+    );
     assert!(fail.join("pixel-map.actual.json").exists());
     assert!(!fail.join("centre.wall.actual.png").exists());
 }

@@ -4,7 +4,7 @@
 
 use super::{CaseSpec, ImageKind};
 use crate::compare;
-use crate::render::RenderedFrame;
+use crate::render::{RenderedFrame, RendererOptions};
 use crate::stage::Stage;
 
 /// The image's part of a test-case and file name.
@@ -25,6 +25,9 @@ pub(super) struct CaseImage {
     pub(super) stem: String,
     /// The image, or why the frame has none.
     pub(super) image: Result<image::RgbaImage, String>,
+    /// How many full-size pixels each of its pixels averages per axis (the case's `downsample` for
+    /// outputs and the wall; 1 for the camera view).
+    pub(super) downsample: u32,
     /// What the image is, when the name does not say (a sub-frame region: `sub-frame 2 of 3,
     /// camera B`), put before the outcome's message.
     pub(super) about: Option<String>,
@@ -48,6 +51,7 @@ pub(super) fn case_images(
     stage: &Stage,
     frame: &RenderedFrame,
     downsample: u32,
+    rendered: &RendererOptions,
 ) -> Vec<CaseImage> {
     // (label, image, downsampled, about)
     let mut parts: Vec<(String, Option<image::RgbaImage>, bool, Option<String>)> = Vec::new();
@@ -113,16 +117,46 @@ pub(super) fn case_images(
     parts
         .into_iter()
         .map(|(label, img, scale, about)| CaseImage {
+            downsample: if scale { downsample.max(1) } else { 1 },
             name: format!("{}/{label}", case.name),
             stem: format!("{}.{}", case.name, label.replace('/', ".")),
             image: match img {
                 Some(i) if scale => Ok(compare::downsample(&i, downsample)),
                 Some(i) => Ok(i),
-                None => Err(format!("the frame has no {label} image")),
+                None => Err(missing(&label, stage, rendered)),
             },
             about,
         })
         .collect()
+}
+
+/// Why the frame has no image `label` (`wall`, `camera`, `output-<name>`), and what to do.
+fn missing(label: &str, stage: &Stage, rendered: &RendererOptions) -> String {
+    let (what, option, kind) = match label {
+        "wall" => ("unwrapped wall", rendered.wall, "Wall"),
+        "camera" => ("simulated camera view", rendered.camera, "Camera"),
+        _ => {
+            let name = label.strip_prefix("output-").unwrap_or(label);
+            let names: Vec<String> = stage
+                .outputs
+                .iter()
+                .map(|o| format!("'{}'", o.name))
+                .collect();
+            return format!(
+                "the frame has no output '{name}': the stage file has no output of that name (its outputs: {}); correct `Output(\"{name}\")` in the case's images",
+                names.join(", ")
+            );
+        }
+    };
+    if option {
+        format!(
+            "the frame has no {label} image: the renderer was made with the {what} but read none back (an internal error: please report it with the stage and checks files)"
+        )
+    } else {
+        format!(
+            "the frame has no {label} image: the renderer was made without the {what} (`check` renders it only when a case lists `{kind}` in its images)"
+        )
+    }
 }
 
 /// The cameras that remapped outputs' `Camera` and `Chroma` sub-frames show, each once, in the
@@ -140,4 +174,62 @@ pub(super) fn subframe_cameras(stage: &Stage) -> Vec<String> {
         }
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_the_frame_lacks_says_why() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let stage = crate::stage::load(std::path::Path::new(path)).unwrap();
+        let case = CaseSpec {
+            name: "c".into(),
+            pose: "p".into(),
+            images: vec![
+                ImageKind::Wall,
+                ImageKind::Camera,
+                ImageKind::Output("nope".into()),
+            ],
+            tolerance: Default::default(),
+        };
+        let frame = RenderedFrame {
+            outputs: Vec::new(),
+            wall: None,
+            camera: None,
+        };
+        let off = RendererOptions {
+            wall: false,
+            camera: false,
+            ..Default::default()
+        };
+        let why: Vec<String> = case_images(&case, &stage, &frame, 1, &off)
+            .into_iter()
+            .map(|i| i.image.unwrap_err())
+            .collect();
+        assert_eq!(
+            why[0],
+            "the frame has no wall image: the renderer was made without the unwrapped wall (`check` renders it only when a case lists `Wall` in its images)"
+        );
+        assert!(
+            why[1].contains("without the simulated camera view") && why[1].contains("`Camera`"),
+            "{}",
+            why[1]
+        );
+        assert_eq!(
+            why[2],
+            "the frame has no output 'nope': the stage file has no output of that name (its outputs: 'main'); correct `Output(\"nope\")` in the case's images"
+        );
+        // Made with the wall, yet none came back: said to be an internal error.
+        let on = RendererOptions::default();
+        let why = case_images(&case, &stage, &frame, 1, &on)
+            .remove(0)
+            .image
+            .unwrap_err();
+        assert!(
+            why.contains("made with the unwrapped wall but read none back"),
+            "{why}"
+        );
+    }
 }

@@ -7,14 +7,17 @@
 //! [`junit_xml`] turns into a JUnit report. See `docs/check.md`.
 //!
 //! Parts: `file` (the checks file and its parsing), `images` (a case's images: outputs, a
-//! remapped output's sub-frame regions, wall, camera), `run` (rendering the cases through
-//! [`crate::render::FrameInputs::resolve`] and comparing) and `junit` (the JUnit report); the pixel-map
-//! diff is [`crate::mapping::diff_maps`]. References are never updated under CI
+//! remapped output's sub-frame regions, wall, camera), `review` (the readable side-by-side image of
+//! a failure), `run` (rendering the cases through
+//! [`crate::render::FrameInputs::resolve`] and comparing), `pixel_map` (the pixel-map case) and `junit` (the JUnit report); the
+//! pixel-map diff is [`crate::mapping::diff_maps`]. References are never updated under CI
 //! ([`ensure_update_allowed`]).
 
 mod file;
 mod images;
 mod junit;
+mod pixel_map;
+mod review;
 mod run;
 
 use std::ffi::OsStr;
@@ -25,6 +28,7 @@ pub use file::{
     ToleranceSpec, parse,
 };
 pub use junit::{junit_xml, xml_escape};
+pub use review::{MAX_LONG, MAX_SCALE, MIN_LONG, MIN_SHORT, review_image, scale_for};
 pub use run::{RunOptions, run};
 
 /// What happened to one test case (one image of a case, or the pixel map).

@@ -1,16 +1,17 @@
 //! Running the checks: each case's pose resolved to a camera state, rendered through
 //! [`FrameInputs::resolve`] and compared (or its reference written), then the pixel map compared with
-//! its reference ([`crate::mapping::diff_maps`]).
+//! its reference (`pixel_map`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::images::{case_images, subframe_cameras};
+use super::pixel_map::check_pixel_map;
+use super::review::{Region, differing_region, review_image};
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
 use crate::camera::Pose;
 use crate::compare;
-use crate::mapping::{PixelMap, diff_maps};
 use crate::render::{FrameInputs, Overrides, RenderedFrame, Renderer, RendererOptions};
 use crate::stage::Stage;
 use crate::tracking::TakeCameras;
@@ -27,7 +28,7 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    fn updates(&self, case: &str, name: &str) -> bool {
+    pub(super) fn updates(&self, case: &str, name: &str) -> bool {
         match &self.update {
             None => false,
             // A name also covers the test cases under it (`centre/output-wall-1` covers the
@@ -102,11 +103,36 @@ fn pose_state(
     }
 }
 
+/// Where an image differs, for the failure message: `; differs in x 600..603, y 80..83 of
+/// 1188 x 176 (full size: x 9600..9663, y 1280..1343)` (inclusive ranges; full size when the image
+/// was downsampled).
+fn describe_region(r: &Region, (w, h): (u32, u32), downsample: u32) -> String {
+    let mut s = format!(
+        "; differs in x {}..{}, y {}..{} of {w} x {h}",
+        r.x0,
+        r.x1 - 1,
+        r.y0,
+        r.y1 - 1
+    );
+    if downsample > 1 {
+        let n = downsample;
+        s.push_str(&format!(
+            " (full size: x {}..{}, y {}..{})",
+            r.x0 * n,
+            r.x1 * n - 1,
+            r.y0 * n,
+            r.y1 * n - 1
+        ));
+    }
+    s
+}
+
 /// Compares (or updates) one image and returns its result.
 fn check_image(
     case: &CaseSpec,
     name: String,
     file_stem: &str,
+    downsample: u32,
     actual: &image::RgbaImage,
     refs: &Path,
     options: &RunOptions,
@@ -166,14 +192,14 @@ fn check_image(
                     Err(e) => note = format!(" ({e})"),
                 }
                 let sbs = options.out.join(format!("{file_stem}.side-by-side.png"));
-                match crate::io::write_png(
-                    &sbs,
-                    &compare::side_by_side(&expected, actual, Some(&c.diff)),
-                ) {
+                match crate::io::write_png(&sbs, &review_image(&expected, actual, &c.diff)) {
                     Ok(()) => files.push(sbs),
                     Err(e) => note = format!(" ({e})"),
                 }
-                Outcome::Failed(format!("{}{note}", case.tolerance.describe(&c)))
+                let place = differing_region(&c.diff)
+                    .map(|r| describe_region(&r, actual.dimensions(), downsample))
+                    .unwrap_or_default();
+                Outcome::Failed(format!("{}{place}{note}", case.tolerance.describe(&c)))
             }
         }
     })();
@@ -281,7 +307,7 @@ fn run_cases(
         camera_width: f.render.camera_width,
         ..Default::default()
     };
-    let mut renderer = match Renderer::new(gpu, stage, renderer_options) {
+    let mut renderer = match Renderer::new(gpu, stage, renderer_options.clone()) {
         Ok(r) => r,
         Err(e) => return fail_rest(results, 0, &e.to_string()),
     };
@@ -359,13 +385,20 @@ fn run_cases(
                 seconds: render_seconds,
             }),
             Ok(frame) => {
-                let images = case_images(case, stage, &frame, downsample);
+                let images = case_images(case, stage, &frame, downsample, &renderer_options);
                 let share = render_seconds / images.len().max(1) as f64;
                 for img in images {
                     let mut r = match img.image {
                         Ok(i) => {
-                            let mut r =
-                                check_image(case, img.name, &img.stem, &i, &checks.refs, options);
+                            let mut r = check_image(
+                                case,
+                                img.name,
+                                &img.stem,
+                                img.downsample,
+                                &i,
+                                &checks.refs,
+                                options,
+                            );
                             if let Some(about) = &img.about {
                                 r.outcome = r.outcome.prefixed(about);
                             }
@@ -386,63 +419,6 @@ fn run_cases(
             }
         }
         progress(&case.name);
-    }
-}
-
-fn check_pixel_map(stage: &Stage, refs: &Path, options: &RunOptions) -> CaseResult {
-    let started = Instant::now();
-    let reference = refs.join("pixel-map.json");
-    let actual = PixelMap::of(stage);
-    let mut files = Vec::new();
-    let mut changed = Vec::new();
-    let outcome = if options.updates("pixel-map", "pixel-map") {
-        match crate::io::write_json(&reference, &actual) {
-            Ok(()) => {
-                files.push(reference.clone());
-                Outcome::Updated(format!("wrote {}", reference.display()))
-            }
-            Err(e) => Outcome::Error(e.to_string()),
-        }
-    } else {
-        match std::fs::read_to_string(&reference) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Missing(format!(
-                "no reference {} (run with --update=pixel-map to write it)",
-                reference.display()
-            )),
-            Err(e) => Outcome::Error(format!("cannot read {}: {e}", reference.display())),
-            Ok(text) => match serde_json::from_str::<PixelMap>(&text) {
-                Err(e) => Outcome::Error(format!("cannot parse {}: {e}", reference.display())),
-                Ok(expected) => {
-                    let d = diff_maps(&expected, &actual);
-                    if d.is_empty() {
-                        Outcome::Passed(format!(
-                            "{} cabinets in {} outputs unchanged",
-                            actual.panels.len(),
-                            actual.outputs.len()
-                        ))
-                    } else {
-                        changed = d.cabinets();
-                        let path = options.out.join("pixel-map.actual.json");
-                        let note = match crate::io::write_json(&path, &actual) {
-                            Ok(()) => {
-                                files.push(path);
-                                String::new()
-                            }
-                            Err(e) => format!(" ({e})"),
-                        };
-                        Outcome::Failed(format!("{}{note}", d.describe()))
-                    }
-                }
-            },
-        }
-    };
-    CaseResult {
-        case: "pixel-map".into(),
-        name: "pixel-map".into(),
-        outcome,
-        files,
-        changed_cabinets: changed,
-        seconds: started.elapsed().as_secs_f64(),
     }
 }
 
@@ -504,6 +480,24 @@ mod tests {
             pose_state(&stage, &bad, root, &mut takes)
                 .unwrap_err()
                 .contains("'Z'")
+        );
+    }
+
+    #[test]
+    fn a_failure_says_where_the_image_differs() {
+        let r = Region {
+            x0: 600,
+            y0: 80,
+            x1: 604,
+            y1: 84,
+        };
+        assert_eq!(
+            describe_region(&r, (1188, 176), 16),
+            "; differs in x 600..603, y 80..83 of 1188 x 176 (full size: x 9600..9663, y 1280..1343)"
+        );
+        assert_eq!(
+            describe_region(&r, (1188, 176), 1),
+            "; differs in x 600..603, y 80..83 of 1188 x 176"
         );
     }
 }

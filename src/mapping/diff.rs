@@ -1,13 +1,25 @@
 //! Differences between two pixel maps, by cabinet id: cabinets added, removed, placed differently or
 //! moved in space, outputs added, removed, resized or encoded differently, and outputs whose every
-//! cabinet shifted by the same offset. `parallax check` compares a stage's map with its approved `pixel-map.json` with it.
+//! cabinet shifted by the same offset; the changed cabinets grouped per section by how they moved
+//! ([`super::moves`]). `parallax check` compares a stage's map with its approved `pixel-map.json`
+//! with it.
 
 use std::collections::{HashMap, HashSet};
 
+use serde::Serialize;
+
+use super::moves::{Changed, SectionChange, group, motion, thousands};
 use super::{MapPanel, PixelMap};
 
+/// Per-cabinet lines [`MapDiff::describe_limited`] prints for cabinets that moved with their
+/// section's majority (the cabinets that moved differently are listed up to [`OTHERS_LIMIT`]).
+pub const DETAIL_LIMIT: usize = 10;
+/// Cabinets that moved differently from their section that [`MapDiff::describe_limited`] lists.
+pub const OTHERS_LIMIT: usize = 200;
+
 /// How a cabinet differs between two pixel maps.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CabinetChange {
     /// Only in the new map.
     Added,
@@ -19,8 +31,9 @@ pub enum CabinetChange {
     Moved,
 }
 
-/// The differences between two pixel maps, by cabinet id.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The differences between two pixel maps, by cabinet id (serialised as `pixel-map.diff.json` by
+/// `parallax check`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MapDiff {
     /// Changed outputs: `name: what`.
     pub outputs: Vec<String>,
@@ -29,6 +42,9 @@ pub struct MapDiff {
     pub shifted_outputs: Vec<(String, usize, [i32; 2])>,
     /// Changed cabinets, in the new map's order (removed ones last).
     pub cabinets: Vec<(String, CabinetChange)>,
+    /// The changed cabinets per section (sections in order of their first changed cabinet), each
+    /// with the motion most of them share and the cabinets that moved otherwise.
+    pub sections: Vec<SectionChange>,
 }
 
 impl MapDiff {
@@ -42,35 +58,90 @@ impl MapDiff {
         self.cabinets.iter().map(|(id, _)| id.clone()).collect()
     }
 
-    /// A readable list: the outputs, then one line per cabinet.
+    /// Every line, no limit: see [`MapDiff::describe_limited`].
     pub fn describe(&self) -> String {
+        self.describe_limited(usize::MAX, usize::MAX, None)
+    }
+
+    /// A readable report: a head line; one line per section with changed cabinets (what moved, by
+    /// how much, how many cabinets); the changed outputs; the cabinets that moved differently from
+    /// their section's majority, one line each (at most `others`); then the other cabinets' lines
+    /// (at most `detail`, the rarest changes first, then `and N more`). `full`: where the full list
+    /// is (named after `and N more`).
+    pub fn describe_limited(&self, detail: usize, others: usize, full: Option<&str>) -> String {
         let mut lines = Vec::new();
-        if !self.cabinets.is_empty() {
+        let n = self.cabinets.len();
+        if n > 0 {
             lines.push(format!(
-                "pixel map changed: {} cabinet{} changed: {}",
-                self.cabinets.len(),
-                if self.cabinets.len() == 1 { "" } else { "s" },
-                self.cabinets().join(", ")
+                "pixel map changed: {} cabinet{} changed in {} section{}",
+                thousands(n),
+                if n == 1 { "" } else { "s" },
+                self.sections.len(),
+                if self.sections.len() == 1 { "" } else { "s" },
             ));
         } else {
             lines.push("pixel map changed".into());
+        }
+        for s in &self.sections {
+            lines.push(format!("  {}", s.describe()));
         }
         for o in &self.outputs {
             lines.push(format!("  output {o}"));
         }
         for (o, n, [dx, dy]) in &self.shifted_outputs {
             lines.push(format!(
-                "  output '{o}': all {n} cabinets shifted by ({dx:+}, {dy:+}) px"
+                "  output '{o}': all {} cabinets shifted by ({dx:+}, {dy:+}) px",
+                thousands(*n)
             ));
         }
-        for (id, c) in &self.cabinets {
-            lines.push(match c {
-                CabinetChange::Added => format!("  {id}: added"),
-                CabinetChange::Removed => format!("  {id}: removed"),
-                CabinetChange::Moved => format!("  {id}: moved in space"),
-                CabinetChange::Placement(f) => format!("  {id}: {}", f.join(", ")),
-            });
+        let line = |id: &str, c: &CabinetChange| match c {
+            CabinetChange::Added => format!("  {id}: added"),
+            CabinetChange::Removed => format!("  {id}: removed"),
+            CabinetChange::Moved => format!("  {id}: moved in space"),
+            CabinetChange::Placement(f) => format!("  {id}: {}", f.join(", ")),
+        };
+        let odd: HashSet<&str> = self
+            .sections
+            .iter()
+            .flat_map(|s| s.others.iter().map(String::as_str))
+            .collect();
+        let more = |lines: &mut Vec<String>, left: usize| {
+            if left > 0 {
+                lines.push(format!(
+                    "  and {} more{}",
+                    thousands(left),
+                    full.map(|f| format!(" (all in {f})")).unwrap_or_default()
+                ));
+            }
+        };
+        if !odd.is_empty() {
+            lines.push("  moved differently from their section:".into());
+            let listed: Vec<&(String, CabinetChange)> = self
+                .cabinets
+                .iter()
+                .filter(|(id, _)| odd.contains(id.as_str()))
+                .collect();
+            for (id, c) in listed.iter().take(others) {
+                lines.push(format!("  {}", line(id, c)));
+            }
+            more(&mut lines, listed.len().saturating_sub(others));
         }
+        // The rarest changes first: a cabinet that changed alone comes before a section's 1,431.
+        let group_size: HashMap<&str, usize> = self
+            .sections
+            .iter()
+            .flat_map(|s| s.members.iter().map(|id| (id.as_str(), s.count)))
+            .collect();
+        let mut rest: Vec<&(String, CabinetChange)> = self
+            .cabinets
+            .iter()
+            .filter(|(id, _)| !odd.contains(id.as_str()))
+            .collect();
+        rest.sort_by_key(|(id, _)| group_size.get(id.as_str()).copied().unwrap_or(1));
+        for (id, c) in rest.iter().take(detail) {
+            lines.push(line(id, c));
+        }
+        more(&mut lines, rest.len().saturating_sub(detail));
         lines.join("\n")
     }
 }
@@ -122,11 +193,26 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     let old: HashMap<&str, &MapPanel> =
         expected.panels.iter().map(|p| (p.id.as_str(), p)).collect();
     let cables = expected.panels.iter().any(|p| p.port.is_some());
+    let mut changed: Vec<Changed> = Vec::new();
     for p in &actual.panels {
         let Some(e) = old.get(p.id.as_str()) else {
             d.cabinets.push((p.id.clone(), CabinetChange::Added));
+            changed.push(Changed {
+                id: &p.id,
+                section: &p.section,
+                output: &p.output,
+                motion: super::moves::Motion::Added,
+            });
             continue;
         };
+        if let Some(m) = motion(e, p, cables) {
+            changed.push(Changed {
+                id: &p.id,
+                section: &p.section,
+                output: &p.output,
+                motion: m,
+            });
+        }
         let mut fields = Vec::new();
         if e.output != p.output {
             fields.push(format!("output '{}' -> '{}'", e.output, p.output));
@@ -191,8 +277,23 @@ pub fn diff_maps(expected: &PixelMap, actual: &PixelMap) -> MapDiff {
     for e in &expected.panels {
         if !new.contains(e.id.as_str()) {
             d.cabinets.push((e.id.clone(), CabinetChange::Removed));
+            changed.push(Changed {
+                id: &e.id,
+                section: &e.section,
+                output: &e.output,
+                motion: super::moves::Motion::Removed,
+            });
         }
     }
+    let size = |s: &str| {
+        let n = actual.panels.iter().filter(|p| p.section == s).count();
+        if n > 0 {
+            n
+        } else {
+            expected.panels.iter().filter(|p| p.section == s).count()
+        }
+    };
+    d.sections = group(&changed, &size);
     d
 }
 

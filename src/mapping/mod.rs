@@ -4,13 +4,15 @@
 
 mod csv;
 mod diff;
+mod moves;
 
 use serde::{Deserialize, Serialize};
 
 use crate::stage::Stage;
 
 pub use csv::CSV_COLUMNS;
-pub use diff::{CabinetChange, MapDiff, diff_maps};
+pub use diff::{CabinetChange, DETAIL_LIMIT, MapDiff, OTHERS_LIMIT, diff_maps};
+pub use moves::{Motion, SectionChange, SpaceMotion, thousands};
 
 /// `pixel-map.json`, version 1.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
