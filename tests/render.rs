@@ -421,24 +421,30 @@ fn the_wall_and_the_outputs_show_the_same_led_pixels() {
 }
 
 /// A wall wider than the adapter's texture limit (a flat row of 160 x 8 px cabinets, 3 wider than
-/// the limit, over two outputs) is rendered in tiles and stitched: `wall.png` is as wide as the
+/// the limit, over outputs of 100 cabinets) is rendered in tiles and stitched: `wall.png` is as wide as the
 /// wall and every LED pixel in it equals the same LED pixel in its output.
 #[test]
 fn a_wall_wider_than_the_texture_limit_is_rendered_in_tiles() {
     let gpu = gpu();
     let limit = gpu.device.limits().max_texture_dimension_2d;
     let columns = limit / 160 + 3;
-    let half = columns.div_ceil(2);
+    // Outputs of at most 100 cabinets (16,000 px), within every adapter's limit.
+    let n = columns.div_ceil(100);
+    let names: Vec<String> = (1..=n).map(|k| format!("\"o{k}\"")).collect();
+    let outputs: Vec<String> = (1..=n)
+        .map(|k| format!("Output(name: \"o{k}\", width: 16000, height: 8)"))
+        .collect();
     let text = format!(
         r#"Stage(name: "long", frame_rate: 60.0,
   panel_types: [PanelType(name: "P", width_mm: 500.0, height_mm: 25.0, pixels: (160, 8))],
   sections: [(name: "W", panel_type: "P",
     shape: Flat(columns: {columns}, rows: 1, position: (0.0, 1.5, -3.0), anchor: Centre),
-    placement: Auto(outputs: ["o1", "o2"]))],
-  outputs: [Output(name: "o1", width: {w}, height: 8), Output(name: "o2", width: {w}, height: 8)],
+    placement: Auto(outputs: [{names}]))],
+  outputs: [{outputs}],
   cameras: [Camera(name: "A", position: (0.0, 1.5, 0.0), inner: Inner(resolution: (480, 320)))],
   render: Render(outer_resolution: 128))"#,
-        w = half * 160
+        names = names.join(", "),
+        outputs = outputs.join(", ")
     );
     let stage = Stage::from_ron(&text, "long.ron").unwrap();
     let width = wall_matches_outputs(&gpu, &stage);

@@ -366,14 +366,14 @@ impl ColourSettings {
     }
 
     /// The LUT in effect on a cabinet of section `section` in output `output`: the output's (path
-    /// as written, loaded LUT), else the section's, else none.
+    /// as written, loaded LUT; an output with either set has one), else the section's, else none.
     pub fn lut_for(
         &self,
         section: Option<usize>,
         output: Option<usize>,
     ) -> (Option<String>, Option<Arc<CubeLut>>) {
         let o = output.and_then(|k| self.outputs.get(k));
-        if let Some(o) = o.filter(|o| o.lut_path.is_some()) {
+        if let Some(o) = o.filter(|o| o.lut_path.is_some() || o.lut.is_some()) {
             return (o.lut_path.clone(), o.lut.clone());
         }
         match section.and_then(|k| self.sections.get(k)) {
