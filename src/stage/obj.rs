@@ -180,9 +180,25 @@ pub(super) fn section(c: &Ctx, path: &str, scale: f64, problems: &mut Problems) 
             ok = false;
             continue;
         };
-        let (col, row) = match cabinet_of(name, &c.sec.name) {
-            Ok(Some(cr)) => cr,
-            Ok(None) => continue, // another section's cabinet
+        let cabinet = cabinet_of(name, &c.sec.name);
+        if cabinet == Ok(None) {
+            continue; // another section's cabinet
+        }
+        // A face that is not a quad is reported even when its name is wrong too.
+        let quad = f.corners.len() == 4;
+        if !quad {
+            problems.push(
+                located(subj.clone()),
+                format!(
+                    "'{name}': a face of {} vertices: a cabinet is one quad (4 vertices)",
+                    f.corners.len()
+                ),
+            );
+            ok = false;
+        }
+        let (col, row) = match cabinet {
+            Ok(Some(cr)) if quad => cr,
+            Ok(_) => continue,
             Err(()) => {
                 problems.push(
                     located(subj.clone()),
@@ -202,17 +218,6 @@ pub(super) fn section(c: &Ctx, path: &str, scale: f64, problems: &mut Problems) 
             problems.push(
                 located(ps),
                 format!("a second quad for this cabinet (the first is on line {first})"),
-            );
-            ok = false;
-            continue;
-        }
-        if f.corners.len() != 4 {
-            problems.push(
-                located(ps),
-                format!(
-                    "a face of {} vertices: a cabinet is one quad (4 vertices)",
-                    f.corners.len()
-                ),
             );
             ok = false;
             continue;

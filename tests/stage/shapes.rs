@@ -511,6 +511,16 @@ fn an_obj_survey_of_four_quads_places_four_cabinets() {
         e.contains("survey.obj:11: panel 'W-001-00': the quad is not a 500 x 500 mm rectangle within 5.0 mm: edges 500.0 mm, 510.0 mm, 500.0 mm, 510.0 mm"),
         "{e}"
     );
+    // A face with a wrong name and three vertices: both problems at once, at its line.
+    let bad = SURVEY.replace("o W-001-00\nf 4 3 5 6", "o W-0x1-00\nf 4 3 5");
+    std::fs::write(dir.join("survey.obj"), bad).unwrap();
+    let e = parallax::stage::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("survey.obj:11")
+            && e.contains("'W-0x1-00': a face of 3 vertices")
+            && e.contains("'W-0x1-00' is not a cabinet id"),
+        "{e}"
+    );
     // A missing file names it, and the stage-file field.
     std::fs::remove_file(dir.join("survey.obj")).unwrap();
     let e = parallax::stage::load(&path).unwrap_err().to_string();
