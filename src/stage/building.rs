@@ -18,11 +18,12 @@ use super::{
 
 /// `base` is the folder that relative paths (OBJ files) are resolved against (`None`: the working
 /// folder).
+/// Errors: every problem, with the warnings found beside them (`(problems, warnings)`).
 pub(super) fn build(
     f: &file::Stage,
     limits: &Limits,
     base: Option<&Path>,
-) -> Result<Stage, Vec<Problem>> {
+) -> Result<Stage, (Vec<Problem>, Vec<Problem>)> {
     let mut problems = Problems::default();
     let mut warnings = Problems::default();
 
@@ -188,11 +189,11 @@ pub(super) fn build(
     geometry_checks::intersections(&stage, limits, &mut problems);
     geometry_checks::facing(&stage, f, &mut warnings);
     stage.warnings = warnings.0;
+    stage.warnings.sort_by_key(|w| w.to_string());
     if problems.0.is_empty() {
-        stage.warnings.sort_by_key(|w| w.to_string());
         Ok(stage)
     } else {
-        Err(problems.0)
+        Err((problems.0, stage.warnings))
     }
 }
 

@@ -269,12 +269,26 @@ pub enum StageError {
     /// A syntax or type error, located in the file.
     #[error(transparent)]
     Syntax(#[from] crate::ron_file::SyntaxError),
-    /// Semantic problems, all of them.
-    #[error("{file}: {} problem{}:\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, list(.problems))]
+    /// Semantic problems, all of them, and the warnings found beside them (which `validate`
+    /// prints for a valid stage; shown here too, so that fixing the errors brings no surprise).
+    #[error("{file}: {} problem{}:\n{}{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, list(.problems), warnings_after(.warnings))]
     Invalid {
         file: String,
         problems: Vec<Problem>,
+        warnings: Vec<Problem>,
     },
+}
+
+/// The warnings after an error's problem list (nothing without warnings).
+fn warnings_after(warnings: &[Problem]) -> String {
+    match warnings.len() {
+        0 => String::new(),
+        n => format!(
+            "\nand {n} warning{}:\n{}",
+            if n == 1 { "" } else { "s" },
+            list(warnings)
+        ),
+    }
 }
 
 fn list(problems: &[Problem]) -> String {
@@ -328,9 +342,12 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
     let label = path.display().to_string();
     let parsed = parse(&text, &label)?;
     let mut stage =
-        build_with_luts(&parsed, limits, Some(path)).map_err(|problems| StageError::Invalid {
-            file: label.clone(),
-            problems: locate(problems, &text, &label),
+        build_with_luts(&parsed, limits, Some(path)).map_err(|(problems, warnings)| {
+            StageError::Invalid {
+                file: label.clone(),
+                problems: locate(problems, &text, &label),
+                warnings: locate(warnings, &text, &label),
+            }
         })?;
     stage.warnings = locate(std::mem::take(&mut stage.warnings), &text, &label);
     Ok(stage)
@@ -338,22 +355,24 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
 
 /// Builds a parsed stage file and reads its LUTs (relative paths, of LUTs and OBJ files, against
 /// `source`'s folder, or the working folder without one). Every problem at once: a broken `.cube`
-/// file is reported with the other problems.
+/// file is reported with the other problems. Errors: `(problems, warnings)`.
 fn build_with_luts(
     parsed: &file::Stage,
     limits: &Limits,
     source: Option<&Path>,
-) -> Result<Stage, Vec<Problem>> {
+) -> Result<Stage, (Vec<Problem>, Vec<Problem>)> {
     let base = source.map(|p| p.parent().unwrap_or(Path::new(".")));
     match building::build(parsed, limits, base) {
         Ok(mut stage) => {
             stage.source = source.map(Path::to_path_buf);
-            stage.load_luts()?;
-            Ok(stage)
+            match stage.load_luts() {
+                Ok(()) => Ok(stage),
+                Err(problems) => Err((problems, stage.warnings)),
+            }
         }
-        Err(mut problems) => {
+        Err((mut problems, warnings)) => {
             problems.extend(colour::lut_problems(parsed, source));
-            Err(problems)
+            Err((problems, warnings))
         }
     }
 }
@@ -362,18 +381,19 @@ impl Stage {
     /// Resolves and validates a parsed stage file. Returns every problem found. Relative paths in
     /// it (OBJ files of sections) are resolved against the working folder.
     pub fn build(file: &file::Stage, limits: &Limits) -> Result<Stage, Vec<Problem>> {
-        building::build(file, limits, None)
+        building::build(file, limits, None).map_err(|(problems, _)| problems)
     }
 
     /// Parses and builds stage-file text (for tests and tools that hold the text).
     pub fn from_ron(text: &str, file_label: &str) -> Result<Stage, StageError> {
         let parsed = parse(text, file_label)?;
-        let invalid = |problems| StageError::Invalid {
-            file: file_label.to_string(),
-            problems,
-        };
-        let mut stage = build_with_luts(&parsed, &Limits::default(), None)
-            .map_err(|p| invalid(locate(p, text, file_label)))?;
+        let mut stage = build_with_luts(&parsed, &Limits::default(), None).map_err(
+            |(problems, warnings)| StageError::Invalid {
+                file: file_label.to_string(),
+                problems: locate(problems, text, file_label),
+                warnings: locate(warnings, text, file_label),
+            },
+        )?;
         stage.warnings = locate(std::mem::take(&mut stage.warnings), text, file_label);
         Ok(stage)
     }
