@@ -308,30 +308,31 @@ fn bundled_take_is_a_plausible_move_for_camera_a() {
     assert!(cams.camera_at_frame("B", 0).is_none());
 }
 
-#[test]
-fn track_command_prints_json_and_records() {
+/// `parallax track --freed 127.0.0.1:PORT --count COUNT [extra] --record TAKE` started on a free
+/// port, its output piped: the child and the address to send to.
+fn spawn_track(count: &str, extra: &[&str], take: &Path) -> (std::process::Child, SocketAddr) {
     let port = {
         let s = UdpSocket::bind("127.0.0.1:0").expect("probe");
         s.local_addr().expect("addr").port()
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let take_path = dir.path().join("rec.take");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .args([
-            "track",
-            "--freed",
-            &format!("127.0.0.1:{port}"),
-            "--count",
-            "3",
-            "--json",
-        ])
+    let to: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args(["track", "--freed", &to.to_string(), "--count", count])
+        .args(extra)
         .arg("--record")
-        .arg(&take_path)
+        .arg(take)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run parallax");
-    let to: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    (child, to)
+}
+
+#[test]
+fn track_command_prints_json_and_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let take_path = dir.path().join("rec.take");
+    let (mut child, to) = spawn_track("3", &["--json"], &take_path);
     let tx = sender();
     let start = Instant::now();
     let mut i = 0;
@@ -391,27 +392,9 @@ fn track_command_prints_json_and_records() {
 
 #[test]
 fn track_count_reports_what_it_printed_and_recorded() {
-    let port = {
-        let s = UdpSocket::bind("127.0.0.1:0").expect("probe");
-        s.local_addr().expect("addr").port()
-    };
     let dir = tempfile::tempdir().expect("tempdir");
     let take_path = dir.path().join("burst.take");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .args([
-            "track",
-            "--freed",
-            &format!("127.0.0.1:{port}"),
-            "--count",
-            "5",
-        ])
-        .arg("--record")
-        .arg(&take_path)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run parallax");
-    let to: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let (mut child, to) = spawn_track("5", &[], &take_path);
     let tx = sender();
     let start = Instant::now();
     // Bursts of 20 packets: more arrive than --count takes.

@@ -198,6 +198,37 @@ fn overrides_problems(
     }
 }
 
+/// The index in `names` (the stage's sections or outputs) of `name`, listed at `at`
+/// (`colour.sections[i]`, `colour.outputs[i]`): an unknown name is a problem of the stage, one
+/// listed a second time (`seen`) a problem of `scope` (and still resolved).
+fn listed(
+    names: &[&str],
+    seen: &mut [bool],
+    name: &str,
+    at: &str,
+    scope: &ColourScope,
+    problems: &mut Vec<ColourProblem>,
+) -> Option<usize> {
+    let (kind, list) = match scope {
+        ColourScope::Output(_) => ("output", "outputs"),
+        _ => ("section", "sections"),
+    };
+    let Some(k) = names.iter().position(|n| *n == name) else {
+        problems.push(ColourProblem {
+            scope: ColourScope::Stage,
+            message: format!("unknown {kind} '{name}' (at {at}.{kind})"),
+        });
+        return None;
+    };
+    if std::mem::replace(&mut seen[k], true) {
+        problems.push(ColourProblem {
+            scope: scope.clone(),
+            message: format!("listed twice in colour.{list} (at {at}.{kind})"),
+        });
+    }
+    Some(k)
+}
+
 impl ColourSettings {
     /// Resolves the file section against the stage's section and output names (in stage order).
     /// Every problem is returned, each naming its field.
@@ -223,20 +254,11 @@ impl ColourSettings {
         let mut seen = vec![false; sections.len()];
         for (i, s) in f.sections.iter().enumerate() {
             let at = format!("colour.sections[{i}]");
-            let Some(k) = sections.iter().position(|n| *n == s.section) else {
-                problems.push(ColourProblem {
-                    scope: ColourScope::Stage,
-                    message: format!("unknown section '{}' (at {at}.section)", s.section),
-                });
+            let scope = ColourScope::Section(s.section.clone());
+            let Some(k) = listed(sections, &mut seen, &s.section, &at, &scope, &mut problems)
+            else {
                 continue;
             };
-            let scope = ColourScope::Section(s.section.clone());
-            if std::mem::replace(&mut seen[k], true) {
-                problems.push(ColourProblem {
-                    scope: scope.clone(),
-                    message: format!("listed twice in colour.sections (at {at}.section)"),
-                });
-            }
             let grades = GradeOverrides {
                 inner: s.inner,
                 outer: s.outer,
@@ -255,20 +277,10 @@ impl ColourSettings {
         let mut seen = vec![false; outputs.len()];
         for (i, o) in f.outputs.iter().enumerate() {
             let at = format!("colour.outputs[{i}]");
-            let Some(k) = outputs.iter().position(|n| *n == o.output) else {
-                problems.push(ColourProblem {
-                    scope: ColourScope::Stage,
-                    message: format!("unknown output '{}' (at {at}.output)", o.output),
-                });
+            let scope = ColourScope::Output(o.output.clone());
+            let Some(k) = listed(outputs, &mut seen, &o.output, &at, &scope, &mut problems) else {
                 continue;
             };
-            let scope = ColourScope::Output(o.output.clone());
-            if std::mem::replace(&mut seen[k], true) {
-                problems.push(ColourProblem {
-                    scope: scope.clone(),
-                    message: format!("listed twice in colour.outputs (at {at}.output)"),
-                });
-            }
             for p in o.encoding.problems() {
                 // "Pq white_nits = ...": the field is the second word.
                 let field = p.split(' ').nth(1).unwrap_or_default();

@@ -53,7 +53,10 @@ fn a_door_facing_out_is_named_once_for_its_section() {
     // With an error elsewhere (frame rate 0), the warning is still reported, after the problems.
     let broken = edited(&door, "frame_rate: 25.0", "frame_rate: 0.0");
     let e = Stage::from_ron(&broken, "t.ron").unwrap_err();
-    let StageError::Invalid { warnings: beside, .. } = &e else {
+    let StageError::Invalid {
+        warnings: beside, ..
+    } = &e
+    else {
         panic!("expected semantic problems, got {e}");
     };
     assert_eq!(beside.len(), 1, "{e}");
