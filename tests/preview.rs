@@ -353,6 +353,25 @@ fn write_take(file: &str, samples: &[(f64, f64, f64, f64, f64, f64)]) -> PathBuf
     path
 }
 
+/// `parallax render STAGE --take TAKE --frames FRAMES --out OUT` (headless), which must succeed.
+fn render_take(stage: &Path, take: &Path, frames: &str, out: &Path) {
+    let done = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .arg("render")
+        .arg(stage)
+        .arg("--take")
+        .arg(take)
+        .args(["--frames", frames, "--out"])
+        .arg(out)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("render");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
 fn take_cameras(stage: &Path, take: &Path) -> TakeCameras {
     let stage = parallax::stage::load(stage).unwrap();
     let take = Take::load(take).unwrap();
@@ -680,21 +699,7 @@ fn run_output_windows_show_the_headless_outputs() {
         String::from_utf8_lossy(&out.stderr)
     );
     let rendered = dir.path().join("render");
-    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .arg("render")
-        .arg(&stage)
-        .arg("--take")
-        .arg(&take)
-        .args(["--frames", "2", "--out"])
-        .arg(&rendered)
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("render");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    render_take(&stage, &take, "2", &rendered);
     for name in ["main", "top"] {
         let window = image::open(shots.join(format!("{name}.png")))
             .unwrap()
@@ -759,21 +764,7 @@ fn stage_file_targets_mix_a_window_and_files_and_survive_a_device_loss() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("1 device lost (1 re-created)"), "{stdout}");
     let rendered = dir.path().join("render");
-    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .arg("render")
-        .arg(&stage)
-        .arg("--take")
-        .arg(&take)
-        .args(["--frames", "0..4", "--out"])
-        .arg(&rendered)
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("render");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    render_take(&stage, &take, "0..4", &rendered);
     let read = |p: PathBuf| {
         image::open(&p)
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()))

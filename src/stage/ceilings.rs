@@ -22,18 +22,15 @@ pub(super) fn rings(
     problems: &mut Problems,
 ) -> Resolved {
     let subj = c.subject();
-    let mut ok = true;
-    for (name, v) in [
-        ("centre", centre.0),
-        ("centre", centre.1),
-        ("height", height),
-        ("start_deg", start_deg),
-    ] {
-        if !v.is_finite() {
-            problems.push(subj.clone(), format!("{name} must be finite{}", c.at(name)));
-            ok = false;
-        }
-    }
+    let mut ok = c.finite_fields(
+        &[
+            ("centre", centre.0),
+            ("centre", centre.1),
+            ("height", height),
+            ("start_deg", start_deg),
+        ],
+        problems,
+    );
     if rings.is_empty() {
         problems.push(
             subj.clone(),
@@ -168,18 +165,15 @@ pub(super) fn disc(
     problems: &mut Problems,
 ) -> Resolved {
     let subj = c.subject();
-    let mut ok = true;
-    for (name, v) in [
-        ("centre", centre.0),
-        ("centre", centre.1),
-        ("height", height),
-        ("pan_deg", pan_deg),
-    ] {
-        if !v.is_finite() {
-            problems.push(subj.clone(), format!("{name} must be finite{}", c.at(name)));
-            ok = false;
-        }
-    }
+    let mut ok = c.finite_fields(
+        &[
+            ("centre", centre.0),
+            ("centre", centre.1),
+            ("height", height),
+            ("pan_deg", pan_deg),
+        ],
+        problems,
+    );
     if !(radius.is_finite() && radius > 0.0) {
         problems.push(
             subj.clone(),

@@ -41,6 +41,20 @@ impl Ctx<'_> {
         format!(" (at sections[{}].shape.{field})", self.index)
     }
 
+    /// Whether every value of `fields` (`(field, value)`) is finite; a problem per value that is
+    /// not, located at its field.
+    pub(super) fn finite_fields(&self, fields: &[(&str, f64)], problems: &mut Problems) -> bool {
+        let mut ok = true;
+        for (name, v) in fields {
+            if !v.is_finite() {
+                let at = self.at(name);
+                problems.push(self.subject(), format!("{name} must be finite{at}"));
+                ok = false;
+            }
+        }
+        ok
+    }
+
     /// `(at sections[i].skip[k].FIELD)`.
     fn at_skip(&self, k: usize, field: &str) -> String {
         format!(" (at sections[{}].skip[{k}]{field})", self.index)

@@ -27,6 +27,32 @@ fn parallax(args: &[&str]) -> std::process::Output {
     out
 }
 
+/// The take the live tests run.
+const TAKE: &str = "assets/takes/demo-truck.take";
+
+/// `parallax render STAGE --take TAKE --frames 0..6 --out OUT`: the frames a run is compared with.
+fn render_take(stage: &str, out: &str) {
+    parallax(&[
+        "render", stage, "--take", TAKE, "--frames", "0..6", "--out", out,
+    ]);
+}
+
+/// `parallax run STAGE --take TAKE --frames 6 --unpaced --no-watch`, then `extra`.
+fn run_take(stage: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        stage,
+        "--take",
+        TAKE,
+        "--frames",
+        "6",
+        "--unpaced",
+        "--no-watch",
+    ];
+    args.extend_from_slice(extra);
+    parallax(&args)
+}
+
 fn png(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -38,38 +64,23 @@ fn png(path: &Path) -> Vec<u8> {
 fn a_run_of_a_take_equals_render_take_and_holds_failed_frames() {
     let dir = tempfile::tempdir().unwrap();
     let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
-    let take = "assets/takes/demo-truck.take";
     let stage = "assets/stages/tiny.ron";
-    parallax(&[
-        "render",
+    render_take(stage, &d("render"));
+    let out = run_take(
         stage,
-        "--take",
-        take,
-        "--frames",
-        "0..6",
-        "--out",
-        &d("render"),
-    ]);
-    let out = parallax(&[
-        "run",
-        stage,
-        "--take",
-        take,
-        "--frames",
-        "6",
-        "--unpaced",
-        "--no-watch",
-        "--sink",
-        "files",
-        "--out",
-        &d("run"),
-        "--stats",
-        &d("stats.json"),
-        "--frame-log",
-        &d("log.jsonl"),
-        "--inject-fault",
-        "2,3",
-    ]);
+        &[
+            "--sink",
+            "files",
+            "--out",
+            &d("run"),
+            "--stats",
+            &d("stats.json"),
+            "--frame-log",
+            &d("log.jsonl"),
+            "--inject-fault",
+            "2,3",
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("6 frames at 60 Hz"), "{text}");
     let frame =
@@ -170,31 +181,8 @@ fn outputs_go_to_their_targets_from_the_stage_file() {
     .unwrap();
     let stage = stage.to_string_lossy().into_owned();
     let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
-    let take = "assets/takes/demo-truck.take";
-    parallax(&[
-        "render",
-        &stage,
-        "--take",
-        take,
-        "--frames",
-        "0..6",
-        "--out",
-        &d("render"),
-    ]);
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            &stage,
-            "--take",
-            take,
-            "--frames",
-            "6",
-            "--unpaced",
-            "--no-watch",
-        ];
-        args.extend_from_slice(extra);
-        parallax(&args)
-    };
+    render_take(&stage, &d("render"));
+    let run = |extra: &[&str]| run_take(&stage, extra);
     run(&[]);
     assert_eq!(
         files_under(&dir.path().join("files")),
@@ -240,36 +228,21 @@ fn outputs_go_to_their_targets_from_the_stage_file() {
 fn a_lost_device_is_recreated_and_the_run_carries_on() {
     let dir = tempfile::tempdir().unwrap();
     let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
-    let take = "assets/takes/demo-truck.take";
     let stage = "assets/stages/tiny.ron";
-    parallax(&[
-        "render",
+    render_take(stage, &d("render"));
+    let out = run_take(
         stage,
-        "--take",
-        take,
-        "--frames",
-        "0..6",
-        "--out",
-        &d("render"),
-    ]);
-    let out = parallax(&[
-        "run",
-        stage,
-        "--take",
-        take,
-        "--frames",
-        "6",
-        "--unpaced",
-        "--no-watch",
-        "--sink",
-        "files",
-        "--out",
-        &d("run"),
-        "--stats",
-        &d("stats.json"),
-        "--inject-fault",
-        "device-lost@2",
-    ]);
+        &[
+            "--sink",
+            "files",
+            "--out",
+            &d("run"),
+            "--stats",
+            &d("stats.json"),
+            "--inject-fault",
+            "device-lost@2",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("GPU device re-created"), "{stderr}");
