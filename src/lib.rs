@@ -11,6 +11,7 @@ pub mod compare;
 pub mod diagram;
 pub mod draw;
 pub mod frame;
+pub mod fuzzing;
 pub mod gpu;
 pub mod io;
 pub mod live;

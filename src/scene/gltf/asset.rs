@@ -213,6 +213,12 @@ pub fn load(path: &Path, placement: Mat4) -> Result<Asset, GltfError> {
     build(loaded, placement)
 }
 
+/// As [`load`], from the file's contents (`.gltf` JSON or `.glb`); `path` names the file in errors
+/// and locates its external buffers and images.
+pub fn from_bytes(bytes: &[u8], path: &Path, placement: Mat4) -> Result<Asset, GltfError> {
+    build(load::read_bytes(bytes, path)?, placement)
+}
+
 struct Geometry {
     vertices: Vec<Vertex>,
     indices: Vec<u32>,

@@ -51,17 +51,24 @@ pub(super) fn read(path: &Path) -> Result<Loaded, GltfError> {
         path: path.to_path_buf(),
         source,
     })?;
+    read_bytes(&bytes, path)
+}
+
+/// Parses and checks the contents of a glTF file read from `path` (which names it in errors and
+/// locates its external buffers and images). Errors: as [`read`], without [`GltfError::Io`] for the
+/// file itself.
+pub(super) fn read_bytes(bytes: &[u8], path: &Path) -> Result<Loaded, GltfError> {
     let malformed = |message: String| GltfError::Malformed {
         path: path.to_path_buf(),
         message,
     };
     let gltf::Gltf { document, blob } =
-        gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| malformed(e.to_string()))?;
+        gltf::Gltf::from_slice_without_validation(bytes).map_err(|e| malformed(e.to_string()))?;
     let raw: serde_json::Value = if bytes.starts_with(b"glTF") {
-        let glb = gltf::binary::Glb::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+        let glb = gltf::binary::Glb::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
         serde_json::from_slice(&glb.json).map_err(|e| malformed(e.to_string()))?
     } else {
-        serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?
+        serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?
     };
     let invalid = |problems: Vec<GltfProblem>| GltfError::Invalid {
         path: path.to_path_buf(),
