@@ -70,11 +70,11 @@ pub fn opentrackio_cbor(data: &[u8]) {
 /// that the files an input names (LUTs, OBJ surveys, glTF buffers) are never found.
 const NOWHERE: &str = "/nonexistent/parallax-fuzz/input";
 
-/// A stage file: parsed, validated and built with the default limits (`stage::from_text`).
+/// A stage file: parsed, validated and built with the default limits (`stage::load_text`).
 pub fn stage(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let path = Path::new(NOWHERE).with_extension("ron");
-        let _ = crate::stage::from_text(text, Some(&path), &crate::stage::Limits::default());
+        let _ = crate::stage::load_text(text, &path);
     }
 }
 
@@ -292,8 +292,7 @@ mod tests {
                 continue;
             }
             let file = Path::new(&path);
-            crate::stage::from_text(&text(&b), Some(file), &crate::stage::Limits::default())
-                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            crate::stage::load_text(&text(&b), file).unwrap_or_else(|e| panic!("{path}: {e}"));
         }
         for (path, b) in seeds("take") {
             crate::tracking::Take::parse(&text(&b), &path).unwrap_or_else(|e| panic!("{e}"));

@@ -339,22 +339,27 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
         path: path.to_path_buf(),
         source,
     })?;
-    from_text(&text, Some(path), limits)
+    load_text_with_limits(&text, path, limits)
 }
 
-/// Parses and builds stage-file text read from `path` (which names it in errors; the files the
-/// stage names, LUTs and OBJ surveys, are found against its folder, or the working folder without
-/// one). Errors: as [`load_with_limits`], without [`StageError::Io`] for the stage file itself.
-pub fn from_text(text: &str, path: Option<&Path>, limits: &Limits) -> Result<Stage, StageError> {
-    let label = path.map_or_else(|| "<stage>".to_string(), |p| p.display().to_string());
+/// Parses and builds stage-file `text` as if it were the file at `path` (relative paths against
+/// its folder; errors located in `text`): what a reload does after reading the file, and what a
+/// remote edit resolves through.
+pub fn load_text(text: &str, path: &Path) -> Result<Stage, StageError> {
+    load_text_with_limits(text, path, &Limits::default())
+}
+
+fn load_text_with_limits(text: &str, path: &Path, limits: &Limits) -> Result<Stage, StageError> {
+    let label = path.display().to_string();
     let parsed = parse(text, &label)?;
-    let mut stage = build_with_luts(&parsed, limits, path).map_err(|(problems, warnings)| {
-        StageError::Invalid {
-            file: label.clone(),
-            problems: locate(problems, text, &label),
-            warnings: locate(warnings, text, &label),
-        }
-    })?;
+    let mut stage =
+        build_with_luts(&parsed, limits, Some(path)).map_err(|(problems, warnings)| {
+            StageError::Invalid {
+                file: label.clone(),
+                problems: locate(problems, text, &label),
+                warnings: locate(warnings, text, &label),
+            }
+        })?;
     stage.warnings = locate(std::mem::take(&mut stage.warnings), text, &label);
     Ok(stage)
 }
