@@ -1,12 +1,15 @@
 //! Fuzz targets: one entry point per parser of outside input, each taking arbitrary bytes. A
 //! target returns normally for every input (a refused input is an `Err` it drops); a panic, an
-//! abort, a hang or an unbounded allocation is a bug.
+//! abort, a hang or an unbounded allocation is a bug. Results go through
+//! [`std::hint::black_box`]: without it the optimiser removes a pure parser whose result is
+//! unused, and the fuzzer would explore nothing.
 //!
 //! The same functions run in two places: `fuzz/fuzz_targets/*.rs` (`cargo fuzz run TARGET`, on
 //! libFuzzer, for the long runs recorded in `docs/reliability.md`), and the test suite's smoke of
 //! every target over its seed corpus (`fuzz/corpus/TARGET/`) and mutations of it
 //! ([`smoke`]), which keeps each crash found as a regression test.
 
+use std::hint::black_box;
 use std::path::Path;
 
 use crate::tracking::opentrackio::{self, Encoding, Reassembler};
@@ -31,7 +34,7 @@ pub const TARGETS: [(&str, Target); 11] = [
 
 /// A FreeD D1 message (`tracking::freed::decode`).
 pub fn freed(data: &[u8]) {
-    let _ = crate::tracking::freed::decode(data);
+    let _ = black_box(crate::tracking::freed::decode(data));
 }
 
 /// A stream of OpenTrackIO packets as a receiver gets them: `data` is cut into datagrams, each
@@ -40,30 +43,33 @@ pub fn freed(data: &[u8]) {
 /// and each completed message is decoded (JSON or CBOR). One datagram also goes through
 /// `decode_packet` whole.
 pub fn opentrackio_packets(data: &[u8]) {
-    let _ = opentrackio::decode_packet(data);
+    let _ = black_box(opentrackio::decode_packet(data));
     let mut reassembler = Reassembler::default();
     let mut rest = data;
     while let [hi, lo, tail @ ..] = rest {
         let len = usize::from(u16::from_be_bytes([*hi, *lo]));
         let (datagram, next) = tail.split_at(len.min(tail.len()));
         rest = next;
-        let _ = opentrackio::parse_packet_with(datagram, false);
+        let _ = black_box(opentrackio::parse_packet_with(datagram, false));
         if let Ok((header, segment)) = opentrackio::parse_packet_with(datagram, true)
             && let Ok(Some(message)) = reassembler.push(&header, segment)
         {
-            let _ = opentrackio::decode_payload(message.encoding, &message.payload);
+            let _ = black_box(opentrackio::decode_payload(
+                message.encoding,
+                &message.payload,
+            ));
         }
     }
 }
 
 /// An OpenTrackIO JSON payload (`decode_payload` with [`Encoding::Json`]).
 pub fn opentrackio_json(data: &[u8]) {
-    let _ = opentrackio::decode_payload(Encoding::Json, data);
+    let _ = black_box(opentrackio::decode_payload(Encoding::Json, data));
 }
 
 /// An OpenTrackIO CBOR payload (`decode_payload` with [`Encoding::Cbor`]).
 pub fn opentrackio_cbor(data: &[u8]) {
-    let _ = opentrackio::decode_payload(Encoding::Cbor, data);
+    let _ = black_box(opentrackio::decode_payload(Encoding::Cbor, data));
 }
 
 /// Where the file-based targets say their input was read from: a folder that does not exist, so
@@ -74,7 +80,7 @@ const NOWHERE: &str = "/nonexistent/parallax-fuzz/input";
 pub fn stage(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let path = Path::new(NOWHERE).with_extension("ron");
-        let _ = crate::stage::load_text(text, &path);
+        let _ = black_box(crate::stage::load_text(text, &path));
     }
 }
 
@@ -83,9 +89,9 @@ pub fn take(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data)
         && let Ok(take) = crate::tracking::Take::parse(text, "fuzz.take")
     {
-        let _ = (take.start(), take.duration());
+        let _ = black_box((take.start(), take.duration()));
         for frame in 0..4 {
-            let _ = take.frame_samples(frame, 24.0);
+            let _ = black_box(take.frame_samples(frame, 24.0));
         }
     }
 }
@@ -93,7 +99,7 @@ pub fn take(data: &[u8]) {
 /// A checks file (`parallax check`).
 pub fn checks(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = crate::check::parse(text, "fuzz.checks.ron");
+        let _ = black_box(crate::check::parse(text, "fuzz.checks.ron"));
     }
 }
 
@@ -102,21 +108,25 @@ pub fn cube(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data)
         && let Ok(lut) = crate::colour::cube::parse_cube(text, "fuzz.cube")
     {
-        let _ = lut.apply([0.25, 0.5, 1.5]);
+        let _ = black_box(lut.apply([0.25, 0.5, 1.5]));
     }
 }
 
 /// A Wavefront OBJ wall survey.
 pub fn obj(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = crate::stage::obj::parse(text, "fuzz.obj");
+        let _ = black_box(crate::stage::obj::parse(text, "fuzz.obj"));
     }
 }
 
 /// A glTF 2.0 file (`.gltf` JSON or `.glb`): read, validated and built into draw data.
 pub fn gltf(data: &[u8]) {
     let path = Path::new(NOWHERE).with_extension("glb");
-    let _ = crate::scene::gltf::asset::from_bytes(data, &path, glam::Mat4::IDENTITY);
+    let _ = black_box(crate::scene::gltf::asset::from_bytes(
+        data,
+        &path,
+        glam::Mat4::IDENTITY,
+    ));
 }
 
 /// Locating a field path in RON text (how every config error gets its line and column): the
@@ -124,7 +134,7 @@ pub fn gltf(data: &[u8]) {
 pub fn ron_locate(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let (path, body) = text.split_once('\n').unwrap_or((text, ""));
-        let _ = crate::ron_file::locate(body, path);
+        let _ = black_box(crate::ron_file::locate(body, path));
     }
 }
 
