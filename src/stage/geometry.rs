@@ -174,8 +174,14 @@ pub struct SegmentFit {
 /// `width` metres wide: each segment holds the whole columns that fit on it from its first point,
 /// so that no column crosses a corner (no overlap at the joins) and what is left of a segment is a
 /// gap at its end. Columns are chords `(left, right)` in order along the polyline; the fits are
-/// per segment. Lengths within 1 um of a whole number of columns count as whole.
-pub fn polyline_columns(points: &[(f64, f64)], width: f64) -> (Vec<Chord>, Vec<SegmentFit>) {
+/// per segment. Lengths within 1 um of a whole number of columns count as whole. At most
+/// `max_columns` chords are made (the fits still count every column): a polyline too long for any
+/// stage, a typo such as a point 1e30 m away, is refused on its fits without making its columns.
+pub fn polyline_columns(
+    points: &[(f64, f64)],
+    width: f64,
+    max_columns: usize,
+) -> (Vec<Chord>, Vec<SegmentFit>) {
     let mut cols = Vec::new();
     let mut fits = Vec::new();
     for w in points.windows(2) {
@@ -192,7 +198,7 @@ pub fn polyline_columns(points: &[(f64, f64)], width: f64) -> (Vec<Chord>, Vec<S
         } else {
             (0.0, 0.0)
         };
-        for k in 0..n {
+        for k in 0..n.min(max_columns.saturating_sub(cols.len()) as u32) {
             let s0 = width * k as f64;
             let s1 = width * (k + 1) as f64;
             cols.push((
@@ -477,7 +483,7 @@ mod tests {
     #[test]
     fn polyline_segments_hold_whole_columns_from_their_start() {
         // 1.0 m then 1.3 m with 0.5 m cabinets: 2 columns exactly, then 2 and a 0.3 m gap.
-        let (cols, fits) = polyline_columns(&[(0.0, 0.0), (1.0, 0.0), (1.0, -1.3)], 0.5);
+        let (cols, fits) = polyline_columns(&[(0.0, 0.0), (1.0, 0.0), (1.0, -1.3)], 0.5, 100);
         assert_eq!(fits.iter().map(|f| f.columns).collect::<Vec<_>>(), [2, 2]);
         assert!(fits[0].gap.abs() < 1e-12 && (fits[1].gap - 0.3).abs() < 1e-12);
         assert_eq!(cols[1], ((0.5, 0.0), (1.0, 0.0)));
@@ -487,6 +493,16 @@ mod tests {
         assert!((f[0].normal() - DVec3::Z).length() < 1e-12);
         assert!((f[2].normal() - DVec3::X).length() < 1e-12);
         assert!((f[2].top_left - DVec3::new(1.0, 0.5, 0.0)).length() < 1e-12);
+    }
+
+    #[test]
+    fn a_polyline_too_long_for_any_stage_makes_no_more_chords_than_asked() {
+        // A point 1e30 m away (a typo the fuzzer found): the fit counts the columns, no chord is
+        // made past the limit.
+        let (cols, fits) = polyline_columns(&[(0.0, 0.0), (1e30, 0.0), (1e30, 1.0)], 0.5, 7);
+        assert_eq!(fits[0].columns, u32::MAX);
+        assert_eq!(fits[1].columns, 2);
+        assert_eq!(cols.len(), 7);
     }
 
     #[test]

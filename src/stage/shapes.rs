@@ -142,7 +142,7 @@ pub(super) fn polyline(
     if !ok {
         return None;
     }
-    let (columns, fits) = geometry::polyline_columns(points, c.w);
+    let (columns, fits) = geometry::polyline_columns(points, c.w, MAX_GRID as usize);
     for (k, fit) in fits.iter().enumerate() {
         let here = c.at(&format!("points[{}]", k + 1));
         if fit.length < 1e-3 {
@@ -174,7 +174,7 @@ pub(super) fn polyline(
                     fit.length,
                     fit.columns,
                     mm(fit.gap),
-                    fit.columns + 1,
+                    u64::from(fit.columns) + 1,
                     k + 1,
                     mm(c.w - fit.gap)
                 ),
@@ -184,7 +184,8 @@ pub(super) fn polyline(
     if !ok {
         return None;
     }
-    let n = columns.len() as u32;
+    let total: u64 = fits.iter().map(|f| u64::from(f.columns)).sum();
+    let n = u32::try_from(total).unwrap_or(u32::MAX);
     if n == 0 {
         problems.push(
             subj,

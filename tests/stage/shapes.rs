@@ -47,6 +47,23 @@ fn close(a: DVec3, b: DVec3, tol: f64) -> bool {
 /// A U-shaped room seen from inside: the left wall runs from (-3, 0) to (-3, -4) (4 m: 8 columns,
 /// facing +X), the back wall to (3, -4) (6 m: 12 columns, facing +Z), the right wall to (3, 0.2)
 /// (4.2 m: 8 columns and a 200 mm gap, facing -X). Two rows from the floor: tops at 1 m.
+/// A point typed with extra digits (found by the `stage` fuzz target: it made the loader allocate
+/// gigabytes of columns) is refused as too large, at once.
+#[test]
+fn a_polyline_point_far_away_is_refused_not_built() {
+    let text = stage(
+        "Polyline(points: [(0.5, -2.0), (99999999999999999999999999999980.0, 0.0), (9.5, 2.0)], rows: 2, bottom: 0.0)",
+        "",
+        320,
+        64,
+    );
+    let p = problems(&text);
+    assert!(
+        p.iter().any(|m| m.contains("more than any stage holds")),
+        "{p:?}"
+    );
+}
+
 #[test]
 fn a_polyline_wall_puts_whole_columns_on_each_segment() {
     let text = stage(

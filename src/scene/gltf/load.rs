@@ -62,6 +62,12 @@ pub(super) fn read_bytes(bytes: &[u8], path: &Path) -> Result<Loaded, GltfError>
         path: path.to_path_buf(),
         message,
     };
+    if let Some(length) = glb_length_too_short(bytes) {
+        return Err(malformed(format!(
+            "the GLB header's length is {length} bytes, less than the 12-byte header itself \
+             (glTF 2.0, GLB file format: the length counts the header and every chunk)"
+        )));
+    }
     let gltf::Gltf { document, blob } =
         gltf::Gltf::from_slice_without_validation(bytes).map_err(|e| malformed(e.to_string()))?;
     let raw: serde_json::Value = if bytes.starts_with(b"glTF") {
@@ -108,6 +114,15 @@ pub(super) fn read_bytes(bytes: &[u8], path: &Path) -> Result<Loaded, GltfError>
         raw,
         warnings,
     })
+}
+
+/// The length a GLB header (`glTF` magic, version, length; little-endian `u32`s) gives when it is
+/// shorter than the 12-byte header itself: the `gltf` crate subtracts the header's size from it
+/// unchecked (an overflow panic in builds with overflow checks; found by the `gltf` fuzz target).
+fn glb_length_too_short(bytes: &[u8]) -> Option<u32> {
+    let header = bytes.get(..12)?;
+    let length = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+    (header.starts_with(b"glTF") && length < 12).then_some(length)
 }
 
 /// Every JSON-level problem: the `gltf` crate's validation (indices, enums, required fields) and

@@ -173,6 +173,17 @@ fn missing_file_and_malformed_json_are_errors() {
         load(&p, Mat4::IDENTITY),
         Err(GltfError::Malformed { .. })
     ));
+    // A GLB whose header gives a length shorter than the header (found by the fuzzer: the gltf
+    // crate's subtraction overflowed): each length from 0 to 11.
+    for length in 0u32..12 {
+        let mut bad = glb.clone();
+        bad[8..12].copy_from_slice(&length.to_le_bytes());
+        let e = asset::from_bytes(&bad, Path::new("short.glb"), Mat4::IDENTITY)
+            .err()
+            .unwrap();
+        assert!(matches!(e, GltfError::Malformed { .. }), "{e}");
+        assert!(e.to_string().contains(&format!("is {length} bytes")), "{e}");
+    }
 }
 
 #[test]
