@@ -339,17 +339,28 @@ pub fn load_with_limits(path: &Path, limits: &Limits) -> Result<Stage, StageErro
         path: path.to_path_buf(),
         source,
     })?;
+    load_text_with_limits(&text, path, limits)
+}
+
+/// Parses and builds stage-file `text` as if it were the file at `path` (relative paths against
+/// its folder; errors located in `text`): what a reload does after reading the file, and what a
+/// remote edit resolves through.
+pub fn load_text(text: &str, path: &Path) -> Result<Stage, StageError> {
+    load_text_with_limits(text, path, &Limits::default())
+}
+
+fn load_text_with_limits(text: &str, path: &Path, limits: &Limits) -> Result<Stage, StageError> {
     let label = path.display().to_string();
-    let parsed = parse(&text, &label)?;
+    let parsed = parse(text, &label)?;
     let mut stage =
         build_with_luts(&parsed, limits, Some(path)).map_err(|(problems, warnings)| {
             StageError::Invalid {
                 file: label.clone(),
-                problems: locate(problems, &text, &label),
-                warnings: locate(warnings, &text, &label),
+                problems: locate(problems, text, &label),
+                warnings: locate(warnings, text, &label),
             }
         })?;
-    stage.warnings = locate(std::mem::take(&mut stage.warnings), &text, &label);
+    stage.warnings = locate(std::mem::take(&mut stage.warnings), text, &label);
     Ok(stage)
 }
 
