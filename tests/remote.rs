@@ -86,7 +86,10 @@ impl Served {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("serving http://") {
+                if let Some(rest) = line
+                    .strip_prefix("serving http://")
+                    .or_else(|| line.strip_prefix("serving https://"))
+                {
                     let addr = rest.split('/').next().unwrap().to_string();
                     let _ = tx.send(Ok(addr));
                 } else {
@@ -180,10 +183,7 @@ fn http(
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
         if n == 0 {
             break;
@@ -680,7 +680,7 @@ fn headless_chromium_sees_the_camera_view_move_and_match_the_render() {
     let deadline = Instant::now() + Duration::from_secs(60);
     while s.json("GET", "/api/state", Some(s.token("admin")), "").1["status"]["frame"]
         .as_u64()
-        .is_none_or(|f| f < 20)
+        .is_none_or(|f| f < 90)
     {
         assert!(Instant::now() < deadline, "the loop does not run");
         std::thread::sleep(Duration::from_millis(100));
@@ -690,6 +690,20 @@ fn headless_chromium_sees_the_camera_view_move_and_match_the_render() {
         .and_then(|f| f.parse().ok())
         .unwrap_or_else(|| panic!("no camera frame reached the page:\n{html}"));
     assert!(frame >= 20, "frame {frame}");
+    // The wall and the output came too.
+    for view in ["view-wall", "view-output_main"] {
+        assert!(
+            attribute(&html, view, "data-frame").is_some(),
+            "no {view} on the page"
+        );
+    }
+    let received: usize = html
+        .find("data-frames=\"")
+        .map(|k| k + 13)
+        .and_then(|k| html[k..k + html[k..].find('"')?].parse().ok())
+        .unwrap_or(0);
+    eprintln!("the page received {received} images");
+    assert!(received >= 3, "{received} images");
     let w: u32 = attribute(&html, "view-camera", "width")
         .unwrap()
         .parse()
@@ -766,4 +780,50 @@ fn render_camera(dir: &Path, take: &Path, n: u64) -> image::RgbaImage {
     image::open(out.join(format!("frame-{n:06}/camera.png")))
         .unwrap()
         .to_rgba8()
+}
+
+/// With a certificate and key the server speaks HTTPS only: Chromium (certificate errors ignored:
+/// the test certificate is self-signed) loads the page and frames arrive over WSS; plain HTTP on
+/// that port gets no answer.
+#[test]
+fn with_a_certificate_the_page_and_frames_come_over_tls() {
+    let Some(chrome) = chromium() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is not installed (CI=true): apt-get install chromium"
+        );
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let data = root().join("tests/data/remote");
+    let (cert, key) = (data.join("cert.pem"), data.join("key.pem"));
+    let s = Served::start(&[
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let url = format!("https://{}/#token={}", s.addr, s.token("viewer"));
+    let html = String::from_utf8(chromium_run(
+        &chrome,
+        &["--ignore-certificate-errors", "--dump-dom"],
+        &url,
+    ))
+    .unwrap();
+    let frame = attribute(&html, "view-camera", "data-frame").unwrap_or("-1");
+    assert!(
+        frame.parse::<i64>().unwrap() >= 0,
+        "no frame over WSS:\n{html}"
+    );
+    // Plain HTTP to the TLS port: no HTTP answer.
+    let mut st = TcpStream::connect(s.addr).unwrap();
+    st.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = st.write_all(b"GET /api/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mut out = Vec::new();
+    let _ = st.read_to_end(&mut out);
+    assert!(
+        !out.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
 }

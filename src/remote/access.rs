@@ -323,6 +323,30 @@ mod tests {
     }
 
     #[test]
+    fn the_docs_table_is_this_matrix() {
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/remote.md"),
+        )
+        .unwrap();
+        for a in Action::ALL {
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", a.name())))
+                .unwrap_or_else(|| panic!("docs/remote.md has no row for {}", a.name()));
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            // "", action, API, viewer, artist, operator, admin, ""
+            for (k, r) in Role::ALL.into_iter().enumerate() {
+                let yes = match cells[3 + k] {
+                    "yes" => true,
+                    "no" => false,
+                    other => panic!("{row}: {other}"),
+                };
+                assert_eq!(yes, allowed(r, a), "{} for {}", a.name(), r.name());
+            }
+        }
+    }
+
+    #[test]
     fn sha256_of_a_known_text() {
         // FIPS 180-2 example "abc".
         assert_eq!(

@@ -14,6 +14,9 @@ use super::stream::{Captured, start_encoder};
 use crate::live::{FrameHook, FrameStats, LiveLoop};
 use crate::tracking::{TrackedState, TrackingStatus};
 
+/// The longest time between two captured frames while nobody watches.
+const IDLE_PERIOD: Duration = Duration::from_millis(500);
+
 /// Connects the server to the live loop; add it with [`LiveLoop::add_hook`].
 pub struct RemoteHook {
     shared: Arc<Shared>,
@@ -130,9 +133,16 @@ impl FrameHook for RemoteHook {
         if let Ok(mut s) = self.shared.status.lock() {
             *s = status;
         }
+        // Unwatched, frames are still kept fresh at 2 Hz at most, so that a new viewer gets a
+        // recent frame at once.
+        let period = if self.shared.watched() {
+            self.period
+        } else {
+            self.period.max(IDLE_PERIOD)
+        };
         let due = self
             .last_capture
-            .is_none_or(|t| now.duration_since(t) >= self.period);
+            .is_none_or(|t| now.duration_since(t) >= period);
         if !due || stats.held {
             return;
         }

@@ -55,6 +55,22 @@ pub(crate) struct Shared {
     pub frames: broadcast::Sender<Arc<StreamFrame>>,
     /// The newest frame of each view.
     pub latest: Mutex<BTreeMap<String, Arc<StreamFrame>>>,
+    /// When a frame image was last asked for (`GET /api/frames/...`).
+    pub polled: Mutex<Option<Instant>>,
+}
+
+impl Shared {
+    /// Whether anyone watches the frames: a frames WebSocket open, or a frame image asked for in
+    /// the last 5 s, or none encoded yet. Frames are read back and encoded at the stream rate
+    /// only then (otherwise at 2 Hz at most).
+    pub fn watched(&self) -> bool {
+        self.frames.receiver_count() > 0
+            || self.latest.lock().is_ok_and(|l| l.is_empty())
+            || self
+                .polled
+                .lock()
+                .is_ok_and(|p| p.is_some_and(|t| t.elapsed() < Duration::from_secs(5)))
+    }
 }
 
 /// The running server.
@@ -100,6 +116,7 @@ pub fn serve(
         events: broadcast::channel(256).0,
         frames: broadcast::channel(64).0,
         latest: Mutex::new(BTreeMap::new()),
+        polled: Mutex::new(None),
     });
     let hook = RemoteHook::new(shared.clone(), rx, options)?;
     let app = router(shared);
@@ -230,7 +247,7 @@ impl Shared {
         uri: &Uri,
         action: Action,
         request: Option<&Value>,
-    ) -> Result<StoredToken, Response> {
+    ) -> Result<StoredToken, Box<Response>> {
         let token = bearer(headers, uri);
         let who = token.and_then(|t| self.tokens.lock().ok()?.check(&t).cloned());
         let Some(who) = who else {
@@ -240,7 +257,7 @@ impl Shared {
                 message: Some(message.into()),
                 ..self.line(None, action, "unauthorised")
             });
-            return Err(error(StatusCode::UNAUTHORIZED, message, None));
+            return Err(Box::new(error(StatusCode::UNAUTHORIZED, message, None)));
         };
         if !self.take_rate(&who.name) {
             let message = format!("rate limit: {} requests per second per token", self.rate);
@@ -249,7 +266,11 @@ impl Shared {
                 message: Some(message.clone()),
                 ..self.line(Some(&who), action, "rate_limited")
             });
-            return Err(error(StatusCode::TOO_MANY_REQUESTS, &message, None));
+            return Err(Box::new(error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &message,
+                None,
+            )));
         }
         if !allowed(who.role, action) {
             let message = refusal(who.role, action);
@@ -258,7 +279,7 @@ impl Shared {
                 message: Some(message.clone()),
                 ..self.line(Some(&who), action, "refused")
             });
-            return Err(error(StatusCode::FORBIDDEN, &message, None));
+            return Err(Box::new(error(StatusCode::FORBIDDEN, &message, None)));
         }
         Ok(who)
     }
@@ -301,7 +322,7 @@ async fn page() -> Response {
 async fn state(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
     let who = match sh.guard(&headers, &uri, Action::Watch, None) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
     let file = serde_json::to_value(&*sh.file.lock().await).unwrap_or(Value::Null);
@@ -320,7 +341,10 @@ async fn frame_jpeg(
     uri: Uri,
 ) -> Response {
     if let Err(r) = sh.guard(&headers, &uri, Action::Watch, None) {
-        return r;
+        return *r;
+    }
+    if let Ok(mut p) = sh.polled.lock() {
+        *p = Some(Instant::now());
     }
     let view = view.strip_suffix(".jpg").unwrap_or(&view).to_string();
     let f = sh.latest.lock().ok().and_then(|l| l.get(&view).cloned());
@@ -361,7 +385,7 @@ async fn edit(
     let request: Option<Value> = serde_json::from_slice(&body).ok();
     let who = match sh.guard(&headers, &uri, action, request.as_ref()) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let line = |outcome: &str, message: Option<String>| AuditLine {
         request: request.clone(),
@@ -456,7 +480,7 @@ fn refuse_edit(sh: &Shared, line: AuditLine, e: &EditError) -> Response {
 async fn save(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
     let who = match sh.guard(&headers, &uri, Action::Save, None) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let file = sh.file.lock().await;
     let path = sh.stage_path.clone();
@@ -494,7 +518,7 @@ struct NewToken {
 async fn tokens_list(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
     let who = match sh.guard(&headers, &uri, Action::Tokens, None) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     sh.audit.append(sh.line(Some(&who), Action::Tokens, "ok"));
     let list: Vec<Value> = sh
@@ -519,7 +543,7 @@ async fn tokens_add(
     let request: Option<Value> = serde_json::from_slice(&body).ok();
     let who = match sh.guard(&headers, &uri, Action::Tokens, request.as_ref()) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let line = |outcome: &str, message: Option<String>| AuditLine {
         request: request.clone(),
@@ -566,7 +590,7 @@ async fn tokens_remove(
     let request = json!({"name": name});
     let who = match sh.guard(&headers, &uri, Action::Tokens, Some(&request)) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let removed = sh
         .tokens
@@ -603,7 +627,7 @@ async fn ws_frames(
 ) -> Response {
     let who = match sh.guard(&headers, &uri, Action::Watch, None) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
     ws.on_upgrade(move |socket| send_frames(socket, sh))
@@ -650,7 +674,7 @@ async fn ws_events(
 ) -> Response {
     let who = match sh.guard(&headers, &uri, Action::Watch, None) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
     ws.on_upgrade(move |socket| send_events(socket, sh))
