@@ -79,6 +79,26 @@ impl RemoteHook {
     }
 }
 
+impl RemoteHook {
+    /// The newest streamed image of each view: frame, size, JPEG bytes and encode time.
+    fn stream_figures(&self) -> serde_json::Value {
+        let Ok(latest) = self.shared.latest.lock() else {
+            return serde_json::Value::Null;
+        };
+        latest
+            .iter()
+            .map(|(view, f)| {
+                (
+                    view.clone(),
+                    json!({"frame": f.frame, "width": f.width, "height": f.height,
+                           "bytes": f.jpeg.len(), "encode_ms": f.encode_ms}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+}
+
 fn tracking(t: &TrackedState) -> serde_json::Value {
     match t.status {
         TrackingStatus::Live => json!({"status": "live"}),
@@ -125,6 +145,7 @@ impl FrameHook for RemoteHook {
             "tracking": tracking(tracked),
             "errors": &errors[errors.len().saturating_sub(10)..],
             "last_refused_edit": live.last_refused(),
+            "stream": self.stream_figures(),
         });
         if now.duration_since(self.last_event) >= Duration::from_secs(1) {
             self.last_event = now;

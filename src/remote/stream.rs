@@ -22,6 +22,8 @@ pub struct StreamFrame {
     pub height: u32,
     /// The JPEG file.
     pub jpeg: Vec<u8>,
+    /// CPU time to convert, scale and encode it, milliseconds.
+    pub encode_ms: f64,
 }
 
 impl StreamFrame {
@@ -106,6 +108,7 @@ pub fn start_encoder(
         .spawn(move || {
             while let Ok(c) = rx.recv() {
                 for (view, img) in c.views {
+                    let t = std::time::Instant::now();
                     match encode(&img.to_rgba8(), max_width, quality) {
                         Ok((width, height, jpeg)) => publish(Arc::new(StreamFrame {
                             view,
@@ -113,6 +116,7 @@ pub fn start_encoder(
                             width,
                             height,
                             jpeg,
+                            encode_ms: t.elapsed().as_secs_f64() * 1000.0,
                         })),
                         Err(e) => log::warn!("frame {} {view}: JPEG not encoded: {e}", c.frame),
                     }
@@ -156,11 +160,41 @@ mod tests {
             width: w,
             height: h,
             jpeg: jpeg.clone(),
+            encode_ms: 0.0,
         };
         let m = f.message();
         let n = u32::from_be_bytes([m[0], m[1], m[2], m[3]]) as usize;
         let header: serde_json::Value = serde_json::from_slice(&m[4..4 + n]).unwrap();
         assert_eq!(header["frame"], 7);
         assert_eq!(&m[4 + n..], &jpeg[..]);
+    }
+
+    /// Encode cost at 1920 x 1080 (timing, not a check: `cargo test --lib encode_cost -- --ignored
+    /// --nocapture`; figures in BENCHMARKS.md). A picture like a render: smooth gradients, a grid
+    /// of hard edges and fine noise.
+    #[test]
+    #[ignore]
+    fn encode_cost_at_1080p() {
+        let img = RgbaImage::from_fn(1920, 1080, |x, y| {
+            let grid = x % 120 < 3 || y % 120 < 3;
+            let n = ((x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 13) as u8 & 15;
+            if grid {
+                image::Rgba([240, 240, 240, 255])
+            } else {
+                image::Rgba([(x / 8) as u8 + n, (y / 5) as u8 + n, 96 + n, 255])
+            }
+        });
+        for (width, q) in [(0, 85), (960, 85), (0, 70)] {
+            let t = std::time::Instant::now();
+            let mut bytes = 0;
+            let runs = 10;
+            for _ in 0..runs {
+                bytes = encode(&img, width, q).unwrap().2.len();
+            }
+            let ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+            println!(
+                "1920x1080 -> width {width} (0: full), quality {q}: {ms:.2} ms, {bytes} bytes"
+            );
+        }
     }
 }
