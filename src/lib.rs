@@ -18,6 +18,7 @@ pub mod live;
 pub mod mapping;
 pub mod pattern;
 pub mod preview;
+pub mod remote;
 pub mod render;
 pub mod ron_file;
 pub mod scene;

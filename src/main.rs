@@ -39,6 +39,9 @@ enum Command {
     /// Drive the wall: render continuously at the stage frame rate from live tracking or a take,
     /// reload edits to the stage file safely, report late frames and latency.
     Run(Box<cli::run::Args>),
+    /// Manage the bearer tokens of the remote control (`run --serve`): add (printed once, stored
+    /// hashed), remove, list.
+    Token(cli::remote::TokenArgs),
 }
 
 /// On a machine without a display session (no valid `XDG_RUNTIME_DIR`), Mesa's Vulkan device-select
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Some(Command::Check(a)) => cli::check::run(*a),
         Some(Command::Preview(a)) => cli::preview::run(*a),
         Some(Command::Run(a)) => cli::run::run(*a),
+        Some(Command::Token(a)) => cli::remote::run(a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()

@@ -4,6 +4,7 @@ pub mod check;
 pub mod map;
 pub mod pattern;
 pub mod preview;
+pub mod remote;
 pub mod render;
 pub mod run;
 pub mod track;

@@ -82,6 +82,9 @@ pub struct Args {
     /// frame N (held until the device, renderer and scene are re-created, then carries on).
     #[arg(long, value_delimiter = ',', value_name = "FAULT", value_parser = Fault::parse)]
     pub inject_fault: Vec<Fault>,
+    /// Remote review and control (docs/remote.md).
+    #[command(flatten)]
+    pub remote: super::remote::ServeArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -100,8 +103,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         environment: args.environment.clone(),
         frame_log: args.frame_log.clone(),
         faults: args.inject_fault.clone(),
+        views: args.remote.serve.is_some(),
     };
     let mut live = LiveLoop::new(&stage, options)?;
+    args.remote.start(&stage, &mut live)?;
     for w in &live.stage().warnings {
         eprintln!("warning: {w}");
     }

@@ -82,6 +82,18 @@ pub struct RunOptions {
     pub frame_log: Option<PathBuf>,
     /// Failures injected at frames (the never-dark path, for tests and drills).
     pub faults: Vec<Fault>,
+    /// Also render the unwrapped wall and the simulated camera view (for remote viewing,
+    /// [`LiveLoop::read_views`]); off by default (they cost GPU time).
+    pub views: bool,
+}
+
+/// Something that runs with the loop, between two frames (the remote-control server): it may
+/// change the stage before a frame ([`LiveLoop::apply_stage`]) and look at the frame after it.
+pub trait FrameHook {
+    /// Before frame [`LiveLoop::frame`] is rendered (after the stage file's reloads).
+    fn before_frame(&mut self, live: &mut LiveLoop);
+    /// After a frame was delivered: its figures and the primary camera's tracked state.
+    fn after_frame(&mut self, live: &LiveLoop, stats: &FrameStats, tracked: &TrackedState);
 }
 
 /// Why a run could not start. (Once running, nothing stops it but the frame count or a stop
@@ -168,14 +180,16 @@ pub struct LiveLoop {
     refused: Option<String>,
     /// Messages printed for the operator (reloads applied, the take's end), in order.
     notices: Vec<String>,
+    /// Run with the loop between frames ([`FrameHook`]).
+    hooks: Vec<Box<dyn FrameHook>>,
     /// Figures so far.
     pub stats: RunStats,
 }
 
-fn renderer_for(gpu: &Gpu, stage: &Stage) -> Result<Renderer, RenderError> {
+fn renderer_for(gpu: &Gpu, stage: &Stage, views: bool) -> Result<Renderer, RenderError> {
     let options = RendererOptions {
-        wall: false,
-        camera: false,
+        wall: views,
+        camera: views,
         ..Default::default()
     };
     Renderer::new(gpu, stage, options)
@@ -193,7 +207,7 @@ impl LiveLoop {
             .clone();
         let source = Self::source(&stage, &options)?;
         let gpu = Gpu::headless()?;
-        let renderer = renderer_for(&gpu, &stage)?;
+        let renderer = renderer_for(&gpu, &stage, options.views)?;
         let spec = SceneSpec::for_stage(&stage, options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &spec)?;
         let reloader = if options.watch {
@@ -245,6 +259,7 @@ impl LiveLoop {
             take_end_told: false,
             notices: Vec::new(),
             refused: None,
+            hooks: Vec::new(),
             stats,
         })
     }
@@ -290,6 +305,22 @@ impl LiveLoop {
     /// The next frame's number.
     pub fn frame(&self) -> u64 {
         self.frame
+    }
+
+    /// Adds a hook run between frames ([`FrameHook`]).
+    pub fn add_hook(&mut self, hook: Box<dyn FrameHook>) {
+        self.hooks.push(hook);
+    }
+
+    /// Reads back the last rendered frame: outputs, and the wall and camera view when
+    /// [`RunOptions::views`] is on. Errors: a failed read-back.
+    pub fn read_views(&self) -> Result<crate::render::RenderedFrame, RenderError> {
+        self.renderer.read_frame(&self.gpu)
+    }
+
+    /// The distinct per-frame errors reported so far, oldest first.
+    pub fn errors(&self) -> &[String] {
+        &self.reported
     }
 
     /// Switches a stage camera's inner frustum on or off from the next frame, overriding the stage
@@ -372,6 +403,8 @@ impl LiveLoop {
     /// found the GPU device lost, the device is re-created ([`recovery`]).
     pub fn step(&mut self, sinks: &mut [&mut dyn Sink], due: Instant) -> FrameStats {
         self.apply_reloads();
+        let mut hooks = std::mem::take(&mut self.hooks);
+        hooks.iter_mut().for_each(|h| h.before_frame(self));
         let n = self.frame;
         let started = Instant::now();
         let (tracked, render_time) = self.tracked(n);
@@ -467,6 +500,11 @@ impl LiveLoop {
         }
         self.stats.push(stats.clone());
         self.frame += 1;
+        hooks
+            .iter_mut()
+            .for_each(|h| h.after_frame(self, &stats, &tracked));
+        hooks.append(&mut self.hooks);
+        self.hooks = hooks;
         self.recover();
         self.print_status();
         stats

@@ -237,13 +237,20 @@ impl super::LiveLoop {
         self.refused.as_deref()
     }
 
+    /// Swaps in an edited stage between two frames, as a reload does (a new renderer and scene;
+    /// tracking restarts only when its settings changed). Errors: the stage cannot be rendered;
+    /// the running stage is kept.
+    pub fn apply_stage(&mut self, stage: Stage) -> Result<(), RunError> {
+        self.swap(stage)
+    }
+
     fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
         let camera = stage
             .camera_or_first(Some(&self.camera))
             .or_else(|_| stage.camera_or_first(None))?
             .name
             .clone();
-        let renderer = renderer_for(&self.gpu, &stage)?;
+        let renderer = renderer_for(&self.gpu, &stage, self.options.views)?;
         let spec = SceneSpec::for_stage(&stage, self.options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&self.gpu), &spec)?;
         // Tracking restarts only when its settings changed (live sockets stay bound otherwise).

@@ -1,0 +1,138 @@
+//! `parallax run --serve ADDR` (remote review and control) and `parallax token` (its tokens). See
+//! docs/remote.md.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use parallax::remote::ServeOptions;
+use parallax::remote::access::{Role, TokenStore};
+
+/// The remote-control switches of `parallax run`.
+#[derive(clap::Args, Default, Clone)]
+pub struct ServeArgs {
+    /// Serve the remote page and control API (docs/remote.md) on ADDR: `PORT` (on 127.0.0.1,
+    /// this machine only) or `HOST:PORT` (e.g. 0.0.0.0:8443 for every interface). Off by default.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "8080")]
+    pub serve: Option<String>,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The token file (`parallax token add`).
+    #[arg(long, value_name = "FILE", default_value = "parallax-tokens.json")]
+    pub tokens: PathBuf,
+    /// The audit log (JSON Lines, appended to).
+    #[arg(long, value_name = "FILE", default_value = "parallax-audit.jsonl")]
+    pub audit: PathBuf,
+    /// Largest width of the streamed images in pixels (0: full size).
+    #[arg(long, value_name = "PX", default_value_t = 960)]
+    pub stream_width: u32,
+    /// Streamed frames per second.
+    #[arg(long, value_name = "FPS", default_value_t = 10.0)]
+    pub stream_fps: f64,
+    /// Requests per second allowed per token (bursts of twice that).
+    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    pub rate_limit: f64,
+}
+
+/// `PORT` (on 127.0.0.1) or `HOST:PORT`.
+pub fn parse_addr(s: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse()
+        .map_err(|_| anyhow::anyhow!("--serve {s:?}: give PORT or HOST:PORT (e.g. 127.0.0.1:8080)"))
+}
+
+impl ServeArgs {
+    /// Starts the server for the stage and hooks it into the loop (nothing without --serve).
+    pub fn start(
+        &self,
+        stage: &std::path::Path,
+        live: &mut parallax::live::LiveLoop,
+    ) -> anyhow::Result<()> {
+        let Some(addr) = &self.serve else {
+            return Ok(());
+        };
+        let options = ServeOptions {
+            addr: parse_addr(addr)?,
+            tls: self.tls_cert.clone().zip(self.tls_key.clone()),
+            tokens: self.tokens.clone(),
+            audit: self.audit.clone(),
+            stream_width: self.stream_width,
+            stream_fps: self.stream_fps,
+            rate_per_s: self.rate_limit,
+            ..Default::default()
+        };
+        let (server, hook) = parallax::remote::serve(&options, stage)?;
+        live.add_hook(Box::new(hook));
+        eprintln!(
+            "serving {} (tokens {}, audit log {})",
+            server.url,
+            options.tokens.display(),
+            options.audit.display()
+        );
+        Ok(())
+    }
+}
+
+/// `parallax token`: manage the tokens of the remote control.
+#[derive(clap::Args)]
+pub struct TokenArgs {
+    /// The token file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "parallax-tokens.json",
+        global = true
+    )]
+    pub tokens: PathBuf,
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum TokenCommand {
+    /// Add a token and print it (once: only its hash is stored).
+    Add {
+        /// Who holds it.
+        name: String,
+        /// viewer, artist, operator or admin.
+        #[arg(long, value_parser = Role::parse)]
+        role: Role,
+    },
+    /// Remove a token.
+    Remove {
+        /// Its name.
+        name: String,
+    },
+    /// List the tokens (names and roles).
+    List,
+}
+
+pub fn run(args: TokenArgs) -> anyhow::Result<()> {
+    let mut store = TokenStore::open(&args.tokens)?;
+    match args.command {
+        TokenCommand::Add { name, role } => {
+            let token = store.add(&name, role)?;
+            eprintln!(
+                "added '{name}' ({}) to {}; the token (shown once):",
+                role.name(),
+                args.tokens.display()
+            );
+            println!("{token}");
+        }
+        TokenCommand::Remove { name } => {
+            store.remove(&name)?;
+            println!("removed '{name}' from {}", args.tokens.display());
+        }
+        TokenCommand::List => {
+            for t in store.tokens() {
+                println!("{}\t{}", t.name, t.role.name());
+            }
+        }
+    }
+    Ok(())
+}

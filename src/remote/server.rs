@@ -1,0 +1,588 @@
+//! The HTTP server: routes, bearer-token checks (401 without a valid token, 403 with a message when
+//! the role may not, 429 past the rate limit), each request that acts audited, and the
+//! WebSockets (frames, events). See docs/remote.md for the API.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, oneshot};
+
+use super::access::{Action, StoredToken, TokenStore, allowed, refusal};
+use super::audit::{AuditLine, AuditLog};
+use super::control::{self, Edit, EditError};
+use super::stream::StreamFrame;
+use super::{RemoteHook, ServeError, ServeOptions};
+use tokens::{tokens_add, tokens_list, tokens_remove};
+
+mod tokens;
+use crate::stage::file::Stage as StageFile;
+
+/// A change handed to the live loop.
+pub(crate) struct ToLoop {
+    pub stage: Box<crate::stage::Stage>,
+    /// The frame from which it applies, or why it could not be swapped in.
+    pub reply: oneshot::Sender<Result<u64, String>>,
+}
+
+struct Bucket {
+    level: f64,
+    at: Instant,
+}
+
+/// What the server's handlers and the loop's hook share.
+pub(crate) struct Shared {
+    pub stage_path: PathBuf,
+    /// The stage file as the server holds it; edits are serialised on this lock.
+    pub file: tokio::sync::Mutex<StageFile>,
+    pub tokens: Mutex<TokenStore>,
+    pub audit: AuditLog,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    rate: f64,
+    pub to_loop: Mutex<std::sync::mpsc::Sender<ToLoop>>,
+    /// The latest frame's figures (JSON), see [`RemoteHook`].
+    pub status: Mutex<Value>,
+    /// Events for the events WebSocket (JSON text).
+    pub events: broadcast::Sender<String>,
+    /// Encoded frames for the frames WebSocket.
+    pub frames: broadcast::Sender<Arc<StreamFrame>>,
+    /// The newest frame of each view.
+    pub latest: Mutex<BTreeMap<String, Arc<StreamFrame>>>,
+    /// When a frame image was last asked for (`GET /api/frames/...`).
+    pub polled: Mutex<Option<Instant>>,
+}
+
+impl Shared {
+    /// Whether anyone watches the frames: a frames WebSocket open, or a frame image asked for in
+    /// the last 5 s, or none encoded yet. Frames are read back and encoded at the stream rate
+    /// only then (otherwise at 2 Hz at most).
+    pub fn watched(&self) -> bool {
+        self.frames.receiver_count() > 0
+            || self.latest.lock().is_ok_and(|l| l.is_empty())
+            || self
+                .polled
+                .lock()
+                .is_ok_and(|p| p.is_some_and(|t| t.elapsed() < Duration::from_secs(5)))
+    }
+}
+
+/// The running server.
+#[derive(Debug)]
+pub struct Server {
+    /// The address it listens on (the real port when 0 was asked).
+    pub addr: SocketAddr,
+    /// `http://ADDR/` or `https://ADDR/`.
+    pub url: String,
+}
+
+/// Starts the server for the stage file at `stage_path` on its own thread and returns it with
+/// the hook to add to the live loop ([`crate::live::LiveLoop::add_hook`]). Errors: the address,
+/// TLS files, token file, audit log or stage file.
+pub fn serve(
+    options: &ServeOptions,
+    stage_path: &std::path::Path,
+) -> Result<(Server, RemoteHook), ServeError> {
+    let tokens = TokenStore::open(&options.tokens)?;
+    let audit = AuditLog::open(&options.audit)?;
+    let text =
+        std::fs::read_to_string(stage_path).map_err(|source| crate::stage::StageError::Io {
+            path: stage_path.to_path_buf(),
+            source,
+        })?;
+    let file = crate::stage::parse(&text, &stage_path.display().to_string())?;
+    let listener =
+        std::net::TcpListener::bind(options.addr).map_err(|source| ServeError::Bind {
+            addr: options.addr,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let shared = Arc::new(Shared {
+        stage_path: stage_path.to_path_buf(),
+        file: tokio::sync::Mutex::new(file),
+        tokens: Mutex::new(tokens),
+        audit,
+        buckets: Mutex::new(HashMap::new()),
+        rate: options.rate_per_s.max(0.1),
+        to_loop: Mutex::new(tx),
+        status: Mutex::new(json!({})),
+        events: broadcast::channel(256).0,
+        frames: broadcast::channel(64).0,
+        latest: Mutex::new(BTreeMap::new()),
+        polled: Mutex::new(None),
+    });
+    let hook = RemoteHook::new(shared.clone(), rx, options)?;
+    let app = router(shared);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("remote server")
+        .enable_io()
+        .enable_time()
+        .build()?;
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let run: std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> =
+        match &options.tls {
+            Some((cert, key)) => {
+                let config = rt
+                    .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(
+                        cert, key,
+                    ))
+                    .map_err(|e| ServeError::Tls {
+                        cert: cert.clone(),
+                        key: key.clone(),
+                        message: e.to_string(),
+                    })?;
+                let server = {
+                    let _guard = rt.enter();
+                    axum_server::tls_rustls::from_tcp_rustls(listener, config)?
+                };
+                Box::pin(server.serve(app.into_make_service()))
+            }
+            None => {
+                let server = {
+                    let _guard = rt.enter();
+                    axum_server::from_tcp(listener)?
+                };
+                Box::pin(server.serve(app.into_make_service()))
+            }
+        };
+    std::thread::Builder::new()
+        .name("remote server".into())
+        .spawn(move || {
+            if let Err(e) = rt.block_on(run) {
+                log::error!("the remote server stopped: {e}");
+            }
+        })?;
+    Ok((
+        Server {
+            addr,
+            url: format!("{scheme}://{addr}/"),
+        },
+        hook,
+    ))
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/api/state", get(state))
+        .route("/api/frames/{view}", get(frame_jpeg))
+        .route("/api/save", post(save))
+        .route("/api/tokens", get(tokens_list).post(tokens_add))
+        .route("/api/tokens/{name}", delete(tokens_remove))
+        .route("/api/{action}", post(edit))
+        .route("/ws/frames", get(ws_frames))
+        .route("/ws/events", get(ws_events))
+        .with_state(shared)
+}
+
+/// The edit routes: `POST /api/NAME`.
+pub fn edit_action(name: &str) -> Option<Action> {
+    Some(match name {
+        "environment" => Action::EnvironmentYaw,
+        "grade" => Action::Grade,
+        "light_cards" => Action::LightCard,
+        "content" => Action::Content,
+        "frustum" => Action::Frustum,
+        "freeze_outer" => Action::FreezeOuter,
+        "camera" => Action::Camera,
+        _ => return None,
+    })
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
+    json_response(status, &json!({"error": message, "field": field}))
+}
+
+fn bearer(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_string());
+    }
+    uri.query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="))
+        .map(str::to_string)
+}
+
+impl Shared {
+    fn line(&self, who: Option<&StoredToken>, action: Action, outcome: &str) -> AuditLine {
+        AuditLine {
+            token: who.map(|t| t.name.clone()),
+            role: who.map(|t| t.role.name().to_string()),
+            action: action.name().to_string(),
+            outcome: outcome.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Checks the token, the rate and the role for `action`; a refusal is audited and returned
+    /// as the response.
+    fn guard(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        action: Action,
+        request: Option<&Value>,
+    ) -> Result<StoredToken, Box<Response>> {
+        let token = bearer(headers, uri);
+        let who = token.and_then(|t| self.tokens.lock().ok()?.check(&t).cloned());
+        let Some(who) = who else {
+            let message = "a valid bearer token is needed (Authorization: Bearer TOKEN)";
+            self.audit.append(AuditLine {
+                request: request.cloned(),
+                message: Some(message.into()),
+                ..self.line(None, action, "unauthorised")
+            });
+            return Err(Box::new(error(StatusCode::UNAUTHORIZED, message, None)));
+        };
+        if !self.take_rate(&who.name) {
+            let message = format!("rate limit: {} requests per second per token", self.rate);
+            self.audit.append(AuditLine {
+                request: request.cloned(),
+                message: Some(message.clone()),
+                ..self.line(Some(&who), action, "rate_limited")
+            });
+            return Err(Box::new(error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &message,
+                None,
+            )));
+        }
+        if !allowed(who.role, action) {
+            let message = refusal(who.role, action);
+            self.audit.append(AuditLine {
+                request: request.cloned(),
+                message: Some(message.clone()),
+                ..self.line(Some(&who), action, "refused")
+            });
+            return Err(Box::new(error(StatusCode::FORBIDDEN, &message, None)));
+        }
+        Ok(who)
+    }
+
+    /// A token bucket per token: `rate` a second, bursts of `2 * rate`.
+    fn take_rate(&self, name: &str) -> bool {
+        let Ok(mut b) = self.buckets.lock() else {
+            return true;
+        };
+        let cap = 2.0 * self.rate;
+        let now = Instant::now();
+        let bucket = b.entry(name.to_string()).or_insert(Bucket {
+            level: cap,
+            at: now,
+        });
+        bucket.level =
+            (bucket.level + now.duration_since(bucket.at).as_secs_f64() * self.rate).min(cap);
+        bucket.at = now;
+        if bucket.level >= 1.0 {
+            bucket.level -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn event(&self, value: Value) {
+        let _ = self.events.send(value.to_string());
+    }
+}
+
+async fn page() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("page.html"),
+    )
+        .into_response()
+}
+
+async fn state(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
+    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
+    let file = serde_json::to_value(&*sh.file.lock().await).unwrap_or(Value::Null);
+    let status = sh.status.lock().map(|s| s.clone()).unwrap_or(Value::Null);
+    json_response(
+        StatusCode::OK,
+        &json!({"stage_file": sh.stage_path.display().to_string(), "stage": file, "status": status,
+                "you": {"token": who.name, "role": who.role}}),
+    )
+}
+
+async fn frame_jpeg(
+    State(sh): State<Arc<Shared>>,
+    Path(view): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if let Err(r) = sh.guard(&headers, &uri, Action::Watch, None) {
+        return *r;
+    }
+    if let Ok(mut p) = sh.polled.lock() {
+        *p = Some(Instant::now());
+    }
+    let view = view.strip_suffix(".jpg").unwrap_or(&view).to_string();
+    let f = sh.latest.lock().ok().and_then(|l| l.get(&view).cloned());
+    match f {
+        Some(f) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg".to_string()),
+                (
+                    header::HeaderName::from_static("x-parallax-frame"),
+                    f.frame.to_string(),
+                ),
+            ],
+            f.jpeg.clone(),
+        )
+            .into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("no frame of view '{view}' yet"),
+            None,
+        ),
+    }
+}
+
+async fn edit(
+    State(sh): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let Some(action) = edit_action(&name) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no action '/api/{name}'"),
+            None,
+        );
+    };
+    let request: Option<Value> = serde_json::from_slice(&body).ok();
+    let who = match sh.guard(&headers, &uri, action, request.as_ref()) {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    let line = |outcome: &str, message: Option<String>| AuditLine {
+        request: request.clone(),
+        message,
+        ..sh.line(Some(&who), action, outcome)
+    };
+    let parsed = Edit::parse(action, &body).unwrap_or_else(|| {
+        Err(control::BadBody {
+            field: ".".into(),
+            message: "not an edit".into(),
+        })
+    });
+    let edit = match parsed {
+        Ok(e) => e,
+        Err(bad) => {
+            sh.audit.append(line("invalid", Some(bad.to_string())));
+            return error(StatusCode::BAD_REQUEST, &bad.message, Some(&bad.field));
+        }
+    };
+    let mut file = sh.file.lock().await;
+    let mut new = file.clone();
+    let (before, after) = match control::apply(&edit, &mut new) {
+        Ok(v) => v,
+        Err(e) => return refuse_edit(&sh, line("invalid", Some(e.to_string())), &e),
+    };
+    let path = sh.stage_path.clone();
+    let resolved =
+        tokio::task::spawn_blocking(move || control::resolve(&new, &path).map(|s| (s, new)))
+            .await
+            .unwrap_or_else(|e| Err(EditError::Stage(e.to_string())));
+    let (stage, new) = match resolved {
+        Ok(v) => v,
+        Err(e) => return refuse_edit(&sh, line("invalid", Some(e.to_string())), &e),
+    };
+    let (reply, wait) = oneshot::channel();
+    let sent = sh
+        .to_loop
+        .lock()
+        .map(|tx| {
+            tx.send(ToLoop {
+                stage: Box::new(stage),
+                reply,
+            })
+            .is_ok()
+        })
+        .unwrap_or(false);
+    let applied = match sent {
+        true => match tokio::time::timeout(Duration::from_secs(120), wait).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => Err("the live loop has stopped".to_string()),
+            Err(_) => Err("the live loop did not apply the change within 120 s".to_string()),
+        },
+        false => Err("the live loop has stopped".to_string()),
+    };
+    match applied {
+        Ok(frame) => {
+            *file = new;
+            drop(file);
+            sh.audit.append(AuditLine {
+                before: Some(before.clone()),
+                after: Some(after.clone()),
+                ..line("ok", None)
+            });
+            sh.event(
+                json!({"type": "change", "action": action.name(), "token": who.name,
+                            "before": before, "after": after, "frame": frame}),
+            );
+            json_response(
+                StatusCode::OK,
+                &json!({"action": action.name(), "before": before, "after": after, "from_frame": frame}),
+            )
+        }
+        Err(message) => {
+            sh.audit.append(AuditLine {
+                before: Some(before.clone()),
+                after: Some(before),
+                ..line("failed", Some(message.clone()))
+            });
+            error(StatusCode::SERVICE_UNAVAILABLE, &message, None)
+        }
+    }
+}
+
+fn refuse_edit(sh: &Shared, line: AuditLine, e: &EditError) -> Response {
+    sh.audit.append(line);
+    match e {
+        EditError::Field { field, message } => error(StatusCode::BAD_REQUEST, message, Some(field)),
+        EditError::Stage(m) => error(StatusCode::UNPROCESSABLE_ENTITY, m, None),
+    }
+}
+
+async fn save(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
+    let who = match sh.guard(&headers, &uri, Action::Save, None) {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    let file = sh.file.lock().await;
+    let path = sh.stage_path.clone();
+    let written = control::to_ron(&file).and_then(|text| {
+        crate::io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())
+    });
+    drop(file);
+    let after = json!({"path": path.display().to_string()});
+    match written {
+        Ok(()) => {
+            sh.audit.append(AuditLine {
+                after: Some(after.clone()),
+                ..sh.line(Some(&who), Action::Save, "ok")
+            });
+            sh.event(json!({"type": "saved", "token": who.name, "path": after["path"]}));
+            json_response(StatusCode::OK, &json!({"saved": after["path"]}))
+        }
+        Err(m) => {
+            sh.audit.append(AuditLine {
+                message: Some(m.clone()),
+                ..sh.line(Some(&who), Action::Save, "failed")
+            });
+            error(StatusCode::INTERNAL_SERVER_ERROR, &m, None)
+        }
+    }
+}
+
+async fn ws_frames(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
+    ws.on_upgrade(move |socket| send_frames(socket, sh))
+}
+
+async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
+    let mut rx = sh.frames.subscribe();
+    let first: Vec<Arc<StreamFrame>> = sh
+        .latest
+        .lock()
+        .map(|l| l.values().cloned().collect())
+        .unwrap_or_default();
+    for f in first {
+        if socket
+            .send(Message::Binary(f.message().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    loop {
+        match rx.recv().await {
+            Ok(f) => {
+                if socket
+                    .send(Message::Binary(f.message().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn ws_events(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
+    ws.on_upgrade(move |socket| send_events(socket, sh))
+}
+
+async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {
+    let mut rx = sh.events.subscribe();
+    loop {
+        match rx.recv().await {
+            Ok(text) => {
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
