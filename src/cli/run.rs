@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use parallax::live::{Fault, HeadlessSink, LiveLoop, Pacing, RunOptions, Sink, TargetOverrides};
+use parallax::live::{Fault, HeadlessSink, LiveLoop, Pacing, RunOptions, TargetOverrides};
 
 /// Where the outputs go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -82,11 +82,14 @@ pub struct Args {
     /// frame N (held until the device, renderer and scene are re-created, then carries on).
     #[arg(long, value_delimiter = ',', value_name = "FAULT", value_parser = Fault::parse)]
     pub inject_fault: Vec<Fault>,
+    /// Render nodes (--node, --primary, endpoints, barrier) and --burn-in.
+    #[command(flatten)]
+    pub nodes: super::nodes::NodeArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let stage = args.stage.clone().unwrap_or_else(super::default_stage);
-    let options = RunOptions {
+    let mut options = RunOptions {
         camera: args.camera.clone(),
         take: args.take.clone(),
         live_tracking: !args.no_tracking,
@@ -101,6 +104,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         frame_log: args.frame_log.clone(),
         faults: args.inject_fault.clone(),
     };
+    args.nodes.adjust(&mut options)?;
+    let stop = parallax::live::stop_on_ctrl_c();
     let mut live = LiveLoop::new(&stage, options)?;
     for w in &live.stage().warnings {
         eprintln!("warning: {w}");
@@ -122,6 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.screenshots.is_some() && !plan.has_windows() {
         anyhow::bail!("--screenshots saves the windows' pictures, but no output goes to a window");
     }
+    args.nodes.join(&mut live, &stage, &mut plan, &stop)?;
     eprintln!("adapter: {}", live.adapter());
     eprintln!(
         "running {} at {} Hz ({} outputs){}; Ctrl-C stops",
@@ -137,7 +143,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for line in plan.describe() {
         eprintln!("  {line}");
     }
-    let stop = parallax::live::stop_on_ctrl_c();
     let stats = if plan.has_windows() {
         let options = parallax::live::window::WindowOptions {
             windows: plan.windows.clone(),
@@ -145,9 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         };
         parallax::live::window::run_windows(live, options, &mut plan.files, stop)?
     } else {
-        let mut sinks: Vec<&mut dyn Sink> =
-            plan.files.iter_mut().map(|f| f as &mut dyn Sink).collect();
-        live.run(&mut sinks, &stop)
+        super::nodes::run_headless(&mut live, &mut plan.files, args.nodes.burn_in, &stop)
     };
     println!("{}", stats.summary());
     for f in &plan.files {

@@ -168,6 +168,11 @@ pub struct LiveLoop {
     refused: Option<String>,
     /// Messages printed for the operator (reloads applied, the take's end), in order.
     notices: Vec<String>,
+    /// Render nodes ([`crate::cluster`]): the primary publishes each frame's inputs and runs the
+    /// swap barrier; a node renders the primary's frame instead of its own.
+    sync: Option<Box<dyn crate::cluster::FrameSync>>,
+    /// The last frame was not presented (refused by the cluster): windows keep their picture.
+    withheld: bool,
     /// Figures so far.
     pub stats: RunStats,
 }
@@ -245,6 +250,8 @@ impl LiveLoop {
             take_end_told: false,
             notices: Vec::new(),
             refused: None,
+            sync: None,
+            withheld: false,
             stats,
         })
     }
@@ -264,6 +271,26 @@ impl LiveLoop {
             }
             None => Source::Rest,
         })
+    }
+
+    /// Joins the loop to render nodes ([`crate::cluster::Primary`] or [`crate::cluster::Node`]).
+    pub fn set_sync(&mut self, sync: Box<dyn crate::cluster::FrameSync>) {
+        self.sync = Some(sync);
+    }
+
+    /// The cluster's frame for the loop's own inputs (unchanged without a cluster); `None`: the
+    /// run is over.
+    fn sync_frame(
+        &mut self,
+        own: crate::cluster::FrameState,
+    ) -> Option<crate::cluster::FrameState> {
+        let Some(sync) = &mut self.sync else {
+            return Some(own);
+        };
+        let f = sync.frame(&self.stage, self.stats.reloads, own)?;
+        self.frame = f.frame;
+        self.camera = f.camera.0.clone();
+        Some(f)
     }
 
     /// The stage running now.
@@ -372,10 +399,24 @@ impl LiveLoop {
     /// found the GPU device lost, the device is re-created ([`recovery`]).
     pub fn step(&mut self, sinks: &mut [&mut dyn Sink], due: Instant) -> FrameStats {
         self.apply_reloads();
-        let n = self.frame;
+        let (tracked, render_time) = self.tracked(self.frame);
+        let others = self.others(self.frame, render_time);
+        let own = crate::cluster::FrameState {
+            frame: self.frame,
+            render_time,
+            camera: (self.camera.clone(), tracked),
+            others,
+        };
+        let Some(crate::cluster::FrameState {
+            frame: n,
+            render_time,
+            camera: (_, tracked),
+            others,
+        }) = self.sync_frame(own)
+        else {
+            return FrameStats::default();
+        };
         let started = Instant::now();
-        let (tracked, render_time) = self.tracked(n);
-        let others = self.others(n, render_time);
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
             frame: n,
@@ -392,11 +433,14 @@ impl LiveLoop {
             .collect();
         let delivered_at;
         let mut info = None;
+        let present = self.sync.as_mut().is_none_or(|s| s.present(n));
+        self.withheld = !present;
         match result {
             Ok((inputs, images)) => {
                 let t = Instant::now();
                 for s in sinks.iter_mut() {
                     if let Some(images) = &images
+                        && present
                         && let Err(e) = s.deliver(n, images, &encodings, false)
                     {
                         self.report(&format!("frame {n}: {e}"));
@@ -418,7 +462,7 @@ impl LiveLoop {
                 ));
                 let t = Instant::now();
                 let mut errors = Vec::new();
-                if let Some(images) = &self.last_good {
+                if let Some(images) = self.last_good.as_ref().filter(|_| present) {
                     for s in sinks.iter_mut() {
                         if s.wants(n)
                             && let Err(e) = s.deliver(n, images, &encodings, true)
