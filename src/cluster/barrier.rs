@@ -183,9 +183,13 @@ impl Barrier {
     }
 
     /// A node's answer. An answer for a frame other than the open one is ignored (a late answer
-    /// for a frame already released); a node not known yet joins.
+    /// for a frame already released), and so is one from a node not known (membership comes from
+    /// [`Barrier::join`] and [`Barrier::drop_out`] alone: an answer still in flight from a node
+    /// that dropped out must not bring it back).
     pub fn ready(&mut self, r: &Ready) {
-        self.join(&r.node);
+        if !self.known.contains(&r.node) {
+            return;
+        }
         let Some(open) = &mut self.open else { return };
         if open.frame != r.frame || !open.answered.insert(r.node.clone()) {
             return;
@@ -355,10 +359,15 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_node_answering_joins_and_a_refusal_counts_as_an_answer() {
+    fn an_unknown_node_is_ignored_and_a_refusal_counts_as_an_answer() {
         let t0 = Instant::now();
         let mut b = Barrier::new(T);
+        b.join("c");
+        b.drop_out("c");
         b.open(0, t0);
+        b.ready(&ready("c", 0));
+        assert!(!b.known().any(|n| n == "c"), "a stale answer brings c back");
+        b.join("d");
         let mut r = ready("d", 0);
         r.refused = Some("stage revision differs".into());
         b.ready(&r);

@@ -481,14 +481,14 @@ impl Node {
 }
 
 /// Why a node refuses a frame of revision `theirs` when its own is `ours`, or `None`.
-pub fn refusal(frame: u64, theirs: Revision, ours: Revision) -> Option<String> {
+pub fn refusal(theirs: Revision, ours: Revision) -> Option<String> {
     let what = match (theirs.stage == ours.stage, theirs.content == ours.content) {
         (true, true) => return None,
         (false, _) => "stage",
         (true, false) => "content",
     };
     Some(format!(
-        "frame {frame}: the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}); not presenting until they match: load the same stage file and files on every node"
+        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}); not presenting until they match: load the same stage file and files on every node"
     ))
 }
 
@@ -505,7 +505,7 @@ impl FrameSync for Node {
             );
         }
         self.last = Some(tick.frame);
-        self.refusal = refusal(tick.frame, tick.revision, ours);
+        self.refusal = refusal(tick.revision, ours);
         let state = |c: &CameraTick| -> Option<TrackedState> { c.state.as_ref().map(Into::into) };
         let mut cams = tick.cameras.iter();
         let first = cams.next()?;
@@ -533,12 +533,8 @@ impl FrameSync for Node {
         }
         if let Some(why) = &self.refusal {
             self.refused += 1;
-            let key = why
-                .split_once(": ")
-                .map_or(why.as_str(), |(_, r)| r)
-                .to_string();
-            if self.told.insert(key) {
-                eprintln!("cluster: node '{}' refuses {why}", self.name);
+            if self.told.insert(why.clone()) {
+                eprintln!("cluster: node '{}' refuses frame {frame}: {why}", self.name);
             }
             return false;
         }
@@ -589,18 +585,14 @@ mod tests {
             stage: 1,
             content: 2,
         };
-        assert_eq!(refusal(3, a, a), None);
+        assert_eq!(refusal(a, a), None);
         let b = Revision { stage: 9, ..a };
-        let why = refusal(3, b, a).unwrap();
+        let why = refusal(b, a).unwrap();
         assert!(why.contains("stage revision differs"), "{why}");
         assert!(why.contains("primary: stage 0000000000000009"), "{why}");
         assert!(why.contains("this node: stage 0000000000000001"), "{why}");
         let c = Revision { content: 7, ..a };
-        assert!(
-            refusal(3, c, a)
-                .unwrap()
-                .contains("content revision differs")
-        );
+        assert!(refusal(c, a).unwrap().contains("content revision differs"));
     }
 
     #[test]
