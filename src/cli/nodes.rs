@@ -35,7 +35,8 @@ pub struct NodeArgs {
     /// Cluster name: clusters with different names on one network ignore each other.
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub cluster: String,
-    /// Swap barrier: the primary releases a frame at most this many milliseconds after its tick,
+    /// Swap barrier: the primary releases a frame at most this many milliseconds after its own
+    /// render of the frame,
     /// ready or not (the nodes not ready are counted late).
     #[arg(long, value_name = "MS", default_value_t = 100)]
     pub barrier_timeout: u64,

@@ -91,8 +91,14 @@ pub struct NodeFigures {
 #[derive(Debug)]
 struct Open {
     frame: u64,
+    /// When the frame was opened (its tick published).
+    opened: Instant,
+    /// The timeout runs from here: the opening, or when the primary's own render of the frame
+    /// finished ([`Barrier::wait_from`]).
     since: Instant,
     answered: BTreeSet<String>,
+    /// When the last answer arrived.
+    last_answer: Option<Instant>,
 }
 
 /// The swap barrier's state on the primary.
@@ -105,6 +111,8 @@ pub struct Barrier {
     next: u64,
     figures: BTreeMap<String, NodeFigures>,
     events: Vec<Event>,
+    /// Of the last frame released with every node ready: from its opening to the last answer.
+    all_ready: Option<Duration>,
 }
 
 impl Barrier {
@@ -117,6 +125,7 @@ impl Barrier {
             next: 0,
             figures: BTreeMap::new(),
             events: Vec::new(),
+            all_ready: None,
         }
     }
 
@@ -175,18 +184,28 @@ impl Barrier {
         };
         self.open = Some(Open {
             frame,
+            opened: now,
             since: now,
             answered: BTreeSet::new(),
+            last_answer: None,
         });
         self.next = frame + 1;
         earlier
     }
 
-    /// A node's answer. An answer for a frame other than the open one is ignored (a late answer
+    /// Restarts the open frame's timeout at `now` (the primary's own render of the frame is done:
+    /// the nodes get the timeout beyond that).
+    pub fn wait_from(&mut self, now: Instant) {
+        if let Some(o) = &mut self.open {
+            o.since = now;
+        }
+    }
+
+    /// A node's answer, arrived at `now`. An answer for a frame other than the open one is ignored (a late answer
     /// for a frame already released), and so is one from a node not known (membership comes from
     /// [`Barrier::join`] and [`Barrier::drop_out`] alone: an answer still in flight from a node
     /// that dropped out must not bring it back).
-    pub fn ready(&mut self, r: &Ready) {
+    pub fn ready(&mut self, r: &Ready, now: Instant) {
         if !self.known.contains(&r.node) {
             return;
         }
@@ -194,6 +213,7 @@ impl Barrier {
         if open.frame != r.frame || !open.answered.insert(r.node.clone()) {
             return;
         }
+        open.last_answer = Some(now);
         let f = self.figures.entry(r.node.clone()).or_default();
         match &r.refused {
             None => f.ready += 1,
@@ -227,6 +247,7 @@ impl Barrier {
 
     fn release(&mut self) -> Release {
         let open = self.open.take().expect("an open frame");
+        self.all_ready = None;
         let late: Vec<String> = self
             .known
             .iter()
@@ -240,10 +261,22 @@ impl Barrier {
                 frame: open.frame,
             });
         }
+        if late.is_empty() {
+            self.all_ready = Some(
+                open.last_answer
+                    .map_or(Duration::ZERO, |t| t.saturating_duration_since(open.opened)),
+            );
+        }
         Release {
             frame: open.frame,
             late,
         }
+    }
+
+    /// For the frame just released, if every known node answered in time: from its opening to
+    /// the last answer (tick to all ready; zero when no node is known).
+    pub fn all_ready(&self) -> Option<Duration> {
+        self.all_ready
     }
 
     /// The events since the last call, in order.
@@ -280,10 +313,10 @@ mod tests {
         b.join("b");
         b.join("c");
         assert!(b.open(0, t0).is_none());
-        b.ready(&ready("b", 0));
+        b.ready(&ready("b", 0), t0);
         assert_eq!(b.poll(t0), None, "c is not ready yet");
-        b.ready(&ready("b", 0)); // twice counts once
-        b.ready(&ready("c", 0));
+        b.ready(&ready("b", 0), t0); // twice counts once
+        b.ready(&ready("c", 0), t0);
         assert_eq!(
             b.poll(t0 + Duration::from_millis(1)),
             Some(Release {
@@ -304,7 +337,7 @@ mod tests {
         b.join("c");
         b.take_events();
         b.open(5, t0);
-        b.ready(&ready("b", 5));
+        b.ready(&ready("b", 5), t0);
         assert_eq!(b.poll(t0 + Duration::from_millis(99)), None);
         assert_eq!(b.deadline(), Some(t0 + T));
         let r = b.poll(t0 + T).unwrap();
@@ -318,9 +351,30 @@ mod tests {
         );
         // c's answer for frame 5 arrives after the release: ignored, still late once.
         b.open(6, t0 + T);
-        b.ready(&ready("c", 5));
+        b.ready(&ready("c", 5), t0);
         assert_eq!(b.figures()["c"].late, 1);
         assert_eq!(b.figures()["c"].ready, 0);
+    }
+
+    #[test]
+    fn the_timeout_runs_from_the_primarys_own_ready_and_all_ready_is_the_last_answer() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut b = Barrier::new(T);
+        b.join("b");
+        b.join("c");
+        b.open(0, t0);
+        b.ready(&ready("b", 0), t0 + ms(30));
+        // The primary's own render took 150 ms: the nodes get 100 ms beyond that.
+        b.wait_from(t0 + ms(150));
+        assert_eq!(b.poll(t0 + ms(200)), None);
+        b.ready(&ready("c", 0), t0 + ms(220));
+        assert_eq!(b.poll(t0 + ms(221)).map(|r| r.late), Some(vec![]));
+        assert_eq!(b.all_ready(), Some(ms(220)));
+        b.open(1, t0 + ms(300));
+        b.ready(&ready("c", 1), t0 + ms(310));
+        assert!(b.poll(t0 + ms(400)).is_some());
+        assert_eq!(b.all_ready(), None, "b was late");
     }
 
     #[test]
@@ -330,19 +384,19 @@ mod tests {
         b.join("b");
         b.join("c");
         b.open(0, t0);
-        b.ready(&ready("c", 0));
+        b.ready(&ready("c", 0), t0);
         b.drop_out("b");
         assert_eq!(b.poll(t0).map(|r| r.late), Some(vec![]));
         b.open(1, t0);
-        b.ready(&ready("c", 1));
+        b.ready(&ready("c", 1), t0);
         assert!(b.poll(t0).is_some(), "released without b");
         // b comes back between frames 1 and 2: waited for from frame 2.
         assert!(b.join("b"));
         assert!(!b.join("b"));
         b.open(2, t0);
-        b.ready(&ready("c", 2));
+        b.ready(&ready("c", 2), t0);
         assert_eq!(b.poll(t0), None);
-        b.ready(&ready("b", 2));
+        b.ready(&ready("b", 2), t0);
         assert!(b.poll(t0).is_some());
         let events: Vec<String> = b.take_events().iter().map(|e| e.to_string()).collect();
         assert_eq!(
@@ -365,12 +419,12 @@ mod tests {
         b.join("c");
         b.drop_out("c");
         b.open(0, t0);
-        b.ready(&ready("c", 0));
+        b.ready(&ready("c", 0), t0);
         assert!(!b.known().any(|n| n == "c"), "a stale answer brings c back");
         b.join("d");
         let mut r = ready("d", 0);
         r.refused = Some("stage revision differs".into());
-        b.ready(&r);
+        b.ready(&r, t0);
         assert_eq!(b.poll(t0).map(|r| r.late), Some(vec![]));
         assert_eq!(b.figures()["d"].refused, 1);
         assert!(b.take_events().iter().any(

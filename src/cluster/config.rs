@@ -22,7 +22,7 @@ pub struct ClusterConfig {
     /// Key-expression namespace: clusters with different names on one network ignore each
     /// other (`parallax/NAME/...`).
     pub name: String,
-    /// The primary releases a frame at most this long after publishing its tick.
+    /// The primary releases a frame at most this long after its own render of the frame.
     pub barrier_timeout: Duration,
     /// Before frame 0 the primary waits at most this long for the nodes the stage's outputs name.
     pub join_timeout: Duration,

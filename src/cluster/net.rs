@@ -96,14 +96,16 @@ pub struct Primary {
     session: zenoh::Session,
     tick: Publisher<'static>,
     release: Publisher<'static>,
-    ready: Sub,
+    /// The nodes' answers with their arrival times (stamped by the subscriber's callback, so a
+    /// frame's tick-to-all-ready does not include the primary's own render).
+    ready: std::sync::mpsc::Receiver<(Instant, Vec<u8>)>,
+    _ready_sub: Subscriber<()>,
     nodes: Sub,
     barrier: Barrier,
     expected: Vec<String>,
     revisions: Revisions,
     started: bool,
     frames: u64,
-    tick_at: Option<Instant>,
     /// Tick-to-all-ready times of the frames every node answered in time, milliseconds.
     all_ready_ms: Vec<f64>,
     tick_bytes: usize,
@@ -131,8 +133,12 @@ impl Primary {
             .declare_publisher(config.key("release"))
             .wait()
             .map_err(zerr)?;
-        let ready = session
+        let (tx, ready) = std::sync::mpsc::channel();
+        let ready_sub = session
             .declare_subscriber(config.key("ready"))
+            .callback(move |s: Sample| {
+                let _ = tx.send((Instant::now(), s.payload().to_bytes().into_owned()));
+            })
             .wait()
             .map_err(zerr)?;
         let nodes = session
@@ -152,12 +158,12 @@ impl Primary {
             tick,
             release,
             ready,
+            _ready_sub: ready_sub,
             nodes,
             expected,
             revisions,
             started: false,
             frames: 0,
-            tick_at: None,
             all_ready_ms: Vec::new(),
             tick_bytes: 0,
             told: BTreeSet::new(),
@@ -178,9 +184,11 @@ impl Primary {
         }
     }
 
-    fn ready_sample(&mut self, s: &Sample) {
-        if let Some(Message::Ready(r)) = decode(s) {
-            self.barrier.ready(&r);
+    fn ready_answer(&mut self, (at, bytes): (Instant, Vec<u8>)) {
+        match Message::decode(&bytes) {
+            Ok(Message::Ready(r)) => self.barrier.ready(&r, at),
+            Ok(_) => {}
+            Err(e) => log::warn!("{}: {e}", self.config.key("ready")),
         }
     }
 
@@ -188,8 +196,8 @@ impl Primary {
         while let Ok(Some(s)) = self.nodes.try_recv() {
             self.node_sample(&s);
         }
-        while let Ok(Some(s)) = self.ready.try_recv() {
-            self.ready_sample(&s);
+        while let Ok(a) = self.ready.try_recv() {
+            self.ready_answer(a);
         }
     }
 
@@ -296,22 +304,20 @@ impl FrameSync for Primary {
         if let Err(e) = self.tick.put(tick).wait() {
             log::error!("cluster: frame {}: the tick was not sent: {e}", own.frame);
         }
-        self.tick_at = Some(now);
         self.frames += 1;
         self.report();
         Some(own)
     }
 
     fn present(&mut self, frame: u64) -> bool {
+        // The nodes get the timeout beyond the primary's own render of the frame.
+        self.barrier.wait_from(Instant::now());
         loop {
             self.drain();
             let now = Instant::now();
             if let Some(r) = self.barrier.poll(now) {
-                if r.late.is_empty()
-                    && let Some(t) = self.tick_at
-                {
-                    self.all_ready_ms
-                        .push(now.duration_since(t).as_secs_f64() * 1000.0);
+                if let Some(d) = self.barrier.all_ready() {
+                    self.all_ready_ms.push(d.as_secs_f64() * 1000.0);
                 }
                 if let Err(e) = self.release.put(Message::Release(r).encode()).wait() {
                     log::error!("cluster: frame {frame}: the release was not sent: {e}");
@@ -324,8 +330,11 @@ impl FrameSync for Primary {
             };
             // Wake at least every 5 ms for liveliness changes (a node dropping out).
             let wake = deadline.min(now + Duration::from_millis(5));
-            if let Ok(Some(s)) = self.ready.recv_deadline(wake) {
-                self.ready_sample(&s);
+            if let Ok(a) = self
+                .ready
+                .recv_timeout(wake.saturating_duration_since(Instant::now()))
+            {
+                self.ready_answer(a);
             }
         }
     }
@@ -443,12 +452,11 @@ impl Node {
     /// becomes pending (older ones are skipped: the node catches up); the end of the run is noted.
     fn accept(&mut self, s: &Sample) {
         match decode(s) {
-            Some(Message::Tick(t)) => {
+            Some(Message::Tick(t))
                 if self.last.is_none_or(|l| t.frame > l)
-                    && self.pending.as_ref().is_none_or(|p| t.frame > p.frame)
-                {
-                    self.pending = Some(t);
-                }
+                    && self.pending.as_ref().is_none_or(|p| t.frame > p.frame) =>
+            {
+                self.pending = Some(t);
             }
             Some(Message::End { frames }) => self.ended = Some(frames),
             _ => {}
