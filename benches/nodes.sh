@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Tick-to-all-ready latency of render nodes on loopback (docs/nodes.md, BENCHMARKS.md).
 # Starts one primary and N node processes of the built `parallax` binary on tests/data/stage/nodes.ron
-# (nodes beyond b and c deliver nothing but render every frame and answer the barrier like the
-# others), runs FRAMES unpaced frames of the demo take to the null sink, and prints the primary's
+# (nodes beyond b and c each get a one-cabinet section on an output of their own), runs FRAMES unpaced frames of the demo take to the null sink, and prints the primary's
 # summary: tick to all ready p50/p99 (tick published -> every node's "ready" received, which
 # includes each node's render of the frame) and bytes per tick.
 #
@@ -16,13 +15,17 @@ EP=tcp/127.0.0.1:$PORT
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
 # A copy of the stage whose outputs name N nodes: b and c as in the file, then n3.. on extra
-# outputs (1x1 pixel, fed by nothing).
+# 16 x 16 outputs, each fed by one cabinet.
 STAGE=$TMP/nodes.ron
 python3 - "$N" > "$STAGE" <<'PY'
 import sys
 n = int(sys.argv[1])
 s = open("tests/data/stage/nodes.ron").read()
-extra = "".join(f'        Output(name: "x{k}", width: 1, height: 1, node: "n{k}"),\n' for k in range(3, n + 1))
+extra = "".join(f'        Output(name: "x{k}", width: 16, height: 16, node: "n{k}"),\n' for k in range(3, n + 1))
+sections = "".join(
+    f'        (name: "X{k}", panel_type: "T16", shape: Flat(columns: 1, rows: 1, position: ({0.4 * k - 3.0:.1f}, 3.0, -1.5), anchor: Centre, rotation: PanTiltRoll(0.0, 90.0, 0.0)), placement: Auto(outputs: ["x{k}"])),\n'
+    for k in range(3, n + 1))
+s = s.replace("    ],\n    outputs: [", sections + "    ],\n    outputs: [", 1)
 names = ["b", "c"] + [f"n{k}" for k in range(3, n + 1)]
 s = s.replace('        Output(name: "top", width: 32, height: 32, node: "c"),\n',
               '        Output(name: "top", width: 32, height: 32, node: "c"),\n' + extra)
