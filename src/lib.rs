@@ -6,6 +6,7 @@
 
 pub mod camera;
 pub mod check;
+pub mod cluster;
 pub mod colour;
 pub mod compare;
 pub mod diagram;

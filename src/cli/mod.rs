@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod map;
+pub mod nodes;
 pub mod pattern;
 pub mod preview;
 pub mod remote;

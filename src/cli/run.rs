@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use parallax::live::{Fault, HeadlessSink, LiveLoop, Pacing, RunOptions, Sink, TargetOverrides};
+use parallax::live::{Fault, HeadlessSink, LiveLoop, Pacing, RunOptions, TargetOverrides};
 
 /// Where the outputs go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -85,11 +85,14 @@ pub struct Args {
     /// Remote review and control (docs/remote.md).
     #[command(flatten)]
     pub remote: super::remote::ServeArgs,
+    /// Render nodes (--node, --primary, endpoints, barrier) and --burn-in.
+    #[command(flatten)]
+    pub nodes: super::nodes::NodeArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let stage = args.stage.clone().unwrap_or_else(super::default_stage);
-    let options = RunOptions {
+    let mut options = RunOptions {
         camera: args.camera.clone(),
         take: args.take.clone(),
         live_tracking: !args.no_tracking,
@@ -105,6 +108,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         faults: args.inject_fault.clone(),
         views: args.remote.serve.is_some(),
     };
+    args.nodes.adjust(&mut options)?;
+    let stop = parallax::live::stop_on_ctrl_c();
     let mut live = LiveLoop::new(&stage, options)?;
     args.remote.start(&stage, &mut live)?;
     for w in &live.stage().warnings {
@@ -127,6 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.screenshots.is_some() && !plan.has_windows() {
         anyhow::bail!("--screenshots saves the windows' pictures, but no output goes to a window");
     }
+    args.nodes.join(&mut live, &stage, &mut plan, &stop)?;
     eprintln!("adapter: {}", live.adapter());
     eprintln!(
         "running {} at {} Hz ({} outputs){}; Ctrl-C stops",
@@ -142,7 +148,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for line in plan.describe() {
         eprintln!("  {line}");
     }
-    let stop = parallax::live::stop_on_ctrl_c();
     let stats = if plan.has_windows() {
         let options = parallax::live::window::WindowOptions {
             windows: plan.windows.clone(),
@@ -150,9 +155,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         };
         parallax::live::window::run_windows(live, options, &mut plan.files, stop)?
     } else {
-        let mut sinks: Vec<&mut dyn Sink> =
-            plan.files.iter_mut().map(|f| f as &mut dyn Sink).collect();
-        live.run(&mut sinks, &stop)
+        super::nodes::run_headless(&mut live, &mut plan.files, args.nodes.burn_in, &stop)
     };
     println!("{}", stats.summary());
     for f in &plan.files {

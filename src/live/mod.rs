@@ -182,6 +182,11 @@ pub struct LiveLoop {
     notices: Vec<String>,
     /// Run with the loop between frames ([`FrameHook`]).
     hooks: Vec<Box<dyn FrameHook>>,
+    /// Render nodes ([`crate::cluster`]): the primary publishes each frame's inputs and runs the
+    /// swap barrier; a node renders the primary's frame instead of its own.
+    sync: Option<Box<dyn crate::cluster::FrameSync>>,
+    /// The last frame was not presented (refused by the cluster): windows keep their picture.
+    withheld: bool,
     /// Figures so far.
     pub stats: RunStats,
 }
@@ -260,6 +265,8 @@ impl LiveLoop {
             notices: Vec::new(),
             refused: None,
             hooks: Vec::new(),
+            sync: None,
+            withheld: false,
             stats,
         })
     }
@@ -279,6 +286,26 @@ impl LiveLoop {
             }
             None => Source::Rest,
         })
+    }
+
+    /// Joins the loop to render nodes ([`crate::cluster::Primary`] or [`crate::cluster::Node`]).
+    pub fn set_sync(&mut self, sync: Box<dyn crate::cluster::FrameSync>) {
+        self.sync = Some(sync);
+    }
+
+    /// The cluster's frame for the loop's own inputs (unchanged without a cluster); `None`: the
+    /// run is over.
+    fn sync_frame(
+        &mut self,
+        own: crate::cluster::FrameState,
+    ) -> Option<crate::cluster::FrameState> {
+        let Some(sync) = &mut self.sync else {
+            return Some(own);
+        };
+        let f = sync.frame(&self.stage, self.stats.reloads, own)?;
+        self.frame = f.frame;
+        self.camera = f.camera.0.clone();
+        Some(f)
     }
 
     /// The stage running now.
@@ -405,10 +432,26 @@ impl LiveLoop {
         self.apply_reloads();
         let mut hooks = std::mem::take(&mut self.hooks);
         hooks.iter_mut().for_each(|h| h.before_frame(self));
-        let n = self.frame;
+        let (tracked, render_time) = self.tracked(self.frame);
+        let others = self.others(self.frame, render_time);
+        let own = crate::cluster::FrameState {
+            frame: self.frame,
+            render_time,
+            camera: (self.camera.clone(), tracked),
+            others,
+        };
+        let Some(crate::cluster::FrameState {
+            frame: n,
+            render_time,
+            camera: (_, tracked),
+            others,
+        }) = self.sync_frame(own)
+        else {
+            hooks.append(&mut self.hooks);
+            self.hooks = hooks;
+            return FrameStats::default();
+        };
         let started = Instant::now();
-        let (tracked, render_time) = self.tracked(n);
-        let others = self.others(n, render_time);
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
             frame: n,
@@ -425,11 +468,14 @@ impl LiveLoop {
             .collect();
         let delivered_at;
         let mut info = None;
+        let present = self.sync.as_mut().is_none_or(|s| s.present(n));
+        self.withheld = !present;
         match result {
             Ok((inputs, images)) => {
                 let t = Instant::now();
                 for s in sinks.iter_mut() {
                     if let Some(images) = &images
+                        && present
                         && let Err(e) = s.deliver(n, images, &encodings, false)
                     {
                         self.report(&format!("frame {n}: {e}"));
@@ -451,7 +497,7 @@ impl LiveLoop {
                 ));
                 let t = Instant::now();
                 let mut errors = Vec::new();
-                if let Some(images) = &self.last_good {
+                if let Some(images) = self.last_good.as_ref().filter(|_| present) {
                     for s in sinks.iter_mut() {
                         if s.wants(n)
                             && let Err(e) = s.deliver(n, images, &encodings, true)

@@ -199,7 +199,7 @@ impl LiveLoop {
     /// and after a re-created (or swapped-in) renderer until its first good frame. Windows present
     /// nothing then and keep their last picture.
     pub fn outputs_ready(&self) -> bool {
-        self.lost.is_none() && !self.fresh
+        self.lost.is_none() && !self.fresh && !self.withheld
     }
 }
 

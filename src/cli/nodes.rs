@@ -1,0 +1,163 @@
+//! `parallax run --node NAME [--primary]`: the live loop across render nodes ([`parallax::cluster`],
+//! docs/nodes.md), and `--burn-in`. The switches, how they change the run's options and targets,
+//! and joining the loop to the cluster.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use parallax::cluster::{ClusterConfig, Node, Primary};
+use parallax::live::{FileSink, LiveLoop, Pacing, Plan, RunOptions, RunStats, Sink};
+
+/// The render-node switches of `parallax run`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct NodeArgs {
+    /// Run as render node NAME: deliver only the outputs whose `node` is NAME (the stage file's
+    /// `Output(node: ...)`), rendering exactly the primary's frames. See docs/nodes.md.
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+    /// This process is the primary: it owns tracking input (live or --take), publishes each
+    /// frame's tick and runs the swap barrier. With --node it also delivers that node's outputs;
+    /// without, the outputs that name no node.
+    #[arg(long)]
+    pub primary: bool,
+    /// Zenoh endpoint to listen on, e.g. tcp/0.0.0.0:7447 (repeatable).
+    #[arg(long, value_name = "ENDPOINT")]
+    pub listen: Vec<String>,
+    /// Zenoh endpoint to connect to, e.g. tcp/10.0.0.1:7447 (repeatable; retried until it
+    /// answers).
+    #[arg(long, value_name = "ENDPOINT")]
+    pub connect: Vec<String>,
+    /// Do not find peers by multicast scouting (use --listen/--connect endpoints only).
+    #[arg(long)]
+    pub no_scouting: bool,
+    /// Cluster name: clusters with different names on one network ignore each other.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub cluster: String,
+    /// Swap barrier: the primary releases a frame at most this many milliseconds after its own
+    /// render of the frame,
+    /// ready or not (the nodes not ready are counted late).
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    pub barrier_timeout: u64,
+    /// Before frame 0 the primary waits at most this many seconds for the nodes the stage's outputs
+    /// name.
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    pub join_timeout: f64,
+    /// Stamp the frame number as a 24-bit bar code in the bottom-left corner of every output
+    /// written to files (seams between nodes can then be checked).
+    #[arg(long)]
+    pub burn_in: bool,
+}
+
+impl NodeArgs {
+    /// Whether the run is part of a cluster.
+    pub fn clustered(&self) -> bool {
+        self.node.is_some() || self.primary
+    }
+
+    fn config(&self) -> ClusterConfig {
+        ClusterConfig {
+            node: self.node.clone(),
+            primary: self.primary,
+            listen: self.listen.clone(),
+            connect: self.connect.clone(),
+            scouting: !self.no_scouting,
+            name: self.cluster.clone(),
+            barrier_timeout: Duration::from_millis(self.barrier_timeout),
+            join_timeout: Duration::from_secs_f64(self.join_timeout.max(0.0)),
+        }
+    }
+
+    /// Changes the run's options for a node: no tracking of its own (the primary's ticks carry
+    /// the cameras) and no timer (the ticks pace it). Errors: a node given a take.
+    pub fn adjust(&self, options: &mut RunOptions) -> anyhow::Result<()> {
+        if !self.clustered() || self.primary {
+            return Ok(());
+        }
+        if options.take.is_some() {
+            anyhow::bail!(
+                "--take is the primary's: a node renders the primary's frames (give --take to the --primary process)"
+            );
+        }
+        options.live_tracking = false;
+        options.pacing = Pacing::Unpaced;
+        Ok(())
+    }
+
+    /// Joins `live` to the cluster and keeps only this node's outputs in `plan`.
+    pub fn join(
+        &self,
+        live: &mut LiveLoop,
+        stage_path: &Path,
+        plan: &mut Plan,
+        stop: &Arc<AtomicBool>,
+    ) -> anyhow::Result<()> {
+        if !self.clustered() {
+            return Ok(());
+        }
+        let config = self.config();
+        let mine = |name: &str| {
+            live.stage()
+                .outputs
+                .iter()
+                .find(|o| o.name == name)
+                .is_some_and(|o| o.node == self.node)
+        };
+        plan.windows.retain(|w| mine(&w.output));
+        plan.null.retain(|n| mine(n));
+        for f in &mut plan.files {
+            if let Some(names) = &mut f.outputs {
+                names.retain(|n| mine(n));
+            }
+        }
+        plan.files
+            .retain(|f| f.outputs.as_ref().is_none_or(|o| !o.is_empty()));
+        let role = if self.primary { "primary" } else { "node" };
+        eprintln!(
+            "cluster '{}': {role} {}{}{}",
+            config.name,
+            self.node
+                .as_deref()
+                .map_or("(outputs naming no node)".into(), |n| format!("'{n}'")),
+            if config.listen.is_empty() {
+                String::new()
+            } else {
+                format!(", listening on {}", config.listen.join(" "))
+            },
+            if config.connect.is_empty() {
+                String::new()
+            } else {
+                format!(", connecting to {}", config.connect.join(" "))
+            }
+        );
+        if self.primary {
+            let p = Primary::start(config, stage_path, live.stage())?;
+            live.set_sync(Box::new(p));
+        } else {
+            let n = Node::start(config, stage_path, live.stage(), stop.clone())?;
+            live.set_sync(Box::new(n));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `live` headless into `files`, stamping the frame number first when `burn_in`.
+pub fn run_headless(
+    live: &mut LiveLoop,
+    files: &mut [FileSink],
+    burn_in: bool,
+    stop: &AtomicBool,
+) -> RunStats {
+    if burn_in {
+        let mut burned: Vec<parallax::cluster::burnin::BurnIn> = files
+            .iter_mut()
+            .map(|f| parallax::cluster::burnin::BurnIn { inner: f })
+            .collect();
+        let mut sinks: Vec<&mut dyn Sink> = burned.iter_mut().map(|b| b as &mut dyn Sink).collect();
+        live.run(&mut sinks, stop)
+    } else {
+        let mut sinks: Vec<&mut dyn Sink> = files.iter_mut().map(|f| f as &mut dyn Sink).collect();
+        live.run(&mut sinks, stop)
+    }
+}

@@ -1,0 +1,56 @@
+//! Render nodes: one live loop across several processes (machines) on Zenoh (peer mode, no
+//! router; explicit endpoints or multicast scouting). See docs/nodes.md.
+//!
+//! One process is the **primary**: it owns tracking input (live or a take) and, per frame,
+//! publishes a [`tick::Tick`] with the frame number, timecode, every drawn camera's tracked state
+//! and the stage and content [`revision`]. Every other process is a **node**: it renders exactly
+//! the tick's frame (nothing depends on its own clock) and delivers only its outputs (those whose
+//! `node` is its name). The **swap barrier** ([`barrier`]): each node answers "frame N ready"; the
+//! primary releases the present of frame N when every known node is ready or its timeout passed;
+//! late nodes are counted, nodes that drop out or join are reported (Zenoh liveliness tokens).
+//! A node whose revision differs from the tick's refuses to present and says why.
+//!
+//! The live loop calls the [`FrameSync`] hook twice a frame: [`FrameSync::frame`] before
+//! rendering and [`FrameSync::present`] before delivering.
+
+pub mod barrier;
+pub mod burnin;
+pub mod config;
+mod net;
+pub mod revision;
+pub mod tick;
+
+use crate::stage::Stage;
+use crate::tracking::TrackedState;
+
+pub use barrier::{Barrier, Event, NodeFigures};
+pub use config::{ClusterConfig, ClusterError};
+pub use net::{Node, Primary};
+pub use revision::Revision;
+
+/// The inputs of one frame of the live loop: what a tick carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameState {
+    /// The frame number (slot).
+    pub frame: u64,
+    /// The frame's render time, seconds on the tracking clock.
+    pub render_time: f64,
+    /// The run's primary camera and its tracked state.
+    pub camera: (String, TrackedState),
+    /// The other drawn cameras (`None`: drawn at rest), in drawing order.
+    pub others: Vec<(String, Option<TrackedState>)>,
+}
+
+/// The live loop's hook into the cluster (see the module).
+pub trait FrameSync {
+    /// Before a frame is rendered, with the loop's own inputs for it (`own`) and the running
+    /// stage (`reloads`: how many reloads were applied, so the revision is recomputed on a
+    /// change). The primary publishes `own` as the frame's tick and returns it; a node waits for
+    /// the next tick and returns its frame, which the loop renders instead. `None`: the run is
+    /// over (the primary ended, or a stop was requested while waiting).
+    fn frame(&mut self, stage: &Stage, reloads: u64, own: FrameState) -> Option<FrameState>;
+
+    /// After frame `frame` is rendered, before it is delivered: reports it and waits for the swap
+    /// barrier. `false`: do not present it (a revision differing from the primary's).
+    fn present(&mut self, frame: u64) -> bool;
+}

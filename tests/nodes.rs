@@ -1,0 +1,450 @@
+//! Render nodes on loopback (explicit endpoints, multicast scouting off): a primary and two nodes
+//! render a take; the union of their outputs equals the single-process run and `parallax render
+//! --take` bit for bit, with the right frame number burnt in; a node killed mid-take is reported
+//! and rejoins; a node with another stage revision refuses to present and says why.
+//!
+//! Each test uses its own ports, so they run in parallel.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use parallax::cluster::burnin;
+use parallax::render::ReadImage;
+
+const STAGE: &str = "tests/data/stage/nodes.ron";
+const TAKE: &str = "assets/takes/demo-truck.take";
+/// (output, node) of the test stage.
+const OUTPUTS: [(&str, &str); 3] = [("left", "a"), ("right", "b"), ("top", "c")];
+
+/// A `parallax` process whose stdout and stderr go to files; killed if the test fails first.
+struct Proc {
+    name: String,
+    child: Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Proc {
+    fn start(dir: &Path, name: &str, args: &[&str]) -> Proc {
+        let out = dir.join(format!("{name}.stdout"));
+        let err = dir.join(format!("{name}.stderr"));
+        let child = Command::new(env!("CARGO_BIN_EXE_parallax"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NODEVICE_SELECT", "1")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .expect("parallax starts");
+        Proc {
+            name: name.into(),
+            child,
+            out,
+            err,
+        }
+    }
+
+    /// Waits for the process to exit (at most `limit`), asserting success; returns (stdout, stderr).
+    fn finish(mut self, limit: Duration) -> (String, String) {
+        let until = Instant::now() + limit;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < until,
+                "{} still running after {limit:?}:\n{}",
+                self.name,
+                self.text().1
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let (out, err) = self.text();
+        assert!(status.success(), "{} failed:\n{out}\n{err}", self.name);
+        (out, err)
+    }
+
+    fn text(&self) -> (String, String) {
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        (read(&self.out), read(&self.err))
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill();
+        }
+    }
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "parallax {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The switches of a cluster member: node `node`, files into `out`, on loopback port `port`.
+fn member<'a>(node: &'a str, out: &'a str, endpoint: &'a str, primary: bool) -> Vec<&'a str> {
+    let mut a = vec![
+        "run",
+        STAGE,
+        "--no-watch",
+        "--sink",
+        "files",
+        "--out",
+        out,
+        "--node",
+        node,
+        "--no-scouting",
+    ];
+    if primary {
+        a.extend(["--primary", "--listen", endpoint]);
+    } else {
+        a.extend(["--connect", endpoint]);
+    }
+    a
+}
+
+fn bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The frame folders (numbers) under `dir`, sorted.
+fn frames_in(dir: &Path) -> Vec<u64> {
+    let mut v: Vec<u64> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()?
+                    .strip_prefix("frame-")?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The files of frame folder `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn decode_png(p: &Path) -> ReadImage {
+    let img = image::open(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .to_rgba8();
+    ReadImage {
+        width: img.width(),
+        height: img.height(),
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        bytes: img.into_raw(),
+    }
+}
+
+/// A primary ("a", with the take) and two nodes ("b", "c") render 6 frames of a take with the
+/// frame number burnt in. Each delivers only its own output; each output equals, byte for byte,
+/// the same output of a single-process run (with the burn-in), and outside the code's cells, the
+/// pixels of `parallax render --take` (rendered apart, no burn-in); the code reads the frame
+/// number of the folder it is in.
+#[test]
+fn a_primary_and_two_nodes_render_the_single_process_frames_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let endpoint = "tcp/127.0.0.1:47311";
+    let (da, db, dc) = (d("a"), d("b"), d("c"));
+    let mut pa = member("a", &da, endpoint, true);
+    pa.extend([
+        "--take",
+        TAKE,
+        "--frames",
+        "6",
+        "--unpaced",
+        "--burn-in",
+        "--barrier-timeout",
+        "20000",
+        "--join-timeout",
+        "60",
+    ]);
+    let mut pb = member("b", &db, endpoint, false);
+    pb.push("--burn-in");
+    let mut pc = member("c", &dc, endpoint, false);
+    pc.push("--burn-in");
+    let a = Proc::start(dir.path(), "a", &pa);
+    let b = Proc::start(dir.path(), "b", &pb);
+    let c = Proc::start(dir.path(), "c", &pc);
+    // Meanwhile, the single-process references.
+    let (single, render) = (d("single"), d("render"));
+    run_ok(&[
+        "run",
+        STAGE,
+        "--take",
+        TAKE,
+        "--frames",
+        "6",
+        "--unpaced",
+        "--no-watch",
+        "--sink",
+        "files",
+        "--out",
+        &single,
+        "--burn-in",
+    ]);
+    run_ok(&[
+        "render", STAGE, "--take", TAKE, "--frames", "0..6", "--out", &render,
+    ]);
+    let limit = Duration::from_secs(120);
+    let (a_out, _) = a.finish(limit);
+    let (b_out, b_err) = b.finish(limit);
+    let (c_out, _) = c.finish(limit);
+    assert!(
+        a_out.contains("node 'b': 6 ready, 0 late, 0 refused"),
+        "{a_out}"
+    );
+    assert!(
+        a_out.contains("node 'c': 6 ready, 0 late, 0 refused"),
+        "{a_out}"
+    );
+    assert!(
+        b_err.contains("the primary ended its run after 6 frames"),
+        "{b_err}"
+    );
+    assert!(b_out.contains("6 frames presented, 0 refused"), "{b_out}");
+    assert!(c_out.contains("6 frames presented, 0 refused"), "{c_out}");
+    let s = burnin::cell(64, 32) as usize;
+    assert_eq!(s, 1);
+    let mut moved = false;
+    for n in 0..6u64 {
+        let frame = format!("frame-{n:06}");
+        for (output, node) in OUTPUTS {
+            let mine = dir.path().join(node).join(&frame);
+            assert_eq!(
+                files_in(&mine),
+                [format!("{output}.png")],
+                "node {node} delivers only its output"
+            );
+            let got = bytes(&mine.join(format!("{output}.png")));
+            let want = bytes(
+                &dir.path()
+                    .join("single")
+                    .join(&frame)
+                    .join(format!("{output}.png")),
+            );
+            assert!(
+                got == want,
+                "frame {n} {output}: node {node} differs from one process"
+            );
+            // Against render --take: every pixel but the code's cells (24 x s in the bottom rows).
+            let img = decode_png(&mine.join(format!("{output}.png")));
+            assert_eq!(
+                burnin::read(&img),
+                Some(n),
+                "burnt-in frame of {output} {n}"
+            );
+            let reference = decode_png(
+                &dir.path()
+                    .join("render")
+                    .join(&frame)
+                    .join(format!("{output}.png")),
+            );
+            assert_eq!((img.width, img.height), (reference.width, reference.height));
+            let (w, h) = (img.width as usize, img.height as usize);
+            let mut differ = 0;
+            for y in 0..h {
+                for x in 0..w {
+                    let in_code = y >= h - s && x < 24 * s;
+                    let at = (y * w + x) * 4;
+                    if !in_code && img.bytes[at..at + 4] != reference.bytes[at..at + 4] {
+                        differ += 1;
+                    }
+                }
+            }
+            assert_eq!(
+                differ, 0,
+                "frame {n} {output}: pixels differ from render --take"
+            );
+            if n > 0 {
+                let prev = decode_png(
+                    &dir.path()
+                        .join("render")
+                        .join(format!("frame-{:06}", n - 1))
+                        .join(format!("{output}.png")),
+                );
+                moved |= prev.bytes != reference.bytes;
+            }
+        }
+    }
+    assert!(
+        moved,
+        "the take does not change the outputs: the test would prove nothing"
+    );
+}
+
+/// At 60 Hz over 420 frames: node "b" is killed once it has written frame 20; the primary
+/// reports it dropped out and goes on (node "c" presents frames while "b" is away); "b" is
+/// started again, joins at the primary's next tick and presents from there.
+#[test]
+fn a_node_killed_mid_take_is_reported_and_rejoins() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let endpoint = "tcp/127.0.0.1:47312";
+    let (da, db, db2, dc) = (d("a"), d("b"), d("b2"), d("c"));
+    let mut pa = member("a", &da, endpoint, true);
+    pa.extend([
+        "--take",
+        TAKE,
+        "--frames",
+        "420",
+        "--barrier-timeout",
+        "200",
+        "--join-timeout",
+        "60",
+    ]);
+    let a = Proc::start(dir.path(), "a", &pa);
+    let mut b = Proc::start(dir.path(), "b", &member("b", &db, endpoint, false));
+    let c = Proc::start(dir.path(), "c", &member("c", &dc, endpoint, false));
+    let wait_for = |what: &str, ok: &dyn Fn() -> bool| {
+        let until = Instant::now() + Duration::from_secs(60);
+        while !ok() {
+            assert!(Instant::now() < until, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    wait_for("b's frame 20", &|| {
+        frames_in(Path::new(&db)).iter().any(|&f| f >= 20)
+    });
+    b.kill();
+    let killed_after = *frames_in(Path::new(&db)).last().unwrap();
+    // c goes on without b.
+    wait_for("c going on", &|| {
+        frames_in(Path::new(&dc))
+            .last()
+            .is_some_and(|&f| f > killed_after + 30)
+    });
+    let b2 = Proc::start(dir.path(), "b2", &member("b", &db2, endpoint, false));
+    let (a_out, a_err) = a.finish(Duration::from_secs(120));
+    let (b2_out, b2_err) = b2.finish(Duration::from_secs(60));
+    c.finish(Duration::from_secs(60));
+    assert!(
+        a_err.contains("node 'b' dropped out at frame"),
+        "the primary does not report b:\n{a_err}"
+    );
+    let summary = a_out
+        .lines()
+        .find(|l| l.contains("node 'b':"))
+        .unwrap_or_else(|| panic!("no summary for b:\n{a_out}"));
+    assert!(summary.contains("dropped out at frame(s) ["), "{summary}");
+    let joins = summary
+        .split("joined at frame(s) [")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .unwrap();
+    assert_eq!(joins.split(',').count(), 2, "b joined twice: {summary}");
+    // c went on: it presented only frames the primary rendered, frames while b was away, and
+    // the last one. (Under load it may skip a tick to catch up: the newest tick wins.)
+    let fa = frames_in(Path::new(&da));
+    let fc = frames_in(Path::new(&dc));
+    assert!(fa.len() > 5, "{fa:?}");
+    assert!(
+        fc.iter().all(|f| fa.contains(f)),
+        "c presented a frame the primary did not"
+    );
+    assert_eq!(fc.last(), fa.last(), "c did not run to the end");
+    // The restarted b joined at a tick after b was killed and presented from there on.
+    let f2 = frames_in(Path::new(&db2));
+    let first = *f2.first().expect("the restarted b presented frames");
+    assert!(first > killed_after, "{first} <= {killed_after}");
+    assert!(
+        fc.iter().any(|&f| f > killed_after && f < first),
+        "c presented nothing while b was away"
+    );
+    assert!(
+        b2_err.contains(&format!("node 'b' joined at frame {first}")),
+        "{b2_err}"
+    );
+    assert!(b2_out.contains("frames presented, 0 refused"), "{b2_out}");
+    let last = *fa.last().unwrap();
+    assert_eq!(f2.last(), Some(&last), "b2 did not run to the end");
+}
+
+/// Node "b" runs a copy of the stage file with one comment changed: its stage revision differs.
+/// It refuses every frame (writes nothing) and says why, naming both revisions; the primary
+/// counts and reports the refusal; "c", on the same stage as the primary, presents every frame.
+#[test]
+fn a_node_with_another_stage_revision_refuses_to_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let stage_text = std::fs::read_to_string(STAGE).unwrap();
+    let edited = dir.path().join("edited.ron");
+    std::fs::write(
+        &edited,
+        stage_text.replacen("// Render-node", "// Edited render-node", 1),
+    )
+    .unwrap();
+    let edited = edited.to_string_lossy().into_owned();
+    let endpoint = "tcp/127.0.0.1:47313";
+    let (da, db, dc) = (d("a"), d("b"), d("c"));
+    let mut pa = member("a", &da, endpoint, true);
+    pa.extend([
+        "--take",
+        TAKE,
+        "--frames",
+        "3",
+        "--unpaced",
+        "--barrier-timeout",
+        "20000",
+        "--join-timeout",
+        "60",
+    ]);
+    let a = Proc::start(dir.path(), "a", &pa);
+    let mut pb = member("b", &db, endpoint, false);
+    pb[1] = &edited;
+    let b = Proc::start(dir.path(), "b", &pb);
+    let c = Proc::start(dir.path(), "c", &member("c", &dc, endpoint, false));
+    let limit = Duration::from_secs(120);
+    let (a_out, a_err) = a.finish(limit);
+    let (b_out, b_err) = b.finish(limit);
+    c.finish(limit);
+    assert!(
+        b_err.contains("node 'b' refuses frame 0: the primary's stage revision differs from this node's (primary: stage "),
+        "{b_err}"
+    );
+    assert!(b_err.contains("; this node: stage "), "{b_err}");
+    assert!(b_out.contains("0 frames presented, 3 refused"), "{b_out}");
+    assert!(frames_in(Path::new(&db)).is_empty(), "b wrote frames");
+    assert!(a_err.contains("node 'b' refuses frame 0"), "{a_err}");
+    assert!(
+        a_out.contains("node 'b': 0 ready, 0 late, 3 refused"),
+        "{a_out}"
+    );
+    assert_eq!(frames_in(Path::new(&dc)), [0, 1, 2]);
+    // The two revisions named differ.
+    let line = b_err.lines().find(|l| l.contains("refuses")).unwrap();
+    let hex = |after: &str| line.split(after).nth(1).unwrap()[..16].to_string();
+    assert_ne!(hex("primary: stage "), hex("this node: stage "), "{line}");
+}
