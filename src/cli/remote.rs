@@ -30,10 +30,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PX", default_value_t = 960)]
     pub stream_width: u32,
     /// Streamed frames per second.
-    #[arg(long, value_name = "FPS", default_value_t = 10.0)]
+    #[arg(long, value_name = "FPS", default_value_t = 10.0, value_parser = positive)]
     pub stream_fps: f64,
     /// Requests per second allowed per token (bursts of twice that).
-    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = positive)]
     pub rate_limit: f64,
 }
 
@@ -135,4 +135,13 @@ pub fn run(args: TokenArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A finite number above zero (a rate of 0 would stop the stream or refuse every request).
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err(format!("{s}: must be a number above zero")),
+        Err(e) => Err(format!("{s}: {e}")),
+    }
 }

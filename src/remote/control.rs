@@ -249,6 +249,28 @@ fn field(field: &str, message: impl Into<String>) -> EditError {
     }
 }
 
+/// A file a remote edit names must lie in the stage file's folder or below it: a relative path
+/// without `..` (no absolute path, no drive or root). Otherwise an artist could put any image the
+/// server can read on the wall, or probe which files exist. (A symbolic link inside the folder is
+/// followed: what the stage folder holds is the stage team's choice.)
+fn beside_stage(name: &str, path: &str) -> Result<(), EditError> {
+    use std::path::Component;
+    let ok = std::path::Path::new(path)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if ok {
+        Ok(())
+    } else {
+        Err(field(
+            name,
+            format!(
+                "'{path}': a remote edit may only name files in the stage file's folder or below \
+                 it (a relative path without '..')"
+            ),
+        ))
+    }
+}
+
 fn finite(name: &str, x: f64, lo: f64, hi: f64) -> Result<f64, EditError> {
     if x.is_finite() && (lo..=hi).contains(&x) {
         Ok(x)
@@ -318,11 +340,16 @@ pub fn apply(edit: &Edit, file: &mut StageFile) -> Result<(Value, Value), EditEr
             let before = serde_json::json!({
                 "environment": r.environment, "test_scene": r.test_scene, "scene": json(&file.scene)
             });
+            for (i, item) in b.scene.iter().flatten().enumerate() {
+                let SceneItemFile::Gltf { path, .. } = item;
+                beside_stage(&format!("scene[{i}].path"), path)?;
+            }
             if let Some(env) = &b.environment {
-                if let Some(p) = env
-                    && p.trim().is_empty()
-                {
-                    return Err(field("environment", "an empty path (use null for none)"));
+                if let Some(p) = env {
+                    if p.trim().is_empty() {
+                        return Err(field("environment", "an empty path (use null for none)"));
+                    }
+                    beside_stage("environment", p)?;
                 }
                 r.environment = env.clone();
             }
@@ -608,6 +635,46 @@ mod tests {
             }
         }
         assert_eq!(file, keep);
+    }
+
+    /// Content paths outside the stage's folder are refused, naming the field, and leave the file
+    /// as it was (found by a new-user tryout: `/etc/passwd` reached the image loader).
+    #[test]
+    fn content_paths_must_stay_in_the_stage_folder() {
+        let (mut file, _) = tiny();
+        let keep = file.clone();
+        let cases = [
+            (r#"{"environment": "/etc/passwd"}"#, "environment"),
+            (r#"{"environment": "../../../etc/hostname"}"#, "environment"),
+            (r#"{"environment": "sky/../../x.hdr"}"#, "environment"),
+            (
+                r#"{"scene": [{"Gltf": {"path": "set.glb"}}, {"Gltf": {"path": "/tmp/x.glb"}}]}"#,
+                "scene[1].path",
+            ),
+        ];
+        for (body, at) in cases {
+            let edit = Edit::parse(Action::Content, body.as_bytes())
+                .unwrap()
+                .unwrap();
+            match apply(&edit, &mut file) {
+                Err(EditError::Field { field, message }) => {
+                    assert_eq!(field, at);
+                    assert!(message.contains("stage file's folder"), "{message}");
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        assert_eq!(file, keep);
+        for body in [
+            r#"{"environment": "sky.hdr"}"#,
+            r#"{"environment": "./env/sky.exr"}"#,
+            r#"{"scene": [{"Gltf": {"path": "sets/set.glb"}}]}"#,
+        ] {
+            let edit = Edit::parse(Action::Content, body.as_bytes())
+                .unwrap()
+                .unwrap();
+            assert!(apply(&edit, &mut file).is_ok(), "{body}");
+        }
     }
 
     proptest::proptest! {
