@@ -77,17 +77,6 @@ pub fn nodes_of(stage: &Stage) -> Vec<String> {
     set.into_iter().collect()
 }
 
-/// Percentile `p` (0..=1) of `v` (nearest rank), or `None` when empty.
-pub fn percentile(v: &[f64], p: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let k = ((p * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1;
-    Some(s[k])
-}
-
 /// The primary: publishes the ticks, runs the swap barrier, reports nodes joining, dropping out,
 /// late or refusing. At the end (when dropped) it publishes the end of the run and prints its
 /// figures.
@@ -253,7 +242,7 @@ impl Primary {
     /// The figures, one line each: the ticks, tick-to-all-ready latency, bytes per tick, and
     /// per node the frames ready, late and refused and when it joined and dropped out.
     pub fn summary(&self) -> Vec<String> {
-        let p = |q| percentile(&self.all_ready_ms, q).unwrap_or(f64::NAN);
+        let p = |q| crate::live::stats::percentile(&self.all_ready_ms, q).unwrap_or(f64::NAN);
         let mut lines = vec![format!(
             "cluster: {} frames ticked; tick to all ready p50 {:.2} ms, p99 {:.2} ms over {} frames; {} bytes per tick",
             self.frames,
@@ -601,14 +590,5 @@ mod tests {
         assert!(why.contains("this node: stage 0000000000000001"), "{why}");
         let c = Revision { content: 7, ..a };
         assert!(refusal(c, a).unwrap().contains("content revision differs"));
-    }
-
-    #[test]
-    fn percentiles_by_nearest_rank() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.5), Some(50.0));
-        assert_eq!(percentile(&v, 0.99), Some(99.0));
-        assert_eq!(percentile(&[3.0], 0.99), Some(3.0));
-        assert_eq!(percentile(&[], 0.5), None);
     }
 }

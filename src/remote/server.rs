@@ -511,18 +511,34 @@ async fn save(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Re
     }
 }
 
+/// A watcher's WebSocket: the token is checked (`watch`) and audited, then `serve` runs on the
+/// upgraded socket.
+fn watch_socket<F, Fut>(
+    sh: Arc<Shared>,
+    headers: &HeaderMap,
+    uri: &Uri,
+    ws: WebSocketUpgrade,
+    serve: F,
+) -> Response
+where
+    F: FnOnce(WebSocket, Arc<Shared>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let who = match sh.guard(headers, uri, Action::Watch, None) {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
+    ws.on_upgrade(move |socket| serve(socket, sh))
+}
+
 async fn ws_frames(
     State(sh): State<Arc<Shared>>,
     headers: HeaderMap,
     uri: Uri,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
-    ws.on_upgrade(move |socket| send_frames(socket, sh))
+    watch_socket(sh, &headers, &uri, ws, send_frames)
 }
 
 async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
@@ -532,28 +548,22 @@ async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
         .lock()
         .map(|l| l.values().cloned().collect())
         .unwrap_or_default();
-    for f in first {
+    let mut pending = first.into_iter();
+    loop {
+        let f = match pending.next() {
+            Some(f) => f,
+            None => match rx.recv().await {
+                Ok(f) => f,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        };
         if socket
             .send(Message::Binary(f.message().into()))
             .await
             .is_err()
         {
             return;
-        }
-    }
-    loop {
-        match rx.recv().await {
-            Ok(f) => {
-                if socket
-                    .send(Message::Binary(f.message().into()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }
@@ -564,12 +574,7 @@ async fn ws_events(
     uri: Uri,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
-    ws.on_upgrade(move |socket| send_events(socket, sh))
+    watch_socket(sh, &headers, &uri, ws, send_events)
 }
 
 async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {

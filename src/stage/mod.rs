@@ -350,17 +350,26 @@ pub fn load_text(text: &str, path: &Path) -> Result<Stage, StageError> {
 }
 
 fn load_text_with_limits(text: &str, path: &Path, limits: &Limits) -> Result<Stage, StageError> {
-    let label = path.display().to_string();
-    let parsed = parse(text, &label)?;
-    let mut stage =
-        build_with_luts(&parsed, limits, Some(path)).map_err(|(problems, warnings)| {
-            StageError::Invalid {
-                file: label.clone(),
-                problems: locate(problems, text, &label),
-                warnings: locate(warnings, text, &label),
-            }
-        })?;
-    stage.warnings = locate(std::mem::take(&mut stage.warnings), text, &label);
+    build_text(text, &path.display().to_string(), Some(path), limits)
+}
+
+/// Parses and builds stage-file `text` named `label` in errors, its files found against
+/// `source`'s folder (the working folder without one); problems and warnings located in `text`.
+fn build_text(
+    text: &str,
+    label: &str,
+    source: Option<&Path>,
+    limits: &Limits,
+) -> Result<Stage, StageError> {
+    let parsed = parse(text, label)?;
+    let mut stage = build_with_luts(&parsed, limits, source).map_err(|(problems, warnings)| {
+        StageError::Invalid {
+            file: label.to_string(),
+            problems: locate(problems, text, label),
+            warnings: locate(warnings, text, label),
+        }
+    })?;
+    stage.warnings = locate(std::mem::take(&mut stage.warnings), text, label);
     Ok(stage)
 }
 
@@ -397,16 +406,7 @@ impl Stage {
 
     /// Parses and builds stage-file text (for tests and tools that hold the text).
     pub fn from_ron(text: &str, file_label: &str) -> Result<Stage, StageError> {
-        let parsed = parse(text, file_label)?;
-        let mut stage = build_with_luts(&parsed, &Limits::default(), None).map_err(
-            |(problems, warnings)| StageError::Invalid {
-                file: file_label.to_string(),
-                problems: locate(problems, text, file_label),
-                warnings: locate(warnings, text, file_label),
-            },
-        )?;
-        stage.warnings = locate(std::mem::take(&mut stage.warnings), text, file_label);
-        Ok(stage)
+        build_text(text, file_label, None, &Limits::default())
     }
 
     /// Reads the sections' and outputs' `.cube` LUTs (paths relative to the stage file, or to the
