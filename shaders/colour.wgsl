@@ -82,34 +82,28 @@ struct OutputColour {
     mode: vec4<u32>,
     // x: nits of linear 1.0 (PQ), y: peak nits (PQ), z: dither amplitude in code values, w: unused.
     pq: vec4<f32>,
-    // Where this LUT's tables are in the raster's stacked textures: x: first z slice of the 3D
-    // table (the tables of a raster's LUTs are stacked along z), y: first row of the shaper.
+    // Where this LUT's tables start: x in `lut_table`, y in `shaper_table` (entries).
     slot: vec4<u32>,
 }
 
-// Shaper entries are stored in rows of this many texels.
-const SHAPER_ROW: u32 = 4096u;
-
-fn shaper_at(shaper: texture_2d<f32>, i: u32) -> vec3<f32> {
-    return textureLoad(shaper, vec2<u32>(i % SHAPER_ROW, i / SHAPER_ROW), 0).rgb;
-}
+// The LUTs' tables are read from two storage arrays that the shader including this file declares:
+//   lut_table: array<vec4<f32>>    the 3D tables one after another, each n^3 entries, red fastest;
+//   shaper_table: array<vec4<f32>> the 1D shapers one after another.
+// Storage loads rather than texture fetches: the composite's texture units are busy with the inner
+// frustum's footprint filter and the outer cube map, and the tetrahedral lookup filters nothing.
 
 // 1D LUT, linear per channel; input outside the domain takes the end entries. Mirrors
 // `parallax::colour::lut::Lut1d::apply`.
-fn apply_shaper(c: vec3<f32>, shaper: texture_2d<f32>, oc: OutputColour) -> vec3<f32> {
+fn apply_shaper(c: vec3<f32>, oc: OutputColour) -> vec3<f32> {
     let n = oc.mode.w;
     let last = f32(n - 1u);
     let t = clamp((c - oc.shaper_min.xyz) / (oc.shaper_max.xyz - oc.shaper_min.xyz) * last, vec3<f32>(0.0), vec3<f32>(last));
-    let i = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
-    let f = t - vec3<f32>(i);
-    let base = oc.slot.y * SHAPER_ROW;
-    var out = vec3<f32>(0.0);
-    for (var k = 0; k < 3; k++) {
-        let a = shaper_at(shaper, base + i[k])[k];
-        let b = shaper_at(shaper, base + i[k] + 1u)[k];
-        out[k] = a + f[k] * (b - a);
-    }
-    return out;
+    let cell = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
+    let f = t - vec3<f32>(cell);
+    let i = cell + vec3<u32>(oc.slot.y);
+    let a = vec3<f32>(shaper_table[i.x].r, shaper_table[i.y].g, shaper_table[i.z].b);
+    let b = vec3<f32>(shaper_table[i.x + 1u].r, shaper_table[i.y + 1u].g, shaper_table[i.z + 1u].b);
+    return a + f * (b - a);
 }
 
 // Tetrahedral interpolation in a 3D table (Kasson et al. 1995; OpenColorIO's INTERP_TETRAHEDRAL):
@@ -119,29 +113,31 @@ fn apply_shaper(c: vec3<f32>, shaper: texture_2d<f32>, oc: OutputColour) -> vec3
 // stepped along every axis but that of the smallest (`db`) and c111, weighted 1 - largest,
 // largest - middle, middle - smallest and smallest. Where fractions tie, the corner the tie picks
 // has weight 0. All four loads are issued together.
-fn apply_lut3d(c: vec3<f32>, lut: texture_3d<f32>, oc: OutputColour) -> vec3<f32> {
+fn apply_lut3d(c: vec3<f32>, oc: OutputColour) -> vec3<f32> {
     let n = oc.mode.z;
     let last = f32(n - 1u);
     var t = (c - oc.lut_min.xyz) / (oc.lut_max.xyz - oc.lut_min.xyz) * last;
     t = clamp(select(t, vec3<f32>(0.0), t != t), vec3<f32>(0.0), vec3<f32>(last));
     let cell = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
     let f = t - vec3<f32>(cell);
-    // The table's cells are stacked from slice oc.slot.x.
-    let i = cell + vec3<u32>(0u, 0u, oc.slot.x);
-    // One-hot axis of the largest fraction and of the smallest (never the same axis).
+    // Entry (r, g, b) of the table is at slot.x + r + n (g + n b): a step along each axis.
+    let step = vec3<u32>(1u, n, n * n);
+    let i = oc.slot.x + dot(cell, step);
+    // The step to the corner along the axis of the largest fraction, and to the corner along
+    // every axis but that of the smallest (never the same axis).
     let ax = f.x >= f.y && f.x >= f.z;
     let ay = !ax && f.y >= f.z;
     let nz = f.z <= f.x && f.z <= f.y;
     let ny = !nz && f.y <= f.x;
-    let da = vec3<u32>(u32(ax), u32(ay), u32(!ax && !ay));
-    let db = vec3<u32>(u32(nz || ny), u32(!ny), u32(!nz));
+    let da = select(select(step.z, step.y, ay), step.x, ax);
+    let db = step.x + step.y + step.z - select(select(step.x, step.y, ny), step.z, nz);
     let big = max(f.x, max(f.y, f.z));
     let small = min(f.x, min(f.y, f.z));
     let mid = max(min(f.x, f.y), min(max(f.x, f.y), f.z));
-    let c000 = textureLoad(lut, i, 0).rgb;
-    let ca = textureLoad(lut, i + da, 0).rgb;
-    let cb = textureLoad(lut, i + db, 0).rgb;
-    let c111 = textureLoad(lut, i + vec3<u32>(1u, 1u, 1u), 0).rgb;
+    let c000 = lut_table[i].rgb;
+    let ca = lut_table[i + da].rgb;
+    let cb = lut_table[i + db].rgb;
+    let c111 = lut_table[i + step.x + step.y + step.z].rgb;
     return (1.0 - big) * c000 + (big - mid) * ca + (mid - small) * cb + small * c111;
 }
 
@@ -174,14 +170,14 @@ fn bayer8(p: vec2<u32>) -> f32 {
 
 // The output transform of a working-space linear colour at output pixel `pixel`: shaper, 3D table,
 // primaries, then the encoding. Mirrors `parallax::render::grading::OutputTransform::apply`.
-fn apply_output(c_in: vec3<f32>, pixel: vec2<u32>, lut: texture_3d<f32>, shaper: texture_2d<f32>, oc: OutputColour) -> vec3<f32> {
+fn apply_output(c_in: vec3<f32>, pixel: vec2<u32>, oc: OutputColour) -> vec3<f32> {
     var c = clamp_f16(c_in);
     let flags = oc.mode.y;
     if (SHAPER_ON && (flags & 4u) != 0u) {
-        c = apply_shaper(c, shaper, oc);
+        c = apply_shaper(c, oc);
     }
     if (LUT_ON && (flags & 2u) != 0u) {
-        c = apply_lut3d(c, lut, oc);
+        c = apply_lut3d(c, oc);
     }
     if (ENCODE_ON && (flags & 1u) != 0u) {
         c = mat3x3<f32>(oc.m0.xyz, oc.m1.xyz, oc.m2.xyz) * c;

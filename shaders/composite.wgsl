@@ -75,7 +75,10 @@ struct GradeSet {
 }
 // Every grade set the stage uses (the stage-wide grades with each section's and output's
 // overrides resolved, `parallax::colour::settings`); a panel reads its own through `panel_colours`.
-@group(0) @binding(6) var<storage, read> grade_sets: array<GradeSet>;
+// A uniform array (read through the constant cache: a whole cabinet reads the same set), of
+// `parallax::render::grading::MAX_GRADE_SETS` sets.
+const MAX_GRADE_SETS: u32 = 64u;
+@group(0) @binding(6) var<uniform> grade_sets: array<GradeSet, MAX_GRADE_SETS>;
 @group(0) @binding(7) var inner_texture_1: texture_2d<f32>;
 @group(0) @binding(8) var inner_texture_2: texture_2d<f32>;
 @group(0) @binding(9) var inner_texture_3: texture_2d<f32>;
@@ -84,10 +87,13 @@ struct GradeSet {
 @group(0) @binding(10) var<storage, read> panel_colours: array<vec4<u32>>;
 
 // This raster's output transforms, one per LUT its cabinets use (LUT, primaries and encoding,
-// shaders/colour.wgsl); the LUTs' tables are stacked in `lut3d` (along z) and `shaper_texture`.
-@group(1) @binding(0) var<storage, read> out_colours: array<OutputColour>;
-@group(1) @binding(1) var lut3d: texture_3d<f32>;
-@group(1) @binding(2) var shaper_texture: texture_2d<f32>;
+// shaders/colour.wgsl), a uniform array like `grade_sets`, of
+// `parallax::render::grading::MAX_OUTPUT_TRANSFORMS`; the LUTs' tables follow one another in
+// `lut_table` and `shaper_table`.
+const MAX_OUTPUT_TRANSFORMS: u32 = 64u;
+@group(1) @binding(0) var<uniform> out_colours: array<OutputColour, MAX_OUTPUT_TRANSFORMS>;
+@group(1) @binding(1) var<storage, read> lut_table: array<vec4<f32>>;
+@group(1) @binding(2) var<storage, read> shaper_table: array<vec4<f32>>;
 // Group 2: light cards and the panels' places on the unwrapped wall (src/render/overlay.rs).
 // Mirrored by `parallax::render::overlay::OverlayUniform`.
 struct Overlay {
@@ -580,7 +586,7 @@ fn wall_color(in: VsOut) -> vec3<f32> {
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let c = wall_color(in);
     let pixel = vec2<u32>(in.position.xy);
-    return vec4<f32>(apply_output(c, pixel, lut3d, shaper_texture, out_colours[in.colour_ref.y]), 1.0);
+    return vec4<f32>(apply_output(c, pixel, out_colours[in.colour_ref.y]), 1.0);
 }
 
 // The frozen outer's bake: the outer cube map along the LED pixel's ray, no cards.

@@ -7,7 +7,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::grading::{GradeSetUniform, grade_set_uniform, grade_set_used};
+use super::grading::{
+    GradeSetUniform, MAX_GRADE_SETS, MAX_OUTPUT_TRANSFORMS, grade_set_uniform, grade_set_used,
+};
 use crate::colour::output::{ColourSettings, Grades, OutputTransform};
 use crate::stage::Stage;
 
@@ -31,6 +33,32 @@ pub struct ColourPlan {
     pub panel_colours: Vec<[u32; 4]>,
     /// Per raster (outputs in stage order, then the unwrapped wall).
     pub rasters: Vec<RasterPlan>,
+}
+
+impl ColourPlan {
+    /// Whether the plan fits the composite's uniform arrays: at most
+    /// [`MAX_GRADE_SETS`] grade sets, and [`MAX_OUTPUT_TRANSFORMS`] LUTs per raster (`stage`
+    /// names the outputs in the error).
+    pub fn check_limits(&self, stage: &Stage) -> Result<(), super::RenderError> {
+        let too_many = |what: String, count: usize, max: usize| {
+            super::RenderError::TooManyColourSets { what, count, max }
+        };
+        if self.grade_sets.len() > MAX_GRADE_SETS {
+            return Err(too_many(
+                "grade sets".into(),
+                self.grade_sets.len(),
+                MAX_GRADE_SETS,
+            ));
+        }
+        for (k, r) in self.rasters.iter().enumerate() {
+            if r.slots.len() > MAX_OUTPUT_TRANSFORMS {
+                let name = stage.outputs.get(k).map_or("wall", |o| o.name.as_str());
+                let what = format!("LUTs in output '{name}'");
+                return Err(too_many(what, r.slots.len(), MAX_OUTPUT_TRANSFORMS));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn same_lut(a: &OutputTransform, b: &OutputTransform) -> bool {
@@ -151,5 +179,32 @@ mod tests {
                 assert_eq!(t.lut.is_some(), section == "A", "{section}");
             }
         }
+    }
+
+    /// The composite's uniform arrays hold 64 grade sets and 64 LUTs per raster: a plan with
+    /// one more is refused with the count, naming the output for LUTs.
+    #[test]
+    fn plans_beyond_the_uniform_arrays_are_refused() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let stage = crate::stage::load(std::path::Path::new(path)).unwrap();
+        let zero: GradeSetUniform = bytemuck::Zeroable::zeroed();
+        let raster = RasterPlan {
+            slots: vec![stage.colour.transform(None, 0); MAX_OUTPUT_TRANSFORMS],
+            graded: false,
+        };
+        let mut plan = ColourPlan {
+            grades: Vec::new(),
+            grade_sets: vec![zero; MAX_GRADE_SETS],
+            panel_colours: Vec::new(),
+            rasters: vec![raster],
+        };
+        assert!(plan.check_limits(&stage).is_ok());
+        plan.rasters[0].slots.push(stage.colour.transform(None, 0));
+        let e = plan.check_limits(&stage).unwrap_err().to_string();
+        assert!(e.contains("65 distinct LUTs in output 'main'"), "{e}");
+        plan.rasters[0].slots.pop();
+        plan.grade_sets.push(zero);
+        let e = plan.check_limits(&stage).unwrap_err().to_string();
+        assert!(e.contains("65 distinct grade sets: at most 64"), "{e}");
     }
 }

@@ -12,7 +12,7 @@ mod regions;
 mod variants;
 
 use super::colour_plan::{ColourPlan, RasterPlan};
-use super::grading::{GradeSetUniform, OutputColourGpu, output_layout};
+use super::grading::{GradeSetUniform, MAX_GRADE_SETS, OutputColourGpu, output_layout};
 use super::overlay::Overlay;
 use super::pipeline::clear_pass;
 use super::ring::aligned_stride;
@@ -131,7 +131,7 @@ pub struct CompositePass {
     stages: Vec<(wgpu::TextureFormat, Stages)>,
     /// Each raster's output transform (group 1).
     colour: Vec<OutputColourGpu>,
-    /// Every grade set in use (storage array) and each panel's grade set and output transform.
+    /// Every grade set in use (uniform array) and each panel's grade set and output transform.
     grades: wgpu::Buffer,
     panel_colours: wgpu::Buffer,
     /// The grade sets' bytes (what the outside bake depends on).
@@ -184,7 +184,7 @@ impl CompositePass {
                 texture_entry(3, wgpu::TextureViewDimension::D2, true),
                 texture_entry(4, wgpu::TextureViewDimension::Cube, true),
                 sampler_entry(5),
-                storage_entry_of::<GradeSetUniform>(6, vf),
+                uniform_entry_of::<[GradeSetUniform; MAX_GRADE_SETS]>(6, vf, false),
                 texture_entry(7, wgpu::TextureViewDimension::D2, true),
                 texture_entry(8, wgpu::TextureViewDimension::D2, true),
                 texture_entry(9, wgpu::TextureViewDimension::D2, true),
@@ -229,11 +229,14 @@ impl CompositePass {
             })
             .collect();
         let grades_value: Vec<u8> = bytemuck::cast_slice(&plan.grade_sets).to_vec();
+        // The whole uniform array (the plan holds at most MAX_GRADE_SETS: `Renderer::create`).
+        let mut sets = plan.grade_sets.clone();
+        sets.resize(MAX_GRADE_SETS, bytemuck::Zeroable::zeroed());
         let grades = alloc.buffer_init(
             gpu,
             "grade sets",
-            &grades_value,
-            wgpu::BufferUsages::STORAGE,
+            bytemuck::cast_slice(&sets),
+            wgpu::BufferUsages::UNIFORM,
         );
         let panel_colours = alloc.buffer_init(
             gpu,

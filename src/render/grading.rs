@@ -1,7 +1,11 @@
 //! The composite's colour resources: the grade sets (each layer's grade for a set of cabinets, a
-//! storage array of the composite's group 0, chosen per panel) and, per raster, its output
-//! transforms (group 1: one per LUT its cabinets use, the LUTs' 3D tables stacked in one 3D
-//! texture and their 1D shapers in one 2D texture). The WGSL is `shaders/colour.wgsl`; the CPU reference is `crate::colour::output`.
+//! uniform array of the composite's group 0, chosen per panel) and, per raster, its output
+//! transforms (group 1: a uniform array, one per LUT its cabinets use, the LUTs' 3D tables one
+//! after another in one storage buffer and their 1D shapers in another). The WGSL is
+//! `shaders/colour.wgsl`; the CPU reference is `crate::colour::output`.
+//!
+//! The tables are storage buffers, not textures: the tetrahedral lookup filters nothing, and its
+//! four loads would queue behind the inner frustum's footprint filter in the texture units.
 
 use glam::DMat3;
 
@@ -10,7 +14,7 @@ use crate::colour::cube::CubeLut;
 use crate::colour::grade::Grade;
 use crate::colour::output::{ColourSettings, Encoding, Grades, OutputTransform};
 use crate::gpu::Gpu;
-use crate::gpu::layout::storage_entry_of;
+use crate::gpu::layout::{storage_entry_of, uniform_entry_of};
 
 /// `Grade` of `shaders/colour.wgsl`.
 #[repr(C)]
@@ -36,6 +40,14 @@ pub struct GradeSetUniform {
 }
 
 const _: () = assert!(std::mem::size_of::<GradeSetUniform>() == 288);
+
+/// Distinct grade sets one renderer holds (`MAX_GRADE_SETS` in `shaders/composite.wgsl`: a
+/// uniform array of 18 KiB, within the 64 KiB every adapter Parallax asks for binds).
+pub const MAX_GRADE_SETS: usize = 64;
+
+/// Distinct output transforms (LUTs) one raster holds (`MAX_OUTPUT_TRANSFORMS` in
+/// `shaders/composite.wgsl`, a uniform array of 10 KiB).
+pub const MAX_OUTPUT_TRANSFORMS: usize = 64;
 
 /// `OutputColour` of `shaders/colour.wgsl`.
 #[repr(C)]
@@ -182,45 +194,33 @@ pub fn output_uniform(t: &OutputTransform, mode: u32) -> OutputColourUniform {
     }
 }
 
-/// Shaper entries per texture row (`SHAPER_ROW` in `shaders/colour.wgsl`).
-pub const SHAPER_ROW: u32 = 4096;
-
-/// The layout of group 1: the output transform.
+/// The layout of group 1: the output transforms, the 3D tables and the shapers.
 pub fn output_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
-    use crate::gpu::layout::texture_entry;
+    let f = wgpu::ShaderStages::FRAGMENT;
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("output colour layout"),
         entries: &[
-            storage_entry_of::<OutputColourUniform>(0, wgpu::ShaderStages::FRAGMENT),
-            texture_entry(1, wgpu::TextureViewDimension::D3, false),
-            texture_entry(2, wgpu::TextureViewDimension::D2, false),
+            uniform_entry_of::<[OutputColourUniform; MAX_OUTPUT_TRANSFORMS]>(0, f, false),
+            storage_entry_of::<[f32; 4]>(1, f),
+            storage_entry_of::<[f32; 4]>(2, f),
         ],
     })
 }
 
-/// The 3D tables of `tables` (each `n^3`, red fastest) stacked along z in one `w x w x depth`
-/// volume, `w` the largest `n`: table `k` fills `x, y < n` of slices `z0[k] .. z0[k] + n`. Returns
-/// (w, depth, z0 per table, RGBA f32 texels); without tables a 2^3 placeholder.
-pub fn stack_3d(tables: &[(usize, &[[f32; 3]])]) -> (u32, u32, Vec<u32>, Vec<f32>) {
-    let w = tables.iter().map(|t| t.0).max().unwrap_or(2).max(2);
-    let depth = tables.iter().map(|t| t.0).sum::<usize>().max(2);
-    let mut texels = vec![0.0f32; w * w * depth * 4];
-    let mut z0 = Vec::with_capacity(tables.len());
-    let mut z = 0;
-    for (n, table) in tables {
-        z0.push(z as u32);
-        for b in 0..*n {
-            for g in 0..*n {
-                for r in 0..*n {
-                    let e = table[r + n * (g + n * b)];
-                    let at = (((z + b) * w + g) * w + r) * 4;
-                    texels[at..at + 4].copy_from_slice(&[e[0], e[1], e[2], 1.0]);
-                }
-            }
-        }
-        z += n;
+/// Tables one after another as RGBA entries (alpha 1), the form of `lut_table` and
+/// `shaper_table` in `shaders/colour.wgsl`. Returns each table's first entry and the entries;
+/// without tables one zero entry (a storage binding cannot be empty).
+pub fn concat_tables(tables: &[&[[f32; 3]]]) -> (Vec<u32>, Vec<[f32; 4]>) {
+    let mut first = Vec::with_capacity(tables.len());
+    let mut entries: Vec<[f32; 4]> = Vec::new();
+    for t in tables {
+        first.push(entries.len() as u32);
+        entries.extend(t.iter().map(|e| [e[0], e[1], e[2], 1.0]));
     }
-    (w as u32, depth as u32, z0, texels)
+    if entries.is_empty() {
+        entries.push([0.0; 4]);
+    }
+    (first, entries)
 }
 
 /// One raster's output transforms on the GPU (group 1 of the composite): one per LUT its
@@ -233,9 +233,9 @@ pub struct OutputColourGpu {
 }
 
 impl OutputColourGpu {
-    /// Uploads each transform of `slots` (at least one): its uniform (in a storage array, indexed
-    /// by the panels' slot), its 3D table (`Rgba32Float`, red along x) and its shaper (rows of
-    /// [`SHAPER_ROW`] texels); unused textures are 2-texel placeholders.
+    /// Uploads each transform of `slots` (at least one, at most [`MAX_OUTPUT_TRANSFORMS`]): its
+    /// uniform (indexed by the panels' slot), its 3D table and its shaper (see
+    /// [`concat_tables`]).
     pub fn new(
         alloc: &Allocator,
         gpu: &Gpu,
@@ -252,92 +252,40 @@ impl OutputColourGpu {
                 mode,
             ));
         }
-        let l3: Vec<Option<&crate::colour::lut::Lut3d>> = slots
-            .iter()
-            .map(|t| t.lut.as_deref().and_then(|l| l.lut3d.as_ref()))
-            .collect();
-        let tables: Vec<(usize, &[[f32; 3]])> = l3
+        let luts: Vec<Option<&CubeLut>> = slots.iter().map(|t| t.lut.as_deref()).collect();
+        let l3: Vec<&[[f32; 3]]> = luts
             .iter()
             .flatten()
-            .map(|l| (l.size, &l.table[..]))
+            .filter_map(|l| l.lut3d.as_ref().map(|t| &t.table[..]))
             .collect();
-        let (n, depth, z0, texels) = stack_3d(&tables);
-        let mut next = z0.into_iter();
-        let mut row = 0u32;
-        let mut shaper_rows: Vec<f32> = Vec::new();
-        let sh_width = slots
+        let sh: Vec<&[[f32; 3]]> = luts
             .iter()
-            .filter_map(|t| t.lut.as_deref().and_then(|l| l.shaper.as_ref()))
-            .map(|s| (s.table.len() as u32).min(SHAPER_ROW))
-            .max()
-            .unwrap_or(2);
-        for (u, (t, l)) in uniforms.iter_mut().zip(slots.iter().zip(&l3)) {
-            if l.is_some() {
-                u.slot[0] = next.next().unwrap_or(0);
+            .flatten()
+            .filter_map(|l| l.shaper.as_ref().map(|t| &t.table[..]))
+            .collect();
+        let (first3, table3) = concat_tables(&l3);
+        let (first1, table1) = concat_tables(&sh);
+        let (mut next3, mut next1) = (first3.into_iter(), first1.into_iter());
+        for (u, l) in uniforms.iter_mut().zip(&luts) {
+            if l.is_some_and(|l| l.lut3d.is_some()) {
+                u.slot[0] = next3.next().unwrap_or(0);
             }
-            if let Some(s) = t.lut.as_deref().and_then(|l| l.shaper.as_ref()) {
-                let m = s.table.len() as u32;
-                let rows = m.div_ceil(SHAPER_ROW);
-                u.slot[1] = row;
-                for r in 0..rows {
-                    let start = (r * SHAPER_ROW) as usize;
-                    let end = (start + sh_width as usize).min(s.table.len());
-                    let mut texels: Vec<f32> = s.table[start..end]
-                        .iter()
-                        .flat_map(|e| [e[0], e[1], e[2], 1.0])
-                        .collect();
-                    texels.resize(sh_width as usize * 4, 0.0);
-                    shaper_rows.extend(texels);
-                }
-                row += rows;
+            if l.is_some_and(|l| l.shaper.is_some()) {
+                u.slot[1] = next1.next().unwrap_or(0);
             }
         }
-        let h = row.max(1);
-        shaper_rows.resize((sh_width * h * 4) as usize, 0.0);
-        let uniform = alloc.buffer_init(
-            gpu,
-            &format!("{label} colour"),
-            bytemuck::cast_slice(&uniforms),
-            wgpu::BufferUsages::STORAGE,
-        );
-        let texture = |name: &str, size: wgpu::Extent3d, dimension, data: &[f32]| {
-            alloc.texture_with_data(
-                gpu,
-                &wgpu::TextureDescriptor {
-                    label: Some(&format!("{label} {name}")),
-                    size,
-                    mip_level_count: 1,
-                    sample_count: 1,
-                    dimension,
-                    format: wgpu::TextureFormat::Rgba32Float,
-                    usage: wgpu::TextureUsages::TEXTURE_BINDING,
-                    view_formats: &[],
-                },
-                bytemuck::cast_slice(data),
-            )
+        uniforms.resize(MAX_OUTPUT_TRANSFORMS, bytemuck::Zeroable::zeroed());
+        let buffer = |name: &str, bytes: &[u8], usage| {
+            alloc.buffer_init(gpu, &format!("{label} {name}"), bytes, usage)
         };
-        let tex3 = texture(
-            "3D LUTs",
-            wgpu::Extent3d {
-                width: n,
-                height: n,
-                depth_or_array_layers: depth,
-            },
-            wgpu::TextureDimension::D3,
-            &texels,
+        let uniform = buffer(
+            "output transforms",
+            bytemuck::cast_slice(&uniforms),
+            wgpu::BufferUsages::UNIFORM,
         );
-        let tex1 = texture(
-            "1D shapers",
-            wgpu::Extent3d {
-                width: sh_width,
-                height: h,
-                depth_or_array_layers: 1,
-            },
-            wgpu::TextureDimension::D2,
-            &shaper_rows,
-        );
-        let v3 = tex3.create_view(&Default::default());
-        let v1 = tex1.create_view(&Default::default());
+        let storage = wgpu::BufferUsages::STORAGE;
+        let lut = buffer("3D LUTs", bytemuck::cast_slice(&table3), storage);
+        let shaper = buffer("1D shapers", bytemuck::cast_slice(&table1), storage);
         let group = alloc.bind_group(
             gpu,
             &wgpu::BindGroupDescriptor {
@@ -350,11 +298,11 @@ impl OutputColourGpu {
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
-                        resource: wgpu::BindingResource::TextureView(&v3),
+                        resource: lut.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry {
                         binding: 2,
-                        resource: wgpu::BindingResource::TextureView(&v1),
+                        resource: shaper.as_entire_binding(),
                     },
                 ],
             },
@@ -367,21 +315,22 @@ impl OutputColourGpu {
 mod tests {
     use super::*;
 
-    /// Two tables of different sizes stacked: every entry lands where the shader's
-    /// `cell + (0, 0, z0)` loads it (written out by index arithmetic here).
+    /// Two tables one after another: every entry lands where the shader's `slot + r + n (g + n b)`
+    /// loads it (written out by index arithmetic here).
     #[test]
-    fn stacked_tables_keep_their_entries() {
+    fn concatenated_tables_keep_their_entries() {
         let a: Vec<[f32; 3]> = (0..8).map(|i| [i as f32, 0.0, 0.0]).collect();
         let b: Vec<[f32; 3]> = (0..27).map(|i| [0.0, i as f32, 1.0]).collect();
-        let (w, depth, z0, t) = stack_3d(&[(2, &a), (3, &b)]);
-        assert_eq!((w, depth, z0.clone()), (3, 5, vec![0, 2]));
-        let at = |x: usize, y: usize, z: usize| {
-            let k = ((z * 3 + y) * 3 + x) * 4;
-            [t[k], t[k + 1], t[k + 2]]
+        let (first, t) = concat_tables(&[&a, &b]);
+        assert_eq!(first, vec![0, 8]);
+        assert_eq!(t.len(), 35);
+        let at = |slot: u32, n: usize, r: usize, g: usize, b: usize| {
+            let e = t[slot as usize + r + n * (g + n * b)];
+            [e[0], e[1], e[2]]
         };
-        assert_eq!(at(1, 1, 1), a[1 + 2 * (1 + 2)]);
-        assert_eq!(at(2, 1, 2 + 1), b[2 + 3 * (1 + 3)]);
-        assert_eq!(at(2, 2, 2 + 2), b[26]);
-        assert_eq!(at(2, 2, 1), [0.0; 3], "padding outside the smaller table");
+        assert_eq!(at(first[0], 2, 1, 1, 1), a[7]);
+        assert_eq!(at(first[1], 3, 2, 1, 1), b[2 + 3 * (1 + 3)]);
+        assert_eq!(at(first[1], 3, 2, 2, 2), b[26]);
+        assert_eq!(concat_tables(&[]), (vec![], vec![[0.0; 4]]));
     }
 }

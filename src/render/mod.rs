@@ -151,6 +151,7 @@ impl Renderer {
             planned.push((usize::MAX, w.clone()));
         }
         let plan = colour_plan::colour_plan(stage, &planned, &sources);
+        plan.check_limits(stage)?;
         let mut colour = Vec::new();
         let mut raster = |name: &str, label: &str, size: UVec2, instances: Range<u32>, k: usize| {
             let i = if k == usize::MAX { ranges.len() } else { k };

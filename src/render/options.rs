@@ -31,6 +31,21 @@ pub enum RenderError {
     /// A frame with no camera.
     #[error("a frame needs at least one camera")]
     NoCamera,
+    /// More distinct colour settings than the composite holds: `what` ("grade sets" across the
+    /// stage, or "LUTs" in output `output`), how many the stage's sections and outputs make, and
+    /// the most.
+    #[error(
+        "the stage's colour settings make {count} distinct {what}: at most {max} (give sections \
+         that should look the same the same grades and LUTs)"
+    )]
+    TooManyColourSets {
+        /// "grade sets" or "LUTs in output NAME".
+        what: String,
+        /// How many.
+        count: usize,
+        /// The composite's limit.
+        max: usize,
+    },
 }
 
 /// Choices made once per renderer.

@@ -1,5 +1,5 @@
 //! A compute probe that runs `shaders/colour.wgsl`'s grade and output transform on a list of
-//! colours, with the LUT tables uploaded as the composite uploads them.
+//! colours, with the LUT tables uploaded as the composite uploads them (`concat_tables`).
 
 use parallax::colour::Rgb;
 use parallax::colour::cube::CubeLut;
@@ -13,8 +13,8 @@ const PROBE: &str = r#"
 @group(0) @binding(1) var<storage, read_write> probe_out: array<vec4<f32>>;
 @group(0) @binding(2) var<uniform> probe_grade: Grade;
 @group(0) @binding(3) var<uniform> probe_output: OutputColour;
-@group(0) @binding(4) var probe_lut: texture_3d<f32>;
-@group(0) @binding(5) var probe_shaper: texture_2d<f32>;
+@group(0) @binding(4) var<storage, read> lut_table: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> shaper_table: array<vec4<f32>>;
 
 @compute @workgroup_size(64)
 fn probe_main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -24,7 +24,7 @@ fn probe_main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let c = apply_grade(probe_in[i].rgb, probe_grade);
     let pixel = vec2<u32>(i % 8u, i / 8u);
-    probe_out[i] = vec4<f32>(apply_output(c, pixel, probe_lut, probe_shaper, probe_output), 1.0);
+    probe_out[i] = vec4<f32>(apply_output(c, pixel, probe_output), 1.0);
 }
 "#;
 
@@ -91,50 +91,16 @@ pub fn probe(
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let rgba = |t: &[[f32; 3]], len: usize| {
-        let mut v: Vec<f32> = t.iter().flat_map(|e| [e[0], e[1], e[2], 1.0]).collect();
-        v.resize(len * 4, 0.0);
-        v
+    let tables = |t: Option<&[[f32; 3]]>| {
+        let (_, entries) = parallax::render::grading::concat_tables(t.as_slice());
+        buf(
+            "probe table",
+            bytemuck::cast_slice(&entries),
+            wgpu::BufferUsages::STORAGE,
+        )
     };
-    let l3 = lut.and_then(|l| l.lut3d.as_ref());
-    let n = l3.map_or(2, |l| l.size as u32);
-    let t3 = rgba(l3.map_or(&[][..], |l| &l.table[..]), (n * n * n) as usize);
-    let sh = lut.and_then(|l| l.shaper.as_ref());
-    let m = sh.map_or(2, |s| s.table.len() as u32);
-    let row = parallax::render::grading::SHAPER_ROW;
-    let (w, h) = (m.min(row), m.div_ceil(row));
-    let t1 = rgba(sh.map_or(&[][..], |s| &s.table[..]), (w * h) as usize);
-    let tex = |label, size: wgpu::Extent3d, dim, bytes: &[f32]| {
-        device
-            .create_texture_with_data(
-                &gpu.queue,
-                &wgpu::TextureDescriptor {
-                    label: Some(label),
-                    size,
-                    mip_level_count: 1,
-                    sample_count: 1,
-                    dimension: dim,
-                    format: wgpu::TextureFormat::Rgba32Float,
-                    usage: wgpu::TextureUsages::TEXTURE_BINDING,
-                    view_formats: &[],
-                },
-                wgpu::util::TextureDataOrder::LayerMajor,
-                bytemuck::cast_slice(bytes),
-            )
-            .create_view(&Default::default())
-    };
-    let e3 = wgpu::Extent3d {
-        width: n,
-        height: n,
-        depth_or_array_layers: n,
-    };
-    let v3 = tex("probe lut", e3, wgpu::TextureDimension::D3, &t3);
-    let e1 = wgpu::Extent3d {
-        width: w,
-        height: h,
-        depth_or_array_layers: 1,
-    };
-    let v1 = tex("probe shaper", e1, wgpu::TextureDimension::D2, &t1);
+    let lut_buf = tables(lut.and_then(|l| l.lut3d.as_ref()).map(|t| &t.table[..]));
+    let shaper_buf = tables(lut.and_then(|l| l.shaper.as_ref()).map(|t| &t.table[..]));
     let entry = |binding, resource| wgpu::BindGroupEntry { binding, resource };
     let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("colour probe"),
@@ -144,8 +110,8 @@ pub fn probe(
             entry(1, output.as_entire_binding()),
             entry(2, grade_buf.as_entire_binding()),
             entry(3, oc_buf.as_entire_binding()),
-            entry(4, wgpu::BindingResource::TextureView(&v3)),
-            entry(5, wgpu::BindingResource::TextureView(&v1)),
+            entry(4, lut_buf.as_entire_binding()),
+            entry(5, shaper_buf.as_entire_binding()),
         ],
     });
     let mut encoder = device.create_command_encoder(&Default::default());
