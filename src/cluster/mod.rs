@@ -12,6 +12,14 @@
 //!
 //! The live loop calls the [`FrameSync`] hook twice a frame: [`FrameSync::frame`] before
 //! rendering and [`FrameSync::present`] before delivering.
+//!
+//! **Hot reload** is synchronised: every process watches its own copy of the files and, on a
+//! change, loads the new stage (renderer and scene) without switching to it, telling the hook
+//! ([`FrameSync::loaded`]). The primary announces the new revision in its ticks with a switch
+//! frame `reload_lead` ahead ([`tick::Switch`]) and switches at that frame
+//! ([`FrameSync::switch_before`]); a node switches at the first tick that carries the revision
+//! it holds ([`FrameState::switch`]), so every node switches at the same frame number. A node
+//! that has not loaded it by then refuses to present, saying why, until it has.
 
 pub mod barrier;
 pub mod burnin;
@@ -39,16 +47,31 @@ pub struct FrameState {
     pub camera: (String, TrackedState),
     /// The other drawn cameras (`None`: drawn at rest), in drawing order.
     pub others: Vec<(String, Option<TrackedState>)>,
+    /// Returned by a node: switch to the reloaded stage it holds ([`FrameSync::loaded`]) before
+    /// rendering this frame (the tick carries that stage's revision). `false` in the loop's own
+    /// inputs.
+    pub switch: bool,
 }
 
 /// The live loop's hook into the cluster (see the module).
 pub trait FrameSync {
     /// Before a frame is rendered, with the loop's own inputs for it (`own`) and the running
-    /// stage (`reloads`: how many reloads were applied, so the revision is recomputed on a
-    /// change). The primary publishes `own` as the frame's tick and returns it; a node waits for
-    /// the next tick and returns its frame, which the loop renders instead. `None`: the run is
+    /// stage. The primary publishes `own` as the frame's tick and returns it; a node waits for
+    /// the next tick and returns its frame, which the loop renders instead (with
+    /// [`FrameState::switch`] set when the held reload is switched to first). `None`: the run is
     /// over (the primary ended, or a stop was requested while waiting).
-    fn frame(&mut self, stage: &Stage, reloads: u64, own: FrameState) -> Option<FrameState>;
+    fn frame(&mut self, stage: &Stage, own: FrameState) -> Option<FrameState>;
+
+    /// A reload of the stage file (or a file it names) loaded: `stage` is held by the loop, not
+    /// yet switched to (the revision is computed from the files now). The primary announces it
+    /// with a switch frame; a node switches when the primary's ticks carry its revision. A newer
+    /// reload replaces a held one.
+    fn loaded(&mut self, stage: &Stage);
+
+    /// Before the loop computes its own inputs for frame `next`: whether to switch to the held
+    /// reload first (the primary, at its announced frame). A node answers `false` (it learns its
+    /// switch from the tick, [`FrameState::switch`]).
+    fn switch_before(&mut self, next: u64) -> bool;
 
     /// After frame `frame` is rendered, before it is delivered: reports it and waits for the swap
     /// barrier. `false`: do not present it (a revision differing from the primary's).

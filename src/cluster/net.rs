@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 use zenoh::Wait;
 use zenoh::handlers::FifoChannelHandler;
 use zenoh::pubsub::{Publisher, Subscriber};
+use zenoh::qos::{CongestionControl, Priority};
 use zenoh::sample::{Sample, SampleKind};
 
 use super::barrier::{Barrier, Event};
 use super::config::{ClusterConfig, ClusterError};
 use super::revision::{self, Revision};
-use super::tick::{CameraTick, Message, Ready, Release, Tick};
+use super::tick::{CameraTick, Message, Ready, Release, Switch, Tick};
 use super::{FrameState, FrameSync};
 use crate::stage::Stage;
 use crate::tracking::TrackedState;
@@ -39,10 +40,9 @@ fn decode(sample: &Sample) -> Option<Message> {
     }
 }
 
-/// The stage's revision, recomputed when a reload was applied.
+/// The running stage's revision, and how to compute a reloaded one's.
 struct Revisions {
     path: PathBuf,
-    reloads: u64,
     now: Revision,
 }
 
@@ -50,21 +50,42 @@ impl Revisions {
     fn new(path: &Path, stage: &Stage) -> Result<Revisions, ClusterError> {
         Ok(Revisions {
             path: path.to_path_buf(),
-            reloads: 0,
             now: revision::of_files(path, &crate::live::reload::dependencies(stage))?,
         })
     }
 
-    fn update(&mut self, stage: &Stage, reloads: u64) -> Revision {
-        if reloads != self.reloads {
-            self.reloads = reloads;
-            match revision::of_files(&self.path, &crate::live::reload::dependencies(stage)) {
-                Ok(r) => self.now = r,
-                Err(e) => log::error!("{e}"),
-            }
-        }
-        self.now
+    /// The revision of a reloaded `stage`, from the files as they are now.
+    fn of(&self, stage: &Stage) -> Result<Revision, ClusterError> {
+        Ok(revision::of_files(
+            &self.path,
+            &crate::live::reload::dependencies(stage),
+        )?)
     }
+}
+
+/// The frames from a reload's announcement to its switch: `lead` at `frame_rate` Hz, rounded
+/// up, at least 1 (a non-finite or non-positive rate counts as 60 Hz).
+pub fn lead_frames(lead: Duration, frame_rate: f64) -> u64 {
+    let rate = if frame_rate.is_finite() && frame_rate > 0.0 {
+        frame_rate
+    } else {
+        60.0
+    };
+    ((lead.as_secs_f64() * rate).ceil() as u64).max(1)
+}
+
+/// The primary's publishers: real-time priority (ahead of any other traffic on the session) and
+/// express (sent at once, never batched with later messages). Congestion control stays Zenoh's
+/// `Drop` (docs/nodes.md): a node whose link is congested loses a message rather than stalling
+/// the primary, and with it the whole wall.
+fn publisher(session: &zenoh::Session, key: String) -> Result<Publisher<'static>, ClusterError> {
+    session
+        .declare_publisher(key)
+        .priority(Priority::RealTime)
+        .express(true)
+        .congestion_control(CongestionControl::Drop)
+        .wait()
+        .map_err(zerr)
 }
 
 /// The nodes a stage's outputs name, sorted, without duplicates.
@@ -99,6 +120,10 @@ pub struct Primary {
     all_ready_ms: Vec<f64>,
     tick_bytes: usize,
     told: BTreeSet<String>,
+    /// The frame the next tick is for.
+    next_frame: u64,
+    /// The reload announced, not yet switched to.
+    switch: Option<Switch>,
 }
 
 impl Primary {
@@ -114,14 +139,8 @@ impl Primary {
         config.check()?;
         let revisions = Revisions::new(stage_path, stage)?;
         let session = zenoh::open(config.zenoh()?).wait().map_err(zerr)?;
-        let tick = session
-            .declare_publisher(config.key("tick"))
-            .wait()
-            .map_err(zerr)?;
-        let release = session
-            .declare_publisher(config.key("release"))
-            .wait()
-            .map_err(zerr)?;
+        let tick = publisher(&session, config.key("tick"))?;
+        let release = publisher(&session, config.key("release"))?;
         let (tx, ready) = std::sync::mpsc::channel();
         let ready_sub = session
             .declare_subscriber(config.key("ready"))
@@ -156,6 +175,8 @@ impl Primary {
             all_ready_ms: Vec::new(),
             tick_bytes: 0,
             told: BTreeSet::new(),
+            next_frame: 0,
+            switch: None,
         })
     }
 
@@ -262,12 +283,13 @@ impl Primary {
 }
 
 impl FrameSync for Primary {
-    fn frame(&mut self, stage: &Stage, reloads: u64, own: FrameState) -> Option<FrameState> {
+    fn frame(&mut self, stage: &Stage, own: FrameState) -> Option<FrameState> {
         if !self.started {
             self.started = true;
             self.wait_for_nodes();
         }
-        let revision = self.revisions.update(stage, reloads);
+        let revision = self.revisions.now;
+        self.next_frame = own.frame + 1;
         self.drain();
         let mut cameras = vec![CameraTick {
             name: own.camera.0.clone(),
@@ -283,6 +305,7 @@ impl FrameSync for Primary {
             render_time_s: own.render_time,
             cameras,
             revision,
+            next: self.switch,
         })
         .encode();
         self.tick_bytes = tick.len();
@@ -296,6 +319,43 @@ impl FrameSync for Primary {
         self.frames += 1;
         self.report();
         Some(own)
+    }
+
+    fn loaded(&mut self, stage: &Stage) {
+        let revision = match self.revisions.of(stage) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!(
+                    "cluster: the reload is not announced (the nodes keep the running stage): {e}"
+                );
+                return;
+            }
+        };
+        let lead = lead_frames(self.config.reload_lead, stage.frame_rate);
+        let s = Switch {
+            revision,
+            frame: self.next_frame + lead,
+        };
+        eprintln!(
+            "cluster: reload announced: revision {revision}; every node switches at frame {} ({lead} frames ahead)",
+            s.frame
+        );
+        self.switch = Some(s);
+    }
+
+    fn switch_before(&mut self, next: u64) -> bool {
+        match self.switch {
+            Some(s) if next >= s.frame => {
+                self.switch = None;
+                self.revisions.now = s.revision;
+                eprintln!(
+                    "cluster: switched to revision {} at frame {next}",
+                    s.revision
+                );
+                true
+            }
+            _ => false,
+        }
     }
 
     fn present(&mut self, frame: u64) -> bool {
@@ -331,14 +391,18 @@ impl FrameSync for Primary {
 
 impl Drop for Primary {
     fn drop(&mut self) {
+        // The end must arrive (the nodes stop on it): blocking here stalls no frame.
         let _ = self
-            .tick
+            .session
             .put(
+                self.config.key("tick"),
                 Message::End {
                     frames: self.frames,
                 }
                 .encode(),
             )
+            .priority(Priority::RealTime)
+            .congestion_control(CongestionControl::Block)
             .wait();
         for line in self.summary() {
             println!("{line}");
@@ -367,6 +431,10 @@ pub struct Node {
     refused: u64,
     skipped: u64,
     unreleased: u64,
+    /// The revision of the reload the loop holds, not yet switched to.
+    held: Option<Revision>,
+    /// The newest reload the primary announced.
+    announced: Option<Switch>,
 }
 
 impl Node {
@@ -390,10 +458,7 @@ impl Node {
         }
         let revisions = Revisions::new(stage_path, stage)?;
         let session = zenoh::open(config.zenoh()?).wait().map_err(zerr)?;
-        let ready = session
-            .declare_publisher(config.key("ready"))
-            .wait()
-            .map_err(zerr)?;
+        let ready = publisher(&session, config.key("ready"))?;
         let ticks = session
             .declare_subscriber(config.key("tick"))
             .wait()
@@ -426,6 +491,8 @@ impl Node {
             refused: 0,
             skipped: 0,
             unreleased: 0,
+            held: None,
+            announced: None,
         })
     }
 
@@ -478,21 +545,42 @@ impl Node {
 }
 
 /// Why a node refuses a frame of revision `theirs` when its own is `ours`, or `None`.
-pub fn refusal(theirs: Revision, ours: Revision) -> Option<String> {
+/// `announced`: the reload the primary announced, when `theirs` is its revision (the node did
+/// not load the same files by the switch frame).
+pub fn refusal(theirs: Revision, ours: Revision, announced: Option<Switch>) -> Option<String> {
     let what = match (theirs.stage == ours.stage, theirs.content == ours.content) {
         (true, true) => return None,
         (false, _) => "stage",
         (true, false) => "content",
     };
+    let late = match announced {
+        Some(s) if s.revision == theirs => format!(
+            "; the primary's reload switched every node at frame {} and this node has not loaded those files (yet)",
+            s.frame
+        ),
+        _ => String::new(),
+    };
     Some(format!(
-        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}); not presenting until they match: load the same stage file and files on every node"
+        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}){late}; not presenting until they match: load the same stage file and files on every node"
     ))
 }
 
 impl FrameSync for Node {
-    fn frame(&mut self, stage: &Stage, reloads: u64, _own: FrameState) -> Option<FrameState> {
-        let ours = self.revisions.update(stage, reloads);
+    fn frame(&mut self, stage: &Stage, _own: FrameState) -> Option<FrameState> {
         let tick = self.next_tick()?;
+        if tick.next.is_some() {
+            self.announced = tick.next;
+        }
+        // The primary switched to the reload this node holds: switch too, before rendering.
+        let switch = tick.revision != self.revisions.now && self.held == Some(tick.revision);
+        if switch {
+            self.held = None;
+            self.revisions.now = tick.revision;
+            eprintln!(
+                "cluster: node '{}' switched to revision {} at frame {}",
+                self.name, tick.revision, tick.frame
+            );
+        }
         if let Some(l) = self.last {
             self.skipped += tick.frame.saturating_sub(l + 1);
         } else if tick.frame > 0 {
@@ -502,7 +590,7 @@ impl FrameSync for Node {
             );
         }
         self.last = Some(tick.frame);
-        self.refusal = refusal(tick.revision, ours);
+        self.refusal = refusal(tick.revision, self.revisions.now, self.announced);
         let state = |c: &CameraTick| -> Option<TrackedState> { c.state.as_ref().map(Into::into) };
         let mut cams = tick.cameras.iter();
         let first = cams.next()?;
@@ -515,7 +603,35 @@ impl FrameSync for Node {
             render_time: tick.render_time_s,
             camera: (first.name.clone(), camera),
             others: cams.map(|c| (c.name.clone(), state(c))).collect(),
+            switch,
         })
+    }
+
+    fn loaded(&mut self, stage: &Stage) {
+        match self.revisions.of(stage) {
+            Ok(r) => {
+                let when = match self.announced {
+                    Some(s) if s.revision == r => format!("at frame {}", s.frame),
+                    _ => "when the primary switches to it".into(),
+                };
+                eprintln!(
+                    "cluster: node '{}' loaded revision {r}; it switches {when}",
+                    self.name
+                );
+                self.held = Some(r);
+            }
+            Err(e) => {
+                eprintln!(
+                    "cluster: node '{}': the reload is not switched to: {e}",
+                    self.name
+                );
+                self.held = None;
+            }
+        }
+    }
+
+    fn switch_before(&mut self, _next: u64) -> bool {
+        false
     }
 
     fn present(&mut self, frame: u64) -> bool {
@@ -582,13 +698,44 @@ mod tests {
             stage: 1,
             content: 2,
         };
-        assert_eq!(refusal(a, a), None);
+        assert_eq!(refusal(a, a, None), None);
         let b = Revision { stage: 9, ..a };
-        let why = refusal(b, a).unwrap();
+        let why = refusal(b, a, None).unwrap();
         assert!(why.contains("stage revision differs"), "{why}");
         assert!(why.contains("primary: stage 0000000000000009"), "{why}");
         assert!(why.contains("this node: stage 0000000000000001"), "{why}");
         let c = Revision { content: 7, ..a };
-        assert!(refusal(c, a).unwrap().contains("content revision differs"));
+        assert!(
+            refusal(c, a, None)
+                .unwrap()
+                .contains("content revision differs")
+        );
+        assert!(!why.contains("reload"), "{why}");
+        // The primary announced `b` for frame 40: the refusal says the node missed the reload.
+        let s = Switch {
+            revision: b,
+            frame: 40,
+        };
+        let why = refusal(b, a, Some(s)).unwrap();
+        assert!(
+            why.contains("switched every node at frame 40 and this node has not loaded"),
+            "{why}"
+        );
+        // Another revision announced than the tick's: not this reload's fault.
+        let other = Switch {
+            revision: c,
+            frame: 40,
+        };
+        assert!(!refusal(b, a, Some(other)).unwrap().contains("reload"));
+    }
+
+    #[test]
+    fn the_reload_lead_is_whole_frames_rounded_up_and_at_least_one() {
+        assert_eq!(lead_frames(Duration::from_millis(1000), 60.0), 60);
+        assert_eq!(lead_frames(Duration::from_millis(1001), 60.0), 61);
+        assert_eq!(lead_frames(Duration::from_millis(500), 23.976), 12);
+        assert_eq!(lead_frames(Duration::ZERO, 60.0), 1);
+        assert_eq!(lead_frames(Duration::from_millis(100), f64::NAN), 6);
+        assert_eq!(lead_frames(Duration::from_millis(100), 0.0), 6);
     }
 }

@@ -185,6 +185,9 @@ pub struct LiveLoop {
     /// Render nodes ([`crate::cluster`]): the primary publishes each frame's inputs and runs the
     /// swap barrier; a node renders the primary's frame instead of its own.
     sync: Option<Box<dyn crate::cluster::FrameSync>>,
+    /// On render nodes, a reloaded stage loaded and held until the cluster's switch frame, with
+    /// the files whose change triggered it.
+    held: Option<(reload::Prepared, Vec<PathBuf>)>,
     /// The last frame was not presented (refused by the cluster): windows keep their picture.
     withheld: bool,
     /// Figures so far.
@@ -266,6 +269,7 @@ impl LiveLoop {
             refused: None,
             hooks: Vec::new(),
             sync: None,
+            held: None,
             withheld: false,
             stats,
         })
@@ -302,7 +306,7 @@ impl LiveLoop {
         let Some(sync) = &mut self.sync else {
             return Some(own);
         };
-        let f = sync.frame(&self.stage, self.stats.reloads, own)?;
+        let f = sync.frame(&self.stage, own)?;
         self.frame = f.frame;
         self.camera = f.camera.0.clone();
         Some(f)
@@ -432,6 +436,13 @@ impl LiveLoop {
         self.apply_reloads();
         let mut hooks = std::mem::take(&mut self.hooks);
         hooks.iter_mut().for_each(|h| h.before_frame(self));
+        if self
+            .sync
+            .as_mut()
+            .is_some_and(|s| s.switch_before(self.frame))
+        {
+            self.switch_held();
+        }
         let (tracked, render_time) = self.tracked(self.frame);
         let others = self.others(self.frame, render_time);
         let own = crate::cluster::FrameState {
@@ -439,18 +450,23 @@ impl LiveLoop {
             render_time,
             camera: (self.camera.clone(), tracked),
             others,
+            switch: false,
         };
         let Some(crate::cluster::FrameState {
             frame: n,
             render_time,
             camera: (_, tracked),
             others,
+            switch,
         }) = self.sync_frame(own)
         else {
             hooks.append(&mut self.hooks);
             self.hooks = hooks;
             return FrameStats::default();
         };
+        if switch {
+            self.switch_held();
+        }
         let started = Instant::now();
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {
