@@ -449,6 +449,10 @@ fn a_node_with_another_stage_revision_refuses_to_present() {
     assert_ne!(hex("primary: stage "), hex("this node: stage "), "{line}");
 }
 
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// Outside the burn-in's cells (24 x `s` in the bottom `s` rows), whether `a` and `b` are equal.
 fn same_but_code(a: &ReadImage, b: &ReadImage, s: usize) -> bool {
     assert_eq!((a.width, a.height), (b.width, b.height));
@@ -507,7 +511,6 @@ fn a_hot_reload_switches_every_node_at_the_same_frame() {
         ]
         .map(String::from),
     );
-    let strs = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>();
     let a = Proc::start(dir.path(), "a", &strs(&pa));
     let b = Proc::start(dir.path(), "b", &strs(&args("b", &db, false)));
     let c = Proc::start(dir.path(), "c", &strs(&args("c", &dc, false)));

@@ -111,6 +111,14 @@ impl NodeArgs {
                 .find(|o| o.name == name)
                 .is_some_and(|o| o.node == self.node)
         };
+        // Only this node's outputs are rendered and read back.
+        let names: Vec<String> = live
+            .stage()
+            .outputs
+            .iter()
+            .filter(|o| o.node == self.node)
+            .map(|o| o.name.clone())
+            .collect();
         plan.windows.retain(|w| mine(&w.output));
         plan.null.retain(|n| mine(n));
         for f in &mut plan.files {
@@ -120,6 +128,7 @@ impl NodeArgs {
         }
         plan.files
             .retain(|f| f.outputs.as_ref().is_none_or(|o| !o.is_empty()));
+        live.render_only(names);
         let role = if self.primary { "primary" } else { "node" };
         eprintln!(
             "cluster '{}': {role} {}{}{}",

@@ -188,19 +188,31 @@ pub struct LiveLoop {
     /// On render nodes, a reloaded stage loaded and held until the cluster's switch frame, with
     /// the files whose change triggered it.
     held: Option<(reload::Prepared, Vec<PathBuf>)>,
+    /// Render only these outputs ([`LiveLoop::render_only`]); `None`: all.
+    keep: Option<Vec<String>>,
     /// The last frame was not presented (refused by the cluster): windows keep their picture.
     withheld: bool,
     /// Figures so far.
     pub stats: RunStats,
 }
 
-fn renderer_for(gpu: &Gpu, stage: &Stage, views: bool) -> Result<Renderer, RenderError> {
+/// `keep`: render only these outputs ([`LiveLoop::render_only`]).
+fn renderer_for(
+    gpu: &Gpu,
+    stage: &Stage,
+    views: bool,
+    keep: Option<&[String]>,
+) -> Result<Renderer, RenderError> {
     let options = RendererOptions {
         wall: views,
         camera: views,
         ..Default::default()
     };
-    Renderer::new(gpu, stage, options)
+    let mut renderer = Renderer::new(gpu, stage, options)?;
+    if let Some(names) = keep {
+        renderer.keep_outputs(names);
+    }
+    Ok(renderer)
 }
 
 impl LiveLoop {
@@ -215,7 +227,7 @@ impl LiveLoop {
             .clone();
         let source = Self::source(&stage, &options)?;
         let gpu = Gpu::headless()?;
-        let renderer = renderer_for(&gpu, &stage, options.views)?;
+        let renderer = renderer_for(&gpu, &stage, options.views, None)?;
         let spec = SceneSpec::for_stage(&stage, options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &spec)?;
         let reloader = if options.watch {
@@ -270,6 +282,7 @@ impl LiveLoop {
             hooks: Vec::new(),
             sync: None,
             held: None,
+            keep: None,
             withheld: false,
             stats,
         })
@@ -295,6 +308,14 @@ impl LiveLoop {
     /// Joins the loop to render nodes ([`crate::cluster::Primary`] or [`crate::cluster::Node`]).
     pub fn set_sync(&mut self, sync: Box<dyn crate::cluster::FrameSync>) {
         self.sync = Some(sync);
+    }
+
+    /// Renders (and reads back) only the outputs named in `names` from the next frame, also after
+    /// a reload or a device re-creation (a render node's outputs: [`Renderer::keep_outputs`]);
+    /// the others are read back as empty images.
+    pub fn render_only(&mut self, names: Vec<String>) {
+        self.renderer.keep_outputs(&names);
+        self.keep = Some(names);
     }
 
     /// The cluster's frame for the loop's own inputs (unchanged without a cluster); `None`: the

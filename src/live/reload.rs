@@ -277,7 +277,7 @@ impl super::LiveLoop {
             .or_else(|_| stage.camera_or_first(None))?
             .name
             .clone();
-        let renderer = renderer_for(&self.gpu, &stage, self.options.views)?;
+        let renderer = renderer_for(&self.gpu, &stage, self.options.views, self.keep.as_deref())?;
         let spec = SceneSpec::for_stage(&stage, self.options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&self.gpu), &spec)?;
         // Tracking restarts only when its settings changed (live sockets stay bound otherwise).
