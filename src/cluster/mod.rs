@@ -25,6 +25,7 @@ pub mod barrier;
 pub mod burnin;
 pub mod config;
 mod net;
+mod node;
 pub mod revision;
 pub mod tick;
 
@@ -33,7 +34,8 @@ use crate::tracking::TrackedState;
 
 pub use barrier::{Barrier, Event, NodeFigures};
 pub use config::{ClusterConfig, ClusterError};
-pub use net::{Node, Primary};
+pub use net::Primary;
+pub use node::Node;
 pub use revision::Revision;
 
 /// The inputs of one frame of the live loop: what a tick carries.
