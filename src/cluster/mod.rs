@@ -4,8 +4,8 @@
 //! One process is the **primary**: it owns tracking input (live or a take) and, per frame,
 //! publishes a [`tick::Tick`] with the frame number, timecode, every drawn camera's tracked state
 //! and the stage and content [`revision`]. Every other process is a **node**: it renders exactly
-//! the tick's frame (nothing depends on its own clock) and delivers only its outputs (those whose
-//! `node` is its name). The **swap barrier** ([`barrier`]): each node answers "frame N ready"; the
+//! the tick's frame (nothing depends on its own clock) and renders and delivers only its outputs
+//! (those whose `node` is its name). The **swap barrier** ([`barrier`]): each node answers "frame N ready"; the
 //! primary releases the present of frame N when every known node is ready or its timeout passed;
 //! late nodes are counted, nodes that drop out or join are reported (Zenoh liveliness tokens).
 //! A node whose revision differs from the tick's refuses to present and says why.
