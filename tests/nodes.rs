@@ -448,3 +448,160 @@ fn a_node_with_another_stage_revision_refuses_to_present() {
     let hex = |after: &str| line.split(after).nth(1).unwrap()[..16].to_string();
     assert_ne!(hex("primary: stage "), hex("this node: stage "), "{line}");
 }
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Outside the burn-in's cells (24 x `s` in the bottom `s` rows), whether `a` and `b` are equal.
+fn same_but_code(a: &ReadImage, b: &ReadImage, s: usize) -> bool {
+    assert_eq!((a.width, a.height), (b.width, b.height));
+    let (w, h) = (a.width as usize, a.height as usize);
+    (0..h).all(|y| {
+        (0..w).all(|x| {
+            let at = (y * w + x) * 4;
+            (y >= h - s && x < 24 * s) || a.bytes[at..at + 4] == b.bytes[at..at + 4]
+        })
+    })
+}
+
+/// Hot reload across nodes: a primary and two nodes run a copy of the stage file, watching it;
+/// once frames are flowing, the test scene is switched off in it. The primary announces the reload with
+/// a switch frame F; every output, on every node, is the old stage's frame at F - 1 and the new
+/// stage's at F (against `parallax render --take` of each stage file, rendered apart), with F
+/// burnt in; every node says it switched at F, and none refused a frame.
+#[test]
+fn a_hot_reload_switches_every_node_at_the_same_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let old_text = std::fs::read_to_string(STAGE).unwrap();
+    // The test scene off: most pixels of every output change (the floor and objects go).
+    let new_text = old_text.replacen(
+        "outer_resolution: 32)",
+        "outer_resolution: 32, test_scene: false)",
+        1,
+    );
+    assert_ne!(old_text, new_text);
+    let (old, new, stage) = (d("old.ron"), d("new.ron"), d("stage.ron"));
+    std::fs::write(&old, &old_text).unwrap();
+    std::fs::write(&new, &new_text).unwrap();
+    std::fs::write(&stage, &old_text).unwrap();
+    let endpoint = "tcp/127.0.0.1:47314";
+    let (da, db, dc) = (d("a"), d("b"), d("c"));
+    // Watching (no --no-watch), on the copy, with the frame number burnt in.
+    let args = |node, out, primary| {
+        let mut v: Vec<String> = member(node, out, endpoint, primary)
+            .into_iter()
+            .filter(|a| *a != "--no-watch")
+            .map(String::from)
+            .collect();
+        v[1] = stage.clone();
+        v.push("--burn-in".into());
+        v
+    };
+    let mut pa = args("a", &da, true);
+    pa.extend(
+        [
+            "--take",
+            TAKE,
+            "--frames",
+            "240",
+            "--unpaced",
+            "--barrier-timeout",
+            "20000",
+            "--join-timeout",
+            "60",
+            "--reload-lead",
+            "1500",
+        ]
+        .map(String::from),
+    );
+    let a = Proc::start(dir.path(), "a", &strs(&pa));
+    let b = Proc::start(dir.path(), "b", &strs(&args("b", &db, false)));
+    let c = Proc::start(dir.path(), "c", &strs(&args("c", &dc, false)));
+    let until = Instant::now() + Duration::from_secs(60);
+    while frames_in(Path::new(&db)).len() < 10 {
+        assert!(Instant::now() < until, "b wrote no frames:\n{}", b.text().1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::write(&stage, &new_text).unwrap();
+    let limit = Duration::from_secs(120);
+    let (a_out, a_err) = a.finish(limit);
+    let (b_out, b_err) = b.finish(limit);
+    let (c_out, c_err) = c.finish(limit);
+    let f: u64 = a_err
+        .split("every node switches at frame ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no reload announced:\n{a_err}"));
+    assert!(f > 10 && f < 239, "switch frame {f}");
+    assert!(a_err.contains(&format!("at frame {f}")), "{a_err}");
+    for (name, err) in [("b", &b_err), ("c", &c_err)] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("node '{name}' switched to revision")))
+            .unwrap_or_else(|| panic!("{name} did not switch:\n{err}"));
+        assert!(line.ends_with(&format!("at frame {f}")), "{line}");
+    }
+    for out in [&a_out, &b_out, &c_out] {
+        assert!(
+            !out.contains("refused") || out.contains(" 0 refused"),
+            "{out}"
+        );
+    }
+    assert!(
+        a_out.contains("node 'b': 240 ready, 0 late, 0 refused"),
+        "{a_out}"
+    );
+    assert!(
+        a_out.contains("node 'c': 240 ready, 0 late, 0 refused"),
+        "{a_out}"
+    );
+    // The references: each stage file rendered apart, frames F - 1 and F.
+    let range = format!("{}..{}", f - 1, f + 1);
+    run_ok(&[
+        "render",
+        &old,
+        "--take",
+        TAKE,
+        "--frames",
+        &range,
+        "--out",
+        &d("old"),
+    ]);
+    run_ok(&[
+        "render",
+        &new,
+        "--take",
+        TAKE,
+        "--frames",
+        &range,
+        "--out",
+        &d("new"),
+    ]);
+    let s = burnin::cell(64, 32) as usize;
+    for (output, node) in OUTPUTS {
+        for (n, want, other) in [(f - 1, "old", "new"), (f, "new", "old")] {
+            let png = |root: &str| {
+                decode_png(
+                    &dir.path()
+                        .join(root)
+                        .join(format!("frame-{n:06}"))
+                        .join(format!("{output}.png")),
+                )
+            };
+            let got = png(node);
+            assert_eq!(burnin::read(&got), Some(n), "{output} frame {n}");
+            assert!(
+                !same_but_code(&png("old"), &png("new"), s),
+                "frame {n} {output}: the edit does not change it: the test would prove nothing"
+            );
+            assert!(
+                same_but_code(&got, &png(want), s),
+                "frame {n} {output} (node {node}) is not the {want} stage's (switch at {f})"
+            );
+            assert!(!same_but_code(&got, &png(other), s));
+        }
+    }
+}

@@ -44,6 +44,12 @@ pub struct NodeArgs {
     /// name.
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     pub join_timeout: f64,
+    /// Hot reload: the primary announces an edit of the stage (or a file it names) and every
+    /// node switches to it this many milliseconds (in whole frames) later, at the same frame;
+    /// each node loads its own copy of the files meanwhile. A node that has not loaded them by
+    /// then refuses to present until it has.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub reload_lead: u64,
     /// Stamp the frame number as a 24-bit bar code in the bottom-left corner of every output
     /// written to files (seams between nodes can then be checked).
     #[arg(long)]
@@ -66,6 +72,7 @@ impl NodeArgs {
             name: self.cluster.clone(),
             barrier_timeout: Duration::from_millis(self.barrier_timeout),
             join_timeout: Duration::from_secs_f64(self.join_timeout.max(0.0)),
+            reload_lead: Duration::from_millis(self.reload_lead),
         }
     }
 
@@ -104,6 +111,14 @@ impl NodeArgs {
                 .find(|o| o.name == name)
                 .is_some_and(|o| o.node == self.node)
         };
+        // Only this node's outputs are rendered and read back.
+        let names: Vec<String> = live
+            .stage()
+            .outputs
+            .iter()
+            .filter(|o| o.node == self.node)
+            .map(|o| o.name.clone())
+            .collect();
         plan.windows.retain(|w| mine(&w.output));
         plan.null.retain(|n| mine(n));
         for f in &mut plan.files {
@@ -113,6 +128,7 @@ impl NodeArgs {
         }
         plan.files
             .retain(|f| f.outputs.as_ref().is_none_or(|o| !o.is_empty()));
+        live.render_only(names);
         let role = if self.primary { "primary" } else { "node" };
         eprintln!(
             "cluster '{}': {role} {}{}{}",

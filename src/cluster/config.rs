@@ -26,6 +26,9 @@ pub struct ClusterConfig {
     pub barrier_timeout: Duration,
     /// Before frame 0 the primary waits at most this long for the nodes the stage's outputs name.
     pub join_timeout: Duration,
+    /// A hot reload is switched to this long (in frames at the stage rate, at least one) after
+    /// the primary has loaded it: the time every node has to load its copy.
+    pub reload_lead: Duration,
 }
 
 impl Default for ClusterConfig {
@@ -39,6 +42,7 @@ impl Default for ClusterConfig {
             name: "default".into(),
             barrier_timeout: Duration::from_millis(100),
             join_timeout: Duration::from_secs(10),
+            reload_lead: Duration::from_millis(1000),
         }
     }
 }

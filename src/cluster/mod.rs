@@ -4,19 +4,28 @@
 //! One process is the **primary**: it owns tracking input (live or a take) and, per frame,
 //! publishes a [`tick::Tick`] with the frame number, timecode, every drawn camera's tracked state
 //! and the stage and content [`revision`]. Every other process is a **node**: it renders exactly
-//! the tick's frame (nothing depends on its own clock) and delivers only its outputs (those whose
-//! `node` is its name). The **swap barrier** ([`barrier`]): each node answers "frame N ready"; the
+//! the tick's frame (nothing depends on its own clock) and renders and delivers only its outputs
+//! (those whose `node` is its name). The **swap barrier** ([`barrier`]): each node answers "frame N ready"; the
 //! primary releases the present of frame N when every known node is ready or its timeout passed;
 //! late nodes are counted, nodes that drop out or join are reported (Zenoh liveliness tokens).
 //! A node whose revision differs from the tick's refuses to present and says why.
 //!
 //! The live loop calls the [`FrameSync`] hook twice a frame: [`FrameSync::frame`] before
 //! rendering and [`FrameSync::present`] before delivering.
+//!
+//! **Hot reload** is synchronised: every process watches its own copy of the files and, on a
+//! change, loads the new stage (renderer and scene) without switching to it, telling the hook
+//! ([`FrameSync::loaded`]). The primary announces the new revision in its ticks with a switch
+//! frame `reload_lead` ahead ([`tick::Switch`]) and switches at that frame
+//! ([`FrameSync::switch_before`]); a node switches at the first tick that carries the revision
+//! it holds ([`FrameState::switch`]), so every node switches at the same frame number. A node
+//! that has not loaded it by then refuses to present, saying why, until it has.
 
 pub mod barrier;
 pub mod burnin;
 pub mod config;
 mod net;
+mod node;
 pub mod revision;
 pub mod tick;
 
@@ -25,7 +34,8 @@ use crate::tracking::TrackedState;
 
 pub use barrier::{Barrier, Event, NodeFigures};
 pub use config::{ClusterConfig, ClusterError};
-pub use net::{Node, Primary};
+pub use net::Primary;
+pub use node::Node;
 pub use revision::Revision;
 
 /// The inputs of one frame of the live loop: what a tick carries.
@@ -39,16 +49,31 @@ pub struct FrameState {
     pub camera: (String, TrackedState),
     /// The other drawn cameras (`None`: drawn at rest), in drawing order.
     pub others: Vec<(String, Option<TrackedState>)>,
+    /// Returned by a node: switch to the reloaded stage it holds ([`FrameSync::loaded`]) before
+    /// rendering this frame (the tick carries that stage's revision). `false` in the loop's own
+    /// inputs.
+    pub switch: bool,
 }
 
 /// The live loop's hook into the cluster (see the module).
 pub trait FrameSync {
     /// Before a frame is rendered, with the loop's own inputs for it (`own`) and the running
-    /// stage (`reloads`: how many reloads were applied, so the revision is recomputed on a
-    /// change). The primary publishes `own` as the frame's tick and returns it; a node waits for
-    /// the next tick and returns its frame, which the loop renders instead. `None`: the run is
+    /// stage. The primary publishes `own` as the frame's tick and returns it; a node waits for
+    /// the next tick and returns its frame, which the loop renders instead (with
+    /// [`FrameState::switch`] set when the held reload is switched to first). `None`: the run is
     /// over (the primary ended, or a stop was requested while waiting).
-    fn frame(&mut self, stage: &Stage, reloads: u64, own: FrameState) -> Option<FrameState>;
+    fn frame(&mut self, stage: &Stage, own: FrameState) -> Option<FrameState>;
+
+    /// A reload of the stage file (or a file it names) loaded: `stage` is held by the loop, not
+    /// yet switched to (the revision is computed from the files now). The primary announces it
+    /// with a switch frame; a node switches when the primary's ticks carry its revision. A newer
+    /// reload replaces a held one.
+    fn loaded(&mut self, stage: &Stage);
+
+    /// Before the loop computes its own inputs for frame `next`: whether to switch to the held
+    /// reload first (the primary, at its announced frame). A node answers `false` (it learns its
+    /// switch from the tick, [`FrameState::switch`]).
+    fn switch_before(&mut self, next: u64) -> bool;
 
     /// After frame `frame` is rendered, before it is delivered: reports it and waits for the swap
     /// barrier. `false`: do not present it (a revision differing from the primary's).

@@ -1,4 +1,4 @@
-//! The cluster on Zenoh: the primary ([`Primary`]) and the nodes ([`Node`]), each a
+//! The cluster on Zenoh: the primary ([`Primary`]) and the nodes ([`super::Node`]), each a
 //! [`FrameSync`] for the live loop. Key expressions under `parallax/CLUSTER/`: `tick` (ticks and
 //! the end of the run, from the primary), `ready` (the nodes' answers), `release` (the primary's
 //! releases) and the liveliness tokens `node/NAME` (one per node: Zenoh removes it when the node's
@@ -6,30 +6,28 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use zenoh::Wait;
 use zenoh::handlers::FifoChannelHandler;
 use zenoh::pubsub::{Publisher, Subscriber};
+use zenoh::qos::{CongestionControl, Priority};
 use zenoh::sample::{Sample, SampleKind};
 
 use super::barrier::{Barrier, Event};
 use super::config::{ClusterConfig, ClusterError};
 use super::revision::{self, Revision};
-use super::tick::{CameraTick, Message, Ready, Release, Tick};
+use super::tick::{CameraTick, Message, Switch, Tick};
 use super::{FrameState, FrameSync};
 use crate::stage::Stage;
-use crate::tracking::TrackedState;
 
-type Sub = Subscriber<FifoChannelHandler<Sample>>;
+pub(super) type Sub = Subscriber<FifoChannelHandler<Sample>>;
 
-fn zerr(e: impl std::fmt::Display) -> ClusterError {
+pub(super) fn zerr(e: impl std::fmt::Display) -> ClusterError {
     ClusterError::Zenoh(e.to_string())
 }
 
-fn decode(sample: &Sample) -> Option<Message> {
+pub(super) fn decode(sample: &Sample) -> Option<Message> {
     match Message::decode(&sample.payload().to_bytes()) {
         Ok(m) => Some(m),
         Err(e) => {
@@ -39,32 +37,55 @@ fn decode(sample: &Sample) -> Option<Message> {
     }
 }
 
-/// The stage's revision, recomputed when a reload was applied.
-struct Revisions {
+/// The running stage's revision, and how to compute a reloaded one's.
+pub(super) struct Revisions {
     path: PathBuf,
-    reloads: u64,
-    now: Revision,
+    pub(super) now: Revision,
 }
 
 impl Revisions {
-    fn new(path: &Path, stage: &Stage) -> Result<Revisions, ClusterError> {
+    pub(super) fn new(path: &Path, stage: &Stage) -> Result<Revisions, ClusterError> {
         Ok(Revisions {
             path: path.to_path_buf(),
-            reloads: 0,
             now: revision::of_files(path, &crate::live::reload::dependencies(stage))?,
         })
     }
 
-    fn update(&mut self, stage: &Stage, reloads: u64) -> Revision {
-        if reloads != self.reloads {
-            self.reloads = reloads;
-            match revision::of_files(&self.path, &crate::live::reload::dependencies(stage)) {
-                Ok(r) => self.now = r,
-                Err(e) => log::error!("{e}"),
-            }
-        }
-        self.now
+    /// The revision of a reloaded `stage`, from the files as they are now.
+    pub(super) fn of(&self, stage: &Stage) -> Result<Revision, ClusterError> {
+        Ok(revision::of_files(
+            &self.path,
+            &crate::live::reload::dependencies(stage),
+        )?)
     }
+}
+
+/// The frames from a reload's announcement to its switch: `lead` at `frame_rate` Hz, rounded
+/// up, at least 1 (a non-finite or non-positive rate counts as 60 Hz).
+pub fn lead_frames(lead: Duration, frame_rate: f64) -> u64 {
+    let rate = if frame_rate.is_finite() && frame_rate > 0.0 {
+        frame_rate
+    } else {
+        60.0
+    };
+    ((lead.as_secs_f64() * rate).ceil() as u64).max(1)
+}
+
+/// The primary's publishers: real-time priority (ahead of any other traffic on the session) and
+/// express (sent at once, never batched with later messages). Congestion control stays Zenoh's
+/// `Drop` (docs/nodes.md): a node whose link is congested loses a message rather than stalling
+/// the primary, and with it the whole wall.
+pub(super) fn publisher(
+    session: &zenoh::Session,
+    key: String,
+) -> Result<Publisher<'static>, ClusterError> {
+    session
+        .declare_publisher(key)
+        .priority(Priority::RealTime)
+        .express(true)
+        .congestion_control(CongestionControl::Drop)
+        .wait()
+        .map_err(zerr)
 }
 
 /// The nodes a stage's outputs name, sorted, without duplicates.
@@ -99,6 +120,10 @@ pub struct Primary {
     all_ready_ms: Vec<f64>,
     tick_bytes: usize,
     told: BTreeSet<String>,
+    /// The frame the next tick is for.
+    next_frame: u64,
+    /// The reload announced, not yet switched to.
+    switch: Option<Switch>,
 }
 
 impl Primary {
@@ -114,14 +139,8 @@ impl Primary {
         config.check()?;
         let revisions = Revisions::new(stage_path, stage)?;
         let session = zenoh::open(config.zenoh()?).wait().map_err(zerr)?;
-        let tick = session
-            .declare_publisher(config.key("tick"))
-            .wait()
-            .map_err(zerr)?;
-        let release = session
-            .declare_publisher(config.key("release"))
-            .wait()
-            .map_err(zerr)?;
+        let tick = publisher(&session, config.key("tick"))?;
+        let release = publisher(&session, config.key("release"))?;
         let (tx, ready) = std::sync::mpsc::channel();
         let ready_sub = session
             .declare_subscriber(config.key("ready"))
@@ -156,6 +175,8 @@ impl Primary {
             all_ready_ms: Vec::new(),
             tick_bytes: 0,
             told: BTreeSet::new(),
+            next_frame: 0,
+            switch: None,
         })
     }
 
@@ -262,12 +283,13 @@ impl Primary {
 }
 
 impl FrameSync for Primary {
-    fn frame(&mut self, stage: &Stage, reloads: u64, own: FrameState) -> Option<FrameState> {
+    fn frame(&mut self, stage: &Stage, own: FrameState) -> Option<FrameState> {
         if !self.started {
             self.started = true;
             self.wait_for_nodes();
         }
-        let revision = self.revisions.update(stage, reloads);
+        let revision = self.revisions.now;
+        self.next_frame = own.frame + 1;
         self.drain();
         let mut cameras = vec![CameraTick {
             name: own.camera.0.clone(),
@@ -283,6 +305,7 @@ impl FrameSync for Primary {
             render_time_s: own.render_time,
             cameras,
             revision,
+            next: self.switch,
         })
         .encode();
         self.tick_bytes = tick.len();
@@ -296,6 +319,43 @@ impl FrameSync for Primary {
         self.frames += 1;
         self.report();
         Some(own)
+    }
+
+    fn loaded(&mut self, stage: &Stage) {
+        let revision = match self.revisions.of(stage) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!(
+                    "cluster: the reload is not announced (the nodes keep the running stage): {e}"
+                );
+                return;
+            }
+        };
+        let lead = lead_frames(self.config.reload_lead, stage.frame_rate);
+        let s = Switch {
+            revision,
+            frame: self.next_frame + lead,
+        };
+        eprintln!(
+            "cluster: reload announced: revision {revision}; every node switches at frame {} ({lead} frames ahead)",
+            s.frame
+        );
+        self.switch = Some(s);
+    }
+
+    fn switch_before(&mut self, next: u64) -> bool {
+        match self.switch {
+            Some(s) if next >= s.frame => {
+                self.switch = None;
+                self.revisions.now = s.revision;
+                eprintln!(
+                    "cluster: switched to revision {} at frame {next}",
+                    s.revision
+                );
+                true
+            }
+            _ => false,
+        }
     }
 
     fn present(&mut self, frame: u64) -> bool {
@@ -331,243 +391,22 @@ impl FrameSync for Primary {
 
 impl Drop for Primary {
     fn drop(&mut self) {
+        // The end must arrive (the nodes stop on it): blocking here stalls no frame.
         let _ = self
-            .tick
+            .session
             .put(
+                self.config.key("tick"),
                 Message::End {
                     frames: self.frames,
                 }
                 .encode(),
             )
+            .priority(Priority::RealTime)
+            .congestion_control(CongestionControl::Block)
             .wait();
         for line in self.summary() {
             println!("{line}");
         }
-        let _ = self.session.close().wait();
-    }
-}
-
-/// A node: renders the primary's ticks, answers ready, presents on the primary's release.
-pub struct Node {
-    config: ClusterConfig,
-    name: String,
-    session: zenoh::Session,
-    ready: Publisher<'static>,
-    ticks: Sub,
-    releases: Sub,
-    _token: zenoh::liveliness::LivelinessToken,
-    revisions: Revisions,
-    stop: Arc<AtomicBool>,
-    refusal: Option<String>,
-    told: BTreeSet<String>,
-    last: Option<u64>,
-    pending: Option<Tick>,
-    ended: Option<u64>,
-    presented: u64,
-    refused: u64,
-    skipped: u64,
-    unreleased: u64,
-}
-
-impl Node {
-    /// Opens the session, subscribes to the primary's ticks and releases and declares the node's
-    /// liveliness token. `stop` is set when the primary's run ends. Errors: names (and a name no
-    /// output of the stage carries), endpoints, Zenoh, the stage file unreadable.
-    pub fn start(
-        config: ClusterConfig,
-        stage_path: &Path,
-        stage: &Stage,
-        stop: Arc<AtomicBool>,
-    ) -> Result<Node, ClusterError> {
-        config.check()?;
-        let name = config.node.clone().ok_or(ClusterError::NoName)?;
-        let known = nodes_of(stage);
-        if !known.contains(&name) {
-            return Err(ClusterError::UnknownNode {
-                node: name,
-                known: known.join(", "),
-            });
-        }
-        let revisions = Revisions::new(stage_path, stage)?;
-        let session = zenoh::open(config.zenoh()?).wait().map_err(zerr)?;
-        let ready = session
-            .declare_publisher(config.key("ready"))
-            .wait()
-            .map_err(zerr)?;
-        let ticks = session
-            .declare_subscriber(config.key("tick"))
-            .wait()
-            .map_err(zerr)?;
-        let releases = session
-            .declare_subscriber(config.key("release"))
-            .wait()
-            .map_err(zerr)?;
-        let token = session
-            .liveliness()
-            .declare_token(config.key(&format!("node/{name}")))
-            .wait()
-            .map_err(zerr)?;
-        Ok(Node {
-            config,
-            name,
-            session,
-            ready,
-            ticks,
-            releases,
-            _token: token,
-            revisions,
-            stop,
-            refusal: None,
-            told: BTreeSet::new(),
-            last: None,
-            pending: None,
-            ended: None,
-            presented: 0,
-            refused: 0,
-            skipped: 0,
-            unreleased: 0,
-        })
-    }
-
-    /// The node's figures in one line.
-    pub fn summary(&self) -> String {
-        format!(
-            "cluster: node '{}': {} frames presented, {} refused, {} ticks skipped (joined late or behind), {} presented without the primary's release (timeout)",
-            self.name, self.presented, self.refused, self.skipped, self.unreleased
-        )
-    }
-
-    /// Takes in a tick-key sample: a tick newer than the last rendered and the one pending
-    /// becomes pending (older ones are skipped: the node catches up); the end of the run is noted.
-    fn accept(&mut self, s: &Sample) {
-        match decode(s) {
-            Some(Message::Tick(t))
-                if self.last.is_none_or(|l| t.frame > l)
-                    && self.pending.as_ref().is_none_or(|p| t.frame > p.frame) =>
-            {
-                self.pending = Some(t);
-            }
-            Some(Message::End { frames }) => self.ended = Some(frames),
-            _ => {}
-        }
-    }
-
-    /// The next tick to render (the newest received), waiting for it; `None` when the primary's
-    /// run ended (after its last tick) or a stop was requested.
-    fn next_tick(&mut self) -> Option<Tick> {
-        loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return None;
-            }
-            while let Ok(Some(s)) = self.ticks.try_recv() {
-                self.accept(&s);
-            }
-            if let Some(t) = self.pending.take() {
-                return Some(t);
-            }
-            if let Some(frames) = self.ended {
-                eprintln!("cluster: the primary ended its run after {frames} frames; stopping");
-                self.stop.store(true, Ordering::Relaxed);
-                return None;
-            }
-            if let Ok(Some(s)) = self.ticks.recv_timeout(Duration::from_millis(50)) {
-                self.accept(&s);
-            }
-        }
-    }
-}
-
-/// Why a node refuses a frame of revision `theirs` when its own is `ours`, or `None`.
-pub fn refusal(theirs: Revision, ours: Revision) -> Option<String> {
-    let what = match (theirs.stage == ours.stage, theirs.content == ours.content) {
-        (true, true) => return None,
-        (false, _) => "stage",
-        (true, false) => "content",
-    };
-    Some(format!(
-        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}); not presenting until they match: load the same stage file and files on every node"
-    ))
-}
-
-impl FrameSync for Node {
-    fn frame(&mut self, stage: &Stage, reloads: u64, _own: FrameState) -> Option<FrameState> {
-        let ours = self.revisions.update(stage, reloads);
-        let tick = self.next_tick()?;
-        if let Some(l) = self.last {
-            self.skipped += tick.frame.saturating_sub(l + 1);
-        } else if tick.frame > 0 {
-            eprintln!(
-                "cluster: node '{}' joined at frame {} (the primary's next tick)",
-                self.name, tick.frame
-            );
-        }
-        self.last = Some(tick.frame);
-        self.refusal = refusal(tick.revision, ours);
-        let state = |c: &CameraTick| -> Option<TrackedState> { c.state.as_ref().map(Into::into) };
-        let mut cams = tick.cameras.iter();
-        let first = cams.next()?;
-        let camera = match state(first) {
-            Some(s) => s,
-            None => TrackedState::untracked(stage.camera(&first.name).map(|c| c.rest)?),
-        };
-        Some(FrameState {
-            frame: tick.frame,
-            render_time: tick.render_time_s,
-            camera: (first.name.clone(), camera),
-            others: cams.map(|c| (c.name.clone(), state(c))).collect(),
-        })
-    }
-
-    fn present(&mut self, frame: u64) -> bool {
-        let ready = Message::Ready(Ready {
-            node: self.name.clone(),
-            frame,
-            revision: self.revisions.now,
-            refused: self.refusal.clone(),
-        });
-        if let Err(e) = self.ready.put(ready.encode()).wait() {
-            log::error!("cluster: frame {frame}: ready not sent: {e}");
-        }
-        if let Some(why) = &self.refusal {
-            self.refused += 1;
-            if self.told.insert(why.clone()) {
-                eprintln!("cluster: node '{}' refuses frame {frame}: {why}", self.name);
-            }
-            return false;
-        }
-        // The primary releases within its barrier timeout; wait a little longer than that.
-        let until = Instant::now() + self.config.barrier_timeout * 2 + Duration::from_millis(200);
-        loop {
-            while let Ok(Some(s)) = self.releases.try_recv() {
-                if let Some(Message::Release(Release { frame: f, .. })) = decode(&s)
-                    && f >= frame
-                {
-                    self.presented += 1;
-                    return true;
-                }
-            }
-            let now = Instant::now();
-            if now >= until || self.stop.load(Ordering::Relaxed) {
-                self.unreleased += 1;
-                self.presented += 1;
-                return true;
-            }
-            if let Ok(Some(s)) = self
-                .releases
-                .recv_deadline(until.min(now + Duration::from_millis(50)))
-                && let Some(Message::Release(Release { frame: f, .. })) = decode(&s)
-                && f >= frame
-            {
-                self.presented += 1;
-                return true;
-            }
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        println!("{}", self.summary());
         let _ = self.session.close().wait();
     }
 }
@@ -577,18 +416,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_refusal_names_both_revisions_and_which_differs() {
-        let a = Revision {
-            stage: 1,
-            content: 2,
-        };
-        assert_eq!(refusal(a, a), None);
-        let b = Revision { stage: 9, ..a };
-        let why = refusal(b, a).unwrap();
-        assert!(why.contains("stage revision differs"), "{why}");
-        assert!(why.contains("primary: stage 0000000000000009"), "{why}");
-        assert!(why.contains("this node: stage 0000000000000001"), "{why}");
-        let c = Revision { content: 7, ..a };
-        assert!(refusal(c, a).unwrap().contains("content revision differs"));
+    fn the_reload_lead_is_whole_frames_rounded_up_and_at_least_one() {
+        assert_eq!(lead_frames(Duration::from_millis(1000), 60.0), 60);
+        assert_eq!(lead_frames(Duration::from_millis(1001), 60.0), 61);
+        assert_eq!(lead_frames(Duration::from_millis(500), 23.976), 12);
+        assert_eq!(lead_frames(Duration::ZERO, 60.0), 1);
+        assert_eq!(lead_frames(Duration::from_millis(100), f64::NAN), 6);
+        assert_eq!(lead_frames(Duration::from_millis(100), 0.0), 6);
     }
 }

@@ -137,6 +137,20 @@ pub struct Tick {
     pub cameras: Vec<CameraTick>,
     /// The primary's stage and content revision for this frame.
     pub revision: Revision,
+    /// A reload announced by the primary and not yet switched to: every node switches to it at
+    /// that frame (repeated in every tick until then, so a node that missed a tick or joined
+    /// late still learns it).
+    #[serde(default)]
+    pub next: Option<Switch>,
+}
+
+/// A hot reload announced by the primary: the revision every node switches to, and the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Switch {
+    /// The reloaded stage's revision.
+    pub revision: Revision,
+    /// The first frame rendered with it, on every node.
+    pub frame: u64,
 }
 
 /// A node's answer for a frame.
@@ -238,6 +252,13 @@ mod tests {
                 stage: u64::MAX - 3,
                 content: 17,
             },
+            next: Some(Switch {
+                revision: Revision {
+                    stage: 5,
+                    content: u64::MAX,
+                },
+                frame: 1234600,
+            }),
         };
         let bytes = Message::Tick(tick.clone()).encode();
         let Message::Tick(back) = Message::decode(&bytes).unwrap() else {

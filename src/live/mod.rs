@@ -185,19 +185,34 @@ pub struct LiveLoop {
     /// Render nodes ([`crate::cluster`]): the primary publishes each frame's inputs and runs the
     /// swap barrier; a node renders the primary's frame instead of its own.
     sync: Option<Box<dyn crate::cluster::FrameSync>>,
+    /// On render nodes, a reloaded stage loaded and held until the cluster's switch frame, with
+    /// the files whose change triggered it.
+    held: Option<(reload::Prepared, Vec<PathBuf>)>,
+    /// Render only these outputs ([`LiveLoop::render_only`]); `None`: all.
+    keep: Option<Vec<String>>,
     /// The last frame was not presented (refused by the cluster): windows keep their picture.
     withheld: bool,
     /// Figures so far.
     pub stats: RunStats,
 }
 
-fn renderer_for(gpu: &Gpu, stage: &Stage, views: bool) -> Result<Renderer, RenderError> {
+/// `keep`: render only these outputs ([`LiveLoop::render_only`]).
+fn renderer_for(
+    gpu: &Gpu,
+    stage: &Stage,
+    views: bool,
+    keep: Option<&[String]>,
+) -> Result<Renderer, RenderError> {
     let options = RendererOptions {
         wall: views,
         camera: views,
         ..Default::default()
     };
-    Renderer::new(gpu, stage, options)
+    let mut renderer = Renderer::new(gpu, stage, options)?;
+    if let Some(names) = keep {
+        renderer.keep_outputs(names);
+    }
+    Ok(renderer)
 }
 
 impl LiveLoop {
@@ -212,7 +227,7 @@ impl LiveLoop {
             .clone();
         let source = Self::source(&stage, &options)?;
         let gpu = Gpu::headless()?;
-        let renderer = renderer_for(&gpu, &stage, options.views)?;
+        let renderer = renderer_for(&gpu, &stage, options.views, None)?;
         let spec = SceneSpec::for_stage(&stage, options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &spec)?;
         let reloader = if options.watch {
@@ -266,6 +281,8 @@ impl LiveLoop {
             refused: None,
             hooks: Vec::new(),
             sync: None,
+            held: None,
+            keep: None,
             withheld: false,
             stats,
         })
@@ -293,6 +310,14 @@ impl LiveLoop {
         self.sync = Some(sync);
     }
 
+    /// Renders (and reads back) only the outputs named in `names` from the next frame, also after
+    /// a reload or a device re-creation (a render node's outputs: [`Renderer::keep_outputs`]);
+    /// the others are read back as empty images.
+    pub fn render_only(&mut self, names: Vec<String>) {
+        self.renderer.keep_outputs(&names);
+        self.keep = Some(names);
+    }
+
     /// The cluster's frame for the loop's own inputs (unchanged without a cluster); `None`: the
     /// run is over.
     fn sync_frame(
@@ -302,7 +327,7 @@ impl LiveLoop {
         let Some(sync) = &mut self.sync else {
             return Some(own);
         };
-        let f = sync.frame(&self.stage, self.stats.reloads, own)?;
+        let f = sync.frame(&self.stage, own)?;
         self.frame = f.frame;
         self.camera = f.camera.0.clone();
         Some(f)
@@ -432,6 +457,13 @@ impl LiveLoop {
         self.apply_reloads();
         let mut hooks = std::mem::take(&mut self.hooks);
         hooks.iter_mut().for_each(|h| h.before_frame(self));
+        if self
+            .sync
+            .as_mut()
+            .is_some_and(|s| s.switch_before(self.frame))
+        {
+            self.switch_held();
+        }
         let (tracked, render_time) = self.tracked(self.frame);
         let others = self.others(self.frame, render_time);
         let own = crate::cluster::FrameState {
@@ -439,18 +471,23 @@ impl LiveLoop {
             render_time,
             camera: (self.camera.clone(), tracked),
             others,
+            switch: false,
         };
         let Some(crate::cluster::FrameState {
             frame: n,
             render_time,
             camera: (_, tracked),
             others,
+            switch,
         }) = self.sync_frame(own)
         else {
             hooks.append(&mut self.hooks);
             self.hooks = hooks;
             return FrameStats::default();
         };
+        if switch {
+            self.switch_held();
+        }
         let started = Instant::now();
         let wants = sinks.iter().any(|s| s.wants(n));
         let mut stats = FrameStats {

@@ -174,7 +174,7 @@ impl LiveLoop {
 
     fn recreate(&mut self) -> Result<(), RunError> {
         let gpu = Gpu::headless()?;
-        let renderer = renderer_for(&gpu, &self.stage, self.options.views)?;
+        let renderer = renderer_for(&gpu, &self.stage, self.options.views, self.keep.as_deref())?;
         let spec = SceneSpec::for_stage(&self.stage, self.options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&gpu), &spec)?;
         // The old device's objects go before the old device.

@@ -190,39 +190,58 @@ impl super::LiveLoop {
         let Some(r) = &self.reloader else { return };
         for reload in r.poll() {
             match reload {
-                Reload::Loaded { stage, files } => match self.swap(*stage) {
-                    Ok(()) => {
-                        self.stats.reloads += 1;
-                        let files = if files.is_empty() {
-                            vec![self.stage_path.clone()]
-                        } else {
-                            files
-                        };
-                        let names: Vec<String> = files
-                            .iter()
-                            .map(|f| {
-                                f.file_name().map_or_else(
-                                    || f.display().to_string(),
-                                    |n| n.to_string_lossy().into_owned(),
-                                )
-                            })
-                            .collect();
-                        self.notice(format!(
-                            "reloaded {} from frame {}",
-                            names.join(", "),
-                            self.frame
-                        ));
-                        let deps = dependencies(&self.stage);
-                        if let Some(r) = &mut self.reloader
-                            && let Err(e) = r.watch(&deps)
-                        {
-                            log::warn!("{e}");
+                Reload::Loaded { stage, files } => match self.prepare(*stage) {
+                    // On render nodes the cluster says when the stage is switched to
+                    // ([`crate::cluster::FrameSync::loaded`]); alone, it is switched to now.
+                    Ok(p) => match &mut self.sync {
+                        Some(sync) => {
+                            sync.loaded(&p.stage);
+                            self.held = Some((p, files));
                         }
-                    }
+                        None => self.commit_reload(p, files),
+                    },
                     Err(e) => self.refuse(e.to_string()),
                 },
                 Reload::Refused(message) => self.refuse(message),
             }
+        }
+    }
+
+    /// Switches to a loaded stage and reports it; `files`: what changed.
+    pub(super) fn commit_reload(&mut self, p: Prepared, files: Vec<PathBuf>) {
+        self.commit(p);
+        self.stats.reloads += 1;
+        let files = if files.is_empty() {
+            vec![self.stage_path.clone()]
+        } else {
+            files
+        };
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.file_name().map_or_else(
+                    || f.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        self.notice(format!(
+            "reloaded {} from frame {}",
+            names.join(", "),
+            self.frame
+        ));
+        let deps = dependencies(&self.stage);
+        if let Some(r) = &mut self.reloader
+            && let Err(e) = r.watch(&deps)
+        {
+            log::warn!("{e}");
+        }
+    }
+
+    /// Switches to the held reload (render nodes, at the frame the cluster says).
+    pub(super) fn switch_held(&mut self) {
+        if let Some((p, files)) = self.held.take() {
+            self.commit_reload(p, files);
         }
     }
 
@@ -245,12 +264,20 @@ impl super::LiveLoop {
     }
 
     fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
+        let p = self.prepare(stage)?;
+        self.commit(p);
+        Ok(())
+    }
+
+    /// Loads an edited stage's renderer, scene and (when its settings changed) tracking, without
+    /// switching to it. Errors: the stage cannot be rendered.
+    fn prepare(&self, stage: Stage) -> Result<Prepared, RunError> {
         let camera = stage
             .camera_or_first(Some(&self.camera))
             .or_else(|_| stage.camera_or_first(None))?
             .name
             .clone();
-        let renderer = renderer_for(&self.gpu, &stage, self.options.views)?;
+        let renderer = renderer_for(&self.gpu, &stage, self.options.views, self.keep.as_deref())?;
         let spec = SceneSpec::for_stage(&stage, self.options.environment.as_deref());
         let scene = crate::scene::build(&renderer.scene_context(&self.gpu), &spec)?;
         // Tracking restarts only when its settings changed (live sockets stay bound otherwise).
@@ -259,8 +286,31 @@ impl super::LiveLoop {
             .cameras
             .iter()
             .map(|c| &c.tracking));
-        if tracking_changed || matches!(self.source, Source::Take(_)) {
-            self.source = Self::source(&stage, &self.options)?;
+        let source = if tracking_changed || matches!(self.source, Source::Take(_)) {
+            Some(Self::source(&stage, &self.options)?)
+        } else {
+            None
+        };
+        Ok(Prepared {
+            stage,
+            renderer,
+            scene,
+            source,
+            camera,
+        })
+    }
+
+    /// Switches to a prepared stage between two frames.
+    fn commit(&mut self, p: Prepared) {
+        let Prepared {
+            stage,
+            renderer,
+            scene,
+            source,
+            camera,
+        } = p;
+        if let Some(source) = source {
+            self.source = source;
         }
         if !super::targets::same_targets(&self.stage, &stage) {
             // Windows and sinks were opened for the old targets: keep them (never dark).
@@ -279,6 +329,14 @@ impl super::LiveLoop {
         self.fresh = true;
         self.camera = camera;
         self.stage = stage;
-        Ok(())
     }
+}
+
+/// An edited stage loaded (renderer, scene, tracking) and not yet switched to.
+pub(super) struct Prepared {
+    stage: Stage,
+    renderer: super::Renderer,
+    scene: crate::scene::SceneList,
+    source: Option<Source>,
+    camera: String,
 }

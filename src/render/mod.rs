@@ -102,6 +102,8 @@ pub struct Renderer {
     cameras: Vec<FrameInputs>,
     /// The stage's `render.reverse_priority`.
     reverse_priority: bool,
+    /// Per output (stage order): not rendered nor read back ([`Renderer::keep_outputs`]).
+    skip: Vec<bool>,
 }
 
 impl Renderer {
@@ -264,7 +266,22 @@ impl Renderer {
             inputs: None,
             cameras: Vec::new(),
             reverse_priority: stage.render.reverse_priority,
+            skip: vec![false; stage.outputs.len()],
         })
+    }
+
+    /// Renders only the outputs named in `names` from the next frame (a render node's,
+    /// docs/nodes.md): the others' composite passes are not recorded and [`Renderer::read_frame`]
+    /// gives them as empty images (0 x 0, no bytes), so their textures keep what they held
+    /// (nothing, on a new renderer). The scene passes (outer and inner frustums), the unwrapped
+    /// wall and the camera view are unchanged (the views read the outputs' textures: on a renderer
+    /// that skips outputs, their panels show dark). A name no output carries is ignored.
+    pub fn keep_outputs(&mut self, names: &[String]) {
+        self.skip = self
+            .outputs
+            .iter()
+            .map(|o| !names.contains(&o.name))
+            .collect();
     }
 
     /// What scenes need to be created for this renderer.
@@ -381,6 +398,9 @@ impl Renderer {
     ) -> Result<(), RenderError> {
         self.render_scene(encoder, scene)?;
         for (k, o) in self.outputs.iter().chain(&self.wall).enumerate() {
+            if self.skip.get(k) == Some(&true) {
+                continue;
+            }
             let c = &self.composite;
             c.record(encoder, k, o.instances.clone(), &o.view, o.format)?;
         }

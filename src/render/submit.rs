@@ -40,11 +40,22 @@ impl Renderer {
     }
 
     /// Reads back the images of the last submitted frame (outputs, and the wall and camera view
-    /// when rendered). Errors: a failed read-back.
+    /// when rendered); an output not kept ([`Renderer::keep_outputs`]) is an empty image (0 x 0).
+    /// Errors: a failed read-back.
     pub fn read_frame(&self, gpu: &Gpu) -> Result<RenderedFrame, RenderError> {
         let mut outputs = Vec::new();
-        for o in &self.outputs {
-            outputs.push((o.name.clone(), read_texture(gpu, &o.texture)?));
+        for (k, o) in self.outputs.iter().enumerate() {
+            let image = if self.skip.get(k) == Some(&true) {
+                ReadImage {
+                    width: 0,
+                    height: 0,
+                    format: o.texture.format(),
+                    bytes: Vec::new(),
+                }
+            } else {
+                read_texture(gpu, &o.texture)?
+            };
+            outputs.push((o.name.clone(), image));
         }
         let wall = match self.wall_size() {
             Some(size) => {

@@ -403,3 +403,54 @@ fn invalid_resources_are_errors_in_and_out_of_scopes() {
     let err = gpu.take_uncaptured("after").unwrap_err().to_string();
     assert!(err.to_lowercase().contains("usage"), "{err}");
 }
+
+/// A render node's renderer ([`Renderer::keep_outputs`], docs/nodes.md): with only "right" kept,
+/// the other outputs' composite passes are not recorded (their textures stay as created, all
+/// zero, where the full render lit them) and they read back empty; the kept output is bit for
+/// bit the full renderer's.
+#[test]
+fn a_renderer_keeping_some_outputs_renders_only_those_and_the_same_bits() {
+    let gpu = gpu();
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stage/nodes.ron");
+    let stage = parallax::stage::load(&p).unwrap();
+    let inputs = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
+    let render = |keep: Option<&[String]>| {
+        let mut r = Renderer::new(&gpu, &stage, RendererOptions::default()).unwrap();
+        if let Some(k) = keep {
+            r.keep_outputs(k);
+        }
+        r.prepare(&gpu, &inputs).unwrap();
+        let scene =
+            parallax::scene::build(&r.scene_context(&gpu), &SceneSpec::for_stage(&stage, None))
+                .unwrap();
+        let frame = r.render_frame(&gpu, &scene).unwrap();
+        let textures: Vec<_> = r
+            .output_textures()
+            .map(|t| parallax::render::read_texture(&gpu, t).unwrap())
+            .collect();
+        (frame, textures)
+    };
+    let (full, _) = render(None);
+    let (part, textures) = render(Some(&["right".to_string(), "no-such".to_string()]));
+    let names: Vec<&str> = part.outputs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["left", "right", "top"]);
+    assert_eq!(part.outputs[1].1.bytes, full.outputs[1].1.bytes, "right");
+    assert_eq!(
+        (part.outputs[1].1.width, part.outputs[1].1.height),
+        (64, 32)
+    );
+    for k in [0, 2] {
+        let (name, img) = &part.outputs[k];
+        assert_eq!(
+            (img.width, img.height, img.bytes.len()),
+            (0, 0, 0),
+            "{name}"
+        );
+        let lit = full.outputs[k].1.bytes.iter().filter(|&&b| b != 0).count();
+        assert!(lit > 100, "{name}: the full render lights it ({lit} bytes)");
+        assert!(
+            textures[k].bytes.iter().all(|&b| b == 0),
+            "{name}: its texture was drawn into"
+        );
+    }
+}
