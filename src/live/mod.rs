@@ -22,12 +22,12 @@ mod framelog;
 pub mod pacing;
 pub mod recovery;
 pub mod reload;
+pub mod resources;
 pub mod sink;
 pub mod stats;
 pub mod targets;
 pub mod window;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,6 +66,9 @@ pub struct RunOptions {
     pub camera: Option<String>,
     /// Replay this take at its own timing instead of live tracking.
     pub take: Option<PathBuf>,
+    /// Replay the take in a loop: after its last frame, playback restarts at its first (frame
+    /// numbers keep counting); the run goes on until `frames` or a stop request.
+    pub loop_take: bool,
     /// Listen to live tracking (when there is no take and a camera has tracking settings).
     pub live_tracking: bool,
     /// Stop before slot (frame number) `frames`: slots `0..frames` are rendered or dropped.
@@ -153,7 +156,7 @@ pub struct LiveLoop {
     source: Source,
     reloader: Option<Reloader>,
     last_good: Option<Vec<(String, ReadImage)>>,
-    log: Option<std::io::BufWriter<std::fs::File>>,
+    log: Option<std::fs::File>,
     frame: u64,
     epoch: Instant,
     reported: Vec<String>,
@@ -230,7 +233,7 @@ impl LiveLoop {
                         path: path.clone(),
                         source,
                     })?;
-                Some(std::io::BufWriter::new(f))
+                Some(f)
             }
             None => None,
         };
@@ -381,11 +384,12 @@ impl LiveLoop {
             })
             .map(|c| c.name.clone())
             .collect();
+        let k = self.take_frame(n);
         names
             .into_iter()
             .map(|name| {
                 let state = match &mut self.source {
-                    Source::Take(cams) => cams.camera_at_frame(&name, n),
+                    Source::Take(cams) => cams.camera_at_frame(&name, k),
                     Source::Live(cams) => cams.camera(&name, t),
                     Source::Rest => None,
                 };
@@ -402,11 +406,12 @@ impl LiveLoop {
                 .map(|c| c.rest)
                 .unwrap_or_default()
         };
+        let k = self.take_frame(n);
         match &mut self.source {
             Source::Take(cams) => {
-                let t = cams.frame_time(n);
+                let t = cams.frame_time(k);
                 let s = cams
-                    .camera_at_frame(&self.camera, n)
+                    .camera_at_frame(&self.camera, k)
                     .unwrap_or_else(|| TrackedState::untracked(rest()));
                 (s, t)
             }
@@ -537,11 +542,10 @@ impl LiveLoop {
                 newest_sample_s: tracked.newest_sample_s,
                 held: stats.held,
             };
-            let ok = serde_json::to_writer(&mut *log, &line).is_ok()
-                && log.write_all(b"\n").is_ok()
-                && log.flush().is_ok();
-            if !ok {
-                self.report("the frame log could not be written");
+            if let Err(e) = framelog::append_line(log, &line) {
+                self.report(&format!(
+                    "frame {n}: the frame log could not be written ({e}); the frame's line is left out"
+                ));
             }
         }
         self.stats.push(stats.clone());
