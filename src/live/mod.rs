@@ -528,6 +528,10 @@ impl LiveLoop {
         // On the tracking clock, the frame was delivered this long after its render time. Only
         // frames with live tracking count (a dropout holds an old sample: its age is not latency).
         let delivered_s = render_time + delivered_at.duration_since(started).as_secs_f64();
+        stats.dropout = matches!(
+            tracked.status,
+            crate::tracking::TrackingStatus::Dropout { .. }
+        );
         stats.latency_ms = match tracked.status {
             crate::tracking::TrackingStatus::Live => {
                 tracked.newest_sample_s.map(|s| (delivered_s - s) * 1000.0)
@@ -570,13 +574,20 @@ impl LiveLoop {
         }
     }
 
-    /// Logs a message once per distinct text (a failing frame repeats every frame).
+    /// Logs a message once per distinct text, numbers aside (a failing frame repeats every frame).
     fn report(&mut self, message: &str) {
         let key: String = message
             .split_once(": ")
             .map_or(message, |(_, rest)| rest)
             .to_string();
-        if !self.reported.contains(&key) {
+        // Messages that differ only in numbers (a frame's, a file's frame-NNNNNN folder) are one
+        // error: a failure on every frame is logged once and the list stays short.
+        let digitless = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "#");
+        if !self
+            .reported
+            .iter()
+            .any(|r| digitless(r) == digitless(&key))
+        {
             log::error!("{message}");
             self.reported.push(key);
         }

@@ -107,6 +107,17 @@ impl LiveLoop {
     }
 }
 
+impl LiveLoop {
+    /// The live tracking the loop listens to (its listeners' addresses and packet counters, its
+    /// cameras' clock resets); `None` when it replays a take or tracks nothing.
+    pub fn live_tracking(&self) -> Option<&crate::tracking::LiveCameras> {
+        match &self.source {
+            super::Source::Live(cams) => Some(cams),
+            _ => None,
+        }
+    }
+}
+
 /// A [`FrameHook`] that prints [`LiveLoop::resources`] on stderr after every `every`th frame
 /// (frames whose number is a multiple of it), prefixed `resources: `.
 #[derive(Debug)]
