@@ -21,6 +21,8 @@ use parallax::tracking::{TrackedState, TrackingStatus};
 mod disk;
 #[path = "faults/reload.rs"]
 mod reload;
+#[path = "faults/remote.rs"]
+mod remote;
 #[path = "faults/soak.rs"]
 mod soak;
 #[path = "faults/tracking.rs"]
@@ -48,10 +50,14 @@ fn tiny() -> String {
     std::fs::read_to_string(root().join("assets/stages/tiny.ron")).expect("tiny stage")
 }
 
-/// Runs `parallax ARGS` in the repository's root.
-fn parallax(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .args(args)
+/// Runs `parallax ARGS` in the repository's root, on wgpu backend `backend` (`WGPU_BACKEND`)
+/// when given.
+fn parallax(backend: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_parallax"));
+    if let Some(b) = backend {
+        c.env("WGPU_BACKEND", b);
+    }
+    c.args(args)
         .current_dir(root())
         .env("NODEVICE_SELECT", "1")
         .output()

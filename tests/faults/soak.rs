@@ -33,32 +33,41 @@ fn parse(line: &str) -> Sample {
 
 /// Runs the take looped for 600 frames (outputs every 100th, a frame log, a sample every 100): the
 /// samples, the frame log's lines and the outputs' folder, after checking the run's figures.
-fn soak(dir: &std::path::Path) -> (Vec<Sample>, Vec<serde_json::Value>, std::path::PathBuf) {
+fn soak(
+    dir: &std::path::Path,
+    backend: Option<&str>,
+) -> (Vec<Sample>, Vec<serde_json::Value>, std::path::PathBuf) {
     let out = dir.join("out");
     let log = dir.join("frames.jsonl");
-    let run = parallax(&[
-        "run",
-        "assets/stages/tiny.ron",
-        "--take",
-        TAKE,
-        "--loop",
-        "--frames",
-        "600",
-        "--unpaced",
-        "--no-watch",
-        "--sink",
-        "files",
-        "--every",
-        "100",
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--frame-log",
-        log.to_str().expect("utf-8"),
-        "--resources-every",
-        "100",
-    ]);
+    let run = parallax(
+        backend,
+        &[
+            "run",
+            "assets/stages/tiny.ron",
+            "--take",
+            TAKE,
+            "--loop",
+            "--frames",
+            "600",
+            "--unpaced",
+            "--no-watch",
+            "--sink",
+            "files",
+            "--every",
+            "100",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--frame-log",
+            log.to_str().expect("utf-8"),
+            "--resources-every",
+            "100",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
+    if backend == Some("gl") {
+        assert!(stderr.contains("(Gl,"), "not on GL: {stderr}");
+    }
     eprintln!(
         "soak: {}",
         stderr
@@ -97,7 +106,7 @@ fn soak(dir: &std::path::Path) -> (Vec<Sample>, Vec<serde_json::Value>, std::pat
 fn a_looped_take_keeps_fds_and_gpu_objects_flat() {
     let _serial = super::serial();
     let dir = tempfile::tempdir().expect("tempdir");
-    let (samples, lines, out) = soak(dir.path());
+    let (samples, lines, out) = soak(dir.path(), None);
     assert_eq!(lines.len(), 600);
     let pose = |n: usize| lines[n]["cameras"][0].clone();
     // The take's frames at 60 Hz: its last sample's time (3.98 s) in whole frames, and frame 0.
@@ -137,14 +146,10 @@ fn a_looped_take_keeps_fds_and_gpu_objects_flat() {
     assert!(warm[0].gpu[2] > 0 && warm[0].gpu[3] > 0, "{samples:?}");
 }
 
-/// Resident memory grows less than 5 % from frame 100 to frame 500. Fails today on lavapipe
-/// (Mesa 22.3.6): about 1.4 MB a frame (docs/reliability.md, Soak); ignored until that is fixed.
-#[test]
-#[ignore = "open: RSS grows about 1.4 MB a frame on lavapipe (docs/reliability.md, Soak)"]
-fn a_looped_take_keeps_resident_memory_flat() {
-    let _serial = super::serial();
+/// Resident memory grows less than 5 % from frame 100 to frame 500, on `backend`.
+fn resident_memory_flat(backend: Option<&str>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (samples, _, _) = soak(dir.path());
+    let (samples, _, _) = soak(dir.path(), backend);
     let (first, last) = (samples[1].rss_kib as f64, samples[5].rss_kib as f64);
     let growth = last / first - 1.0;
     assert!(
@@ -152,4 +157,20 @@ fn a_looped_take_keeps_resident_memory_flat() {
         "RSS grew {:.1} %: {samples:?}",
         growth * 100.0
     );
+}
+
+/// On wgpu's GL backend (Mesa's llvmpipe GL) resident memory is flat.
+#[test]
+fn a_looped_take_keeps_resident_memory_flat_on_gl() {
+    let _serial = super::serial();
+    resident_memory_flat(Some("gl"));
+}
+
+/// On the default backend (Vulkan: lavapipe here) it is not: about 1.4 MB a frame with Mesa
+/// 22.3.6, from the composite pass (docs/reliability.md, Soak); ignored until that is fixed.
+#[test]
+#[ignore = "open: RSS grows about 1.4 MB a frame on Vulkan lavapipe (docs/reliability.md, Soak)"]
+fn a_looped_take_keeps_resident_memory_flat() {
+    let _serial = super::serial();
+    resident_memory_flat(None);
 }
