@@ -2,7 +2,8 @@
 //! tracking (or `--take`), delivers every output to its target (the stage file's `target:`, or the
 //! command line's `--windows`, `--display`, `--sink`, `--out`, `--every`, which override it),
 //! reloads edits to the stage file (and the files it names) between two frames, and prints late,
-//! dropped and failed frames and the latency at exit. A take's replay stops at the take's end.
+//! dropped and failed frames and the latency at exit. A take's replay stops at the take's end
+//! (or, with `--loop`, starts again).
 
 use std::path::PathBuf;
 
@@ -45,6 +46,14 @@ pub struct Args {
     /// else until Ctrl-C. Past a take's end the camera holds its last pose (a warning says so).
     #[arg(long, value_name = "N")]
     pub frames: Option<u64>,
+    /// With --take: replay the take in a loop (after its last frame playback restarts at its
+    /// first; frame numbers keep counting), until --frames or Ctrl-C. For soak runs.
+    #[arg(long = "loop", requires = "take")]
+    pub loop_take: bool,
+    /// Print what the process holds every N frames on stderr (`resources: frame N: rss, open
+    /// file descriptors, GPU objects created by the renderer, wgpu's live objects`): soak runs.
+    #[arg(long, value_name = "N")]
+    pub resources_every: Option<u64>,
     /// Render frames back to back instead of at the stage frame rate.
     #[arg(long)]
     pub unpaced: bool,
@@ -95,6 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut options = RunOptions {
         camera: args.camera.clone(),
         take: args.take.clone(),
+        loop_take: args.loop_take,
         live_tracking: !args.no_tracking,
         frames: args.frames,
         pacing: if args.unpaced {
@@ -112,6 +122,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let stop = parallax::live::stop_on_ctrl_c();
     let mut live = LiveLoop::new(&stage, options)?;
     args.remote.start(&stage, &mut live)?;
+    if let Some(n) = args.resources_every {
+        live.add_hook(Box::new(parallax::live::resources::ResourceLog::new(n)));
+    }
     for w in &live.stage().warnings {
         eprintln!("warning: {w}");
     }

@@ -20,6 +20,21 @@ pub(super) struct FrameLogLine<'a> {
     pub held: bool,
 }
 
+/// Appends `line` and a newline to the frame log `file` in one write; if the write fails (a full
+/// disk, a file-size limit) the file is cut back to its length before, so that the log never ends
+/// in a partial line. Errors: the write's (or, when even the cut fails, the cut's).
+pub(super) fn append_line(file: &mut std::fs::File, line: &FrameLogLine) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut bytes = serde_json::to_vec(line).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    let before = file.metadata()?.len();
+    let written = file.write_all(&bytes);
+    if written.is_err() && file.metadata().is_ok_and(|m| m.len() > before) {
+        file.set_len(before)?;
+    }
+    written
+}
+
 /// `HH:MM:SS:FF` of frame `n` at `rate` frames per second (non-drop-frame, whole frames per
 /// second rounded: 23.976 counts 24 per second, as timecode does).
 pub fn timecode(n: u64, rate: f64) -> String {

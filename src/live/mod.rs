@@ -22,12 +22,12 @@ mod framelog;
 pub mod pacing;
 pub mod recovery;
 pub mod reload;
+pub mod resources;
 pub mod sink;
 pub mod stats;
 pub mod targets;
 pub mod window;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,6 +66,9 @@ pub struct RunOptions {
     pub camera: Option<String>,
     /// Replay this take at its own timing instead of live tracking.
     pub take: Option<PathBuf>,
+    /// Replay the take in a loop: after its last frame, playback restarts at its first (frame
+    /// numbers keep counting); the run goes on until `frames` or a stop request.
+    pub loop_take: bool,
     /// Listen to live tracking (when there is no take and a camera has tracking settings).
     pub live_tracking: bool,
     /// Stop before slot (frame number) `frames`: slots `0..frames` are rendered or dropped.
@@ -153,7 +156,7 @@ pub struct LiveLoop {
     source: Source,
     reloader: Option<Reloader>,
     last_good: Option<Vec<(String, ReadImage)>>,
-    log: Option<std::io::BufWriter<std::fs::File>>,
+    log: Option<std::fs::File>,
     frame: u64,
     epoch: Instant,
     reported: Vec<String>,
@@ -245,7 +248,7 @@ impl LiveLoop {
                         path: path.clone(),
                         source,
                     })?;
-                Some(std::io::BufWriter::new(f))
+                Some(f)
             }
             None => None,
         };
@@ -406,11 +409,12 @@ impl LiveLoop {
             })
             .map(|c| c.name.clone())
             .collect();
+        let k = self.take_frame(n);
         names
             .into_iter()
             .map(|name| {
                 let state = match &mut self.source {
-                    Source::Take(cams) => cams.camera_at_frame(&name, n),
+                    Source::Take(cams) => cams.camera_at_frame(&name, k),
                     Source::Live(cams) => cams.camera(&name, t),
                     Source::Rest => None,
                 };
@@ -427,11 +431,12 @@ impl LiveLoop {
                 .map(|c| c.rest)
                 .unwrap_or_default()
         };
+        let k = self.take_frame(n);
         match &mut self.source {
             Source::Take(cams) => {
-                let t = cams.frame_time(n);
+                let t = cams.frame_time(k);
                 let s = cams
-                    .camera_at_frame(&self.camera, n)
+                    .camera_at_frame(&self.camera, k)
                     .unwrap_or_else(|| TrackedState::untracked(rest()));
                 (s, t)
             }
@@ -560,6 +565,10 @@ impl LiveLoop {
         // On the tracking clock, the frame was delivered this long after its render time. Only
         // frames with live tracking count (a dropout holds an old sample: its age is not latency).
         let delivered_s = render_time + delivered_at.duration_since(started).as_secs_f64();
+        stats.dropout = matches!(
+            tracked.status,
+            crate::tracking::TrackingStatus::Dropout { .. }
+        );
         stats.latency_ms = match tracked.status {
             crate::tracking::TrackingStatus::Live => {
                 tracked.newest_sample_s.map(|s| (delivered_s - s) * 1000.0)
@@ -574,11 +583,10 @@ impl LiveLoop {
                 newest_sample_s: tracked.newest_sample_s,
                 held: stats.held,
             };
-            let ok = serde_json::to_writer(&mut *log, &line).is_ok()
-                && log.write_all(b"\n").is_ok()
-                && log.flush().is_ok();
-            if !ok {
-                self.report("the frame log could not be written");
+            if let Err(e) = framelog::append_line(log, &line) {
+                self.report(&format!(
+                    "frame {n}: the frame log could not be written ({e}); the frame's line is left out"
+                ));
             }
         }
         self.stats.push(stats.clone());
@@ -603,13 +611,20 @@ impl LiveLoop {
         }
     }
 
-    /// Logs a message once per distinct text (a failing frame repeats every frame).
+    /// Logs a message once per distinct text, numbers aside (a failing frame repeats every frame).
     fn report(&mut self, message: &str) {
         let key: String = message
             .split_once(": ")
             .map_or(message, |(_, rest)| rest)
             .to_string();
-        if !self.reported.contains(&key) {
+        // Messages that differ only in numbers (a frame's, a file's frame-NNNNNN folder) are one
+        // error: a failure on every frame is logged once and the list stays short.
+        let digitless = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "#");
+        if !self
+            .reported
+            .iter()
+            .any(|r| digitless(r) == digitless(&key))
+        {
             log::error!("{message}");
             self.reported.push(key);
         }

@@ -104,12 +104,23 @@ pub(super) enum Pace {
 }
 
 impl LiveLoop {
-    /// The slot the run stops before: `--frames`, else a take's frame count.
+    /// The slot the run stops before: `--frames`, else a take's frame count (none when it loops).
     fn end(&self) -> Option<u64> {
         self.options.frames.or(match &self.source {
-            Source::Take(cams) => Some(cams.frame_count()),
+            Source::Take(cams) if !self.options.loop_take => Some(cams.frame_count()),
             _ => None,
         })
+    }
+
+    /// The take's frame played at frame `n`: `n`, or with [`RunOptions::loop_take`] `n` modulo the
+    /// take's frame count.
+    pub(super) fn take_frame(&self, n: u64) -> u64 {
+        match &self.source {
+            Source::Take(cams) if self.options.loop_take && cams.frame_count() > 0 => {
+                n % cams.frame_count()
+            }
+            _ => n,
+        }
     }
 
     /// Whether the frame just stepped was the run's last slot (`--frames`, or a take's end).
@@ -146,6 +157,7 @@ impl LiveLoop {
             return Pace::Stop;
         }
         if let Source::Take(cams) = &self.source
+            && !self.options.loop_take
             && frame >= cams.frame_count()
             && !self.take_end_told
         {

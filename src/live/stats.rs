@@ -27,6 +27,9 @@ pub struct FrameStats {
     pub startup: bool,
     /// Whether the frame failed and the last good frame was held on the outputs instead.
     pub held: bool,
+    /// Whether the primary camera's tracking was in dropout (no sample for longer than its
+    /// `dropout_ms`: its last pose held).
+    pub dropout: bool,
     /// Whether the frame was held because the GPU device was lost (found lost by this frame, or
     /// not yet re-created).
     pub device_lost: bool,
@@ -50,6 +53,8 @@ pub struct RunStats {
     pub device_lost: u64,
     /// Times the GPU device (with the renderer and scene) was re-created after a loss.
     pub recoveries: u64,
+    /// Frames rendered with the primary camera's tracking in dropout (its last pose held).
+    pub tracking_dropout: u64,
     /// Stage reloads applied.
     pub reloads: u64,
     /// Edits that were refused (the running stage kept).
@@ -93,6 +98,7 @@ impl RunStats {
         self.frames += 1;
         self.late += u64::from(f.late);
         self.failures += u64::from(f.held);
+        self.tracking_dropout += u64::from(f.dropout);
         self.per_frame.push(f);
     }
 
@@ -127,7 +133,7 @@ impl RunStats {
             None => "latency: no frame with live tracking".into(),
         };
         format!(
-            "{} frames at {} Hz: {} late, {} dropped, {} failed (held), {} device lost ({} re-created), {} reloads, {} refused edits; {latency}",
+            "{} frames at {} Hz: {} late, {} dropped, {} failed (held), {} device lost ({} re-created), {} in tracking dropout, {} reloads, {} refused edits; {latency}",
             self.frames,
             self.frame_rate,
             self.late,
@@ -135,6 +141,7 @@ impl RunStats {
             self.failures,
             self.device_lost,
             self.recoveries,
+            self.tracking_dropout,
             self.reloads,
             self.reload_errors
         )
@@ -172,6 +179,7 @@ mod tests {
         s.push(FrameStats {
             held: true,
             late: true,
+            dropout: true,
             ..Default::default()
         });
         // The start-up frame's latency is left out.
@@ -188,5 +196,7 @@ mod tests {
         assert_eq!(l.frames, 3);
         assert!(s.summary().contains("over the 3 frames with live tracking"));
         assert_eq!((s.frames, s.late, s.failures), (5, 1, 1));
+        assert_eq!(s.tracking_dropout, 1);
+        assert!(s.summary().contains("1 in tracking dropout"));
     }
 }

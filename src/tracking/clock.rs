@@ -163,6 +163,7 @@ pub struct SenderClock {
     fit: OffsetFit,
     rate_hz: f64,
     origin: Option<SenderTime>,
+    resets: u64,
 }
 
 impl SenderClock {
@@ -173,7 +174,14 @@ impl SenderClock {
             fit: OffsetFit::new(window_s),
             rate_hz,
             origin: None,
+            resets: 0,
         }
+    }
+
+    /// Times a sender stamp far from the fit (more than [`RESET_S`] either way: a restarted
+    /// sender, a clock step) restarted the fit.
+    pub fn resets(&self) -> u64 {
+        self.resets
     }
 
     /// The local time of a sample that arrived at `arrival` (seconds, local clock), with its
@@ -202,6 +210,7 @@ impl SenderClock {
                 {
                     self.fit.clear();
                     self.origin = Some(st);
+                    self.resets += 1;
                     sender = 0.0;
                 }
                 self.fit.observe(arrival, sender)
@@ -287,5 +296,10 @@ mod tests {
         // The sender restarts at 0: re-anchored, not a sample 1000 s in the past.
         assert!((c.local_time(3.0, Some(st(0))) - 3.0).abs() < 1e-12);
         assert!((c.local_time(4.001, Some(st(1))) - 4.0).abs() < 1e-12);
+        assert_eq!(c.resets(), 1);
+        // Forward by three hours: re-anchored too, placed at its arrival, counted.
+        assert!((c.local_time(5.0, Some(st(3 * 3600))) - 5.0).abs() < 1e-12);
+        assert!((c.local_time(6.0, Some(st(3 * 3600 + 1))) - 6.0).abs() < 1e-12);
+        assert_eq!(c.resets(), 2);
     }
 }

@@ -176,6 +176,15 @@ impl LiveCameras {
         &self.failures
     }
 
+    /// Times the named camera's sender clock fit restarted on a stamp far from it
+    /// ([`TrackedCamera::clock_resets`]); `None` for an untracked camera.
+    pub fn clock_resets(&self, name: &str) -> Option<u64> {
+        self.cameras
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clock_resets())
+    }
+
     /// Names of the tracked cameras.
     pub fn names(&self) -> Vec<&str> {
         self.cameras.iter().map(|(n, _)| n.as_str()).collect()

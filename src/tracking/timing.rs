@@ -480,6 +480,12 @@ impl TrackedCamera {
         }
     }
 
+    /// Times the sender clock's fit restarted on a stamp far from it (a restarted tracker, a
+    /// clock that jumped; [`SenderClock::resets`]); 0 with the arrival clock.
+    pub fn clock_resets(&self) -> u64 {
+        self.clock.as_ref().map_or(0, SenderClock::resets)
+    }
+
     /// The sample buffer.
     pub fn buffer(&self) -> &SampleBuffer {
         &self.buffer
