@@ -18,7 +18,7 @@ use crate::tracking::opentrackio::{self, Encoding, Reassembler};
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name of its file in `fuzz/fuzz_targets/` and its corpus folder.
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("freed", freed),
     ("opentrackio_packets", opentrackio_packets),
     ("opentrackio_json", opentrackio_json),
@@ -30,6 +30,7 @@ pub const TARGETS: [(&str, Target); 11] = [
     ("obj", obj),
     ("gltf", gltf),
     ("ron_locate", ron_locate),
+    ("remote_body", remote_body),
 ];
 
 /// A FreeD D1 message (`tracking::freed::decode`).
@@ -135,6 +136,46 @@ pub fn ron_locate(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let (path, body) = text.split_once('\n').unwrap_or((text, ""));
         let _ = black_box(crate::ron_file::locate(body, path));
+    }
+}
+
+/// The remote API's edits it can change, in the order of the first byte [`remote_body`] reads.
+const REMOTE_EDITS: [crate::remote::access::Action; 7] = {
+    use crate::remote::access::Action::*;
+    [
+        EnvironmentYaw,
+        Grade,
+        LightCard,
+        Content,
+        Frustum,
+        FreezeOuter,
+        Camera,
+    ]
+};
+
+/// A remote API request body: the first byte picks the edit ([`REMOTE_EDITS`], modulo), the rest
+/// is the JSON body (`remote::control::Edit::parse`); a body that parses is applied to the bundled
+/// `tiny.ron` stage file (`remote::control::apply`, the range and name checks) and the result
+/// written back as RON (`to_ron`, what `POST /api/save` writes).
+pub fn remote_body(data: &[u8]) {
+    use crate::remote::control::{Edit, apply, to_ron};
+    static TINY: std::sync::OnceLock<Option<crate::stage::file::Stage>> =
+        std::sync::OnceLock::new();
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let action = REMOTE_EDITS[usize::from(pick) % REMOTE_EDITS.len()];
+    let Some(Ok(edit)) = Edit::parse(action, body) else {
+        return;
+    };
+    let tiny = TINY.get_or_init(|| {
+        let text = include_str!("../assets/stages/tiny.ron");
+        crate::stage::parse(text, "tiny.ron").ok()
+    });
+    if let Some(mut file) = tiny.clone() {
+        if black_box(apply(&edit, &mut file)).is_ok() {
+            let _ = black_box(to_ron(&file));
+        }
     }
 }
 
@@ -328,6 +369,16 @@ mod tests {
             let t = text(&b);
             let (field, body) = t.split_once('\n').expect("path line");
             assert!(crate::ron_file::locate(body, field).is_some(), "{path}");
+        }
+        let tiny = include_str!("../assets/stages/tiny.ron");
+        let tiny = crate::stage::parse(tiny, "tiny.ron").expect("tiny.ron");
+        for (path, b) in seeds("remote_body") {
+            let action = REMOTE_EDITS[usize::from(b[0]) % REMOTE_EDITS.len()];
+            let edit = crate::remote::control::Edit::parse(action, &b[1..])
+                .expect("an edit")
+                .unwrap_or_else(|e| panic!("{path}: {e:?}"));
+            crate::remote::control::apply(&edit, &mut tiny.clone())
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
         }
     }
 
