@@ -1,7 +1,6 @@
 //! `parallax run --serve ADDR` (remote review and control) and `parallax token` (its tokens). See
 //! docs/remote.md.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use parallax::remote::ServeOptions;
@@ -37,15 +36,6 @@ pub struct ServeArgs {
     pub rate_limit: f64,
 }
 
-/// `PORT` (on 127.0.0.1) or `HOST:PORT`.
-pub fn parse_addr(s: &str) -> anyhow::Result<SocketAddr> {
-    if let Ok(port) = s.parse::<u16>() {
-        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
-    }
-    s.parse()
-        .map_err(|_| anyhow::anyhow!("--serve {s:?}: give PORT or HOST:PORT (e.g. 127.0.0.1:8080)"))
-}
-
 impl ServeArgs {
     /// Starts the server for the stage and hooks it into the loop (nothing without --serve).
     pub fn start(
@@ -57,13 +47,20 @@ impl ServeArgs {
             return Ok(());
         };
         let options = ServeOptions {
-            addr: parse_addr(addr)?,
+            addr: parallax::remote::parse_addr(addr).map_err(anyhow::Error::msg)?,
             tls: self.tls_cert.clone().zip(self.tls_key.clone()),
             tokens: self.tokens.clone(),
             audit: self.audit.clone(),
             stream_width: self.stream_width,
             stream_fps: self.stream_fps,
             rate_per_s: self.rate_limit,
+            save_refused: bundled_demo(stage).then(|| {
+                format!(
+                    "{} is the bundled demo stage: save does not write over it; copy it and run \
+                     `parallax run COPY.ron --serve` to save changes",
+                    stage.display()
+                )
+            }),
             ..Default::default()
         };
         let (server, hook) = parallax::remote::serve(&options, stage)?;
@@ -76,6 +73,16 @@ impl ServeArgs {
         );
         Ok(())
     }
+}
+
+/// Whether `stage` is the bundled demo stage (`parallax run` without a stage runs it).
+fn bundled_demo(stage: &std::path::Path) -> bool {
+    let demo = super::default_stage();
+    stage == demo
+        || std::fs::canonicalize(stage)
+            .ok()
+            .zip(std::fs::canonicalize(&demo).ok())
+            .is_some_and(|(a, b)| a == b)
 }
 
 /// `parallax token`: manage the tokens of the remote control.

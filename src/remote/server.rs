@@ -2,8 +2,8 @@
 //! the role may not, 429 past the rate limit), each request that acts audited, and the
 //! WebSockets (frames, events). See docs/remote.md for the API.
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, oneshot};
 use super::access::{Action, StoredToken, TokenStore, allowed, refusal};
 use super::audit::{AuditLine, AuditLog};
 use super::control::{self, Edit, EditError};
+use super::rate::{Key, RateLimiter};
 use super::stream::StreamFrame;
 use super::{RemoteHook, ServeError, ServeOptions};
 use tokens::{tokens_add, tokens_list, tokens_remove};
@@ -35,11 +36,6 @@ pub(crate) struct ToLoop {
     pub reply: oneshot::Sender<Result<u64, String>>,
 }
 
-struct Bucket {
-    level: f64,
-    at: Instant,
-}
-
 /// What the server's handlers and the loop's hook share.
 pub(crate) struct Shared {
     pub stage_path: PathBuf,
@@ -47,8 +43,9 @@ pub(crate) struct Shared {
     pub file: tokio::sync::Mutex<StageFile>,
     pub tokens: Mutex<TokenStore>,
     pub audit: AuditLog,
-    buckets: Mutex<HashMap<String, Bucket>>,
-    rate: f64,
+    rate: Mutex<RateLimiter>,
+    /// Why `save` may not write the stage file ([`ServeOptions::save_refused`]).
+    save_refused: Option<String>,
     pub to_loop: Mutex<std::sync::mpsc::Sender<ToLoop>>,
     /// The latest frame's figures (JSON), see [`RemoteHook`].
     pub status: Mutex<Value>,
@@ -93,6 +90,10 @@ pub fn serve(
     stage_path: &std::path::Path,
 ) -> Result<(Server, RemoteHook), ServeError> {
     let tokens = TokenStore::open(&options.tokens)?;
+    // Without a token every request would be refused (401): a server nobody can use.
+    if !options.tokens.is_file() || tokens.tokens().is_empty() {
+        return Err(ServeError::NoTokens(options.tokens.clone()));
+    }
     let audit = AuditLog::open(&options.audit)?;
     let text =
         std::fs::read_to_string(stage_path).map_err(|source| crate::stage::StageError::Io {
@@ -112,8 +113,8 @@ pub fn serve(
         file: tokio::sync::Mutex::new(file),
         tokens: Mutex::new(tokens),
         audit,
-        buckets: Mutex::new(HashMap::new()),
-        rate: options.rate_per_s.max(0.1),
+        rate: Mutex::new(RateLimiter::new(options.rate_per_s)),
+        save_refused: options.save_refused.clone(),
         to_loop: Mutex::new(tx),
         status: Mutex::new(json!({})),
         events: broadcast::channel(256).0,
@@ -150,14 +151,14 @@ pub fn serve(
                     let _guard = rt.enter();
                     axum_server::tls_rustls::from_tcp_rustls(listener, config)?
                 };
-                Box::pin(server.serve(app.into_make_service()))
+                Box::pin(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
             None => {
                 let server = {
                     let _guard = rt.enter();
                     axum_server::from_tcp(listener)?
                 };
-                Box::pin(server.serve(app.into_make_service()))
+                Box::pin(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
         };
     std::thread::Builder::new()
@@ -184,9 +185,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/save", post(save))
         .route("/api/tokens", get(tokens_list).post(tokens_add))
         .route("/api/tokens/{name}", delete(tokens_remove))
-        .route("/api/{action}", post(edit))
+        .route("/api/{action}", post(edit).fallback(api_other_method))
         .route("/ws/frames", get(ws_frames))
         .route("/ws/events", get(ws_events))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 
@@ -217,11 +220,40 @@ fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
     json_response(status, &json!({"error": message, "field": field}))
 }
 
-fn bearer(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+/// Any route that is not one: 404 with a JSON error, like the others.
+async fn not_found(uri: Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!("no route {} (see docs/remote.md)", uri.path()),
+        None,
+    )
+}
+
+/// A route asked with a method it does not take: 405 with a JSON error.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{} does not take {method}", uri.path()),
+        None,
+    )
+}
+
+/// `/api/NAME` with another method than POST: 405 for an edit route, 404 for a name that is none.
+async fn api_other_method(Path(name): Path<String>, method: Method, uri: Uri) -> Response {
+    match edit_action(&name) {
+        Some(_) => method_not_allowed(method, uri).await,
+        None => not_found(uri).await,
+    }
+}
+
+/// The bearer token: `Authorization: Bearer TOKEN` (the scheme in any case, RFC 7235 section
+/// 2.1), else `?token=TOKEN`.
+pub(crate) fn bearer(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     if let Some(v) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        && let Some(t) = v.strip_prefix("Bearer ")
+        && let Some((scheme, t)) = v.trim_start().split_once(' ')
+        && scheme.eq_ignore_ascii_case("bearer")
     {
         return Some(t.trim().to_string());
     }
@@ -229,6 +261,35 @@ fn bearer(headers: &HeaderMap, uri: &Uri) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("token="))
         .map(str::to_string)
+}
+
+/// Who asks: the bearer token given (if any) and the peer's address (for the rate limit of
+/// requests without a valid token).
+pub(crate) struct Caller {
+    token: Option<String>,
+    peer: IpAddr,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Caller {
+            token: bearer(&parts.headers, &parts.uri),
+            peer: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
+        })
+    }
+}
+
+/// 429 with `Retry-After` (whole seconds).
+fn too_many(message: &str, retry_after_s: u64) -> Response {
+    let mut r = error(StatusCode::TOO_MANY_REQUESTS, message, None);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+    r
 }
 
 impl Shared {
@@ -243,16 +304,37 @@ impl Shared {
     }
 
     /// Checks the token, the rate and the role for `action`; a refusal is audited and returned
-    /// as the response.
-    fn guard(
+    /// as the response. Requests without a valid token count against their peer's address
+    /// (so that a flood of them cannot starve the server), the others against their token.
+    pub(crate) fn guard(
         &self,
-        headers: &HeaderMap,
-        uri: &Uri,
+        caller: &Caller,
         action: Action,
         request: Option<&Value>,
     ) -> Result<StoredToken, Box<Response>> {
-        let token = bearer(headers, uri);
-        let who = token.and_then(|t| self.tokens.lock().ok()?.check(&t).cloned());
+        let who = caller
+            .token
+            .as_deref()
+            .and_then(|t| self.tokens.lock().ok()?.check(t).cloned());
+        let key = match &who {
+            Some(w) => Key::Token(w.name.clone()),
+            None => Key::Peer(caller.peer),
+        };
+        if let Err(retry_after_s) = self.take_rate(key) {
+            let per = if who.is_some() {
+                "token"
+            } else {
+                "address without a valid token"
+            };
+            let rate = self.rate.lock().map_or(0.0, |r| r.rate());
+            let message = format!("rate limit: {rate} requests per second per {per}");
+            self.audit.append(AuditLine {
+                request: request.cloned(),
+                message: Some(message.clone()),
+                ..self.line(who.as_ref(), action, "rate_limited")
+            });
+            return Err(Box::new(too_many(&message, retry_after_s)));
+        }
         let Some(who) = who else {
             let message = "a valid bearer token is needed (Authorization: Bearer TOKEN)";
             self.audit.append(AuditLine {
@@ -262,19 +344,6 @@ impl Shared {
             });
             return Err(Box::new(error(StatusCode::UNAUTHORIZED, message, None)));
         };
-        if !self.take_rate(&who.name) {
-            let message = format!("rate limit: {} requests per second per token", self.rate);
-            self.audit.append(AuditLine {
-                request: request.cloned(),
-                message: Some(message.clone()),
-                ..self.line(Some(&who), action, "rate_limited")
-            });
-            return Err(Box::new(error(
-                StatusCode::TOO_MANY_REQUESTS,
-                &message,
-                None,
-            )));
-        }
         if !allowed(who.role, action) {
             let message = refusal(who.role, action);
             self.audit.append(AuditLine {
@@ -287,25 +356,11 @@ impl Shared {
         Ok(who)
     }
 
-    /// A token bucket per token: `rate` a second, bursts of `2 * rate`.
-    fn take_rate(&self, name: &str) -> bool {
-        let Ok(mut b) = self.buckets.lock() else {
-            return true;
-        };
-        let cap = 2.0 * self.rate;
-        let now = Instant::now();
-        let bucket = b.entry(name.to_string()).or_insert(Bucket {
-            level: cap,
-            at: now,
-        });
-        bucket.level =
-            (bucket.level + now.duration_since(bucket.at).as_secs_f64() * self.rate).min(cap);
-        bucket.at = now;
-        if bucket.level >= 1.0 {
-            bucket.level -= 1.0;
-            true
-        } else {
-            false
+    /// One request for `key` ([`RateLimiter`]): `Err` holds the seconds to wait.
+    fn take_rate(&self, key: Key) -> Result<(), u64> {
+        match self.rate.lock() {
+            Ok(mut r) => r.take(key, Instant::now()),
+            Err(_) => Ok(()),
         }
     }
 
@@ -322,8 +377,8 @@ async fn page() -> Response {
         .into_response()
 }
 
-async fn state(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
+async fn state(State(sh): State<Arc<Shared>>, caller: Caller) -> Response {
+    let who = match sh.guard(&caller, Action::Watch, None) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -340,10 +395,9 @@ async fn state(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> R
 async fn frame_jpeg(
     State(sh): State<Arc<Shared>>,
     Path(view): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
 ) -> Response {
-    if let Err(r) = sh.guard(&headers, &uri, Action::Watch, None) {
+    if let Err(r) = sh.guard(&caller, Action::Watch, None) {
         return *r;
     }
     if let Ok(mut p) = sh.polled.lock() {
@@ -374,8 +428,7 @@ async fn frame_jpeg(
 async fn edit(
     State(sh): State<Arc<Shared>>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     body: Bytes,
 ) -> Response {
     let Some(action) = edit_action(&name) else {
@@ -386,7 +439,7 @@ async fn edit(
         );
     };
     let request: Option<Value> = serde_json::from_slice(&body).ok();
-    let who = match sh.guard(&headers, &uri, action, request.as_ref()) {
+    let who = match sh.guard(&caller, action, request.as_ref()) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -410,15 +463,35 @@ async fn edit(
     };
     let mut file = sh.file.lock().await;
     let mut new = file.clone();
-    let (before, after) = match control::apply(&edit, &mut new) {
+    let (before, after) = match control::apply(&edit, &mut new)
+        .and_then(|v| control::check_files(&edit, &sh.stage_path).map(|()| v))
+    {
         Ok(v) => v,
         Err(e) => return refuse_edit(&sh, line("invalid", Some(e.to_string())), &e),
     };
+    // Nothing to change (e.g. `{"layer": "outer"}`): no rebuild, not audited as a change.
+    if new == *file {
+        drop(file);
+        sh.audit.append(line(
+            "unchanged",
+            Some("nothing to change: the stage is already so".into()),
+        ));
+        return json_response(
+            StatusCode::OK,
+            &json!({"action": action.name(), "changed": false, "before": before, "after": after,
+                    "from_frame": null}),
+        );
+    }
     let path = sh.stage_path.clone();
     let resolved =
         tokio::task::spawn_blocking(move || control::resolve(&new, &path).map(|s| (s, new)))
             .await
-            .unwrap_or_else(|e| Err(EditError::Stage(e.to_string())));
+            .unwrap_or_else(|e| {
+                Err(EditError::Stage {
+                    field: "stage".into(),
+                    message: e.to_string(),
+                })
+            });
     let (stage, new) = match resolved {
         Ok(v) => v,
         Err(e) => return refuse_edit(&sh, line("invalid", Some(e.to_string())), &e),
@@ -458,7 +531,8 @@ async fn edit(
             );
             json_response(
                 StatusCode::OK,
-                &json!({"action": action.name(), "before": before, "after": after, "from_frame": frame}),
+                &json!({"action": action.name(), "changed": true, "before": before, "after": after,
+                        "from_frame": frame}),
             )
         }
         Err(message) => {
@@ -474,17 +548,39 @@ async fn edit(
 
 fn refuse_edit(sh: &Shared, line: AuditLine, e: &EditError) -> Response {
     sh.audit.append(line);
-    match e {
-        EditError::Field { field, message } => error(StatusCode::BAD_REQUEST, message, Some(field)),
-        EditError::Stage(m) => error(StatusCode::UNPROCESSABLE_ENTITY, m, None),
-    }
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        e.message(),
+        Some(e.field()),
+    )
 }
 
-async fn save(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Save, None) {
+/// `POST /api/save`'s body: `{}` (or none); any field is refused.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaveBody {}
+
+async fn save(State(sh): State<Arc<Shared>>, caller: Caller, body: Bytes) -> Response {
+    let request: Option<Value> = serde_json::from_slice(&body).ok();
+    let who = match sh.guard(&caller, Action::Save, request.as_ref()) {
         Ok(w) => w,
         Err(r) => return *r,
     };
+    let invalid = |status: StatusCode, message: &str, field: Option<&str>| {
+        sh.audit.append(AuditLine {
+            request: request.clone(),
+            message: Some(message.to_string()),
+            ..sh.line(Some(&who), Action::Save, "invalid")
+        });
+        error(status, message, field)
+    };
+    let blank = body.iter().all(u8::is_ascii_whitespace);
+    if !blank && let Err(bad) = control::parse_body::<SaveBody>(&body) {
+        return invalid(StatusCode::BAD_REQUEST, &bad.message, Some(&bad.field));
+    }
+    if let Some(why) = &sh.save_refused {
+        return invalid(StatusCode::CONFLICT, why, None);
+    }
     let file = sh.file.lock().await;
     let path = sh.stage_path.clone();
     let written = control::to_ron(&file).and_then(|text| {
@@ -515,8 +611,7 @@ async fn save(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Re
 /// upgraded socket.
 fn watch_socket<F, Fut>(
     sh: Arc<Shared>,
-    headers: &HeaderMap,
-    uri: &Uri,
+    caller: &Caller,
     ws: WebSocketUpgrade,
     serve: F,
 ) -> Response
@@ -524,7 +619,7 @@ where
     F: FnOnce(WebSocket, Arc<Shared>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let who = match sh.guard(headers, uri, Action::Watch, None) {
+    let who = match sh.guard(caller, Action::Watch, None) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -534,11 +629,10 @@ where
 
 async fn ws_frames(
     State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch_socket(sh, &headers, &uri, ws, send_frames)
+    watch_socket(sh, &caller, ws, send_frames)
 }
 
 async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
@@ -570,11 +664,10 @@ async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
 
 async fn ws_events(
     State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch_socket(sh, &headers, &uri, ws, send_events)
+    watch_socket(sh, &caller, ws, send_events)
 }
 
 async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {
