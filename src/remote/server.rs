@@ -3,7 +3,7 @@
 //! WebSockets (frames, events). See docs/remote.md for the API.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
@@ -26,8 +26,11 @@ use super::stream::StreamFrame;
 use super::{RemoteHook, ServeError, ServeOptions};
 use tokens::{tokens_add, tokens_list, tokens_remove};
 
+mod http;
 mod tokens;
 use crate::stage::file::Stage as StageFile;
+pub(crate) use http::Caller;
+use http::{api_other_method, method_not_allowed, not_found, too_many};
 
 /// A change handed to the live loop.
 pub(crate) struct ToLoop {
@@ -218,78 +221,6 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 
 fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
     json_response(status, &json!({"error": message, "field": field}))
-}
-
-/// Any route that is not one: 404 with a JSON error, like the others.
-async fn not_found(uri: Uri) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        &format!("no route {} (see docs/remote.md)", uri.path()),
-        None,
-    )
-}
-
-/// A route asked with a method it does not take: 405 with a JSON error.
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("{} does not take {method}", uri.path()),
-        None,
-    )
-}
-
-/// `/api/NAME` with another method than POST: 405 for an edit route, 404 for a name that is none.
-async fn api_other_method(Path(name): Path<String>, method: Method, uri: Uri) -> Response {
-    match edit_action(&name) {
-        Some(_) => method_not_allowed(method, uri).await,
-        None => not_found(uri).await,
-    }
-}
-
-/// The bearer token: `Authorization: Bearer TOKEN` (the scheme in any case, RFC 7235 section
-/// 2.1), else `?token=TOKEN`.
-pub(crate) fn bearer(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    if let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        && let Some((scheme, t)) = v.trim_start().split_once(' ')
-        && scheme.eq_ignore_ascii_case("bearer")
-    {
-        return Some(t.trim().to_string());
-    }
-    uri.query()?
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("token="))
-        .map(str::to_string)
-}
-
-/// Who asks: the bearer token given (if any) and the peer's address (for the rate limit of
-/// requests without a valid token).
-pub(crate) struct Caller {
-    token: Option<String>,
-    peer: IpAddr,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Caller {
-            token: bearer(&parts.headers, &parts.uri),
-            peer: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
-        })
-    }
-}
-
-/// 429 with `Retry-After` (whole seconds).
-fn too_many(message: &str, retry_after_s: u64) -> Response {
-    let mut r = error(StatusCode::TOO_MANY_REQUESTS, message, None);
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
-    r
 }
 
 impl Shared {
@@ -684,3 +615,7 @@ async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;
