@@ -10,7 +10,10 @@ use parallax::remote::access::{Role, TokenStore};
 #[derive(clap::Args, Default, Clone)]
 pub struct ServeArgs {
     /// Serve the remote page and control API (docs/remote.md) on ADDR: `PORT` (on 127.0.0.1,
-    /// this machine only) or `HOST:PORT` (e.g. 0.0.0.0:8443 for every interface). Off by default.
+    /// this machine only) or `HOST:PORT`, HOST an IP address (0.0.0.0 for every interface) or a
+    /// host name (localhost:8080). Off by default. Needs a token file with a token (`parallax
+    /// token add`). With --take it keeps serving past the take's end (the camera holds its last
+    /// pose) until Ctrl-C or --frames. Save is refused while the bundled demo stage runs.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "8080")]
     pub serve: Option<String>,
     /// PEM certificate chain for HTTPS (with --tls-key).
@@ -19,7 +22,7 @@ pub struct ServeArgs {
     /// PEM private key for HTTPS (with --tls-cert).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// The token file (`parallax token add`).
+    /// The token file (`parallax token add`); it must exist and hold a token.
     #[arg(long, value_name = "FILE", default_value = "parallax-tokens.json")]
     pub tokens: PathBuf,
     /// The audit log (JSON Lines, appended to).
@@ -31,7 +34,8 @@ pub struct ServeArgs {
     /// Streamed frames per second.
     #[arg(long, value_name = "FPS", default_value_t = 10.0, value_parser = positive)]
     pub stream_fps: f64,
-    /// Requests per second allowed per token (bursts of twice that).
+    /// Requests per second allowed per token, and per address for requests without a valid
+    /// token (bursts of twice that); past it, 429 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = positive)]
     pub rate_limit: f64,
 }
