@@ -770,10 +770,10 @@ fn headless_chromium_sees_the_camera_view_move_and_match_the_render() {
     assert!(second_load > first_load, "{first_load} then {second_load}");
     // A wrong token: the page says so.
     let wrong = format!("http://{}/#token={}", s.addr, "0".repeat(64));
-    let html = String::from_utf8(chromium_run(&chrome, &["--dump-dom"], &wrong)).unwrap();
+    let refused = String::from_utf8(chromium_run(&chrome, &["--dump-dom"], &wrong)).unwrap();
     assert!(
-        html.contains("token refused (401)") && html.contains("data-auth=\"refused\""),
-        "{html}"
+        refused.contains("token refused (401)") && refused.contains("data-auth=\"refused\""),
+        "{refused}"
     );
     let w: u32 = attribute(&html, "view-camera", "width")
         .unwrap()
