@@ -194,8 +194,13 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Every action with a valid request: (action name in the audit log, method, path, body).
+/// Every action with a valid request: (action name in the audit log, method, path, body). The
+/// light card, freeze and content bodies change the stage for each role allowed them; the others
+/// change it the first time only (the same value again is `unchanged`).
 fn actions(role: &str) -> Vec<(&'static str, &'static str, &'static str, String)> {
+    // Freeze: false by default (operator freezes, admin thaws); test scene: true by default
+    // (artist off, operator on, admin off).
+    let operator = role == "operator";
     let card = json!({"op": "add", "card": {"name": format!("card-{role}"), "shape": "Rectangle",
         "placement": {"Polar": {"origin": [0, 1, 0], "azimuth_deg": 15, "elevation_deg": 10, "size_deg": [20, 10]}},
         "colour": [1, 0.8, 0.6], "intensity_nits": 200}});
@@ -218,7 +223,7 @@ fn actions(role: &str) -> Vec<(&'static str, &'static str, &'static str, String)
             "content",
             "POST",
             "/api/content",
-            r#"{"test_scene": true}"#.into(),
+            format!(r#"{{"test_scene": {operator}}}"#),
         ),
         (
             "frustum",
@@ -230,7 +235,7 @@ fn actions(role: &str) -> Vec<(&'static str, &'static str, &'static str, String)
             "freeze_outer",
             "POST",
             "/api/freeze_outer",
-            r#"{"frozen": false}"#.into(),
+            format!(r#"{{"frozen": {operator}}}"#),
         ),
         (
             "camera",
@@ -261,6 +266,7 @@ fn expected_allowed(role: &str, action: &str) -> bool {
 fn every_role_and_every_action_is_allowed_or_refused_and_audited() {
     let s = Served::start(&[]);
     let mut audited = s.audit().len();
+    let mut done = std::collections::HashSet::new();
     for role in ["none", "viewer", "artist", "operator", "admin"] {
         let token = (role != "none").then(|| s.token(role).to_string());
         for (action, method, path, body) in actions(role) {
@@ -271,7 +277,12 @@ fn every_role_and_every_action_is_allowed_or_refused_and_audited() {
                 "unauthorised"
             } else if expected_allowed(role, action) {
                 assert_eq!(status, 200, "{what}");
-                "ok"
+                let again = ["environment_yaw", "grade", "frustum", "camera"].contains(&action)
+                    && !done.insert(action);
+                if method == "POST" && action != "save" {
+                    assert_eq!(v["changed"], !again, "{what}");
+                }
+                if again { "unchanged" } else { "ok" }
             } else {
                 assert_eq!(status, 403, "{what}");
                 let m = v["error"].as_str().unwrap_or_default();
@@ -322,48 +333,50 @@ fn every_role_and_every_action_is_allowed_or_refused_and_audited() {
 }
 
 #[test]
-fn bad_json_is_400_naming_the_field_and_tokens_are_managed_by_the_admin() {
+fn bad_bodies_are_400_or_422_naming_the_field_and_tokens_are_managed_by_the_admin() {
     let s = Served::start(&[]);
     let admin = s.token("admin");
+    // (path, body, status, field): 400 when the body does not parse, 422 when it cannot apply.
     let cases = [
-        ("/api/environment", r#"{"yaw_deg": "left"}"#, "yaw_deg"),
-        ("/api/environment", r#"{}"#, "yaw_deg"),
-        ("/api/environment", r#"{"yaw_deg": 1e9}"#, "yaw_deg"),
-        ("/api/grade", r#"{"layer": "sideways"}"#, "layer"),
+        ("/api/environment", r#"{"yaw_deg": "left"}"#, 400, "yaw_deg"),
+        ("/api/environment", r#"{}"#, 400, "yaw_deg"),
+        ("/api/environment", r#"{"yaw_deg": 1e9}"#, 422, "yaw_deg"),
+        ("/api/grade", r#"{"layer": "sideways"}"#, 400, "layer"),
         (
             "/api/grade",
             r#"{"layer": "inner", "exposure": 50}"#,
+            422,
             "exposure",
         ),
         (
             "/api/grade",
             r#"{"layer": "inner", "grade": {"cdl": {"slope": [1, 1]}}}"#,
+            400,
             "grade.cdl.slope",
         ),
-        ("/api/light_cards", r#"{"op": "move"}"#, "name"),
-        ("/api/light_cards", r#"{"op": "add"}"#, "card"),
+        ("/api/light_cards", r#"{"op": "move"}"#, 422, "name"),
+        ("/api/light_cards", r#"{"op": "add"}"#, 422, "card"),
         (
             "/api/light_cards",
             r#"{"op": "remove", "name": "x"}"#,
+            422,
             "name",
         ),
         (
             "/api/camera",
             r#"{"camera": "Z", "enabled": false}"#,
+            422,
             "camera",
         ),
-        ("/api/light_cards", r#"{"op": "spin"}"#, "."),
-        ("/api/environment", r#"{"yaw_deg": 1"#, "."),
+        ("/api/light_cards", r#"{"op": "spin"}"#, 400, "op"),
+        ("/api/environment", r#"{"yaw_deg": 1"#, 400, "."),
+        ("/api/save", r#"{"path": "x.ron"}"#, 400, "path"),
     ];
-    for (path, body, field) in cases {
+    for (path, body, code, field) in cases {
         let before = s.audit().len();
         let (status, v) = s.json("POST", path, Some(admin), body);
-        assert_eq!(status, 400, "{path} {body}: {v}");
-        let f = v["field"].as_str().unwrap_or_default();
-        assert!(
-            f == field || (field == "." && !f.is_empty()),
-            "{path} {body}: {v}"
-        );
+        assert_eq!(status, code, "{path} {body}: {v}");
+        assert_eq!(v["field"], field, "{path} {body}: {v}");
         assert!(!v["error"].as_str().unwrap_or_default().is_empty(), "{v}");
         let audit = s.audit();
         assert_eq!(audit.len(), before + 1);
@@ -394,6 +407,10 @@ fn bad_json_is_400_naming_the_field_and_tokens_are_managed_by_the_admin() {
     assert_eq!(
         s.json("DELETE", "/api/tokens/guest", Some(admin), "").0,
         200
+    );
+    assert_eq!(
+        s.json("DELETE", "/api/tokens/guest", Some(admin), "").0,
+        404
     );
     assert_eq!(s.json("GET", "/api/state", Some(&guest), "").0, 401);
     assert_eq!(s.json("GET", "/api/state", Some("0000"), "").0, 401);
@@ -516,6 +533,35 @@ fn slow_take(dir: &Path, factor: f64) -> PathBuf {
     let p = dir.join("slow.take");
     std::fs::write(&p, out).unwrap();
     p
+}
+
+/// With `--serve` and `--take` but no `--frames`, the run (and the server) goes on past the take's
+/// end, the camera holding its last pose (it stopped at the take's end: found by a new-user
+/// tryout). The take here is its first 30 samples (0.58 s, 35 frames at 60 Hz).
+#[test]
+fn with_serve_the_run_outlives_the_take() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(TAKE)).unwrap();
+    let short: Vec<&str> = text.lines().take(31).collect();
+    let take = tmp.path().join("short.take");
+    std::fs::write(&take, short.join("\n") + "\n").unwrap();
+    let mut s = Served::start(&["--take", take.to_str().unwrap()]);
+    let admin = s.token("admin").to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, v) = s.json("GET", "/api/state", Some(&admin), "");
+        assert_eq!(status, 200, "{v}");
+        // A second past the take's 35 frames.
+        if v["status"]["frame"].as_u64().is_some_and(|f| f > 35 + 60) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run did not go past the take: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(s.child.try_wait().unwrap().is_none(), "the run stopped");
 }
 
 fn rgb_diff(a: &image::RgbaImage, b: &image::RgbaImage) -> (f64, u8) {
@@ -704,6 +750,38 @@ fn headless_chromium_sees_the_camera_view_move_and_match_the_render() {
         .unwrap_or(0);
     eprintln!("the page received {received} images");
     assert!(received >= 3, "{received} images");
+    // The page shows a changing camera frame number. Under --virtual-time-budget a page takes in
+    // only the first messages of its WebSockets (virtual time does not wait for them), so the
+    // change is seen across two loads a moment apart: the page's newest camera frame (its
+    // `data-last-frame`, kept by the page as frames come) is later in the second.
+    let last = |html: &str| -> u64 {
+        let k = html.find("data-last-frame=\"").expect("no data-last-frame") + 17;
+        html[k..k + html[k..].find('"').unwrap()].parse().unwrap()
+    };
+    let first_load = last(&html);
+    assert_eq!(
+        first_load, frame,
+        "the camera image shown is the newest received"
+    );
+    // Unwatched between two loads, the server refreshes its newest frame at 2 Hz: a few tries.
+    let mut second_load = first_load;
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(600));
+        let again = String::from_utf8(chromium_run(&chrome, &["--dump-dom"], &url)).unwrap();
+        second_load = last(&again);
+        if second_load != first_load {
+            break;
+        }
+    }
+    eprintln!("the page's camera frame: {first_load}, then {second_load}");
+    assert!(second_load > first_load, "{first_load} then {second_load}");
+    // A wrong token: the page says so.
+    let wrong = format!("http://{}/#token={}", s.addr, "0".repeat(64));
+    let refused = String::from_utf8(chromium_run(&chrome, &["--dump-dom"], &wrong)).unwrap();
+    assert!(
+        refused.contains("token refused (401)") && refused.contains("data-auth=\"refused\""),
+        "{refused}"
+    );
     let w: u32 = attribute(&html, "view-camera", "width")
         .unwrap()
         .parse()

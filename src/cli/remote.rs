@@ -1,7 +1,6 @@
 //! `parallax run --serve ADDR` (remote review and control) and `parallax token` (its tokens). See
 //! docs/remote.md.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use parallax::remote::ServeOptions;
@@ -11,7 +10,10 @@ use parallax::remote::access::{Role, TokenStore};
 #[derive(clap::Args, Default, Clone)]
 pub struct ServeArgs {
     /// Serve the remote page and control API (docs/remote.md) on ADDR: `PORT` (on 127.0.0.1,
-    /// this machine only) or `HOST:PORT` (e.g. 0.0.0.0:8443 for every interface). Off by default.
+    /// this machine only) or `HOST:PORT`, HOST an IP address (0.0.0.0 for every interface) or a
+    /// host name (localhost:8080). Off by default. Needs a token file with a token (`parallax
+    /// token add`). With --take it keeps serving past the take's end (the camera holds its last
+    /// pose) until Ctrl-C or --frames. Save is refused while the bundled demo stage runs.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "8080")]
     pub serve: Option<String>,
     /// PEM certificate chain for HTTPS (with --tls-key).
@@ -20,7 +22,7 @@ pub struct ServeArgs {
     /// PEM private key for HTTPS (with --tls-cert).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// The token file (`parallax token add`).
+    /// The token file (`parallax token add`); it must exist and hold a token.
     #[arg(long, value_name = "FILE", default_value = "parallax-tokens.json")]
     pub tokens: PathBuf,
     /// The audit log (JSON Lines, appended to).
@@ -32,18 +34,10 @@ pub struct ServeArgs {
     /// Streamed frames per second.
     #[arg(long, value_name = "FPS", default_value_t = 10.0, value_parser = positive)]
     pub stream_fps: f64,
-    /// Requests per second allowed per token (bursts of twice that).
+    /// Requests per second allowed per token, and per address for requests without a valid
+    /// token (bursts of twice that); past it, 429 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = positive)]
     pub rate_limit: f64,
-}
-
-/// `PORT` (on 127.0.0.1) or `HOST:PORT`.
-pub fn parse_addr(s: &str) -> anyhow::Result<SocketAddr> {
-    if let Ok(port) = s.parse::<u16>() {
-        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
-    }
-    s.parse()
-        .map_err(|_| anyhow::anyhow!("--serve {s:?}: give PORT or HOST:PORT (e.g. 127.0.0.1:8080)"))
 }
 
 impl ServeArgs {
@@ -57,13 +51,20 @@ impl ServeArgs {
             return Ok(());
         };
         let options = ServeOptions {
-            addr: parse_addr(addr)?,
+            addr: parallax::remote::parse_addr(addr).map_err(anyhow::Error::msg)?,
             tls: self.tls_cert.clone().zip(self.tls_key.clone()),
             tokens: self.tokens.clone(),
             audit: self.audit.clone(),
             stream_width: self.stream_width,
             stream_fps: self.stream_fps,
             rate_per_s: self.rate_limit,
+            save_refused: bundled_demo(stage).then(|| {
+                format!(
+                    "{} is the bundled demo stage: save does not write over it; copy it and run \
+                     `parallax run COPY.ron --serve` to save changes",
+                    stage.display()
+                )
+            }),
             ..Default::default()
         };
         let (server, hook) = parallax::remote::serve(&options, stage)?;
@@ -76,6 +77,16 @@ impl ServeArgs {
         );
         Ok(())
     }
+}
+
+/// Whether `stage` is the bundled demo stage (`parallax run` without a stage runs it).
+fn bundled_demo(stage: &std::path::Path) -> bool {
+    let demo = super::default_stage();
+    stage == demo
+        || std::fs::canonicalize(stage)
+            .ok()
+            .zip(std::fs::canonicalize(&demo).ok())
+            .is_some_and(|(a, b)| a == b)
 }
 
 /// `parallax token`: manage the tokens of the remote control.

@@ -42,8 +42,9 @@ pub struct Args {
     #[arg(long)]
     pub every: Option<u64>,
     /// Stop before slot N: frame numbers are slots at the stage rate, and slots 0..N are each
-    /// rendered or, when the loop falls behind, dropped. Default: a take's last frame with --take,
-    /// else until Ctrl-C. Past a take's end the camera holds its last pose (a warning says so).
+    /// rendered or, when the loop falls behind, dropped. Default: a take's last frame with --take
+    /// (with --serve too: until Ctrl-C, the server keeps serving), else until Ctrl-C. Past a
+    /// take's end the camera holds its last pose (a warning says so).
     #[arg(long, value_name = "N")]
     pub frames: Option<u64>,
     /// With --take: replay the take in a loop (after its last frame playback restarts at its
@@ -106,7 +107,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         take: args.take.clone(),
         loop_take: args.loop_take,
         live_tracking: !args.no_tracking,
-        frames: args.frames,
+        // With --serve, a take's end does not stop the run (and the server): the camera holds
+        // the take's last pose until Ctrl-C or --frames.
+        frames: args
+            .frames
+            .or((args.remote.serve.is_some() && args.take.is_some()).then_some(u64::MAX)),
         pacing: if args.unpaced {
             Pacing::Unpaced
         } else {

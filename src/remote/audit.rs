@@ -4,8 +4,9 @@
 //!
 //! A line: `{"time": "2026-11-30T17:20:36.123Z", "unix_s": 1796...., "token": "ana", "role":
 //! "artist", "action": "grade", "request": {...}, "before": ..., "after": ..., "outcome": "ok"}`.
-//! `outcome` is `ok`, `refused` (403), `unauthorised` (401), `invalid` (400), `rate_limited`
-//! (429) or `failed` (the change could not be applied); `message` says why when it is not `ok`.
+//! `outcome` is `ok`, `unchanged` (nothing to change: not a change), `refused` (403),
+//! `unauthorised` (401), `invalid` (400, 404, 409 or 422), `rate_limited` (429) or `failed` (the
+//! change could not be applied); `message` says why when it is not `ok`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub struct AuditLine {
     pub before: Option<serde_json::Value>,
     /// The value after the change (equal to `before` when refused).
     pub after: Option<serde_json::Value>,
-    /// `ok`, `refused`, `unauthorised`, `invalid`, `rate_limited` or `failed`.
+    /// `ok`, `unchanged`, `refused`, `unauthorised`, `invalid`, `rate_limited` or `failed`.
     pub outcome: String,
     /// Why, when not `ok`.
     pub message: Option<String>,

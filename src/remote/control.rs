@@ -24,17 +24,29 @@ pub struct BadBody {
     pub message: String,
 }
 
-/// Parses a JSON body strictly, naming the field at fault.
+/// Parses a JSON body strictly, naming the field at fault: `.` when the body as a whole is at
+/// fault (not JSON, cut short, not an object), else the path of the field (`card.placement`).
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BadBody> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
-        let mut field = e.path().to_string();
         let message = e.inner().to_string();
+        // Broken JSON is the body's fault as a whole, wherever the parser stopped (the message
+        // gives its line and column); serde's `?` (a position it cannot name) is not a field.
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            return BadBody {
+                field: ".".into(),
+                message,
+            };
+        }
+        let mut field = match e.path().to_string() {
+            p if p.is_empty() || p == "?" => ".".to_string(),
+            p => p.replace(".?", ""),
+        };
         // A missing field is reported at its parent: name the field itself.
         if let Some(rest) = message.strip_prefix("missing field `")
             && let Some((name, _)) = rest.split_once('`')
         {
-            field = if field == "." || field.is_empty() {
+            field = if field == "." {
                 name.to_string()
             } else {
                 format!("{field}.{name}")
@@ -225,21 +237,45 @@ impl Edit {
     }
 }
 
-/// Why an edit was refused before reaching the loop (HTTP 400 naming the field, or 422 when the
-/// edited stage does not resolve).
+/// Why an edit was refused before reaching the loop: HTTP 422 (the body parsed but cannot be
+/// applied), always naming the field at fault.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum EditError {
-    /// A value out of range or naming nothing: the field and why.
+    /// A value out of range, a name that matches nothing, a file that is not there: the body's
+    /// field and why.
     #[error("{message} (at {field})")]
     Field {
-        /// The body's field at fault.
+        /// The body's field at fault (`card.intensity_nits`, `scene[1].path`).
         field: String,
         /// Why.
         message: String,
     },
-    /// The edited stage does not resolve (its located error).
-    #[error("the edited stage does not resolve: {0}")]
-    Stage(String),
+    /// The edited stage does not resolve: the field of the stage file at fault (as in `GET
+    /// /api/state`'s `stage`, e.g. `light_cards[2].intensity_nits`; `stage` when no one field
+    /// is), and every problem (without line numbers: the edited text exists only in memory).
+    #[error("the edited stage does not resolve: {message} (at {field})")]
+    Stage {
+        /// The stage file's field at fault.
+        field: String,
+        /// The problems, `; `-separated.
+        message: String,
+    },
+}
+
+impl EditError {
+    /// The field at fault.
+    pub fn field(&self) -> &str {
+        match self {
+            EditError::Field { field, .. } | EditError::Stage { field, .. } => field,
+        }
+    }
+
+    /// Why, without the field.
+    pub fn message(&self) -> &str {
+        match self {
+            EditError::Field { message, .. } | EditError::Stage { message, .. } => message,
+        }
+    }
 }
 
 fn field(field: &str, message: impl Into<String>) -> EditError {
@@ -324,12 +360,14 @@ pub fn apply(edit: &Edit, file: &mut StageFile) -> Result<(Value, Value), EditEr
                 new.exposure = e;
             }
             if let Some(p) = new.problems().into_iter().next() {
-                let at = if p.starts_with("exposure") && b.exposure.is_some() {
-                    "exposure"
+                // The problem starts with the grade's field (`cdl.slope[1] = -1 is negative`).
+                let name = p.split([' ', '=']).next().unwrap_or_default();
+                let at = if name == "exposure" && b.exposure.is_some() {
+                    "exposure".to_string()
                 } else {
-                    "grade"
+                    format!("grade.{name}")
                 };
-                return Err(field(at, p));
+                return Err(field(&at, p));
             }
             *g = new;
             Ok((before, json(g)))
@@ -455,6 +493,9 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
                     format!("a light card named '{}' exists", card.name),
                 ));
             }
+            if let Some((f, p)) = card.problems().into_iter().next() {
+                return Err(field(&format!("card.{f}"), format!("{f} {p}")));
+            }
             file.light_cards.push(card.clone());
             Ok((Value::Null, json(card)))
         }
@@ -468,6 +509,7 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
             let c = &mut file.light_cards[k];
             let before = json(&c.placement);
             c.placement = placement;
+            look_ok(c)?;
             Ok((before, json(&c.placement)))
         }
         CardOp::Change => {
@@ -497,6 +539,7 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
             if let Some(l) = b.layer {
                 c.layer = l;
             }
+            look_ok(c)?;
             Ok((before, json(&*c)))
         }
         CardOp::Remove => {
@@ -507,6 +550,15 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
             let removed = file.light_cards.remove(k);
             Ok((json(&removed), Value::Null))
         }
+    }
+}
+
+/// The card's own checks ([`LightCard::problems`]), naming the body's field (`placement.size_deg`,
+/// `feather`: a move or change names the card's fields as the card does).
+fn look_ok(c: &LightCard) -> Result<(), EditError> {
+    match c.problems().into_iter().next() {
+        Some((f, p)) => Err(field(f, format!("{f} {p}"))),
+        None => Ok(()),
     }
 }
 
@@ -521,11 +573,8 @@ pub fn to_ron(file: &StageFile) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Resolves the edited file through the stage-reload path, as if it were the file at `path`.
-pub fn resolve(file: &StageFile, path: &std::path::Path) -> Result<crate::stage::Stage, EditError> {
-    let text = to_ron(file).map_err(EditError::Stage)?;
-    crate::stage::load_text(&text, path).map_err(|e| EditError::Stage(e.to_string()))
-}
+mod resolve;
+pub use resolve::{check_files, resolve};
 
 #[cfg(test)]
 #[path = "control_tests.rs"]

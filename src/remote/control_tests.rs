@@ -148,6 +148,188 @@ fn content_paths_must_stay_in_the_stage_folder() {
     }
 }
 
+/// Broken JSON is the body's fault as a whole: field `.` (the tryout saw `?`), wherever the
+/// parser stopped.
+#[test]
+fn broken_json_names_the_body_as_a_whole() {
+    let cases: [(Action, &[u8]); 6] = [
+        (Action::EnvironmentYaw, br#"{"yaw_deg": 1"#),
+        (Action::EnvironmentYaw, b"nope"),
+        (Action::EnvironmentYaw, br#"{"yaw_deg": 1,}"#),
+        (Action::EnvironmentYaw, b""),
+        (
+            Action::Grade,
+            br#"{"layer": "inner", "grade": {"cdl": {"slope": [1, 1"#,
+        ),
+        (Action::LightCard, br#"{"op": "add", "card": {"name": "#),
+    ];
+    for (action, body) in cases {
+        let e = Edit::parse(action, body).unwrap().unwrap_err();
+        assert_eq!(e.field, ".", "{}: {e}", String::from_utf8_lossy(body));
+    }
+    // A body that is JSON but not an object of the route's: the body too.
+    let e = Edit::parse(Action::EnvironmentYaw, b"\"left\"")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.field, ".", "{e}");
+}
+
+fn refused(action: Action, body: &str, file: &mut StageFile) -> EditError {
+    let edit = Edit::parse(action, body.as_bytes()).unwrap().unwrap();
+    apply(&edit, file).expect_err(body)
+}
+
+/// A nested grade value names its whole path (the tryout saw only `grade`).
+#[test]
+fn nested_grade_errors_name_the_whole_path() {
+    let (mut file, _) = tiny();
+    let keep = file.clone();
+    let cases = [
+        (
+            r#"{"layer": "inner", "grade": {"cdl": {"slope": [1, -1, 1]}}}"#,
+            "grade.cdl.slope[1]",
+        ),
+        (
+            r#"{"layer": "outer", "grade": {"cdl": {"power": [1, 1, 0]}}}"#,
+            "grade.cdl.power[2]",
+        ),
+        (
+            r#"{"layer": "cards", "grade": {"white_balance_k": 100}}"#,
+            "grade.white_balance_k",
+        ),
+        (
+            r#"{"layer": "cards", "grade": {"exposure": 99}}"#,
+            "grade.exposure",
+        ),
+        (
+            r#"{"layer": "cards", "grade": {"cdl": {"saturation": -1}}}"#,
+            "grade.cdl.saturation",
+        ),
+        (r#"{"layer": "inner", "exposure": 99}"#, "exposure"),
+    ];
+    for (body, at) in cases {
+        let e = refused(Action::Grade, body, &mut file);
+        assert_eq!(e.field(), at, "{body}: {e}");
+    }
+    assert_eq!(file, keep);
+}
+
+/// Out-of-range light-card values name the body's field, before any rebuild (the tryout saw
+/// `field: null` and a line of the server's in-memory copy).
+#[test]
+fn light_card_values_name_the_field() {
+    let (mut file, _) = tiny();
+    let card = |intensity: f64, size: f64| {
+        format!(
+            r#"{{"op": "add", "card": {{"name": "key", "shape": "Ellipse",
+            "placement": {{"Polar": {{"origin": [0, 1, 0], "azimuth_deg": 10, "elevation_deg": 5,
+            "size_deg": [{size}, 10]}}}}, "colour": [1, 1, 1], "intensity_nits": {intensity},
+            "feather": 0.1}}}}"#
+        )
+    };
+    let e = refused(Action::LightCard, &card(-5.0, 20.0), &mut file);
+    assert_eq!(e.field(), "card.intensity_nits", "{e}");
+    assert!(e.message().contains("-5"), "{e}");
+    let e = refused(Action::LightCard, &card(100.0, 200.0), &mut file);
+    assert_eq!(e.field(), "card.placement.size_deg", "{e}");
+    let edit = Edit::parse(Action::LightCard, card(100.0, 20.0).as_bytes())
+        .unwrap()
+        .unwrap();
+    apply(&edit, &mut file).unwrap();
+    let keep = file.clone();
+    let e = refused(
+        Action::LightCard,
+        r#"{"op": "move", "name": "key", "placement": {"Polar": {"origin": [0, 1, 0],
+            "azimuth_deg": 0, "elevation_deg": 0, "size_deg": [0, 10]}}}"#,
+        &mut file.clone(),
+    );
+    assert_eq!(e.field(), "placement.size_deg", "{e}");
+    let e = refused(
+        Action::LightCard,
+        r#"{"op": "change", "name": "key", "feather": 2}"#,
+        &mut file.clone(),
+    );
+    assert_eq!(e.field(), "feather", "{e}");
+    assert_eq!(file, keep);
+}
+
+/// A stage that does not resolve names the stage file's field, and no line of the edited text
+/// (which exists only in the server's memory).
+#[test]
+fn stage_problems_name_the_field_without_line_numbers() {
+    let (file, path) = tiny();
+    // A card as a stage file could hold it (the remote ops refuse it earlier): resolve names it.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut bad = file.clone();
+    let edit = Edit::parse(
+        Action::LightCard,
+        br#"{"op": "add", "card": {"name": "k", "shape": "Rectangle",
+        "placement": {"Stage": {"position": [0, 1, -1], "size_m": [1, 1]}},
+        "colour": [1, 1, 1], "intensity_nits": 10}}"#,
+    )
+    .unwrap()
+    .unwrap();
+    apply(&edit, &mut bad).unwrap();
+    bad.light_cards[0].intensity_nits = -3.0;
+    let e = resolve(&bad, &path).unwrap_err();
+    assert!(matches!(e, EditError::Stage { .. }), "{e:?}");
+    assert_eq!(e.field(), "light_cards[0].intensity_nits", "{e}");
+    assert!(!e.message().contains("tiny.ron:"), "{e}");
+    assert!(
+        !e.message().contains(":1") && !e.message().contains("line"),
+        "{e}"
+    );
+    // A scene item's scale: its problem has no path, its subject names the item.
+    let mut bad = file.clone();
+    let edit = Edit::parse(
+        Action::Content,
+        br#"{"scene": [{"Gltf": {"path": "set.glb", "scale": 0}}]}"#,
+    )
+    .unwrap()
+    .unwrap();
+    apply(&edit, &mut bad).unwrap();
+    let e = resolve(&bad, &path).unwrap_err();
+    assert_eq!(e.field(), "scene[0].scale", "{e}");
+    assert!(e.message().contains("scale"), "{e}");
+    drop(text);
+}
+
+/// A content file that is not there is the request's fault, naming the field and the path (the
+/// tryout got 503 with `field: null` from the loop).
+#[test]
+fn missing_content_files_name_the_field_and_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = dir.path().join("stage.ron");
+    std::fs::write(dir.path().join("sky.hdr"), b"x").unwrap();
+    std::fs::create_dir(dir.path().join("sets")).unwrap();
+    std::fs::write(dir.path().join("sets/set.glb"), b"x").unwrap();
+    let check = |body: &str| {
+        let edit = Edit::parse(Action::Content, body.as_bytes())
+            .unwrap()
+            .unwrap();
+        check_files(&edit, &stage)
+    };
+    let e = check(r#"{"environment": "skye.hdr"}"#).unwrap_err();
+    assert_eq!(e.field(), "environment");
+    assert!(e.message().contains("skye.hdr"), "{e}");
+    let e = check(
+        r#"{"scene": [{"Gltf": {"path": "sets/set.glb"}}, {"Gltf": {"path": "sets/gone.glb"}}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), "scene[1].path");
+    assert!(e.message().contains("sets/gone.glb"), "{e}");
+    // A folder is not a file.
+    assert_eq!(
+        check(r#"{"environment": "sets"}"#).unwrap_err().field(),
+        "environment"
+    );
+    assert!(
+        check(r#"{"environment": "sky.hdr", "scene": [{"Gltf": {"path": "sets/set.glb"}}]}"#)
+            .is_ok()
+    );
+    assert!(check(r#"{"environment": null, "test_scene": true}"#).is_ok());
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
     /// Arbitrary bytes and near-valid JSON on every change: an error or an edit, never a

@@ -13,6 +13,7 @@ pub mod access;
 pub mod audit;
 pub mod control;
 mod hook;
+pub mod rate;
 pub mod server;
 pub mod stream;
 
@@ -39,8 +40,12 @@ pub struct ServeOptions {
     pub stream_fps: f64,
     /// JPEG quality, 1..=100.
     pub jpeg_quality: u8,
-    /// Requests per second allowed per token (sustained; bursts of twice that).
+    /// Requests per second allowed per token, and per peer address for requests without a
+    /// valid token (sustained; bursts of twice that).
     pub rate_per_s: f64,
+    /// Why `POST /api/save` may not write the stage file (409 with this message), e.g. the
+    /// bundled demo stage runs; `None`: save writes it.
+    pub save_refused: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -54,7 +59,41 @@ impl Default for ServeOptions {
             stream_fps: 10.0,
             jpeg_quality: 85,
             rate_per_s: 20.0,
+            save_refused: None,
         }
+    }
+}
+
+/// `--serve`'s address: `PORT` (on 127.0.0.1, this machine only) or `HOST:PORT`, where HOST is an
+/// IP address (`0.0.0.0` for every interface, `[::1]` for IPv6) or a host name resolved by the
+/// system (`localhost:8080`; its first address is used). Errors: a clear message, naming the
+/// host when it does not resolve.
+pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return Err(format!(
+            "--serve {s:?}: give PORT or HOST:PORT (e.g. 8080, 127.0.0.1:8080, localhost:8080)"
+        ));
+    };
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(format!(
+            "--serve {s:?}: give PORT or HOST:PORT with a port of 0..65535 (e.g. localhost:8080)"
+        ));
+    }
+    match s.to_socket_addrs() {
+        Ok(mut addrs) => addrs
+            .next()
+            .ok_or_else(|| format!("--serve {s:?}: the host '{host}' has no address")),
+        Err(e) => Err(format!(
+            "--serve {s:?}: cannot resolve the host '{host}' ({e}); give an IP address or a \
+             name this machine resolves"
+        )),
     }
 }
 
@@ -78,6 +117,12 @@ pub enum ServeError {
     /// The token file.
     #[error(transparent)]
     Tokens(#[from] access::TokenError),
+    /// The token file does not exist or holds no token: every request would be refused.
+    #[error(
+        "the token file {0} does not exist or holds no token, so every request would be refused \
+         (401): add one first with `parallax token add NAME --role admin --tokens {0}`"
+    )]
+    NoTokens(PathBuf),
     /// The audit log.
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
@@ -87,4 +132,30 @@ pub enum ServeError {
     /// A thread or the runtime could not start.
     #[error("the server could not start: {0}")]
     Start(#[from] std::io::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_addr;
+    use std::net::SocketAddr;
+
+    #[test]
+    fn serve_addresses_ports_ips_and_host_names() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(parse_addr("8080"), Ok(at("127.0.0.1:8080")));
+        assert_eq!(parse_addr("0.0.0.0:8443"), Ok(at("0.0.0.0:8443")));
+        assert_eq!(parse_addr("[::1]:9000"), Ok(at("[::1]:9000")));
+        // `localhost` resolves (to 127.0.0.1 or ::1, by the system's order): loopback either way.
+        let local = parse_addr("localhost:8081").unwrap();
+        assert!(local.ip().is_loopback(), "{local}");
+        assert_eq!(local.port(), 8081);
+        let e = parse_addr("no-such-host.invalid:8080").unwrap_err();
+        assert!(
+            e.contains("cannot resolve the host 'no-such-host.invalid'"),
+            "{e}"
+        );
+        for bad in ["", "localhost", "localhost:http", ":80", "host:99999"] {
+            assert!(parse_addr(bad).is_err(), "{bad}");
+        }
+    }
 }

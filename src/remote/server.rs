@@ -2,7 +2,7 @@
 //! the role may not, 429 past the rate limit), each request that acts audited, and the
 //! WebSockets (frames, events). See docs/remote.md for the API.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
@@ -21,23 +21,24 @@ use tokio::sync::{broadcast, oneshot};
 use super::access::{Action, StoredToken, TokenStore, allowed, refusal};
 use super::audit::{AuditLine, AuditLog};
 use super::control::{self, Edit, EditError};
+use super::rate::{Key, RateLimiter};
 use super::stream::StreamFrame;
 use super::{RemoteHook, ServeError, ServeOptions};
+use save::save;
 use tokens::{tokens_add, tokens_list, tokens_remove};
 
+mod http;
+mod save;
 mod tokens;
 use crate::stage::file::Stage as StageFile;
+pub(crate) use http::Caller;
+use http::{api_other_method, method_not_allowed, not_found, too_many};
 
 /// A change handed to the live loop.
 pub(crate) struct ToLoop {
     pub stage: Box<crate::stage::Stage>,
     /// The frame from which it applies, or why it could not be swapped in.
     pub reply: oneshot::Sender<Result<u64, String>>,
-}
-
-struct Bucket {
-    level: f64,
-    at: Instant,
 }
 
 /// What the server's handlers and the loop's hook share.
@@ -47,8 +48,9 @@ pub(crate) struct Shared {
     pub file: tokio::sync::Mutex<StageFile>,
     pub tokens: Mutex<TokenStore>,
     pub audit: AuditLog,
-    buckets: Mutex<HashMap<String, Bucket>>,
-    rate: f64,
+    rate: Mutex<RateLimiter>,
+    /// Why `save` may not write the stage file ([`ServeOptions::save_refused`]).
+    save_refused: Option<String>,
     pub to_loop: Mutex<std::sync::mpsc::Sender<ToLoop>>,
     /// The latest frame's figures (JSON), see [`RemoteHook`].
     pub status: Mutex<Value>,
@@ -93,6 +95,10 @@ pub fn serve(
     stage_path: &std::path::Path,
 ) -> Result<(Server, RemoteHook), ServeError> {
     let tokens = TokenStore::open(&options.tokens)?;
+    // Without a token every request would be refused (401): a server nobody can use.
+    if !options.tokens.is_file() || tokens.tokens().is_empty() {
+        return Err(ServeError::NoTokens(options.tokens.clone()));
+    }
     let audit = AuditLog::open(&options.audit)?;
     let text =
         std::fs::read_to_string(stage_path).map_err(|source| crate::stage::StageError::Io {
@@ -112,8 +118,8 @@ pub fn serve(
         file: tokio::sync::Mutex::new(file),
         tokens: Mutex::new(tokens),
         audit,
-        buckets: Mutex::new(HashMap::new()),
-        rate: options.rate_per_s.max(0.1),
+        rate: Mutex::new(RateLimiter::new(options.rate_per_s)),
+        save_refused: options.save_refused.clone(),
         to_loop: Mutex::new(tx),
         status: Mutex::new(json!({})),
         events: broadcast::channel(256).0,
@@ -150,14 +156,14 @@ pub fn serve(
                     let _guard = rt.enter();
                     axum_server::tls_rustls::from_tcp_rustls(listener, config)?
                 };
-                Box::pin(server.serve(app.into_make_service()))
+                Box::pin(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
             None => {
                 let server = {
                     let _guard = rt.enter();
                     axum_server::from_tcp(listener)?
                 };
-                Box::pin(server.serve(app.into_make_service()))
+                Box::pin(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
         };
     std::thread::Builder::new()
@@ -184,9 +190,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/save", post(save))
         .route("/api/tokens", get(tokens_list).post(tokens_add))
         .route("/api/tokens/{name}", delete(tokens_remove))
-        .route("/api/{action}", post(edit))
+        .route("/api/{action}", post(edit).fallback(api_other_method))
         .route("/ws/frames", get(ws_frames))
         .route("/ws/events", get(ws_events))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 
@@ -217,20 +225,6 @@ fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
     json_response(status, &json!({"error": message, "field": field}))
 }
 
-fn bearer(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    if let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        && let Some(t) = v.strip_prefix("Bearer ")
-    {
-        return Some(t.trim().to_string());
-    }
-    uri.query()?
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("token="))
-        .map(str::to_string)
-}
-
 impl Shared {
     fn line(&self, who: Option<&StoredToken>, action: Action, outcome: &str) -> AuditLine {
         AuditLine {
@@ -243,16 +237,37 @@ impl Shared {
     }
 
     /// Checks the token, the rate and the role for `action`; a refusal is audited and returned
-    /// as the response.
-    fn guard(
+    /// as the response. Requests without a valid token count against their peer's address
+    /// (so that a flood of them cannot starve the server), the others against their token.
+    pub(crate) fn guard(
         &self,
-        headers: &HeaderMap,
-        uri: &Uri,
+        caller: &Caller,
         action: Action,
         request: Option<&Value>,
     ) -> Result<StoredToken, Box<Response>> {
-        let token = bearer(headers, uri);
-        let who = token.and_then(|t| self.tokens.lock().ok()?.check(&t).cloned());
+        let who = caller
+            .token
+            .as_deref()
+            .and_then(|t| self.tokens.lock().ok()?.check(t).cloned());
+        let key = match &who {
+            Some(w) => Key::Token(w.name.clone()),
+            None => Key::Peer(caller.peer),
+        };
+        if let Err(retry_after_s) = self.take_rate(key) {
+            let per = if who.is_some() {
+                "token"
+            } else {
+                "address without a valid token"
+            };
+            let rate = self.rate.lock().map_or(0.0, |r| r.rate());
+            let message = format!("rate limit: {rate} requests per second per {per}");
+            self.audit.append(AuditLine {
+                request: request.cloned(),
+                message: Some(message.clone()),
+                ..self.line(who.as_ref(), action, "rate_limited")
+            });
+            return Err(Box::new(too_many(&message, retry_after_s)));
+        }
         let Some(who) = who else {
             let message = "a valid bearer token is needed (Authorization: Bearer TOKEN)";
             self.audit.append(AuditLine {
@@ -262,19 +277,6 @@ impl Shared {
             });
             return Err(Box::new(error(StatusCode::UNAUTHORIZED, message, None)));
         };
-        if !self.take_rate(&who.name) {
-            let message = format!("rate limit: {} requests per second per token", self.rate);
-            self.audit.append(AuditLine {
-                request: request.cloned(),
-                message: Some(message.clone()),
-                ..self.line(Some(&who), action, "rate_limited")
-            });
-            return Err(Box::new(error(
-                StatusCode::TOO_MANY_REQUESTS,
-                &message,
-                None,
-            )));
-        }
         if !allowed(who.role, action) {
             let message = refusal(who.role, action);
             self.audit.append(AuditLine {
@@ -287,25 +289,11 @@ impl Shared {
         Ok(who)
     }
 
-    /// A token bucket per token: `rate` a second, bursts of `2 * rate`.
-    fn take_rate(&self, name: &str) -> bool {
-        let Ok(mut b) = self.buckets.lock() else {
-            return true;
-        };
-        let cap = 2.0 * self.rate;
-        let now = Instant::now();
-        let bucket = b.entry(name.to_string()).or_insert(Bucket {
-            level: cap,
-            at: now,
-        });
-        bucket.level =
-            (bucket.level + now.duration_since(bucket.at).as_secs_f64() * self.rate).min(cap);
-        bucket.at = now;
-        if bucket.level >= 1.0 {
-            bucket.level -= 1.0;
-            true
-        } else {
-            false
+    /// One request for `key` ([`RateLimiter`]): `Err` holds the seconds to wait.
+    fn take_rate(&self, key: Key) -> Result<(), u64> {
+        match self.rate.lock() {
+            Ok(mut r) => r.take(key, Instant::now()),
+            Err(_) => Ok(()),
         }
     }
 
@@ -322,8 +310,8 @@ async fn page() -> Response {
         .into_response()
 }
 
-async fn state(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Watch, None) {
+async fn state(State(sh): State<Arc<Shared>>, caller: Caller) -> Response {
+    let who = match sh.guard(&caller, Action::Watch, None) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -340,10 +328,9 @@ async fn state(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> R
 async fn frame_jpeg(
     State(sh): State<Arc<Shared>>,
     Path(view): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
 ) -> Response {
-    if let Err(r) = sh.guard(&headers, &uri, Action::Watch, None) {
+    if let Err(r) = sh.guard(&caller, Action::Watch, None) {
         return *r;
     }
     if let Ok(mut p) = sh.polled.lock() {
@@ -374,8 +361,7 @@ async fn frame_jpeg(
 async fn edit(
     State(sh): State<Arc<Shared>>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     body: Bytes,
 ) -> Response {
     let Some(action) = edit_action(&name) else {
@@ -386,7 +372,7 @@ async fn edit(
         );
     };
     let request: Option<Value> = serde_json::from_slice(&body).ok();
-    let who = match sh.guard(&headers, &uri, action, request.as_ref()) {
+    let who = match sh.guard(&caller, action, request.as_ref()) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -410,15 +396,35 @@ async fn edit(
     };
     let mut file = sh.file.lock().await;
     let mut new = file.clone();
-    let (before, after) = match control::apply(&edit, &mut new) {
+    let (before, after) = match control::apply(&edit, &mut new)
+        .and_then(|v| control::check_files(&edit, &sh.stage_path).map(|()| v))
+    {
         Ok(v) => v,
         Err(e) => return refuse_edit(&sh, line("invalid", Some(e.to_string())), &e),
     };
+    // Nothing to change (e.g. `{"layer": "outer"}`): no rebuild, not audited as a change.
+    if new == *file {
+        drop(file);
+        sh.audit.append(line(
+            "unchanged",
+            Some("nothing to change: the stage is already so".into()),
+        ));
+        return json_response(
+            StatusCode::OK,
+            &json!({"action": action.name(), "changed": false, "before": before, "after": after,
+                    "from_frame": null}),
+        );
+    }
     let path = sh.stage_path.clone();
     let resolved =
         tokio::task::spawn_blocking(move || control::resolve(&new, &path).map(|s| (s, new)))
             .await
-            .unwrap_or_else(|e| Err(EditError::Stage(e.to_string())));
+            .unwrap_or_else(|e| {
+                Err(EditError::Stage {
+                    field: "stage".into(),
+                    message: e.to_string(),
+                })
+            });
     let (stage, new) = match resolved {
         Ok(v) => v,
         Err(e) => return refuse_edit(&sh, line("invalid", Some(e.to_string())), &e),
@@ -458,7 +464,8 @@ async fn edit(
             );
             json_response(
                 StatusCode::OK,
-                &json!({"action": action.name(), "before": before, "after": after, "from_frame": frame}),
+                &json!({"action": action.name(), "changed": true, "before": before, "after": after,
+                        "from_frame": frame}),
             )
         }
         Err(message) => {
@@ -474,49 +481,18 @@ async fn edit(
 
 fn refuse_edit(sh: &Shared, line: AuditLine, e: &EditError) -> Response {
     sh.audit.append(line);
-    match e {
-        EditError::Field { field, message } => error(StatusCode::BAD_REQUEST, message, Some(field)),
-        EditError::Stage(m) => error(StatusCode::UNPROCESSABLE_ENTITY, m, None),
-    }
-}
-
-async fn save(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Save, None) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    let file = sh.file.lock().await;
-    let path = sh.stage_path.clone();
-    let written = control::to_ron(&file).and_then(|text| {
-        crate::io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())
-    });
-    drop(file);
-    let after = json!({"path": path.display().to_string()});
-    match written {
-        Ok(()) => {
-            sh.audit.append(AuditLine {
-                after: Some(after.clone()),
-                ..sh.line(Some(&who), Action::Save, "ok")
-            });
-            sh.event(json!({"type": "saved", "token": who.name, "path": after["path"]}));
-            json_response(StatusCode::OK, &json!({"saved": after["path"]}))
-        }
-        Err(m) => {
-            sh.audit.append(AuditLine {
-                message: Some(m.clone()),
-                ..sh.line(Some(&who), Action::Save, "failed")
-            });
-            error(StatusCode::INTERNAL_SERVER_ERROR, &m, None)
-        }
-    }
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        e.message(),
+        Some(e.field()),
+    )
 }
 
 /// A watcher's WebSocket: the token is checked (`watch`) and audited, then `serve` runs on the
 /// upgraded socket.
 fn watch_socket<F, Fut>(
     sh: Arc<Shared>,
-    headers: &HeaderMap,
-    uri: &Uri,
+    caller: &Caller,
     ws: WebSocketUpgrade,
     serve: F,
 ) -> Response
@@ -524,7 +500,7 @@ where
     F: FnOnce(WebSocket, Arc<Shared>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let who = match sh.guard(headers, uri, Action::Watch, None) {
+    let who = match sh.guard(caller, Action::Watch, None) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -534,11 +510,10 @@ where
 
 async fn ws_frames(
     State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch_socket(sh, &headers, &uri, ws, send_frames)
+    watch_socket(sh, &caller, ws, send_frames)
 }
 
 async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
@@ -570,11 +545,10 @@ async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
 
 async fn ws_events(
     State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch_socket(sh, &headers, &uri, ws, send_events)
+    watch_socket(sh, &caller, ws, send_events)
 }
 
 async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {
@@ -591,3 +565,7 @@ async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Shared, error, json_response};
+use super::{Caller, Shared, error, json_response};
 use crate::remote::access::{Action, Role};
 use crate::remote::audit::AuditLine;
 use crate::remote::control;
@@ -21,12 +21,8 @@ struct NewToken {
     role: Role,
 }
 
-pub(super) async fn tokens_list(
-    State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let who = match sh.guard(&headers, &uri, Action::Tokens, None) {
+pub(super) async fn tokens_list(State(sh): State<Arc<Shared>>, caller: Caller) -> Response {
+    let who = match sh.guard(&caller, Action::Tokens, None) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -46,12 +42,11 @@ pub(super) async fn tokens_list(
 
 pub(super) async fn tokens_add(
     State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     body: Bytes,
 ) -> Response {
     let request: Option<Value> = serde_json::from_slice(&body).ok();
-    let who = match sh.guard(&headers, &uri, Action::Tokens, request.as_ref()) {
+    let who = match sh.guard(&caller, Action::Tokens, request.as_ref()) {
         Ok(w) => w,
         Err(r) => return *r,
     };
@@ -86,7 +81,7 @@ pub(super) async fn tokens_add(
         }
         Err(m) => {
             sh.audit.append(line("invalid", Some(m.clone())));
-            error(StatusCode::BAD_REQUEST, &m, Some("name"))
+            error(StatusCode::UNPROCESSABLE_ENTITY, &m, Some("name"))
         }
     }
 }
@@ -94,11 +89,10 @@ pub(super) async fn tokens_add(
 pub(super) async fn tokens_remove(
     State(sh): State<Arc<Shared>>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
 ) -> Response {
     let request = json!({"name": name});
-    let who = match sh.guard(&headers, &uri, Action::Tokens, Some(&request)) {
+    let who = match sh.guard(&caller, Action::Tokens, Some(&request)) {
         Ok(w) => w,
         Err(r) => return *r,
     };
