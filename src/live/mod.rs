@@ -19,12 +19,14 @@
 //! the output's delivery, on the tracking clock (a take's frames are placed on it by their slot).
 
 mod framelog;
+mod inputs;
 pub mod pacing;
 pub mod recovery;
 pub mod reload;
 pub mod resources;
 pub mod sink;
 pub mod stats;
+mod status;
 pub mod targets;
 pub mod window;
 
@@ -252,10 +254,7 @@ impl LiveLoop {
             }
             None => None,
         };
-        let stats = RunStats {
-            frame_rate: stage.frame_rate,
-            ..Default::default()
-        };
+        let stats = RunStats::new(stage.frame_rate);
         Ok(LiveLoop {
             stage_path: stage_path.to_path_buf(),
             options,
@@ -390,69 +389,6 @@ impl LiveLoop {
         self.switched.retain(|(n, _)| n != name);
         self.switched.push((name.to_string(), enabled));
         Ok(())
-    }
-
-    /// The tracked states of the stage's other drawn cameras for frame `n` at render time `t`
-    /// (enabled in the stage file or by [`LiveLoop::set_camera_enabled`]): `None` for a camera
-    /// the source does not track (it is drawn at its rest pose).
-    fn others(&mut self, n: u64, t: f64) -> Vec<(String, Option<TrackedState>)> {
-        let names: Vec<String> = self
-            .stage
-            .cameras
-            .iter()
-            .filter(|c| c.name != self.camera)
-            .filter(|c| {
-                self.switched
-                    .iter()
-                    .find(|(n, _)| *n == c.name)
-                    .map_or(c.enabled, |(_, on)| *on)
-            })
-            .map(|c| c.name.clone())
-            .collect();
-        let k = self.take_frame(n);
-        names
-            .into_iter()
-            .map(|name| {
-                let state = match &mut self.source {
-                    Source::Take(cams) => cams.camera_at_frame(&name, k),
-                    Source::Live(cams) => cams.camera(&name, t),
-                    Source::Rest => None,
-                };
-                (name, state)
-            })
-            .collect()
-    }
-
-    /// The tracked state of the camera for frame `n` and its render time on the tracking clock.
-    fn tracked(&mut self, n: u64) -> (TrackedState, f64) {
-        let rest = || {
-            self.stage
-                .camera(&self.camera)
-                .map(|c| c.rest)
-                .unwrap_or_default()
-        };
-        let k = self.take_frame(n);
-        match &mut self.source {
-            Source::Take(cams) => {
-                let t = cams.frame_time(k);
-                let s = cams
-                    .camera_at_frame(&self.camera, k)
-                    .unwrap_or_else(|| TrackedState::untracked(rest()));
-                (s, t)
-            }
-            Source::Live(cams) => {
-                cams.update();
-                let t = cams.now();
-                let s = cams
-                    .camera(&self.camera, t)
-                    .unwrap_or_else(|| TrackedState::untracked(rest()));
-                (s, t)
-            }
-            Source::Rest => (
-                TrackedState::untracked(rest()),
-                self.epoch.elapsed().as_secs_f64(),
-            ),
-        }
     }
 
     /// Renders and delivers frame [`LiveLoop::frame`], due at `due`. Never fails: a failure holds
@@ -599,69 +535,6 @@ impl LiveLoop {
         self.recover();
         self.print_status();
         stats
-    }
-
-    /// On a terminal, rewrites the status line on stderr about once a second.
-    fn print_status(&mut self) {
-        use std::io::IsTerminal;
-        if self.status_at.elapsed() >= Duration::from_secs(1) && std::io::stderr().is_terminal() {
-            self.status_at = Instant::now();
-            self.status_shown = true;
-            eprint!("\r{}\x1b[K", self.status());
-        }
-    }
-
-    /// Logs a message once per distinct text, numbers aside (a failing frame repeats every frame).
-    fn report(&mut self, message: &str) {
-        let key: String = message
-            .split_once(": ")
-            .map_or(message, |(_, rest)| rest)
-            .to_string();
-        // Messages that differ only in numbers (a frame's, a file's frame-NNNNNN folder) are one
-        // error: a failure on every frame is logged once and the list stays short.
-        let digitless = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "#");
-        if !self
-            .reported
-            .iter()
-            .any(|r| digitless(r) == digitless(&key))
-        {
-            log::error!("{message}");
-            self.reported.push(key);
-        }
-    }
-
-    /// Ends the status line (what follows starts on a new line).
-    pub fn end_status(&mut self) {
-        if std::mem::take(&mut self.status_shown) {
-            eprintln!();
-        }
-    }
-
-    /// A one-line status (frame, late and dropped frames, failures, device losses, reloads),
-    /// printed on stderr about once a second when it is a terminal.
-    pub fn status(&self) -> String {
-        format!(
-            "frame {} ({}), {} late, {} dropped, {} failed, {} device lost ({} re-created{}), {} reloads, {} refused edits{}",
-            self.frame,
-            timecode(self.frame, self.stage.frame_rate),
-            self.stats.late,
-            self.stats.dropped,
-            self.stats.failures,
-            self.stats.device_lost,
-            self.stats.recoveries,
-            if self.lost.is_some() {
-                ", re-creating"
-            } else {
-                ""
-            },
-            self.stats.reloads,
-            self.stats.reload_errors,
-            if self.targets_changed {
-                "; output targets edited: restart to apply"
-            } else {
-                ""
-            }
-        )
     }
 }
 

@@ -1,5 +1,7 @@
 //! What the live loop measures per frame, and the summary printed at exit and written by `--stats`.
 
+use std::collections::VecDeque;
+
 use serde::Serialize;
 
 /// One frame of the live loop.
@@ -61,9 +63,17 @@ pub struct RunStats {
     pub reload_errors: u64,
     /// Latency percentiles (milliseconds and frames) over frames with live tracking.
     pub latency: Option<Latency>,
-    /// Every frame.
-    pub per_frame: Vec<FrameStats>,
+    /// The most recent frames' figures, at most [`PER_FRAME_KEPT`] (a run of days keeps a
+    /// bounded record; the counts above and the latency cover the whole run).
+    pub per_frame: VecDeque<FrameStats>,
+    /// The latency of every frame with live tracking but the start-up frame (ms, as `f32`: four
+    /// bytes a frame, about 20 MB a day at 60 Hz), for the percentiles.
+    #[serde(skip)]
+    latencies_ms: Vec<f32>,
 }
+
+/// Frames whose figures [`RunStats::per_frame`] keeps (the most recent).
+pub const PER_FRAME_KEPT: usize = 10_000;
 
 /// Latency percentiles.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -93,23 +103,32 @@ pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
 }
 
 impl RunStats {
+    /// No frames yet, at `frame_rate` Hz.
+    pub fn new(frame_rate: f64) -> RunStats {
+        RunStats {
+            frame_rate,
+            ..Default::default()
+        }
+    }
+
     /// Adds a frame's figures.
     pub fn push(&mut self, f: FrameStats) {
         self.frames += 1;
         self.late += u64::from(f.late);
         self.failures += u64::from(f.held);
         self.tracking_dropout += u64::from(f.dropout);
-        self.per_frame.push(f);
+        if let (false, Some(l)) = (f.startup, f.latency_ms) {
+            self.latencies_ms.push(l as f32);
+        }
+        if self.per_frame.len() == PER_FRAME_KEPT {
+            self.per_frame.pop_front();
+        }
+        self.per_frame.push_back(f);
     }
 
     /// Computes the latency percentiles from the frames so far.
     pub fn finish(&mut self) {
-        let l: Vec<f64> = self
-            .per_frame
-            .iter()
-            .filter(|f| !f.startup)
-            .filter_map(|f| f.latency_ms)
-            .collect();
+        let l: Vec<f64> = self.latencies_ms.iter().map(|&x| f64::from(x)).collect();
         let period_ms = 1000.0 / self.frame_rate.max(1e-9);
         self.latency = match (percentile(&l, 0.5), percentile(&l, 0.99)) {
             (Some(p50), Some(p99)) => Some(Latency {
@@ -198,5 +217,31 @@ mod tests {
         assert_eq!((s.frames, s.late, s.failures), (5, 1, 1));
         assert_eq!(s.tracking_dropout, 1);
         assert!(s.summary().contains("1 in tracking dropout"));
+    }
+
+    /// A long run keeps the last PER_FRAME_KEPT frames' figures, while the counts and the
+    /// latency percentiles cover every frame: latencies 1..=25,000 ms, one a frame.
+    #[test]
+    fn a_long_run_keeps_a_bounded_record() {
+        let mut s = RunStats {
+            frame_rate: 1000.0,
+            ..Default::default()
+        };
+        let n = PER_FRAME_KEPT as u64 * 5 / 2;
+        for k in 1..=n {
+            s.push(FrameStats {
+                frame: k,
+                latency_ms: Some(k as f64),
+                ..Default::default()
+            });
+        }
+        s.finish();
+        assert_eq!(s.per_frame.len(), PER_FRAME_KEPT);
+        assert_eq!(s.per_frame.front().map(|f| f.frame), Some(n - 9_999));
+        assert_eq!(s.per_frame.back().map(|f| f.frame), Some(n));
+        let l = s.latency.expect("latency");
+        assert_eq!((l.frames, s.frames), (n, n));
+        // Nearest rank over 25,000 values 1..=25,000: the 12,500th and the 24,750th.
+        assert_eq!((l.p50_ms, l.p99_ms), (12_500.0, 24_750.0));
     }
 }

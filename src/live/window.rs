@@ -367,7 +367,7 @@ impl App<'_> {
             el.exit();
             return;
         }
-        if let Some(f) = self.live.stats.per_frame.last_mut() {
+        if let Some(f) = self.live.stats.per_frame.back_mut() {
             f.present_ms += t.elapsed().as_secs_f64() * 1000.0;
         }
     }
