@@ -61,9 +61,14 @@ fn a_flooded_remote_server_leaves_the_loop_its_frame_time() {
         tiny().replace("frame_rate: 60.0", "frame_rate: 25.0"),
     )
     .expect("write");
+    // The server refuses to start without a token; the flood itself sends a wrong one.
+    let tokens = dir.path().join("tokens.json");
+    parallax::remote::access::TokenStore::open(&tokens)
+        .and_then(|mut t| t.add("supervisor", parallax::remote::access::Role::Viewer))
+        .expect("token");
     let options = parallax::remote::ServeOptions {
         addr: "127.0.0.1:0".parse().expect("addr"),
-        tokens: dir.path().join("tokens.json"),
+        tokens,
         audit: dir.path().join("audit.jsonl"),
         ..Default::default()
     };
