@@ -395,6 +395,7 @@ fn a_node_killed_mid_take_is_reported_and_rejoins() {
 /// Node "b" runs a copy of the stage file with one comment changed: its stage revision differs.
 /// It refuses every frame (writes nothing) and says why, naming both revisions; the primary
 /// counts and reports the refusal; "c", on the same stage as the primary, presents every frame.
+/// 300 frames: more than the 256 releases a refusing node once left queued until it froze.
 #[test]
 fn a_node_with_another_stage_revision_refuses_to_present() {
     let dir = tempfile::tempdir().unwrap();
@@ -414,7 +415,7 @@ fn a_node_with_another_stage_revision_refuses_to_present() {
         "--take",
         TAKE,
         "--frames",
-        "3",
+        "300",
         "--unpaced",
         "--barrier-timeout",
         "20000",
@@ -435,14 +436,14 @@ fn a_node_with_another_stage_revision_refuses_to_present() {
         "{b_err}"
     );
     assert!(b_err.contains("; this node: stage "), "{b_err}");
-    assert!(b_out.contains("0 frames presented, 3 refused"), "{b_out}");
+    assert!(b_out.contains("0 frames presented, 300 refused"), "{b_out}");
     assert!(frames_in(Path::new(&db)).is_empty(), "b wrote frames");
     assert!(a_err.contains("node 'b' refuses frame 0"), "{a_err}");
     assert!(
-        a_out.contains("node 'b': 0 ready, 0 late, 3 refused"),
+        a_out.contains("node 'b': 0 ready, 0 late, 300 refused"),
         "{a_out}"
     );
-    assert_eq!(frames_in(Path::new(&dc)), [0, 1, 2]);
+    assert_eq!(frames_in(Path::new(&dc)), (0..300).collect::<Vec<u64>>());
     // The two revisions named differ.
     let line = b_err.lines().find(|l| l.contains("refuses")).unwrap();
     let hex = |after: &str| line.split(after).nth(1).unwrap()[..16].to_string();

@@ -254,6 +254,10 @@ impl FrameSync for Node {
             log::error!("cluster: frame {frame}: ready not sent: {e}");
         }
         if let Some(why) = &self.refusal {
+            // The releases of frames it does not present are of no use; left queued, they fill
+            // the subscriber's queue (256) and stall Zenoh's receiving, ticks and the primary's
+            // end included (the tryout's node froze after 257 refusals).
+            while let Ok(Some(_)) = self.releases.try_recv() {}
             self.refused += 1;
             if self.told.insert(why.clone()) {
                 eprintln!("cluster: node '{}' refuses frame {frame}: {why}", self.name);

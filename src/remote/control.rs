@@ -25,10 +25,19 @@ pub struct BadBody {
 }
 
 /// Parses a JSON body strictly, naming the field at fault: `.` when the body as a whole is at
-/// fault (not JSON, cut short, not an object), else the path of the field (`card.placement`).
+/// fault (not JSON, cut short, not one object, anything after the object), else the path of the
+/// field (`card.placement`). An array is refused even where serde would read it as the fields in
+/// order.
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BadBody> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+    let whole = |message: &str| BadBody {
+        field: ".".into(),
+        message: message.to_string(),
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(whole("the body must be a JSON object, not an array"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let message = e.inner().to_string();
         // Broken JSON is the body's fault as a whole, wherever the parser stopped (the message
         // gives its line and column); serde's `?` (a position it cannot name) is not a field.
@@ -54,6 +63,8 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BadBody> {
         }
         BadBody { field, message }
     })?;
+    de.end()
+        .map_err(|e| whole(&format!("more after the JSON object: {e}")))?;
     Ok(value)
 }
 

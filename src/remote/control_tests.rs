@@ -167,6 +167,25 @@ fn broken_json_names_the_body_as_a_whole() {
         let e = Edit::parse(action, body).unwrap().unwrap_err();
         assert_eq!(e.field, ".", "{}: {e}", String::from_utf8_lossy(body));
     }
+    // One object and nothing after it (the tryout's second object and trailing text were
+    // applied), and never an array read as the fields in order.
+    for (action, body) in [
+        (
+            Action::EnvironmentYaw,
+            &br#"{"yaw_deg": 11} this is not json"#[..],
+        ),
+        (Action::EnvironmentYaw, br#"{"yaw_deg": 12}{"yaw_deg": 99}"#),
+        (Action::EnvironmentYaw, b"[25]"),
+        (Action::Camera, br#" ["A", false, 5]"#),
+    ] {
+        let e = Edit::parse(action, body).unwrap().unwrap_err();
+        assert_eq!(e.field, ".", "{}: {e}", String::from_utf8_lossy(body));
+    }
+    assert!(
+        Edit::parse(Action::EnvironmentYaw, b" {\"yaw_deg\": 5}\n ")
+            .unwrap()
+            .is_ok()
+    );
     // A body that is JSON but not an object of the route's: the body too.
     let e = Edit::parse(Action::EnvironmentYaw, b"\"left\"")
         .unwrap()
