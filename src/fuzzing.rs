@@ -172,10 +172,10 @@ pub fn remote_body(data: &[u8]) {
         let text = include_str!("../assets/stages/tiny.ron");
         crate::stage::parse(text, "tiny.ron").ok()
     });
-    if let Some(mut file) = tiny.clone() {
-        if black_box(apply(&edit, &mut file)).is_ok() {
-            let _ = black_box(to_ron(&file));
-        }
+    if let Some(mut file) = tiny.clone()
+        && black_box(apply(&edit, &mut file)).is_ok()
+    {
+        let _ = black_box(to_ron(&file));
     }
 }
 
