@@ -139,22 +139,8 @@ pub fn ron_locate(data: &[u8]) {
     }
 }
 
-/// The remote API's edits it can change, in the order of the first byte [`remote_body`] reads.
-const REMOTE_EDITS: [crate::remote::access::Action; 7] = {
-    use crate::remote::access::Action::*;
-    [
-        EnvironmentYaw,
-        Grade,
-        LightCard,
-        Content,
-        Frustum,
-        FreezeOuter,
-        Camera,
-    ]
-};
-
-/// A remote API request body: the first byte picks the edit ([`REMOTE_EDITS`], modulo), the rest
-/// is the JSON body (`remote::control::Edit::parse`); a body that parses is applied to the bundled
+/// A remote API request body: the first byte picks the action (`remote::access::Action::ALL`,
+/// modulo; those that are not edits return at once), the rest is the JSON body (`remote::control::Edit::parse`); a body that parses is applied to the bundled
 /// `tiny.ron` stage file (`remote::control::apply`, the range and name checks) and the result
 /// written back as RON (`to_ron`, what `POST /api/save` writes).
 pub fn remote_body(data: &[u8]) {
@@ -164,7 +150,8 @@ pub fn remote_body(data: &[u8]) {
     let Some((&pick, body)) = data.split_first() else {
         return;
     };
-    let action = REMOTE_EDITS[usize::from(pick) % REMOTE_EDITS.len()];
+    let actions = crate::remote::access::Action::ALL;
+    let action = actions[usize::from(pick) % actions.len()];
     let Some(Ok(edit)) = Edit::parse(action, body) else {
         return;
     };
@@ -373,7 +360,8 @@ mod tests {
         let tiny = include_str!("../assets/stages/tiny.ron");
         let tiny = crate::stage::parse(tiny, "tiny.ron").expect("tiny.ron");
         for (path, b) in seeds("remote_body") {
-            let action = REMOTE_EDITS[usize::from(b[0]) % REMOTE_EDITS.len()];
+            let actions = crate::remote::access::Action::ALL;
+            let action = actions[usize::from(b[0]) % actions.len()];
             let edit = crate::remote::control::Edit::parse(action, &b[1..])
                 .expect("an edit")
                 .unwrap_or_else(|e| panic!("{path}: {e:?}"));
