@@ -497,7 +497,7 @@ fn watch_socket<F, Fut>(
     serve: F,
 ) -> Response
 where
-    F: FnOnce(WebSocket, Arc<Shared>) -> Fut + Send + 'static,
+    F: FnOnce(WebSocket, Arc<Shared>, String) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let who = match sh.guard(caller, Action::Watch, None) {
@@ -505,7 +505,41 @@ where
         Err(r) => return *r,
     };
     sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
-    ws.on_upgrade(move |socket| serve(socket, sh))
+    let token = caller.token.clone().unwrap_or_default();
+    ws.on_upgrade(move |socket| serve(socket, sh, token))
+}
+
+/// How often a quiet socket checks that its token still holds: a removed token's sockets close
+/// within this (a socket with traffic checks before each message).
+const TOKEN_CHECK: Duration = Duration::from_secs(1);
+
+/// Whether `token` was removed since its socket opened (`DELETE /api/tokens/NAME`).
+fn revoked(sh: &Shared, token: &str) -> bool {
+    sh.tokens.lock().map_or(true, |t| t.check(token).is_none())
+}
+
+/// The next message of `rx` for a socket of `token`: `None` when the socket is to close (the
+/// token removed, or the sender gone).
+async fn next_for<T: Clone>(
+    rx: &mut broadcast::Receiver<T>,
+    sh: &Shared,
+    token: &str,
+) -> Option<T> {
+    loop {
+        if revoked(sh, token) {
+            return None;
+        }
+        match tokio::time::timeout(TOKEN_CHECK, rx.recv()).await {
+            Err(_) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+            Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+            Ok(Ok(m)) => {
+                if revoked(sh, token) {
+                    return None;
+                }
+                return Some(m);
+            }
+        }
+    }
 }
 
 async fn ws_frames(
@@ -516,7 +550,7 @@ async fn ws_frames(
     watch_socket(sh, &caller, ws, send_frames)
 }
 
-async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
+async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
     let mut rx = sh.frames.subscribe();
     let first: Vec<Arc<StreamFrame>> = sh
         .latest
@@ -527,10 +561,9 @@ async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
     loop {
         let f = match pending.next() {
             Some(f) => f,
-            None => match rx.recv().await {
-                Ok(f) => f,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return,
+            None => match next_for(&mut rx, &sh, &token).await {
+                Some(f) => f,
+                None => break,
             },
         };
         if socket
@@ -541,6 +574,7 @@ async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>) {
             return;
         }
     }
+    let _ = socket.send(Message::Close(None)).await;
 }
 
 async fn ws_events(
@@ -551,19 +585,14 @@ async fn ws_events(
     watch_socket(sh, &caller, ws, send_events)
 }
 
-async fn send_events(mut socket: WebSocket, sh: Arc<Shared>) {
+async fn send_events(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
     let mut rx = sh.events.subscribe();
-    loop {
-        match rx.recv().await {
-            Ok(text) => {
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    return;
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(broadcast::error::RecvError::Closed) => return,
+    while let Some(text) = next_for(&mut rx, &sh, &token).await {
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
         }
     }
+    let _ = socket.send(Message::Close(None)).await;
 }
 
 #[cfg(test)]

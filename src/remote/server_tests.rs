@@ -274,3 +274,76 @@ fn no_start_without_a_token_file_or_a_token() {
         Err(ServeError::NoTokens(_))
     ));
 }
+
+/// A removed token's open WebSockets close (the tryout's events socket kept receiving after the
+/// DELETE): the socket reads a close frame, or the end of the stream, within a few seconds.
+#[test]
+fn removing_a_token_closes_its_sockets() {
+    let r = start(100.0, None);
+    let added = r.admin(
+        "POST",
+        "/api/tokens",
+        r#"{"name": "temp", "role": "viewer"}"#,
+    );
+    assert_eq!(added.status, 200, "{}", added.body);
+    let token = added.body["token"].as_str().unwrap().to_string();
+    let mut s = TcpStream::connect(r.addr).unwrap();
+    let upgrade = format!(
+        "GET /ws/events HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        r.addr
+    );
+    s.write_all(upgrade.as_bytes()).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut got: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the upgrade");
+        got.extend_from_slice(&buf[..n]);
+        if let Some(k) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break k + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..head_end]).to_string();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let mut frames: Vec<u8> = got[head_end..].to_vec();
+    let removed = r.admin("DELETE", "/api/tokens/temp", "");
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    // Server frames are unmasked: opcode in the low bits of the first byte, then the length.
+    let closed = |f: &[u8]| -> Option<bool> {
+        let mut at = 0;
+        while at + 2 <= f.len() {
+            let (op, len7) = (f[at] & 0x0f, usize::from(f[at + 1] & 0x7f));
+            let (len, head) = match len7 {
+                126 if at + 4 <= f.len() => {
+                    (usize::from(u16::from_be_bytes([f[at + 2], f[at + 3]])), 4)
+                }
+                126 | 127 => return None,
+                n => (n, 2),
+            };
+            if op == 8 {
+                return Some(true);
+            }
+            at += head + len;
+        }
+        Some(false)
+    };
+    let start = std::time::Instant::now();
+    loop {
+        if closed(&frames) == Some(true) {
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => frames.extend_from_slice(&buf[..n]),
+            Err(e) => panic!(
+                "the removed token's socket is still open after {:?}: {e}",
+                start.elapsed()
+            ),
+        }
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
