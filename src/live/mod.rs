@@ -312,6 +312,12 @@ impl LiveLoop {
         self.sync = Some(sync);
     }
 
+    /// The notes of the stage file's own writes when the loop watches it ([`reload::OwnWrites`]):
+    /// a writer that notes its text (the remote server's save) is not reloaded by it.
+    pub fn own_writes(&self) -> Option<reload::OwnWrites> {
+        self.reloader.as_ref().map(|r| r.own_writes())
+    }
+
     /// Renders (and reads back) only the outputs named in `names` from the next frame, also after
     /// a reload or a device re-creation (a render node's outputs: [`Renderer::keep_outputs`]);
     /// the others are read back as empty images.

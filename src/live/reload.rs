@@ -35,9 +35,39 @@ pub enum Reload {
     Refused(String),
 }
 
+/// Texts this process itself wrote to the stage file (the remote server's save): the change
+/// events of such a write are not reloads. Otherwise the watcher would reload the saved text and
+/// replace edits made after the save (the live stage is ahead of the file it saved). The notes
+/// hold until a change the process did not write is reloaded.
+#[derive(Clone, Debug, Default)]
+pub struct OwnWrites(Arc<Mutex<Vec<String>>>);
+
+impl OwnWrites {
+    /// Notes `text` as about to be written to the stage file (the last 8 kept).
+    pub fn note(&self, text: &str) {
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() >= 8 {
+                v.remove(0);
+            }
+            v.push(text.to_string());
+        }
+    }
+
+    fn noted(&self, text: &str) -> bool {
+        self.0.lock().is_ok_and(|v| v.iter().any(|t| t == text))
+    }
+
+    fn clear(&self) {
+        if let Ok(mut v) = self.0.lock() {
+            v.clear();
+        }
+    }
+}
+
 /// Watches a stage file (and the other files it names) and reloads it on a change.
 pub struct Reloader {
     rx: Receiver<Reload>,
+    own: OwnWrites,
     // Dropping the watcher stops the events; the thread then ends.
     watcher: notify::RecommendedWatcher,
     /// The files watched (absolute), shared with the watcher's callback.
@@ -104,8 +134,10 @@ impl Reloader {
             source,
         })?;
         let (tx, rx) = channel();
+        let own = OwnWrites::default();
         let mut reloader = Reloader {
             rx,
+            own: own.clone(),
             watcher,
             files,
             dirs: Vec::new(),
@@ -115,7 +147,7 @@ impl Reloader {
         let path = stage_path.to_path_buf();
         std::thread::Builder::new()
             .name("stage reload".into())
-            .spawn(move || reload_thread(&path, &event_rx, &tx))
+            .spawn(move || reload_thread(&path, &event_rx, &tx, &own))
             .map_err(|e| WatchError {
                 path: stage_path.to_path_buf(),
                 source: notify::Error::io(e),
@@ -147,6 +179,11 @@ impl Reloader {
         Ok(())
     }
 
+    /// The notes of the stage file's own writes ([`OwnWrites`]), shared with the reload thread.
+    pub fn own_writes(&self) -> OwnWrites {
+        self.own.clone()
+    }
+
     /// The newest reload result since the last call, without waiting (older ones are superseded:
     /// only the last edit matters, but every refused one is returned so it can be reported).
     pub fn poll(&self) -> Vec<Reload> {
@@ -158,7 +195,13 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn reload_thread(path: &Path, events: &Receiver<Vec<PathBuf>>, out: &Sender<Reload>) {
+fn reload_thread(
+    path: &Path,
+    events: &Receiver<Vec<PathBuf>>,
+    out: &Sender<Reload>,
+    own: &OwnWrites,
+) {
+    let stage_file = absolute(path);
     while let Ok(mut files) = events.recv() {
         // Debounce: wait until the files have been quiet for DEBOUNCE.
         loop {
@@ -170,6 +213,15 @@ fn reload_thread(path: &Path, events: &Receiver<Vec<PathBuf>>, out: &Sender<Relo
         }
         files.sort();
         files.dedup();
+        if files.iter().all(|f| *f == stage_file) {
+            match std::fs::read_to_string(path) {
+                Ok(text) if own.noted(&text) => {
+                    log::info!("{}: saved by this process, not reloaded", path.display());
+                    continue;
+                }
+                _ => own.clear(),
+            }
+        }
         let result = match crate::stage::load(path) {
             Ok(stage) => Reload::Loaded {
                 stage: Box::new(stage),
@@ -339,4 +391,47 @@ pub(super) struct Prepared {
     scene: crate::scene::SceneList,
     source: Option<Source>,
     camera: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write the process noted is not reloaded; the next change it did not write is.
+    #[test]
+    fn own_writes_are_not_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let stage = dir.path().join("stage.ron");
+        let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let text = std::fs::read_to_string(tiny).unwrap();
+        std::fs::write(&stage, &text).unwrap();
+        let r = Reloader::start(&stage, &[]).unwrap();
+        // Nothing within 10 debounce periods, or the first result within 5 s.
+        let wait = |want: usize| {
+            let limit = if want == 0 {
+                DEBOUNCE * 10
+            } else {
+                Duration::from_secs(5)
+            };
+            let until = std::time::Instant::now() + limit;
+            let mut got = Vec::new();
+            while std::time::Instant::now() < until && got.len() < want.max(1) {
+                got.extend(r.poll());
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            got
+        };
+        let saved = text.replacen("name: \"Tiny\"", "name: \"Saved\"", 1);
+        assert_ne!(saved, text);
+        r.own_writes().note(&saved);
+        crate::io::write_atomic(&stage, saved.as_bytes()).unwrap();
+        assert!(wait(0).is_empty(), "the process's own save was reloaded");
+        let edited = text.replacen("name: \"Tiny\"", "name: \"Edited\"", 1);
+        std::fs::write(&stage, &edited).unwrap();
+        let got = wait(1);
+        assert!(
+            matches!(&got[..], [Reload::Loaded { stage, .. }] if stage.name == "Edited"),
+            "{got:?}"
+        );
+    }
 }

@@ -109,6 +109,11 @@ fn tracking(t: &TrackedState) -> serde_json::Value {
 
 impl FrameHook for RemoteHook {
     fn before_frame(&mut self, live: &mut LiveLoop) {
+        if let Ok(mut own) = self.shared.own_writes.lock()
+            && own.is_none()
+        {
+            *own = live.own_writes();
+        }
         self.follow_reloads(live);
         while let Ok(ToLoop { stage, reply }) = self.rx.try_recv() {
             let r = live

@@ -62,6 +62,10 @@ pub(crate) struct Shared {
     pub latest: Mutex<BTreeMap<String, Arc<StreamFrame>>>,
     /// When a frame image was last asked for (`GET /api/frames/...`).
     pub polled: Mutex<Option<Instant>>,
+    /// The loop's notes of the stage file's own writes (set by the hook on its first frame when
+    /// the loop watches the file): a save notes its text, so its reload does not replace edits
+    /// made after it.
+    pub own_writes: Mutex<Option<crate::live::reload::OwnWrites>>,
 }
 
 impl Shared {
@@ -126,6 +130,7 @@ pub fn serve(
         frames: broadcast::channel(64).0,
         latest: Mutex::new(BTreeMap::new()),
         polled: Mutex::new(None),
+        own_writes: Mutex::new(None),
     });
     let hook = RemoteHook::new(shared.clone(), rx, options)?;
     let app = router(shared);

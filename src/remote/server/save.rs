@@ -42,7 +42,12 @@ pub(super) async fn save(State(sh): State<Arc<Shared>>, caller: Caller, body: By
     }
     let file = sh.file.lock().await;
     let path = sh.stage_path.clone();
+    let own = sh.own_writes.lock().ok().and_then(|o| o.clone());
     let written = control::to_ron(&file).and_then(|text| {
+        // The watcher's reload of this text would replace edits made after it.
+        if let Some(own) = &own {
+            own.note(&text);
+        }
         crate::io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())
     });
     drop(file);
