@@ -213,16 +213,28 @@ fn reload_thread(
         }
         files.sort();
         files.dedup();
-        if files.iter().all(|f| *f == stage_file) {
-            match std::fs::read_to_string(path) {
-                Ok(text) if own.noted(&text) => {
-                    log::info!("{}: saved by this process, not reloaded", path.display());
-                    continue;
+        // The file is read once: to recognise the process's own save, and to load.
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(source) => {
+                let e = crate::stage::StageError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                };
+                if out.send(Reload::Refused(e.to_string())).is_err() {
+                    return;
                 }
-                _ => own.clear(),
+                continue;
             }
+        };
+        if files.iter().all(|f| *f == stage_file) {
+            if own.noted(&text) {
+                log::info!("{}: saved by this process, not reloaded", path.display());
+                continue;
+            }
+            own.clear();
         }
-        let result = match crate::stage::load(path) {
+        let result = match crate::stage::load_text(&text, path) {
             Ok(stage) => Reload::Loaded {
                 stage: Box::new(stage),
                 files,
