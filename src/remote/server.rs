@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,10 +24,12 @@ use super::rate::{Key, RateLimiter};
 use super::stream::StreamFrame;
 use super::{RemoteHook, ServeError, ServeOptions};
 use save::save;
+use sockets::{ws_events, ws_frames};
 use tokens::{tokens_add, tokens_list, tokens_remove};
 
 mod http;
 mod save;
+mod sockets;
 mod tokens;
 use crate::stage::file::Stage as StageFile;
 pub(crate) use http::Caller;
@@ -491,113 +492,6 @@ fn refuse_edit(sh: &Shared, line: AuditLine, e: &EditError) -> Response {
         e.message(),
         Some(e.field()),
     )
-}
-
-/// A watcher's WebSocket: the token is checked (`watch`) and audited, then `serve` runs on the
-/// upgraded socket.
-fn watch_socket<F, Fut>(
-    sh: Arc<Shared>,
-    caller: &Caller,
-    ws: WebSocketUpgrade,
-    serve: F,
-) -> Response
-where
-    F: FnOnce(WebSocket, Arc<Shared>, String) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let who = match sh.guard(caller, Action::Watch, None) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
-    let token = caller.token.clone().unwrap_or_default();
-    ws.on_upgrade(move |socket| serve(socket, sh, token))
-}
-
-/// How often a quiet socket checks that its token still holds: a removed token's sockets close
-/// within this (a socket with traffic checks before each message).
-const TOKEN_CHECK: Duration = Duration::from_secs(1);
-
-/// Whether `token` was removed since its socket opened (`DELETE /api/tokens/NAME`).
-fn revoked(sh: &Shared, token: &str) -> bool {
-    sh.tokens.lock().map_or(true, |t| t.check(token).is_none())
-}
-
-/// The next message of `rx` for a socket of `token`: `None` when the socket is to close (the
-/// token removed, or the sender gone).
-async fn next_for<T: Clone>(
-    rx: &mut broadcast::Receiver<T>,
-    sh: &Shared,
-    token: &str,
-) -> Option<T> {
-    loop {
-        if revoked(sh, token) {
-            return None;
-        }
-        match tokio::time::timeout(TOKEN_CHECK, rx.recv()).await {
-            Err(_) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
-            Ok(Err(broadcast::error::RecvError::Closed)) => return None,
-            Ok(Ok(m)) => {
-                if revoked(sh, token) {
-                    return None;
-                }
-                return Some(m);
-            }
-        }
-    }
-}
-
-async fn ws_frames(
-    State(sh): State<Arc<Shared>>,
-    caller: Caller,
-    ws: WebSocketUpgrade,
-) -> Response {
-    watch_socket(sh, &caller, ws, send_frames)
-}
-
-async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
-    let mut rx = sh.frames.subscribe();
-    let first: Vec<Arc<StreamFrame>> = sh
-        .latest
-        .lock()
-        .map(|l| l.values().cloned().collect())
-        .unwrap_or_default();
-    let mut pending = first.into_iter();
-    loop {
-        let f = match pending.next() {
-            Some(f) => f,
-            None => match next_for(&mut rx, &sh, &token).await {
-                Some(f) => f,
-                None => break,
-            },
-        };
-        if socket
-            .send(Message::Binary(f.message().into()))
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
-    let _ = socket.send(Message::Close(None)).await;
-}
-
-async fn ws_events(
-    State(sh): State<Arc<Shared>>,
-    caller: Caller,
-    ws: WebSocketUpgrade,
-) -> Response {
-    watch_socket(sh, &caller, ws, send_events)
-}
-
-async fn send_events(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
-    let mut rx = sh.events.subscribe();
-    while let Some(text) = next_for(&mut rx, &sh, &token).await {
-        if socket.send(Message::Text(text.into())).await.is_err() {
-            return;
-        }
-    }
-    let _ = socket.send(Message::Close(None)).await;
 }
 
 #[cfg(test)]
