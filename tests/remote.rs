@@ -731,7 +731,17 @@ fn headless_chromium_sees_the_camera_view_move_and_match_the_render() {
         assert!(Instant::now() < deadline, "the loop does not run");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The page's boxes start at the stage's values, not at 0 (the tryout's page showed 0).
+    let (code, _) = s.json(
+        "POST",
+        "/api/environment",
+        Some(s.token("artist")),
+        r#"{"yaw_deg": 37}"#,
+    );
+    assert_eq!(code, 200);
     let html = String::from_utf8(chromium_run(&chrome, &["--dump-dom"], &url)).unwrap();
+    assert_eq!(attribute(&html, "yaw", "value"), Some("37"), "{html}");
+    assert_eq!(attribute(&html, "exposure", "value"), Some("0"), "{html}");
     let frame: u64 = attribute(&html, "view-camera", "data-frame")
         .and_then(|f| f.parse().ok())
         .unwrap_or_else(|| panic!("no camera frame reached the page:\n{html}"));
@@ -904,4 +914,54 @@ fn with_a_certificate_the_page_and_frames_come_over_tls() {
         "{}",
         String::from_utf8_lossy(&out)
     );
+}
+
+/// Options that would be silently ignored or silently changed are refused by the command line,
+/// and `token list`/`remove` on a token file that is not there say so (the tryout's ran silently).
+#[test]
+fn the_command_line_refuses_what_it_would_ignore() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .current_dir(tmp.path())
+            .args(args)
+            .env("NODEVICE_SELECT", "1")
+            .output()
+            .unwrap()
+    };
+    for (args, says) in [
+        (
+            &[
+                "run",
+                "--tls-cert",
+                "c.pem",
+                "--tls-key",
+                "k.pem",
+                "--frames",
+                "1",
+            ][..],
+            "--serve",
+        ),
+        (&["run", "--audit", "a.jsonl", "--frames", "1"], "--serve"),
+        (
+            &["run", "--serve", "0", "--rate-limit", "0.01"],
+            "at least 0.1",
+        ),
+        (&["token", "add", "   ", "--role", "viewer"], "not blank"),
+        (
+            &["token", "list", "--tokens", "missing.json"],
+            "no token file missing.json",
+        ),
+        (
+            &["token", "remove", "ana", "--tokens", "missing.json"],
+            "no token file missing.json",
+        ),
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert!(!tmp.path().join("missing.json").exists());
+    assert!(!tmp.path().join("parallax-tokens.json").exists());
 }

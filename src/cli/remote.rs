@@ -16,27 +16,39 @@ pub struct ServeArgs {
     /// pose) until Ctrl-C or --frames. Save is refused while the bundled demo stage runs.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "8080")]
     pub serve: Option<String>,
-    /// PEM certificate chain for HTTPS (with --tls-key).
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    /// PEM certificate chain for HTTPS (with --serve and --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key", requires = "serve")]
     pub tls_cert: Option<PathBuf>,
-    /// PEM private key for HTTPS (with --tls-cert).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    /// PEM private key for HTTPS (with --serve and --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert", requires = "serve")]
     pub tls_key: Option<PathBuf>,
-    /// The token file (`parallax token add`); it must exist and hold a token.
-    #[arg(long, value_name = "FILE", default_value = "parallax-tokens.json")]
+    /// The token file (`parallax token add`); it must exist and hold a token. With --serve.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "parallax-tokens.json",
+        requires = "serve"
+    )]
     pub tokens: PathBuf,
-    /// The audit log (JSON Lines, appended to).
-    #[arg(long, value_name = "FILE", default_value = "parallax-audit.jsonl")]
+    /// The audit log (JSON Lines, appended to). With --serve.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "parallax-audit.jsonl",
+        requires = "serve"
+    )]
     pub audit: PathBuf,
-    /// Largest width of the streamed images in pixels (0: full size).
-    #[arg(long, value_name = "PX", default_value_t = 960)]
+    /// Largest width of the streamed images in pixels (0: full size). With --serve.
+    #[arg(long, value_name = "PX", default_value_t = 960, requires = "serve")]
     pub stream_width: u32,
-    /// Streamed frames per second.
-    #[arg(long, value_name = "FPS", default_value_t = 10.0, value_parser = positive)]
+    /// Streamed frames per second. With --serve.
+    #[arg(long, value_name = "FPS", default_value_t = 10.0, value_parser = positive,
+          requires = "serve")]
     pub stream_fps: f64,
     /// Requests per second allowed per token, and per address for requests without a valid
-    /// token (bursts of twice that); past it, 429 with Retry-After.
-    #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = positive)]
+    /// token (bursts of twice that), at least 0.1; past it, 429 with Retry-After. With --serve.
+    #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = rate,
+          requires = "serve")]
     pub rate_limit: f64,
 }
 
@@ -124,6 +136,15 @@ pub enum TokenCommand {
 }
 
 pub fn run(args: TokenArgs) -> anyhow::Result<()> {
+    // Only `add` creates the file: listing or removing from a file that is not there is a
+    // mistyped --tokens, not an empty list.
+    if !matches!(args.command, TokenCommand::Add { .. }) && !args.tokens.exists() {
+        anyhow::bail!(
+            "no token file {}: `parallax token add NAME --role ROLE` creates it (or give \
+             --tokens FILE)",
+            args.tokens.display()
+        );
+    }
     let mut store = TokenStore::open(&args.tokens)?;
     match args.command {
         TokenCommand::Add { name, role } => {
@@ -146,6 +167,15 @@ pub fn run(args: TokenArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A request rate: at least 0.1 a second (one request every 10 s; below it a client would wait
+/// minutes to be let in again).
+fn rate(s: &str) -> Result<f64, String> {
+    match positive(s)? {
+        x if x >= 0.1 => Ok(x),
+        _ => Err(format!("{s}: must be at least 0.1 requests a second")),
+    }
 }
 
 /// A finite number above zero (a rate of 0 would stop the stream or refuse every request).

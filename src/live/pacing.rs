@@ -163,8 +163,13 @@ impl LiveLoop {
         {
             self.take_end_told = true;
             let last = cams.frame_count().saturating_sub(1);
+            // `--serve` runs on past a take's end with frames = u64::MAX (until Ctrl-C).
+            let until = match self.options.frames {
+                Some(n) if n != u64::MAX => format!("until frame {n} (--frames)"),
+                _ => "until Ctrl-C".to_string(),
+            };
             log::warn!(
-                "the take ended at frame {last}; the camera holds its last pose (tracking dropout) until --frames"
+                "the take ended at frame {last}; the camera holds its last pose (tracking dropout) {until}"
             );
         }
         self.stats.dropped += dropped;

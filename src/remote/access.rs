@@ -175,7 +175,10 @@ pub enum TokenError {
     #[error("no token named '{0}'")]
     Unknown(String),
     /// An empty name or one with control characters.
-    #[error("a token's name must be 1 to 64 printable characters, not {0:?}")]
+    #[error(
+        "a token's name must be 1 to 64 printable characters, not blank and without spaces at \
+         either end, not {0:?}"
+    )]
     BadName(String),
     /// The operating system's random source failed.
     #[error("no random numbers for a token: {0}")]
@@ -217,7 +220,11 @@ impl TokenStore {
                 let file: TokenFile =
                     serde_path_to_error::deserialize(de).map_err(|e| TokenError::Parse {
                         path: path.to_path_buf(),
-                        message: format!("{} (at {})", e.inner(), e.path()),
+                        // serde's `?` or `.`: no field to name (the message has line and column).
+                        message: match e.path().to_string() {
+                            p if p == "?" || p == "." || p.is_empty() => e.inner().to_string(),
+                            p => format!("{} (field {})", e.inner(), p.replace(".?", "")),
+                        },
                     })?;
                 file.tokens
             }
@@ -254,7 +261,11 @@ impl TokenStore {
     /// Adds a token named `name` with `role`, writes the file and returns the token text (shown
     /// once: only its hash is kept). Errors: a bad or taken name, no random source, the write.
     pub fn add(&mut self, name: &str, role: Role) -> Result<String, TokenError> {
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        if name.trim().is_empty()
+            || name.trim() != name
+            || name.chars().count() > 64
+            || name.chars().any(char::is_control)
+        {
             return Err(TokenError::BadName(name.to_string()));
         }
         if self.tokens.iter().any(|t| t.name == name) {
@@ -372,10 +383,12 @@ mod tests {
             store.add("ana", Role::Viewer),
             Err(TokenError::Exists(_))
         ));
-        assert!(matches!(
-            store.add("", Role::Viewer),
-            Err(TokenError::BadName(_))
-        ));
+        for blank in ["", "   ", " ana", "bo\t"] {
+            assert!(
+                matches!(store.add(blank, Role::Viewer), Err(TokenError::BadName(_))),
+                "{blank:?}"
+            );
+        }
         let u = store.add("bo", Role::Viewer).unwrap();
         assert_ne!(t, u);
         store.remove("ana").unwrap();

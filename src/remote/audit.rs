@@ -7,6 +7,13 @@
 //! `outcome` is `ok`, `unchanged` (nothing to change: not a change), `refused` (403),
 //! `unauthorised` (401), `invalid` (400, 404, 409 or 422), `rate_limited` (429) or `failed` (the
 //! change could not be applied); `message` says why when it is not `ok`.
+//!
+//! A flood of requests without a valid token (401) or past the rate limit (429) must not grow the
+//! log without bound: those refusals are coalesced per caller (token, or address without one) and
+//! outcome ([`AuditLog::append_refusal`]): the first [`REPEAT_BURST`] of a 10 s window are written
+//! at once, each on its line; the others in that window are counted and written as one line when
+//! the window ends (`repeats`: how many refusals the line stands for, the last of them shown). At
+//! most `REPEAT_BURST + 1` lines a caller and outcome every 10 s.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +44,30 @@ pub struct AuditLine {
     pub outcome: String,
     /// Why, when not `ok`.
     pub message: Option<String>,
+    /// The peer's IP address, for requests without a valid token.
+    pub peer: Option<String>,
+    /// How many refusals of this kind from this caller the line stands for (coalesced: the last
+    /// of them is shown); `null`: one.
+    pub repeats: Option<u64>,
+}
+
+/// How long refusals of one kind from one caller are counted before the next line.
+pub const REPEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How many refusals of one kind from one caller a window writes one by one (a person mistyping a
+/// token sees every attempt) before it counts them.
+pub const REPEAT_BURST: u32 = 20;
+
+/// The refusals of one caller and outcome counted in the current window.
+struct Repeat {
+    /// When the window's first line was written.
+    opened: std::time::Instant,
+    /// Lines written one by one in this window.
+    written: u32,
+    /// Refusals counted since, not yet written.
+    count: u64,
+    /// The last of them.
+    last: Option<AuditLine>,
 }
 
 /// An append-only JSON Lines file.
@@ -44,6 +75,16 @@ pub struct AuditLine {
 pub struct AuditLog {
     path: PathBuf,
     file: Mutex<std::fs::File>,
+    /// Coalesced refusals by (caller, outcome).
+    repeats: Mutex<std::collections::HashMap<(String, String), Repeat>>,
+}
+
+impl std::fmt::Debug for Repeat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repeat")
+            .field("count", &self.count)
+            .finish()
+    }
 }
 
 /// Why the audit log cannot be opened.
@@ -75,7 +116,80 @@ impl AuditLog {
         Ok(AuditLog {
             path: path.to_path_buf(),
             file: Mutex::new(file),
+            repeats: Mutex::new(std::collections::HashMap::new()),
         })
+    }
+
+    /// Appends a refusal that a flood could repeat (401, 429) for `caller` (a token's name or a
+    /// peer's address), coalesced with the same caller's refusals of the same outcome within
+    /// [`REPEAT_WINDOW`] (see the module's notes).
+    pub fn append_refusal(&self, caller: &str, line: AuditLine) {
+        self.append_refusal_at(caller, line, std::time::Instant::now());
+    }
+
+    fn append_refusal_at(&self, caller: &str, line: AuditLine, now: std::time::Instant) {
+        let key = (caller.to_string(), line.outcome.clone());
+        let mut pending = None;
+        let write_now = {
+            let Ok(mut repeats) = self.repeats.lock() else {
+                return self.append(line);
+            };
+            match repeats.get_mut(&key) {
+                Some(r) if now.saturating_duration_since(r.opened) < REPEAT_WINDOW => {
+                    if r.written < REPEAT_BURST {
+                        r.written += 1;
+                        Some(line)
+                    } else {
+                        r.count += 1;
+                        r.last = Some(line);
+                        None
+                    }
+                }
+                other => {
+                    if let Some(r) = other {
+                        pending = r.last.take().map(|l| (l, r.count));
+                    }
+                    repeats.insert(
+                        key,
+                        Repeat {
+                            opened: now,
+                            written: 1,
+                            count: 0,
+                            last: None,
+                        },
+                    );
+                    Some(line)
+                }
+            }
+        };
+        if let Some((l, n)) = pending {
+            self.append(repeated(l, n));
+        }
+        if let Some(l) = write_now {
+            self.append(l);
+        }
+    }
+
+    /// Writes the counted refusals of every window that has ended (all of them with `all`, as
+    /// when the server stops), and forgets quiet callers. The server calls it every second.
+    pub fn flush_repeats(&self, all: bool) {
+        self.flush_repeats_at(std::time::Instant::now(), all);
+    }
+
+    fn flush_repeats_at(&self, now: std::time::Instant, all: bool) {
+        let mut out = Vec::new();
+        if let Ok(mut repeats) = self.repeats.lock() {
+            repeats.retain(|_, r| {
+                let ended = all || now.saturating_duration_since(r.opened) >= REPEAT_WINDOW;
+                if ended && let Some(l) = r.last.take() {
+                    out.push(repeated(l, r.count));
+                }
+                !ended
+            });
+        }
+        for l in out {
+            self.append(l);
+        }
     }
 
     /// The log's path.
@@ -102,6 +216,17 @@ impl AuditLog {
         if let Err(e) = f.write_all(&bytes).and_then(|()| f.flush()) {
             log::error!("audit log {} not written: {e}", self.path.display());
         }
+    }
+}
+
+/// `line` standing for `n` refusals.
+fn repeated(line: AuditLine, n: u64) -> AuditLine {
+    AuditLine {
+        repeats: Some(n),
+        message: line
+            .message
+            .map(|m| format!("{m} ({n} refusals like this from this caller, coalesced)")),
+        ..line
     }
 }
 
@@ -140,6 +265,74 @@ mod tests {
         assert_eq!(rfc3339(951_827_696_789), "2000-02-29T12:34:56.789Z");
         // 2026-11-30 00:00:00 UTC: 20787 days after the epoch.
         assert_eq!(rfc3339(20_787 * 86_400_000), "2026-11-30T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_flood_of_refusals_is_coalesced_and_every_one_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&p).unwrap();
+        let t0 = std::time::Instant::now();
+        let refusal = |i: u64| AuditLine {
+            action: "grade".into(),
+            outcome: "unauthorised".into(),
+            message: Some(format!("no token, request {i}")),
+            ..Default::default()
+        };
+        // 1000 refusals from one address over 25 s (one each 25 ms), 3 from another, and one
+        // rate-limited request of the first address (another outcome: its own line).
+        for i in 0..1000u64 {
+            let at = t0 + std::time::Duration::from_millis(25 * i);
+            log.append_refusal_at("10.0.0.1", refusal(i), at);
+            log.flush_repeats_at(at, false);
+        }
+        for i in 0..3 {
+            log.append_refusal_at("10.0.0.2", refusal(i), t0);
+        }
+        log.append_refusal_at(
+            "10.0.0.1",
+            AuditLine {
+                outcome: "rate_limited".into(),
+                ..refusal(0)
+            },
+            t0,
+        );
+        log.flush_repeats_at(t0, true);
+        let lines: Vec<serde_json::Value> = std::fs::read_to_string(&p)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let count = |caller_msg: &str, outcome: &str| -> (usize, u64) {
+            let mine: Vec<_> = lines
+                .iter()
+                .filter(|l| l["outcome"] == outcome)
+                .filter(|l| l["message"].as_str().unwrap().contains(caller_msg))
+                .collect();
+            let total = mine
+                .iter()
+                .map(|l| l["repeats"].as_u64().unwrap_or(1))
+                .sum();
+            (mine.len(), total)
+        };
+        // Windows opened at 0, 10 and 20 s: each writes its first REPEAT_BURST refusals and one
+        // line for the rest; the other address's 3 are written one by one; every refusal is
+        // counted once.
+        let (n, total) = count("", "unauthorised");
+        assert_eq!(total, 1003);
+        assert_eq!(
+            n,
+            3 * (REPEAT_BURST as usize + 1) + 3,
+            "{n} lines for 1003 refusals"
+        );
+        // The last line of the first address shows its last request.
+        assert!(lines.iter().any(|l| {
+            l["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no token, request 999")
+        }));
+        assert_eq!(count("", "rate_limited"), (1, 1));
     }
 
     #[test]

@@ -5,213 +5,18 @@
 //! that resolves is handed to the live loop, which swaps it in between two frames
 //! ([`crate::live::LiveLoop::apply_stage`]). `save` writes the held file (RON) atomically.
 
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::access::Action;
 use crate::colour::grade::Grade;
-use crate::stage::cards::{CardLayer, CardPlacement, CardShape, LightCard};
+use crate::stage::cards::LightCard;
 use crate::stage::file::{OverscanFile, SceneItemFile, Stage as StageFile};
 
-/// A body that does not parse: the field at fault (`.` for the whole body) and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message} (at {field})")]
-pub struct BadBody {
-    /// The field path (e.g. `card.placement.size_m`), `.` for the body itself.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// Parses a JSON body strictly, naming the field at fault: `.` when the body as a whole is at
-/// fault (not JSON, cut short, not one object, anything after the object), else the path of the
-/// field (`card.placement`). An array is refused even where serde would read it as the fields in
-/// order.
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BadBody> {
-    let whole = |message: &str| BadBody {
-        field: ".".into(),
-        message: message.to_string(),
-    };
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(whole("the body must be a JSON object, not an array"));
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let message = e.inner().to_string();
-        // Broken JSON is the body's fault as a whole, wherever the parser stopped (the message
-        // gives its line and column); serde's `?` (a position it cannot name) is not a field.
-        if e.inner().is_syntax() || e.inner().is_eof() {
-            return BadBody {
-                field: ".".into(),
-                message,
-            };
-        }
-        let mut field = match e.path().to_string() {
-            p if p.is_empty() || p == "?" => ".".to_string(),
-            p => p.replace(".?", ""),
-        };
-        // A missing field is reported at its parent: name the field itself.
-        if let Some(rest) = message.strip_prefix("missing field `")
-            && let Some((name, _)) = rest.split_once('`')
-        {
-            field = if field == "." {
-                name.to_string()
-            } else {
-                format!("{field}.{name}")
-            };
-        }
-        BadBody { field, message }
-    })?;
-    de.end()
-        .map_err(|e| whole(&format!("more after the JSON object: {e}")))?;
-    Ok(value)
-}
-
-/// `POST /api/environment`: the environment's yaw.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct YawBody {
-    /// Degrees, positive turns it left (like pan); within +-360.
-    pub yaw_deg: f64,
-}
-
-/// Which layer a grade applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layer {
-    /// The inner frustum.
-    Inner,
-    /// The outer wall.
-    Outer,
-    /// The light cards.
-    Cards,
-}
-
-/// `POST /api/grade`: exposure and grading of a layer (the stage-wide grade of `colour`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GradeBody {
-    /// The layer.
-    pub layer: Layer,
-    /// Exposure in stops (replaces the grade's; kept when absent).
-    #[serde(default)]
-    pub exposure: Option<f64>,
-    /// A whole grade (exposure, white_balance_k, cdl) replacing the layer's; with `exposure`
-    /// too, `exposure` wins.
-    #[serde(default)]
-    pub grade: Option<Grade>,
-}
-
-/// What a `POST /api/light_cards` does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CardOp {
-    /// Adds `card` (its name must be new and not empty).
-    Add,
-    /// Moves the card `name` to `placement`.
-    Move,
-    /// Changes the card `name`'s look (the fields given).
-    Change,
-    /// Removes the card `name`.
-    Remove,
-}
-
-/// `POST /api/light_cards`: add, move, change or remove a light card (by name). Fields a given
-/// `op` does not use are refused.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CardBody {
-    /// What to do.
-    pub op: CardOp,
-    /// The card's name (move, change, remove).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The card, as in the stage file (add).
-    #[serde(default)]
-    pub card: Option<LightCard>,
-    /// Where it goes (move).
-    #[serde(default)]
-    pub placement: Option<CardPlacement>,
-    /// Change: its outline.
-    #[serde(default)]
-    pub shape: Option<CardShape>,
-    /// Change: linear RGB colour.
-    #[serde(default)]
-    pub colour: Option<(f32, f32, f32)>,
-    /// Change: brightness in nits for colour 1.0.
-    #[serde(default)]
-    pub intensity_nits: Option<f64>,
-    /// Change: soft edge (0..1).
-    #[serde(default)]
-    pub feather: Option<f64>,
-    /// Change: under or over the inner frustum.
-    #[serde(default)]
-    pub layer: Option<CardLayer>,
-}
-
-/// `POST /api/content`: switch the scene's content (fields absent are kept).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContentBody {
-    /// Environment image relative to the stage file; `null` for none (the procedural scene).
-    #[serde(default, with = "double_option")]
-    pub environment: Option<Option<String>>,
-    /// Whether the procedural test scene is drawn.
-    #[serde(default)]
-    pub test_scene: Option<bool>,
-    /// The 3D content items (replacing the list).
-    #[serde(default)]
-    pub scene: Option<Vec<SceneItemFile>>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        Option::<T>::deserialize(d).map(Some)
-    }
-}
-
-/// `POST /api/frustum`: a camera's overscan and soft edge (fields absent are kept).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FrustumBody {
-    /// The camera's name.
-    pub camera: String,
-    /// Overscan as in the stage file (`{"Uniform": 0.1}`, `{"Auto": {"margin": 0.1}}`, ...).
-    #[serde(default)]
-    pub overscan: Option<OverscanFile>,
-    /// Soft edge, fraction of the frustum (0..0.5).
-    #[serde(default)]
-    pub soft_edge: Option<f64>,
-}
-
-/// `POST /api/freeze_outer`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FreezeBody {
-    /// Freeze (render the outer once and bake it) or not.
-    pub frozen: bool,
-}
-
-/// `POST /api/camera`: switch a camera on or off, set its priority (fields absent are kept).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CameraBody {
-    /// The camera's name.
-    pub camera: String,
-    /// Whether its inner frustum is drawn.
-    #[serde(default)]
-    pub enabled: Option<bool>,
-    /// Its priority where frusta overlap.
-    #[serde(default)]
-    pub priority: Option<i32>,
-}
+mod body;
+pub use body::{
+    BadBody, CameraBody, CardBody, CardOp, ContentBody, FreezeBody, FrustumBody, GradeBody, Layer,
+    YawBody, merge_grade, parse_body,
+};
 
 /// A change to the stage, parsed and ready to apply.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,7 +26,7 @@ pub enum Edit {
     /// [`GradeBody`].
     Grade(GradeBody),
     /// [`CardBody`].
-    LightCard(CardBody),
+    LightCard(Box<CardBody>),
     /// [`ContentBody`].
     Content(ContentBody),
     /// [`FrustumBody`].
@@ -237,8 +42,14 @@ impl Edit {
     pub fn parse(action: Action, body: &[u8]) -> Option<Result<Edit, BadBody>> {
         Some(match action {
             Action::EnvironmentYaw => parse_body(body).map(Edit::EnvironmentYaw),
-            Action::Grade => parse_body(body).map(Edit::Grade),
-            Action::LightCard => parse_body(body).map(Edit::LightCard),
+            Action::Grade => parse_body::<GradeBody>(body).and_then(|g| {
+                // The patch's types are checked here (400), its ranges when it is applied (422).
+                if let Some(p) = &g.grade {
+                    merge_grade(&Grade::default(), p)?;
+                }
+                Ok(Edit::Grade(g))
+            }),
+            Action::LightCard => parse_body(body).map(|b| Edit::LightCard(Box::new(b))),
             Action::Content => parse_body(body).map(Edit::Content),
             Action::Frustum => parse_body(body).map(Edit::Frustum),
             Action::FreezeOuter => parse_body(body).map(Edit::FreezeOuter),
@@ -366,7 +177,10 @@ pub fn apply(edit: &Edit, file: &mut StageFile) -> Result<(Value, Value), EditEr
                 Layer::Cards => &mut file.colour.cards,
             };
             let before = json(g);
-            let mut new = b.grade.unwrap_or(*g);
+            let mut new = match &b.grade {
+                Some(patch) => merge_grade(g, patch).map_err(|e| field(&e.field, e.message))?,
+                None => *g,
+            };
             if let Some(e) = b.exposure {
                 new.exposure = e;
             }
@@ -469,32 +283,42 @@ pub fn apply(edit: &Edit, file: &mut StageFile) -> Result<(Value, Value), EditEr
 }
 
 fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError> {
-    let look = b.shape.is_some()
-        || b.colour.is_some()
-        || b.intensity_nits.is_some()
-        || b.feather.is_some()
-        || b.layer.is_some();
+    // The first look field given (only `change` takes them).
+    let look = [
+        ("shape", b.shape.is_some()),
+        ("colour", b.colour.is_some()),
+        ("intensity_nits", b.intensity_nits.is_some()),
+        ("feather", b.feather.is_some()),
+        ("layer", b.layer.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(name, given)| given.then_some(name));
+    let op = format!("{:?}", b.op).to_lowercase();
     let unused = |name: &str, given: bool| {
         if given {
-            Err(field(name, format!("not used by op {:?}", b.op)))
+            Err(field(name, format!("op '{op}' does not take '{name}'")))
         } else {
             Ok(())
         }
     };
+    let no_look = || match look {
+        Some(name) => unused(name, true),
+        None => Ok(()),
+    };
     let name = || {
         b.name
             .as_deref()
-            .ok_or_else(|| field("name", format!("op {:?} needs the card's name", b.op)))
+            .ok_or_else(|| field("name", format!("op '{op}' needs the card's name")))
     };
     match b.op {
         CardOp::Add => {
             unused("name", b.name.is_some())?;
             unused("placement", b.placement.is_some())?;
-            unused("shape", look)?;
+            no_look()?;
             let card = b
                 .card
                 .as_ref()
-                .ok_or_else(|| field("card", "op Add needs the card"))?;
+                .ok_or_else(|| field("card", "op 'add' needs the card"))?;
             if card.name.trim().is_empty() {
                 return Err(field("card.name", "a card added remotely needs a name"));
             }
@@ -512,11 +336,11 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
         }
         CardOp::Move => {
             unused("card", b.card.is_some())?;
-            unused("shape", look)?;
+            no_look()?;
             let k = card_index(file, name()?)?;
             let placement = b
                 .placement
-                .ok_or_else(|| field("placement", "op Move needs the placement"))?;
+                .ok_or_else(|| field("placement", "op 'move' needs the placement"))?;
             let c = &mut file.light_cards[k];
             let before = json(&c.placement);
             c.placement = placement;
@@ -556,7 +380,7 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
         CardOp::Remove => {
             unused("card", b.card.is_some())?;
             unused("placement", b.placement.is_some())?;
-            unused("shape", look)?;
+            no_look()?;
             let k = card_index(file, name()?)?;
             let removed = file.light_cards.remove(k);
             Ok((json(&removed), Value::Null))

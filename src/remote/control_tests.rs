@@ -384,3 +384,116 @@ proptest::proptest! {
         }
     }
 }
+
+/// A grade names only the fields it changes: the others keep the layer's values (the tryout's
+/// `{"grade": {"cdl": {"saturation": 0.5}}}` reset exposure and slope to their defaults).
+#[test]
+fn a_partial_grade_keeps_the_fields_it_leaves_out() {
+    let (mut file, _) = tiny();
+    let set = |file: &mut StageFile, body: &str| {
+        let edit = Edit::parse(Action::Grade, body.as_bytes())
+            .unwrap()
+            .unwrap();
+        apply(&edit, file).unwrap();
+    };
+    set(
+        &mut file,
+        r#"{"layer": "outer", "grade": {"exposure": -1.5, "white_balance_k": 5600,
+            "cdl": {"slope": [1.1, 1.0, 0.9], "power": [1.2, 1.2, 1.2]}}}"#,
+    );
+    set(
+        &mut file,
+        r#"{"layer": "outer", "grade": {"cdl": {"saturation": 0.5}}}"#,
+    );
+    let g = file.colour.outer;
+    assert_eq!(g.exposure, -1.5);
+    assert_eq!(g.white_balance_k, Some(5600.0));
+    assert_eq!(g.cdl.slope, [1.1, 1.0, 0.9]);
+    assert_eq!(g.cdl.power, [1.2, 1.2, 1.2]);
+    assert_eq!(g.cdl.saturation, 0.5);
+    // `null` removes the white balance; the inner layer was never touched.
+    set(
+        &mut file,
+        r#"{"layer": "outer", "grade": {"white_balance_k": null}}"#,
+    );
+    assert_eq!(file.colour.outer.white_balance_k, None);
+    assert_eq!(file.colour.outer.exposure, -1.5);
+    assert_eq!(file.colour.inner, crate::colour::grade::Grade::default());
+    // A wrong type in the patch is a bad body (400) naming its path.
+    let e = Edit::parse(
+        Action::Grade,
+        br#"{"layer": "outer", "grade": {"cdl": {"slope": "x"}}}"#,
+    )
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(e.field, "grade.cdl.slope", "{e}");
+}
+
+/// Fields a card op does not take are named (the tryout's `remove` with `feather` named `shape`).
+#[test]
+fn a_field_an_op_does_not_take_is_named() {
+    let (mut file, _) = tiny();
+    let add = br#"{"op": "add", "card": {"name": "key", "shape": "Ellipse",
+        "placement": {"Polar": {"origin": [0, 1, 0], "azimuth_deg": 10, "elevation_deg": 5, "size_deg": [20, 10]}},
+        "colour": [1, 0.9, 0.8], "intensity_nits": 300}}"#;
+    apply(
+        &Edit::parse(Action::LightCard, add).unwrap().unwrap(),
+        &mut file,
+    )
+    .unwrap();
+    for (body, at) in [
+        (
+            r#"{"op": "remove", "name": "key", "feather": 0.2}"#,
+            "feather",
+        ),
+        (
+            r#"{"op": "move", "name": "key", "intensity_nits": 5}"#,
+            "intensity_nits",
+        ),
+        (
+            r#"{"op": "remove", "name": "key", "layer": "Over"}"#,
+            "layer",
+        ),
+    ] {
+        let e = refused(Action::LightCard, body, &mut file.clone());
+        assert_eq!(e.field(), at, "{body}: {e}");
+        assert!(
+            e.message().contains(&format!("does not take '{at}'")),
+            "{e}"
+        );
+    }
+}
+
+/// Messages carry no Rust type names, and a number beyond any float names its field.
+#[test]
+fn messages_speak_json_not_rust() {
+    for (action, body, at) in [
+        (Action::EnvironmentYaw, &br#""left""#[..], "."),
+        (
+            Action::EnvironmentYaw,
+            br#"{"yaw_deg": {"x": 1}}"#,
+            "yaw_deg",
+        ),
+        (
+            Action::Camera,
+            br#"{"camera": "A", "priority": 1.5}"#,
+            "priority",
+        ),
+        (
+            Action::Grade,
+            br#"{"layer": "inner", "grade": {"cdl": 3}}"#,
+            "grade.cdl",
+        ),
+        (Action::EnvironmentYaw, br#"{"yaw_deg": 1e400}"#, "yaw_deg"),
+    ] {
+        let e = Edit::parse(action, body).unwrap().unwrap_err();
+        assert_eq!(e.field, at, "{}: {e}", String::from_utf8_lossy(body));
+        for rust in ["struct", "f64", "i32", "Body", "map"] {
+            assert!(
+                !e.message.contains(rust),
+                "{}: {e}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}

@@ -31,6 +31,14 @@ pub struct RemoteHook {
     recent: std::collections::VecDeque<Instant>,
 }
 
+impl Drop for RemoteHook {
+    /// The run ends: the refusals still being counted are written (nothing is lost from the
+    /// audit log).
+    fn drop(&mut self) {
+        self.shared.audit.flush_repeats(true);
+    }
+}
+
 impl RemoteHook {
     pub(crate) fn new(
         shared: Arc<Shared>,

@@ -134,7 +134,7 @@ pub fn serve(
         own_writes: Mutex::new(None),
     });
     let hook = RemoteHook::new(shared.clone(), rx, options)?;
-    let app = router(shared);
+    let app = router(shared.clone());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("remote server")
@@ -172,6 +172,14 @@ pub fn serve(
                 Box::pin(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
         };
+    // Coalesced refusals are written when their window ends (audit.rs).
+    rt.spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            shared.audit.flush_repeats(false);
+        }
+    });
     std::thread::Builder::new()
         .name("remote server".into())
         .spawn(move || {
@@ -201,6 +209,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/ws/events", get(ws_events))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(http::BODY_LIMIT))
+        .layer(axum::middleware::map_response(http::json_errors))
         .with_state(shared)
 }
 
@@ -259,6 +269,12 @@ impl Shared {
             Some(w) => Key::Token(w.name.clone()),
             None => Key::Peer(caller.peer),
         };
+        // A flood repeats these two refusals: coalesced per caller in the audit log.
+        let caller_name = match &who {
+            Some(w) => format!("token {}", w.name),
+            None => format!("address {}", caller.peer),
+        };
+        let peer = who.is_none().then(|| caller.peer.to_string());
         if let Err(retry_after_s) = self.take_rate(key) {
             let per = if who.is_some() {
                 "token"
@@ -267,20 +283,28 @@ impl Shared {
             };
             let rate = self.rate.lock().map_or(0.0, |r| r.rate());
             let message = format!("rate limit: {rate} requests per second per {per}");
-            self.audit.append(AuditLine {
-                request: request.cloned(),
-                message: Some(message.clone()),
-                ..self.line(who.as_ref(), action, "rate_limited")
-            });
+            self.audit.append_refusal(
+                &caller_name,
+                AuditLine {
+                    request: request.cloned(),
+                    message: Some(message.clone()),
+                    peer,
+                    ..self.line(who.as_ref(), action, "rate_limited")
+                },
+            );
             return Err(Box::new(too_many(&message, retry_after_s)));
         }
         let Some(who) = who else {
             let message = "a valid bearer token is needed (Authorization: Bearer TOKEN)";
-            self.audit.append(AuditLine {
-                request: request.cloned(),
-                message: Some(message.into()),
-                ..self.line(None, action, "unauthorised")
-            });
+            self.audit.append_refusal(
+                &caller_name,
+                AuditLine {
+                    request: request.cloned(),
+                    message: Some(message.into()),
+                    peer,
+                    ..self.line(None, action, "unauthorised")
+                },
+            );
             return Err(Box::new(error(StatusCode::UNAUTHORIZED, message, None)));
         };
         if !allowed(who.role, action) {
@@ -356,11 +380,41 @@ async fn frame_jpeg(
             f.jpeg.clone(),
         )
             .into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            &format!("no frame of view '{view}' yet"),
-            None,
-        ),
+        None => {
+            let outputs: Vec<String> = sh
+                .file
+                .lock()
+                .await
+                .outputs
+                .iter()
+                .map(|o| o.name.clone())
+                .collect();
+            let known = view == "camera"
+                || view == "wall"
+                || view
+                    .strip_prefix("output:")
+                    .is_some_and(|n| outputs.iter().any(|o| o == n));
+            if known {
+                // The view exists; its first image is read back within a second of the start.
+                let mut r = error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("no image of view '{view}' encoded so far: ask again in a second"),
+                    None,
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
+                r
+            } else {
+                error(
+                    StatusCode::NOT_FOUND,
+                    &format!(
+                        "no view '{view}': the views are camera, wall and output:NAME (outputs: {})",
+                        outputs.join(", ")
+                    ),
+                    None,
+                )
+            }
+        }
     }
 }
 

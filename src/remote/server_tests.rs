@@ -347,3 +347,106 @@ fn removing_a_token_closes_its_sockets() {
     }
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// The errors axum answers by itself come as JSON too: a body over the limit (413, naming the
+/// body as a whole) and a WebSocket route asked without the upgrade.
+#[test]
+fn axums_own_refusals_are_json() {
+    let r = start(20.0, None);
+    // A 3 MiB body (written beside the read: the server may answer before it has all of it).
+    let mut s = TcpStream::connect(r.addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let n = 3 * 1024 * 1024;
+    let mut request = format!(
+        "POST /api/environment HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n",
+        r.admin
+    )
+    .into_bytes();
+    request.resize(request.len() + n, b' ');
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = w.write_all(&request);
+    });
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let _ = writer.join();
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("{text:?}"));
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    let body: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    assert_eq!(body["field"], ".");
+    assert!(
+        body["error"].as_str().unwrap().contains("2097152 bytes"),
+        "{body}"
+    );
+    let a = r.admin("GET", "/ws/frames", "");
+    assert!((400..500).contains(&a.status), "{}", a.status);
+    assert!(
+        a.head.contains("content-type: application/json"),
+        "{}",
+        a.head
+    );
+    assert!(
+        a.body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{}",
+        a.body
+    );
+}
+
+/// A view that is none is 404 naming the views; a view whose first image is not encoded yet is
+/// 503 with Retry-After (the tryout's 404 said "yet" for both).
+#[test]
+fn an_unknown_view_is_404_and_a_view_not_yet_encoded_503() {
+    let r = start(20.0, None);
+    let a = r.admin("GET", "/api/frames/nope.jpg", "");
+    assert_eq!(a.status, 404, "{}", a.body);
+    assert!(
+        a.body["error"].as_str().unwrap().contains("output:NAME"),
+        "{}",
+        a.body
+    );
+    // tiny.ron's one output, and the camera: no frame is rendered (no live loop here).
+    for view in ["camera.jpg", "output:main.jpg"] {
+        let a = r.admin("GET", &format!("/api/frames/{view}"), "");
+        assert_eq!(a.status, 503, "{view}: {}", a.body);
+        assert!(a.head.contains("\r\nretry-after: 1"), "{}", a.head);
+    }
+}
+
+/// A flood of requests without a valid token is coalesced in the audit log, every request
+/// counted (the tryout's flood wrote one line per request).
+#[test]
+fn a_flood_without_a_token_is_coalesced_in_the_audit_log() {
+    let r = start(100_000.0, None);
+    for _ in 0..300 {
+        assert_eq!(
+            r.ask("GET", "/api/state", Some("Bearer wrong"), "").status,
+            401
+        );
+    }
+    let Running { dir, _hook, .. } = r;
+    drop(_hook); // the run ends: the counted refusals are written
+    let lines: Vec<Value> = std::fs::read_to_string(dir.path().join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let refused: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["outcome"] == "unauthorised")
+        .collect();
+    // One window (or two, on a slow machine): its first 20 lines and one for the rest.
+    assert!(refused.len() <= 2 * 21, "{} lines", refused.len());
+    let total: u64 = refused
+        .iter()
+        .map(|l| l["repeats"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(total, 300);
+    assert!(
+        refused.iter().all(|l| l["peer"] == "127.0.0.1"),
+        "{refused:?}"
+    );
+}

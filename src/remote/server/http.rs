@@ -1,12 +1,56 @@
 //! The HTTP side of every route: who asks ([`Caller`]: the bearer token and the peer's
 //! address), and the JSON answers for routes that are not (404) or methods a route does not
-//! take (405), and for the rate limit (429 with `Retry-After`).
+//! take (405), and for the rate limit (429 with `Retry-After`); every other error axum answers by
+//! itself (a body over the limit: 413, a WebSocket request without the upgrade: 400 or 426) made
+//! JSON like Parallax's own ([`json_errors`]).
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts};
 use axum::response::Response;
+
+/// The most a request body may hold (axum's default limit, stated here so that the 413 can say).
+pub(super) const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Makes every error answer JSON (`{"error": ..., "field": ...}`): axum's own rejections (413,
+/// WebSocket upgrade errors) come as plain text. Other headers (`Retry-After`, `Allow`) are kept.
+pub(super) async fn json_errors(r: Response) -> Response {
+    let status = r.status();
+    let json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (message, field) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            format!("the request body is larger than {BODY_LIMIT} bytes"),
+            Some("."),
+        )
+    } else if text.is_empty() {
+        (
+            status.canonical_reason().unwrap_or("error").to_string(),
+            None,
+        )
+    } else {
+        (text, None)
+    };
+    let mut out = error(status, &message, field);
+    for (k, v) in &parts.headers {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
 
 use super::{edit_action, error};
 
