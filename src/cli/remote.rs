@@ -172,9 +172,10 @@ pub fn run(args: TokenArgs) -> anyhow::Result<()> {
 /// A request rate: at least 0.1 a second (one request every 10 s; below it a client would wait
 /// minutes to be let in again).
 fn rate(s: &str) -> Result<f64, String> {
-    match positive(s)? {
-        x if x >= 0.1 => Ok(x),
-        _ => Err(format!("{s}: must be at least 0.1 requests a second")),
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.1 => Ok(x),
+        Ok(_) => Err(format!("{s}: must be at least 0.1 requests a second")),
+        Err(e) => Err(format!("{s}: {e}")),
     }
 }
 

@@ -57,9 +57,11 @@ impl Cdl {
         *self == Cdl::default()
     }
 
-    /// Problems with the parameters (non-finite, negative slope or saturation, power <= 0), each
-    /// naming its field.
+    /// Problems with the parameters (non-finite, beyond +-1000, negative slope or saturation,
+    /// power <= 0), each naming its field.
     pub fn problems(&self) -> Vec<String> {
+        // The largest slope, offset, power or saturation taken (in magnitude).
+        const CDL_LIMIT: f64 = 1000.0;
         let mut out = Vec::new();
         for (name, v, min_excl) in [
             ("slope", self.slope, None),
@@ -69,6 +71,11 @@ impl Cdl {
             for (k, x) in v.iter().enumerate() {
                 if !x.is_finite() {
                     out.push(format!("{name}[{k}] is not finite"));
+                } else if x.abs() > CDL_LIMIT {
+                    out.push(format!(
+                        "{name}[{k}] = {x} must be within +-{CDL_LIMIT} (no grade needs more; \
+                         beyond, the GPU's 32-bit floats overflow)"
+                    ));
                 } else if name == "slope" && *x < 0.0 {
                     out.push(format!("slope[{k}] = {x} is negative"));
                 } else if min_excl.is_some_and(|m| *x <= m) {
@@ -76,9 +83,9 @@ impl Cdl {
                 }
             }
         }
-        if !self.saturation.is_finite() || self.saturation < 0.0 {
+        if !self.saturation.is_finite() || !(0.0..=CDL_LIMIT).contains(&self.saturation) {
             out.push(format!(
-                "saturation = {} must be finite and >= 0",
+                "saturation = {} must be within 0..{CDL_LIMIT}",
                 self.saturation
             ));
         }
@@ -149,5 +156,17 @@ mod tests {
         };
         let p = c.problems().join("; ");
         assert!(p.contains("power[1]") && p.contains("slope[0]") && p.contains("saturation"));
+        // Finite but absurd (a tryout's 1e300 offset reached the GPU as infinity).
+        let c = Cdl {
+            offset: [1e300, 0.0, -1000.0],
+            slope: [1e39, 1000.0, 1.0],
+            ..Cdl::default()
+        };
+        let p = c.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p[0].starts_with("slope[0] = ") && p[1].starts_with("offset[0] = "),
+            "{p:?}"
+        );
     }
 }

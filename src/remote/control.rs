@@ -45,6 +45,14 @@ impl Edit {
             Action::Grade => parse_body::<GradeBody>(body).and_then(|g| {
                 // The patch's types are checked here (400), its ranges when it is applied (422).
                 if let Some(p) = &g.grade {
+                    if g.exposure.is_some() && p.contains_key("exposure") {
+                        return Err(BadBody {
+                            field: "grade.exposure".into(),
+                            message: "exposure is given twice, as exposure and as \
+                                      grade.exposure: give one"
+                                .into(),
+                        });
+                    }
                     merge_grade(&Grade::default(), p)?;
                 }
                 Ok(Edit::Grade(g))
@@ -269,10 +277,10 @@ pub fn apply(edit: &Edit, file: &mut StageFile) -> Result<(Value, Value), EditEr
                 c.enabled = e;
             }
             if let Some(p) = b.priority {
-                if !(-1000..=1000).contains(&p) {
-                    return Err(field("priority", format!("{p} must be within -1000..1000")));
-                }
-                c.priority = p;
+                c.priority = i32::try_from(p)
+                    .ok()
+                    .filter(|p| (-1000..=1000).contains(p))
+                    .ok_or_else(|| field("priority", format!("{p} must be within -1000..1000")))?;
             }
             Ok((
                 before,
@@ -395,6 +403,16 @@ fn look_ok(c: &LightCard) -> Result<(), EditError> {
         Some((f, p)) => Err(field(f, format!("{f} {p}"))),
         None => Ok(()),
     }
+}
+
+/// Warnings about an edited stage that is valid but likely a mistake (in the answer of a change
+/// that applied): no camera on (the wall shows no inner frustum at all).
+pub fn warnings(file: &StageFile) -> Vec<String> {
+    let mut out = Vec::new();
+    if !file.cameras.is_empty() && !file.cameras.iter().any(|c| c.enabled) {
+        out.push("no camera is on: the wall shows no inner frustum".to_string());
+    }
+    out
 }
 
 /// The stage file's text for `file` (RON, as `save` writes it). Comments and layout of the

@@ -497,3 +497,58 @@ fn messages_speak_json_not_rust() {
         }
     }
 }
+
+/// The third tryout's bodies: a repeated field, a variant's name in the path, two exposures, a
+/// priority beyond 32 bits, an absurd CDL value.
+#[test]
+fn third_tryout_bodies_name_their_fields() {
+    for (action, body, at) in [
+        (
+            Action::EnvironmentYaw,
+            &br#"{"yaw_deg": 5, "yaw_deg": 6}"#[..],
+            "yaw_deg",
+        ),
+        (
+            Action::LightCard,
+            br#"{"op": "add", "card": {"name": "k", "shape": "Rectangle",
+                "placement": {"Stage": {"position": [0, 1, -1], "size_m": [1, "wide"]}},
+                "colour": [1, 1, 1], "intensity_nits": 100}}"#,
+            "card.placement.size_m[1]",
+        ),
+        (
+            Action::Grade,
+            br#"{"layer": "inner", "exposure": 1, "grade": {"exposure": 2}}"#,
+            "grade.exposure",
+        ),
+    ] {
+        let e = Edit::parse(action, body).unwrap().unwrap_err();
+        assert_eq!(e.field, at, "{}: {e}", String::from_utf8_lossy(body));
+    }
+    let (mut file, _) = tiny();
+    for (action, body, at) in [
+        (
+            Action::Camera,
+            r#"{"camera": "A", "priority": 1099511627776}"#,
+            "priority",
+        ),
+        (
+            Action::Grade,
+            r#"{"layer": "outer", "grade": {"cdl": {"offset": [1e300, 0, 0]}}}"#,
+            "grade.cdl.offset[0]",
+        ),
+    ] {
+        let e = refused(action, body, &mut file);
+        assert_eq!(e.field(), at, "{body}: {e}");
+        assert!(e.message().contains("must be within"), "{e}");
+    }
+}
+
+#[test]
+fn switching_every_camera_off_warns() {
+    let (mut file, _) = tiny();
+    assert!(warnings(&file).is_empty());
+    for c in &mut file.cameras {
+        c.enabled = false;
+    }
+    assert_eq!(warnings(&file).len(), 1);
+}

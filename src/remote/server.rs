@@ -305,7 +305,13 @@ impl Shared {
                     ..self.line(None, action, "unauthorised")
                 },
             );
-            return Err(Box::new(error(StatusCode::UNAUTHORIZED, message, None)));
+            let mut r = error(StatusCode::UNAUTHORIZED, message, None);
+            // RFC 6750 section 3: the scheme a 401 asks for.
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"parallax\""),
+            );
+            return Err(Box::new(r));
         };
         if !allowed(who.role, action) {
             let message = refusal(who.role, action);
@@ -345,7 +351,10 @@ async fn state(State(sh): State<Arc<Shared>>, caller: Caller) -> Response {
         Ok(w) => w,
         Err(r) => return *r,
     };
-    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
+    sh.audit.append(AuditLine {
+        request: Some(json!({"route": "GET /api/state"})),
+        ..sh.line(Some(&who), Action::Watch, "ok")
+    });
     let file = serde_json::to_value(&*sh.file.lock().await).unwrap_or(Value::Null);
     let status = sh.status.lock().map(|s| s.clone()).unwrap_or(Value::Null);
     json_response(
@@ -427,7 +436,7 @@ async fn edit(
     let Some(action) = edit_action(&name) else {
         return error(
             StatusCode::NOT_FOUND,
-            &format!("no action '/api/{name}'"),
+            &format!("no route /api/{name} (see docs/remote.md)"),
             None,
         );
     };
@@ -511,6 +520,7 @@ async fn edit(
     };
     match applied {
         Ok(frame) => {
+            let warnings = control::warnings(&new);
             *file = new;
             drop(file);
             sh.audit.append(AuditLine {
@@ -525,7 +535,7 @@ async fn edit(
             json_response(
                 StatusCode::OK,
                 &json!({"action": action.name(), "changed": true, "before": before, "after": after,
-                        "from_frame": frame}),
+                        "from_frame": frame, "warnings": warnings}),
             )
         }
         Err(message) => {

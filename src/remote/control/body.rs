@@ -46,10 +46,12 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BadBody> {
         }
         let mut field = match e.path().to_string() {
             p if p.is_empty() || p == "?" => ".".to_string(),
-            p => p.replace(".?", ""),
+            p => field_path(&p),
         };
-        // A missing field is reported at its parent: name the field itself.
-        if let Some(rest) = message.strip_prefix("missing field `")
+        // A missing or repeated field is reported at its parent: name the field itself.
+        if let Some(rest) = message
+            .strip_prefix("missing field `")
+            .or_else(|| message.strip_prefix("duplicate field `"))
             && let Some((name, _)) = rest.split_once('`')
         {
             field = if field == "." {
@@ -96,7 +98,8 @@ pub struct GradeBody {
     pub exposure: Option<f64>,
     /// Fields of the layer's grade to change (`exposure`, `white_balance_k`, `cdl` with `slope`,
     /// `offset`, `power`, `saturation`), merged onto the layer's grade: fields left out are kept
-    /// (`"white_balance_k": null` removes the white balance). With `exposure` too, `exposure` wins.
+    /// (`"white_balance_k": null` removes the white balance). `exposure` and `grade.exposure`
+    /// together are refused (one or the other).
     #[serde(default)]
     pub grade: Option<serde_json::Map<String, Value>>,
 }
@@ -119,10 +122,21 @@ pub fn merge_grade(base: &Grade, patch: &serde_json::Map<String, Value>) -> Resu
     serde_path_to_error::deserialize(merged).map_err(|e| BadBody {
         field: match e.path().to_string() {
             p if p.is_empty() || p == "?" => "grade".to_string(),
-            p => format!("grade.{}", p.replace(".?", "")),
+            p => format!("grade.{}", field_path(&p)),
         },
         message: plain(&e.inner().to_string()),
     })
+}
+
+/// A body's field path as the docs and the 422s name it: serde's unknown positions (`?`) and the
+/// names of enum variants (`card.placement.Stage.size_m` -> `card.placement.size_m`: variants are
+/// CamelCase, fields snake_case) left out.
+fn field_path(serde_path: &str) -> String {
+    serde_path
+        .split('.')
+        .filter(|s| *s != "?" && !s.starts_with(|c: char| c.is_ascii_uppercase()))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// serde's messages in a stage engineer's words: no Rust type names (`struct YawBody`, `f64`).
@@ -259,7 +273,8 @@ pub struct CameraBody {
     /// Whether its inner frustum is drawn.
     #[serde(default)]
     pub enabled: Option<bool>,
-    /// Its priority where frusta overlap.
+    /// Its priority where frusta overlap (-1000..1000; read wide, so that a number beyond is
+    /// refused by its range, not its type).
     #[serde(default)]
-    pub priority: Option<i32>,
+    pub priority: Option<i64>,
 }

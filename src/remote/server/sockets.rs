@@ -17,6 +17,7 @@ use super::{Action, Shared, StreamFrame};
 fn watch_socket<F, Fut>(
     sh: Arc<Shared>,
     caller: &Caller,
+    route: &str,
     ws: WebSocketUpgrade,
     serve: F,
 ) -> Response
@@ -28,7 +29,10 @@ where
         Ok(w) => w,
         Err(r) => return *r,
     };
-    sh.audit.append(sh.line(Some(&who), Action::Watch, "ok"));
+    sh.audit.append(super::AuditLine {
+        request: Some(serde_json::json!({ "route": route })),
+        ..sh.line(Some(&who), Action::Watch, "ok")
+    });
     let token = caller.token.clone().unwrap_or_default();
     ws.on_upgrade(move |socket| serve(socket, sh, token))
 }
@@ -71,7 +75,7 @@ pub(super) async fn ws_frames(
     caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch_socket(sh, &caller, ws, send_frames)
+    watch_socket(sh, &caller, "/ws/frames", ws, send_frames)
 }
 
 async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
@@ -98,7 +102,22 @@ async fn send_frames(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
             return;
         }
     }
-    let _ = socket.send(Message::Close(None)).await;
+    close(&mut socket, &sh, &token).await;
+}
+
+/// Closes a socket saying why: 1008 (policy) "token removed" when its token was removed, else
+/// 1001 (going away: the server stops).
+async fn close(socket: &mut WebSocket, sh: &Shared, token: &str) {
+    let (code, reason) = if revoked(sh, token) {
+        (1008, "token removed")
+    } else {
+        (1001, "the server stops")
+    };
+    let frame = axum::extract::ws::CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 pub(super) async fn ws_events(
@@ -106,7 +125,7 @@ pub(super) async fn ws_events(
     caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch_socket(sh, &caller, ws, send_events)
+    watch_socket(sh, &caller, "/ws/events", ws, send_events)
 }
 
 async fn send_events(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
@@ -116,5 +135,5 @@ async fn send_events(mut socket: WebSocket, sh: Arc<Shared>, token: String) {
             return;
         }
     }
-    let _ = socket.send(Message::Close(None)).await;
+    close(&mut socket, &sh, &token).await;
 }
