@@ -370,7 +370,7 @@ mod tests {
             scouting: false,
             ..Default::default()
         };
-        let e = c.open().err().expect("the port is taken");
+        let e = c.open().expect_err("the port is taken");
         let text = e.to_string();
         assert!(matches!(e, ClusterError::Open { .. }), "{text}");
         assert!(

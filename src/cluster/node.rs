@@ -391,7 +391,10 @@ impl FrameSync for Node {
             refused: self.refusal.clone(),
         });
         if let Err(e) = self.ready.put(ready.encode()).wait() {
-            log::error!("cluster: frame {frame}: ready not sent: {e}");
+            log::error!(
+                "cluster: frame {frame}: ready not sent: {}",
+                super::config::zenoh_reason(e)
+            );
         }
         if let Some(why) = &self.refusal {
             // The releases of frames it does not present are of no use; left queued, they fill

@@ -13,7 +13,7 @@ use zenoh::sample::{Sample, SampleKind};
 
 use super::announce::Announcements;
 use super::barrier::{Barrier, Event};
-use super::config::{ClusterConfig, ClusterError};
+use super::config::{ClusterConfig, ClusterError, zenoh_reason};
 use super::net::{Revisions, Sub, instance, lead_frames, nodes_of, publisher, token_parts, zerr};
 use super::tick::{CameraTick, Message, Tick};
 use super::{FrameState, FrameSync};
@@ -351,7 +351,11 @@ impl FrameSync for Primary {
             let _ = self.release.put(Message::Release(r).encode()).wait();
         }
         if let Err(e) = self.tick.put(tick).wait() {
-            log::error!("cluster: frame {}: the tick was not sent: {e}", own.frame);
+            log::error!(
+                "cluster: frame {}: the tick was not sent: {}",
+                own.frame,
+                zenoh_reason(e)
+            );
         }
         self.frames += 1;
         self.report();
@@ -397,7 +401,10 @@ impl FrameSync for Primary {
                     self.all_ready_ms.push(d.as_secs_f64() * 1000.0);
                 }
                 if let Err(e) = self.release.put(Message::Release(r).encode()).wait() {
-                    log::error!("cluster: frame {frame}: the release was not sent: {e}");
+                    log::error!(
+                        "cluster: frame {frame}: the release was not sent: {}",
+                        zenoh_reason(e)
+                    );
                 }
                 self.report();
                 return true;
