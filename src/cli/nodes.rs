@@ -44,8 +44,9 @@ pub struct NodeArgs {
     /// name.
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     pub join_timeout: f64,
-    /// Hot reload: the primary announces an edit of the stage (or a file it names) and every
-    /// node switches to it this many milliseconds (in whole frames) later, at the same frame;
+    /// Hot reload: the primary announces an edit of the stage (or a file it names) in its next
+    /// tick and every node switches to it this many milliseconds (in whole frames) after that
+    /// tick's frame, at the same frame;
     /// each node loads its own copy of the files meanwhile. A node that has not loaded them by
     /// then refuses to present until it has.
     #[arg(long, value_name = "MS", default_value_t = 1000)]

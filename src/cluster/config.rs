@@ -27,7 +27,8 @@ pub struct ClusterConfig {
     /// Before frame 0 the primary waits at most this long for the nodes the stage's outputs name.
     pub join_timeout: Duration,
     /// A hot reload is switched to this long (in frames at the stage rate, at least one) after
-    /// the primary has loaded it: the time every node has to load its copy.
+    /// the frame of the tick that announces it (the primary's first tick after loading it): the
+    /// time every node has to load its copy.
     pub reload_lead: Duration,
 }
 
