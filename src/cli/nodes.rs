@@ -44,8 +44,9 @@ pub struct NodeArgs {
     /// name.
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     pub join_timeout: f64,
-    /// Hot reload: the primary announces an edit of the stage (or a file it names) and every
-    /// node switches to it this many milliseconds (in whole frames) later, at the same frame;
+    /// Hot reload: the primary announces an edit of the stage (or a file it names) in its next
+    /// tick and every node switches to it this many milliseconds (in whole frames) after that
+    /// tick's frame, at the same frame;
     /// each node loads its own copy of the files meanwhile. A node that has not loaded them by
     /// then refuses to present until it has.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -76,10 +77,39 @@ impl NodeArgs {
         }
     }
 
-    /// Changes the run's options for a node: no tracking of its own (the primary's ticks carry
-    /// the cameras) and no timer (the ticks pace it). Errors: a node given a take.
+    /// The cluster switches given without `--node` or `--primary`, by name.
+    fn stray(&self) -> Vec<&'static str> {
+        [
+            (!self.listen.is_empty(), "--listen"),
+            (!self.connect.is_empty(), "--connect"),
+            (self.no_scouting, "--no-scouting"),
+            (self.cluster != "default", "--cluster"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect()
+    }
+
+    /// Checks the switches before anything starts, and changes the run's options for a node: no
+    /// tracking of its own (the primary's ticks carry the cameras) and no timer (the ticks pace
+    /// it). Errors: cluster switches without `--node` or `--primary` (the run would be a
+    /// standalone one), `--no-scouting` without an endpoint, a bad name, a node given a take.
     pub fn adjust(&self, options: &mut RunOptions) -> anyhow::Result<()> {
-        if !self.clustered() || self.primary {
+        if !self.clustered() {
+            let stray = self.stray();
+            if !stray.is_empty() {
+                anyhow::bail!(
+                    "{} {} for render nodes, but this process is neither --node NAME nor --primary, so it would run alone: add --node NAME (a render node, NAME as in the stage's outputs) or --primary (the process with the tracking input); see docs/nodes.md",
+                    stray.join(", "),
+                    if stray.len() == 1 { "is" } else { "are" }
+                );
+            }
+            return Ok(());
+        }
+        let config = self.config();
+        config.check()?;
+        config.zenoh()?; // the endpoints
+        if self.primary {
             return Ok(());
         }
         if options.take.is_some() {
@@ -128,6 +158,12 @@ impl NodeArgs {
         }
         plan.files
             .retain(|f| f.outputs.as_ref().is_none_or(|o| !o.is_empty()));
+        if self.primary && self.node.is_none() && names.is_empty() {
+            eprintln!(
+                "note: --primary without --node, and every output of the stage names a node ({}): this process renders and delivers no output, it only publishes the ticks and runs the swap barrier; to drive a node's outputs from it too, add --node NAME",
+                parallax::cluster::nodes_of(live.stage()).join(", ")
+            );
+        }
         live.render_only(names);
         let role = if self.primary { "primary" } else { "node" };
         eprintln!(

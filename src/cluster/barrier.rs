@@ -262,10 +262,10 @@ impl Barrier {
             });
         }
         if late.is_empty() {
-            self.all_ready = Some(
-                open.last_answer
-                    .map_or(Duration::ZERO, |t| t.saturating_duration_since(open.opened)),
-            );
+            // No node known, no answer: no latency to report (not a zero).
+            self.all_ready = open
+                .last_answer
+                .map(|t| t.saturating_duration_since(open.opened));
         }
         Release {
             frame: open.frame,
@@ -274,7 +274,7 @@ impl Barrier {
     }
 
     /// For the frame just released, if every known node answered in time: from its opening to
-    /// the last answer (tick to all ready; zero when no node is known).
+    /// the last answer (tick to all ready). `None` also when no node answered (none known).
     pub fn all_ready(&self) -> Option<Duration> {
         self.all_ready
     }
@@ -375,6 +375,15 @@ mod tests {
         b.ready(&ready("c", 1), t0 + ms(310));
         assert!(b.poll(t0 + ms(400)).is_some());
         assert_eq!(b.all_ready(), None, "b was late");
+    }
+
+    #[test]
+    fn without_nodes_there_is_no_tick_to_all_ready() {
+        let t0 = Instant::now();
+        let mut b = Barrier::new(T);
+        b.open(0, t0);
+        assert_eq!(b.poll(t0).map(|r| r.late), Some(vec![]), "released at once");
+        assert_eq!(b.all_ready(), None, "not a latency of zero");
     }
 
     #[test]

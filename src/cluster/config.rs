@@ -27,7 +27,8 @@ pub struct ClusterConfig {
     /// Before frame 0 the primary waits at most this long for the nodes the stage's outputs name.
     pub join_timeout: Duration,
     /// A hot reload is switched to this long (in frames at the stage rate, at least one) after
-    /// the primary has loaded it: the time every node has to load its copy.
+    /// the frame of the tick that announces it (the primary's first tick after loading it): the
+    /// time every node has to load its copy.
     pub reload_lead: Duration,
 }
 
@@ -71,9 +72,42 @@ pub enum ClusterError {
         /// The nodes the outputs name, comma-separated.
         known: String,
     },
-    /// Zenoh refused the configuration or could not open the session.
-    #[error("zenoh: {0}")]
-    Zenoh(String),
+    /// An endpoint Zenoh does not accept.
+    #[error(
+        "{switch} {endpoint}: not an endpoint the cluster can use ({reason}); write tcp/HOST:PORT, e.g. tcp/0.0.0.0:7447 to listen on every interface or tcp/10.0.0.1:7447 to connect to the primary"
+    )]
+    BadEndpoint {
+        /// `--listen` or `--connect`.
+        switch: &'static str,
+        /// The endpoint given.
+        endpoint: String,
+        /// Zenoh's reason, without its source locations ([`zenoh_reason`]).
+        reason: String,
+    },
+    /// The network session (Zenoh) did not open: most often a `--listen` port another process
+    /// holds, or an address that is not this machine's.
+    #[error(
+        "the cluster's network session did not open{on}: {reason}; check that no other process (another parallax?) listens on that port and that the address is one of this machine's (or 0.0.0.0)"
+    )]
+    Open {
+        /// `" (listening on ...)"`, or empty.
+        on: String,
+        /// Zenoh's reason, without its source locations ([`zenoh_reason`]).
+        reason: String,
+    },
+    /// The session opened but Zenoh refused a declaration (a publisher, a subscriber, a token).
+    #[error("the cluster's network session failed while {what}: {reason}")]
+    Zenoh {
+        /// What was being declared, in words.
+        what: String,
+        /// Zenoh's reason, without its source locations ([`zenoh_reason`]).
+        reason: String,
+    },
+    /// `--no-scouting` without an endpoint: nothing could ever be found.
+    #[error(
+        "--no-scouting without --listen or --connect: this process could never find the others; give the primary --listen tcp/0.0.0.0:7447 and the nodes --connect tcp/PRIMARY:7447, or drop --no-scouting"
+    )]
+    NoEndpoint,
     /// The stage's revision cannot be computed.
     #[error(transparent)]
     Revision(#[from] super::revision::RevisionError),
@@ -85,6 +119,49 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A Zenoh error's text without the source locations Zenoh appends (`... at
+/// /root/.cargo/registry/src/.../unicast.rs:123.`): an operator can do nothing with them.
+/// Zenoh's `- Caused by` chains become `: `.
+pub fn zenoh_reason(e: impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(" at ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        match location_len(after) {
+            Some(n) => rest = &after[n..],
+            None => {
+                out.push_str(" at ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace(" - Caused by ", ": ")
+        .trim()
+        .trim_end_matches('.')
+        .to_string()
+}
+
+/// The length of a source location `PATH.rs:LINE` (and the `.` after it) at the start of `s`.
+fn location_len(s: &str) -> Option<usize> {
+    let rs = s.find(".rs:")?;
+    if s[..rs].is_empty() || s[..rs].contains(char::is_whitespace) {
+        return None;
+    }
+    let digits = s[rs + 4..].bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let end = rs + 4 + digits;
+    Some(if s[end..].starts_with('.') {
+        end + 1
+    } else {
+        end
+    })
 }
 
 fn json_list(items: &[String]) -> String {
@@ -99,6 +176,9 @@ impl ClusterConfig {
                 what: "--cluster",
                 name: self.name.clone(),
             });
+        }
+        if !self.scouting && self.listen.is_empty() && self.connect.is_empty() {
+            return Err(ClusterError::NoEndpoint);
         }
         match &self.node {
             Some(n) if !valid_name(n) => Err(ClusterError::BadName {
@@ -135,14 +215,56 @@ impl ClusterConfig {
     }
 
     /// The Zenoh configuration ([`ClusterConfig::zenoh_json5`]). Errors: an endpoint Zenoh does
-    /// not accept.
+    /// not accept ([`ClusterError::BadEndpoint`], naming it).
     pub fn zenoh(&self) -> Result<zenoh::Config, ClusterError> {
+        // Each endpoint alone first, so that the error names the one refused.
+        for (switch, key, list) in [
+            ("--listen", "listen/endpoints", &self.listen),
+            ("--connect", "connect/endpoints", &self.connect),
+        ] {
+            for endpoint in list {
+                let bad = |reason: String| ClusterError::BadEndpoint {
+                    switch,
+                    endpoint: endpoint.clone(),
+                    reason,
+                };
+                let parsed = <zenoh::config::EndPoint as std::str::FromStr>::from_str(endpoint)
+                    .map_err(|e| bad(zenoh_reason(e)))?;
+                if parsed.protocol().as_str() != "tcp" {
+                    return Err(bad(format!(
+                        "only tcp/ endpoints are built in, not {}/",
+                        parsed.protocol().as_str()
+                    )));
+                }
+                zenoh::Config::default()
+                    .insert_json5(key, &json_list(std::slice::from_ref(endpoint)))
+                    .map_err(|e| bad(zenoh_reason(e)))?;
+            }
+        }
         let mut c = zenoh::Config::default();
         for (key, value) in self.zenoh_json5() {
             c.insert_json5(key, &value)
-                .map_err(|e| ClusterError::Zenoh(format!("{key} = {value}: {e}")))?;
+                .map_err(|e| ClusterError::Zenoh {
+                    what: format!("configuring {key} = {value}"),
+                    reason: zenoh_reason(e),
+                })?;
         }
         Ok(c)
+    }
+
+    /// Opens the Zenoh session ([`ClusterConfig::zenoh`]). Errors: [`ClusterError::Open`] (a
+    /// listen port taken, an address not this machine's), naming the listen endpoints.
+    pub fn open(&self) -> Result<zenoh::Session, ClusterError> {
+        use zenoh::Wait;
+        let config = self.zenoh()?;
+        zenoh::open(config).wait().map_err(|e| ClusterError::Open {
+            on: if self.listen.is_empty() {
+                String::new()
+            } else {
+                format!(" (listening on {})", self.listen.join(", "))
+            },
+            reason: zenoh_reason(e),
+        })
     }
 }
 
@@ -186,9 +308,80 @@ mod tests {
         assert!(!keys.iter().any(|(k, _)| *k == "listen/endpoints"));
         c.zenoh().unwrap();
         let bad = ClusterConfig {
-            connect: vec!["nonsense".into()],
+            connect: vec!["tcp/127.0.0.1:7501".into(), "nonsense".into()],
+            ..c.clone()
+        };
+        let e = bad.zenoh().unwrap_err();
+        assert!(
+            matches!(&e, ClusterError::BadEndpoint { switch: "--connect", endpoint, .. } if endpoint == "nonsense"),
+            "{e}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("--connect nonsense: not an endpoint"),
+            "{text}"
+        );
+        assert!(!text.contains(".rs:"), "source locations in {text}");
+        let udp = ClusterConfig {
+            listen: vec!["udp/0.0.0.0:7447".into()],
+            ..c.clone()
+        };
+        let text = udp.zenoh().unwrap_err().to_string();
+        assert!(
+            text.starts_with("--listen udp/0.0.0.0:7447: not an endpoint the cluster can use (only tcp/ endpoints are built in"),
+            "{text}"
+        );
+        // Scouting off and no endpoint: refused.
+        let alone = ClusterConfig {
+            connect: vec![],
             ..c
         };
-        assert!(bad.zenoh().is_err());
+        assert!(matches!(alone.check(), Err(ClusterError::NoEndpoint)));
+    }
+
+    #[test]
+    fn zenoh_source_locations_are_left_out() {
+        let raw = "Can not create a new TCP listener bound to 127.0.0.1:7447: Address already in use (os error 98) at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/zenoh-link-tcp-1.10.2/src/unicast.rs:318. - Caused by failed at /root/.cargo/registry/src/x/zenoh-1.10.2/src/net/runtime/orchestrator.rs:42.";
+        assert_eq!(
+            zenoh_reason(raw),
+            "Can not create a new TCP listener bound to 127.0.0.1:7447: Address already in use (os error 98): failed"
+        );
+        let bracketed = "bound to tcp/127.0.0.1:46187: [127.0.0.1:46187: Address already in use (os error 98) at /root/.cargo/registry/src/i/zenoh-link-commons-1.10.2/src/tcp.rs:61.]";
+        assert_eq!(
+            zenoh_reason(bracketed),
+            "bound to tcp/127.0.0.1:46187: [127.0.0.1:46187: Address already in use (os error 98)]"
+        );
+        // " at " that is not a location stays.
+        assert_eq!(zenoh_reason("look at this"), "look at this");
+        assert_eq!(
+            zenoh_reason("bound at tcp/1.2.3.4:80 now"),
+            "bound at tcp/1.2.3.4:80 now"
+        );
+    }
+
+    /// A `--listen` port another process holds: a typed error naming the endpoint, what to
+    /// check, and no source locations.
+    #[test]
+    fn a_taken_listen_port_is_a_clear_error() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("tcp/{}", taken.local_addr().unwrap());
+        let c = ClusterConfig {
+            primary: true,
+            listen: vec![endpoint.clone()],
+            scouting: false,
+            ..Default::default()
+        };
+        let e = c.open().expect_err("the port is taken");
+        let text = e.to_string();
+        assert!(matches!(e, ClusterError::Open { .. }), "{text}");
+        assert!(
+            text.contains(&format!("(listening on {endpoint})")),
+            "{text}"
+        );
+        assert!(text.contains("check that no other process"), "{text}");
+        assert!(
+            !text.contains(".rs:") && !text.contains("registry"),
+            "{text}"
+        );
     }
 }

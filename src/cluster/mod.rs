@@ -15,18 +15,22 @@
 //!
 //! **Hot reload** is synchronised: every process watches its own copy of the files and, on a
 //! change, loads the new stage (renderer and scene) without switching to it, telling the hook
-//! ([`FrameSync::loaded`]). The primary announces the new revision in its ticks with a switch
-//! frame `reload_lead` ahead ([`tick::Switch`]) and switches at that frame
+//! ([`FrameSync::loaded`]). The primary announces the new revision in the next tick it builds,
+//! with a switch frame `reload_lead` ahead of that tick's frame ([`tick::Switch`], [`announce`]),
+//! in every tick until then, and switches at that frame
 //! ([`FrameSync::switch_before`]); a node switches at the first tick that carries the revision
 //! it holds ([`FrameState::switch`]), so every node switches at the same frame number. A node
 //! that has not loaded it by then refuses to present, saying why, until it has.
 
+pub mod announce;
 pub mod barrier;
 pub mod burnin;
 pub mod config;
 mod net;
 mod node;
+mod primary;
 pub mod revision;
+pub mod silence;
 pub mod tick;
 
 use crate::stage::Stage;
@@ -34,8 +38,9 @@ use crate::tracking::TrackedState;
 
 pub use barrier::{Barrier, Event, NodeFigures};
 pub use config::{ClusterConfig, ClusterError};
-pub use net::Primary;
+pub use net::nodes_of;
 pub use node::Node;
+pub use primary::Primary;
 pub use revision::Revision;
 
 /// The inputs of one frame of the live loop: what a tick carries.

@@ -2,7 +2,7 @@
 //! primary's switch frame, answers ready (or refused, saying why) and presents on the primary's
 //! release. See [`super::net`] for the key expressions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,8 +13,9 @@ use zenoh::pubsub::Publisher;
 use zenoh::sample::Sample;
 
 use super::config::{ClusterConfig, ClusterError};
-use super::net::{Revisions, Sub, decode, nodes_of, publisher, zerr};
+use super::net::{Revisions, Sub, decode, instance, nodes_of, publisher, zerr};
 use super::revision::Revision;
+use super::silence::{SILENCE, Silence};
 use super::tick::{CameraTick, Message, Ready, Release, Switch, Tick};
 use super::{FrameState, FrameSync};
 use crate::stage::Stage;
@@ -33,13 +34,24 @@ pub struct Node {
     stop: Arc<AtomicBool>,
     refusal: Option<String>,
     told: BTreeSet<String>,
-    last: Option<u64>,
+    /// The last tick rendered: (frame, seq, primary instance).
+    last: Option<(u64, u64, u64)>,
     pending: Option<Tick>,
     ended: Option<u64>,
     presented: u64,
     refused: u64,
+    /// Ticks the primary published that this node did not render (it joined late or fell
+    /// behind: a gap in the ticks' `seq`).
     skipped: u64,
+    /// Frame numbers the primary itself skipped (its dropped slots): the rest of a frame gap.
+    primary_skipped: u64,
     unreleased: u64,
+    /// The watch on the primary's ticks (no primary reachable, or it stopped).
+    silence: Silence,
+    /// The last tick's arrival per primary instance (two at once: two primaries).
+    primaries: BTreeMap<u64, Instant>,
+    /// Two primaries seen ticking at once (for the summary).
+    two_primaries: bool,
     /// The revision of the reload the loop holds, not yet switched to.
     held: Option<Revision>,
     /// The newest reload the primary announced.
@@ -66,21 +78,22 @@ impl Node {
             });
         }
         let revisions = Revisions::new(stage_path, stage)?;
-        let session = zenoh::open(config.zenoh()?).wait().map_err(zerr)?;
+        let session = config.open()?;
         let ready = publisher(&session, config.key("ready"))?;
         let ticks = session
             .declare_subscriber(config.key("tick"))
             .wait()
-            .map_err(zerr)?;
+            .map_err(zerr("subscribing to the primary's ticks"))?;
         let releases = session
             .declare_subscriber(config.key("release"))
             .wait()
-            .map_err(zerr)?;
+            .map_err(zerr("subscribing to the primary's releases"))?;
+        // The instance tells this process from another one started with the same --node.
         let token = session
             .liveliness()
-            .declare_token(config.key(&format!("node/{name}")))
+            .declare_token(config.key(&format!("node/{name}/{:016x}", instance())))
             .wait()
-            .map_err(zerr)?;
+            .map_err(zerr("declaring the node's presence"))?;
         Ok(Node {
             config,
             name,
@@ -99,29 +112,123 @@ impl Node {
             presented: 0,
             refused: 0,
             skipped: 0,
+            primary_skipped: 0,
             unreleased: 0,
+            silence: Silence::new(SILENCE, Instant::now()),
+            primaries: BTreeMap::new(),
+            two_primaries: false,
             held: None,
             announced: None,
         })
     }
 
-    /// The node's figures in one line.
+    /// The node's figures in one line: frames presented and refused, ticks it skipped, frames
+    /// the primary skipped itself, presents without a release, the primary's silences and a
+    /// second primary seen.
     pub fn summary(&self) -> String {
+        let now = Instant::now();
+        let ongoing = self.silence.ongoing(now);
+        let silence = if !self.silence.ticked() {
+            match ongoing {
+                Some(d) => format!(
+                    "; no tick from the primary at all (waited {:.1} s)",
+                    d.as_secs_f64()
+                ),
+                None => "; no tick from the primary at all".into(),
+            }
+        } else if self.silence.spells > 0 {
+            let longest = ongoing.map_or(self.silence.longest, |d| d.max(self.silence.longest));
+            format!(
+                "; no tick from the primary for {:.1} s at the longest ({} time(s){})",
+                longest.as_secs_f64(),
+                self.silence.spells,
+                if ongoing.is_some() {
+                    ", still none at the end"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "cluster: node '{}': {} frames presented, {} refused, {} ticks skipped (joined late or behind), {} presented without the primary's release (timeout)",
-            self.name, self.presented, self.refused, self.skipped, self.unreleased
+            "cluster: node '{}': {} frames presented, {} refused, {} ticks this node skipped (joined late or behind), {} frames the primary skipped (its own dropped slots), {} presented without the primary's release (timeout){silence}{}",
+            self.name,
+            self.presented,
+            self.refused,
+            self.skipped,
+            self.primary_skipped,
+            self.unreleased,
+            if self.two_primaries {
+                "; WARNING: ticks from two primaries at once"
+            } else {
+                ""
+            }
         )
     }
 
+    /// Where the primary should be, for a node waiting for its ticks.
+    fn where_primary(&self) -> String {
+        let c = &self.config;
+        if !c.connect.is_empty() {
+            format!(
+                "check that the primary runs and listens on {} (this node connects there)",
+                c.connect.join(", ")
+            )
+        } else if !c.listen.is_empty() {
+            format!(
+                "check that the primary runs with --connect to this node's {}",
+                c.listen.join(", ")
+            )
+        } else {
+            format!(
+                "check that the primary runs on this network with --cluster {} (found by multicast scouting; give --connect tcp/PRIMARY:PORT if multicast does not pass)",
+                c.name
+            )
+        }
+    }
+
     /// Takes in a tick-key sample: a tick newer than the last rendered and the one pending
-    /// becomes pending (older ones are skipped: the node catches up); the end of the run is noted.
+    /// becomes pending (older ones are skipped: the node catches up), and so does any tick of
+    /// a new primary process (a restarted primary counts from frame 0 again); the end of the
+    /// run is noted.
     fn accept(&mut self, s: &Sample) {
         match decode(s) {
-            Some(Message::Tick(t))
-                if self.last.is_none_or(|l| t.frame > l)
-                    && self.pending.as_ref().is_none_or(|p| t.frame > p.frame) =>
-            {
-                self.pending = Some(t);
+            Some(Message::Tick(t)) => {
+                let now = Instant::now();
+                if let Some(quiet) = self.silence.tick(now) {
+                    eprintln!(
+                        "cluster: node '{}': ticks from the primary again (frame {}) after {:.1} s without",
+                        self.name,
+                        t.frame,
+                        quiet.as_secs_f64()
+                    );
+                }
+                self.primaries
+                    .retain(|_, at| now.saturating_duration_since(*at) < Duration::from_secs(1));
+                if !self.two_primaries && self.primaries.keys().any(|&p| p != t.primary) {
+                    self.two_primaries = true;
+                    eprintln!(
+                        "cluster: WARNING: node '{}' gets ticks from two primaries at once (instances {}): run one --primary per cluster, or give each cluster its own --cluster NAME",
+                        self.name,
+                        self.primaries
+                            .keys()
+                            .chain(std::iter::once(&t.primary))
+                            .map(|p| format!("{p:016x}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                self.primaries.insert(t.primary, now);
+                let newer = |f: u64, p: u64| p != t.primary || t.frame > f;
+                if self.last.is_none_or(|(f, _, p)| newer(f, p))
+                    && self
+                        .pending
+                        .as_ref()
+                        .is_none_or(|q| newer(q.frame, q.primary))
+                {
+                    self.pending = Some(t);
+                }
             }
             Some(Message::End { frames }) => self.ended = Some(frames),
             _ => {}
@@ -146,11 +253,36 @@ impl Node {
                 self.stop.store(true, Ordering::Relaxed);
                 return None;
             }
+            // No tick for a while: say so once (and again when ticks return), keep waiting.
+            if let Some(quiet) = self.silence.waiting(Instant::now()) {
+                let last = match self.last {
+                    Some((f, _, _)) => {
+                        format!("the last was frame {f}: the primary stopped, or its link is down?")
+                    }
+                    None => "none yet".into(),
+                };
+                eprintln!(
+                    "cluster: node '{}': no tick from the primary for {:.1} s ({last}); still waiting: {}",
+                    self.name,
+                    quiet.as_secs_f64(),
+                    self.where_primary()
+                );
+            }
             if let Ok(Some(s)) = self.ticks.recv_timeout(Duration::from_millis(50)) {
                 self.accept(&s);
             }
         }
     }
+}
+
+/// Between the last tick a node rendered and the one it renders now, each `(frame, seq)`: the
+/// ticks this node skipped (a gap in the ticks' sequence numbers: published, never rendered) and
+/// the frames the primary skipped itself (its dropped slots: the rest of the gap in frame
+/// numbers).
+pub fn gaps(last: (u64, u64), now: (u64, u64)) -> (u64, u64) {
+    let ticks = now.1.saturating_sub(last.1 + 1);
+    let frames = now.0.saturating_sub(last.0 + 1);
+    (ticks, frames.saturating_sub(ticks))
 }
 
 /// Why a node refuses a frame of revision `theirs` when its own is `ours`, or `None`.
@@ -190,15 +322,23 @@ impl FrameSync for Node {
                 self.name, tick.revision, tick.frame
             );
         }
-        if let Some(l) = self.last {
-            self.skipped += tick.frame.saturating_sub(l + 1);
-        } else if tick.frame > 0 {
-            eprintln!(
+        match self.last {
+            Some((frame, seq, primary)) if primary == tick.primary => {
+                let (ticks, frames) = gaps((frame, seq), (tick.frame, tick.seq));
+                self.skipped += ticks;
+                self.primary_skipped += frames;
+            }
+            Some(_) => eprintln!(
+                "cluster: node '{}' follows a new primary process from frame {}",
+                self.name, tick.frame
+            ),
+            None if tick.frame > 0 => eprintln!(
                 "cluster: node '{}' joined at frame {} (the primary's next tick)",
                 self.name, tick.frame
-            );
+            ),
+            None => {}
         }
-        self.last = Some(tick.frame);
+        self.last = Some((tick.frame, tick.seq, tick.primary));
         self.refusal = refusal(tick.revision, self.revisions.now, self.announced);
         let state = |c: &CameraTick| -> Option<TrackedState> { c.state.as_ref().map(Into::into) };
         let mut cams = tick.cameras.iter();
@@ -251,7 +391,10 @@ impl FrameSync for Node {
             refused: self.refusal.clone(),
         });
         if let Err(e) = self.ready.put(ready.encode()).wait() {
-            log::error!("cluster: frame {frame}: ready not sent: {e}");
+            log::error!(
+                "cluster: frame {frame}: ready not sent: {}",
+                super::config::zenoh_reason(e)
+            );
         }
         if let Some(why) = &self.refusal {
             // The releases of frames it does not present are of no use; left queued, they fill
@@ -304,6 +447,19 @@ impl Drop for Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_primarys_dropped_slots_are_not_the_nodes_skips() {
+        // Consecutive ticks, consecutive frames: nothing skipped.
+        assert_eq!(gaps((10, 10), (11, 11)), (0, 0));
+        // The primary dropped slots 11 and 12 (its next tick, seq 11, is frame 13): the
+        // node missed nothing.
+        assert_eq!(gaps((10, 10), (13, 11)), (0, 2));
+        // The node missed ticks 11 and 12 (frames 11, 12) and the primary dropped 13, 14.
+        assert_eq!(gaps((10, 10), (15, 13)), (2, 2));
+        // The node missed two ticks, the primary dropped nothing.
+        assert_eq!(gaps((10, 10), (13, 13)), (2, 0));
+    }
 
     #[test]
     fn a_refusal_names_both_revisions_and_which_differs() {

@@ -142,6 +142,14 @@ pub struct Tick {
     /// late still learns it).
     #[serde(default)]
     pub next: Option<Switch>,
+    /// The tick's index among the primary's ticks, from 0. A node tells the ticks it skipped
+    /// (a gap in `seq`) from the slots the primary dropped itself (the rest of a gap in `frame`).
+    #[serde(default)]
+    pub seq: u64,
+    /// The primary process's random instance id: a node receiving ticks from two ids at once
+    /// is on a cluster with two primaries.
+    #[serde(default)]
+    pub primary: u64,
 }
 
 /// A hot reload announced by the primary: the revision every node switches to, and the frame.
@@ -259,6 +267,8 @@ mod tests {
                 },
                 frame: 1234600,
             }),
+            seq: 1234000,
+            primary: 0xdead_beef_0123_4567,
         };
         let bytes = Message::Tick(tick.clone()).encode();
         let Message::Tick(back) = Message::decode(&bytes).unwrap() else {

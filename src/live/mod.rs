@@ -1,8 +1,8 @@
 //! The live loop (`parallax run`): at the stage frame rate, each frame takes the camera's tracked
 //! state for the frame (predicted to the LEDs' emission time by [`crate::tracking`]), resolves it
 //! through [`FrameInputs::resolve_tracked`] (the one frame path), renders it and delivers every
-//! output to the sinks; edits to the stage file are reloaded off the render thread and swapped in
-//! between two frames ([`reload`]).
+//! output to the sinks; edits to the stage file are parsed off the render thread, and their
+//! renderer and scene built and swapped in between two frames ([`reload`]).
 //!
 //! Never dark: a frame that fails (a render or read-back error, a refused surface, an injected
 //! fault) is counted, reported once per distinct message, and the last good frame's outputs are
