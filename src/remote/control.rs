@@ -57,7 +57,8 @@ impl Edit {
                 }
                 Ok(Edit::Grade(g))
             }),
-            Action::LightCard => parse_body(body).map(|b| Edit::LightCard(Box::new(b))),
+            Action::LightCard => parse_body::<CardBody>(body)
+                .and_then(|b| b.check_fields().map(|()| Edit::LightCard(Box::new(b)))),
             Action::Content => parse_body(body).map(Edit::Content),
             Action::Frustum => parse_body(body).map(Edit::Frustum),
             Action::FreezeOuter => parse_body(body).map(Edit::FreezeOuter),
@@ -291,28 +292,10 @@ pub fn apply(edit: &Edit, file: &mut StageFile) -> Result<(Value, Value), EditEr
 }
 
 fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError> {
-    // The first look field given (only `change` takes them).
-    let look = [
-        ("shape", b.shape.is_some()),
-        ("colour", b.colour.is_some()),
-        ("intensity_nits", b.intensity_nits.is_some()),
-        ("feather", b.feather.is_some()),
-        ("layer", b.layer.is_some()),
-    ]
-    .into_iter()
-    .find_map(|(name, given)| given.then_some(name));
-    let op = format!("{:?}", b.op).to_lowercase();
-    let unused = |name: &str, given: bool| {
-        if given {
-            Err(field(name, format!("op '{op}' does not take '{name}'")))
-        } else {
-            Ok(())
-        }
-    };
-    let no_look = || match look {
-        Some(name) => unused(name, true),
-        None => Ok(()),
-    };
+    // The fields each op takes and needs are checked when the body is parsed
+    // ([`CardBody::check_fields`]); the errors below are for an edit made by hand.
+    b.check_fields().map_err(|e| field(&e.field, e.message))?;
+    let op = b.op.name();
     let name = || {
         b.name
             .as_deref()
@@ -320,16 +303,10 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
     };
     match b.op {
         CardOp::Add => {
-            unused("name", b.name.is_some())?;
-            unused("placement", b.placement.is_some())?;
-            no_look()?;
             let card = b
                 .card
                 .as_ref()
                 .ok_or_else(|| field("card", "op 'add' needs the card"))?;
-            if card.name.trim().is_empty() {
-                return Err(field("card.name", "a card added remotely needs a name"));
-            }
             if file.light_cards.iter().any(|c| c.name == card.name) {
                 return Err(field(
                     "card.name",
@@ -343,8 +320,6 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
             Ok((Value::Null, json(card)))
         }
         CardOp::Move => {
-            unused("card", b.card.is_some())?;
-            no_look()?;
             let k = card_index(file, name()?)?;
             let placement = b
                 .placement
@@ -356,8 +331,6 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
             Ok((before, json(&c.placement)))
         }
         CardOp::Change => {
-            unused("card", b.card.is_some())?;
-            unused("placement", b.placement.is_some())?;
             let k = card_index(file, name()?)?;
             let c = &mut file.light_cards[k];
             let before = json(&*c);
@@ -386,9 +359,6 @@ fn card(b: &CardBody, file: &mut StageFile) -> Result<(Value, Value), EditError>
             Ok((before, json(&*c)))
         }
         CardOp::Remove => {
-            unused("card", b.card.is_some())?;
-            unused("placement", b.placement.is_some())?;
-            no_look()?;
             let k = card_index(file, name()?)?;
             let removed = file.light_cards.remove(k);
             Ok((json(&removed), Value::Null))

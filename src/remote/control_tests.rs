@@ -429,38 +429,56 @@ fn a_partial_grade_keeps_the_fields_it_leaves_out() {
     assert_eq!(e.field, "grade.cdl.slope", "{e}");
 }
 
-/// Fields a card op does not take are named (the tryout's `remove` with `feather` named `shape`).
+/// A card op's body names a field it does not take, and a field it needs, as a bad body (400):
+/// the tryout's `remove` with `feather` named `shape`, and a missing name or placement was a 422.
 #[test]
-fn a_field_an_op_does_not_take_is_named() {
-    let (mut file, _) = tiny();
-    let add = br#"{"op": "add", "card": {"name": "key", "shape": "Ellipse",
-        "placement": {"Polar": {"origin": [0, 1, 0], "azimuth_deg": 10, "elevation_deg": 5, "size_deg": [20, 10]}},
-        "colour": [1, 0.9, 0.8], "intensity_nits": 300}}"#;
-    apply(
-        &Edit::parse(Action::LightCard, add).unwrap().unwrap(),
-        &mut file,
-    )
-    .unwrap();
-    for (body, at) in [
+fn a_field_an_op_does_not_take_or_needs_is_named() {
+    for (body, at, says) in [
         (
             r#"{"op": "remove", "name": "key", "feather": 0.2}"#,
             "feather",
+            "does not take 'feather'",
         ),
         (
             r#"{"op": "move", "name": "key", "intensity_nits": 5}"#,
             "intensity_nits",
+            "does not take",
         ),
         (
             r#"{"op": "remove", "name": "key", "layer": "Over"}"#,
             "layer",
+            "does not take",
+        ),
+        (
+            r#"{"op": "add", "name": "key"}"#,
+            "name",
+            "does not take 'name'",
+        ),
+        (r#"{"op": "add"}"#, "card", "needs the card"),
+        (
+            r#"{"op": "move", "name": "key"}"#,
+            "placement",
+            "needs the placement",
+        ),
+        (
+            r#"{"op": "change", "colour": [1, 1, 1]}"#,
+            "name",
+            "needs the card's name",
+        ),
+        (
+            r#"{"op": "add", "card": {"name": " ", "shape": "Ellipse",
+                "placement": {"Polar": {"origin": [0, 1, 0], "azimuth_deg": 10,
+                "elevation_deg": 5, "size_deg": [20, 10]}}, "colour": [1, 1, 1],
+                "intensity_nits": 300}}"#,
+            "card.name",
+            "needs a name",
         ),
     ] {
-        let e = refused(Action::LightCard, body, &mut file.clone());
-        assert_eq!(e.field(), at, "{body}: {e}");
-        assert!(
-            e.message().contains(&format!("does not take '{at}'")),
-            "{e}"
-        );
+        let e = Edit::parse(Action::LightCard, body.as_bytes())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.field, at, "{body}: {e}");
+        assert!(e.message.contains(says), "{body}: {e}");
     }
 }
 

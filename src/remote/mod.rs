@@ -76,6 +76,10 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = s.parse::<SocketAddr>() {
         return Ok(addr);
     }
+    // All digits but too large for a port: say so (not "give PORT or HOST:PORT").
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("--serve {s}: a port is 0..65535"));
+    }
     let Some((host, port)) = s.rsplit_once(':') else {
         return Err(format!(
             "--serve {s:?}: give PORT or HOST:PORT (e.g. 8080, 127.0.0.1:8080, localhost:8080)"
@@ -157,5 +161,9 @@ mod tests {
         for bad in ["", "localhost", "localhost:http", ":80", "host:99999"] {
             assert!(parse_addr(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_addr("99999"),
+            Err("--serve 99999: a port is 0..65535".into())
+        );
     }
 }

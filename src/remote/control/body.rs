@@ -215,6 +215,88 @@ pub struct CardBody {
     pub layer: Option<CardLayer>,
 }
 
+impl CardOp {
+    /// The op's name as a body gives it (`add`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CardOp::Add => "add",
+            CardOp::Move => "move",
+            CardOp::Change => "change",
+            CardOp::Remove => "remove",
+        }
+    }
+}
+
+impl CardBody {
+    /// The body's shape for its op, checked when it is parsed (so 400, like any missing or
+    /// unknown field): the fields the op needs are there (`card` with a name for `add`, `name`
+    /// for the others, `placement` for `move`) and no field it does not take is given (named).
+    pub fn check_fields(&self) -> Result<(), BadBody> {
+        let op = self.op.name();
+        let bad = |field: &str, message: String| {
+            Err(BadBody {
+                field: field.into(),
+                message,
+            })
+        };
+        let look = [
+            ("shape", self.shape.is_some()),
+            ("colour", self.colour.is_some()),
+            ("intensity_nits", self.intensity_nits.is_some()),
+            ("feather", self.feather.is_some()),
+            ("layer", self.layer.is_some()),
+        ];
+        let given = [
+            ("name", self.name.is_some()),
+            ("card", self.card.is_some()),
+            ("placement", self.placement.is_some()),
+        ]
+        .into_iter()
+        .chain(look);
+        let takes: &[&str] = match self.op {
+            CardOp::Add => &["card"],
+            CardOp::Move => &["name", "placement"],
+            CardOp::Change => &[
+                "name",
+                "shape",
+                "colour",
+                "intensity_nits",
+                "feather",
+                "layer",
+            ],
+            CardOp::Remove => &["name"],
+        };
+        for (name, is_given) in given {
+            if is_given && !takes.contains(&name) {
+                return bad(name, format!("op '{op}' does not take '{name}'"));
+            }
+        }
+        let needs = |name: &str, is_given: bool, what: &str| {
+            if is_given {
+                Ok(())
+            } else {
+                bad(name, format!("op '{op}' needs {what}"))
+            }
+        };
+        match self.op {
+            CardOp::Add => {
+                needs("card", self.card.is_some(), "the card")?;
+                if self.card.as_ref().is_some_and(|c| c.name.trim().is_empty()) {
+                    return bad("card.name", "a card added remotely needs a name".into());
+                }
+                Ok(())
+            }
+            CardOp::Move => {
+                needs("name", self.name.is_some(), "the card's name")?;
+                needs("placement", self.placement.is_some(), "the placement")
+            }
+            CardOp::Change | CardOp::Remove => {
+                needs("name", self.name.is_some(), "the card's name")
+            }
+        }
+    }
+}
+
 /// `POST /api/content`: switch the scene's content (fields absent are kept).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
