@@ -53,6 +53,23 @@ struct Answer {
     body: Value,
 }
 
+impl Answer {
+    /// A JSON error: its content type, and an `error` message that says something.
+    fn assert_json_error(&self) {
+        assert!(
+            self.head.contains("content-type: application/json"),
+            "{}",
+            self.head
+        );
+        assert!(
+            self.body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{} {}",
+            self.status,
+            self.body
+        );
+    }
+}
+
 impl Running {
     /// `METHOD PATH` with `auth` as the Authorization header's value (if any).
     fn ask(&self, method: &str, path: &str, auth: Option<&str>, body: &str) -> Answer {
@@ -121,16 +138,7 @@ fn other_routes_and_methods_answer_json_404_and_405() {
     ] {
         let a = r.admin(method, path, "");
         assert_eq!(a.status, status, "{method} {path}: {}", a.body);
-        assert!(
-            a.head.contains("content-type: application/json"),
-            "{}",
-            a.head
-        );
-        assert!(
-            a.body["error"].as_str().is_some_and(|e| !e.is_empty()),
-            "{method} {path}: {}",
-            a.body
-        );
+        a.assert_json_error();
     }
 }
 
@@ -384,16 +392,7 @@ fn axums_own_refusals_are_json() {
     );
     let a = r.admin("GET", "/ws/frames", "");
     assert!((400..500).contains(&a.status), "{}", a.status);
-    assert!(
-        a.head.contains("content-type: application/json"),
-        "{}",
-        a.head
-    );
-    assert!(
-        a.body["error"].as_str().is_some_and(|e| !e.is_empty()),
-        "{}",
-        a.body
-    );
+    a.assert_json_error();
 }
 
 /// A view that is none is 404 naming the views; a view whose first image is not encoded yet is
