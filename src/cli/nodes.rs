@@ -38,7 +38,8 @@ pub struct NodeArgs {
     /// Swap barrier: the primary releases a frame at most this many milliseconds after its own
     /// render of the frame,
     /// ready or not (the nodes not ready are counted late).
-    #[arg(long, value_name = "MS", default_value_t = 100)]
+    #[arg(long, value_name = "MS", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub barrier_timeout: u64,
     /// Before frame 0 the primary waits at most this many seconds for the nodes the stage's outputs
     /// name.

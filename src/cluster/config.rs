@@ -236,6 +236,14 @@ impl ClusterConfig {
                         parsed.protocol().as_str()
                     )));
                 }
+                // `tcp/127.0.0.1` parses, then connects nowhere and waits for ever.
+                let address = parsed.address();
+                let port = address.as_str().rsplit_once(':').map(|(_, p)| p);
+                if port.is_none_or(|p| p.parse::<u16>().is_err()) {
+                    return Err(bad(format!(
+                        "'{address}' has no port (HOST:PORT, the port 0..65535)"
+                    )));
+                }
                 zenoh::Config::default()
                     .insert_json5(key, &json_list(std::slice::from_ref(endpoint)))
                     .map_err(|e| bad(zenoh_reason(e)))?;
@@ -322,6 +330,24 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains(".rs:"), "source locations in {text}");
+        // An endpoint without a port (the tryout's node waited for ever on it).
+        for no_port in ["tcp/127.0.0.1", "tcp/127.0.0.1:http", "tcp/[::1]"] {
+            let e = ClusterConfig {
+                connect: vec![no_port.into()],
+                ..c.clone()
+            }
+            .zenoh()
+            .unwrap_err();
+            assert!(e.to_string().contains("has no port"), "{no_port}: {e}");
+        }
+        assert!(
+            ClusterConfig {
+                connect: vec!["tcp/[::1]:7447".into(), "tcp/localhost:7447".into()],
+                ..c.clone()
+            }
+            .zenoh()
+            .is_ok()
+        );
         let udp = ClusterConfig {
             listen: vec!["udp/0.0.0.0:7447".into()],
             ..c.clone()
