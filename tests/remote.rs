@@ -354,8 +354,8 @@ fn bad_bodies_are_400_or_422_naming_the_field_and_tokens_are_managed_by_the_admi
             400,
             "grade.cdl.slope",
         ),
-        ("/api/light_cards", r#"{"op": "move"}"#, 422, "name"),
-        ("/api/light_cards", r#"{"op": "add"}"#, 422, "card"),
+        ("/api/light_cards", r#"{"op": "move"}"#, 400, "name"),
+        ("/api/light_cards", r#"{"op": "add"}"#, 400, "card"),
         (
             "/api/light_cards",
             r#"{"op": "remove", "name": "x"}"#,
