@@ -59,6 +59,7 @@ pub const REPEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(10
 pub const REPEAT_BURST: u32 = 20;
 
 /// The refusals of one caller and outcome counted in the current window.
+#[derive(Debug)]
 struct Repeat {
     /// When the window's first line was written.
     opened: std::time::Instant,
@@ -77,14 +78,6 @@ pub struct AuditLog {
     file: Mutex<std::fs::File>,
     /// Coalesced refusals by (caller, outcome).
     repeats: Mutex<std::collections::HashMap<(String, String), Repeat>>,
-}
-
-impl std::fmt::Debug for Repeat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Repeat")
-            .field("count", &self.count)
-            .finish()
-    }
 }
 
 /// Why the audit log cannot be opened.

@@ -269,13 +269,8 @@ impl Shared {
             Some(w) => Key::Token(w.name.clone()),
             None => Key::Peer(caller.peer),
         };
-        // A flood repeats these two refusals: coalesced per caller in the audit log.
-        let caller_name = match &who {
-            Some(w) => format!("token {}", w.name),
-            None => format!("address {}", caller.peer),
-        };
-        let peer = who.is_none().then(|| caller.peer.to_string());
         if let Err(retry_after_s) = self.take_rate(key) {
+            let (caller_name, peer) = refused_caller(who.as_ref(), caller);
             let per = if who.is_some() {
                 "token"
             } else {
@@ -295,6 +290,7 @@ impl Shared {
             return Err(Box::new(too_many(&message, retry_after_s)));
         }
         let Some(who) = who else {
+            let (caller_name, peer) = refused_caller(None, caller);
             let message = "a valid bearer token is needed (Authorization: Bearer TOKEN)";
             self.audit.append_refusal(
                 &caller_name,
@@ -546,6 +542,18 @@ async fn edit(
             });
             error(StatusCode::SERVICE_UNAVAILABLE, &message, None)
         }
+    }
+}
+
+/// Whom a refusal a flood repeats (401, 429) is coalesced under in the audit log
+/// ([`AuditLog::append_refusal`]), and the peer's address for a request without a valid token.
+fn refused_caller(who: Option<&StoredToken>, caller: &Caller) -> (String, Option<String>) {
+    match who {
+        Some(w) => (format!("token {}", w.name), None),
+        None => (
+            format!("address {}", caller.peer),
+            Some(caller.peer.to_string()),
+        ),
     }
 }
 
