@@ -19,7 +19,8 @@ pub struct NodeArgs {
     pub node: Option<String>,
     /// This process is the primary: it owns tracking input (live or --take), publishes each
     /// frame's tick and runs the swap barrier. With --node it also delivers that node's outputs;
-    /// without, the outputs that name no node.
+    /// without, the outputs that name no node. Not needed on the node the stage file names
+    /// (`primary_node:`).
     #[arg(long)]
     pub primary: bool,
     /// Zenoh endpoint to listen on, e.g. tcp/0.0.0.0:7447 (repeatable).
@@ -36,22 +37,21 @@ pub struct NodeArgs {
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub cluster: String,
     /// Swap barrier: the primary releases a frame at most this many milliseconds after its own
-    /// render of the frame,
-    /// ready or not (the nodes not ready are counted late).
-    #[arg(long, value_name = "MS", default_value_t = 100,
+    /// render of the frame, ready or not (the nodes not ready are counted late; a node late 3
+    /// frames in a row is not waited for until it keeps up) [default: 100].
+    #[arg(long, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(1..))]
-    pub barrier_timeout: u64,
+    pub barrier_timeout: Option<u64>,
     /// Before frame 0 the primary waits at most this many seconds for the nodes the stage's outputs
-    /// name.
-    #[arg(long, value_name = "S", default_value_t = 10.0)]
-    pub join_timeout: f64,
+    /// name [default: 10].
+    #[arg(long, value_name = "S")]
+    pub join_timeout: Option<f64>,
     /// Hot reload: the primary announces an edit of the stage (or a file it names) in its next
     /// tick and every node switches to it this many milliseconds (in whole frames) after that
-    /// tick's frame, at the same frame;
-    /// each node loads its own copy of the files meanwhile. A node that has not loaded them by
-    /// then refuses to present until it has.
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
-    pub reload_lead: u64,
+    /// tick's frame, at the same frame; each node loads its own copy of the files meanwhile. A
+    /// node that has not loaded them by then refuses to present until it has [default: 1000].
+    #[arg(long, value_name = "MS")]
+    pub reload_lead: Option<u64>,
     /// Stamp the frame number as a 24-bit bar code in the bottom-left corner of every output
     /// written to files (seams between nodes can then be checked).
     #[arg(long)]
@@ -72,9 +72,9 @@ impl NodeArgs {
             connect: self.connect.clone(),
             scouting: !self.no_scouting,
             name: self.cluster.clone(),
-            barrier_timeout: Duration::from_millis(self.barrier_timeout),
-            join_timeout: Duration::from_secs_f64(self.join_timeout.max(0.0)),
-            reload_lead: Duration::from_millis(self.reload_lead),
+            barrier_timeout: Duration::from_millis(self.barrier_timeout.unwrap_or(100)),
+            join_timeout: Duration::from_secs_f64(self.join_timeout.unwrap_or(10.0).max(0.0)),
+            reload_lead: Duration::from_millis(self.reload_lead.unwrap_or(1000)),
         }
     }
 
@@ -85,10 +85,48 @@ impl NodeArgs {
             (!self.connect.is_empty(), "--connect"),
             (self.no_scouting, "--no-scouting"),
             (self.cluster != "default", "--cluster"),
+            (self.barrier_timeout.is_some(), "--barrier-timeout"),
+            (self.join_timeout.is_some(), "--join-timeout"),
+            (self.reload_lead.is_some(), "--reload-lead"),
         ]
         .into_iter()
         .filter_map(|(given, name)| given.then_some(name))
         .collect()
+    }
+
+    /// Makes this process the primary when the stage file at `stage_path` names its node
+    /// (`primary_node:`) and says so; notes a `--primary` that overrides the stage's choice. A
+    /// stage file that does not read or parse is left to the loop (which reports it located).
+    pub fn resolve_primary(&mut self, stage_path: &Path) {
+        let named = std::fs::read_to_string(stage_path)
+            .ok()
+            .and_then(|text| parallax::stage::parse(&text, "").ok())
+            .and_then(|f| f.primary_node);
+        let Some(named) = named else { return };
+        match (&self.node, self.primary) {
+            (Some(node), false) if *node == named => {
+                self.primary = true;
+                eprintln!(
+                    "note: the stage names node '{named}' its primary (primary_node): this process is the primary"
+                );
+            }
+            (node, true) if node.as_ref() != Some(&named) => eprintln!(
+                "note: --primary on {}, though the stage names node '{named}' its primary (primary_node): this process is the primary; do not start node '{named}' as well, or two primaries will run",
+                node.as_deref()
+                    .map_or("a process without --node".into(), |n| format!("node '{n}'"))
+            ),
+            _ => {}
+        }
+    }
+
+    /// The outputs this process delivers: (its count, every output's count).
+    pub fn delivered(&self, stage: &parallax::stage::Stage) -> (usize, usize) {
+        let all = stage.outputs.len();
+        if !self.clustered() {
+            return (all, all);
+        }
+        let mine = stage.outputs.iter().filter(|o| o.node == self.node).count();
+        (mine, all)
     }
 
     /// Checks the switches before anything starts, and changes the run's options for a node: no
@@ -205,7 +243,7 @@ pub fn run_headless(
     if burn_in {
         let mut burned: Vec<parallax::cluster::burnin::BurnIn> = files
             .iter_mut()
-            .map(|f| parallax::cluster::burnin::BurnIn { inner: f })
+            .map(|f| parallax::cluster::burnin::BurnIn::new(f))
             .collect();
         let mut sinks: Vec<&mut dyn Sink> = burned.iter_mut().map(|b| b as &mut dyn Sink).collect();
         live.run(&mut sinks, stop)

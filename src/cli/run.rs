@@ -123,7 +123,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         faults: args.inject_fault.clone(),
         views: args.remote.serve.is_some(),
     };
-    args.nodes.adjust(&mut options)?;
+    let mut nodes = args.nodes.clone();
+    nodes.resolve_primary(&stage);
+    nodes.adjust(&mut options)?;
     let stop = parallax::live::stop_on_ctrl_c();
     let mut live = LiveLoop::new(&stage, options)?;
     args.remote.start(&stage, &mut live)?;
@@ -150,13 +152,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.screenshots.is_some() && !plan.has_windows() {
         anyhow::bail!("--screenshots saves the windows' pictures, but no output goes to a window");
     }
-    args.nodes.join(&mut live, &stage, &mut plan, &stop)?;
+    nodes.join(&mut live, &stage, &mut plan, &stop)?;
     eprintln!("adapter: {}", live.adapter());
+    let (mine, all) = nodes.delivered(live.stage());
     eprintln!(
-        "running {} at {} Hz ({} outputs){}; Ctrl-C stops",
+        "running {} at {} Hz ({}){}; Ctrl-C stops",
         stage.display(),
         live.stage().frame_rate,
-        live.stage().outputs.len(),
+        if mine == all {
+            format!("{all} outputs")
+        } else {
+            format!("{mine} of the stage's {all} outputs: this node's")
+        },
         if args.no_watch {
             ""
         } else {
@@ -173,7 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         };
         parallax::live::window::run_windows(live, options, &mut plan.files, stop)?
     } else {
-        super::nodes::run_headless(&mut live, &mut plan.files, args.nodes.burn_in, &stop)
+        super::nodes::run_headless(&mut live, &mut plan.files, nodes.burn_in, &stop)
     };
     println!("{}", stats.summary());
     for f in &plan.files {

@@ -7,11 +7,22 @@
 //! A node that is not ready when the timeout passes is **late** for that frame (counted, and
 //! named in the release); a node that drops out is no longer waited for from that moment; a node
 //! that joins (or whose first answer arrives) is waited for from the next frame opened.
+//!
+//! A node late for [`STALL_AFTER`] frames in a row (frozen, or far behind) is **stalled**: no
+//! longer waited for, so the wall keeps its frame rate instead of paying the timeout every frame
+//! until the node is declared gone; its frames are still counted late. It is waited for again
+//! from the frame after it answers the open frame or the one just released (it keeps up again).
+//! A node that answers with its last good frame held (a failed render: `Ready::held`) is
+//! counted apart, and said again when it renders fresh frames.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Late frames in a row after which a node is stalled: no longer waited for until it keeps up
+/// again (see the module).
+pub const STALL_AFTER: u64 = 3;
 
 use super::tick::{Ready, Release};
 
@@ -48,6 +59,42 @@ pub enum Event {
         /// The node's reason.
         why: String,
     },
+    /// A node was late for [`STALL_AFTER`] frames in a row: frames are released without
+    /// waiting for it until it keeps up again.
+    Stalled {
+        /// The node.
+        node: String,
+        /// The frame that made it stalled.
+        frame: u64,
+    },
+    /// A stalled node keeps up again: waited for from the next frame.
+    Resumed {
+        /// The node.
+        node: String,
+        /// The frame it answered in time.
+        frame: u64,
+        /// Frames released without it in the stall (late ones included).
+        missed: u64,
+    },
+    /// A node could not render a frame and shows its last good one (the first of a run of
+    /// such frames).
+    Held {
+        /// The node.
+        node: String,
+        /// The frame.
+        frame: u64,
+        /// The node's reason (its render error).
+        why: String,
+    },
+    /// A node that held its last good frame renders fresh frames again.
+    Recovered {
+        /// The node.
+        node: String,
+        /// The first fresh frame.
+        frame: u64,
+        /// Frames it held before.
+        held: u64,
+    },
 }
 
 impl std::fmt::Display for Event {
@@ -69,23 +116,61 @@ impl std::fmt::Display for Event {
             Event::Refused { node, frame, why } => {
                 write!(f, "node '{node}' refuses frame {frame}: {why}")
             }
+            Event::Stalled { node, frame } => write!(
+                f,
+                "node '{node}' late for {STALL_AFTER} frames in a row (to frame {frame}): no longer waited for, the others go on at full rate; waited for again when it keeps up"
+            ),
+            Event::Resumed {
+                node,
+                frame,
+                missed,
+            } => write!(
+                f,
+                "node '{node}' keeps up again at frame {frame} ({missed} frames released without it); waited for from the next frame"
+            ),
+            Event::Held { node, frame, why } => write!(
+                f,
+                "node '{node}' could not render frame {frame} and holds its last good frame: {why}"
+            ),
+            Event::Recovered { node, frame, held } => write!(
+                f,
+                "node '{node}' renders fresh frames again at frame {frame} (after {held} held)"
+            ),
         }
     }
 }
 
-/// One node's figures over the run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// One node's figures over the run, as the primary counted them (also sent to the node at the
+/// end of the run, [`super::tick::Message::End`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeFigures {
-    /// Frames it was ready for in time.
+    /// Frames it was ready for in time, rendered.
     pub ready: u64,
-    /// Frames released without it (not ready by the timeout).
+    /// Frames released without it (not ready by the timeout, or while it was stalled).
     pub late: u64,
     /// Frames it refused (a revision differing from the primary's).
     pub refused: u64,
+    /// Frames it answered in time with its last good frame held (it could not render them).
+    #[serde(default)]
+    pub held: u64,
     /// Frames at which it joined.
     pub joined: Vec<u64>,
     /// Frames at which it dropped out.
     pub dropped: Vec<u64>,
+    /// Frames at which it was stalled ([`STALL_AFTER`] late in a row).
+    #[serde(default)]
+    pub stalled: Vec<u64>,
+}
+
+/// A node's runs of late and held frames.
+#[derive(Debug, Default)]
+struct Watch {
+    /// Frames released without it in a row.
+    late: u64,
+    /// Not waited for ([`STALL_AFTER`] late in a row).
+    stalled: bool,
+    /// Frames held in a row.
+    held: u64,
 }
 
 #[derive(Debug)]
@@ -110,6 +195,10 @@ pub struct Barrier {
     /// The next frame to open (for events between frames).
     next: u64,
     figures: BTreeMap<String, NodeFigures>,
+    /// The known nodes' runs of late and held frames.
+    watch: BTreeMap<String, Watch>,
+    /// The last frame released.
+    released: Option<u64>,
     events: Vec<Event>,
     /// Of the last frame released with every node ready: from its opening to the last answer.
     all_ready: Option<Duration>,
@@ -124,6 +213,8 @@ impl Barrier {
             open: None,
             next: 0,
             figures: BTreeMap::new(),
+            watch: BTreeMap::new(),
+            released: None,
             events: Vec::new(),
             all_ready: None,
         }
@@ -144,6 +235,7 @@ impl Barrier {
         if !self.known.insert(node.to_string()) {
             return false;
         }
+        self.watch.insert(node.to_string(), Watch::default());
         let frame = self.now_frame();
         self.figures
             .entry(node.to_string())
@@ -162,6 +254,7 @@ impl Barrier {
         if !self.known.remove(node) {
             return;
         }
+        self.watch.remove(node);
         let frame = self.now_frame();
         self.figures
             .entry(node.to_string())
@@ -201,13 +294,24 @@ impl Barrier {
         }
     }
 
-    /// A node's answer, arrived at `now`. An answer for a frame other than the open one is ignored (a late answer
-    /// for a frame already released), and so is one from a node not known (membership comes from
-    /// [`Barrier::join`] and [`Barrier::drop_out`] alone: an answer still in flight from a node
-    /// that dropped out must not bring it back).
+    /// A node's answer, arrived at `now`. An answer for a frame other than the open one is
+    /// not counted (a late answer for a frame already released), and one from a node not known
+    /// is ignored (membership comes from [`Barrier::join`] and [`Barrier::drop_out`] alone: an
+    /// answer still in flight from a node that dropped out must not bring it back). A stalled
+    /// node answering the open frame or the last released one keeps up again: it is waited for
+    /// from the next frame opened.
     pub fn ready(&mut self, r: &Ready, now: Instant) {
-        if !self.known.contains(&r.node) {
+        let Some(watch) = self.watch.get_mut(&r.node) else {
             return;
+        };
+        let open_frame = self.open.as_ref().map(|o| o.frame);
+        if watch.stalled && (Some(r.frame) == open_frame || Some(r.frame) == self.released) {
+            watch.stalled = false;
+            self.events.push(Event::Resumed {
+                node: r.node.clone(),
+                frame: r.frame,
+                missed: std::mem::take(&mut watch.late),
+            });
         }
         let Some(open) = &mut self.open else { return };
         if open.frame != r.frame || !open.answered.insert(r.node.clone()) {
@@ -215,17 +319,40 @@ impl Barrier {
         }
         open.last_answer = Some(now);
         let f = self.figures.entry(r.node.clone()).or_default();
-        match &r.refused {
-            None => f.ready += 1,
-            Some(why) => {
+        let event = match (&r.refused, &r.held) {
+            (Some(why), _) => {
                 f.refused += 1;
-                self.events.push(Event::Refused {
+                Some(Event::Refused {
                     node: r.node.clone(),
                     frame: r.frame,
                     why: why.clone(),
-                });
+                })
             }
-        }
+            (None, Some(why)) => {
+                f.held += 1;
+                watch.held += 1;
+                (watch.held == 1).then(|| Event::Held {
+                    node: r.node.clone(),
+                    frame: r.frame,
+                    why: why.clone(),
+                })
+            }
+            (None, None) => {
+                f.ready += 1;
+                let held = std::mem::take(&mut watch.held);
+                (held > 0).then(|| Event::Recovered {
+                    node: r.node.clone(),
+                    frame: r.frame,
+                    held,
+                })
+            }
+        };
+        self.events.extend(event);
+    }
+
+    /// Whether node `node` is waited for (known and not stalled).
+    fn waited(&self, node: &str) -> bool {
+        self.watch.get(node).is_some_and(|w| !w.stalled)
     }
 
     /// When the open frame is released at the latest (its timeout), if one is open.
@@ -237,7 +364,11 @@ impl Barrier {
     /// passed (the missing ones are late). `None`: keep waiting, or no frame open.
     pub fn poll(&mut self, now: Instant) -> Option<Release> {
         let open = self.open.as_ref()?;
-        let all = self.known.iter().all(|n| open.answered.contains(n));
+        let all = self
+            .known
+            .iter()
+            .filter(|n| self.waited(n))
+            .all(|n| open.answered.contains(n));
         if all || now >= open.since + self.timeout {
             Some(self.release())
         } else {
@@ -254,12 +385,27 @@ impl Barrier {
             .filter(|n| !open.answered.contains(*n))
             .cloned()
             .collect();
+        self.released = Some(open.frame);
+        for n in &open.answered {
+            if let Some(w) = self.watch.get_mut(n) {
+                w.late = 0;
+            }
+        }
         for n in &late {
-            self.figures.entry(n.clone()).or_default().late += 1;
-            self.events.push(Event::Late {
-                node: n.clone(),
-                frame: open.frame,
-            });
+            let f = self.figures.entry(n.clone()).or_default();
+            f.late += 1;
+            let w = self.watch.entry(n.clone()).or_default();
+            w.late += 1;
+            let (node, frame) = (n.clone(), open.frame);
+            if w.stalled {
+                // Counted, not said again every frame.
+            } else if w.late >= STALL_AFTER {
+                w.stalled = true;
+                f.stalled.push(frame);
+                self.events.push(Event::Stalled { node, frame });
+            } else {
+                self.events.push(Event::Late { node, frame });
+            }
         }
         if late.is_empty() {
             // No node known, no answer: no latency to report (not a zero).
@@ -270,6 +416,8 @@ impl Barrier {
         Release {
             frame: open.frame,
             late,
+            // The primary stamps its instance when it sends it.
+            primary: 0,
         }
     }
 
@@ -291,157 +439,4 @@ impl Barrier {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cluster::revision::Revision;
-
-    fn ready(node: &str, frame: u64) -> Ready {
-        Ready {
-            node: node.into(),
-            frame,
-            revision: Revision::default(),
-            refused: None,
-        }
-    }
-
-    const T: Duration = Duration::from_millis(100);
-
-    #[test]
-    fn a_frame_is_released_when_every_known_node_is_ready() {
-        let t0 = Instant::now();
-        let mut b = Barrier::new(T);
-        b.join("b");
-        b.join("c");
-        assert!(b.open(0, t0).is_none());
-        b.ready(&ready("b", 0), t0);
-        assert_eq!(b.poll(t0), None, "c is not ready yet");
-        b.ready(&ready("b", 0), t0); // twice counts once
-        b.ready(&ready("c", 0), t0);
-        assert_eq!(
-            b.poll(t0 + Duration::from_millis(1)),
-            Some(Release {
-                frame: 0,
-                late: vec![]
-            })
-        );
-        assert_eq!(b.poll(t0), None, "nothing open");
-        assert_eq!(b.figures()["b"].ready, 1);
-        assert_eq!(b.figures()["c"].ready, 1);
-    }
-
-    #[test]
-    fn the_timeout_releases_and_counts_the_late_node() {
-        let t0 = Instant::now();
-        let mut b = Barrier::new(T);
-        b.join("b");
-        b.join("c");
-        b.take_events();
-        b.open(5, t0);
-        b.ready(&ready("b", 5), t0);
-        assert_eq!(b.poll(t0 + Duration::from_millis(99)), None);
-        assert_eq!(b.deadline(), Some(t0 + T));
-        let r = b.poll(t0 + T).unwrap();
-        assert_eq!(r.late, vec!["c".to_string()]);
-        assert_eq!(
-            b.take_events(),
-            vec![Event::Late {
-                node: "c".into(),
-                frame: 5
-            }]
-        );
-        // c's answer for frame 5 arrives after the release: ignored, still late once.
-        b.open(6, t0 + T);
-        b.ready(&ready("c", 5), t0);
-        assert_eq!(b.figures()["c"].late, 1);
-        assert_eq!(b.figures()["c"].ready, 0);
-    }
-
-    #[test]
-    fn the_timeout_runs_from_the_primarys_own_ready_and_all_ready_is_the_last_answer() {
-        let t0 = Instant::now();
-        let ms = Duration::from_millis;
-        let mut b = Barrier::new(T);
-        b.join("b");
-        b.join("c");
-        b.open(0, t0);
-        b.ready(&ready("b", 0), t0 + ms(30));
-        // The primary's own render took 150 ms: the nodes get 100 ms beyond that.
-        b.wait_from(t0 + ms(150));
-        assert_eq!(b.poll(t0 + ms(200)), None);
-        b.ready(&ready("c", 0), t0 + ms(220));
-        assert_eq!(b.poll(t0 + ms(221)).map(|r| r.late), Some(vec![]));
-        assert_eq!(b.all_ready(), Some(ms(220)));
-        b.open(1, t0 + ms(300));
-        b.ready(&ready("c", 1), t0 + ms(310));
-        assert!(b.poll(t0 + ms(400)).is_some());
-        assert_eq!(b.all_ready(), None, "b was late");
-    }
-
-    #[test]
-    fn without_nodes_there_is_no_tick_to_all_ready() {
-        let t0 = Instant::now();
-        let mut b = Barrier::new(T);
-        b.open(0, t0);
-        assert_eq!(b.poll(t0).map(|r| r.late), Some(vec![]), "released at once");
-        assert_eq!(b.all_ready(), None, "not a latency of zero");
-    }
-
-    #[test]
-    fn a_node_that_drops_out_is_not_waited_for_and_can_rejoin() {
-        let t0 = Instant::now();
-        let mut b = Barrier::new(T);
-        b.join("b");
-        b.join("c");
-        b.open(0, t0);
-        b.ready(&ready("c", 0), t0);
-        b.drop_out("b");
-        assert_eq!(b.poll(t0).map(|r| r.late), Some(vec![]));
-        b.open(1, t0);
-        b.ready(&ready("c", 1), t0);
-        assert!(b.poll(t0).is_some(), "released without b");
-        // b comes back between frames 1 and 2: waited for from frame 2.
-        assert!(b.join("b"));
-        assert!(!b.join("b"));
-        b.open(2, t0);
-        b.ready(&ready("c", 2), t0);
-        assert_eq!(b.poll(t0), None);
-        b.ready(&ready("b", 2), t0);
-        assert!(b.poll(t0).is_some());
-        let events: Vec<String> = b.take_events().iter().map(|e| e.to_string()).collect();
-        assert_eq!(
-            events,
-            [
-                "node 'b' joined at frame 0",
-                "node 'c' joined at frame 0",
-                "node 'b' dropped out at frame 0; the others go on",
-                "node 'b' joined at frame 2",
-            ]
-        );
-        assert_eq!(b.figures()["b"].joined, vec![0, 2]);
-        assert_eq!(b.figures()["b"].dropped, vec![0]);
-    }
-
-    #[test]
-    fn an_unknown_node_is_ignored_and_a_refusal_counts_as_an_answer() {
-        let t0 = Instant::now();
-        let mut b = Barrier::new(T);
-        b.join("c");
-        b.drop_out("c");
-        b.open(0, t0);
-        b.ready(&ready("c", 0), t0);
-        assert!(!b.known().any(|n| n == "c"), "a stale answer brings c back");
-        b.join("d");
-        let mut r = ready("d", 0);
-        r.refused = Some("stage revision differs".into());
-        b.ready(&r, t0);
-        assert_eq!(b.poll(t0).map(|r| r.late), Some(vec![]));
-        assert_eq!(b.figures()["d"].refused, 1);
-        assert!(b.take_events().iter().any(
-            |e| matches!(e, Event::Refused { node, why, .. } if node == "d" && why.contains("differs"))
-        ));
-        // Opening a frame while one is open releases the first.
-        b.open(1, t0);
-        let r = b.open(2, t0).unwrap();
-        assert_eq!((r.frame, r.late), (1, vec!["d".to_string()]));
-    }
-}
+mod tests;

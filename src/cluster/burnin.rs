@@ -3,7 +3,9 @@
 //! on the wall and by tests. The code is [`BITS`] square cells in a row along the bottom edge,
 //! most significant bit first, white for 1 and black for 0; a cell is `min(width, height) / 32`
 //! pixels wide (at least 1, at most 8). An output narrower than [`BITS`] pixels gets no code.
-//! The frame number is taken modulo 2^[`BITS`] (about 77 hours at 60 Hz).
+//! The frame number is taken modulo 2^[`BITS`] (about 77 hours at 60 Hz). A held frame (the
+//! last good frame repeated after a failed render) carries the code of the frame whose picture
+//! it is, so a seam between a node that held and the others shows on the wall and in the files.
 
 use crate::colour::output::Encoding;
 use crate::io::WriteError;
@@ -104,10 +106,19 @@ pub fn read(img: &ReadImage) -> Option<u64> {
     Some(n)
 }
 
-/// A sink that stamps the frame number into every output, then hands them to `inner`.
+/// A sink that stamps the frame number into every output, then hands them to `inner`: the
+/// frame delivered, or for a held frame the last fresh frame's (the picture shown).
 pub struct BurnIn<'a> {
-    /// The sink the stamped outputs go to.
-    pub inner: &'a mut dyn Sink,
+    inner: &'a mut dyn Sink,
+    /// The last frame delivered fresh (rendered, not held).
+    fresh: Option<u64>,
+}
+
+impl<'a> BurnIn<'a> {
+    /// Stamps what goes to `inner`.
+    pub fn new(inner: &'a mut dyn Sink) -> BurnIn<'a> {
+        BurnIn { inner, fresh: None }
+    }
 }
 
 impl Sink for BurnIn<'_> {
@@ -122,11 +133,17 @@ impl Sink for BurnIn<'_> {
         encodings: &[Encoding],
         held: bool,
     ) -> Result<(), WriteError> {
+        let code = if held {
+            self.fresh.unwrap_or(frame)
+        } else {
+            self.fresh = Some(frame);
+            frame
+        };
         let stamped: Vec<(String, ReadImage)> = outputs
             .iter()
             .map(|(name, img)| {
                 let mut img = img.clone();
-                stamp(&mut img, frame);
+                stamp(&mut img, code);
                 (name.clone(), img)
             })
             .collect();
@@ -187,5 +204,50 @@ mod tests {
         assert_eq!(narrow.bytes, before);
         assert_eq!(read(&narrow), None);
         assert_eq!(cell(24, 1), 1);
+    }
+
+    /// What a sink was handed: (frame, the code read from the first output, held).
+    #[derive(Default)]
+    struct Codes(Vec<(u64, Option<u64>, bool)>);
+
+    impl Sink for Codes {
+        fn wants(&self, _frame: u64) -> bool {
+            true
+        }
+
+        fn deliver(
+            &mut self,
+            frame: u64,
+            outputs: &[(String, ReadImage)],
+            _encodings: &[Encoding],
+            held: bool,
+        ) -> Result<(), WriteError> {
+            self.0.push((frame, read(&outputs[0].1), held));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_held_frame_carries_the_code_of_the_picture_it_repeats() {
+        let mut codes = Codes::default();
+        let mut b = BurnIn::new(&mut codes);
+        let out = [(
+            "o".to_string(),
+            image(64, 32, wgpu::TextureFormat::Rgba8Unorm, 4),
+        )];
+        for (frame, held) in [(7, true), (8, false), (9, true), (10, true), (11, false)] {
+            b.deliver(frame, &out, &[], held).unwrap();
+        }
+        assert_eq!(
+            codes.0,
+            [
+                // Nothing fresh yet: its own number.
+                (7, Some(7), true),
+                (8, Some(8), false),
+                (9, Some(8), true),
+                (10, Some(8), true),
+                (11, Some(11), false),
+            ]
+        );
     }
 }

@@ -26,6 +26,7 @@ pub mod announce;
 pub mod barrier;
 pub mod burnin;
 pub mod config;
+pub mod follow;
 mod net;
 mod node;
 mod primary;
@@ -81,6 +82,8 @@ pub trait FrameSync {
     fn switch_before(&mut self, next: u64) -> bool;
 
     /// After frame `frame` is rendered, before it is delivered: reports it and waits for the swap
-    /// barrier. `false`: do not present it (a revision differing from the primary's).
-    fn present(&mut self, frame: u64) -> bool;
+    /// barrier. `held`: the frame could not be rendered (why) and the loop presents its last
+    /// good frame instead (a node says so in its answer). `false`: do not present it (a revision
+    /// differing from the primary's).
+    fn present(&mut self, frame: u64, held: Option<&str>) -> bool;
 }

@@ -56,6 +56,21 @@ pub(super) fn token_parts(key: &str) -> Option<(&str, u64)> {
     Some((chunks.next()?, id))
 }
 
+/// Subscribes to the liveliness tokens under `key` (those already declared first), for `what`
+/// (in words, for the error).
+pub(super) fn presence(
+    session: &zenoh::Session,
+    key: String,
+    what: &str,
+) -> Result<Sub, ClusterError> {
+    session
+        .liveliness()
+        .declare_subscriber(key)
+        .history(true)
+        .wait()
+        .map_err(zerr(what))
+}
+
 pub(super) fn decode(sample: &Sample) -> Option<Message> {
     match Message::decode(&sample.payload().to_bytes()) {
         Ok(m) => Some(m),

@@ -2,7 +2,7 @@
 //! primary's switch frame, answers ready (or refused, saying why) and presents on the primary's
 //! release. See [`super::net`] for the key expressions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,10 +10,14 @@ use std::time::{Duration, Instant};
 
 use zenoh::Wait;
 use zenoh::pubsub::Publisher;
-use zenoh::sample::Sample;
+use zenoh::sample::{Sample, SampleKind};
 
+use super::barrier::NodeFigures;
 use super::config::{ClusterConfig, ClusterError};
-use super::net::{Revisions, Sub, decode, instance, nodes_of, publisher, zerr};
+use super::follow::{Follow, Verdict};
+use super::net::{
+    Revisions, Sub, decode, instance, nodes_of, presence, publisher, token_parts, zerr,
+};
 use super::revision::Revision;
 use super::silence::{SILENCE, Silence};
 use super::tick::{CameraTick, Message, Ready, Release, Switch, Tick};
@@ -29,6 +33,10 @@ pub struct Node {
     ready: Publisher<'static>,
     ticks: Sub,
     releases: Sub,
+    /// The primaries' presence (liveliness tokens `primary/INSTANCE`).
+    primary_tokens: Sub,
+    /// The primaries present, by instance.
+    present_primaries: BTreeSet<u64>,
     _token: zenoh::liveliness::LivelinessToken,
     revisions: Revisions,
     stop: Arc<AtomicBool>,
@@ -48,10 +56,12 @@ pub struct Node {
     unreleased: u64,
     /// The watch on the primary's ticks (no primary reachable, or it stopped).
     silence: Silence,
-    /// The last tick's arrival per primary instance (two at once: two primaries).
-    primaries: BTreeMap<u64, Instant>,
-    /// Two primaries seen ticking at once (for the summary).
-    two_primaries: bool,
+    /// The primary this node follows (it ignores any other's ticks, releases and end).
+    follow: Follow,
+    /// Frames this node could not render and presented its last good frame for.
+    held_frames: u64,
+    /// What the primary counted for this node ([`Message::End`]).
+    counted: Option<NodeFigures>,
     /// The revision of the reload the loop holds, not yet switched to.
     held: Option<Revision>,
     /// The newest reload the primary announced.
@@ -88,6 +98,11 @@ impl Node {
             .declare_subscriber(config.key("release"))
             .wait()
             .map_err(zerr("subscribing to the primary's releases"))?;
+        let primary_tokens = presence(
+            &session,
+            config.key("primary/*"),
+            "subscribing to the primaries' presence",
+        )?;
         // The instance tells this process from another one started with the same --node.
         let token = session
             .liveliness()
@@ -101,6 +116,8 @@ impl Node {
             ready,
             ticks,
             releases,
+            primary_tokens,
+            present_primaries: BTreeSet::new(),
             _token: token,
             revisions,
             stop,
@@ -115,16 +132,18 @@ impl Node {
             primary_skipped: 0,
             unreleased: 0,
             silence: Silence::new(SILENCE, Instant::now()),
-            primaries: BTreeMap::new(),
-            two_primaries: false,
+            follow: Follow::new(SILENCE),
+            held_frames: 0,
+            counted: None,
             held: None,
             announced: None,
         })
     }
 
-    /// The node's figures in one line: frames presented and refused, ticks it skipped, frames
-    /// the primary skipped itself, presents without a release, the primary's silences and a
-    /// second primary seen.
+    /// The node's figures in one line: frames presented (held ones among them) and refused,
+    /// ticks it skipped, frames the primary skipped itself, presents without a release, the
+    /// primary's silences, what the primary counted for this node, and ticks of another primary
+    /// ignored.
     pub fn summary(&self) -> String {
         let now = Instant::now();
         let ongoing = self.silence.ongoing(now);
@@ -151,20 +170,60 @@ impl Node {
         } else {
             String::new()
         };
+        let counted = match &self.counted {
+            Some(f) => format!(
+                "; the primary counted {} ready, {} late, {} refused, {} held{}",
+                f.ready,
+                f.late,
+                f.refused,
+                f.held,
+                if f.stalled.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (stalled at frame(s) {:?})", f.stalled)
+                }
+            ),
+            None => String::new(),
+        };
+        let others = if self.follow.ignored > 0 {
+            let ids: Vec<String> = self.follow.others().map(|p| format!("{p:016x}")).collect();
+            format!(
+                "; WARNING: {} ticks of another primary ignored (instance(s) {})",
+                self.follow.ignored,
+                ids.join(", ")
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "cluster: node '{}': {} frames presented, {} refused, {} ticks this node skipped (joined late or behind), {} frames the primary skipped (its own dropped slots), {} presented without the primary's release (timeout){silence}{}",
+            "cluster: node '{}': {} frames presented ({} of them its last good frame held), {} refused, {} ticks this node skipped (joined late or behind), {} frames the primary skipped (its own dropped slots), {} presented without the primary's release (timeout){silence}{counted}{others}",
             self.name,
             self.presented,
+            self.held_frames,
             self.refused,
             self.skipped,
             self.primary_skipped,
             self.unreleased,
-            if self.two_primaries {
-                "; WARNING: ticks from two primaries at once"
-            } else {
-                ""
-            }
         )
+    }
+
+    /// The rest of the line said when no tick comes: what the node knows of the primary (its
+    /// presence), and what to check.
+    fn why_silent(&self) -> String {
+        let there = |id: u64| self.present_primaries.contains(&id);
+        match (self.last, self.follow.followed()) {
+            (None, _) if !self.present_primaries.is_empty() => {
+                "none yet); the primary is there but has not started: before frame 0 it waits, up to its --join-timeout, for every node the stage's outputs name; start the missing ones".into()
+            }
+            (None, _) => format!("none yet); still waiting: {}", self.where_primary()),
+            (Some((f, _, _)), Some(p)) if there(p) => format!(
+                "the last was frame {f}); the primary is still there but sends no tick: it may be loading a stage or stalled"
+            ),
+            (Some((f, _, _)), _) => format!(
+                "the last was frame {f}: the primary stopped, or its link is down?); still waiting: {}",
+                self.where_primary()
+            ),
+        }
     }
 
     /// Where the primary should be, for a node waiting for its ticks.
@@ -188,14 +247,46 @@ impl Node {
         }
     }
 
-    /// Takes in a tick-key sample: a tick newer than the last rendered and the one pending
-    /// becomes pending (older ones are skipped: the node catches up), and so does any tick of
-    /// a new primary process (a restarted primary counts from frame 0 again); the end of the
-    /// run is noted.
+    /// Takes in the primaries' presence: who is there, and who left (a followed primary that
+    /// left may be replaced, [`Follow`]).
+    fn presence(&mut self) {
+        while let Ok(Some(s)) = self.primary_tokens.try_recv() {
+            let Some((_, id)) = token_parts(s.key_expr().as_str()) else {
+                continue;
+            };
+            match s.kind() {
+                SampleKind::Put => {
+                    self.present_primaries.insert(id);
+                }
+                SampleKind::Delete => {
+                    self.present_primaries.remove(&id);
+                    self.follow.left(id);
+                }
+            }
+        }
+    }
+
+    /// Takes in a tick-key sample: a tick of the followed primary ([`Follow`]; another
+    /// primary's are ignored and reported once) newer than the last rendered and the one pending
+    /// becomes pending (older ones are skipped: the node catches up), and so does the first tick
+    /// of a new primary process followed (a restarted primary counts from frame 0 again); the
+    /// end of the followed primary's run is noted.
     fn accept(&mut self, s: &Sample) {
         match decode(s) {
             Some(Message::Tick(t)) => {
                 let now = Instant::now();
+                if let Verdict::Ignore { first } = self.follow.tick(t.primary, now) {
+                    if first {
+                        eprintln!(
+                            "cluster: WARNING: node '{}' ignores the ticks of another primary (instance {:016x}, at its frame {}): it follows instance {:016x} until that one is gone; run one --primary per cluster, or give each cluster its own --cluster NAME",
+                            self.name,
+                            t.primary,
+                            t.frame,
+                            self.follow.followed().unwrap_or_default()
+                        );
+                    }
+                    return;
+                }
                 if let Some(quiet) = self.silence.tick(now) {
                     eprintln!(
                         "cluster: node '{}': ticks from the primary again (frame {}) after {:.1} s without",
@@ -204,22 +295,6 @@ impl Node {
                         quiet.as_secs_f64()
                     );
                 }
-                self.primaries
-                    .retain(|_, at| now.saturating_duration_since(*at) < Duration::from_secs(1));
-                if !self.two_primaries && self.primaries.keys().any(|&p| p != t.primary) {
-                    self.two_primaries = true;
-                    eprintln!(
-                        "cluster: WARNING: node '{}' gets ticks from two primaries at once (instances {}): run one --primary per cluster, or give each cluster its own --cluster NAME",
-                        self.name,
-                        self.primaries
-                            .keys()
-                            .chain(std::iter::once(&t.primary))
-                            .map(|p| format!("{p:016x}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-                self.primaries.insert(t.primary, now);
                 let newer = |f: u64, p: u64| p != t.primary || t.frame > f;
                 if self.last.is_none_or(|(f, _, p)| newer(f, p))
                     && self
@@ -230,7 +305,14 @@ impl Node {
                     self.pending = Some(t);
                 }
             }
-            Some(Message::End { frames }) => self.ended = Some(frames),
+            Some(Message::End {
+                frames,
+                primary,
+                mut figures,
+            }) if self.follow.accepts(primary) => {
+                self.ended = Some(frames);
+                self.counted = figures.remove(&self.name);
+            }
             _ => {}
         }
     }
@@ -242,6 +324,7 @@ impl Node {
             if self.stop.load(Ordering::Relaxed) {
                 return None;
             }
+            self.presence();
             while let Ok(Some(s)) = self.ticks.try_recv() {
                 self.accept(&s);
             }
@@ -255,23 +338,25 @@ impl Node {
             }
             // No tick for a while: say so once (and again when ticks return), keep waiting.
             if let Some(quiet) = self.silence.waiting(Instant::now()) {
-                let last = match self.last {
-                    Some((f, _, _)) => {
-                        format!("the last was frame {f}: the primary stopped, or its link is down?")
-                    }
-                    None => "none yet".into(),
-                };
                 eprintln!(
-                    "cluster: node '{}': no tick from the primary for {:.1} s ({last}); still waiting: {}",
+                    "cluster: node '{}': no tick from the primary for {:.1} s ({}",
                     self.name,
                     quiet.as_secs_f64(),
-                    self.where_primary()
+                    self.why_silent()
                 );
             }
             if let Ok(Some(s)) = self.ticks.recv_timeout(Duration::from_millis(50)) {
                 self.accept(&s);
             }
         }
+    }
+}
+
+impl Node {
+    /// Whether release sample `s` is the followed primary's, for `frame` or a later one.
+    fn releases_frame(&self, s: &Sample, frame: u64) -> bool {
+        matches!(decode(s), Some(Message::Release(Release { frame: f, primary, .. }))
+            if f >= frame && self.follow.accepts(primary))
     }
 }
 
@@ -328,9 +413,18 @@ impl FrameSync for Node {
                 self.skipped += ticks;
                 self.primary_skipped += frames;
             }
-            Some(_) => eprintln!(
-                "cluster: node '{}' follows a new primary process from frame {}",
-                self.name, tick.frame
+            Some((frame, _, _)) => eprintln!(
+                "cluster: node '{}' follows a new primary process from frame {}{}",
+                self.name,
+                tick.frame,
+                if tick.frame <= frame {
+                    format!(
+                        " (frame numbers start again below its last, {frame}: files of frames {}..={frame} already written are overwritten)",
+                        tick.frame
+                    )
+                } else {
+                    String::new()
+                }
             ),
             None if tick.frame > 0 => eprintln!(
                 "cluster: node '{}' joined at frame {} (the primary's next tick)",
@@ -383,12 +477,14 @@ impl FrameSync for Node {
         false
     }
 
-    fn present(&mut self, frame: u64) -> bool {
+    fn present(&mut self, frame: u64, held: Option<&str>) -> bool {
         let ready = Message::Ready(Ready {
             node: self.name.clone(),
             frame,
             revision: self.revisions.now,
             refused: self.refusal.clone(),
+            held: held.map(str::to_string),
+            primary: self.follow.followed().unwrap_or_default(),
         });
         if let Err(e) = self.ready.put(ready.encode()).wait() {
             log::error!(
@@ -407,13 +503,14 @@ impl FrameSync for Node {
             }
             return false;
         }
+        if held.is_some() {
+            self.held_frames += 1;
+        }
         // The primary releases within its barrier timeout; wait a little longer than that.
         let until = Instant::now() + self.config.barrier_timeout * 2 + Duration::from_millis(200);
         loop {
             while let Ok(Some(s)) = self.releases.try_recv() {
-                if let Some(Message::Release(Release { frame: f, .. })) = decode(&s)
-                    && f >= frame
-                {
+                if self.releases_frame(&s, frame) {
                     self.presented += 1;
                     return true;
                 }
@@ -427,8 +524,7 @@ impl FrameSync for Node {
             if let Ok(Some(s)) = self
                 .releases
                 .recv_deadline(until.min(now + Duration::from_millis(50)))
-                && let Some(Message::Release(Release { frame: f, .. })) = decode(&s)
-                && f >= frame
+                && self.releases_frame(&s, frame)
             {
                 self.presented += 1;
                 return true;

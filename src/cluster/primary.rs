@@ -14,7 +14,9 @@ use zenoh::sample::{Sample, SampleKind};
 use super::announce::Announcements;
 use super::barrier::{Barrier, Event};
 use super::config::{ClusterConfig, ClusterError, zenoh_reason};
-use super::net::{Revisions, Sub, instance, lead_frames, nodes_of, publisher, token_parts, zerr};
+use super::net::{
+    Revisions, Sub, instance, lead_frames, nodes_of, presence, publisher, token_parts, zerr,
+};
 use super::tick::{CameraTick, Message, Tick};
 use super::{FrameState, FrameSync};
 use crate::stage::Stage;
@@ -81,18 +83,16 @@ impl Primary {
             })
             .wait()
             .map_err(zerr("subscribing to the nodes' answers"))?;
-        let nodes = session
-            .liveliness()
-            .declare_subscriber(config.key("node/*/*"))
-            .history(true)
-            .wait()
-            .map_err(zerr("subscribing to the nodes' presence"))?;
-        let primaries = session
-            .liveliness()
-            .declare_subscriber(config.key("primary/*"))
-            .history(true)
-            .wait()
-            .map_err(zerr("subscribing to the primaries' presence"))?;
+        let nodes = presence(
+            &session,
+            config.key("node/*/*"),
+            "subscribing to the nodes' presence",
+        )?;
+        let primaries = presence(
+            &session,
+            config.key("primary/*"),
+            "subscribing to the primaries' presence",
+        )?;
         let token = session
             .liveliness()
             .declare_token(config.key(&format!("primary/{instance:016x}")))
@@ -193,7 +193,7 @@ impl Primary {
                     let frame = self.next_frame;
                     let cluster = self.config.name.clone();
                     self.conflict(format!(
-                        "another primary (instance {id:016x}) is on cluster '{cluster}' from frame {frame}: the nodes get two sets of ticks and releases; run one --primary per cluster, or give each cluster its own --cluster NAME"
+                        "another primary (instance {id:016x}) is on cluster '{cluster}' from frame {frame}: each node follows the primary it heard first and ignores the other's ticks (the nodes' warnings say which); run one --primary per cluster, or give each cluster its own --cluster NAME"
                     ));
                 }
             }
@@ -207,7 +207,10 @@ impl Primary {
 
     fn ready_answer(&mut self, (at, bytes): (Instant, Vec<u8>)) {
         match Message::decode(&bytes) {
-            Ok(Message::Ready(r)) => self.barrier.ready(&r, at),
+            // An answer to another primary's tick (two on the cluster) is not this barrier's.
+            Ok(Message::Ready(r)) if r.primary == self.instance || r.primary == 0 => {
+                self.barrier.ready(&r, at)
+            }
             Ok(_) => {}
             Err(e) => log::warn!("{}: {e}", self.config.key("ready")),
         }
@@ -235,7 +238,7 @@ impl Primary {
                         eprintln!("cluster: {e} ({late} late so far)");
                     }
                 }
-                Event::Refused { why, .. } => {
+                Event::Refused { why, .. } | Event::Held { why, .. } => {
                     if self.told.insert(why.clone()) {
                         eprintln!("cluster: {e}");
                     }
@@ -274,6 +277,29 @@ impl Primary {
         self.report();
     }
 
+    /// After the end of the run is sent: waits (at most `limit`) until every node process has
+    /// withdrawn its presence (they stop on the end), so the session is not closed while the end
+    /// still waits in the queue to a node that was slow (closing drops what is queued).
+    fn wait_for_nodes_to_stop(&mut self, limit: Duration) {
+        let until = Instant::now() + limit;
+        let own = self.config.node.clone();
+        let running = |m: &BTreeMap<String, BTreeSet<u64>>| {
+            m.iter()
+                .any(|(name, ids)| Some(name) != own.as_ref() && !ids.is_empty())
+        };
+        while running(&self.members) && Instant::now() < until {
+            let Ok(Some(s)) = self.nodes.recv_timeout(Duration::from_millis(20)) else {
+                continue;
+            };
+            if let (SampleKind::Delete, Some((name, id))) =
+                (s.kind(), token_parts(s.key_expr().as_str()))
+                && let Some(ids) = self.members.get_mut(name)
+            {
+                ids.remove(&id);
+            }
+        }
+    }
+
     /// The figures, one line each: the ticks, tick-to-all-ready latency (or that no node
     /// reported), bytes per tick, per node the frames ready, late and refused and when it joined
     /// and dropped out, and the conflicts seen (a node name claimed twice, another primary).
@@ -295,9 +321,26 @@ impl Primary {
         )];
         for (name, f) in self.barrier.figures() {
             lines.push(format!(
-                "cluster: node '{name}': {} ready, {} late, {} refused; joined at frame(s) {:?}; dropped out at frame(s) {:?}",
-                f.ready, f.late, f.refused, f.joined, f.dropped
+                "cluster: node '{name}': {} ready, {} late, {} refused, {} held (its last good frame); joined at frame(s) {:?}; dropped out at frame(s) {:?}{}",
+                f.ready,
+                f.late,
+                f.refused,
+                f.held,
+                f.joined,
+                f.dropped,
+                if f.stalled.is_empty() {
+                    String::new()
+                } else {
+                    format!("; stalled (not waited for) at frame(s) {:?}", f.stalled)
+                }
             ));
+        }
+        for name in &self.expected {
+            if !self.barrier.figures().contains_key(name) {
+                lines.push(format!(
+                    "cluster: node '{name}': never joined (its outputs were not delivered)"
+                ));
+            }
         }
         for c in &self.conflicts {
             lines.push(format!("cluster: WARNING: {c}"));
@@ -347,7 +390,8 @@ impl FrameSync for Primary {
         .encode();
         self.tick_bytes = tick.len();
         let now = Instant::now();
-        if let Some(r) = self.barrier.open(own.frame, now) {
+        if let Some(mut r) = self.barrier.open(own.frame, now) {
+            r.primary = self.instance;
             let _ = self.release.put(Message::Release(r).encode()).wait();
         }
         if let Err(e) = self.tick.put(tick).wait() {
@@ -390,13 +434,14 @@ impl FrameSync for Primary {
         }
     }
 
-    fn present(&mut self, frame: u64) -> bool {
+    fn present(&mut self, frame: u64, _held: Option<&str>) -> bool {
         // The nodes get the timeout beyond the primary's own render of the frame.
         self.barrier.wait_from(Instant::now());
         loop {
             self.drain();
             let now = Instant::now();
-            if let Some(r) = self.barrier.poll(now) {
+            if let Some(mut r) = self.barrier.poll(now) {
+                r.primary = self.instance;
                 if let Some(d) = self.barrier.all_ready() {
                     self.all_ready_ms.push(d.as_secs_f64() * 1000.0);
                 }
@@ -433,12 +478,15 @@ impl Drop for Primary {
                 self.config.key("tick"),
                 Message::End {
                     frames: self.frames,
+                    primary: self.instance,
+                    figures: self.barrier.figures().clone(),
                 }
                 .encode(),
             )
             .priority(Priority::RealTime)
             .congestion_control(CongestionControl::Block)
             .wait();
+        self.wait_for_nodes_to_stop(Duration::from_secs(1));
         for line in self.summary() {
             println!("{line}");
         }

@@ -6,11 +6,14 @@
 //! (or refused); the primary publishes [`Release`] when every known node is ready or the barrier's
 //! timeout passed; at the end of the run, [`Message::End`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::camera::{CameraState, Lens, Pose};
 use crate::tracking::{TrackedState, TrackingStatus};
 
+use super::barrier::NodeFigures;
 use super::revision::Revision;
 
 /// A camera's state at one instant, as sent: position (metres, stage space), world-from-camera
@@ -172,6 +175,14 @@ pub struct Ready {
     pub revision: Revision,
     /// `None`: rendered and waiting to present; `Some(why)`: refused (it will not present).
     pub refused: Option<String>,
+    /// `Some(why)`: the node could not render the frame (why: its render error) and presents its
+    /// last good frame instead.
+    #[serde(default)]
+    pub held: Option<String>,
+    /// The primary instance whose tick this answers (`Tick::primary`): another primary on the
+    /// cluster does not count it.
+    #[serde(default)]
+    pub primary: u64,
 }
 
 /// The primary's release of a frame's present.
@@ -181,6 +192,9 @@ pub struct Release {
     pub frame: u64,
     /// Nodes not ready when the barrier's timeout passed (late), by name.
     pub late: Vec<String>,
+    /// The primary instance releasing it: a node follows one primary's releases only.
+    #[serde(default)]
+    pub primary: u64,
 }
 
 /// Any message on the cluster's key expressions.
@@ -192,10 +206,16 @@ pub enum Message {
     Ready(Ready),
     /// The primary releases a frame's present.
     Release(Release),
-    /// The primary's run ended after this many frames (nodes stop).
+    /// The primary's run ended after this many frames (the nodes following it stop).
     End {
         /// The slot the run stopped before.
         frames: u64,
+        /// The primary instance that ended.
+        #[serde(default)]
+        primary: u64,
+        /// What the primary counted per node over the run (for the nodes' own summaries).
+        #[serde(default)]
+        figures: BTreeMap<String, NodeFigures>,
     },
 }
 
@@ -305,7 +325,12 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert!(Message::decode(b"").is_err());
         assert!(Message::decode(&[0xff, 0x00, 0x13]).is_err());
-        let mut bytes = Message::End { frames: 3 }.encode();
+        let mut bytes = Message::End {
+            frames: 3,
+            primary: 1,
+            figures: BTreeMap::new(),
+        }
+        .encode();
         bytes.truncate(bytes.len() - 1);
         assert!(Message::decode(&bytes).is_err());
     }

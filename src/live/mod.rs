@@ -452,7 +452,8 @@ impl LiveLoop {
             .collect();
         let delivered_at;
         let mut info = None;
-        let present = self.sync.as_mut().is_none_or(|s| s.present(n));
+        let failed = result.as_ref().err().map(|e| e.as_str());
+        let present = self.sync.as_mut().is_none_or(|s| s.present(n, failed));
         self.withheld = !present;
         match result {
             Ok((inputs, images)) => {

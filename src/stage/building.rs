@@ -169,6 +169,25 @@ pub(super) fn build(
         problems.push(p.subject, p.message);
     }
 
+    if let Some(primary) = &f.primary_node
+        && !f.outputs.iter().any(|o| o.node.as_ref() == Some(primary))
+    {
+        let mut named: Vec<&str> = f.outputs.iter().filter_map(|o| o.node.as_deref()).collect();
+        named.sort();
+        named.dedup();
+        problems.push(
+            Subject::Stage,
+            format!(
+                "primary_node '{primary}' is not a node any output names ({}) (at primary_node)",
+                if named.is_empty() {
+                    "no output names a node".to_string()
+                } else {
+                    format!("nodes named: {}", named.join(", "))
+                }
+            ),
+        );
+    }
+
     let mut stage = Stage {
         name: f.name.clone(),
         frame_rate: f.frame_rate,
@@ -182,6 +201,7 @@ pub(super) fn build(
         scene,
         colour,
         light_cards: f.light_cards.clone(),
+        primary_node: f.primary_node.clone(),
         source: None,
         warnings: Vec::new(),
     };

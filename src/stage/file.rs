@@ -40,6 +40,10 @@ pub struct Stage {
     /// Emissive cards shown on the wall (optional), see [`super::cards`].
     #[serde(default)]
     pub light_cards: Vec<super::cards::LightCard>,
+    /// Render nodes: the node (as named by the outputs' `node`) whose process is the primary
+    /// (`parallax run STAGE --node NAME` there needs no `--primary`; docs/nodes.md). Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_node: Option<String>,
 }
 
 /// An item of the stage's 3D content.

@@ -193,6 +193,9 @@ pub struct Stage {
     pub colour: crate::colour::output::ColourSettings,
     /// Light cards of the stage file (the frame's are [`crate::render::FrameInputs::light_cards`]).
     pub light_cards: Vec<cards::LightCard>,
+    /// The render node whose process is the primary (`primary_node:`; one of the outputs'
+    /// nodes), if the file names one.
+    pub primary_node: Option<String>,
     /// The file the stage came from, if any (relative paths in it are resolved against its folder).
     pub source: Option<PathBuf>,
     /// Non-fatal findings (e.g. a surveyed cabinet that is not quite a parallelogram).
