@@ -138,6 +138,7 @@ pub fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("remote server")
+        .on_thread_start(yield_to_the_render_loop)
         .enable_io()
         .enable_time()
         .build()?;
@@ -569,3 +570,18 @@ fn refuse_edit(sh: &Shared, line: AuditLine, e: &EditError) -> Response {
 #[cfg(test)]
 #[path = "server_tests.rs"]
 mod tests;
+
+/// Nice value of the remote server's threads: on a loaded machine the scheduler gives the render
+/// loop (nice 0) the CPU first, so a flood of requests slows the answers, not the wall.
+pub const SERVER_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority to [`SERVER_NICE`] (Linux: `setpriority` on
+/// the thread's id; elsewhere nothing). A failure leaves the priority as it was.
+fn yield_to_the_render_loop() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `gettid` and `setpriority` take and return plain integers; no memory is shared.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, SERVER_NICE);
+    }
+}

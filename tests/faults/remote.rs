@@ -44,6 +44,15 @@ fn request(addr: SocketAddr, path: &str) -> Option<u16> {
         .ok()
 }
 
+/// The clients stand for browsers on other machines: on this one they run at the lowest
+/// priority (nice 19), so that what is measured is the server's cost to the loop, not theirs.
+fn elsewhere() {
+    // SAFETY: plain integers in and out.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19);
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -92,6 +101,7 @@ fn a_flooded_remote_server_leaves_the_loop_its_frame_time() {
         .map(|k| {
             let (f, n, odd, addr) = (flooding.clone(), served.clone(), odd.clone(), server.addr);
             std::thread::spawn(move || {
+                elsewhere();
                 std::thread::sleep(Duration::from_millis(2000));
                 while f.load(Ordering::Relaxed) {
                     match request(addr, if k == 0 { "/api/state" } else { "/" }) {
