@@ -57,10 +57,24 @@ fn quiet_headless_drivers() {
     }
 }
 
+/// A report piped into `head` or `less` that closes early ends the process quietly, as a Unix
+/// tool does (Rust ignores SIGPIPE, so printing would panic with "Broken pipe"). Not for `run`:
+/// its server and network sessions need the error a closed socket gives, not the signal.
+fn die_quietly_on_a_closed_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: restores the default action of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     quiet_headless_drivers();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    if !matches!(cli.command, Some(Command::Run(_))) {
+        die_quietly_on_a_closed_pipe();
+    }
     let result = match cli.command {
         Some(Command::Validate(a)) => cli::validate::run(a),
         Some(Command::Map(a)) => cli::map::run(a),

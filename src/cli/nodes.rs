@@ -23,6 +23,10 @@ pub struct NodeArgs {
     /// (`primary_node:`).
     #[arg(long)]
     pub primary: bool,
+    /// Run as a plain node even though the stage file names this node its primary
+    /// (`primary_node`): the primary role moved to another process, started with --primary.
+    #[arg(long, requires = "node", conflicts_with = "primary")]
+    pub no_primary: bool,
     /// Zenoh endpoint to listen on, e.g. tcp/0.0.0.0:7447 (repeatable).
     #[arg(long, value_name = "ENDPOINT")]
     pub listen: Vec<String>,
@@ -104,6 +108,9 @@ impl NodeArgs {
             .and_then(|f| f.primary_node);
         let Some(named) = named else { return };
         match (&self.node, self.primary) {
+            (Some(node), false) if *node == named && self.no_primary => eprintln!(
+                "note: the stage names node '{named}' its primary (primary_node), but --no-primary: this process is a plain node; the primary is the process started with --primary"
+            ),
             (Some(node), false) if *node == named => {
                 self.primary = true;
                 eprintln!(
@@ -111,7 +118,7 @@ impl NodeArgs {
                 );
             }
             (node, true) if node.as_ref() != Some(&named) => eprintln!(
-                "note: --primary on {}, though the stage names node '{named}' its primary (primary_node): this process is the primary; do not start node '{named}' as well, or two primaries will run",
+                "note: --primary on {}, though the stage names node '{named}' its primary (primary_node): this process is the primary; start node '{named}' with --no-primary, or two primaries will run",
                 node.as_deref()
                     .map_or("a process without --node".into(), |n| format!("node '{n}'"))
             ),
@@ -156,6 +163,11 @@ impl NodeArgs {
                 "--take is the primary's: a node renders the primary's frames (give --take to the --primary process)"
             );
         }
+        if options.frames.is_some() {
+            anyhow::bail!(
+                "--frames is the primary's: a node renders until the primary's run ends (give --frames to the --primary process)"
+            );
+        }
         options.live_tracking = false;
         options.pacing = Pacing::Unpaced;
         Ok(())
@@ -173,6 +185,7 @@ impl NodeArgs {
             return Ok(());
         }
         let config = self.config();
+        config.check_node(live.stage())?;
         let mine = |name: &str| {
             live.stage()
                 .outputs

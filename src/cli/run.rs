@@ -153,6 +153,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("--screenshots saves the windows' pictures, but no output goes to a window");
     }
     nodes.join(&mut live, &stage, &mut plan, &stop)?;
+    if nodes.burn_in && plan.files.is_empty() {
+        eprintln!(
+            "note: --burn-in stamps the outputs written to files, and no output goes to files here (add --sink files)"
+        );
+    }
     eprintln!("adapter: {}", live.adapter());
     let (mine, all) = nodes.delivered(live.stage());
     eprintln!(

@@ -200,7 +200,14 @@ pub fn report(stage: &Stage) -> String {
             u.share * 100.0,
             o.node
                 .as_ref()
-                .map(|n| format!("  node {n}"))
+                .map(|n| {
+                    let primary = if stage.primary_node.as_ref() == Some(n) {
+                        " (primary)"
+                    } else {
+                        ""
+                    };
+                    format!("  node {n}{primary}")
+                })
                 .unwrap_or_default()
         );
     }

@@ -65,7 +65,7 @@ pub enum ClusterError {
     #[error("--node NAME is needed on a node that is not the primary (--primary)")]
     NoName,
     /// The stage's outputs do not name this node.
-    #[error("no output of the stage names node '{node}' (nodes named: {known})")]
+    #[error("no output of the stage names node '{node}' ({})", if known.is_empty() { "no output names a node: give each output its node, e.g. Output(..., node: \"node-1\")".to_string() } else { format!("nodes named: {known}") })]
     UnknownNode {
         /// The name given.
         node: String,
@@ -169,6 +169,24 @@ fn json_list(items: &[String]) -> String {
 }
 
 impl ClusterConfig {
+    /// Checks that the stage's outputs name this process's node, if it has one (a primary
+    /// without `node` delivers the outputs that name none). Errors:
+    /// [`ClusterError::UnknownNode`], listing the names.
+    pub fn check_node(&self, stage: &crate::stage::Stage) -> Result<(), ClusterError> {
+        let Some(node) = &self.node else {
+            return Ok(());
+        };
+        let known = super::nodes_of(stage);
+        if known.contains(node) {
+            Ok(())
+        } else {
+            Err(ClusterError::UnknownNode {
+                node: node.clone(),
+                known: known.join(", "),
+            })
+        }
+    }
+
     /// Checks the names (see [`ClusterError::BadName`], [`ClusterError::NoName`]).
     pub fn check(&self) -> Result<(), ClusterError> {
         if !valid_name(&self.name) {
@@ -239,6 +257,15 @@ impl ClusterConfig {
                 // `tcp/127.0.0.1` parses, then connects nowhere and waits for ever.
                 let address = parsed.address();
                 let port = address.as_str().rsplit_once(':').map(|(_, p)| p);
+                if let Some(p) = port
+                    && !p.is_empty()
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && p.parse::<u16>().is_err()
+                {
+                    return Err(bad(format!(
+                        "port {p} is out of range (a port is 0..65535)"
+                    )));
+                }
                 if port.is_none_or(|p| p.parse::<u16>().is_err()) {
                     return Err(bad(format!(
                         "'{address}' has no port (HOST:PORT, the port 0..65535)"
@@ -340,6 +367,18 @@ mod tests {
             .unwrap_err();
             assert!(e.to_string().contains("has no port"), "{no_port}: {e}");
         }
+        // A port beyond 16 bits is out of range, not missing.
+        let e = ClusterConfig {
+            connect: vec!["tcp/127.0.0.1:99999".into()],
+            ..c.clone()
+        }
+        .zenoh()
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("port 99999 is out of range (a port is 0..65535)"),
+            "{e}"
+        );
         assert!(
             ClusterConfig {
                 connect: vec!["tcp/[::1]:7447".into(), "tcp/localhost:7447".into()],

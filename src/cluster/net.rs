@@ -56,6 +56,23 @@ pub(super) fn token_parts(key: &str) -> Option<(&str, u64)> {
     Some((chunks.next()?, id))
 }
 
+/// A primary's liveliness token `parallax/CLUSTER/primary/INSTANCE`: the cluster's name and the
+/// instance; `None` for any other key.
+pub(super) fn primary_token(key: &str) -> Option<(&str, u64)> {
+    let mut chunks = key.split('/');
+    let (Some("parallax"), Some(cluster), Some("primary"), Some(hex), None) = (
+        chunks.next(),
+        chunks.next(),
+        chunks.next(),
+        chunks.next(),
+        chunks.next(),
+    ) else {
+        return None;
+    };
+    let id = (hex.len() == 16).then(|| u64::from_str_radix(hex, 16).ok())??;
+    Some((cluster, id))
+}
+
 /// Subscribes to the liveliness tokens under `key` (those already declared first), for `what`
 /// (in words, for the error).
 pub(super) fn presence(
@@ -157,6 +174,12 @@ mod tests {
             Some(("primary", u64::MAX))
         );
         assert_eq!(token_parts("parallax/x/node/b"), None, "no instance");
+        assert_eq!(
+            primary_token("parallax/other/primary/00000000000000ff"),
+            Some(("other", 255))
+        );
+        assert_eq!(primary_token("parallax/x/node/b/00000000000000ff"), None);
+        assert_eq!(primary_token("parallax/x/primary/ff"), None);
         assert_ne!(instance(), instance());
     }
 

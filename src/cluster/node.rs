@@ -15,9 +15,7 @@ use zenoh::sample::{Sample, SampleKind};
 use super::barrier::NodeFigures;
 use super::config::{ClusterConfig, ClusterError};
 use super::follow::{Follow, Verdict};
-use super::net::{
-    Revisions, Sub, decode, instance, nodes_of, presence, publisher, token_parts, zerr,
-};
+use super::net::{Revisions, Sub, decode, instance, presence, primary_token, publisher, zerr};
 use super::revision::Revision;
 use super::silence::{SILENCE, Silence};
 use super::tick::{CameraTick, Message, Ready, Release, Switch, Tick};
@@ -33,10 +31,13 @@ pub struct Node {
     ready: Publisher<'static>,
     ticks: Sub,
     releases: Sub,
-    /// The primaries' presence (liveliness tokens `primary/INSTANCE`).
+    /// The primaries' presence on every cluster (liveliness tokens
+    /// `parallax/*/primary/INSTANCE`).
     primary_tokens: Sub,
-    /// The primaries present, by instance.
+    /// The primaries present on this node's cluster, by instance.
     present_primaries: BTreeSet<u64>,
+    /// Primaries present on other clusters: (cluster, instance).
+    elsewhere: BTreeSet<(String, u64)>,
     _token: zenoh::liveliness::LivelinessToken,
     revisions: Revisions,
     stop: Arc<AtomicBool>,
@@ -80,13 +81,7 @@ impl Node {
     ) -> Result<Node, ClusterError> {
         config.check()?;
         let name = config.node.clone().ok_or(ClusterError::NoName)?;
-        let known = nodes_of(stage);
-        if !known.contains(&name) {
-            return Err(ClusterError::UnknownNode {
-                node: name,
-                known: known.join(", "),
-            });
-        }
+        config.check_node(stage)?;
         let revisions = Revisions::new(stage_path, stage)?;
         let session = config.open()?;
         let ready = publisher(&session, config.key("ready"))?;
@@ -98,9 +93,11 @@ impl Node {
             .declare_subscriber(config.key("release"))
             .wait()
             .map_err(zerr("subscribing to the primary's releases"))?;
+        // Every cluster's: a primary on another cluster name is what a node waiting for ever
+        // on a misspelt --cluster needs to hear of.
         let primary_tokens = presence(
             &session,
-            config.key("primary/*"),
+            "parallax/*/primary/*".to_string(),
             "subscribing to the primaries' presence",
         )?;
         // The instance tells this process from another one started with the same --node.
@@ -118,6 +115,7 @@ impl Node {
             releases,
             primary_tokens,
             present_primaries: BTreeSet::new(),
+            elsewhere: BTreeSet::new(),
             _token: token,
             revisions,
             stop,
@@ -215,6 +213,15 @@ impl Node {
             (None, _) if !self.present_primaries.is_empty() => {
                 "none yet); the primary is there but has not started: before frame 0 it waits, up to its --join-timeout, for every node the stage's outputs name; start the missing ones".into()
             }
+            (None, _) if !self.elsewhere.is_empty() => {
+                let mut names: Vec<&str> = self.elsewhere.iter().map(|(c, _)| c.as_str()).collect();
+                names.dedup();
+                format!(
+                    "none yet); a primary runs on cluster '{}', and this node is on cluster '{}': give every process of the wall the same --cluster NAME",
+                    names.join("', '"),
+                    self.config.name
+                )
+            }
             (None, _) => format!("none yet); still waiting: {}", self.where_primary()),
             (Some((f, _, _)), Some(p)) if there(p) => format!(
                 "the last was frame {f}); the primary is still there but sends no tick: it may be loading a stage or stalled"
@@ -251,9 +258,17 @@ impl Node {
     /// left may be replaced, [`Follow`]).
     fn presence(&mut self) {
         while let Ok(Some(s)) = self.primary_tokens.try_recv() {
-            let Some((_, id)) = token_parts(s.key_expr().as_str()) else {
+            let Some((cluster, id)) = primary_token(s.key_expr().as_str()) else {
                 continue;
             };
+            if cluster != self.config.name {
+                let other = (cluster.to_string(), id);
+                match s.kind() {
+                    SampleKind::Put => self.elsewhere.insert(other),
+                    SampleKind::Delete => self.elsewhere.remove(&other),
+                };
+                continue;
+            }
             match s.kind() {
                 SampleKind::Put => {
                     self.present_primaries.insert(id);
@@ -412,6 +427,17 @@ impl FrameSync for Node {
                 let (ticks, frames) = gaps((frame, seq), (tick.frame, tick.seq));
                 self.skipped += ticks;
                 self.primary_skipped += frames;
+                // A node that fell behind (stalled, frozen, overloaded) says so itself; one
+                // tick at a time is the ordinary skip of a slow frame.
+                if ticks >= super::barrier::STALL_AFTER {
+                    eprintln!(
+                        "cluster: node '{}' fell behind: {ticks} ticks skipped (frames {}..{}); it renders the newest, frame {}, and the primary counted it late meanwhile",
+                        self.name,
+                        frame + 1,
+                        tick.frame - 1,
+                        tick.frame
+                    );
+                }
             }
             Some((frame, _, _)) => eprintln!(
                 "cluster: node '{}' follows a new primary process from frame {}{}",
@@ -419,7 +445,7 @@ impl FrameSync for Node {
                 tick.frame,
                 if tick.frame <= frame {
                     format!(
-                        " (frame numbers start again below its last, {frame}: files of frames {}..={frame} already written are overwritten)",
+                        " (frame numbers start again below the last one rendered, {frame}: files of frames from {} on, written before, are overwritten as the new run reaches them)",
                         tick.frame
                     )
                 } else {
@@ -516,7 +542,12 @@ impl FrameSync for Node {
                 }
             }
             let now = Instant::now();
-            if now >= until || self.stop.load(Ordering::Relaxed) {
+            if self.stop.load(Ordering::Relaxed) {
+                // Stopping (Ctrl-C): present without waiting; not a timeout.
+                self.presented += 1;
+                return true;
+            }
+            if now >= until {
                 self.unreleased += 1;
                 self.presented += 1;
                 return true;

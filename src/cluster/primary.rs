@@ -36,6 +36,9 @@ pub struct Primary {
     nodes: Sub,
     primaries: Sub,
     _token: zenoh::liveliness::LivelinessToken,
+    /// With `--node`, the primary's presence as that node too (another process claiming the
+    /// name, a second primary with the same `--node` included, is then reported).
+    _node_token: Option<zenoh::liveliness::LivelinessToken>,
     /// This process's random id ([`super::net::instance`]).
     instance: u64,
     barrier: Barrier,
@@ -47,6 +50,8 @@ pub struct Primary {
     all_ready_ms: Vec<f64>,
     tick_bytes: usize,
     told: BTreeSet<String>,
+    /// Runs of held frames per node (for how often they are said).
+    held_runs: BTreeMap<String, u64>,
     /// The frame the next tick is for (as far as the primary knows).
     next_frame: u64,
     /// Reloads loaded, announced, switched to.
@@ -70,6 +75,7 @@ impl Primary {
         stage: &Stage,
     ) -> Result<Primary, ClusterError> {
         config.check()?;
+        config.check_node(stage)?;
         let revisions = Revisions::new(stage_path, stage)?;
         let session = config.open()?;
         let instance = instance();
@@ -98,6 +104,16 @@ impl Primary {
             .declare_token(config.key(&format!("primary/{instance:016x}")))
             .wait()
             .map_err(zerr("declaring the primary's presence"))?;
+        let node_token = match &config.node {
+            Some(name) => Some(
+                session
+                    .liveliness()
+                    .declare_token(config.key(&format!("node/{name}/{instance:016x}")))
+                    .wait()
+                    .map_err(zerr("declaring the primary's node presence"))?,
+            ),
+            None => None,
+        };
         let expected = nodes_of(stage)
             .into_iter()
             .filter(|n| Some(n) != config.node.as_ref())
@@ -113,6 +129,7 @@ impl Primary {
             nodes,
             primaries,
             _token: token,
+            _node_token: node_token,
             instance,
             expected,
             revisions,
@@ -121,6 +138,7 @@ impl Primary {
             all_ready_ms: Vec::new(),
             tick_bytes: 0,
             told: BTreeSet::new(),
+            held_runs: BTreeMap::new(),
             next_frame: 0,
             announcements: Announcements::default(),
             members: BTreeMap::new(),
@@ -138,6 +156,9 @@ impl Primary {
         let Some((name, id)) = token_parts(s.key_expr().as_str()) else {
             return;
         };
+        if id == self.instance {
+            return; // this process's own node token
+        }
         let name = name.to_string();
         let frame = self.next_frame;
         let set = self.members.entry(name.clone()).or_default();
@@ -150,7 +171,7 @@ impl Primary {
                 let own = Some(name.as_str()) == self.config.node.as_deref();
                 if own {
                     self.conflict(format!(
-                        "a node process (instance {id:016x}) runs as node '{name}', the primary's own --node, from frame {frame}: its outputs are delivered twice; give that process its own --node, or the primary another one"
+                        "another process (instance {id:016x}) runs as node '{name}', the primary's own --node, from frame {frame}: its outputs are delivered twice; give that process its own --node, or the primary another one"
                     ));
                 } else if ids.len() > 1 {
                     self.conflict(format!(
@@ -238,8 +259,30 @@ impl Primary {
                         eprintln!("cluster: {e} ({late} late so far)");
                     }
                 }
-                Event::Refused { why, .. } | Event::Held { why, .. } => {
+                Event::Refused { why, .. } => {
                     if self.told.insert(why.clone()) {
+                        eprintln!("cluster: {e}");
+                    }
+                }
+                // Every run of held frames, and its end, for the first 10 runs of a node, then
+                // every 100th (a node failing every other frame must not flood the log).
+                Event::Held { node, .. } => {
+                    let runs = self.held_runs.entry(node.clone()).or_default();
+                    *runs += 1;
+                    if *runs <= 10 || runs.is_multiple_of(100) {
+                        eprintln!(
+                            "cluster: {e}{}",
+                            if *runs == 10 {
+                                " (further runs of held frames: every 100th said)"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+                Event::Recovered { node, .. } => {
+                    let runs = self.held_runs.get(node).copied().unwrap_or(0);
+                    if runs <= 10 || runs.is_multiple_of(100) {
                         eprintln!("cluster: {e}");
                     }
                 }

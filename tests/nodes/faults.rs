@@ -41,7 +41,9 @@ fn a_frozen_node_is_not_waited_for_every_frame() {
     signal(&c, "-CONT");
     let (a_out, a_err) = a.finish(LIMIT);
     b.finish(LIMIT);
-    let (c_out, _) = c.finish(LIMIT);
+    let (c_out, c_err) = c.finish(LIMIT);
+    // c says so itself when thawed.
+    assert!(c_err.contains("cluster: node 'c' fell behind: "), "{c_err}");
     let stalled: Vec<&str> = a_err
         .lines()
         .filter(|l| l.contains("node 'c' late for 3 frames in a row"))
@@ -168,7 +170,7 @@ fn a_second_primary_neither_takes_the_nodes_over_nor_stops_them() {
 }
 
 /// The stage file names the primary (`primary_node: "a"`): `--node a` is the primary without
-/// `--primary`, and says so; a node says it delivers one of the three outputs. Node b cannot render frame 5 (an injected error): it answers that it
+/// `--primary`, and says so; a node says it delivers one of the three outputs. Node b cannot render frames 5 and 8 (injected errors): it answers that it
 /// holds its last good frame; the primary says so, and when b renders fresh frames again; both
 /// summaries count it; b's file of frame 5 is frame 4's picture with frame 4's burn-in (the
 /// picture shown), frame 6 carries its own.
@@ -180,7 +182,13 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     let stage = stage_naming_primary(dir.path(), "a");
     let (da, db, dc) = (d("a"), d("b"), d("c"));
     let mut pb = member_on(&stage, "b", &db, endpoint, false);
-    pb.extend(["--inject-fault", "error@5", "--burn-in"]);
+    pb.extend([
+        "--inject-fault",
+        "error@5",
+        "--inject-fault",
+        "error@8",
+        "--burn-in",
+    ]);
     let b = Proc::start(dir.path(), "b", &pb);
     let c = Proc::start(
         dir.path(),
@@ -221,10 +229,16 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
         a_err.contains("node 'b' renders fresh frames again at frame 6 (after 1 held)"),
         "{a_err}"
     );
-    assert_eq!(counted(&a_out, "b"), (11, 0, 0, 1), "{a_out}");
+    // The second run of held frames is said too.
     assert!(
-        b_out.contains("12 frames presented (1 of them its last good frame held)")
-            && b_out.contains("the primary counted 11 ready, 0 late, 0 refused, 1 held"),
+        a_err.contains("node 'b' could not render frame 8 and holds its last good frame")
+            && a_err.contains("node 'b' renders fresh frames again at frame 9 (after 1 held)"),
+        "{a_err}"
+    );
+    assert_eq!(counted(&a_out, "b"), (10, 0, 0, 2), "{a_out}");
+    assert!(
+        b_out.contains("12 frames presented (2 of them its last good frame held)")
+            && b_out.contains("the primary counted 10 ready, 0 late, 0 refused, 2 held"),
         "{b_out}"
     );
     let png = |n: u64| decode_png(&Path::new(&db).join(format!("frame-{n:06}/right.png")));

@@ -81,6 +81,35 @@ fn cluster_switches_that_cannot_work_are_refused() {
         "{err}"
     );
     assert!(!err.contains(".rs:"), "source locations: {err}");
+    // A primary's --node no output names (its outputs would never be delivered): refused
+    // before the cluster starts.
+    let err = run_err(&[
+        "run",
+        STAGE,
+        "--primary",
+        "--node",
+        "zz",
+        "--no-scouting",
+        "--listen",
+        "tcp/127.0.0.1:47398",
+    ]);
+    assert!(
+        err.contains("error: no output of the stage names node 'zz' (nodes named: a, b, c)"),
+        "{err}"
+    );
+    assert!(!err.contains("cluster 'default'"), "{err}");
+    // A node's --frames would end it before the primary.
+    let err = run_err(&[
+        "run",
+        STAGE,
+        "--node",
+        "b",
+        "--frames",
+        "5",
+        "--connect",
+        "tcp/127.0.0.1:47397",
+    ]);
+    assert!(err.contains("error: --frames is the primary's"), "{err}");
     // The barrier's switches outside a cluster would be ignored.
     let err = run_err(&[
         "run",
@@ -167,6 +196,8 @@ fn a_node_name_claimed_twice_and_two_primaries_are_reported() {
             "--sink",
             "null",
             "--primary",
+            "--node",
+            "a",
             "--cluster",
             "other",
             "--no-scouting",
@@ -231,5 +262,50 @@ fn a_node_name_claimed_twice_and_two_primaries_are_reported() {
             out.contains("cluster: WARNING: another primary (instance "),
             "{name}: {out}"
         );
+        // Both were started with --node a: each sees the other claim its node.
+        assert!(
+            err.contains("runs as node 'a', the primary's own --node"),
+            "{name}: {err}"
+        );
     }
+}
+
+/// A node on a misspelt cluster name (`--cluster other`), connected to a primary on `default`,
+/// says where the primary is instead of "check that the primary runs"; started as the stage's
+/// `primary_node` with `--no-primary`, it is a plain node and says so.
+#[test]
+fn a_node_on_another_cluster_name_is_told_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let endpoint = "tcp/127.0.0.1:47319";
+    let stage = stage_naming_primary(dir.path(), "a");
+    let (da, db) = (d("a"), d("b"));
+    let mut pb = member("b", &db, endpoint, true);
+    // The primary waits (for nodes a and c) long enough for the node to give up on ticks.
+    pb.extend([
+        "--take",
+        TAKE,
+        "--frames",
+        "3",
+        "--unpaced",
+        "--join-timeout",
+        "8",
+    ]);
+    let b = Proc::start(dir.path(), "b", &pb);
+    wait_stderr(&b, "cluster 'default': primary");
+    let mut pa = member_on(&stage, "a", &da, endpoint, false);
+    pa.extend(["--no-primary", "--cluster", "other"]);
+    let mut a = Proc::start(dir.path(), "a", &pa);
+    let err = wait_stderr(&a, "no tick from the primary for ");
+    a.kill();
+    assert!(
+        err.contains("note: the stage names node 'a' its primary (primary_node), but --no-primary: this process is a plain node"),
+        "{err}"
+    );
+    let line = err.lines().find(|l| l.contains("no tick")).unwrap();
+    assert!(
+        line.contains("a primary runs on cluster 'default', and this node is on cluster 'other': give every process of the wall the same --cluster NAME"),
+        "{line}"
+    );
+    b.finish(Duration::from_secs(60));
 }
