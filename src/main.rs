@@ -39,6 +39,10 @@ enum Command {
     /// Drive the wall: render continuously at the stage frame rate from live tracking or a take,
     /// reload edits to the stage file safely, report late frames and latency.
     Run(Box<cli::run::Args>),
+    /// Check the frame-number burn-ins (`run --burn-in`) of frames written to files, e.g. one
+    /// folder per render node: every output's code against its frame, frames missing anywhere.
+    #[command(name = "burn-in")]
+    BurnIn(cli::burnin::Args),
     /// Manage the bearer tokens of the remote control (`run --serve`): add (printed once, stored
     /// hashed), remove, list.
     Token(cli::remote::TokenArgs),
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Some(Command::Preview(a)) => cli::preview::run(*a),
         Some(Command::Run(a)) => cli::run::run(*a),
         Some(Command::Token(a)) => cli::remote::run(a),
+        Some(Command::BurnIn(a)) => cli::burnin::run(a),
         None => cli::render::run(cli::render::Args {
             out: "out".into(),
             ..Default::default()

@@ -163,6 +163,16 @@ fn a_primary_and_two_nodes_render_the_single_process_frames_bit_for_bit() {
         moved,
         "the take does not change the outputs: the test would prove nothing"
     );
+    // `parallax burn-in` over the three nodes' folders finds nothing to report.
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let out = run_ok(&["burn-in", &d("a"), &d("b"), &d("c")]);
+    assert!(
+        out.contains("burn-in: 18 images of 6 frames in 3 folder(s)")
+            && out.contains(
+                "every image carries its frame's number, and every folder has every frame"
+            ),
+        "{out}"
+    );
 }
 
 /// At 60 Hz over 420 frames: node "b" is killed once it has written frame 20; the primary

@@ -1,5 +1,6 @@
 //! Subcommands of the `parallax` binary.
 
+pub mod burnin;
 pub mod check;
 pub mod map;
 pub mod nodes;

@@ -190,13 +190,12 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
         "--burn-in",
     ]);
     let b = Proc::start(dir.path(), "b", &pb);
-    let c = Proc::start(
-        dir.path(),
-        "c",
-        &member_on(&stage, "c", &dc, endpoint, false),
-    );
+    let mut pc = member_on(&stage, "c", &dc, endpoint, false);
+    pc.push("--burn-in");
+    let c = Proc::start(dir.path(), "c", &pc);
     let mut pa = member_on(&stage, "a", &da, endpoint, true);
     pa.extend([
+        "--burn-in",
         "--take",
         TAKE,
         "--frames",
@@ -250,4 +249,20 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     );
     assert_eq!(png(5).bytes, png(4).bytes, "frame 4's picture held");
     assert_eq!(burnin::read(&png(6)), Some(6));
+    // `parallax burn-in` finds the two held pictures, and nothing else, over the three nodes.
+    let (ok, out) = run_status(&["burn-in", &da, &db, &dc]);
+    assert!(!ok, "{out}");
+    let listed: Vec<&str> = out.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(
+        listed,
+        [
+            format!(
+                "  frame 5: {db}/frame-000005/right.png shows frame 4 (a held or stale picture)"
+            ),
+            format!(
+                "  frame 8: {db}/frame-000008/right.png shows frame 7 (a held or stale picture)"
+            ),
+        ],
+        "{out}"
+    );
 }

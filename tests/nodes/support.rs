@@ -80,6 +80,19 @@ impl Drop for Proc {
     }
 }
 
+/// Runs `parallax args`: whether it succeeded, and its stdout then stderr.
+pub fn run_status(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
 pub fn run_ok(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
         .args(args)
