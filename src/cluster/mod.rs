@@ -86,4 +86,9 @@ pub trait FrameSync {
     /// good frame instead (a node says so in its answer). `false`: do not present it (a revision
     /// differing from the primary's).
     fn present(&mut self, frame: u64, held: Option<&str>) -> bool;
+
+    /// The cluster's figures so far, for `--stats` ([`crate::live::RunStats::cluster`]): the
+    /// primary's per-node counts and tick-to-all-ready latency, or a node's own counts and what
+    /// the primary counted for it (see docs/nodes.md).
+    fn figures(&self) -> serde_json::Value;
 }

@@ -407,6 +407,26 @@ pub fn refusal(theirs: Revision, ours: Revision, announced: Option<Switch>) -> O
 }
 
 impl FrameSync for Node {
+    fn figures(&self) -> serde_json::Value {
+        serde_json::json!({
+            "role": "node",
+            "node": self.name,
+            "cluster": self.config.name,
+            "presented": self.presented,
+            "held": self.held_frames,
+            "refused": self.refused,
+            "ticks_skipped": self.skipped,
+            "primary_skipped": self.primary_skipped,
+            "presented_without_release": self.unreleased,
+            "silences": {
+                "count": self.silence.spells,
+                "longest_s": self.silence.longest.as_secs_f64(),
+            },
+            "counted_by_primary": self.counted,
+            "other_primaries_ticks_ignored": self.follow.ignored,
+        })
+    }
+
     fn frame(&mut self, stage: &Stage, _own: FrameState) -> Option<FrameState> {
         let tick = self.next_tick()?;
         if tick.next.is_some() {

@@ -393,6 +393,32 @@ impl Primary {
 }
 
 impl FrameSync for Primary {
+    fn figures(&self) -> serde_json::Value {
+        let p = |q| crate::live::stats::percentile(&self.all_ready_ms, q);
+        let never: Vec<&String> = self
+            .expected
+            .iter()
+            .filter(|n| !self.barrier.figures().contains_key(*n))
+            .collect();
+        serde_json::json!({
+            "role": "primary",
+            "node": self.config.node,
+            "cluster": self.config.name,
+            "instance": format!("{:016x}", self.instance),
+            "frames_ticked": self.frames,
+            "tick_to_all_ready_ms": match (p(0.5), p(0.99)) {
+                (Some(p50), Some(p99)) => serde_json::json!({
+                    "p50": p50, "p99": p99, "frames": self.all_ready_ms.len()
+                }),
+                _ => serde_json::Value::Null,
+            },
+            "bytes_per_tick": self.tick_bytes,
+            "nodes": self.barrier.figures(),
+            "never_joined": never,
+            "conflicts": self.conflicts,
+        })
+    }
+
     fn frame(&mut self, stage: &Stage, own: FrameState) -> Option<FrameState> {
         if !self.started {
             self.started = true;

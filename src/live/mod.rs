@@ -341,6 +341,12 @@ impl LiveLoop {
         Some(f)
     }
 
+    /// Ends the run's figures: the latency percentiles, and the cluster's figures on a cluster.
+    fn finish_stats(&mut self) {
+        self.stats.finish();
+        self.stats.cluster = self.sync.as_ref().map(|s| s.figures());
+    }
+
     /// The stage running now.
     pub fn stage(&self) -> &Stage {
         &self.stage

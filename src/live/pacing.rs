@@ -203,7 +203,7 @@ impl LiveLoop {
             }
         }
         self.end_status();
-        self.stats.finish();
+        self.finish_stats();
         self.stats.clone()
     }
 }

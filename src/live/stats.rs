@@ -63,6 +63,10 @@ pub struct RunStats {
     pub reload_errors: u64,
     /// Latency percentiles (milliseconds and frames) over frames with live tracking.
     pub latency: Option<Latency>,
+    /// On a render node or primary, the cluster's figures at the end of the run
+    /// ([`crate::cluster::FrameSync::figures`]); absent without a cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<serde_json::Value>,
     /// The most recent frames' figures, at most [`PER_FRAME_KEPT`] (a run of days keeps a
     /// bounded record; the counts above and the latency cover the whole run).
     pub per_frame: VecDeque<FrameStats>,

@@ -169,7 +169,7 @@ pub fn run_windows(
         return Err(e);
     }
     app.live.end_status();
-    app.live.stats.finish();
+    app.live.finish_stats();
     Ok(app.live.stats.clone())
 }
 

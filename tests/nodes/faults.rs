@@ -182,7 +182,10 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     let stage = stage_naming_primary(dir.path(), "a");
     let (da, db, dc) = (d("a"), d("b"), d("c"));
     let mut pb = member_on(&stage, "b", &db, endpoint, false);
+    let (sa, sb) = (d("a.json"), d("b.json"));
     pb.extend([
+        "--stats",
+        &sb,
         "--inject-fault",
         "error@5",
         "--inject-fault",
@@ -195,6 +198,8 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     let c = Proc::start(dir.path(), "c", &pc);
     let mut pa = member_on(&stage, "a", &da, endpoint, true);
     pa.extend([
+        "--stats",
+        &sa,
         "--burn-in",
         "--take",
         TAKE,
@@ -249,6 +254,17 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     );
     assert_eq!(png(5).bytes, png(4).bytes, "frame 4's picture held");
     assert_eq!(burnin::read(&png(6)), Some(6));
+    // --stats carries the same figures.
+    let json = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (ja, jb) = (json(&sa), json(&sb));
+    assert_eq!(ja["cluster"]["role"], "primary");
+    assert_eq!(ja["cluster"]["nodes"]["b"]["held"], 2, "{ja}");
+    assert_eq!(ja["cluster"]["nodes"]["b"]["ready"], 10, "{ja}");
+    assert_eq!(jb["cluster"]["role"], "node");
+    assert_eq!(jb["cluster"]["held"], 2, "{jb}");
+    assert_eq!(jb["cluster"]["counted_by_primary"]["held"], 2, "{jb}");
     // `parallax burn-in` finds the two held pictures, and nothing else, over the three nodes.
     let (ok, out) = run_status(&["burn-in", &da, &db, &dc]);
     assert!(!ok, "{out}");
