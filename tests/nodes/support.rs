@@ -80,26 +80,27 @@ impl Drop for Proc {
     }
 }
 
-/// Runs `parallax args`: whether it succeeded, and its stdout then stderr.
-pub fn run_status(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
+/// Runs `parallax args` to its end (in the repository, Mesa's device-select layer off).
+fn parallax(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_parallax"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NODEVICE_SELECT", "1")
         .output()
-        .expect("runs");
+        .expect("runs")
+}
+
+/// Runs `parallax args`: whether it succeeded, and its stdout then stderr.
+pub fn run_status(args: &[&str]) -> (bool, String) {
+    let out = parallax(args);
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
+/// Runs `parallax args`, which must succeed: its stdout.
 pub fn run_ok(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("runs");
+    let out = parallax(args);
     assert!(
         out.status.success(),
         "parallax {args:?}: {}",
@@ -217,13 +218,9 @@ pub fn wait_stderr(p: &Proc, what: &str) -> String {
     }
 }
 
+/// Runs `parallax args`, which must fail: its stderr.
 pub fn run_err(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_parallax"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("runs");
+    let out = parallax(args);
     assert!(!out.status.success(), "parallax {args:?} was not refused");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
