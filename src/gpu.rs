@@ -59,7 +59,9 @@ impl ErrorLog {
         let sink = log.errors.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
             let message = e.to_string();
-            log::error!("uncaptured GPU error: {message}");
+            // Recorded, and reported by the work that takes it (a frame held, a render failed):
+            // logging it here too would say one fault twice, as two.
+            log::debug!("uncaptured GPU error: {message}");
             if let Ok(mut v) = sink.lock() {
                 v.push(message);
             }

@@ -43,8 +43,7 @@ pub struct NodeArgs {
     /// Swap barrier: the primary releases a frame at most this many milliseconds after its own
     /// render of the frame, ready or not (the nodes not ready are counted late; a node late 3
     /// frames in a row is not waited for until it keeps up) [default: 100].
-    #[arg(long, value_name = "MS",
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", value_parser = barrier_ms)]
     pub barrier_timeout: Option<u64>,
     /// Before frame 0 the primary waits at most this many seconds for the nodes the stage's outputs
     /// name [default: 10].
@@ -60,6 +59,49 @@ pub struct NodeArgs {
     /// written to files (seams between nodes can then be checked).
     #[arg(long)]
     pub burn_in: bool,
+    /// The node the stage file names its primary (`primary_node`), read by
+    /// [`NodeArgs::resolve_primary`].
+    #[arg(skip)]
+    pub named_primary: Option<String>,
+}
+
+/// `--barrier-timeout`: whole milliseconds, at least 1.
+fn barrier_ms(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("at least 1 ms (0 would release every frame at once: no barrier)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{s}' is not a whole number of milliseconds")),
+    }
+}
+
+/// The switches among `options` that a node ignores (the primary's frames carry what they
+/// set), by name.
+fn ignored_on_a_node(options: &RunOptions) -> Vec<&'static str> {
+    [
+        (options.camera.is_some(), "--camera"),
+        (!options.live_tracking, "--no-tracking"),
+        (options.pacing == Pacing::Unpaced, "--unpaced"),
+    ]
+    .into_iter()
+    .filter_map(|(given, name)| given.then_some(name))
+    .collect()
+}
+
+/// Warns about a `--connect` endpoint whose host does not resolve now (a misspelt name looks
+/// like a primary that is not started); the connection is still retried.
+fn warn_unresolved(connect: &[String]) {
+    use std::net::ToSocketAddrs;
+    for endpoint in connect {
+        let Some(address) = endpoint.strip_prefix("tcp/") else {
+            continue;
+        };
+        let address = address.split(['#', '?']).next().unwrap_or(address);
+        if let Err(e) = address.to_socket_addrs() {
+            eprintln!(
+                "warning: --connect {endpoint}: the host does not resolve ({e}); check its name (the connection is retried meanwhile)"
+            );
+        }
+    }
 }
 
 impl NodeArgs {
@@ -79,6 +121,7 @@ impl NodeArgs {
             barrier_timeout: Duration::from_millis(self.barrier_timeout.unwrap_or(100)),
             join_timeout: Duration::from_secs_f64(self.join_timeout.unwrap_or(10.0).max(0.0)),
             reload_lead: Duration::from_millis(self.reload_lead.unwrap_or(1000)),
+            environment: None,
         }
     }
 
@@ -106,7 +149,20 @@ impl NodeArgs {
             .ok()
             .and_then(|text| parallax::stage::parse(&text, "").ok())
             .and_then(|f| f.primary_node);
-        let Some(named) = named else { return };
+        self.named_primary = named.clone();
+        let Some(named) = named else {
+            if self.no_primary {
+                eprintln!(
+                    "note: --no-primary changes nothing: the stage names no primary_node (this process is a node unless started with --primary)"
+                );
+            }
+            return;
+        };
+        if self.no_primary && self.node.as_ref() != Some(&named) {
+            eprintln!(
+                "note: --no-primary changes nothing: the stage names node '{named}' its primary (primary_node), not this one"
+            );
+        }
         match (&self.node, self.primary) {
             (Some(node), false) if *node == named && self.no_primary => eprintln!(
                 "note: the stage names node '{named}' its primary (primary_node), but --no-primary: this process is a plain node; the primary is the process started with --primary"
@@ -136,6 +192,15 @@ impl NodeArgs {
         (mine, all)
     }
 
+    /// Whose outputs [`NodeArgs::delivered`] counts, in words.
+    pub fn whose(&self) -> &'static str {
+        if self.node.is_some() {
+            "this node's"
+        } else {
+            "those naming no node"
+        }
+    }
+
     /// Checks the switches before anything starts, and changes the run's options for a node: no
     /// tracking of its own (the primary's ticks carry the cameras) and no timer (the ticks pace
     /// it). Errors: cluster switches without `--node` or `--primary` (the run would be a
@@ -155,17 +220,31 @@ impl NodeArgs {
         let config = self.config();
         config.check()?;
         config.zenoh()?; // the endpoints
+        warn_unresolved(&config.connect);
         if self.primary {
             return Ok(());
         }
+        let primary = match &self.named_primary {
+            Some(n) => format!("node '{n}', the stage's primary_node"),
+            None => "the --primary process".into(),
+        };
         if options.take.is_some() {
             anyhow::bail!(
-                "--take is the primary's: a node renders the primary's frames (give --take to the --primary process)"
+                "--take is the primary's: a node renders the primary's frames (give --take to the primary: {primary})"
             );
         }
         if options.frames.is_some() {
             anyhow::bail!(
-                "--frames is the primary's: a node renders until the primary's run ends (give --frames to the --primary process)"
+                "--frames is the primary's: a node renders until the primary's run ends (give --frames to the primary: {primary})"
+            );
+        }
+        let ignored = ignored_on_a_node(options);
+        if !ignored.is_empty() {
+            eprintln!(
+                "note: {} {} the primary's: this node renders the primary's frames (its cameras, tracking and pace) and ignores {}",
+                ignored.join(", "),
+                if ignored.len() == 1 { "is" } else { "are" },
+                if ignored.len() == 1 { "it" } else { "them" }
             );
         }
         options.live_tracking = false;
@@ -184,7 +263,8 @@ impl NodeArgs {
         if !self.clustered() {
             return Ok(());
         }
-        let config = self.config();
+        let mut config = self.config();
+        config.environment = live.environment().map(Path::to_path_buf);
         config.check_node(live.stage())?;
         let mine = |name: &str| {
             live.stage()

@@ -167,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if mine == all {
             format!("{all} outputs")
         } else {
-            format!("{mine} of the stage's {all} outputs: this node's")
+            format!("{mine} of the stage's {all} outputs: {}", nodes.whose())
         },
         if args.no_watch {
             ""

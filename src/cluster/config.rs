@@ -30,6 +30,9 @@ pub struct ClusterConfig {
     /// the frame of the tick that announces it (the primary's first tick after loading it): the
     /// time every node has to load its copy.
     pub reload_lead: Duration,
+    /// The run's environment image overriding the stage's (`run --environment`), if any: part
+    /// of the content revision, so a node shown another backdrop refuses to present.
+    pub environment: Option<std::path::PathBuf>,
 }
 
 impl Default for ClusterConfig {
@@ -44,6 +47,7 @@ impl Default for ClusterConfig {
             barrier_timeout: Duration::from_millis(100),
             join_timeout: Duration::from_secs(10),
             reload_lead: Duration::from_millis(1000),
+            environment: None,
         }
     }
 }

@@ -101,22 +101,32 @@ pub(super) fn decode(sample: &Sample) -> Option<Message> {
 /// The running stage's revision, and how to compute a reloaded one's.
 pub(super) struct Revisions {
     path: PathBuf,
+    /// The run's `--environment` override (read instead of the stage's environment).
+    environment: Option<PathBuf>,
     pub(super) now: Revision,
 }
 
 impl Revisions {
-    pub(super) fn new(path: &Path, stage: &Stage) -> Result<Revisions, ClusterError> {
-        Ok(Revisions {
+    pub(super) fn new(
+        path: &Path,
+        stage: &Stage,
+        environment: Option<&Path>,
+    ) -> Result<Revisions, ClusterError> {
+        let mut r = Revisions {
             path: path.to_path_buf(),
-            now: revision::of_files(path, &crate::live::reload::dependencies(stage))?,
-        })
+            environment: environment.map(Path::to_path_buf),
+            now: Revision::default(),
+        };
+        r.now = r.of(stage)?;
+        Ok(r)
     }
 
-    /// The revision of a reloaded `stage`, from the files as they are now.
+    /// The revision of `stage` (a reloaded one, or the running one), from the files as they
+    /// are now: the stage file, and the files it names with the run's environment override.
     pub(super) fn of(&self, stage: &Stage) -> Result<Revision, ClusterError> {
         Ok(revision::of_files(
             &self.path,
-            &crate::live::reload::dependencies(stage),
+            &crate::live::reload::dependencies_with(stage, self.environment.as_deref()),
         )?)
     }
 }

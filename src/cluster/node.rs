@@ -82,7 +82,7 @@ impl Node {
         config.check()?;
         let name = config.node.clone().ok_or(ClusterError::NoName)?;
         config.check_node(stage)?;
-        let revisions = Revisions::new(stage_path, stage)?;
+        let revisions = Revisions::new(stage_path, stage, config.environment.as_deref())?;
         let session = config.open()?;
         let ready = publisher(&session, config.key("ready"))?;
         let ticks = session
@@ -170,7 +170,8 @@ impl Node {
         };
         let counted = match &self.counted {
             Some(f) => format!(
-                "; the primary counted {} ready, {} late, {} refused, {} held{}",
+                "; the primary counted for node '{}' over its whole run (every process of that name) {} ready, {} late, {} refused, {} held{}",
+                self.name,
                 f.ready,
                 f.late,
                 f.refused,
@@ -402,7 +403,7 @@ pub fn refusal(theirs: Revision, ours: Revision, announced: Option<Switch>) -> O
         _ => String::new(),
     };
     Some(format!(
-        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}){late}; not presenting until they match: load the same stage file and files on every node"
+        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}){late}; not presenting until they match: load the same stage file and files on every node (and the same --environment, if any)"
     ))
 }
 

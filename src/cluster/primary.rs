@@ -50,6 +50,8 @@ pub struct Primary {
     all_ready_ms: Vec<f64>,
     tick_bytes: usize,
     told: BTreeSet<String>,
+    /// Frames this process's own outputs held their last good frame (it could not render them).
+    own_held: u64,
     /// Runs of held frames per node (for how often they are said).
     held_runs: BTreeMap<String, u64>,
     /// The frame the next tick is for (as far as the primary knows).
@@ -76,7 +78,7 @@ impl Primary {
     ) -> Result<Primary, ClusterError> {
         config.check()?;
         config.check_node(stage)?;
-        let revisions = Revisions::new(stage_path, stage)?;
+        let revisions = Revisions::new(stage_path, stage, config.environment.as_deref())?;
         let session = config.open()?;
         let instance = instance();
         let tick = publisher(&session, config.key("tick"))?;
@@ -138,6 +140,7 @@ impl Primary {
             all_ready_ms: Vec::new(),
             tick_bytes: 0,
             told: BTreeSet::new(),
+            own_held: 0,
             held_runs: BTreeMap::new(),
             next_frame: 0,
             announcements: Announcements::default(),
@@ -358,8 +361,16 @@ impl Primary {
                 self.all_ready_ms.len()
             )
         };
+        let own = if self.own_held > 0 {
+            format!(
+                "; this process's own outputs held their last good frame for {} frames",
+                self.own_held
+            )
+        } else {
+            String::new()
+        };
         let mut lines = vec![format!(
-            "cluster: {} frames ticked; {latency}; {} bytes per tick",
+            "cluster: {} frames ticked; {latency}; {} bytes per tick{own}",
             self.frames, self.tick_bytes
         )];
         for (name, f) in self.barrier.figures() {
@@ -413,6 +424,7 @@ impl FrameSync for Primary {
                 _ => serde_json::Value::Null,
             },
             "bytes_per_tick": self.tick_bytes,
+            "own_held": self.own_held,
             "nodes": self.barrier.figures(),
             "never_joined": never,
             "conflicts": self.conflicts,
@@ -503,7 +515,10 @@ impl FrameSync for Primary {
         }
     }
 
-    fn present(&mut self, frame: u64, _held: Option<&str>) -> bool {
+    fn present(&mut self, frame: u64, held: Option<&str>) -> bool {
+        if held.is_some() {
+            self.own_held += 1;
+        }
         // The nodes get the timeout beyond the primary's own render of the frame.
         self.barrier.wait_from(Instant::now());
         loop {

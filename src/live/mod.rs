@@ -347,6 +347,11 @@ impl LiveLoop {
         self.stats.cluster = self.sync.as_ref().map(|s| s.figures());
     }
 
+    /// The environment image overriding the stage's (`RunOptions::environment`), if any.
+    pub fn environment(&self) -> Option<&Path> {
+        self.options.environment.as_deref()
+    }
+
     /// The stage running now.
     pub fn stage(&self) -> &Stage {
         &self.stage

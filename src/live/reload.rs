@@ -92,7 +92,13 @@ pub struct WatchError {
 /// `.cube` LUTs,
 /// resolved against the stage file's folder. (Lens tables are written in the stage file.)
 pub fn dependencies(stage: &Stage) -> Vec<PathBuf> {
-    let spec = crate::scene::SceneSpec::for_stage(stage, None);
+    dependencies_with(stage, None)
+}
+
+/// [`dependencies`] with the environment image `environment` read instead of the stage's (a
+/// run's `--environment` override), if given.
+pub fn dependencies_with(stage: &Stage, environment: Option<&Path>) -> Vec<PathBuf> {
+    let spec = crate::scene::SceneSpec::for_stage(stage, environment);
     let c = &stage.colour;
     let luts = c
         .sections

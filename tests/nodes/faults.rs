@@ -160,7 +160,7 @@ fn a_second_primary_neither_takes_the_nodes_over_nor_stops_them() {
     let ticked = frames.len() as u64;
     assert_eq!(counted(&a_out, "b"), (ticked, 0, 0, 0), "{a_out}");
     assert!(
-        b_out.contains(&format!("the primary counted {ticked} ready, 0 late")),
+        b_out.contains(&format!("the primary counted for node 'b' over its whole run (every process of that name) {ticked} ready, 0 late")),
         "{b_out}"
     );
     assert!(
@@ -200,6 +200,8 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     pa.extend([
         "--stats",
         &sa,
+        "--inject-fault",
+        "error@3",
         "--burn-in",
         "--take",
         TAKE,
@@ -242,7 +244,7 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     assert_eq!(counted(&a_out, "b"), (10, 0, 0, 2), "{a_out}");
     assert!(
         b_out.contains("12 frames presented (2 of them its last good frame held)")
-            && b_out.contains("the primary counted 10 ready, 0 late, 0 refused, 2 held"),
+            && b_out.contains("(every process of that name) 10 ready, 0 late, 0 refused, 2 held"),
         "{b_out}"
     );
     let png = |n: u64| decode_png(&Path::new(&db).join(format!("frame-{n:06}/right.png")));
@@ -260,18 +262,27 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     };
     let (ja, jb) = (json(&sa), json(&sb));
     assert_eq!(ja["cluster"]["role"], "primary");
+    assert_eq!(ja["cluster"]["own_held"], 1, "{ja}");
+    assert!(
+        a_out.contains("this process's own outputs held their last good frame for 1 frames"),
+        "{a_out}"
+    );
     assert_eq!(ja["cluster"]["nodes"]["b"]["held"], 2, "{ja}");
     assert_eq!(ja["cluster"]["nodes"]["b"]["ready"], 10, "{ja}");
     assert_eq!(jb["cluster"]["role"], "node");
     assert_eq!(jb["cluster"]["held"], 2, "{jb}");
     assert_eq!(jb["cluster"]["counted_by_primary"]["held"], 2, "{jb}");
-    // `parallax burn-in` finds the two held pictures, and nothing else, over the three nodes.
+    // `parallax burn-in` finds the three held pictures (the primary's own too), and nothing
+    // else, over the three nodes.
     let (ok, out) = run_status(&["burn-in", &da, &db, &dc]);
     assert!(!ok, "{out}");
     let listed: Vec<&str> = out.lines().filter(|l| l.starts_with("  ")).collect();
     assert_eq!(
         listed,
         [
+            format!(
+                "  frame 3: {da}/frame-000003/left.png shows frame 2 (a held or stale picture)"
+            ),
             format!(
                 "  frame 5: {db}/frame-000005/right.png shows frame 4 (a held or stale picture)"
             ),
@@ -281,4 +292,41 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
         ],
         "{out}"
     );
+}
+
+/// Node b shows another environment image (`--environment`) than the primary: its content
+/// revision differs, so it refuses every frame and says why (the run's override is part of the
+/// content revision, as the stage's own files are).
+#[test]
+fn a_node_with_another_environment_refuses_to_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let endpoint = "tcp/127.0.0.1:47323";
+    let (da, db) = (d("a"), d("b"));
+    let mut pa = member("a", &da, endpoint, true);
+    // c never comes: the primary starts without it.
+    pa.extend([
+        "--take",
+        TAKE,
+        "--frames",
+        "5",
+        "--unpaced",
+        "--barrier-timeout",
+        "20000",
+        "--join-timeout",
+        "4",
+    ]);
+    let a = Proc::start(dir.path(), "a", &pa);
+    let mut pb = member("b", &db, endpoint, false);
+    pb.extend(["--environment", "assets/checks/checker-sky.png"]);
+    let b = Proc::start(dir.path(), "b", &pb);
+    let (a_out, _) = a.finish(LIMIT);
+    let (_, b_err) = b.finish(LIMIT);
+    assert!(
+        b_err.contains("refuses frame 0: the primary's content revision differs from this node's")
+            && b_err.contains("(and the same --environment, if any)"),
+        "{b_err}"
+    );
+    assert_eq!(counted(&a_out, "b"), (0, 0, 5, 0), "{a_out}");
+    assert!(frames_in(Path::new(&db)).is_empty(), "b presented frames");
 }

@@ -110,6 +110,8 @@ fn cluster_switches_that_cannot_work_are_refused() {
         "tcp/127.0.0.1:47397",
     ]);
     assert!(err.contains("error: --frames is the primary's"), "{err}");
+    let err = run_err(&["run", STAGE, "--node", "b", "--barrier-timeout", "0"]);
+    assert!(err.contains("at least 1 ms"), "{err}");
     // The barrier's switches outside a cluster would be ignored.
     let err = run_err(&[
         "run",
@@ -294,12 +296,25 @@ fn a_node_on_another_cluster_name_is_told_so() {
     let b = Proc::start(dir.path(), "b", &pb);
     wait_stderr(&b, "cluster 'default': primary");
     let mut pa = member_on(&stage, "a", &da, endpoint, false);
-    pa.extend(["--no-primary", "--cluster", "other"]);
+    pa.extend([
+        "--no-primary",
+        "--cluster",
+        "other",
+        "--unpaced",
+        "--camera",
+        "A",
+    ]);
     let mut a = Proc::start(dir.path(), "a", &pa);
     let err = wait_stderr(&a, "no tick from the primary for ");
     a.kill();
     assert!(
         err.contains("note: the stage names node 'a' its primary (primary_node), but --no-primary: this process is a plain node"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "note: --camera, --unpaced are the primary's: this node renders the primary's frames"
+        ),
         "{err}"
     );
     let line = err.lines().find(|l| l.contains("no tick")).unwrap();
