@@ -227,8 +227,14 @@ pub(super) type Cells = Vec<(u32, u32, PanelFrame)>;
 /// Largest number of cabinet columns or rows in a section (far beyond any real volume).
 pub(super) const MAX_GRID: u32 = 10_000;
 
+/// Largest number of cabinets in a section's grid (before cut-outs or clipping; far beyond any
+/// real volume, a few thousand).
+pub(super) const MAX_CABINETS: u64 = 1_000_000;
+
+/// Whether a grid of `columns` x `rows` is more than any stage holds ([`MAX_GRID`] a side,
+/// [`MAX_CABINETS`] in all).
 pub(super) fn too_many(columns: u32, rows: u32) -> bool {
-    columns >= MAX_GRID || rows >= MAX_GRID || columns as u64 * rows as u64 > 1_000_000
+    columns >= MAX_GRID || rows >= MAX_GRID || columns as u64 * rows as u64 > MAX_CABINETS
 }
 
 fn section_geometry(

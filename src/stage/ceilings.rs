@@ -6,7 +6,7 @@ use std::f64::consts::TAU;
 use glam::DVec3;
 
 use super::SectionKind;
-use super::building::{Cells, MAX_GRID};
+use super::building::{Cells, MAX_CABINETS, MAX_GRID, too_many};
 use super::checks::Problems;
 use super::file::{self, Ring};
 use super::geometry;
@@ -96,6 +96,14 @@ pub(super) fn rings(
             continue;
         }
         resolved.push((k, r.radius, count));
+    }
+    let total: u64 = resolved.iter().map(|&(_, _, n)| u64::from(n)).sum();
+    if total > MAX_CABINETS {
+        problems.push(
+            subj,
+            format!("{total} cabinets in the rings is more than any stage holds ({MAX_CABINETS} in a section at most)"),
+        );
+        return None;
     }
     // Rings in the same plane must not overlap: each ring's inner edge must lie outside the
     // cabinets of the next smaller ring.
@@ -190,10 +198,14 @@ pub(super) fn disc(
     }
     let half = |size: f64| (radius / size - 1e-9).ceil().max(1.0);
     let (hc, hr) = (half(c.w), half(c.h));
-    if 2.0 * hc >= MAX_GRID as f64 || 2.0 * hr >= MAX_GRID as f64 {
+    // Counted before any cabinet is made (the fuzzer's radius of 222 m made 1.6 million).
+    if 2.0 * hc >= MAX_GRID as f64
+        || 2.0 * hr >= MAX_GRID as f64
+        || too_many(2 * hc as u32, 2 * hr as u32)
+    {
         problems.push(
             subj,
-            format!("a disc of radius {radius} m is more than any stage holds ({MAX_GRID} cabinets per side at most){}", c.at("radius")),
+            format!("a disc of radius {radius} m is more than any stage holds ({MAX_GRID} cabinets per side, {MAX_CABINETS} in its grid at most){}", c.at("radius")),
         );
         return None;
     }

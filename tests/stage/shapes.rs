@@ -64,6 +64,45 @@ fn a_polyline_point_far_away_is_refused_not_built() {
     );
 }
 
+/// A disc ceiling whose grid holds more cabinets than any stage (found by the `stage` fuzz
+/// target: a radius of 222 m built 1.6 million cabinets, a second and more per load) and rings
+/// that do together are refused before any cabinet is made.
+#[test]
+fn a_disc_or_rings_beyond_any_stage_are_refused_not_built() {
+    // 0.5 m cabinets: a radius of 300 m is a 1200 x 1200 grid (each side below the 10,000 limit).
+    let p = problems(&stage(
+        "Disc(centre: (0.0, 0.0), height: 4.0, radius: 300.0)",
+        "",
+        64,
+        64,
+    ));
+    assert!(
+        p.iter().any(|m| m.contains(
+            "a disc of radius 300 m is more than any stage holds (10000 cabinets per side, 1000000 in its grid at most)"
+        )),
+        "{p:?}"
+    );
+    // 140 rings 1 m apart from 600 m: each fewer than 10,000 cabinets, about 1.2 million in all.
+    let rings: Vec<String> = (0..140)
+        .map(|i| format!("(radius: {}.0)", 600 + i))
+        .collect();
+    let p = problems(&stage(
+        &format!(
+            "Rings(centre: (0.0, 0.0), height: 4.0, rings: [{}])",
+            rings.join(", ")
+        ),
+        "",
+        64,
+        64,
+    ));
+    assert!(
+        p.iter().any(|m| m.contains(
+            "cabinets in the rings is more than any stage holds (1000000 in a section at most)"
+        )),
+        "{p:?}"
+    );
+}
+
 #[test]
 fn a_polyline_wall_puts_whole_columns_on_each_segment() {
     let text = stage(
