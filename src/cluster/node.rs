@@ -16,9 +16,9 @@ use super::barrier::NodeFigures;
 use super::config::{ClusterConfig, ClusterError};
 use super::follow::{Follow, Verdict};
 use super::net::{Revisions, Sub, decode, instance, presence, primary_token, publisher, zerr};
-use super::revision::Revision;
+use super::revision::{Revision, refusal};
 use super::silence::{SILENCE, Silence};
-use super::tick::{CameraTick, Message, Ready, Release, Switch, Tick};
+use super::tick::{CameraTick, Message, Ready, Release, Switch, Tick, gaps};
 use super::{FrameState, FrameSync};
 use crate::stage::Stage;
 use crate::tracking::TrackedState;
@@ -376,37 +376,6 @@ impl Node {
     }
 }
 
-/// Between the last tick a node rendered and the one it renders now, each `(frame, seq)`: the
-/// ticks this node skipped (a gap in the ticks' sequence numbers: published, never rendered) and
-/// the frames the primary skipped itself (its dropped slots: the rest of the gap in frame
-/// numbers).
-pub fn gaps(last: (u64, u64), now: (u64, u64)) -> (u64, u64) {
-    let ticks = now.1.saturating_sub(last.1 + 1);
-    let frames = now.0.saturating_sub(last.0 + 1);
-    (ticks, frames.saturating_sub(ticks))
-}
-
-/// Why a node refuses a frame of revision `theirs` when its own is `ours`, or `None`.
-/// `announced`: the reload the primary announced, when `theirs` is its revision (the node did
-/// not load the same files by the switch frame).
-pub fn refusal(theirs: Revision, ours: Revision, announced: Option<Switch>) -> Option<String> {
-    let what = match (theirs.stage == ours.stage, theirs.content == ours.content) {
-        (true, true) => return None,
-        (false, _) => "stage",
-        (true, false) => "content",
-    };
-    let late = match announced {
-        Some(s) if s.revision == theirs => format!(
-            "; the primary's reload switched every node at frame {} and this node has not loaded those files (yet)",
-            s.frame
-        ),
-        _ => String::new(),
-    };
-    Some(format!(
-        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}){late}; not presenting until they match: load the same stage file and files on every node (and the same --environment, if any)"
-    ))
-}
-
 impl FrameSync for Node {
     fn figures(&self) -> serde_json::Value {
         serde_json::json!({
@@ -589,60 +558,5 @@ impl Drop for Node {
     fn drop(&mut self) {
         println!("{}", self.summary());
         let _ = self.session.close().wait();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_primarys_dropped_slots_are_not_the_nodes_skips() {
-        // Consecutive ticks, consecutive frames: nothing skipped.
-        assert_eq!(gaps((10, 10), (11, 11)), (0, 0));
-        // The primary dropped slots 11 and 12 (its next tick, seq 11, is frame 13): the
-        // node missed nothing.
-        assert_eq!(gaps((10, 10), (13, 11)), (0, 2));
-        // The node missed ticks 11 and 12 (frames 11, 12) and the primary dropped 13, 14.
-        assert_eq!(gaps((10, 10), (15, 13)), (2, 2));
-        // The node missed two ticks, the primary dropped nothing.
-        assert_eq!(gaps((10, 10), (13, 13)), (2, 0));
-    }
-
-    #[test]
-    fn a_refusal_names_both_revisions_and_which_differs() {
-        let a = Revision {
-            stage: 1,
-            content: 2,
-        };
-        assert_eq!(refusal(a, a, None), None);
-        let b = Revision { stage: 9, ..a };
-        let why = refusal(b, a, None).unwrap();
-        assert!(why.contains("stage revision differs"), "{why}");
-        assert!(why.contains("primary: stage 0000000000000009"), "{why}");
-        assert!(why.contains("this node: stage 0000000000000001"), "{why}");
-        let c = Revision { content: 7, ..a };
-        assert!(
-            refusal(c, a, None)
-                .unwrap()
-                .contains("content revision differs")
-        );
-        assert!(!why.contains("reload"), "{why}");
-        // The primary announced `b` for frame 40: the refusal says the node missed the reload.
-        let s = Switch {
-            revision: b,
-            frame: 40,
-        };
-        let why = refusal(b, a, Some(s)).unwrap();
-        assert!(
-            why.contains("switched every node at frame 40 and this node has not loaded"),
-            "{why}"
-        );
-        // Another revision announced than the tick's: not this reload's fault.
-        let other = Switch {
-            revision: c,
-            frame: 40,
-        };
-        assert!(!refusal(b, a, Some(other)).unwrap().contains("reload"));
     }
 }

@@ -85,6 +85,31 @@ pub fn of_files(stage_path: &Path, dependencies: &[PathBuf]) -> Result<Revision,
     })
 }
 
+/// Why a node refuses a frame of revision `theirs` when its own is `ours`, or `None`.
+/// `announced`: the reload the primary announced, when `theirs` is its revision (the node did
+/// not load the same files by the switch frame).
+pub fn refusal(
+    theirs: Revision,
+    ours: Revision,
+    announced: Option<super::tick::Switch>,
+) -> Option<String> {
+    let what = match (theirs.stage == ours.stage, theirs.content == ours.content) {
+        (true, true) => return None,
+        (false, _) => "stage",
+        (true, false) => "content",
+    };
+    let late = match announced {
+        Some(s) if s.revision == theirs => format!(
+            "; the primary's reload switched every node at frame {} and this node has not loaded those files (yet)",
+            s.frame
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "the primary's {what} revision differs from this node's (primary: {theirs}; this node: {ours}){late}; not presenting until they match: load the same stage file and files on every node (and the same --environment, if any)"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +146,42 @@ mod tests {
         std::fs::remove_file(&lut).unwrap();
         assert_ne!(empty.content, of_files(&stage, &deps).unwrap().content);
         assert!(of_files(&dir.path().join("none.ron"), &[]).is_err());
+    }
+
+    #[test]
+    fn a_refusal_names_both_revisions_and_which_differs() {
+        let a = Revision {
+            stage: 1,
+            content: 2,
+        };
+        assert_eq!(refusal(a, a, None), None);
+        let b = Revision { stage: 9, ..a };
+        let why = refusal(b, a, None).unwrap();
+        assert!(why.contains("stage revision differs"), "{why}");
+        assert!(why.contains("primary: stage 0000000000000009"), "{why}");
+        assert!(why.contains("this node: stage 0000000000000001"), "{why}");
+        let c = Revision { content: 7, ..a };
+        assert!(
+            refusal(c, a, None)
+                .unwrap()
+                .contains("content revision differs")
+        );
+        assert!(!why.contains("reload"), "{why}");
+        // The primary announced `b` for frame 40: the refusal says the node missed the reload.
+        let s = super::super::tick::Switch {
+            revision: b,
+            frame: 40,
+        };
+        let why = refusal(b, a, Some(s)).unwrap();
+        assert!(
+            why.contains("switched every node at frame 40 and this node has not loaded"),
+            "{why}"
+        );
+        // Another revision announced than the tick's: not this reload's fault.
+        let other = super::super::tick::Switch {
+            revision: c,
+            frame: 40,
+        };
+        assert!(!refusal(b, a, Some(other)).unwrap().contains("reload"));
     }
 }

@@ -241,6 +241,16 @@ impl Message {
     }
 }
 
+/// Between the last tick a node rendered and the one it renders now, each `(frame, seq)`: the
+/// ticks this node skipped (a gap in the ticks' sequence numbers: published, never rendered) and
+/// the frames the primary skipped itself (its dropped slots: the rest of the gap in frame
+/// numbers).
+pub fn gaps(last: (u64, u64), now: (u64, u64)) -> (u64, u64) {
+    let ticks = now.1.saturating_sub(last.1 + 1);
+    let frames = now.0.saturating_sub(last.0 + 1);
+    (ticks, frames.saturating_sub(ticks))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +343,18 @@ mod tests {
         .encode();
         bytes.truncate(bytes.len() - 1);
         assert!(Message::decode(&bytes).is_err());
+    }
+
+    #[test]
+    fn the_primarys_dropped_slots_are_not_the_nodes_skips() {
+        // Consecutive ticks, consecutive frames: nothing skipped.
+        assert_eq!(gaps((10, 10), (11, 11)), (0, 0));
+        // The primary dropped slots 11 and 12 (its next tick, seq 11, is frame 13): the
+        // node missed nothing.
+        assert_eq!(gaps((10, 10), (13, 11)), (0, 2));
+        // The node missed ticks 11 and 12 (frames 11, 12) and the primary dropped 13, 14.
+        assert_eq!(gaps((10, 10), (15, 13)), (2, 2));
+        // The node missed two ticks, the primary dropped nothing.
+        assert_eq!(gaps((10, 10), (13, 13)), (2, 0));
     }
 }
