@@ -170,10 +170,11 @@ fn a_second_primary_neither_takes_the_nodes_over_nor_stops_them() {
 }
 
 /// The stage file names the primary (`primary_node: "a"`): `--node a` is the primary without
-/// `--primary`, and says so; a node says it delivers one of the three outputs. Node b cannot render frames 5 and 8 (injected errors): it answers that it
-/// holds its last good frame; the primary says so, and when b renders fresh frames again; both
-/// summaries count it; b's file of frame 5 is frame 4's picture with frame 4's burn-in (the
-/// picture shown), frame 6 carries its own.
+/// `--primary`, and says so; a node says it delivers one of the three outputs. Node b cannot
+/// render frames 5 and 8, and the primary frame 3 (injected errors): b answers that it holds its
+/// last good frame; the primary says so, and when b renders fresh frames again; both summaries
+/// and `--stats` count it; b's file of frame 5 is frame 4's picture with frame 4's burn-in (the
+/// picture shown), frame 6 carries its own; `parallax burn-in` finds exactly the held pictures.
 #[test]
 fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     let dir = tempfile::tempdir().unwrap();
