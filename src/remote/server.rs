@@ -253,6 +253,14 @@ impl Shared {
         }
     }
 
+    /// Audits a `watch` by `who` of `route` (the state, a WebSocket): one line naming the route.
+    pub(crate) fn audit_watch(&self, who: &StoredToken, route: &str) {
+        self.audit.append(AuditLine {
+            request: Some(json!({ "route": route })),
+            ..self.line(Some(who), Action::Watch, "ok")
+        });
+    }
+
     /// Checks the token, the rate and the role for `action`; a refusal is audited and returned
     /// as the response. Requests without a valid token count against their peer's address
     /// (so that a flood of them cannot starve the server), the others against their token.
@@ -348,10 +356,7 @@ async fn state(State(sh): State<Arc<Shared>>, caller: Caller) -> Response {
         Ok(w) => w,
         Err(r) => return *r,
     };
-    sh.audit.append(AuditLine {
-        request: Some(json!({"route": "GET /api/state"})),
-        ..sh.line(Some(&who), Action::Watch, "ok")
-    });
+    sh.audit_watch(&who, "GET /api/state");
     let file = serde_json::to_value(&*sh.file.lock().await).unwrap_or(Value::Null);
     let status = sh.status.lock().map(|s| s.clone()).unwrap_or(Value::Null);
     json_response(

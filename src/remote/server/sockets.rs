@@ -29,10 +29,7 @@ where
         Ok(w) => w,
         Err(r) => return *r,
     };
-    sh.audit.append(super::AuditLine {
-        request: Some(serde_json::json!({ "route": route })),
-        ..sh.line(Some(&who), Action::Watch, "ok")
-    });
+    sh.audit_watch(&who, route);
     let token = caller.token.clone().unwrap_or_default();
     ws.on_upgrade(move |socket| serve(socket, sh, token))
 }
