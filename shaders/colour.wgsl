@@ -71,12 +71,13 @@ struct OutputColour {
     m0: vec4<f32>,
     m1: vec4<f32>,
     m2: vec4<f32>,
-    // 3D table domain (xyz min, xyz max).
-    lut_min: vec4<f32>,
-    lut_max: vec4<f32>,
-    // 1D shaper domain.
-    shaper_min: vec4<f32>,
-    shaper_max: vec4<f32>,
+    // The 3D table's lattice coordinates of a colour c: c * lut_scale + lut_bias (xyz), the domain
+    // min..max taken to 0..size - 1.
+    lut_scale: vec4<f32>,
+    lut_bias: vec4<f32>,
+    // The same for the 1D shaper.
+    shaper_scale: vec4<f32>,
+    shaper_bias: vec4<f32>,
     // x: encoding (0 linear / hardware sRGB, 1 sRGB with dither, 2 PQ); y: flags (1 primaries matrix,
     // 2 3D table, 4 shaper); z: 3D size; w: shaper size.
     mode: vec4<u32>,
@@ -97,7 +98,7 @@ struct OutputColour {
 fn apply_shaper(c: vec3<f32>, oc: OutputColour) -> vec3<f32> {
     let n = oc.mode.w;
     let last = f32(n - 1u);
-    let t = clamp((c - oc.shaper_min.xyz) / (oc.shaper_max.xyz - oc.shaper_min.xyz) * last, vec3<f32>(0.0), vec3<f32>(last));
+    let t = clamp(c * oc.shaper_scale.xyz + oc.shaper_bias.xyz, vec3<f32>(0.0), vec3<f32>(last));
     let cell = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
     let f = t - vec3<f32>(cell);
     let i = cell + vec3<u32>(oc.slot.y);
@@ -116,8 +117,8 @@ fn apply_shaper(c: vec3<f32>, oc: OutputColour) -> vec3<f32> {
 fn apply_lut3d(c: vec3<f32>, oc: OutputColour) -> vec3<f32> {
     let n = oc.mode.z;
     let last = f32(n - 1u);
-    var t = (c - oc.lut_min.xyz) / (oc.lut_max.xyz - oc.lut_min.xyz) * last;
-    t = clamp(select(t, vec3<f32>(0.0), t != t), vec3<f32>(0.0), vec3<f32>(last));
+    // `c` is finite (clamped to the half-float range by `apply_output`), so is `t`.
+    let t = clamp(c * oc.lut_scale.xyz + oc.lut_bias.xyz, vec3<f32>(0.0), vec3<f32>(last));
     let cell = min(vec3<u32>(floor(t)), vec3<u32>(n - 2u));
     let f = t - vec3<f32>(cell);
     // Entry (r, g, b) of the table is at slot.x + r + n (g + n b): a step along each axis.

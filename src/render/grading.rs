@@ -56,10 +56,12 @@ pub struct OutputColourUniform {
     pub m0: [f32; 4],
     pub m1: [f32; 4],
     pub m2: [f32; 4],
-    pub lut_min: [f32; 4],
-    pub lut_max: [f32; 4],
-    pub shaper_min: [f32; 4],
-    pub shaper_max: [f32; 4],
+    /// The 3D table's lattice coordinate of a colour `c` is `c * lut_scale + lut_bias` (xyz).
+    pub lut_scale: [f32; 4],
+    pub lut_bias: [f32; 4],
+    /// The same for the 1D shaper.
+    pub shaper_scale: [f32; 4],
+    pub shaper_bias: [f32; 4],
     pub mode: [u32; 4],
     pub pq: [f32; 4],
     /// First z slice of the 3D table and first row of the shaper in the raster's stacked textures.
@@ -73,8 +75,18 @@ fn col(m: &DMat3, k: usize) -> [f32; 4] {
     [c.x as f32, c.y as f32, c.z as f32, 0.0]
 }
 
-fn v4(v: [f64; 3]) -> [f32; 4] {
-    [v[0] as f32, v[1] as f32, v[2] as f32, 0.0]
+/// Scale and bias (xyz) taking a domain `min..max` per channel to the lattice coordinates
+/// `0..n - 1` of a table of `n` entries a side: `(c - min) / (max - min) * (n - 1)` as one
+/// multiply-add in the shader.
+fn lattice_map(min: [f64; 3], max: [f64; 3], n: usize) -> ([f32; 4], [f32; 4]) {
+    let mut scale = [0.0; 4];
+    let mut bias = [0.0; 4];
+    for k in 0..3 {
+        let s = (n.max(2) - 1) as f64 / (max[k] - min[k]);
+        scale[k] = s as f32;
+        bias[k] = (-min[k] * s) as f32;
+    }
+    (scale, bias)
 }
 
 /// A layer's grade for the GPU: `m` is the layer's whole linear part (input conversion, exposure,
@@ -175,14 +187,20 @@ pub fn output_uniform(t: &OutputTransform, mode: u32) -> OutputColourUniform {
         _ => (100.0, 10000.0),
     };
     let dither = if mode == 1 { 1.0 / 255.0 } else { 0.0 };
+    let (lut_scale, lut_bias) = l3.map_or(([0.0; 4], [0.0; 4]), |l| {
+        lattice_map(l.domain_min, l.domain_max, l.size)
+    });
+    let (shaper_scale, shaper_bias) = sh.map_or(([0.0; 4], [0.0; 4]), |l| {
+        lattice_map(l.domain_min, l.domain_max, l.table.len())
+    });
     OutputColourUniform {
         m0: col(&t.to_output, 0),
         m1: col(&t.to_output, 1),
         m2: col(&t.to_output, 2),
-        lut_min: v4(l3.map_or([0.0; 3], |l| l.domain_min)),
-        lut_max: v4(l3.map_or([1.0; 3], |l| l.domain_max)),
-        shaper_min: v4(sh.map_or([0.0; 3], |l| l.domain_min)),
-        shaper_max: v4(sh.map_or([1.0; 3], |l| l.domain_max)),
+        lut_scale,
+        lut_bias,
+        shaper_scale,
+        shaper_bias,
         mode: [
             mode,
             flags,
