@@ -576,6 +576,39 @@ fn colour(c: &mut Criterion, gpu: &Gpu, adapter: &str, plain: &Setup) {
         variant(true, false),
         variant(false, true),
     );
+    // Eight light cards around the wall (four under the inner frusta, four over), with the
+    // cards graded like the layers.
+    let carded = {
+        use parallax::stage::{CardLayer, CardPlacement, CardShape, LightCard};
+        let mut stage = plain.stage.clone();
+        stage.colour.cards = grade;
+        stage.light_cards = (0..8)
+            .map(|k| LightCard {
+                name: format!("card {k}"),
+                shape: if k % 2 == 0 {
+                    CardShape::Rectangle
+                } else {
+                    CardShape::Ellipse
+                },
+                placement: CardPlacement::Polar {
+                    origin: (0.0, 1.5, 0.0),
+                    azimuth_deg: -70.0 + 20.0 * k as f64,
+                    elevation_deg: 10.0,
+                    size_deg: (25.0, 20.0),
+                    roll_deg: 0.0,
+                },
+                colour: (1.0, 0.9, 0.8),
+                intensity_nits: 500.0,
+                feather: 0.3,
+                layer: if k < 4 {
+                    CardLayer::Under
+                } else {
+                    CardLayer::Over
+                },
+            })
+            .collect();
+        setup(gpu, stage, &Overrides::default())
+    };
     let mut group = c.benchmark_group(format!("colour [{adapter}]"));
     group.sample_size(10);
     let cases = [
@@ -583,6 +616,7 @@ fn colour(c: &mut Criterion, gpu: &Gpu, adapter: &str, plain: &Setup) {
         ("composite + grades + 33^3 LUT", &graded),
         ("composite + grades", &grades_only),
         ("composite + 33^3 LUT", &lut_only),
+        ("composite + 8 graded light cards", &carded),
     ];
     for (name, s) in cases {
         let views = output_views(&s.renderer);

@@ -65,13 +65,12 @@ fn region_shows(k: u32) -> bool {
 @group(0) @binding(4) var outer_cube: texture_cube<f32>;
 @group(0) @binding(5) var linear_sampler: sampler;
 
-// The grades of one set of cabinets (shaders/colour.wgsl): each layer's, applied to its colour
-// before the soft-edge blend (the cards' to their radiance). Mirrored by
-// `parallax::render::grading::GradeSetUniform`.
+// The grades of one set of cabinets (shaders/colour.wgsl): the inner's and the outer's, applied to
+// their colour before the soft-edge blend (the cards' grade is applied to their radiance on the
+// CPU: `card_radiance`). Mirrored by `parallax::render::grading::GradeSetUniform`.
 struct GradeSet {
     inner: Grade,
     outer: Grade,
-    cards: Grade,
 }
 // Every grade set the stage uses (the stage-wide grades with each section's and output's
 // overrides resolved, `parallax::colour::settings`); a panel reads its own through `panel_colours`.
@@ -120,6 +119,9 @@ struct LightCard {
 // height in mm (`parallax::stage::chroma::panel_wall_rect`).
 @group(2) @binding(1) var<storage, read> panel_walls: array<vec4<f32>>;
 @group(2) @binding(2) var<storage, read> cards: array<LightCard>;
+// Each card's radiance graded by each grade set's cards grade, on the CPU
+// (`parallax::render::overlay::graded_radiance`): entry `set * overlay.cards.x + card`.
+@group(2) @binding(3) var<storage, read> card_radiance: array<vec4<f32>>;
 // Group 3: the frozen outer baked for this raster, one texel per output pixel (src/render/frozen.rs):
 // the outer's linear colour, and the raster's final pixels as they are where the inner frustum is not
 // seen (the "outside" bake, in the raster's own format).
@@ -255,15 +257,15 @@ fn card_alpha(card: LightCard, world: vec3<f32>) -> f32 {
 }
 
 // `c` with the light cards of `layer` (0 under, 1 over) composited over it, in list order, each
-// card's radiance graded by the panel's cards grade.
+// card's radiance graded by the panel's cards grade (`card_radiance`).
 fn light_cards(c: vec3<f32>, in: VsOut, layer: f32) -> vec3<f32> {
     let world = in.from_outer + frame.outer_viewpoint.xyz;
+    let graded = in.colour_ref.x * overlay.cards.x;
     var out = c;
     for (var k = 0u; k < overlay.cards.x; k += 1u) {
         let card = cards[k];
         if (abs(card.centre.w - layer) < 0.5) {
-            let radiance = apply_grade(card.radiance.rgb, grade_sets[in.colour_ref.x].cards);
-            out = mix(out, radiance, card_alpha(card, world));
+            out = mix(out, card_radiance[graded + k].rgb, card_alpha(card, world));
         }
     }
     return out;

@@ -11,6 +11,7 @@ use super::grading::{
     GradeSetUniform, MAX_GRADE_SETS, MAX_OUTPUT_TRANSFORMS, grade_set_uniform, grade_set_used,
 };
 use crate::colour::output::{ColourSettings, Grades, OutputTransform};
+use crate::colour::primaries::Primaries;
 use crate::stage::Stage;
 
 /// One raster's share of the plan.
@@ -33,6 +34,8 @@ pub struct ColourPlan {
     pub panel_colours: Vec<[u32; 4]>,
     /// Per raster (outputs in stage order, then the unwrapped wall).
     pub rasters: Vec<RasterPlan>,
+    /// The working space's primaries (the light cards' grades apply in it).
+    pub working_space: Primaries,
 }
 
 impl ColourPlan {
@@ -134,6 +137,7 @@ pub fn colour_plan(
         grade_sets,
         panel_colours,
         rasters: plans,
+        working_space: colour.working_space.primaries(),
     }
 }
 
@@ -197,6 +201,7 @@ mod tests {
             grade_sets: vec![zero; MAX_GRADE_SETS],
             panel_colours: Vec::new(),
             rasters: vec![raster],
+            working_space: stage.colour.working_space.primaries(),
         };
         assert!(plan.check_limits(&stage).is_ok());
         plan.rasters[0].slots.push(stage.colour.transform(None, 0));

@@ -192,7 +192,8 @@ impl CompositePass {
             ],
         });
         let colour_layout = output_layout(device);
-        let overlay = Overlay::new(alloc, gpu, walls);
+        let card_grades = plan.grades.iter().map(|g| g.cards).collect();
+        let overlay = Overlay::new(alloc, gpu, walls, card_grades, plan.working_space);
         let module = shaders::module(device, "composite", &shaders::composite_body());
         let raster_formats: Vec<(UVec2, wgpu::TextureFormat)> = sizes
             .iter()

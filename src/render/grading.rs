@@ -30,19 +30,20 @@ pub struct GradeUniform {
 
 const _: () = assert!(std::mem::size_of::<GradeUniform>() == 96);
 
-/// `GradeSet` of `shaders/composite.wgsl`: the grades of one set of cabinets, per layer.
+/// `GradeSet` of `shaders/composite.wgsl`: the grades of one set of cabinets for the layers the
+/// shader grades per LED pixel. The light cards' grade is applied on the CPU, once per card and
+/// grade set (`crate::render::overlay`): a card's radiance is the same at every pixel.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct GradeSetUniform {
     pub inner: GradeUniform,
     pub outer: GradeUniform,
-    pub cards: GradeUniform,
 }
 
-const _: () = assert!(std::mem::size_of::<GradeSetUniform>() == 288);
+const _: () = assert!(std::mem::size_of::<GradeSetUniform>() == 192);
 
 /// Distinct grade sets one renderer holds (`MAX_GRADE_SETS` in `shaders/composite.wgsl`: a
-/// uniform array of 18 KiB, within the 64 KiB every adapter Parallax asks for binds).
+/// uniform array of 12 KiB, within the 64 KiB every adapter Parallax asks for binds).
 pub const MAX_GRADE_SETS: usize = 64;
 
 /// Distinct output transforms (LUTs) one raster holds (`MAX_OUTPUT_TRANSFORMS` in
@@ -127,19 +128,18 @@ pub fn grade_uniform(m: &DMat3, g: &Grade) -> GradeUniform {
 }
 
 /// The grade set `g` for the GPU: the inner and outer layers' matrices include the conversion of
-/// the scene's Rec.709 into the working space; the cards' radiance is in the working space already.
+/// the scene's Rec.709 into the working space.
 pub fn grade_set_uniform(colour: &ColourSettings, g: &Grades) -> GradeSetUniform {
-    let cards = g.cards.matrix(&colour.working_space.primaries());
     GradeSetUniform {
         inner: grade_uniform(&colour.layer_matrix(&g.inner), &g.inner),
         outer: grade_uniform(&colour.layer_matrix(&g.outer), &g.outer),
-        cards: grade_uniform(&cards, &g.cards),
     }
 }
 
-/// Whether a grade set changes anything (any layer's `power.w` level above 0).
+/// Whether a grade set changes anything the shader grades (the inner's or the outer's `power.w`
+/// level above 0).
 pub fn grade_set_used(u: &GradeSetUniform) -> bool {
-    [u.inner, u.outer, u.cards].iter().any(|g| g.power[3] > 0.0)
+    [u.inner, u.outer].iter().any(|g| g.power[3] > 0.0)
 }
 
 /// Encoding mode of the shader (0 linear: float targets or the hardware's sRGB encoding, 1 sRGB with

@@ -2,11 +2,14 @@
 //! (in place of a camera's inner frustum; written per camera into the composite's frame uniform by
 //! [`chroma_uniform`]) and the light cards. Bind group 2 of `shaders/composite.wgsl`: the `Overlay`
 //! uniform, per GPU panel (parallel to the panel buffer) the panel's rectangle on its section's
-//! unwrapped wall in millimetres ([`crate::stage::chroma`]), and the frame's light cards
-//! ([`crate::stage::cards`]).
+//! unwrapped wall in millimetres ([`crate::stage::chroma`]), the frame's light cards
+//! ([`crate::stage::cards`]) and their radiance graded once per grade set on the CPU
+//! ([`graded_radiance`]).
 
 use super::targets::Allocator;
 use super::{FrameInputs, InputError, RenderError};
+use crate::colour::grade::Grade;
+use crate::colour::primaries::Primaries;
 use crate::gpu::Gpu;
 use crate::gpu::layout::{storage_entry_of, uniform_entry_of};
 use crate::stage::{CardLayer, CardShape, Chroma, LightCard, MarkerShape, Stage};
@@ -57,6 +60,34 @@ impl CardUniform {
     }
 }
 
+/// The light cards' radiance graded by each grade set's cards grade: entry `set * cards.len() + k`
+/// is card `k`'s radiance (linear RGB in the working space, clamped to the half-float range) under
+/// `grades[set]`, applied in `space` ([`Grade::apply`]); a neutral grade leaves it as it is. The
+/// composite reads it per LED pixel (`card_radiance` in `shaders/composite.wgsl`) instead of
+/// grading each card at each pixel. At least one entry (a storage binding cannot be empty).
+pub(crate) fn graded_radiance(
+    grades: &[Grade],
+    space: &Primaries,
+    cards: &[CardUniform],
+) -> Vec<[f32; 4]> {
+    let mut out = Vec::with_capacity((grades.len() * cards.len()).max(1));
+    for g in grades {
+        for c in cards {
+            let r = c.radiance;
+            if g.is_neutral() {
+                out.push(r);
+            } else {
+                let v = g.apply(space, [r[0], r[1], r[2]].map(f64::from));
+                out.push([v[0] as f32, v[1] as f32, v[2] as f32, 0.0]);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push([0.0; 4]);
+    }
+    out
+}
+
 /// One panel's rectangle on its section's unwrapped wall: x, y, width, height (mm).
 pub(crate) type PanelWall = [f32; 4];
 
@@ -101,24 +132,37 @@ pub(crate) fn panel_walls(stage: &Stage, sources: &[usize]) -> Vec<PanelWall> {
     walls
 }
 
-/// Bind group 1 of the composite: the overlay uniform, the panels' wall rectangles and the cards.
+/// Bind group 2 of the composite: the overlay uniform, the panels' wall rectangles, the cards and
+/// their graded radiance per grade set.
 pub(crate) struct Overlay {
     pub(crate) layout: wgpu::BindGroupLayout,
     pub(crate) group: wgpu::BindGroup,
     uniform: wgpu::Buffer,
     walls: wgpu::Buffer,
     cards: wgpu::Buffer,
-    /// Cards the card buffer holds; it is replaced (and the group rebuilt) by a larger one when a
-    /// frame has more.
+    /// [`graded_radiance`], `card_capacity` entries per grade set.
+    radiance: wgpu::Buffer,
+    /// Cards the card buffers hold; they are replaced (and the group rebuilt) by larger ones when
+    /// a frame has more.
     card_capacity: usize,
+    /// Each grade set's cards grade (the composite's grade sets, in order) and the working space.
+    card_grades: Vec<Grade>,
+    space: Primaries,
     /// The bytes the last `prepare` wrote (the uniform, then the cards): what the frozen outer's
     /// outside bake depends on.
     pub(crate) written: Vec<u8>,
 }
 
 impl Overlay {
-    /// Creates the layout, buffers and bind group; `walls` is parallel to the panel buffer.
-    pub(crate) fn new(alloc: &Allocator, gpu: &Gpu, walls: &[PanelWall]) -> Overlay {
+    /// Creates the layout, buffers and bind group; `walls` is parallel to the panel buffer,
+    /// `card_grades` the cards grade of each of the composite's grade sets, applied in `space`.
+    pub(crate) fn new(
+        alloc: &Allocator,
+        gpu: &Gpu,
+        walls: &[PanelWall],
+        card_grades: Vec<Grade>,
+        space: Primaries,
+    ) -> Overlay {
         let device = &gpu.device;
         let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -127,6 +171,7 @@ impl Overlay {
                 uniform_entry_of::<OverlayUniform>(0, vf, false),
                 storage_entry_of::<PanelWall>(1, vf),
                 storage_entry_of::<CardUniform>(2, vf),
+                storage_entry_of::<[f32; 4]>(3, vf),
             ],
         });
         let uniform = alloc.buffer(
@@ -142,61 +187,74 @@ impl Overlay {
             wgpu::BufferUsages::STORAGE,
         );
         let card_capacity = 4;
-        let cards = Self::card_buffer(alloc, gpu, card_capacity);
-        let group = Self::group(alloc, gpu, &layout, &uniform, &walls, &cards);
+        let sets = card_grades.len().max(1);
+        let (cards, radiance) = Self::card_buffers(alloc, gpu, card_capacity, sets);
+        let group = Self::group(alloc, gpu, &layout, [&uniform, &walls, &cards, &radiance]);
         Overlay {
             layout,
             group,
             uniform,
             walls,
             cards,
+            radiance,
             card_capacity,
+            card_grades,
+            space,
             written: Vec::new(),
         }
     }
 
-    fn card_buffer(alloc: &Allocator, gpu: &Gpu, capacity: usize) -> wgpu::Buffer {
-        alloc.buffer(
+    /// The card buffer and the graded radiance buffer for `capacity` cards and `sets` grade sets.
+    fn card_buffers(
+        alloc: &Allocator,
+        gpu: &Gpu,
+        capacity: usize,
+        sets: usize,
+    ) -> (wgpu::Buffer, wgpu::Buffer) {
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let cards = alloc.buffer(
             gpu,
             "light cards",
             (std::mem::size_of::<CardUniform>() * capacity) as u64,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-        )
+            usage,
+        );
+        let radiance = alloc.buffer(
+            gpu,
+            "light cards' graded radiance",
+            (std::mem::size_of::<[f32; 4]>() * capacity * sets) as u64,
+            usage,
+        );
+        (cards, radiance)
     }
 
+    /// The group of `buffers`: the uniform, the wall rectangles, the cards, their radiance.
     fn group(
         alloc: &Allocator,
         gpu: &Gpu,
         layout: &wgpu::BindGroupLayout,
-        uniform: &wgpu::Buffer,
-        walls: &wgpu::Buffer,
-        cards: &wgpu::Buffer,
+        buffers: [&wgpu::Buffer; 4],
     ) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(k, b)| wgpu::BindGroupEntry {
+                binding: k as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
         alloc.bind_group(
             gpu,
             &wgpu::BindGroupDescriptor {
                 label: Some("composite overlay"),
                 layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: uniform.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: walls.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: cards.as_entire_binding(),
-                    },
-                ],
+                entries: &entries,
             },
         )
     }
 
-    /// Writes the frame's overlay uniform and light cards (growing the card buffer when a frame
-    /// has more cards than it holds): the cards of `cameras[0]` (the primary camera's inputs).
+    /// Writes the frame's overlay uniform, light cards and their graded radiance (growing the card
+    /// buffers when a frame has more cards than they hold): the cards of `cameras[0]` (the primary
+    /// camera's inputs).
     /// Errors: a camera's chroma or a card that cannot be rendered.
     pub(crate) fn prepare(
         &mut self,
@@ -227,24 +285,22 @@ impl Overlay {
         let n = inputs.light_cards.len();
         if n > self.card_capacity {
             self.card_capacity = n.next_power_of_two();
-            self.cards = Self::card_buffer(alloc, gpu, self.card_capacity);
-            self.group = Self::group(
-                alloc,
-                gpu,
-                &self.layout,
-                &self.uniform,
-                &self.walls,
-                &self.cards,
-            );
+            let sets = self.card_grades.len().max(1);
+            (self.cards, self.radiance) = Self::card_buffers(alloc, gpu, self.card_capacity, sets);
+            let buffers = [&self.uniform, &self.walls, &self.cards, &self.radiance];
+            self.group = Self::group(alloc, gpu, &self.layout, buffers);
         }
         let cards: Vec<CardUniform> = inputs
             .light_cards
             .iter()
             .map(|c| CardUniform::new(c, inputs.outer_viewpoint))
             .collect();
+        let radiance = graded_radiance(&self.card_grades, &self.space, &cards);
         if !cards.is_empty() {
             gpu.queue
                 .write_buffer(&self.cards, 0, bytemuck::cast_slice(&cards));
+            gpu.queue
+                .write_buffer(&self.radiance, 0, bytemuck::cast_slice(&radiance));
         }
         let u = OverlayUniform {
             cards: [n as u32, 0, 0, 0],
@@ -254,6 +310,8 @@ impl Overlay {
         self.written.clear();
         self.written.extend_from_slice(bytemuck::bytes_of(&u));
         self.written.extend_from_slice(bytemuck::cast_slice(&cards));
+        self.written
+            .extend_from_slice(bytemuck::cast_slice(&radiance));
         Ok(())
     }
 }

@@ -62,8 +62,13 @@ const COLOUR: &str = r#"colour: (working_space: AcesCg,
        lut: Some("domain17.cube")),
     ])"#;
 
-/// A light card over everything (layer Over, far bigger than the wall): every LED shows it.
-const CARD: &str = r#"light_cards: [LightCard(name: "all", shape: Rectangle,
+/// Two light cards over everything (layer Over, far bigger than the wall): every LED shows the
+/// second, drawn last. The first, of another colour, makes the second's graded radiance sit at
+/// index 1 of each grade set's pair in the composite's table (a wrong stride shows).
+const CARD: &str = r#"light_cards: [LightCard(name: "below", shape: Rectangle,
+    placement: Stage(position: (0.0, 1.5, -2.5), rotation: PanTiltRoll(0.0, 0.0, 0.0), size_m: (100.0, 100.0)),
+    colour: (0.1, 0.8, 0.2), intensity_nits: 300.0, layer: Over),
+    LightCard(name: "all", shape: Rectangle,
     placement: Stage(position: (0.0, 1.5, -2.5), rotation: PanTiltRoll(0.0, 0.0, 0.0), size_m: (100.0, 100.0)),
     colour: (0.9, 0.6, 0.3), intensity_nits: 120.0, layer: Over)],"#;
 
@@ -161,8 +166,8 @@ fn rgb(p: [f32; 4]) -> Rgb {
 }
 
 /// Per section, every LED pixel fully inside the inner frustum or fully outside it is its
-/// section's CPU reference applied to the same pixel of an ungraded render; with a card over
-/// everything, every LED pixel is the card's radiance through its section's cards grade and
+/// section's CPU reference applied to the same pixel of an ungraded render; with cards over
+/// everything, every LED pixel is the top card's radiance through its section's cards grade and
 /// transform.
 #[test]
 fn each_section_gets_its_grades_and_lut_by_the_rule() {
