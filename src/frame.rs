@@ -58,6 +58,21 @@ pub struct FrameSectionColour {
     pub grades: crate::colour::output::Grades,
     /// The `.cube` path as written, or none.
     pub lut: Option<String>,
+    /// The LUT file's `TITLE` (extra field; absent when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lut_title: Option<String>,
+    /// The first 16 hex digits of the SHA-256 of the LUT file's bytes as read when the stage was
+    /// loaded (extra field; absent without a LUT), see [`crate::colour::cube::CubeLut::sha256`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lut_sha256: Option<String>,
+}
+
+/// The `TITLE` and content hash of a loaded LUT (`None`s without one).
+fn lut_identity(lut: Option<&crate::colour::cube::CubeLut>) -> (Option<String>, Option<String>) {
+    (
+        lut.and_then(|l| l.title.clone()),
+        lut.and_then(|l| l.sha256.clone()),
+    )
 }
 
 /// The grades and LUTs in effect per section in output `k` of `stage`; empty when the stage
@@ -82,10 +97,16 @@ fn section_colours(stage: &crate::stage::Stage, k: usize) -> Vec<FrameSectionCol
     sections.dedup();
     sections
         .into_iter()
-        .map(|s| FrameSectionColour {
-            section: stage.sections[s].name.clone(),
-            grades: c.grades_for(Some(s), Some(k)),
-            lut: c.lut_for(Some(s), Some(k)).0,
+        .map(|s| {
+            let (lut, loaded) = c.lut_for(Some(s), Some(k));
+            let (lut_title, lut_sha256) = lut_identity(loaded.as_deref());
+            FrameSectionColour {
+                section: stage.sections[s].name.clone(),
+                grades: c.grades_for(Some(s), Some(k)),
+                lut,
+                lut_title,
+                lut_sha256,
+            }
         })
         .collect()
 }
@@ -106,6 +127,13 @@ pub struct OutputEncoding {
     pub peak_nits: Option<f64>,
     /// The output's `.cube` LUT as written in the stage file, or none.
     pub lut: Option<String>,
+    /// The output's LUT's `TITLE` (extra field; absent when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lut_title: Option<String>,
+    /// The first 16 hex digits of the SHA-256 of the output's LUT file (extra field; absent
+    /// without a LUT), see [`crate::colour::cube::CubeLut::sha256`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lut_sha256: Option<String>,
 }
 
 impl OutputEncoding {
@@ -136,6 +164,7 @@ impl FrameOutput {
             .enumerate()
             .map(|(k, o)| {
                 let oc = c.outputs.get(k).cloned().unwrap_or_default();
+                let (lut_title, lut_sha256) = lut_identity(oc.lut.as_deref());
                 let e = oc.encoding;
                 let primaries = match e {
                     Encoding::Srgb { .. } => "Rec709".to_string(),
@@ -161,6 +190,8 @@ impl FrameOutput {
                         white_nits: white,
                         peak_nits: peak,
                         lut: oc.lut_path,
+                        lut_title,
+                        lut_sha256,
                     },
                     sections: section_colours(stage, k),
                 }
@@ -461,6 +492,49 @@ mod tests {
         }
         let back: Vec<FrameOutput> = serde_json::from_value(v).unwrap();
         assert_eq!(back, FrameOutput::of_stage(&stage));
+    }
+
+    /// A LUT is recorded with its TITLE and the first 16 hex digits of the SHA-256 of its file
+    /// (the expected digests computed by `sha256sum`, independently), per output and per section;
+    /// a LUT without a title has no `lut_title`.
+    #[test]
+    fn luts_are_recorded_with_their_title_and_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = "LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+        std::fs::write(
+            dir.path().join("warm.cube"),
+            format!("TITLE \"Warm look\"\n{table}"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("plain.cube"), table).unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
+        let text = std::fs::read_to_string(path).unwrap();
+        let colour = "colour: (sections: [(section: \"C\", lut: Some(\"plain.cube\"))], \
+            outputs: [(output: \"main\", lut: Some(\"warm.cube\"))]),\n)";
+        let end = text.rfind(')').unwrap();
+        let stage_path = dir.path().join("s.ron");
+        std::fs::write(&stage_path, format!("{}{colour}", &text[..end])).unwrap();
+        let stage = crate::stage::load(&stage_path).unwrap();
+        let v = serde_json::to_value(FrameOutput::of_stage(&stage)).unwrap();
+        assert_eq!(v[0]["lut"], "warm.cube");
+        assert_eq!(v[0]["lut_title"], "Warm look");
+        assert_eq!(v[0]["lut_sha256"], "93d3214e4675d13c");
+        // The output's LUT overrides the section's on its cabinets.
+        assert_eq!(v[0]["sections"][1]["lut_sha256"], "93d3214e4675d13c");
+        // Without the output's LUT, section C's own (no title) shows.
+        let colour = "colour: (sections: [(section: \"C\", lut: Some(\"plain.cube\"))]),\n)";
+        std::fs::write(&stage_path, format!("{}{colour}", &text[..end])).unwrap();
+        let stage = crate::stage::load(&stage_path).unwrap();
+        let v = serde_json::to_value(FrameOutput::of_stage(&stage)).unwrap();
+        assert!(v[0].get("lut_sha256").is_none() && v[0].get("lut_title").is_none());
+        let c = &v[0]["sections"][1];
+        assert_eq!(
+            (c["section"].as_str(), c["lut"].as_str()),
+            (Some("C"), Some("plain.cube"))
+        );
+        assert_eq!(c["lut_sha256"], "c8bce4299c8606d5");
+        assert!(c.get("lut_title").is_none(), "{c}");
+        assert!(v[0]["sections"][0].get("lut_sha256").is_none());
     }
 
     /// A keyed frame with a light card and a frozen outer says so, and reads back equal.

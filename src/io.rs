@@ -73,6 +73,68 @@ pub fn write_png(path: &Path, image: &image::RgbaImage) -> Result<(), WriteError
     write_atomic(path, &bytes)
 }
 
+/// The colour information a PNG written by [`write_png_colour`] carries, in chunks placed after
+/// `IHDR` and before `IDAT` (PNG Specification, Third Edition, W3C Recommendation 2025,
+/// sections 11.3.2.5 `sRGB`, 11.3.2.6 `cICP`, 11.3.3.4 `sBIT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PngColour {
+    /// 8-bit samples in the sRGB colour space (IEC 61966-2-1): an `sRGB` chunk, rendering intent
+    /// 0 (perceptual).
+    Srgb,
+    /// 16-bit PQ code values, Rec.2020 primaries, `bits` significant bits stored most significant
+    /// first (`code << (16 - bits)`): a `cICP` chunk (ITU-T H.273 code points: colour primaries 9
+    /// = BT.2020, transfer 16 = SMPTE ST 2084, matrix 0 = RGB, full range 1) and an `sBIT` chunk
+    /// of `bits` for each of R, G, B and alpha.
+    Pq { bits: u8 },
+}
+
+/// PNG bytes of an RGBA image: `samples` holds `width * height * 4` samples of `depth` 8 or 16
+/// bits (16-bit samples big-endian, as PNG stores them), with the chunks of `colour`.
+pub fn png_bytes(
+    width: u32,
+    height: u32,
+    depth: png::BitDepth,
+    samples: &[u8],
+    colour: PngColour,
+) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut bytes, width, height);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(depth);
+    if colour == PngColour::Srgb {
+        enc.set_source_srgb(png::SrgbRenderingIntent::Perceptual);
+    }
+    let mut w = enc.write_header()?;
+    if let PngColour::Pq { bits } = colour {
+        w.write_chunk(png::chunk::cICP, &[9, 16, 0, 1])?;
+        w.write_chunk(png::chunk::sBIT, &[bits; 4])?;
+    }
+    w.write_image_data(samples)?;
+    w.finish()?;
+    Ok(bytes)
+}
+
+/// Writes an RGBA image as a PNG with the colour chunks of `colour` (see [`png_bytes`]),
+/// atomically. Errors: the path and what failed.
+pub fn write_png_colour(
+    path: &Path,
+    width: u32,
+    height: u32,
+    depth: png::BitDepth,
+    samples: &[u8],
+    colour: PngColour,
+) -> Result<(), WriteError> {
+    let bytes =
+        png_bytes(width, height, depth, samples, colour).map_err(|e| WriteError::Image {
+            path: path.to_path_buf(),
+            source: image::ImageError::Encoding(image::error::EncodingError::new(
+                image::error::ImageFormatHint::Exact(image::ImageFormat::Png),
+                e,
+            )),
+        })?;
+    write_atomic(path, &bytes)
+}
+
 /// Serialises a value as pretty JSON and writes it atomically.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), WriteError> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(|source| WriteError::Json {

@@ -30,7 +30,7 @@ enum Command {
     Pattern(cli::pattern::Args),
     /// Listen to a camera tracker (FreeD or OpenTrackIO) and print each sample, raw and in stage space.
     Track(cli::track::Args),
-    /// Render one frame headless: one PNG per output, pixel-map.json, frame.json, wall.png, camera.png.
+    /// Render one frame headless: one PNG (or EXR, by its encoding) per output, pixel-map.json, frame.json, wall.png, camera.png.
     Render(Box<cli::render::Args>),
     /// Render a stage at fixed camera poses and compare with approved reference images (for CI).
     Check(Box<cli::check::Args>),

@@ -775,6 +775,87 @@ fn bad_lut_files_are_located_stage_errors() {
     assert!(e.contains("stage.ron:") && e.contains("exposur"), "{e}");
 }
 
+/// `validate` says what each output and section gets for colour, without rendering: working
+/// space, stage-wide grades, per output its encoding with its parameters, its LUT (path and
+/// TITLE) and where each layer's grade comes from, per overriding section its grades (only the
+/// non-neutral parts) and LUT. The expected lines are written out from the stage text below by the
+/// resolution rule (docs/colour.md); a stage without `colour:` prints the encoding name alone.
+#[test]
+fn validate_shows_the_colour_each_output_and_section_gets() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = std::fs::read_to_string(asset("tiny.ron")).unwrap();
+    // A 2^3 identity table with a title; its SHA-256 starts 93d3214e4675d13c (by `sha256sum`).
+    let cube = "TITLE \"Warm look\"\nLUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+    std::fs::write(dir.path().join("warm.cube"), cube).unwrap();
+    let validate = |colour: Option<&str>| {
+        let text = match colour {
+            Some(c) => tiny.replacen(
+                "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),",
+                &format!("render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),\n    colour: ({c}),"),
+                1,
+            ),
+            None => tiny.clone(),
+        };
+        assert_eq!(text.contains("colour:"), colour.is_some());
+        let path = dir.path().join("stage.ron");
+        std::fs::write(&path, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .expect("run parallax");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    // Sections A and C are both in output main.
+    let out = validate(Some(
+        r#"working_space: AcesCg, inner: (exposure: 0.5),
+        sections: [(section: "A", lut: Some("warm.cube"),
+            inner: Some((exposure: 1.0, white_balance_k: Some(5600.0))),
+            outer: Some((cdl: (slope: (1.1, 1.0, 0.9), saturation: 0.8))))],
+        outputs: [(output: "main", encoding: Pq(white_nits: 203.0, peak_nits: 1000.0, bits: 10),
+            cards: Some((exposure: -1.0)))]"#,
+    ));
+    let expected = "\
+colour: working space AcesCg
+  stage-wide   inner: exposure +0.5 stops
+output main: pq (10-bit in a 16-bit PNG, white 203 nits, peak 1000 nits, Rec.2020 primaries)
+  LUT          per section: A: warm.cube (\"Warm look\", sha256 93d3214e4675d13c); C: none
+  inner grade  section A, else stage-wide
+  outer grade  section A, else stage-wide (neutral)
+  cards grade  output (exposure -1 stops)
+section A:
+  LUT          warm.cube (\"Warm look\", sha256 93d3214e4675d13c)
+  inner grade  exposure +1 stops, white balance 5600 K
+  outer grade  slope (1.1, 1, 0.9), saturation 0.8
+";
+    assert!(out.contains(expected), "{out}");
+    // The output's own LUT; an identity LUT is not applied on an sRGB output, and says so.
+    let out = validate(Some(
+        r#"outputs: [(output: "main", lut: Some("warm.cube"), encoding: Srgb(dither: true))]"#,
+    ));
+    let expected = "\
+colour: working space Rec709
+  stage-wide   neutral
+output main: srgb8-dither (8-bit sRGB, 8 x 8 ordered dither, Rec.709 primaries)
+  LUT          warm.cube (\"Warm look\", sha256 93d3214e4675d13c), identity on 0..1: not applied on this sRGB output
+  inner grade  stage-wide (neutral)
+  outer grade  stage-wide (neutral)
+  cards grade  stage-wide (neutral)
+";
+    assert!(out.contains(expected), "{out}");
+    assert!(!out.contains("section A:"), "{out}");
+    // Without a colour section: the encoding's name alone, as before.
+    let out = validate(None);
+    assert!(out.contains("\noutput main: srgb8\n"), "{out}");
+    assert!(!out.contains("colour:") && !out.contains("grade"), "{out}");
+}
+
 /// `validate` reads the stage's 3D content as `render` does: a missing glTF file and a broken one
 /// fail validation (both reported, each naming its scene item), and a readable one is summarised
 /// with its triangle and material counts beside the stage's other content.

@@ -1,4 +1,4 @@
-//! `parallax render [STAGE] --out DIR`: one headless frame, one PNG per output, plus the pixel map,
+//! `parallax render [STAGE] --out DIR`: one headless frame, one PNG (or EXR) per output, plus the pixel map,
 //! frame.json, the unwrapped wall and the simulated camera view.
 
 use std::path::{Path, PathBuf};

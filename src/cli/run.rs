@@ -14,7 +14,8 @@ use parallax::live::{Fault, HeadlessSink, LiveLoop, Pacing, RunOptions, TargetOv
 pub enum SinkKind {
     /// Rendered and finished on the GPU, then discarded (tests, benchmarks, dry runs).
     Null,
-    /// One PNG per output every `--every` frames, into `--out DIR/frame-NNNNNN/`.
+    /// One file per output every `--every` frames, into `--out DIR/frame-NNNNNN/`: `NAME.png`
+    /// (sRGB, or PQ in 16 bits) or `NAME.exr` (linear EXR), by the output's encoding.
     Files,
 }
 

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use parallax::stage::Stage;
 
+mod colour;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Stage file (RON).
@@ -115,6 +117,11 @@ fn content(stage: &Stage) -> (String, Vec<String>) {
             if c.enabled { "" } else { ", disabled" }
         );
     }
+    // Colour: only for a stage with colour settings (otherwise each output's encoding name alone).
+    let colour_set = colour::is_set(&stage.colour);
+    if colour_set {
+        out.push_str(&colour::header(stage));
+    }
     for (k, o) in stage.outputs.iter().enumerate() {
         let e = stage.colour.output_transform(k).encoding;
         let remap = o
@@ -134,7 +141,16 @@ fn content(stage: &Stage) -> (String, Vec<String>) {
                 )
             })
             .unwrap_or_default();
-        let _ = writeln!(out, "output {}: {}{remap}", o.name, e.name());
+        if colour_set {
+            let (head, lines) = colour::output(stage, k);
+            let _ = writeln!(out, "output {}: {head}{remap}", o.name);
+            out.push_str(&lines);
+        } else {
+            let _ = writeln!(out, "output {}: {}{remap}", o.name, e.name());
+        }
+    }
+    if colour_set {
+        out.push_str(&colour::sections(stage));
     }
     (out, failed)
 }

@@ -27,6 +27,10 @@ pub struct CubeLut {
     pub shaper: Option<Lut1d>,
     /// The 3D table.
     pub lut3d: Option<Lut3d>,
+    /// For a LUT read from a file ([`read_cube`]): the first 16 hex digits of the SHA-256 (FIPS
+    /// 180-4) of the file's bytes, what `sha256sum FILE | cut -c1-16` prints; it tells which
+    /// version of the file was used. None for parsed text.
+    pub sha256: Option<String>,
 }
 
 impl CubeLut {
@@ -82,7 +86,18 @@ pub fn read_cube(path: &Path) -> Result<CubeLut, CubeError> {
         file: file.clone(),
         message: e.to_string(),
     })?;
-    parse_cube(&String::from_utf8_lossy(&bytes), &file)
+    let mut lut = parse_cube(&String::from_utf8_lossy(&bytes), &file)?;
+    lut.sha256 = Some(sha256_16(&bytes));
+    Ok(lut)
+}
+
+/// The first 16 lower-case hex digits (64 bits) of the SHA-256 of `bytes`.
+pub fn sha256_16(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 const MAX_1D: usize = 65536;
@@ -317,6 +332,7 @@ fn build(
         title: h.title.clone(),
         shaper,
         lut3d: lut3,
+        sha256: None,
     })
 }
 

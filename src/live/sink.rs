@@ -1,5 +1,5 @@
 //! Where a live frame's outputs go: a null sink (tests and benchmarks: the frame is rendered and
-//! finished on the GPU, nothing is read back) or files every Nth frame (PNG per output, written
+//! finished on the GPU, nothing is read back) or files every Nth frame (a PNG or EXR per output, written
 //! atomically). Output windows are driven by the window loop, not by a sink.
 
 use std::path::PathBuf;

@@ -149,7 +149,13 @@ impl PixelMap {
                     width: o.width,
                     height: o.height,
                     node: o.node.clone(),
-                    colour: Some(colour.colour),
+                    // The LUT's title and hash are frame.json's: maps written before them
+                    // would otherwise differ from every new one (`parallax check`).
+                    colour: Some(crate::frame::OutputEncoding {
+                        lut_title: None,
+                        lut_sha256: None,
+                        ..colour.colour
+                    }),
                     subframes: subframes(o),
                 })
                 .collect(),

@@ -392,6 +392,8 @@ mod tests {
                 white_nits: Some(100.0),
                 peak_nits: Some(1000.0),
                 lut: None,
+                lut_title: None,
+                lut_sha256: None,
             },
             sections: Vec::new(),
         }

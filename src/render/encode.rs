@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::ReadImage;
 use crate::colour::output::Encoding;
-use crate::io::{WriteError, write_atomic, write_png};
+use crate::io::{PngColour, WriteError, write_atomic, write_png_colour};
 
 /// The file name extension of an encoding's output: `png` or `exr`.
 pub fn extension(encoding: &Encoding) -> &'static str {
@@ -40,8 +40,9 @@ pub fn to_rgba16(img: &ReadImage, bits: u32) -> image::ImageBuffer<image::Rgba<u
 }
 
 /// Writes `img` (an output raster read back) to `stem.png` or `stem.exr` in `encoding`; returns the
-/// path. sRGB: the 8-bit texels as they are (hardware-encoded or dithered); PQ: the shader's code
-/// values quantised to `bits` in a 16-bit PNG; linear EXR: half-float RGBA, values clamped to
+/// path. sRGB: the 8-bit texels as they are (hardware-encoded or dithered), with an `sRGB` chunk;
+/// PQ: the shader's code values quantised to `bits` in a 16-bit PNG with `cICP` (BT.2020, PQ) and
+/// `sBIT` (`bits`) chunks ([`PngColour`]); linear EXR: half-float RGBA, values clamped to
 /// +-65504.
 pub fn write_output(
     stem: &Path,
@@ -50,19 +51,30 @@ pub fn write_output(
 ) -> Result<PathBuf, WriteError> {
     let path = stem.with_extension(extension(encoding));
     match encoding {
-        Encoding::Srgb { .. } => write_png(&path, &img.to_rgba8())?,
+        Encoding::Srgb { .. } => {
+            let img = img.to_rgba8();
+            write_png_colour(
+                &path,
+                img.width(),
+                img.height(),
+                png::BitDepth::Eight,
+                img.as_raw(),
+                PngColour::Srgb,
+            )?
+        }
         Encoding::Pq { bits, .. } => {
-            let mut bytes = Vec::new();
-            to_rgba16(img, *bits)
-                .write_to(
-                    &mut std::io::Cursor::new(&mut bytes),
-                    image::ImageFormat::Png,
-                )
-                .map_err(|source| WriteError::Image {
-                    path: path.clone(),
-                    source,
-                })?;
-            write_atomic(&path, &bytes)?;
+            let img = to_rgba16(img, *bits);
+            let samples: Vec<u8> = img.as_raw().iter().flat_map(|v| v.to_be_bytes()).collect();
+            write_png_colour(
+                &path,
+                img.width(),
+                img.height(),
+                png::BitDepth::Sixteen,
+                &samples,
+                PngColour::Pq {
+                    bits: (*bits).clamp(1, 16) as u8,
+                },
+            )?
         }
         Encoding::LinearExr => write_atomic(
             &path,
@@ -105,6 +117,119 @@ mod tests {
         assert_eq!(code16(1.0, 12), 4095 << 4);
         assert_eq!(code16(f32::NAN, 12), 0);
         assert_eq!(code16(2.0, 16), u16::MAX);
+    }
+
+    /// CRC-32 of PNG (ISO 3309 / ITU-T V.42, reflected polynomial 0xEDB88320), bit by bit.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    /// A PNG file's chunks as (type, data), each chunk's CRC checked, read by hand: signature,
+    /// then per chunk a big-endian length, the 4-byte type, the data and the CRC of type + data.
+    fn chunks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let mut out = Vec::new();
+        let mut at = 8;
+        while at < bytes.len() {
+            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let body = &bytes[at + 4..at + 8 + len];
+            let crc = u32::from_be_bytes(bytes[at + 8 + len..at + 12 + len].try_into().unwrap());
+            assert_eq!(crc, crc32(body), "CRC of {:?}", &body[..4]);
+            out.push((
+                String::from_utf8(body[..4].to_vec()).unwrap(),
+                body[4..].to_vec(),
+            ));
+            at += 12 + len;
+        }
+        assert_eq!(at, bytes.len());
+        out
+    }
+
+    /// A PQ output's PNG carries cICP (BT.2020 = 9, SMPTE ST 2084 = 16, RGB = 0, full range = 1)
+    /// and sBIT (the bit depth per channel) between IHDR and the first IDAT, and its pixels are
+    /// the code values shifted to the top bits.
+    #[test]
+    fn pq_pngs_say_bt2020_pq_and_their_significant_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        // PQ code values: 0, 100 nits (0.5080784, the anchor), 1.0 and 0.25.
+        let vals: Vec<f32> = vec![0.0, 0.5080784, 1.0, 1.0, 0.25, 0.25, 0.25, 1.0];
+        let img = ReadImage {
+            width: 2,
+            height: 1,
+            format: wgpu::TextureFormat::Rgba32Float,
+            bytes: bytemuck::cast_slice(&vals).to_vec(),
+        };
+        for (bits, expected) in [
+            // round(v (2^bits - 1)) << (16 - bits), by hand: 0.5080784 * 4095 = 2080.58,
+            // 0.25 * 4095 = 1023.75; 0.5080784 * 1023 = 519.76, 0.25 * 1023 = 255.75.
+            (12u32, [[0, 2081 << 4, 4095 << 4], [1024 << 4; 3]]),
+            (10, [[0, 520 << 6, 1023 << 6], [256 << 6; 3]]),
+        ] {
+            let enc = Encoding::Pq {
+                white_nits: 100.0,
+                peak_nits: 1000.0,
+                bits,
+            };
+            let path = write_output(&dir.path().join(format!("pq{bits}")), &img, &enc).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            let c = chunks(&bytes);
+            let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
+            let at = |n: &str| names.iter().position(|m| *m == n).unwrap();
+            assert_eq!(names[0], "IHDR");
+            assert_eq!(names.last(), Some(&"IEND"));
+            // 16-bit RGBA (colour type 6).
+            assert_eq!(&c[0].1[8..10], &[16, 6]);
+            assert!(
+                at("cICP") < at("IDAT") && at("sBIT") < at("IDAT"),
+                "{names:?}"
+            );
+            assert!(!names.contains(&"PLTE") && !names.contains(&"sRGB"));
+            assert_eq!(c[at("cICP")].1, [9, 16, 0, 1]);
+            assert_eq!(c[at("sBIT")].1, [bits as u8; 4]);
+            let back = image::open(&path).unwrap().to_rgba16();
+            for (x, e) in expected.iter().enumerate() {
+                let p = back.get_pixel(x as u32, 0).0;
+                assert_eq!([p[0], p[1], p[2]], *e, "{bits} bits, pixel {x}");
+                assert_eq!(p[3], u16::MAX);
+            }
+        }
+    }
+
+    /// An sRGB output's PNG carries an sRGB chunk (perceptual intent) before IDAT, and its 8-bit
+    /// texels unchanged.
+    #[test]
+    fn srgb_pngs_say_srgb() {
+        let dir = tempfile::tempdir().unwrap();
+        let texels = [0u8, 128, 255, 255, 3, 25, 188, 255];
+        let img = ReadImage {
+            width: 2,
+            height: 1,
+            format: wgpu::TextureFormat::Rgba8UnormSrgb,
+            bytes: texels.to_vec(),
+        };
+        let path = write_output(&dir.path().join("s"), &img, &Encoding::default()).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let c = chunks(&bytes);
+        let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
+        let at = |n: &str| names.iter().position(|m| *m == n).unwrap();
+        assert!(at("sRGB") < at("IDAT"), "{names:?}");
+        assert_eq!(c[at("sRGB")].1, [0]);
+        assert!(!names.contains(&"cICP") && !names.contains(&"sBIT"));
+        // 8-bit RGBA (colour type 6).
+        assert_eq!(&c[0].1[8..10], &[8, 6]);
+        let back = image::open(&path).unwrap().to_rgba8();
+        assert_eq!(back.as_raw().as_slice(), &texels);
     }
 
     #[test]
