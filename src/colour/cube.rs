@@ -8,8 +8,14 @@
 //! blank lines are ignored. A file with both sizes holds the 1D rows first, then the 3D rows (Resolve),
 //! and is applied as the 1D shaper followed by the 3D table.
 //!
-//! Every problem is reported at once, each as `file:line: message` ([`CubeError`]); parsing never
-//! panics.
+//! A UTF-8 byte-order mark at the very start of the file (written by some Windows tools) is
+//! skipped, as other readers do; anywhere else it is an error like any other stray character. A
+//! line is a data line when its first word starts like a number: a digit, a sign, `.`, or `nan` /
+//! `inf` in any case (so `nan 0 0` is refused as not finite, not taken for a keyword).
+//!
+//! Every problem is reported at once, each as `file:line: message` ([`CubeError`]), in line order;
+//! a token quoted in a message has its control and invisible characters escaped (`\u{feff}`).
+//! Parsing never panics.
 
 use std::fmt;
 use std::path::Path;
@@ -103,15 +109,43 @@ pub fn sha256_16(bytes: &[u8]) -> String {
 const MAX_1D: usize = 65536;
 const MAX_3D: usize = 256;
 
+/// The keywords read, each with the line it is on.
 #[derive(Default)]
 struct Header {
     title: Option<String>,
-    size1d: Option<usize>,
-    size3d: Option<usize>,
-    domain_min: Option<Rgb>,
-    domain_max: Option<Rgb>,
+    size1d: Option<(usize, usize)>,
+    size3d: Option<(usize, usize)>,
+    /// A size keyword was given but refused (already reported): no row count is checked.
+    size_refused: bool,
+    domain_min: Option<(Rgb, usize)>,
+    domain_max: Option<(Rgb, usize)>,
     range1d: Option<(f64, f64)>,
     range3d: Option<(f64, f64)>,
+}
+
+/// `s` as quoted in a message: control and invisible characters (byte-order mark, zero-width and
+/// direction marks, soft hyphen) escaped as `\u{..}`, so that the token shown is the token read.
+fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = c.is_control()
+            || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}' | '\u{feff}');
+        if invisible {
+            out += &format!("\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether a line whose first word is `word` is a data line: the word starts like a number (a
+/// digit, a sign, `.`, or `nan` / `inf` in any case).
+fn starts_like_a_number(word: &str) -> bool {
+    let lower = word.get(..3).map(str::to_ascii_lowercase);
+    word.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+        || matches!(lower.as_deref(), Some("nan" | "inf"))
 }
 
 /// Parses `.cube` text; `file` names it in errors.
@@ -124,6 +158,8 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
             message,
         })
     };
+    // A byte-order mark is skipped at the start only.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut h = Header::default();
     let mut rows: Vec<[f32; 3]> = Vec::new();
     let mut first_data_line = 0;
@@ -137,11 +173,7 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
         let mut words = line.split_whitespace();
         let key = words.next().unwrap_or_default();
         let rest: Vec<&str> = words.collect();
-        let is_number = key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'));
-        if is_number {
+        if starts_like_a_number(key) {
             if first_data_line == 0 {
                 first_data_line = n;
             }
@@ -149,7 +181,10 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
             match numbers(line, 3) {
                 Ok(v) => {
                     if v.iter().any(|x| (x.abs() as f32).is_infinite()) {
-                        err(n, format!("value out of the float range: '{line}'"));
+                        err(
+                            n,
+                            format!("value out of the float range: '{}'", shown(line)),
+                        );
                     }
                     rows.push([v[0] as f32, v[1] as f32, v[2] as f32]);
                 }
@@ -164,7 +199,10 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
         if first_data_line != 0 {
             err(
                 n,
-                format!("keyword '{key}' after the table data (line {first_data_line})"),
+                format!(
+                    "keyword '{}' after the table data (line {first_data_line})",
+                    shown(key)
+                ),
             );
             continue;
         }
@@ -183,7 +221,10 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
                 } else if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
                     h.title = Some(t[1..t.len() - 1].to_string());
                 } else {
-                    err(n, format!("TITLE needs a quoted string, got '{t}'"));
+                    err(
+                        n,
+                        format!("TITLE needs a quoted string, got '{}'", shown(t)),
+                    );
                 }
             }
             "LUT_1D_SIZE" | "LUT_3D_SIZE" => {
@@ -198,16 +239,25 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
                 }
                 match rest.as_slice() {
                     [v] => match v.parse::<usize>() {
-                        Ok(s) if (2..=max).contains(&s) => *slot = Some(s),
-                        _ => err(
-                            n,
-                            format!("{key} must be an integer in 2..={max}, got '{v}'"),
-                        ),
+                        Ok(s) if (2..=max).contains(&s) => *slot = Some((s, n)),
+                        _ => {
+                            h.size_refused = true;
+                            err(
+                                n,
+                                format!(
+                                    "{key} must be an integer in 2..={max}, got '{}'",
+                                    shown(v)
+                                ),
+                            )
+                        }
                     },
-                    _ => err(
-                        n,
-                        format!("{key} takes one integer, got {} values", rest.len()),
-                    ),
+                    _ => {
+                        h.size_refused = true;
+                        err(
+                            n,
+                            format!("{key} takes one integer, got {} values", rest.len()),
+                        )
+                    }
                 }
             }
             "DOMAIN_MIN" | "DOMAIN_MAX" => {
@@ -221,7 +271,7 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
                     continue;
                 }
                 match numbers(&rest.join(" "), 3) {
-                    Ok(v) => *slot = Some([v[0], v[1], v[2]]),
+                    Ok(v) => *slot = Some(([v[0], v[1], v[2]], n)),
                     Err(m) => err(n, format!("{key}: {m}")),
                 }
             }
@@ -241,10 +291,12 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
                     Err(m) => err(n, format!("{key}: {m}")),
                 }
             }
-            _ => err(n, format!("unknown keyword '{key}'")),
+            _ => err(n, format!("unknown keyword '{}'", shown(key))),
         }
     }
     let lut = build(&h, rows, last_data_line, &mut err);
+    // In line order; problems of the file as a whole (line 0) last.
+    errs.sort_by_key(|e| (e.line == 0, e.line));
     match lut {
         Some(l) if errs.is_empty() => Ok(l),
         _ => {
@@ -260,6 +312,11 @@ pub fn parse_cube(text: &str, file: &str) -> Result<CubeLut, CubeError> {
     }
 }
 
+/// `r g b` as written in a message.
+fn triple(v: Rgb) -> String {
+    format!("{} {} {}", v[0], v[1], v[2])
+}
+
 /// Checks the header against the rows and builds the tables.
 fn build(
     h: &Header,
@@ -267,51 +324,72 @@ fn build(
     last_line: usize,
     err: &mut impl FnMut(usize, String),
 ) -> Option<CubeLut> {
-    if h.size1d.is_none() && h.size3d.is_none() {
-        err(0, "no LUT_1D_SIZE or LUT_3D_SIZE".to_string());
-        return None;
-    }
     let both = h.size1d.is_some() && h.size3d.is_some();
-    if both && (h.domain_min.is_some() || h.domain_max.is_some()) {
+    if both && let Some(line) = h.domain_min.or(h.domain_max).map(|d| d.1) {
         err(
-            0,
+            line,
             "DOMAIN_MIN/MAX is ambiguous with both a 1D and a 3D table: use LUT_1D_INPUT_RANGE and LUT_3D_INPUT_RANGE".to_string(),
         );
     }
-    let dmin = h.domain_min.unwrap_or([0.0; 3]);
-    let dmax = h.domain_max.unwrap_or([1.0; 3]);
-    for k in 0..3 {
-        if dmin[k] >= dmax[k] {
-            err(
-                0,
-                format!(
-                    "DOMAIN_MIN {:?} must be below DOMAIN_MAX {:?} in every channel",
-                    dmin, dmax
-                ),
-            );
-            break;
-        }
+    let dmin = h.domain_min.map_or([0.0; 3], |d| d.0);
+    let dmax = h.domain_max.map_or([1.0; 3], |d| d.0);
+    if (0..3).any(|k| dmin[k] >= dmax[k]) {
+        // At the line of the keyword given last (one of them is, the defaults being in order).
+        let written = |d: Option<(Rgb, usize)>| match d {
+            Some((_, line)) => format!("line {line}"),
+            None => "default".to_string(),
+        };
+        let line = [h.domain_min, h.domain_max]
+            .iter()
+            .flatten()
+            .map(|d| d.1)
+            .max()
+            .unwrap_or(0);
+        err(
+            line,
+            format!(
+                "DOMAIN_MIN {} ({}) must be below DOMAIN_MAX {} ({}) in every channel",
+                triple(dmin),
+                written(h.domain_min),
+                triple(dmax),
+                written(h.domain_max),
+            ),
+        );
     }
+    if h.size1d.is_none() && h.size3d.is_none() {
+        if !h.size_refused {
+            err(0, "no LUT_1D_SIZE or LUT_3D_SIZE".to_string());
+        }
+        return None;
+    }
+    if h.size_refused {
+        // One size was refused (reported at its line): the row count would mislead.
+        return None;
+    }
+    let size1d = h.size1d.map(|s| s.0);
+    let size3d = h.size3d.map(|s| s.0);
     let domain = |range: Option<(f64, f64)>| match range {
         Some((a, b)) => ([a; 3], [b; 3]),
         None => (dmin, dmax),
     };
-    let n1 = h.size1d.unwrap_or(0);
-    let n3 = h.size3d.map_or(0, |s| s * s * s);
+    let n1 = size1d.unwrap_or(0);
+    let n3 = size3d.map_or(0, |s| s * s * s);
     if rows.len() != n1 + n3 {
-        let what = match (h.size1d, h.size3d) {
+        let what = match (size1d, size3d) {
             (Some(a), Some(b)) => format!("{a} (1D) + {b}^3 (3D) = {}", n1 + n3),
             (Some(a), None) => format!("LUT_1D_SIZE {a}"),
             (None, Some(b)) => format!("LUT_3D_SIZE {b}: {b}^3 = {n3}"),
             (None, None) => unreachable!("checked above"),
         };
+        // At the last data line, or at the size keyword when there is no data.
+        let size_line = h.size1d.or(h.size3d).map_or(0, |s| s.1);
         err(
-            last_line,
+            if last_line == 0 { size_line } else { last_line },
             format!("{} data rows, expected {what}", rows.len()),
         );
         return None;
     }
-    let lut3 = h.size3d.map(|size| {
+    let lut3 = size3d.map(|size| {
         let (a, b) = domain(h.range3d);
         Lut3d {
             size,
@@ -320,7 +398,7 @@ fn build(
             table: rows.split_off(n1),
         }
     });
-    let shaper = h.size1d.map(|_| {
+    let shaper = size1d.map(|_| {
         let (a, b) = domain(h.range1d);
         Lut1d {
             domain_min: a,
@@ -341,15 +419,16 @@ fn numbers(s: &str, count: usize) -> Result<Vec<f64>, String> {
     let words: Vec<&str> = s.split_whitespace().collect();
     if words.len() != count {
         return Err(format!(
-            "expected {count} numbers, got {} in '{s}'",
-            words.len()
+            "expected {count} numbers, got {} in '{}'",
+            words.len(),
+            shown(s)
         ));
     }
     words
         .iter()
         .map(|w| match w.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(format!("'{w}' is not a finite number")),
+            _ => Err(format!("'{}' is not a finite number", shown(w))),
         })
         .collect()
 }
@@ -421,5 +500,119 @@ mod tests {
         let lut = parse_cube(&text, "s.cube").unwrap();
         assert_eq!(lut.shaper.as_ref().unwrap().domain_max, [4.0; 3]);
         assert_eq!(lut.apply([2.0, 4.0, 8.0]), [0.5, 1.0, 1.0]);
+    }
+    /// The eight rows of a 2^3 identity, red fastest.
+    const ROWS8: &str = "0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+
+    /// Every message of a refused file, one a line.
+    fn refused(text: &str, file: &str) -> String {
+        match parse_cube(text, file) {
+            Ok(_) => panic!("accepted {text:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped_and_any_other_is_shown_escaped() {
+        let lut = parse_cube(
+            &format!("\u{feff}TITLE \"t\"\nLUT_3D_SIZE 2\n{ROWS8}"),
+            "a.cube",
+        )
+        .unwrap();
+        assert_eq!(lut.title.as_deref(), Some("t"));
+        assert_eq!(lut.lut3d.unwrap().at(1, 1, 0), [1.0, 1.0, 0.0]);
+        // Not at the start of the file: refused, the mark written out.
+        let e = refused(
+            &format!("LUT_3D_SIZE 2\n\u{feff}TITLE \"t\"\n{ROWS8}"),
+            "b.cube",
+        );
+        assert_eq!(e, "b.cube:2: unknown keyword '\\u{feff}TITLE'");
+        // A control character in a data row (row 8 on line 9).
+        let text = format!("LUT_3D_SIZE 2\n{}1\u{7} 1 1\n", &ROWS8[..ROWS8.len() - 6]);
+        let e = refused(&text, "c.cube");
+        assert_eq!(e, "c.cube:9: '1\\u{7}' is not a finite number");
+    }
+
+    #[test]
+    fn nan_and_inf_rows_are_data_rows_that_are_not_finite() {
+        // Row 8 of a 2^3 table, on line 13: one message, no row count.
+        let text = "# nan\nTITLE \"n\"\n\nLUT_3D_SIZE 2\n\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n\
+                    1 0 1\n0 1 1\nnan inf 0\n";
+        assert_eq!(
+            refused(text, "luts/nan.cube"),
+            "luts/nan.cube:13: 'nan' is not a finite number"
+        );
+        for word in ["NaN", "INF", "Infinity", "-inf", "+nan"] {
+            let text = format!(
+                "LUT_3D_SIZE 2\n{word} 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n"
+            );
+            assert_eq!(
+                refused(&text, "x.cube"),
+                format!("x.cube:2: '{word}' is not a finite number")
+            );
+        }
+    }
+
+    #[test]
+    fn a_size_out_of_range_is_reported_once() {
+        for (text, says) in [
+            (
+                format!("LUT_3D_SIZE 1\n{ROWS8}"),
+                "s.cube:1: LUT_3D_SIZE must be an integer in 2..=256, got '1'",
+            ),
+            (
+                format!("LUT_3D_SIZE 300\n{ROWS8}"),
+                "s.cube:1: LUT_3D_SIZE must be an integer in 2..=256, got '300'",
+            ),
+            (
+                "LUT_1D_SIZE 1\n0 0 0\n".to_string(),
+                "s.cube:1: LUT_1D_SIZE must be an integer in 2..=65536, got '1'",
+            ),
+            (
+                "LUT_1D_SIZE 65537\n0 0 0\n1 1 1\n".to_string(),
+                "s.cube:1: LUT_1D_SIZE must be an integer in 2..=65536, got '65537'",
+            ),
+            // The other size is fine: no row count against it alone.
+            (
+                format!("LUT_1D_SIZE 2\nLUT_3D_SIZE 1\n0 0 0\n1 1 1\n{ROWS8}"),
+                "s.cube:2: LUT_3D_SIZE must be an integer in 2..=256, got '1'",
+            ),
+        ] {
+            assert_eq!(refused(&text, "s.cube"), says);
+        }
+    }
+
+    #[test]
+    fn domain_problems_name_the_keywords_lines() {
+        let text = format!(
+            "LUT_3D_SIZE 2\nDOMAIN_MIN 1 1 1\nDOMAIN_MAX 0 0 0\n0 0 x\n{}",
+            &ROWS8[6..]
+        );
+        assert_eq!(
+            refused(&text, "d.cube"),
+            "d.cube:3: DOMAIN_MIN 1 1 1 (line 2) must be below DOMAIN_MAX 0 0 0 (line 3) in every channel\n\
+             d.cube:4: 'x' is not a finite number"
+        );
+        let text = format!("LUT_3D_SIZE 2\n\nDOMAIN_MAX 1 0.5 1\nDOMAIN_MIN 0 0.5 0\n{ROWS8}");
+        assert_eq!(
+            refused(&text, "d.cube"),
+            "d.cube:4: DOMAIN_MIN 0 0.5 0 (line 4) must be below DOMAIN_MAX 1 0.5 1 (line 3) in every channel"
+        );
+        let text = format!("DOMAIN_MIN 2 2 2\nLUT_3D_SIZE 2\n{ROWS8}");
+        assert_eq!(
+            refused(&text, "d.cube"),
+            "d.cube:1: DOMAIN_MIN 2 2 2 (line 1) must be below DOMAIN_MAX 1 1 1 (default) in every channel"
+        );
+        let text = format!("LUT_1D_SIZE 2\nLUT_3D_SIZE 2\nDOMAIN_MAX 2 2 2\n0 0 0\n1 1 1\n{ROWS8}");
+        assert_eq!(
+            refused(&text, "d.cube"),
+            "d.cube:3: DOMAIN_MIN/MAX is ambiguous with both a 1D and a 3D table: use \
+             LUT_1D_INPUT_RANGE and LUT_3D_INPUT_RANGE"
+        );
+        let text = format!("LUT_3D_SIZE 2\nLUT_3D_INPUT_RANGE 1 0\n{ROWS8}");
+        assert_eq!(
+            refused(&text, "d.cube"),
+            "d.cube:2: LUT_3D_INPUT_RANGE: min 1 must be below max 0"
+        );
     }
 }
