@@ -856,6 +856,69 @@ output main: srgb8-dither (8-bit sRGB, 8 x 8 ordered dither, Rec.709 primaries)
     assert!(!out.contains("colour:") && !out.contains("grade"), "{out}");
 }
 
+/// A section listed twice does not stop the other colour checks: the broken LUT of its first entry,
+/// the missing LUT of an unknown section and a stage-wide grade are reported with it, each at the
+/// line and column of its field, the stage-wide problems under `colour:`.
+#[test]
+fn a_duplicate_section_does_not_hide_the_other_colour_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    // Row 3 of 8, on line 4, is not numeric.
+    let cube = "LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 one 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+    std::fs::write(dir.path().join("nonnum.cube"), cube).unwrap();
+    let tiny = std::fs::read_to_string(asset("tiny.ron")).unwrap();
+    let render = "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),";
+    let colour = r#"colour: (
+        inner: (cdl: (saturation: -1.0)),
+        sections: [
+            (section: "A", lut: Some("nonnum.cube")),
+            (section: "A", inner: Some((exposure: 1.0))),
+            (section: "Nope", lut: Some("missing.cube")),
+        ],
+    ),"#;
+    let text = tiny.replacen(render, &format!("{render}\n    {colour}"), 1);
+    assert!(text.contains("Nope"));
+    let path = dir.path().join("stage.ron");
+    std::fs::write(&path, &text).unwrap();
+    let e = stage::load(&path).expect_err("accepted").to_string();
+    let file = path.display().to_string();
+    let at = |needle: &str| {
+        let (line, col) = position_of(&text, needle);
+        format!("  - {file}:{line}:{col}: ")
+    };
+    let dir_ = dir.path().display();
+    let expected = [
+        format!(
+            "{}colour: cdl.saturation = -1 must be within 0..1000 (at colour.inner.cdl.saturation)",
+            at("saturation: -1.0")
+        ),
+        format!(
+            "{}section 'A': listed twice in colour.sections (at colour.sections[1].section)",
+            at(r#"section: "A", inner"#)
+        ),
+        format!(
+            "{}colour: unknown section 'Nope' (at colour.sections[2].section)",
+            at(r#"section: "Nope""#)
+        ),
+        format!(
+            "{}section 'A': LUT: {dir_}/nonnum.cube:4: 'one' is not a finite number (at colour.sections[0].lut)",
+            at(r#"lut: Some("nonnum.cube")"#)
+        ),
+    ];
+    for line in &expected {
+        assert!(e.lines().any(|l| l == line), "{line}\nnot in\n{e}");
+    }
+    let missing = format!(
+        "{}section 'Nope': LUT: {dir_}/missing.cube: cannot read: ",
+        at(r#"lut: Some("missing.cube")"#)
+    );
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with(&missing) && l.ends_with("(at colour.sections[2].lut)")),
+        "{missing}\nnot in\n{e}"
+    );
+    assert!(e.starts_with(&format!("{file}: 5 problems:\n")), "{e}");
+}
+
 /// `validate` reads the stage's 3D content as `render` does: a missing glTF file and a broken one
 /// fail validation (both reported, each naming its scene item), and a readable one is summarised
 /// with its triangle and material counts beside the stage's other content.

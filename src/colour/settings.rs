@@ -83,6 +83,65 @@ pub struct ColourFile {
     pub outputs: Vec<OutputColourFile>,
 }
 
+impl ColourFile {
+    /// The problems of every LUT file the section lists, entry by entry, whether or not the entry
+    /// resolves (an unknown name, a name listed twice): what [`ColourSettings::load_luts`]
+    /// reports, for a stage that did not build, so that every problem is reported at once. Each
+    /// file is read once, its problem on the first field naming it.
+    pub fn lut_problems(&self, resolve: impl Fn(&str) -> PathBuf) -> Vec<ColourProblem> {
+        let mut files = LutFiles::default();
+        for (i, s) in self.sections.iter().enumerate() {
+            if let Some(p) = &s.lut {
+                let scope = ColourScope::Section(s.section.clone());
+                files.read(p, &format!("colour.sections[{i}].lut"), scope, &resolve);
+            }
+        }
+        for (i, o) in self.outputs.iter().enumerate() {
+            if let Some(p) = &o.lut {
+                let scope = ColourScope::Output(o.output.clone());
+                files.read(p, &format!("colour.outputs[{i}].lut"), scope, &resolve);
+            }
+        }
+        files.problems
+    }
+}
+
+/// `.cube` files read so far (each once, by the path as written) and the problems of those that
+/// failed.
+#[derive(Default)]
+struct LutFiles {
+    loaded: Vec<(String, Option<Arc<CubeLut>>)>,
+    problems: Vec<ColourProblem>,
+}
+
+impl LutFiles {
+    /// The LUT at `path` (as written; read through `resolve`) named at field `at`: read the first
+    /// time, a problem of `scope` if it fails (`None`, then and after).
+    fn read(
+        &mut self,
+        path: &str,
+        at: &str,
+        scope: ColourScope,
+        resolve: &impl Fn(&str) -> PathBuf,
+    ) -> Option<Arc<CubeLut>> {
+        if let Some((_, l)) = self.loaded.iter().find(|(q, _)| q == path) {
+            return l.clone();
+        }
+        let l = match read_cube(&resolve(path)) {
+            Ok(l) => Some(Arc::new(l)),
+            Err(e) => {
+                self.problems.push(ColourProblem {
+                    scope,
+                    message: format!("LUT: {} (at {at})", e.to_string().replace('\n', "\n      ")),
+                });
+                None
+            }
+        };
+        self.loaded.push((path.to_string(), l.clone()));
+        l
+    }
+}
+
 /// The grades of the three layers for one set of cabinets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Grades {
@@ -152,6 +211,7 @@ pub struct ColourSettings {
 /// What a colour problem is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ColourScope {
+    /// The `colour:` section as a whole: a stage-wide grade, a name it lists that the stage lacks.
     Stage,
     Section(String),
     Output(String),
@@ -199,8 +259,9 @@ fn overrides_problems(
 }
 
 /// The index in `names` (the stage's sections or outputs) of `name`, listed at `at`
-/// (`colour.sections[i]`, `colour.outputs[i]`): an unknown name is a problem of the stage, one
-/// listed a second time (`seen`) a problem of `scope` (and still resolved).
+/// (`colour.sections[i]`, `colour.outputs[i]`): an unknown name is a problem of the `colour:`
+/// section, one listed a second time (`seen`) a problem of `scope` (and still resolved, the later
+/// entry replacing the earlier). Either way the entry's other fields are still checked.
 fn listed(
     names: &[&str],
     seen: &mut [bool],
@@ -255,16 +316,14 @@ impl ColourSettings {
         for (i, s) in f.sections.iter().enumerate() {
             let at = format!("colour.sections[{i}]");
             let scope = ColourScope::Section(s.section.clone());
-            let Some(k) = listed(sections, &mut seen, &s.section, &at, &scope, &mut problems)
-            else {
-                continue;
-            };
+            let k = listed(sections, &mut seen, &s.section, &at, &scope, &mut problems);
             let grades = GradeOverrides {
                 inner: s.inner,
                 outer: s.outer,
                 cards: s.cards,
             };
             overrides_problems(&grades, &at, &scope, &mut problems);
+            let Some(k) = k else { continue };
             secs[k] = SectionColour {
                 name: s.section.clone(),
                 lut_path: s.lut.clone(),
@@ -278,9 +337,7 @@ impl ColourSettings {
         for (i, o) in f.outputs.iter().enumerate() {
             let at = format!("colour.outputs[{i}]");
             let scope = ColourScope::Output(o.output.clone());
-            let Some(k) = listed(outputs, &mut seen, &o.output, &at, &scope, &mut problems) else {
-                continue;
-            };
+            let k = listed(outputs, &mut seen, &o.output, &at, &scope, &mut problems);
             for p in o.encoding.problems() {
                 // "Pq white_nits = ...": the field is the second word.
                 let field = p.split(' ').nth(1).unwrap_or_default();
@@ -295,6 +352,7 @@ impl ColourSettings {
                 cards: o.cards,
             };
             overrides_problems(&grades, &at, &scope, &mut problems);
+            let Some(k) = k else { continue };
             out[k] = OutputColour {
                 name: o.output.clone(),
                 lut_path: o.lut.clone(),
@@ -319,8 +377,7 @@ impl ColourSettings {
     /// `resolve`. Every file that fails is one problem, on the first field naming it: `LUT: ` and
     /// the `.cube` parser's `file:line: message` lines, then `(at colour.…lut)`.
     pub fn load_luts(&mut self, resolve: impl Fn(&str) -> PathBuf) -> Vec<ColourProblem> {
-        let mut problems = Vec::new();
-        let mut loaded: Vec<(String, Option<Arc<CubeLut>>)> = Vec::new();
+        let mut files = LutFiles::default();
         let places = self
             .sections
             .iter_mut()
@@ -333,29 +390,11 @@ impl ColourSettings {
                 (&o.lut_path, &mut o.lut, &o.lut_at, scope)
             }));
         for (path, lut, at, scope) in places {
-            let Some(p) = path else { continue };
-            if let Some((_, l)) = loaded.iter().find(|(q, _)| q == p) {
-                *lut = l.clone();
-                continue;
+            if let Some(p) = path {
+                *lut = files.read(p, at.as_deref().unwrap_or_default(), scope, &resolve);
             }
-            let l = match read_cube(&resolve(p)) {
-                Ok(l) => Some(Arc::new(l)),
-                Err(e) => {
-                    let at = at.clone().unwrap_or_default();
-                    problems.push(ColourProblem {
-                        scope,
-                        message: format!(
-                            "LUT: {} (at {at})",
-                            e.to_string().replace('\n', "\n      ")
-                        ),
-                    });
-                    None
-                }
-            };
-            *lut = l.clone();
-            loaded.push((p.clone(), l));
         }
-        problems
+        files.problems
     }
 
     /// The grades in effect on a cabinet of section `section` in output `output` (either may be
@@ -446,96 +485,5 @@ impl ColourSettings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn exposure(e: f64) -> Grade {
-        Grade {
-            exposure: e,
-            ..Grade::default()
-        }
-    }
-
-    /// Output over section over stage, per layer, written out by hand for every combination.
-    #[test]
-    fn the_most_specific_grade_wins_per_layer() {
-        let f = ColourFile {
-            inner: exposure(1.0),
-            outer: exposure(2.0),
-            cards: exposure(3.0),
-            sections: vec![SectionColourFile {
-                section: "b".into(),
-                inner: Some(exposure(10.0)),
-                cards: Some(exposure(11.0)),
-                lut: Some("b.cube".into()),
-                ..Default::default()
-            }],
-            outputs: vec![OutputColourFile {
-                output: "y".into(),
-                inner: Some(exposure(20.0)),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        let (s, p) = ColourSettings::build(&f, &["a", "b"], &["x", "y"]);
-        assert!(p.is_empty(), "{p:?}");
-        let e = |g: Grades| [g.inner.exposure, g.outer.exposure, g.cards.exposure];
-        assert_eq!(e(s.grades_for(Some(0), Some(0))), [1.0, 2.0, 3.0]);
-        assert_eq!(e(s.grades_for(Some(1), Some(0))), [10.0, 2.0, 11.0]);
-        assert_eq!(e(s.grades_for(Some(0), Some(1))), [20.0, 2.0, 3.0]);
-        assert_eq!(e(s.grades_for(Some(1), Some(1))), [20.0, 2.0, 11.0]);
-        assert_eq!(e(s.grades_for(None, None)), [1.0, 2.0, 3.0]);
-        assert_eq!(s.lut_for(Some(1), Some(0)).0.as_deref(), Some("b.cube"));
-        assert_eq!(s.lut_for(Some(0), Some(0)).0, None);
-    }
-
-    #[test]
-    fn problems_name_their_fields() {
-        let f = ColourFile {
-            cards: exposure(f64::NAN),
-            sections: vec![
-                SectionColourFile {
-                    section: "nope".into(),
-                    ..Default::default()
-                },
-                SectionColourFile {
-                    section: "a".into(),
-                    outer: Some(Grade {
-                        white_balance_k: Some(100.0),
-                        ..Grade::default()
-                    }),
-                    ..Default::default()
-                },
-            ],
-            outputs: vec![OutputColourFile {
-                output: "x".into(),
-                encoding: Encoding::Pq {
-                    white_nits: 100.0,
-                    peak_nits: -1.0,
-                    bits: 12,
-                },
-                cards: Some(Grade {
-                    cdl: crate::colour::cdl::Cdl {
-                        power: [1.0, 0.0, 1.0],
-                        ..Default::default()
-                    },
-                    ..Grade::default()
-                }),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        let (_, p) = ColourSettings::build(&f, &["a"], &["x"]);
-        let text: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
-        for at in [
-            "(at colour.cards.exposure)",
-            "(at colour.sections[0].section)",
-            "(at colour.sections[1].outer.white_balance_k)",
-            "(at colour.outputs[0].encoding.peak_nits)",
-            "(at colour.outputs[0].cards.cdl.power)",
-        ] {
-            assert!(text.iter().any(|m| m.ends_with(at)), "{at} in {text:#?}");
-        }
-        assert_eq!(p.len(), 5, "{text:#?}");
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

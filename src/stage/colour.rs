@@ -10,7 +10,7 @@ use crate::colour::settings::{ColourProblem, ColourScope, ColourSettings};
 fn problem(p: ColourProblem) -> Problem {
     Problem {
         subject: match p.scope {
-            ColourScope::Stage => Subject::Stage,
+            ColourScope::Stage => Subject::Colour,
             ColourScope::Section(n) => Subject::Section(n),
             ColourScope::Output(n) => Subject::Output(n),
         },
@@ -45,8 +45,10 @@ pub(super) fn load_luts(settings: &mut ColourSettings, source: Option<&Path>) ->
 }
 
 /// The LUT files' problems of a stage file that did not build (so that a broken `.cube` file is
-/// reported with the other problems, not after they are fixed).
+/// reported with the other problems, not after they are fixed): of every entry of `colour:`,
+/// whether or not it resolves.
 pub(super) fn lut_problems(f: &file::Stage, source: Option<&Path>) -> Vec<Problem> {
-    let (mut settings, _) = colour_settings(f);
-    load_luts(&mut settings, source)
+    // Every entry's file, also an entry that does not resolve (unknown name, listed twice).
+    let failed = f.colour.lut_problems(|p| resolve(source, p));
+    failed.into_iter().map(problem).collect()
 }

@@ -216,6 +216,8 @@ pub enum Subject {
     Scene(String),
     /// A light card, named by its index and name.
     LightCard(String),
+    /// The stage file's `colour:` section as a whole (stage-wide grades, names it lists).
+    Colour,
     /// A subject located in the stage file: `file:line:column` first, then the subject.
     At(String, Box<Subject>),
 }
@@ -232,6 +234,7 @@ impl fmt::Display for Subject {
             Subject::Camera(n) => write!(f, "camera '{n}'"),
             Subject::Scene(n) => write!(f, "scene item {n}"),
             Subject::LightCard(n) => write!(f, "light card {n}"),
+            Subject::Colour => write!(f, "colour"),
             Subject::At(at, s) => write!(f, "{at}: {s}"),
         }
     }
