@@ -275,7 +275,7 @@ fn colour_problems_are_located_and_reported_together() {
     outputs: [
       (output: "b", encoding: Pq(peak_nits: -5.0), inner: Some((cdl: (power: (1.0, 0.0, 1.0))))),
     ])"#;
-    // A problem outside the colour section: the card's feather.
+    // A problem outside the colour section: the cards' feather (the first card's is checked).
     let cards = CARD.replace("layer: Over", "feather: 5.0, layer: Over");
     let text = STAGE.replace("COLOUR", colour).replace("CARDS", &cards);
     let path = dir.path().join("broken.ron");
@@ -310,7 +310,7 @@ fn colour_problems_are_located_and_reported_together() {
     }
     // And the problem outside the colour section, in the same report.
     let feather = format!(
-        "{file}:{}: light card 0 ('all'): feather",
+        "{file}:{}: light card 0 ('below'): feather",
         at(&text, "feather: 5.0")
     );
     assert!(e.contains(&feather), "{feather} in\n{e}");
