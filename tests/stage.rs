@@ -814,7 +814,7 @@ fn validate_shows_the_colour_each_output_and_section_gets() {
     };
     // Sections A and C are both in output main.
     let out = validate(Some(
-        r#"working_space: AcesCg, inner: (exposure: 0.5),
+        r#"working_space: AcesCg, inner: (exposure: 0.5, white_balance_k: Some(3200.0)),
         sections: [(section: "A", lut: Some("warm.cube"),
             inner: Some((exposure: 1.0, white_balance_k: Some(5600.0))),
             outer: Some((cdl: (slope: (1.1, 1.0, 0.9), saturation: 0.8))))],
@@ -823,15 +823,15 @@ fn validate_shows_the_colour_each_output_and_section_gets() {
     ));
     let expected = "\
 colour: working space AcesCg
-  stage-wide   inner: exposure +0.5 stops
+  stage-wide   inner: exposure +0.5 stops, white balance 3200 K (black body)
 output main: pq (10-bit in a 16-bit PNG, white 203 nits, peak 1000 nits, Rec.2020 primaries)
-  LUT          per section: A: warm.cube (\"Warm look\", sha256 93d3214e4675d13c); C: none
+  LUT          per section: A: warm.cube (\"Warm look\", sha256 93d3214e4675d13c), input domain ends at 1: everything above 203 nits takes its edge values; C: none
   inner grade  section A, else stage-wide
   outer grade  section A, else stage-wide (neutral)
   cards grade  output (exposure -1 stops)
 section A:
   LUT          warm.cube (\"Warm look\", sha256 93d3214e4675d13c)
-  inner grade  exposure +1 stops, white balance 5600 K
+  inner grade  exposure +1 stops, white balance 5600 K (daylight)
   outer grade  slope (1.1, 1, 0.9), saturation 0.8
 ";
     assert!(out.contains(expected), "{out}");

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use parallax::colour::cube::CubeLut;
-use parallax::colour::grade::Grade;
+use parallax::colour::grade::{Grade, PLANCKIAN_BELOW_K};
 use parallax::colour::output::{
     ColourSettings, Encoding, GradeOverrides, IDENTITY_TOLERANCE, OutputColour,
 };
@@ -46,7 +46,12 @@ pub fn grade_text(g: &Grade) -> String {
         parts.push(format!("exposure {:+} stops", g.exposure));
     }
     if let Some(k) = g.white_balance_k {
-        parts.push(format!("white balance {} K", num(k)));
+        let locus = if k < PLANCKIAN_BELOW_K {
+            "black body"
+        } else {
+            "daylight"
+        };
+        parts.push(format!("white balance {} K ({locus})", num(k)));
     }
     let c = &g.cdl;
     if c.slope != [1.0; 3] {
@@ -94,9 +99,11 @@ pub fn encoding_text(e: &Encoding, working: &str) -> String {
 }
 
 /// A LUT as `path ("TITLE", sha256 0123456789abcdef)` (the first 16 hex digits of the file's
-/// SHA-256); `srgb`: the output is sRGB, where a LUT that is the identity on 0..1 is not applied
-/// (said so).
-fn lut_text(path: &str, lut: Option<&CubeLut>, srgb: bool) -> String {
+/// SHA-256) on an output of encoding `encoding`: on sRGB, where a LUT that is the identity on 0..1
+/// is not applied, said so; on PQ, where linear 1.0 is `white_nits`, a LUT whose input domain ends
+/// at 1 or below clips everything brighter to its edge values: said with the nits.
+fn lut_text(path: &str, lut: Option<&CubeLut>, encoding: &Encoding) -> String {
+    let srgb = matches!(encoding, Encoding::Srgb { .. });
     let mut s = path.to_string();
     let title = lut
         .and_then(|l| l.title.as_ref())
@@ -110,6 +117,25 @@ fn lut_text(path: &str, lut: Option<&CubeLut>, srgb: bool) -> String {
     }
     if srgb && lut.is_some_and(|l| l.is_unit_identity(IDENTITY_TOLERANCE)) {
         s.push_str(", identity on 0..1: not applied on this sRGB output");
+    }
+    let top = lut.and_then(|l| {
+        let max = match (&l.shaper, &l.lut3d) {
+            (Some(sh), _) => sh.domain_max,
+            (None, Some(t)) => t.domain_max,
+            (None, None) => return None,
+        };
+        Some(max.iter().copied().fold(f64::INFINITY, f64::min))
+    });
+    if let (Encoding::Pq { white_nits, .. }, Some(top)) = (encoding, top)
+        && top <= 1.0
+    {
+        let nits = top * white_nits;
+        let _ = write!(
+            s,
+            ", input domain ends at {}: everything above {} nits takes its edge values",
+            num(top),
+            num(nits)
+        );
     }
     s
 }
@@ -195,10 +221,9 @@ pub fn output(stage: &Stage, k: usize) -> (String, String) {
     let o = &c.outputs[k];
     let working = format!("{:?}", c.working_space);
     let head = encoding_text(&o.encoding, &working);
-    let srgb = matches!(o.encoding, Encoding::Srgb { .. });
     let secs = &sections_per_output(stage)[k];
     let lut = match &o.lut_path {
-        Some(p) => lut_text(p, o.lut.as_deref(), srgb),
+        Some(p) => lut_text(p, o.lut.as_deref(), &o.encoding),
         None if secs
             .iter()
             .any(|&s| c.sections.get(s).is_some_and(|s| s.lut_path.is_some())) =>
@@ -212,7 +237,9 @@ pub fn output(stage: &Stage, k: usize) -> (String, String) {
                         .get(s)
                         .and_then(|s| s.lut_path.as_ref().map(|p| (p, s)))
                     {
-                        Some((p, s)) => format!("{name}: {}", lut_text(p, s.lut.as_deref(), srgb)),
+                        Some((p, s)) => {
+                            format!("{name}: {}", lut_text(p, s.lut.as_deref(), &o.encoding))
+                        }
                         None => format!("{name}: none"),
                     }
                 })
@@ -256,7 +283,7 @@ pub fn sections(stage: &Stage) -> String {
                 out,
                 "  {:<LABEL$} {}",
                 "LUT",
-                lut_text(p, sec.lut.as_deref(), false)
+                lut_text(p, sec.lut.as_deref(), &Encoding::LinearExr)
             );
         }
         for (name, grade) in [("inner", g.inner), ("outer", g.outer), ("cards", g.cards)] {
