@@ -140,7 +140,8 @@ pub(crate) struct Overlay {
     uniform: wgpu::Buffer,
     walls: wgpu::Buffer,
     cards: wgpu::Buffer,
-    /// [`graded_radiance`], `card_capacity` entries per grade set.
+    /// [`graded_radiance`] of the frame's cards: room for `card_capacity` cards per grade set
+    /// (laid out with the frame's card count as the stride).
     radiance: wgpu::Buffer,
     /// Cards the card buffers hold; they are replaced (and the group rebuilt) by larger ones when
     /// a frame has more.
@@ -148,8 +149,8 @@ pub(crate) struct Overlay {
     /// Each grade set's cards grade (the composite's grade sets, in order) and the working space.
     card_grades: Vec<Grade>,
     space: Primaries,
-    /// The bytes the last `prepare` wrote (the uniform, then the cards): what the frozen outer's
-    /// outside bake depends on.
+    /// The bytes the last `prepare` wrote (the uniform, the cards, their graded radiance): what
+    /// the frozen outer's outside bake depends on.
     pub(crate) written: Vec<u8>,
 }
 
