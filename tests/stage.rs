@@ -917,6 +917,20 @@ fn a_duplicate_section_does_not_hide_the_other_colour_problems() {
         "{missing}\nnot in\n{e}"
     );
     assert!(e.starts_with(&format!("{file}: 5 problems:\n")), "{e}");
+    // In the file's order: the LUT of entry 0 (line of `nonnum.cube`) before the duplicate of
+    // entry 1, the unknown section of entry 2 before its LUT (same line, further right).
+    let order: Vec<(usize, usize)> = e
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("  - {file}:")))
+        .map(|rest| {
+            let mut parts = rest.splitn(3, ':');
+            let line = parts.next().unwrap().parse().unwrap();
+            let col = parts.next().unwrap().parse().unwrap();
+            (line, col)
+        })
+        .collect();
+    assert_eq!(order.len(), 5, "{e}");
+    assert!(order.is_sorted(), "{order:?}\n{e}");
 }
 
 /// `validate` reads the stage's 3D content as `render` does: a missing glTF file and a broken one

@@ -308,9 +308,10 @@ fn list(problems: &[Problem]) -> String {
 /// Locates the problems whose message ends with `(at PATH)` (a field path such as
 /// `outputs[1].target.every`) in `text`: their subject becomes [`Subject::At`] with
 /// `file:line:column` of the field. Problems without a path, or whose path is not found, are kept
-/// as they are.
+/// as they are. The located problems come first, in the file's order (line, then column), then
+/// the others in the order they were found.
 fn locate(problems: Vec<Problem>, text: &str, file: &str) -> Vec<Problem> {
-    problems
+    let mut located: Vec<(Option<(usize, usize)>, Problem)> = problems
         .into_iter()
         .map(|p| {
             let path = p
@@ -319,14 +320,20 @@ fn locate(problems: Vec<Problem>, text: &str, file: &str) -> Vec<Problem> {
                 .and_then(|m| m.rsplit_once("(at "))
                 .map(|(_, path)| path);
             match path.and_then(|path| crate::ron_file::locate(text, path)) {
-                Some((line, column)) => Problem {
-                    subject: Subject::At(format!("{file}:{line}:{column}"), Box::new(p.subject)),
-                    message: p.message,
-                },
-                None => p,
+                Some((line, column)) => {
+                    let at = format!("{file}:{line}:{column}");
+                    let problem = Problem {
+                        subject: Subject::At(at, Box::new(p.subject)),
+                        message: p.message,
+                    };
+                    (Some((line, column)), problem)
+                }
+                None => (None, p),
             }
         })
-        .collect()
+        .collect();
+    located.sort_by_key(|(at, _)| at.map_or((usize::MAX, usize::MAX), |a| a));
+    located.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Parses stage-file text. `file` names the source in error messages.
