@@ -51,6 +51,15 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, SyntaxErr
                 }
             }
         }
+        // A quoted enum value (`working_space: "Rec709"`): RON writes them bare.
+        if matches!(e.code, ron::Error::ExpectedIdentifier)
+            && let Some(quoted) = quoted_at(text, line, column)
+        {
+            message = format!(
+                "expected a name, not the string \"{quoted}\": write choices such as this one \
+                 without quotes ({quoted})"
+            );
+        }
         SyntaxError {
             file: file.to_string(),
             line,
@@ -114,6 +123,17 @@ fn word_at(text: &str, line: usize, column: usize) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
     (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit())).then_some(word)
+}
+
+/// The text of the string literal starting at `line:column` (without its quotes), if one does and
+/// it is a plain name (letters, digits, `_`).
+fn quoted_at(text: &str, line: usize, column: usize) -> Option<String> {
+    let rest = text[offset_of(text, line, column)?..].strip_prefix('"')?;
+    let (inner, _) = rest.split_once('"')?;
+    let name = !inner.is_empty()
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !inner.starts_with(|c: char| c.is_ascii_digit());
+    name.then(|| inner.to_string())
 }
 
 /// The last field (`name:`) written in the struct that is open at `line:column`, read from the text
@@ -432,6 +452,32 @@ mod tests {
             e.message,
             "expected a comma after field 'last', before 'extra'"
         );
+    }
+
+    #[test]
+    fn a_quoted_enum_value_is_told_to_go_without_quotes() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Space {
+            Rec709,
+            AcesCg,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct S {
+            space: Space,
+        }
+        let e = parse::<S>("S(\n  space: \"Rec709\")", "t.ron").expect_err("quoted");
+        assert_eq!((e.line, e.column), (2, 10), "{e}");
+        assert_eq!(
+            e.message,
+            "expected a name, not the string \"Rec709\": write choices such as this one without quotes (Rec709)"
+        );
+        assert_eq!(e.path, "space");
+        // Bare, it parses; a number where a name belongs keeps RON's words.
+        assert!(parse::<S>("S(space: AcesCg)", "t.ron").is_ok());
+        let e = parse::<S>("S(space: 3)", "t.ron").expect_err("number");
+        assert!(!e.message.contains("quotes"), "{e}");
     }
 
     #[test]
