@@ -89,13 +89,8 @@ fn section_colours(stage: &crate::stage::Stage, k: usize) -> Vec<FrameSectionCol
     if !graded {
         return Vec::new();
     }
-    let mut sections: Vec<usize> = stage
-        .panels_in_output(k)
-        .map(|i| stage.panels[i].section)
-        .collect();
-    sections.sort_unstable();
-    sections.dedup();
-    sections
+    stage
+        .sections_in_output(k)
         .into_iter()
         .map(|s| {
             let (lut, loaded) = c.lut_for(Some(s), Some(k));

@@ -503,6 +503,17 @@ impl Stage {
             .map(|(i, _)| i)
     }
 
+    /// Sections with cabinets in an output, as indices into [`Stage::sections`], ascending.
+    pub fn sections_in_output(&self, output: usize) -> Vec<usize> {
+        let mut sections: Vec<usize> = self
+            .panels_in_output(output)
+            .map(|i| self.panels[i].section)
+            .collect();
+        sections.sort_unstable();
+        sections.dedup();
+        sections
+    }
+
     /// Usage per output and per processor.
     pub fn summary(&self) -> Summary {
         capacity::summary(self)

@@ -140,22 +140,6 @@ fn lut_text(path: &str, lut: Option<&CubeLut>, encoding: &Encoding) -> String {
     s
 }
 
-/// Per output, the indices of the sections with cabinets in it (ascending).
-fn sections_per_output(stage: &Stage) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new(); stage.outputs.len()];
-    for p in &stage.panels {
-        if let Some(v) = out.get_mut(p.placement.output)
-            && !v.contains(&p.section)
-        {
-            v.push(p.section);
-        }
-    }
-    for v in &mut out {
-        v.sort_unstable();
-    }
-    out
-}
-
 /// The colour header: working space and the stage-wide grades that are not neutral.
 pub fn header(stage: &Stage) -> String {
     let c = &stage.colour;
@@ -221,7 +205,7 @@ pub fn output(stage: &Stage, k: usize) -> (String, String) {
     let o = &c.outputs[k];
     let working = format!("{:?}", c.working_space);
     let head = encoding_text(&o.encoding, &working);
-    let secs = &sections_per_output(stage)[k];
+    let secs = &stage.sections_in_output(k);
     let lut = match &o.lut_path {
         Some(p) => lut_text(p, o.lut.as_deref(), &o.encoding),
         None if secs
