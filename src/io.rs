@@ -58,19 +58,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     result.map_err(io)
 }
 
-/// Encodes an RGBA8 image as PNG and writes it atomically.
+/// Writes an 8-bit sRGB RGBA image as a PNG with an `sRGB` chunk ([`write_png_colour`],
+/// [`PngColour::Srgb`]), atomically. Errors: the path and what failed.
 pub fn write_png(path: &Path, image: &image::RgbaImage) -> Result<(), WriteError> {
-    let mut bytes = Vec::new();
-    image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .map_err(|source| WriteError::Image {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    write_atomic(path, &bytes)
+    write_png_colour(
+        path,
+        image.width(),
+        image.height(),
+        png::BitDepth::Eight,
+        image.as_raw(),
+        PngColour::Srgb,
+    )
 }
 
 /// The colour information a PNG written by [`write_png_colour`] carries, in chunks placed after
@@ -161,6 +159,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    /// The previews' and patterns' PNGs say sRGB (an `sRGB` chunk, perceptual intent) and keep
+    /// their texels.
+    #[test]
+    fn write_png_says_srgb_and_keeps_the_texels() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.png");
+        let img = image::RgbaImage::from_raw(2, 1, vec![0, 128, 255, 255, 3, 25, 188, 40]).unwrap();
+        write_png(&p, &img).unwrap();
+        let bytes = fs::read(&p).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(&bytes))
+            .read_info()
+            .unwrap();
+        assert_eq!(
+            reader.info().srgb,
+            Some(png::SrgbRenderingIntent::Perceptual)
+        );
+        assert_eq!(image::open(&p).unwrap().to_rgba8(), img);
     }
 
     #[test]

@@ -105,8 +105,13 @@ fn a_primary_and_two_nodes_render_the_single_process_frames_bit_for_bit() {
             let mine = dir.path().join(node).join(&frame);
             assert_eq!(
                 files_in(&mine),
-                [format!("{output}.png")],
-                "node {node} delivers only its output"
+                ["frame.json".to_string(), format!("{output}.png")],
+                "node {node} delivers only its output, and the frame's frame.json"
+            );
+            assert_eq!(
+                bytes(&mine.join("frame.json")),
+                bytes(&dir.path().join("single").join(&frame).join("frame.json")),
+                "frame {n}: node {node}'s frame.json differs from one process's"
             );
             let got = bytes(&mine.join(format!("{output}.png")));
             let want = bytes(

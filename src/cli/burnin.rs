@@ -1,8 +1,11 @@
 //! `parallax burn-in DIR...`: reads the frame-number burn-ins (`run --burn-in`) of the frames
 //! written by `run --sink files` into each DIR (one per node, say) and reports every output whose
 //! code is not its frame folder's number (a held or stale picture, a seam between nodes), every
-//! output without a readable code, and the frames some folders lack (ticks a node skipped).
-//! Exit status 1 when anything is reported, so a script or CI can use it.
+//! output without a readable code, and the frames some folders lack (ticks a node skipped). The
+//! folder's `frame.json` names the frame its pictures are of: with it, a held frame (the node
+//! repeated its last good pictures, and says so) is told from a stale picture (the node meant to
+//! show this frame and did not). Exit status 1 when anything is reported, so a script or CI can
+//! use it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -29,6 +32,18 @@ pub struct Read {
     pub file: String,
     /// The code read, or why none was.
     pub code: Result<u64, String>,
+    /// The frame the folder's `frame.json` says the pictures are of (`frame`; a held frame's
+    /// names the last good frame); `None` without a readable one.
+    pub pictures: Option<u64>,
+}
+
+/// The `frame` field of `folder/frame.json`, if it is there and readable.
+fn pictures_of(folder: &Path) -> Option<u64> {
+    let bytes = std::fs::read(folder.join("frame.json")).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("frame")?
+        .as_u64()
 }
 
 /// The frame folders under `dir`, by number (`frame-NNNNNN`). Errors: `dir` unreadable.
@@ -67,17 +82,28 @@ fn code_of(path: &Path) -> Result<u64, String> {
 /// Empty: every image of every frame carries its frame's number, in every folder.
 pub fn problems(dirs: &[String], reads: &[Read]) -> Vec<String> {
     let mut lines = Vec::new();
+    let code = |n: u64| n % (1 << burnin::BITS);
     for r in reads {
-        match &r.code {
-            Ok(c) if *c == r.frame % (1 << burnin::BITS) => {}
-            Ok(c) => lines.push(format!(
-                "frame {}: {}/frame-{:06}/{} shows frame {c} (a held or stale picture)",
-                r.frame, r.dir, r.frame, r.file
+        let at = format!("{}/frame-{:06}/{}", r.dir, r.frame, r.file);
+        match (&r.code, r.pictures) {
+            (Ok(c), p) if *c == code(r.frame) && p.is_none_or(|p| p == r.frame) => {}
+            (Ok(c), Some(p)) if *c == code(p) && p != r.frame => lines.push(format!(
+                "frame {}: {at} shows frame {p}: held (the frame failed; its frame.json is frame {p}'s)",
+                r.frame
             )),
-            Err(why) => lines.push(format!(
-                "frame {}: {}/frame-{:06}/{}: no code: {why}",
-                r.frame, r.dir, r.frame, r.file
+            (Ok(c), Some(p)) if *c == code(r.frame) => lines.push(format!(
+                "frame {}: {at} shows frame {c}, but its frame.json is frame {p}'s",
+                r.frame
             )),
+            (Ok(c), Some(p)) if p == r.frame => lines.push(format!(
+                "frame {}: {at} shows frame {c}: a stale picture (its frame.json is this frame's)",
+                r.frame
+            )),
+            (Ok(c), _) => lines.push(format!(
+                "frame {}: {at} shows frame {c} (a held or stale picture)",
+                r.frame
+            )),
+            (Err(why), _) => lines.push(format!("frame {}: {at}: no code: {why}", r.frame)),
         }
     }
     let all: BTreeSet<u64> = reads.iter().map(|r| r.frame).collect();
@@ -130,6 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
         for (frame, folder) in folders {
+            let pictures = pictures_of(&folder);
             let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
                 .map_err(|e| anyhow::anyhow!("{}: cannot be read ({e})", folder.display()))?
                 .filter_map(|e| Some(e.ok()?.path()))
@@ -150,6 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     frame,
                     file,
                     code: code_of(&path),
+                    pictures,
                 });
             }
         }
@@ -182,6 +210,7 @@ mod tests {
             frame,
             file: "o.png".into(),
             code,
+            pictures: None,
         }
     }
 
@@ -207,5 +236,34 @@ mod tests {
         // The code is the frame number modulo 2^24.
         let wrapped = [read("a", (1 << 24) + 5, Ok(5))];
         assert!(problems(&dirs[..1], &wrapped).is_empty());
+    }
+
+    /// With the folders' frame.json, a held frame (frame.json and picture both of the last good
+    /// frame) is told from a stale picture (frame.json of this frame, picture of another) and
+    /// from a frame.json that does not match its picture.
+    #[test]
+    fn frame_json_tells_held_frames_from_stale_pictures() {
+        let dirs = ["a".to_string()];
+        let with = |frame: u64, code: u64, pictures: u64| Read {
+            pictures: Some(pictures),
+            ..read("a", frame, Ok(code))
+        };
+        let reads = [
+            with(1, 1, 1),
+            with(2, 1, 1),
+            with(3, 1, 3),
+            with(4, 4, 3),
+            with(5, 2, 1),
+            with((1 << 24) + 6, 6, (1 << 24) + 6),
+        ];
+        assert_eq!(
+            problems(&dirs, &reads),
+            [
+                "frame 2: a/frame-000002/o.png shows frame 1: held (the frame failed; its frame.json is frame 1's)",
+                "frame 3: a/frame-000003/o.png shows frame 1: a stale picture (its frame.json is this frame's)",
+                "frame 4: a/frame-000004/o.png shows frame 4, but its frame.json is frame 3's",
+                "frame 5: a/frame-000005/o.png shows frame 2 (a held or stale picture)",
+            ]
+        );
     }
 }

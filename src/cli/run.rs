@@ -15,7 +15,8 @@ pub enum SinkKind {
     /// Rendered and finished on the GPU, then discarded (tests, benchmarks, dry runs).
     Null,
     /// One file per output every `--every` frames, into `--out DIR/frame-NNNNNN/`: `NAME.png`
-    /// (sRGB, or PQ in 16 bits) or `NAME.exr` (linear EXR), by the output's encoding.
+    /// (sRGB, or PQ in 16 bits) or `NAME.exr` (linear EXR), by the output's encoding, and the
+    /// frame's frame.json.
     Files,
 }
 

@@ -7,9 +7,8 @@
 //! last good frame repeated after a failed render) carries the code of the frame whose picture
 //! it is, so a seam between a node that held and the others shows on the wall and in the files.
 
-use crate::colour::output::Encoding;
 use crate::io::WriteError;
-use crate::live::Sink;
+use crate::live::{Delivery, Sink};
 use crate::render::ReadImage;
 
 /// Bits of the frame number in the code.
@@ -126,20 +125,15 @@ impl Sink for BurnIn<'_> {
         self.inner.wants(frame)
     }
 
-    fn deliver(
-        &mut self,
-        frame: u64,
-        outputs: &[(String, ReadImage)],
-        encodings: &[Encoding],
-        held: bool,
-    ) -> Result<(), WriteError> {
-        let code = if held {
-            self.fresh.unwrap_or(frame)
+    fn deliver(&mut self, d: &Delivery) -> Result<(), WriteError> {
+        let code = if d.held {
+            self.fresh.unwrap_or(d.frame)
         } else {
-            self.fresh = Some(frame);
-            frame
+            self.fresh = Some(d.frame);
+            d.frame
         };
-        let stamped: Vec<(String, ReadImage)> = outputs
+        let stamped: Vec<(String, ReadImage)> = d
+            .outputs
             .iter()
             .map(|(name, img)| {
                 let mut img = img.clone();
@@ -147,7 +141,10 @@ impl Sink for BurnIn<'_> {
                 (name.clone(), img)
             })
             .collect();
-        self.inner.deliver(frame, &stamped, encodings, held)
+        self.inner.deliver(&Delivery {
+            outputs: &stamped,
+            ..*d
+        })
     }
 }
 
@@ -215,14 +212,8 @@ mod tests {
             true
         }
 
-        fn deliver(
-            &mut self,
-            frame: u64,
-            outputs: &[(String, ReadImage)],
-            _encodings: &[Encoding],
-            held: bool,
-        ) -> Result<(), WriteError> {
-            self.0.push((frame, read(&outputs[0].1), held));
+        fn deliver(&mut self, d: &Delivery) -> Result<(), WriteError> {
+            self.0.push((d.frame, read(&d.outputs[0].1), d.held));
             Ok(())
         }
     }
@@ -235,8 +226,28 @@ mod tests {
             "o".to_string(),
             image(64, 32, wgpu::TextureFormat::Rgba8Unorm, 4),
         )];
+        let info = crate::frame::FrameInfo {
+            format: crate::frame::FRAME_FORMAT.into(),
+            version: 1,
+            frame: 0,
+            cameras: Vec::new(),
+            outer: crate::frame::FrameOuter {
+                viewpoint: [0.0; 3],
+                frozen: false,
+            },
+            outputs: Vec::new(),
+            light_cards: Vec::new(),
+            draw_order: Vec::new(),
+        };
         for (frame, held) in [(7, true), (8, false), (9, true), (10, true), (11, false)] {
-            b.deliver(frame, &out, &[], held).unwrap();
+            let d = Delivery {
+                frame,
+                outputs: &out,
+                encodings: &[],
+                info: &info,
+                held,
+            };
+            b.deliver(&d).unwrap();
         }
         assert_eq!(
             codes.0,

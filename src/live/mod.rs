@@ -47,7 +47,7 @@ pub use framelog::timecode;
 pub use pacing::Pacer;
 pub use recovery::{Fault, FaultKind};
 pub use reload::{Reload, Reloader};
-pub use sink::{FileSink, NullSink, Sink};
+pub use sink::{Delivery, FileSink, NullSink, Sink};
 pub use stats::{FrameStats, RunStats};
 pub use targets::{HeadlessSink, Plan, TargetOverrides, WindowTarget};
 
@@ -157,7 +157,9 @@ pub struct LiveLoop {
     scene: SceneList,
     source: Source,
     reloader: Option<Reloader>,
-    last_good: Option<Vec<(String, ReadImage)>>,
+    /// The last good frame's pictures, with the encodings they were rendered in and their
+    /// `frame.json`: what a failed frame holds on the sinks.
+    last_good: Option<Shown>,
     log: Option<std::fs::File>,
     frame: u64,
     epoch: Instant,
@@ -454,13 +456,6 @@ impl LiveLoop {
             ..Default::default()
         };
         let result = self.render(&tracked, &others, n, wants, &mut stats);
-        let encodings: Vec<crate::colour::output::Encoding> = self
-            .stage
-            .colour
-            .outputs
-            .iter()
-            .map(|o| o.encoding)
-            .collect();
         let delivered_at;
         let mut info = None;
         let failed = result.as_ref().err().map(|e| e.as_str());
@@ -468,22 +463,31 @@ impl LiveLoop {
         self.withheld = !present;
         match result {
             Ok((inputs, images)) => {
+                let frame_info = FrameInfo::of_stage(&self.stage, &inputs, n);
                 let t = Instant::now();
-                for s in sinks.iter_mut() {
-                    if let Some(images) = &images
-                        && present
-                        && let Err(e) = s.deliver(n, images, &encodings, false)
-                    {
-                        self.report(&format!("frame {n}: {e}"));
+                if let Some(outputs) = images {
+                    let shown = Shown {
+                        outputs,
+                        encodings: self
+                            .stage
+                            .colour
+                            .outputs
+                            .iter()
+                            .map(|o| o.encoding)
+                            .collect(),
+                        info: frame_info.clone(),
+                    };
+                    for s in sinks.iter_mut() {
+                        if present && let Err(e) = s.deliver(&shown.delivery(n, false)) {
+                            self.report(&format!("frame {n}: {e}"));
+                        }
                     }
+                    self.last_good = Some(shown);
                 }
                 stats.present_ms = ms(t.elapsed());
                 delivered_at = Instant::now();
-                if images.is_some() {
-                    self.last_good = images;
-                }
                 self.fresh = false;
-                info = Some(FrameInfo::of_stage(&self.stage, &inputs, n));
+                info = Some(frame_info);
             }
             Err(message) => {
                 stats.held = true;
@@ -493,10 +497,10 @@ impl LiveLoop {
                 ));
                 let t = Instant::now();
                 let mut errors = Vec::new();
-                if let Some(images) = self.last_good.as_ref().filter(|_| present) {
+                if let Some(shown) = self.last_good.as_ref().filter(|_| present) {
                     for s in sinks.iter_mut() {
                         if s.wants(n)
-                            && let Err(e) = s.deliver(n, images, &encodings, true)
+                            && let Err(e) = s.deliver(&shown.delivery(n, true))
                         {
                             errors.push(format!("frame {n}: {e}"));
                         }
@@ -553,6 +557,26 @@ impl LiveLoop {
         self.recover();
         self.print_status();
         stats
+    }
+}
+
+/// A frame's pictures as delivered, kept to be held when a later frame fails.
+struct Shown {
+    outputs: Vec<(String, ReadImage)>,
+    encodings: Vec<crate::colour::output::Encoding>,
+    info: FrameInfo,
+}
+
+impl Shown {
+    /// These pictures delivered in slot `frame`.
+    fn delivery(&self, frame: u64, held: bool) -> Delivery<'_> {
+        Delivery {
+            frame,
+            outputs: &self.outputs,
+            encodings: &self.encodings,
+            info: &self.info,
+            held,
+        }
     }
 }
 

@@ -1,28 +1,38 @@
 //! Where a live frame's outputs go: a null sink (tests and benchmarks: the frame is rendered and
-//! finished on the GPU, nothing is read back) or files every Nth frame (a PNG or EXR per output, written
-//! atomically). Output windows are driven by the window loop, not by a sink.
+//! finished on the GPU, nothing is read back) or files every Nth frame (a PNG or EXR per output and
+//! the pictures' `frame.json`, written atomically). Output windows are driven by the window loop,
+//! not by a sink.
 
 use std::path::PathBuf;
 
 use crate::colour::output::Encoding;
+use crate::frame::FrameInfo;
 use crate::io::WriteError;
 use crate::render::ReadImage;
+
+/// One frame handed to the sinks: the pictures of slot `frame`, and what they are.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery<'a> {
+    /// The frame number of the slot delivered.
+    pub frame: u64,
+    /// Each output's name and image, in stage order.
+    pub outputs: &'a [(String, ReadImage)],
+    /// Each output's colour encoding, in the same order: the one the images were rendered in.
+    pub encodings: &'a [Encoding],
+    /// The pictures' `frame.json`: this frame's, or for a held frame the last good frame's (its
+    /// `frame` field then names the frame the pictures come from).
+    pub info: &'a FrameInfo,
+    /// The frame failed: these are the last good frame's pictures, repeated.
+    pub held: bool,
+}
 
 /// A headless destination for the outputs of each frame.
 pub trait Sink {
     /// Whether frame `frame`'s images must be read back for this sink.
     fn wants(&self, frame: u64) -> bool;
 
-    /// Delivers frame `frame`'s outputs (name, image; stage order) with each output's encoding
-    /// (same order). `held` is true when these are the last good frame's images repeated because
-    /// this frame failed.
-    fn deliver(
-        &mut self,
-        frame: u64,
-        outputs: &[(String, ReadImage)],
-        encodings: &[Encoding],
-        held: bool,
-    ) -> Result<(), WriteError>;
+    /// Delivers one frame's pictures. Errors: the sink's writes.
+    fn deliver(&mut self, delivery: &Delivery) -> Result<(), WriteError>;
 }
 
 /// Discards every frame (nothing is read back).
@@ -34,22 +44,17 @@ impl Sink for NullSink {
         false
     }
 
-    fn deliver(
-        &mut self,
-        _: u64,
-        _: &[(String, ReadImage)],
-        _: &[Encoding],
-        _: bool,
-    ) -> Result<(), WriteError> {
+    fn deliver(&mut self, _: &Delivery) -> Result<(), WriteError> {
         Ok(())
     }
 }
 
 /// Writes every `every`th frame's outputs (all of them, or only those named in `outputs`) as
 /// `DIR/frame-NNNNNN/OUTPUT.EXT` in each output's encoding (8-bit sRGB PNG, 16-bit PQ PNG or
-/// half-float EXR, as `parallax render` writes them), each file written atomically. A held frame
-/// (the frame failed) is written as the last good frame's images, never as what the failed frame
-/// left behind.
+/// half-float EXR, as `parallax render` writes them) and the pictures' `frame.json` beside them,
+/// each file written atomically, `frame.json` last (a folder with it is complete). A held frame
+/// (the frame failed) is written as the last good frame's images and `frame.json`, never as what
+/// the failed frame left behind.
 #[derive(Debug)]
 pub struct FileSink {
     /// The folder frames are written into.
@@ -90,18 +95,12 @@ impl Sink for FileSink {
         frame.is_multiple_of(self.every)
     }
 
-    fn deliver(
-        &mut self,
-        frame: u64,
-        outputs: &[(String, ReadImage)],
-        encodings: &[Encoding],
-        held: bool,
-    ) -> Result<(), WriteError> {
-        if !self.wants(frame) {
+    fn deliver(&mut self, d: &Delivery) -> Result<(), WriteError> {
+        if !self.wants(d.frame) {
             return Ok(());
         }
-        let dir = self.dir.join(format!("frame-{frame:06}"));
-        for (k, (name, img)) in outputs.iter().enumerate() {
+        let dir = self.dir.join(format!("frame-{:06}", d.frame));
+        for (k, (name, img)) in d.outputs.iter().enumerate() {
             if self
                 .outputs
                 .as_ref()
@@ -109,11 +108,12 @@ impl Sink for FileSink {
             {
                 continue;
             }
-            let encoding = encodings.get(k).copied().unwrap_or_default();
+            let encoding = d.encodings.get(k).copied().unwrap_or_default();
             crate::render::encode::write_output(&dir.join(name), img, &encoding)?;
         }
+        crate::io::write_json(&dir.join("frame.json"), d.info)?;
         self.written += 1;
-        self.held += u64::from(held);
+        self.held += u64::from(d.held);
         Ok(())
     }
 }

@@ -125,8 +125,8 @@ fn a_looped_take_keeps_fds_and_gpu_objects_flat() {
     assert_eq!(lines[599]["frame"], 599);
     assert_eq!(
         super::files_under(&out).len(),
-        6,
-        "frames 0, 100, ..., 500 written"
+        12,
+        "frames 0, 100, ..., 500 written, each an output and frame.json"
     );
     // Once warm (from frame 100): the same open files and the same GPU objects, created and live.
     let warm = &samples[1..];

@@ -273,8 +273,8 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
     assert_eq!(jb["cluster"]["role"], "node");
     assert_eq!(jb["cluster"]["held"], 2, "{jb}");
     assert_eq!(jb["cluster"]["counted_by_primary"]["held"], 2, "{jb}");
-    // `parallax burn-in` finds the three held pictures (the primary's own too), and nothing
-    // else, over the three nodes.
+    // `parallax burn-in` finds the three held pictures (the primary's own too), tells them held
+    // by their folders' frame.json, and finds nothing else, over the three nodes.
     let (ok, out) = run_status(&["burn-in", &da, &db, &dc]);
     assert!(!ok, "{out}");
     let listed: Vec<&str> = out.lines().filter(|l| l.starts_with("  ")).collect();
@@ -282,13 +282,13 @@ fn the_stage_names_the_primary_and_a_nodes_held_frame_is_reported() {
         listed,
         [
             format!(
-                "  frame 3: {da}/frame-000003/left.png shows frame 2 (a held or stale picture)"
+                "  frame 3: {da}/frame-000003/left.png shows frame 2: held (the frame failed; its frame.json is frame 2's)"
             ),
             format!(
-                "  frame 5: {db}/frame-000005/right.png shows frame 4 (a held or stale picture)"
+                "  frame 5: {db}/frame-000005/right.png shows frame 4: held (the frame failed; its frame.json is frame 4's)"
             ),
             format!(
-                "  frame 8: {db}/frame-000008/right.png shows frame 7 (a held or stale picture)"
+                "  frame 8: {db}/frame-000008/right.png shows frame 7: held (the frame failed; its frame.json is frame 7's)"
             ),
         ],
         "{out}"

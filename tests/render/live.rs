@@ -125,6 +125,10 @@ fn a_run_of_a_take_equals_render_take_and_holds_failed_frames() {
 }
 
 /// Every file under `dir`, relative to it, sorted.
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -165,8 +169,9 @@ fn two_outputs(main_target: &str, top_target: &str) -> String {
 
 /// Targets from the stage file: `main` to files every 2nd frame (a folder relative to the stage
 /// file), `top` to the null sink. A run of 6 take frames writes exactly main's frames 0, 2 and 4,
-/// each equal, byte for byte, to `render --take`'s; `--out`/`--every` on the command line replace
-/// the folder and the interval, and `--sink files` sends every output to files.
+/// each equal, byte for byte, to `render --take`'s, with a `frame.json` equal to `render
+/// --take`'s (the same camera, outer and output encodings); `--out`/`--every` on the command line
+/// replace the folder and the interval, and `--sink files` sends every output to files.
 #[test]
 fn outputs_go_to_their_targets_from_the_stage_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -187,8 +192,11 @@ fn outputs_go_to_their_targets_from_the_stage_file() {
     assert_eq!(
         files_under(&dir.path().join("files")),
         [
+            "frame-000000/frame.json",
             "frame-000000/main.png",
+            "frame-000002/frame.json",
             "frame-000002/main.png",
+            "frame-000004/frame.json",
             "frame-000004/main.png"
         ]
     );
@@ -199,20 +207,32 @@ fn outputs_go_to_their_targets_from_the_stage_file() {
                 == png(&dir.path().join("render").join(&name)),
             "{name} differs from render --take"
         );
+        let name = format!("frame-{n:06}/frame.json");
+        let run = json(&dir.path().join("files").join(&name));
+        assert_eq!(run, json(&dir.path().join("render").join(&name)), "{name}");
+        assert_eq!(run["frame"], n);
+        assert_eq!(run["outputs"][1]["name"], "top");
     }
     // The command line overrides the stage file's folder and interval...
     run(&["--out", &d("cli"), "--every", "3"]);
     assert_eq!(
         files_under(&dir.path().join("cli")),
-        ["frame-000000/main.png", "frame-000003/main.png"]
+        [
+            "frame-000000/frame.json",
+            "frame-000000/main.png",
+            "frame-000003/frame.json",
+            "frame-000003/main.png"
+        ]
     );
     // ... and `--sink files` sends every output to files, every frame.
     run(&["--sink", "files", "--out", &d("all"), "--every", "5"]);
     assert_eq!(
         files_under(&dir.path().join("all")),
         [
+            "frame-000000/frame.json",
             "frame-000000/main.png",
             "frame-000000/top.png",
+            "frame-000005/frame.json",
             "frame-000005/main.png",
             "frame-000005/top.png"
         ]
@@ -221,9 +241,10 @@ fn outputs_go_to_their_targets_from_the_stage_file() {
     assert!(png(&dir.path().join("all").join(name)) == png(&dir.path().join("render").join(name)));
 }
 
-/// A real device loss (`wgpu::Device::destroy` before frame 2): frame 2 holds frame 1, the device,
-/// renderer and scene are re-created, and frames 3 to 5 equal, byte for byte, those of an
-/// uninterrupted `render --take`; the stats count one loss, one re-creation and one held frame.
+/// A real device loss (`wgpu::Device::destroy` before frame 2): frame 2 holds frame 1 (its
+/// pictures and its `frame.json`, which names frame 1), the device, renderer and scene are
+/// re-created, and frames 3 to 5 equal, byte for byte, those of an uninterrupted `render --take`;
+/// the stats count one loss, one re-creation and one held frame.
 #[test]
 fn a_lost_device_is_recreated_and_the_run_carries_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -258,6 +279,10 @@ fn a_lost_device_is_recreated_and_the_run_carries_on() {
         frame("run", 2) == frame("run", 1),
         "frame 2 does not hold frame 1"
     );
+    let info = |n: u32| json(&dir.path().join(format!("run/frame-{n:06}/frame.json")));
+    assert_eq!(info(2), info(1));
+    assert_eq!(info(2)["frame"], 1);
+    assert_eq!(info(3)["frame"], 3);
     assert!(
         frame("render", 2) != frame("render", 1),
         "the take does not move the camera"
@@ -475,15 +500,9 @@ impl Sink for SlowSink {
     fn wants(&self, _: u64) -> bool {
         true
     }
-    fn deliver(
-        &mut self,
-        frame: u64,
-        _: &[(String, parallax::render::ReadImage)],
-        _: &[parallax::colour::output::Encoding],
-        _: bool,
-    ) -> Result<(), parallax::io::WriteError> {
+    fn deliver(&mut self, d: &parallax::live::Delivery) -> Result<(), parallax::io::WriteError> {
         std::thread::sleep(Duration::from_millis(self.ms));
-        self.frames.push(frame);
+        self.frames.push(d.frame);
         Ok(())
     }
 }
