@@ -650,7 +650,13 @@ fn colour(c: &mut Criterion, gpu: &Gpu, adapter: &str, plain: &Setup) {
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                parallax::render::encode::write_output(&dir.join("out"), &img, &enc).expect("write")
+                parallax::render::encode::write_output(
+                    &dir.join("out"),
+                    &img,
+                    &enc,
+                    Default::default(),
+                )
+                .expect("write")
             })
         });
     }

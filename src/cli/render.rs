@@ -386,8 +386,13 @@ fn write_frame(
             .get(k)
             .map(|o| o.encoding)
             .unwrap_or_default();
-        let path = parallax::render::encode::write_output(&out.join(name), img, &encoding)
-            .with_context(|| format!("writing output '{name}'"))?;
+        let path = parallax::render::encode::write_output(
+            &out.join(name),
+            img,
+            &encoding,
+            stage.colour.working_space,
+        )
+        .with_context(|| format!("writing output '{name}'"))?;
         written.push(path);
     }
     let mut png = |name: &str, img: &parallax::render::ReadImage| -> anyhow::Result<()> {

@@ -244,6 +244,7 @@ mod tests {
                 frame,
                 outputs: &out,
                 encodings: &[],
+                working_space: Default::default(),
                 info: &info,
                 held,
             };

@@ -59,7 +59,9 @@ pub enum WorkingSpace {
     /// Linear Rec.709 / sRGB primaries, D65 (what the renderer has always used).
     #[default]
     Rec709,
-    /// ACEScg: linear AP1 primaries, ACES white.
+    /// ACEScg: linear AP1 primaries, ACES white (`ACEScg`, the Academy's spelling, reads as
+    /// well).
+    #[serde(alias = "ACEScg")]
     AcesCg,
     /// Linear Rec.2020 primaries, D65.
     Rec2020,

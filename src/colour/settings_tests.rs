@@ -161,3 +161,13 @@ fn entries_that_do_not_resolve_are_still_checked() {
     );
     assert!(p[0].message.contains("first.cube: cannot read"), "{p:#?}");
 }
+
+/// The working space reads by our name and by the Academy's spelling.
+#[test]
+fn acescg_reads_by_either_spelling() {
+    for text in ["(working_space: AcesCg)", "(working_space: ACEScg)"] {
+        let f: ColourFile = ron::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(f.working_space, WorkingSpace::AcesCg, "{text}");
+    }
+    assert!(ron::from_str::<ColourFile>("(working_space: Acescg)").is_err());
+}

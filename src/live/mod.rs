@@ -475,6 +475,7 @@ impl LiveLoop {
                             .iter()
                             .map(|o| o.encoding)
                             .collect(),
+                        working_space: self.stage.colour.working_space,
                         info: frame_info.clone(),
                     };
                     for s in sinks.iter_mut() {
@@ -564,6 +565,7 @@ impl LiveLoop {
 struct Shown {
     outputs: Vec<(String, ReadImage)>,
     encodings: Vec<crate::colour::output::Encoding>,
+    working_space: crate::colour::primaries::WorkingSpace,
     info: FrameInfo,
 }
 
@@ -574,6 +576,7 @@ impl Shown {
             frame,
             outputs: &self.outputs,
             encodings: &self.encodings,
+            working_space: self.working_space,
             info: &self.info,
             held,
         }

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::colour::output::Encoding;
+use crate::colour::primaries::WorkingSpace;
 use crate::frame::FrameInfo;
 use crate::io::WriteError;
 use crate::render::ReadImage;
@@ -19,6 +20,8 @@ pub struct Delivery<'a> {
     pub outputs: &'a [(String, ReadImage)],
     /// Each output's colour encoding, in the same order: the one the images were rendered in.
     pub encodings: &'a [Encoding],
+    /// The working space the images were rendered in (the primaries of linear EXR outputs).
+    pub working_space: WorkingSpace,
     /// The pictures' `frame.json`: this frame's, or for a held frame the last good frame's (its
     /// `frame` field then names the frame the pictures come from).
     pub info: &'a FrameInfo,
@@ -109,7 +112,7 @@ impl Sink for FileSink {
                 continue;
             }
             let encoding = d.encodings.get(k).copied().unwrap_or_default();
-            crate::render::encode::write_output(&dir.join(name), img, &encoding)?;
+            crate::render::encode::write_output(&dir.join(name), img, &encoding, d.working_space)?;
         }
         crate::io::write_json(&dir.join("frame.json"), d.info)?;
         self.written += 1;

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::colour::output::Encoding;
+use crate::colour::primaries::WorkingSpace;
 use crate::colour::transfer::{pq_encode, srgb_encode};
 use crate::frame::FrameOutput;
 use crate::io::WriteError;
@@ -143,6 +144,8 @@ pub struct CardLayout {
 pub struct TestCard {
     pub layout: CardLayout,
     encoding: Encoding,
+    /// The stage's working space (the primaries of a linear EXR card).
+    working: WorkingSpace,
 }
 
 /// `bits`-bit maximum code of an encoding (`None`: linear EXR).
@@ -176,16 +179,18 @@ impl TestCard {
         let mut record = FrameOutput::of_stage(stage).swap_remove(output);
         // The card is not graded: the grades in effect on the wall are not the card's.
         record.sections.clear();
-        Self::of(&o.name, o.width, o.height, encoding, record)
+        let working = stage.colour.working_space;
+        Self::of(&o.name, o.width, o.height, encoding, working, record)
     }
 
-    /// The card of a `width x height` output named `name` in `encoding`; `record` is the encoding
-    /// as `frame.json` records it.
+    /// The card of a `width x height` output named `name` in `encoding` (`working`: the stage's
+    /// working space); `record` is the encoding as `frame.json` records it.
     pub fn of(
         name: &str,
         width: u32,
         height: u32,
         encoding: Encoding,
+        working: WorkingSpace,
         record: FrameOutput,
     ) -> Result<TestCard, TestCardError> {
         if width < PATCH_COUNT as u32 || height < 5 {
@@ -250,6 +255,7 @@ impl TestCard {
                 patches,
             },
             encoding,
+            working,
         })
     }
 
@@ -311,7 +317,12 @@ impl TestCard {
     /// to `dir/<output>.card.json`, both atomically. Returns the two paths.
     pub fn write(&self, dir: &Path) -> Result<(PathBuf, PathBuf), TestCardError> {
         let stem = dir.join(&self.layout.output);
-        let image = crate::render::encode::write_output(&stem, &self.image(), &self.encoding)?;
+        let image = crate::render::encode::write_output(
+            &stem,
+            &self.image(),
+            &self.encoding,
+            self.working,
+        )?;
         let json = dir.join(format!("{}.card.json", self.layout.output));
         crate::io::write_json(&json, &self.layout)?;
         Ok((image, json))
@@ -407,10 +418,10 @@ mod tests {
             bits: 12,
         };
         for (w, h) in [(8, 64), (64, 4), (0, 0)] {
-            let e = TestCard::of("o", w, h, pq, record()).unwrap_err();
+            let e = TestCard::of("o", w, h, pq, WorkingSpace::default(), record()).unwrap_err();
             assert!(e.to_string().contains("output 'o'"), "{e}");
         }
-        assert!(TestCard::of("o", 9, 5, pq, record()).is_ok());
+        assert!(TestCard::of("o", 9, 5, pq, WorkingSpace::default(), record()).is_ok());
     }
 
     #[test]
@@ -421,7 +432,7 @@ mod tests {
             peak_nits: 1000.0,
             bits: 12,
         };
-        let card = TestCard::of("o", 9, 5, pq, record()).unwrap();
+        let card = TestCard::of("o", 9, 5, pq, WorkingSpace::default(), record()).unwrap();
         for x in 0..9 {
             let want = (f64::from(x) * 4095.0 / 8.0).round();
             assert_eq!(card.value(x, 0), [want; 3]);

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::ReadImage;
 use crate::colour::output::Encoding;
+use crate::colour::primaries::{Primaries, WorkingSpace};
 use crate::io::{PngColour, WriteError, write_atomic, write_png_colour};
 
 /// The file name extension of an encoding's output: `png` or `exr`.
@@ -39,17 +40,22 @@ pub fn to_rgba16(img: &ReadImage, bits: u32) -> image::ImageBuffer<image::Rgba<u
     out
 }
 
-/// Writes `img` (an output raster read back) to `stem.png` or `stem.exr` in `encoding`; returns the
-/// path. sRGB: the 8-bit texels as they are (hardware-encoded or dithered), with an `sRGB` chunk;
+/// Writes `img` (an output raster read back) to `stem.png` or `stem.exr` in `encoding` (the
+/// extension appended: an output named `wall.1` is written to `wall.1.png`); returns the path. sRGB: the 8-bit texels as they are (hardware-encoded or dithered), with an `sRGB` chunk;
 /// PQ: the shader's code values quantised to `bits` in a 16-bit PNG with `cICP` (BT.2020, PQ) and
 /// `sBIT` (`bits`) chunks ([`PngColour`]); linear EXR: half-float RGBA, values clamped to
-/// +-65504.
+/// +-65504, with the `chromaticities` attribute of `working`, the stage's working space (the
+/// values' primaries and white).
 pub fn write_output(
     stem: &Path,
     img: &ReadImage,
     encoding: &Encoding,
+    working: WorkingSpace,
 ) -> Result<PathBuf, WriteError> {
-    let path = stem.with_extension(extension(encoding));
+    let mut name = stem.as_os_str().to_os_string();
+    name.push(".");
+    name.push(extension(encoding));
+    let path = PathBuf::from(name);
     match encoding {
         Encoding::Srgb { .. } => {
             let img = img.to_rgba8();
@@ -78,7 +84,7 @@ pub fn write_output(
         }
         Encoding::LinearExr => write_atomic(
             &path,
-            &exr_half(img).map_err(|e| WriteError::Io {
+            &exr_half(img, &encoding.primaries(working)).map_err(|e| WriteError::Io {
                 path: path.clone(),
                 source: std::io::Error::other(e.to_string()),
             })?,
@@ -87,18 +93,28 @@ pub fn write_output(
     Ok(path)
 }
 
-/// Half-float RGBA OpenEXR bytes of `img`'s linear values (clamped to the half range).
-pub fn exr_half(img: &ReadImage) -> Result<Vec<u8>, exr::error::Error> {
+/// Half-float RGBA OpenEXR bytes of `img`'s linear values (clamped to the half range), with the
+/// `chromaticities` header attribute of `primaries` (OpenEXR's standard attribute: the CIE xy of
+/// the red, green and blue primaries and the white point; readers assume Rec.709 / D65 without
+/// it).
+pub fn exr_half(img: &ReadImage, primaries: &Primaries) -> Result<Vec<u8>, exr::error::Error> {
     use exr::prelude::*;
     let h = |v: f32| f16::from_f32(crate::colour::clamp_f16(f64::from(v)) as f32);
     let pixels = |p: Vec2<usize>| {
         let v = img.linear(p.0 as u32, p.1 as u32);
         (h(v[0]), h(v[1]), h(v[2]), h(v[3]))
     };
-    let image = Image::from_channels(
+    let mut image = Image::from_channels(
         (img.width as usize, img.height as usize),
         SpecificChannels::rgba(pixels),
     );
+    let xy = |c: [f64; 2]| Vec2(c[0] as f32, c[1] as f32);
+    image.attributes.chromaticities = Some(exr::meta::attribute::Chromaticities {
+        red: xy(primaries.red),
+        green: xy(primaries.green),
+        blue: xy(primaries.blue),
+        white: xy(primaries.white),
+    });
     let mut bytes = Vec::new();
     image
         .write()
@@ -181,7 +197,13 @@ mod tests {
                 peak_nits: 1000.0,
                 bits,
             };
-            let path = write_output(&dir.path().join(format!("pq{bits}")), &img, &enc).unwrap();
+            let path = write_output(
+                &dir.path().join(format!("pq{bits}")),
+                &img,
+                &enc,
+                WorkingSpace::default(),
+            )
+            .unwrap();
             let bytes = std::fs::read(&path).unwrap();
             let c = chunks(&bytes);
             let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
@@ -218,7 +240,15 @@ mod tests {
             format: wgpu::TextureFormat::Rgba8UnormSrgb,
             bytes: texels.to_vec(),
         };
-        let path = write_output(&dir.path().join("s"), &img, &Encoding::default()).unwrap();
+        // The extension is appended to the output's name, dots and all.
+        let path = write_output(
+            &dir.path().join("wall.1"),
+            &img,
+            &Encoding::default(),
+            WorkingSpace::default(),
+        )
+        .unwrap();
+        assert_eq!(path, dir.path().join("wall.1.png"));
         let bytes = std::fs::read(&path).unwrap();
         let c = chunks(&bytes);
         let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
@@ -241,12 +271,51 @@ mod tests {
             format: wgpu::TextureFormat::Rgba32Float,
             bytes: bytemuck::cast_slice(&vals).to_vec(),
         };
-        let bytes = exr_half(&img).unwrap();
+        let bytes = exr_half(&img, &WorkingSpace::default().primaries()).unwrap();
         let back = image::load_from_memory_with_format(&bytes, image::ImageFormat::OpenExr)
             .unwrap()
             .to_rgba32f();
         let p = back.get_pixel(0, 0).0;
         assert_eq!(p, [0.25, 1.5, 65504.0, 1.0]);
         assert_eq!(back.get_pixel(1, 0).0, [-0.5, 0.0, 3.0, 1.0]);
+    }
+
+    /// A linear EXR output says its primaries: the `chromaticities` attribute holds the working
+    /// space's, here ACEScg's AP1 primaries and the ACES white as SMPTE ST 2065-1:2012 section
+    /// 4.1 and Academy S-2014-004 section 4.1 give them (written out, not taken from our table).
+    #[test]
+    fn exr_outputs_carry_the_working_space_chromaticities() {
+        let img = ReadImage {
+            width: 1,
+            height: 1,
+            format: wgpu::TextureFormat::Rgba32Float,
+            bytes: bytemuck::cast_slice(&[0.5f32, 0.5, 0.5, 1.0]).to_vec(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_output(
+            &dir.path().join("wall"),
+            &img,
+            &Encoding::LinearExr,
+            WorkingSpace::AcesCg,
+        )
+        .unwrap();
+        let meta = exr::meta::MetaData::read_from_file(&path, false).unwrap();
+        let c = meta.headers[0]
+            .shared_attributes
+            .chromaticities
+            .expect("no chromaticities attribute");
+        let got = [c.red, c.green, c.blue, c.white].map(|v| [v.0, v.1]);
+        let want = [
+            [0.713, 0.293],
+            [0.165, 0.830],
+            [0.128, 0.044],
+            [0.32168, 0.33767],
+        ];
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g[0] - w[0]).abs() < 1e-6 && (g[1] - w[1]).abs() < 1e-6,
+                "{got:?}"
+            );
+        }
     }
 }
