@@ -987,3 +987,70 @@ fn validate_reads_the_scene_files() {
     assert!(stdout.contains("render: outer live"), "{stdout}");
     assert!(stdout.contains("camera A: priority 0"), "{stdout}");
 }
+
+/// Colour settings that load but clip are warnings at their fields: a PQ output whose
+/// `white_nits` is above its `peak_nits` (linear values from peak / white up clip), and a LUT whose
+/// input domain ends at 1 in effect on a PQ output (linear 1.0 is `white_nits` there, so everything
+/// brighter takes the table's edge values), said once per LUT field even when several sections of
+/// the output take it. The same LUT on an sRGB output is no warning.
+#[test]
+fn colour_settings_that_clip_are_warnings_at_their_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let cube = "LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+    std::fs::write(dir.path().join("unit.cube"), cube).unwrap();
+    let tiny = std::fs::read_to_string(asset("tiny.ron")).unwrap();
+    let render = "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),";
+    let load = |colour: &str| {
+        let text = tiny.replacen(render, &format!("{render}\n    colour: ({colour}),"), 1);
+        assert!(text.contains(colour));
+        let path = dir.path().join("stage.ron");
+        std::fs::write(&path, &text).unwrap();
+        let stage = stage::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<String> = stage.warnings.iter().map(|w| w.to_string()).collect();
+        (text, path.display().to_string(), warnings)
+    };
+    let (text, file, warnings) = load(
+        r#"outputs: [(output: "main", lut: Some("unit.cube"),
+            encoding: Pq(white_nits: 400.0, peak_nits: 300.0, bits: 12))]"#,
+    );
+    let at = |needle: &str| {
+        let (line, col) = position_of(&text, needle);
+        format!("{file}:{line}:{col}: ")
+    };
+    let white = warnings
+        .iter()
+        .find(|w| w.contains("white_nits 400 is above peak_nits 300"))
+        .unwrap_or_else(|| panic!("{warnings:?}"));
+    assert!(white.starts_with(&at("encoding: Pq")), "{white}");
+    // 300 / 400 = 0.75 of the reference white.
+    assert!(white.contains("from 0.750 up"), "{white}");
+    let lut = warnings
+        .iter()
+        .find(|w| w.contains("input domain ends at 1"))
+        .unwrap_or_else(|| panic!("{warnings:?}"));
+    assert!(lut.starts_with(&at(r#"lut: Some("unit.cube")"#)), "{lut}");
+    assert!(lut.contains("above 400 nits"), "{lut}");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    // Sections A and C (both in output main) take the same section-level field once each: two
+    // fields, two warnings; white under peak: no white warning.
+    let (_, _, warnings) = load(
+        r#"sections: [(section: "A", lut: Some("unit.cube")), (section: "C", lut: Some("unit.cube"))],
+            outputs: [(output: "main", encoding: Pq(white_nits: 203.0, peak_nits: 1000.0, bits: 10))]"#,
+    );
+    let luts: Vec<&String> = warnings
+        .iter()
+        .filter(|w| w.contains("input domain ends at 1"))
+        .collect();
+    assert_eq!(luts.len(), 2, "{warnings:?}");
+    assert!(
+        luts.iter().all(|w| w.contains("above 203 nits")),
+        "{luts:?}"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("peak_nits")),
+        "{warnings:?}"
+    );
+    // On sRGB, linear 1.0 is the top of the signal: no warning.
+    let (_, _, warnings) = load(r#"outputs: [(output: "main", lut: Some("unit.cube"))]"#);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}

@@ -40,6 +40,18 @@ pub struct CubeLut {
 }
 
 impl CubeLut {
+    /// The top of the LUT's input domain: the smallest channel of the first table's `DOMAIN_MAX`
+    /// (the shaper's, else the 3D table's); inputs above it take the table's edge values. `None`
+    /// without a table.
+    pub fn input_top(&self) -> Option<f64> {
+        let max = match (&self.shaper, &self.lut3d) {
+            (Some(sh), _) => sh.domain_max,
+            (None, Some(t)) => t.domain_max,
+            (None, None) => return None,
+        };
+        Some(max.iter().copied().fold(f64::INFINITY, f64::min))
+    }
+
     /// Applies the 1D table (linear) then the 3D table (tetrahedral); finite output.
     pub fn apply(&self, c: Rgb) -> Rgb {
         let c = self.shaper.as_ref().map_or(c, |s| s.apply(c));

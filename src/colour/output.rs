@@ -63,6 +63,17 @@ impl Default for Encoding {
 }
 
 impl Encoding {
+    /// Nits (cd/m²) that linear 1.0 shows at on this output: `white_nits` for PQ, otherwise
+    /// [`crate::stage::cards::NITS_PER_LINEAR`] (100, the SDR reference white of ITU-R BT.1886 and
+    /// sRGB's reference display; an SDR wall's real white is set at its processor). Light cards'
+    /// `intensity_nits` are divided by it, so that a card shows its nits on a PQ output.
+    pub fn nits_of_linear_one(&self) -> f64 {
+        match self {
+            Encoding::Pq { white_nits, .. } => *white_nits,
+            _ => crate::stage::cards::NITS_PER_LINEAR,
+        }
+    }
+
     /// Short name recorded in `frame.json`: `srgb8`, `srgb8-dither`, `pq`, `linear-exr`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -99,23 +99,31 @@ pub fn dependencies(stage: &Stage) -> Vec<PathBuf> {
 /// run's `--environment` override), if given.
 pub fn dependencies_with(stage: &Stage, environment: Option<&Path>) -> Vec<PathBuf> {
     let spec = crate::scene::SceneSpec::for_stage(stage, environment);
-    let c = &stage.colour;
-    let luts = c
-        .sections
-        .iter()
-        .filter_map(|s| s.lut_path.as_deref())
-        .chain(c.outputs.iter().filter_map(|o| o.lut_path.as_deref()))
-        .map(|p| stage.resolve_path(p));
     spec.environment
         .into_iter()
         .chain(spec.gltf.into_iter().map(|g| g.path))
-        .chain(luts)
+        .chain(lut_files(stage))
+        .collect()
+}
+
+/// The `.cube` files the sections' and outputs' colour settings name, resolved against the stage
+/// file's folder.
+fn lut_files(stage: &Stage) -> Vec<PathBuf> {
+    let c = &stage.colour;
+    c.sections
+        .iter()
+        .filter_map(|s| s.lut_path.as_deref())
+        .chain(c.outputs.iter().filter_map(|o| o.lut_path.as_deref()))
+        .map(|p| stage.resolve_path(p))
         .collect()
 }
 
 impl Reloader {
     /// Starts watching `stage_path` and `also` (files the stage names, [`dependencies`]).
     pub fn start(stage_path: &Path, also: &[PathBuf]) -> Result<Reloader, WatchError> {
+        // The text the running stage was loaded from, read before watching starts (an edit after
+        // this read has its own change event).
+        let loaded = std::fs::read_to_string(stage_path).ok();
         let (event_tx, event_rx) = channel::<Vec<PathBuf>>();
         let files = Arc::new(Mutex::new(vec![absolute(stage_path)]));
         let watched = files.clone();
@@ -153,7 +161,7 @@ impl Reloader {
         let path = stage_path.to_path_buf();
         std::thread::Builder::new()
             .name("stage reload".into())
-            .spawn(move || reload_thread(&path, &event_rx, &tx, &own))
+            .spawn(move || reload_thread(&path, &event_rx, &tx, &own, loaded))
             .map_err(|e| WatchError {
                 path: stage_path.to_path_buf(),
                 source: notify::Error::io(e),
@@ -201,11 +209,15 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// Reloads `path` on each (debounced) batch of change events. `loaded`: the text the running
+/// stage came from; a batch that only touched the stage file and leaves it holding that text (an
+/// editor's save without changes, a `touch`) is not a reload.
 fn reload_thread(
     path: &Path,
     events: &Receiver<Vec<PathBuf>>,
     out: &Sender<Reload>,
     own: &OwnWrites,
+    mut loaded: Option<String>,
 ) {
     let stage_file = absolute(path);
     while let Ok(mut files) = events.recv() {
@@ -236,16 +248,28 @@ fn reload_thread(
         if files.iter().all(|f| *f == stage_file) {
             if own.noted(&text) {
                 log::info!("{}: saved by this process, not reloaded", path.display());
+                loaded = Some(text);
+                continue;
+            }
+            if loaded.as_deref() == Some(text.as_str()) {
+                log::info!("{}: unchanged, not reloaded", path.display());
                 continue;
             }
             own.clear();
         }
         let result = match crate::stage::load_text(&text, path) {
-            Ok(stage) => Reload::Loaded {
-                stage: Box::new(stage),
-                files,
-            },
-            Err(e) => Reload::Refused(e.to_string()),
+            Ok(stage) => {
+                loaded = Some(text);
+                Reload::Loaded {
+                    stage: Box::new(stage),
+                    files,
+                }
+            }
+            Err(e) => {
+                // Putting the running stage's text back is then a reload (it clears the error).
+                loaded = None;
+                Reload::Refused(e.to_string())
+            }
         };
         if out.send(result).is_err() {
             return;
@@ -260,7 +284,7 @@ impl super::LiveLoop {
         let Some(r) = &self.reloader else { return };
         for reload in r.poll() {
             match reload {
-                Reload::Loaded { stage, files } => match self.prepare(*stage) {
+                Reload::Loaded { stage, files } => match self.prepare(*stage, &files) {
                     // On render nodes the cluster says when the stage is switched to
                     // ([`crate::cluster::FrameSync::loaded`]); alone, it is switched to now.
                     Ok(p) => match &mut self.sync {
@@ -279,7 +303,7 @@ impl super::LiveLoop {
 
     /// Switches to a loaded stage and reports it; `files`: what changed.
     pub(super) fn commit_reload(&mut self, p: Prepared, files: Vec<PathBuf>) {
-        self.commit(p);
+        let in_place = self.commit(p);
         self.stats.reloads += 1;
         let files = if files.is_empty() {
             vec![self.stage_path.clone()]
@@ -296,10 +320,18 @@ impl super::LiveLoop {
             })
             .collect();
         self.notice(format!(
-            "reloaded {} from frame {}",
+            "reloaded {}{} from frame {}",
             names.join(", "),
+            if in_place {
+                " in place (colour only)"
+            } else {
+                ""
+            },
             self.frame
         ));
+        for w in &self.stage.warnings {
+            log::warn!("{w}");
+        }
         let deps = dependencies(&self.stage);
         if let Some(r) = &mut self.reloader
             && let Err(e) = r.watch(&deps)
@@ -334,14 +366,30 @@ impl super::LiveLoop {
     }
 
     fn swap(&mut self, stage: Stage) -> Result<(), RunError> {
-        let p = self.prepare(stage)?;
+        let p = self.prepare(stage, &[])?;
         self.commit(p);
         Ok(())
     }
 
     /// Loads an edited stage's renderer, scene and (when its settings changed) tracking, without
-    /// switching to it. Errors: the stage cannot be rendered.
-    fn prepare(&self, stage: Stage) -> Result<Prepared, RunError> {
+    /// switching to it; `files`: the files whose change made the edit (none for an edit made in
+    /// the process). An edit of the colour settings alone (the stage file's `colour:` or the LUT
+    /// files it names) that the running renderer can take in place is prepared as such
+    /// ([`crate::render::Renderer::recolour_plan`]): nothing is built. Errors: the stage cannot
+    /// be rendered.
+    fn prepare(&self, stage: Stage, files: &[PathBuf]) -> Result<Prepared, RunError> {
+        let stage_file = absolute(&self.stage_path);
+        let luts: Vec<PathBuf> = lut_files(&stage).iter().map(|p| absolute(p)).collect();
+        let colour_files_only = files.iter().all(|f| *f == stage_file || luts.contains(f));
+        if colour_files_only
+            && self.stage.same_but_colour(&stage)
+            && let Some(r) = self.renderer.recolour_plan(&stage)
+        {
+            return Ok(Prepared {
+                stage,
+                build: Build::Recolour(r),
+            });
+        }
         let camera = stage
             .camera_or_first(Some(&self.camera))
             .or_else(|_| stage.camera_or_first(None))?
@@ -363,22 +411,34 @@ impl super::LiveLoop {
         };
         Ok(Prepared {
             stage,
-            renderer,
-            scene,
-            source,
-            camera,
+            build: Build::New {
+                renderer: Box::new(renderer),
+                scene,
+                source,
+                camera,
+            },
         })
     }
 
-    /// Switches to a prepared stage between two frames.
-    fn commit(&mut self, p: Prepared) {
-        let Prepared {
-            stage,
-            renderer,
-            scene,
-            source,
-            camera,
-        } = p;
+    /// Switches to a prepared stage between two frames; whether it was applied in place (a
+    /// colour edit).
+    fn commit(&mut self, p: Prepared) -> bool {
+        let Prepared { stage, build } = p;
+        let (renderer, scene, source, camera) = match build {
+            Build::Recolour(r) => {
+                // The same renderer: its outputs still hold the last frame (not fresh).
+                self.renderer.recolour(&self.gpu, r);
+                self.stats.recolours += 1;
+                self.stage = stage;
+                return true;
+            }
+            Build::New {
+                renderer,
+                scene,
+                source,
+                camera,
+            } => (renderer, scene, source, camera),
+        };
         if let Some(source) = source {
             self.source = source;
         }
@@ -395,50 +455,69 @@ impl super::LiveLoop {
             self.stats.frame_rate = stage.frame_rate;
         }
         self.scene = scene;
-        self.renderer = renderer;
+        self.renderer = *renderer;
         self.fresh = true;
         self.camera = camera;
         self.stage = stage;
+        false
     }
 }
 
 /// An edited stage loaded (renderer, scene, tracking) and not yet switched to.
 pub(super) struct Prepared {
     stage: Stage,
-    renderer: super::Renderer,
-    scene: crate::scene::SceneList,
-    source: Option<Source>,
-    camera: String,
+    build: Build,
+}
+
+/// What switching to an edited stage takes.
+enum Build {
+    /// A colour edit the running renderer takes in place.
+    Recolour(crate::render::Recolour),
+    /// A new renderer and scene, and a new tracking source when its settings changed.
+    New {
+        renderer: Box<super::Renderer>,
+        scene: crate::scene::SceneList,
+        source: Option<Source>,
+        camera: String,
+    },
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A write the process noted is not reloaded; the next change it did not write is.
-    #[test]
-    fn own_writes_are_not_reloaded() {
+    /// Nothing within 10 debounce periods (`want` 0), or the first result within 5 s.
+    fn wait(r: &Reloader, want: usize) -> Vec<Reload> {
+        let limit = if want == 0 {
+            DEBOUNCE * 10
+        } else {
+            Duration::from_secs(5)
+        };
+        let until = std::time::Instant::now() + limit;
+        let mut got = Vec::new();
+        while std::time::Instant::now() < until && got.len() < want.max(1) {
+            got.extend(r.poll());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        got
+    }
+
+    /// A stage file in a fresh folder, holding `tiny.ron`'s text: (folder, path, text).
+    fn tiny_stage() -> (tempfile::TempDir, PathBuf, String) {
         let dir = tempfile::tempdir().unwrap();
         let stage = dir.path().join("stage.ron");
         let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/stages/tiny.ron");
         let text = std::fs::read_to_string(tiny).unwrap();
         std::fs::write(&stage, &text).unwrap();
+        (dir, stage, text)
+    }
+
+    /// A write the process noted is not reloaded; the next change it did not write is.
+    #[test]
+    fn own_writes_are_not_reloaded() {
+        let (_dir, stage, text) = tiny_stage();
         let r = Reloader::start(&stage, &[]).unwrap();
-        // Nothing within 10 debounce periods, or the first result within 5 s.
-        let wait = |want: usize| {
-            let limit = if want == 0 {
-                DEBOUNCE * 10
-            } else {
-                Duration::from_secs(5)
-            };
-            let until = std::time::Instant::now() + limit;
-            let mut got = Vec::new();
-            while std::time::Instant::now() < until && got.len() < want.max(1) {
-                got.extend(r.poll());
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            got
-        };
+        let wait = |want| wait(&r, want);
         let saved = text.replacen("name: \"Tiny\"", "name: \"Saved\"", 1);
         assert_ne!(saved, text);
         r.own_writes().note(&saved);
@@ -449,6 +528,26 @@ mod tests {
         let got = wait(1);
         assert!(
             matches!(&got[..], [Reload::Loaded { stage, .. }] if stage.name == "Edited"),
+            "{got:?}"
+        );
+    }
+
+    /// Saving the running stage's text again (no change) is not a reload; a refused edit put
+    /// back to that text is (the error is cleared by a reload).
+    #[test]
+    fn unchanged_saves_are_not_reloaded() {
+        let (_dir, stage, text) = tiny_stage();
+        let r = Reloader::start(&stage, &[]).unwrap();
+        crate::io::write_atomic(&stage, text.as_bytes()).unwrap();
+        let got = wait(&r, 0);
+        assert!(got.is_empty(), "an unchanged save was reloaded: {got:?}");
+        std::fs::write(&stage, "(name: ").unwrap();
+        let got = wait(&r, 1);
+        assert!(matches!(&got[..], [Reload::Refused(_)]), "{got:?}");
+        std::fs::write(&stage, &text).unwrap();
+        let got = wait(&r, 1);
+        assert!(
+            matches!(&got[..], [Reload::Loaded { stage, .. }] if stage.name == "Tiny"),
             "{got:?}"
         );
     }

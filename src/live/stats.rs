@@ -59,6 +59,9 @@ pub struct RunStats {
     pub tracking_dropout: u64,
     /// Stage reloads applied.
     pub reloads: u64,
+    /// Of the reloads and in-process edits, those applied in place: colour edits the running
+    /// renderer took without a new one ([`crate::render::Renderer::recolour_plan`]).
+    pub recolours: u64,
     /// Edits that were refused (the running stage kept).
     pub reload_errors: u64,
     /// Latency percentiles (milliseconds and frames) over frames with live tracking.

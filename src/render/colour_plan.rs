@@ -13,6 +13,7 @@ use super::grading::{
 use crate::colour::output::{ColourSettings, Grades, OutputTransform};
 use crate::colour::primaries::Primaries;
 use crate::stage::Stage;
+use crate::stage::cards::NITS_PER_LINEAR;
 
 /// One raster's share of the plan.
 #[derive(Clone, Debug)]
@@ -28,6 +29,12 @@ pub struct RasterPlan {
 pub struct ColourPlan {
     /// The distinct grade sets in use (at least one).
     pub grades: Vec<Grades>,
+    /// Parallel to `grades`: the factor on the light cards' radiance before that set's cards
+    /// grade, [`NITS_PER_LINEAR`] over the nits of linear 1.0 on the set's output
+    /// ([`crate::colour::output::Encoding::nits_of_linear_one`]): 1 but on PQ outputs whose
+    /// `white_nits` is not 100, so that a card shows its `intensity_nits` there. Sets differing
+    /// only by it are distinct sets.
+    pub card_scales: Vec<f32>,
     /// Their GPU form, parallel to `grades`.
     pub grade_sets: Vec<GradeSetUniform>,
     /// Per GPU panel: its grade set, its slot in its raster's `slots`, 0, 0.
@@ -81,16 +88,17 @@ pub fn colour_plan(
     sources: &[usize],
 ) -> ColourPlan {
     let colour: &ColourSettings = &stage.colour;
-    let mut grades: Vec<Grades> = Vec::new();
+    let mut sets: Vec<(Grades, f32)> = Vec::new();
     let mut panel_colours = vec![[0u32; 4]; sources.len().max(1)];
     let mut plans = Vec::with_capacity(rasters.len());
-    let set_of = |grades: &mut Vec<Grades>, g: Grades| match grades.iter().position(|h| *h == g) {
-        Some(k) => k,
-        None => {
-            grades.push(g);
-            grades.len() - 1
-        }
-    };
+    let set_of =
+        |sets: &mut Vec<(Grades, f32)>, g: (Grades, f32)| match sets.iter().position(|h| *h == g) {
+            Some(k) => k,
+            None => {
+                sets.push(g);
+                sets.len() - 1
+            }
+        };
     for (k, instances) in rasters {
         let mut slots: Vec<OutputTransform> = Vec::new();
         let mut used_sets: Vec<usize> = Vec::new();
@@ -98,14 +106,14 @@ pub fn colour_plan(
             let Some(p) = sources.get(i as usize).and_then(|&s| stage.panels.get(s)) else {
                 continue;
             };
-            let set = set_of(
-                &mut grades,
-                colour.grades_for(Some(p.section), Some(p.placement.output)),
-            );
+            let t = colour.transform(Some(p.section), *k);
+            // The unwrapped wall (no output) takes the default encoding: 100 nits.
+            let nits = t.encoding.nits_of_linear_one();
+            let grades = colour.grades_for(Some(p.section), Some(p.placement.output));
+            let set = set_of(&mut sets, (grades, (NITS_PER_LINEAR / nits) as f32));
             if !used_sets.contains(&set) {
                 used_sets.push(set);
             }
-            let t = colour.transform(Some(p.section), *k);
             let slot = match slots.iter().position(|s| same_lut(s, &t)) {
                 Some(s) => s,
                 None => {
@@ -122,18 +130,20 @@ pub fn colour_plan(
             slots,
             graded: used_sets
                 .iter()
-                .any(|&s| grade_set_used(&grade_set_uniform(colour, &grades[s]))),
+                .any(|&s| grade_set_used(&grade_set_uniform(colour, &sets[s].0))),
         });
     }
-    if grades.is_empty() {
-        grades.push(colour.grades_for(None, None));
+    if sets.is_empty() {
+        sets.push((colour.grades_for(None, None), 1.0));
     }
+    let (grades, card_scales): (Vec<Grades>, Vec<f32>) = sets.into_iter().unzip();
     let grade_sets = grades
         .iter()
         .map(|g| grade_set_uniform(colour, g))
         .collect();
     ColourPlan {
         grades,
+        card_scales,
         grade_sets,
         panel_colours,
         rasters: plans,
@@ -198,6 +208,7 @@ mod tests {
         };
         let mut plan = ColourPlan {
             grades: Vec::new(),
+            card_scales: Vec::new(),
             grade_sets: vec![zero; MAX_GRADE_SETS],
             panel_colours: Vec::new(),
             rasters: vec![raster],

@@ -8,6 +8,7 @@ use glam::{DMat4, UVec2};
 
 use super::frozen::FrozenOuter;
 
+mod recolour;
 mod regions;
 mod variants;
 
@@ -129,8 +130,9 @@ pub struct CompositePass {
     keys: Vec<(wgpu::TextureFormat, Stages)>,
     /// Each raster's format and colour stages.
     stages: Vec<(wgpu::TextureFormat, Stages)>,
-    /// Each raster's output transform (group 1).
+    /// Each raster's output transform (group 1), and their layout.
     colour: Vec<OutputColourGpu>,
+    colour_layout: wgpu::BindGroupLayout,
     /// Every grade set in use (uniform array) and each panel's grade set and output transform.
     grades: wgpu::Buffer,
     panel_colours: wgpu::Buffer,
@@ -192,7 +194,12 @@ impl CompositePass {
             ],
         });
         let colour_layout = output_layout(device);
-        let card_grades = plan.grades.iter().map(|g| g.cards).collect();
+        let card_grades = plan
+            .grades
+            .iter()
+            .zip(&plan.card_scales)
+            .map(|(g, &s)| (g.cards, s))
+            .collect();
         let overlay = Overlay::new(alloc, gpu, walls, card_grades, plan.working_space);
         let module = shaders::module(device, "composite", &shaders::composite_body());
         let raster_formats: Vec<(UVec2, wgpu::TextureFormat)> = sizes
@@ -237,13 +244,13 @@ impl CompositePass {
             gpu,
             "grade sets",
             bytemuck::cast_slice(&sets),
-            wgpu::BufferUsages::UNIFORM,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let panel_colours = alloc.buffer_init(
             gpu,
             "panel colours",
             bytemuck::cast_slice(&plan.panel_colours),
-            wgpu::BufferUsages::STORAGE,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
         );
         let frame = alloc.buffer(
             gpu,
@@ -296,6 +303,7 @@ impl CompositePass {
             keys,
             stages,
             colour: colour_groups,
+            colour_layout,
             grades,
             panel_colours,
             grades_value,

@@ -199,6 +199,12 @@ impl FrozenOuter {
         }
     }
 
+    /// Marks the outside bake stale (the colour path changed): the next frozen frame bakes it
+    /// again.
+    pub(crate) fn invalidate_outside(&mut self) {
+        self.outside_key = None;
+    }
+
     /// Marks both bakes stale: the next frozen frame bakes again.
     pub(crate) fn invalidate(&mut self) {
         self.key = None;

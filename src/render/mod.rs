@@ -28,6 +28,7 @@ pub mod panels;
 pub mod pipeline;
 mod prepare;
 mod readback;
+mod recolour;
 pub mod ring;
 pub mod scene_pass;
 mod submit;
@@ -50,6 +51,7 @@ pub(crate) use panels::v4;
 pub use pipeline::clear_pass;
 pub use prepare::{MAX_CAMERAS, draw_order};
 pub use readback::{ReadImage, ReadbackError, linear_to_srgb, read_texture, srgb_to_linear};
+pub use recolour::Recolour;
 // Kept for the preview, which builds its layouts with them.
 pub(crate) use crate::gpu::layout::{sampler_entry, texture_entry, uniform_entry};
 
@@ -104,6 +106,10 @@ pub struct Renderer {
     reverse_priority: bool,
     /// Per output (stage order): not rendered nor read back ([`Renderer::keep_outputs`]).
     skip: Vec<bool>,
+    /// Each raster's panels (its index, the wall's `usize::MAX`, and instance range) and each GPU
+    /// panel's index in `Stage::panels`: what a colour plan is made for ([`Renderer::recolour_plan`]).
+    planned: Vec<(usize, Range<u32>)>,
+    sources: Vec<usize>,
 }
 
 impl Renderer {
@@ -267,6 +273,8 @@ impl Renderer {
             cameras: Vec::new(),
             reverse_priority: stage.render.reverse_priority,
             skip: vec![false; stage.outputs.len()],
+            planned,
+            sources,
         })
     }
 

@@ -61,19 +61,20 @@ impl CardUniform {
 }
 
 /// The light cards' radiance graded by each grade set's cards grade: entry `set * cards.len() + k`
-/// is card `k`'s radiance (linear RGB in the working space, clamped to the half-float range) under
-/// `grades[set]`, applied in `space` ([`Grade::apply`]); a neutral grade leaves it as it is. The
-/// composite reads it per LED pixel (`card_radiance` in `shaders/composite.wgsl`) instead of
-/// grading each card at each pixel. At least one entry (a storage binding cannot be empty).
+/// is card `k`'s radiance (linear RGB in the working space, clamped to the half-float range) times
+/// the set's scale (`ColourPlan::card_scales`: a PQ output's white), then under the set's grade,
+/// applied in `space` ([`Grade::apply`]); a neutral grade leaves it as it is. The composite reads
+/// it per LED pixel (`card_radiance` in `shaders/composite.wgsl`) instead of grading each card at
+/// each pixel. At least one entry (a storage binding cannot be empty).
 pub(crate) fn graded_radiance(
-    grades: &[Grade],
+    grades: &[(Grade, f32)],
     space: &Primaries,
     cards: &[CardUniform],
 ) -> Vec<[f32; 4]> {
     let mut out = Vec::with_capacity((grades.len() * cards.len()).max(1));
-    for g in grades {
+    for (g, scale) in grades {
         for c in cards {
-            let r = c.radiance;
+            let r = c.radiance.map(|v| v * scale);
             if g.is_neutral() {
                 out.push(r);
             } else {
@@ -146,8 +147,9 @@ pub(crate) struct Overlay {
     /// Cards the card buffers hold; they are replaced (and the group rebuilt) by larger ones when
     /// a frame has more.
     card_capacity: usize,
-    /// Each grade set's cards grade (the composite's grade sets, in order) and the working space.
-    card_grades: Vec<Grade>,
+    /// Each grade set's cards grade and card scale (the composite's grade sets, in order) and
+    /// the working space.
+    card_grades: Vec<(Grade, f32)>,
     space: Primaries,
     /// The bytes the last `prepare` wrote (the uniform, the cards, their graded radiance): what
     /// the frozen outer's outside bake depends on.
@@ -156,12 +158,13 @@ pub(crate) struct Overlay {
 
 impl Overlay {
     /// Creates the layout, buffers and bind group; `walls` is parallel to the panel buffer,
-    /// `card_grades` the cards grade of each of the composite's grade sets, applied in `space`.
+    /// `card_grades` the cards grade and card scale of each of the composite's grade sets, the
+    /// grade applied in `space`.
     pub(crate) fn new(
         alloc: &Allocator,
         gpu: &Gpu,
         walls: &[PanelWall],
-        card_grades: Vec<Grade>,
+        card_grades: Vec<(Grade, f32)>,
         space: Primaries,
     ) -> Overlay {
         let device = &gpu.device;
@@ -202,6 +205,26 @@ impl Overlay {
             card_grades,
             space,
             written: Vec::new(),
+        }
+    }
+
+    /// Replaces the cards grade and card scale of each grade set (a colour edit), the grade
+    /// applied in `space`; the radiance buffer is replaced when the number of sets changed.
+    pub(crate) fn set_card_grades(
+        &mut self,
+        alloc: &Allocator,
+        gpu: &Gpu,
+        card_grades: Vec<(Grade, f32)>,
+        space: Primaries,
+    ) {
+        let resize = card_grades.len().max(1) != self.card_grades.len().max(1);
+        self.card_grades = card_grades;
+        self.space = space;
+        if resize {
+            let sets = self.card_grades.len().max(1);
+            (self.cards, self.radiance) = Self::card_buffers(alloc, gpu, self.card_capacity, sets);
+            let buffers = [&self.uniform, &self.walls, &self.cards, &self.radiance];
+            self.group = Self::group(alloc, gpu, &self.layout, buffers);
         }
     }
 

@@ -9,7 +9,9 @@
 //! it stays on the same LEDs whatever the camera does.
 //!
 //! Intensity: linear light `1.0` is [`NITS_PER_LINEAR`] nits, so a card shows
-//! `colour * intensity_nits / 100` (linear, before the output encoding).
+//! `colour * intensity_nits / 100` (linear, before the output encoding), except on a PQ output,
+//! where linear 1.0 is the output's `white_nits` and the card's radiance is scaled to keep its
+//! nits ([`crate::colour::output::Encoding::nits_of_linear_one`]).
 
 use glam::{DQuat, DVec2, DVec3};
 use serde::{Deserialize, Serialize};
@@ -79,7 +81,8 @@ pub struct LightCard {
     pub placement: CardPlacement,
     /// Linear RGB colour.
     pub colour: (f32, f32, f32),
-    /// Brightness in nits for colour 1.0 ([`NITS_PER_LINEAR`] nits = linear 1.0).
+    /// Brightness in nits for colour 1.0 on the LEDs, before the cards grade ([`NITS_PER_LINEAR`]
+    /// nits = linear 1.0 but on PQ outputs, see the module).
     pub intensity_nits: f64,
     /// Soft edge as a fraction of the card's half size (0: hard edge, up to 1): the card's opacity
     /// falls linearly from 1 at `1 - feather` to 0 at the outline, in the shape's normalised radius

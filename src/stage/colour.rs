@@ -52,3 +52,68 @@ pub(super) fn lut_problems(f: &file::Stage, source: Option<&Path>) -> Vec<Proble
     let failed = f.colour.lut_problems(|p| resolve(source, p));
     failed.into_iter().map(problem).collect()
 }
+
+/// Warnings about a built stage's colour settings, its LUTs read (`f` is the file it was built
+/// from, for the fields' paths), each ending with `(at colour.FIELD)` for the loader to locate:
+/// a PQ output whose `white_nits` is above its `peak_nits` (linear values from `peak / white`
+/// up, below 1.0, clip at the peak), and a LUT whose input domain ends at 1 or below in effect on
+/// a PQ output (linear 1.0 is `white_nits` there: everything brighter takes the table's edge
+/// values), once per LUT field and output.
+pub(super) fn colour_warnings(f: &file::Stage, stage: &super::Stage) -> Vec<Problem> {
+    use crate::colour::output::Encoding;
+    let c = &stage.colour;
+    let mut out = Vec::new();
+    for (k, o) in stage.outputs.iter().enumerate() {
+        let Some(Encoding::Pq {
+            white_nits,
+            peak_nits,
+            ..
+        }) = c.outputs.get(k).map(|oc| oc.encoding)
+        else {
+            continue;
+        };
+        let subject = Subject::Output(o.name.clone());
+        if white_nits > peak_nits
+            && let Some(i) = f.colour.outputs.iter().position(|e| e.output == o.name)
+        {
+            out.push(Problem {
+                subject: subject.clone(),
+                message: format!(
+                    "white_nits {white_nits} is above peak_nits {peak_nits}: linear values from {:.3} up (below the reference white 1.0) clip at the peak (at colour.outputs[{i}].encoding)",
+                    peak_nits / white_nits
+                ),
+            });
+        }
+        // The LUT fields in effect on this output's cabinets, each once.
+        let mut fields: Vec<(String, std::sync::Arc<crate::colour::cube::CubeLut>)> = Vec::new();
+        for s in stage.sections_in_output(k) {
+            let o_lut = c.outputs.get(k).filter(|oc| oc.lut.is_some());
+            let (at, lut) = match o_lut {
+                Some(oc) => (oc.lut_at.clone(), oc.lut.clone()),
+                None => c
+                    .sections
+                    .get(s)
+                    .map_or((None, None), |sc| (sc.lut_at.clone(), sc.lut.clone())),
+            };
+            if let (Some(at), Some(lut)) = (at, lut)
+                && !fields.iter().any(|(a, _)| *a == at)
+            {
+                fields.push((at, lut));
+            }
+        }
+        for (at, lut) in fields {
+            if let Some(top) = lut.input_top()
+                && top <= 1.0
+            {
+                out.push(Problem {
+                    subject: subject.clone(),
+                    message: format!(
+                        "the LUT's input domain ends at {top}: on this PQ output (white {white_nits} nits) everything above {} nits takes its edge values; give a PQ output a LUT made for scene-linear HDR input (a shaper or a wider DOMAIN_MAX) (at {at})",
+                        top * white_nits
+                    ),
+                });
+            }
+        }
+    }
+    out
+}

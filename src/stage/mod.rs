@@ -399,7 +399,11 @@ fn build_with_luts(
         Ok(mut stage) => {
             stage.source = source.map(Path::to_path_buf);
             match stage.load_luts() {
-                Ok(()) => Ok(stage),
+                Ok(()) => {
+                    let warnings = colour::colour_warnings(parsed, &stage);
+                    stage.warnings.extend(warnings);
+                    Ok(stage)
+                }
                 Err(problems) => Err((problems, stage.warnings)),
             }
         }
@@ -539,6 +543,42 @@ impl Stage {
     /// Resolves a path written in the stage file against the stage file's folder.
     pub fn resolve_path(&self, p: &str) -> PathBuf {
         colour::resolve(self.source.as_deref(), p)
+    }
+
+    /// Whether `other` is this stage but for its colour settings (`colour:`, the LUTs it read
+    /// included), its warnings and the file it came from: what a colour-only edit changes
+    /// ([`crate::render::Renderer::recolour_plan`]).
+    pub fn same_but_colour(&self, other: &Stage) -> bool {
+        // Destructured in full, so that a new field has to be placed on one side or the other.
+        let Stage {
+            name,
+            frame_rate,
+            panel_types,
+            sections,
+            panels,
+            outputs,
+            processors,
+            cameras,
+            render,
+            scene,
+            colour: _,
+            light_cards,
+            primary_node,
+            source: _,
+            warnings: _,
+        } = self;
+        *name == other.name
+            && *frame_rate == other.frame_rate
+            && *panel_types == other.panel_types
+            && *sections == other.sections
+            && *panels == other.panels
+            && *outputs == other.outputs
+            && *processors == other.processors
+            && *cameras == other.cameras
+            && *render == other.render
+            && *scene == other.scene
+            && *light_cards == other.light_cards
+            && *primary_node == other.primary_node
     }
 }
 

@@ -202,3 +202,106 @@ fn bad_cards_are_reported() {
     let e = renderer.prepare(&gpu, &inputs).unwrap_err().to_string();
     assert!(e.contains("light card 0 ('over')"), "{e}");
 }
+
+/// Absolute luminance (nits) of a PQ signal: the ST 2084 EOTF (SMPTE ST 2084:2014, equation 4.1),
+/// from the standard's constants, written here apart from the renderer's.
+fn pq_nits(e: f64) -> f64 {
+    let (m1, m2) = (2610.0 / 16384.0, 2523.0 / 4096.0 * 128.0);
+    let (c1, c2, c3) = (
+        3424.0 / 4096.0,
+        2413.0 / 4096.0 * 32.0,
+        2392.0 / 4096.0 * 32.0,
+    );
+    let p = e.powf(1.0 / m2);
+    10000.0 * ((p - c1).max(0.0) / (c2 - c3 * p)).powf(1.0 / m1)
+}
+
+/// A card's `intensity_nits` are nits on the LEDs on a PQ output whatever its `white_nits`: a
+/// white 500-nit card over the frustum decodes to 500 nits on outputs of reference white 100 and
+/// 203 (the wall's content, linear 1.0 = `white_nits`, is 2.03 times as bright on the second),
+/// and a 1500-nit card is clamped to the 1000-nit peak on both.
+#[test]
+fn a_cards_nits_hold_on_pq_outputs_of_any_white() {
+    let gpu = gpu();
+    let options = RendererOptions {
+        output_format: wgpu::TextureFormat::Rgba32Float,
+        wall: false,
+        camera: false,
+        ..Default::default()
+    };
+    let mut frames = Vec::new();
+    let mut card = None;
+    for white in [100.0, 203.0] {
+        let colour = format!(
+            "colour: (outputs: [(output: \"o\", encoding: Pq(white_nits: {white:.1}, peak_nits: 1000.0, bits: 12))]),\n  light_cards:"
+        );
+        let text = STAGE.replacen("light_cards:", &colour, 1);
+        let stage = Stage::from_ron(&text, "cards.ron").unwrap();
+        let mut renderer = Renderer::new(&gpu, &stage, options.clone()).unwrap();
+        let scene = direction_environment(&gpu, &renderer);
+        let base = FrameInputs::at_rest(&stage, &Overrides::default()).unwrap();
+        let mut per_nits = Vec::new();
+        for nits in [500.0, 1500.0] {
+            let mut c = stage.light_cards[1].clone();
+            c.colour = (1.0, 1.0, 1.0);
+            c.intensity_nits = nits;
+            let inputs = base.clone().with_light_cards(vec![c.clone()]);
+            renderer.prepare(&gpu, &inputs).unwrap();
+            let img = renderer.render_frame(&gpu, &scene).unwrap().outputs[0]
+                .1
+                .clone();
+            per_nits.push(img);
+            card = Some((c, inputs.outer_viewpoint));
+        }
+        frames.push((stage, per_nits));
+    }
+    let (card, viewpoint) = card.unwrap();
+    let stage = &frames[0].0;
+    let (mut covered, mut content) = (0, 0);
+    for p in &stage.panels {
+        for j in 0..p.pixels.y {
+            for i in 0..p.pixels.x {
+                let o = p.placement.output_pixel(i, j);
+                let nits = |white: usize, k: usize| {
+                    let v = frames[white].1[k].linear(o.x as u32, o.y as u32);
+                    [v[0], v[1], v[2]].map(|e| pq_nits(e as f64))
+                };
+                match oracle(&card, viewpoint, p.pixel_centre(i, j)) {
+                    Some(1.0) => {
+                        covered += 1;
+                        for (white, k, want) in
+                            [(0, 0, 500.0), (1, 0, 500.0), (0, 1, 1000.0), (1, 1, 1000.0)]
+                        {
+                            for got in nits(white, k) {
+                                assert!(
+                                    (got - want).abs() < want * 2e-3,
+                                    "{} LED ({i}, {j}), white {}: {got} nits, expected {want}",
+                                    p.id,
+                                    [100, 203][white]
+                                );
+                            }
+                        }
+                    }
+                    Some(0.0) => {
+                        // The wall's own content scales with the reference white (below the
+                        // peak, away from black).
+                        let (a, b) = (nits(0, 0)[1], nits(1, 0)[1]);
+                        if a > 1.0 && b < 900.0 {
+                            content += 1;
+                            assert!(
+                                (b / a - 2.03).abs() < 0.01,
+                                "{} LED ({i}, {j}): {a} -> {b}",
+                                p.id
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(
+        covered > 100 && content > 1000,
+        "{covered} covered, {content} content LEDs"
+    );
+}

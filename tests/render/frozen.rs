@@ -298,3 +298,72 @@ fn frozen_outer_clips_the_composite_to_the_frustum_on_turned_cabinets() {
     assert_eq!(frozen.outer_bakes(), 1);
     assert!(worst <= 1, "worst difference {worst} code values");
 }
+
+/// A colour edit taken in place ([`Renderer::recolour`]) re-bakes the frozen outside, which holds
+/// LUT-mapped pixels: with only the output's LUT table changed (the grades, which the outside
+/// bake's key covers, unchanged), the next frame bakes the outside again and equals a new
+/// renderer's frame of the edited stage; with a long lens most of the output is the outside bake,
+/// so a stale one would show on thousands of pixels. An edit that drops the LUT changes the
+/// pipelines' colour stages and cannot be taken in place.
+#[test]
+fn a_colour_edit_in_place_rebakes_the_outside() {
+    use std::sync::Arc;
+    let gpu = gpu();
+    let mut stage = tiny();
+    stage.render.frozen_outer = true;
+    // 2^3 tables, red fastest: channels swapped (b, g, r), and red halved (r / 2, g, b).
+    let swap = "LUT_3D_SIZE 2\n0 0 0\n0 0 1\n0 1 0\n0 1 1\n1 0 0\n1 0 1\n1 1 0\n1 1 1\n";
+    let half = "LUT_3D_SIZE 2\n0 0 0\n0.5 0 0\n0 1 0\n0.5 1 0\n0 0 1\n0.5 0 1\n0 1 1\n0.5 1 1\n";
+    let lut = |text: &str| {
+        Some(Arc::new(
+            parallax::colour::cube::parse_cube(text, "t").unwrap(),
+        ))
+    };
+    stage.colour.outputs[0].lut = lut(swap);
+    let mut edited = stage.clone();
+    edited.colour.outputs[0].lut = lut(half);
+    let options = RendererOptions {
+        camera: false,
+        wall: false,
+        ..Default::default()
+    };
+    let spec = SceneSpec::default();
+    let inputs = frame_at(&stage, 0.0, 0.0, DVec3::new(0.2, 1.3, 0.8));
+    let mut r = Renderer::new(&gpu, &stage, options.clone()).unwrap();
+    let scene = parallax::scene::build(&r.scene_context(&gpu), &spec).unwrap();
+    r.prepare(&gpu, &inputs).unwrap();
+    let before = r.render_frame(&gpu, &scene).unwrap().outputs.remove(0).1;
+    assert_eq!(r.outside_bakes(), 1);
+    let mut dropped = stage.clone();
+    dropped.colour.outputs[0].lut = None;
+    assert!(
+        r.recolour_plan(&dropped).is_none(),
+        "a LUT dropped in place"
+    );
+    let edit = r
+        .recolour_plan(&edited)
+        .expect("a LUT table edit is taken in place");
+    r.recolour(&gpu, edit);
+    r.prepare(&gpu, &inputs).unwrap();
+    assert_eq!(r.outside_bakes(), 2, "the outside is baked again");
+    assert_eq!(r.outer_bakes(), 1, "the outer itself is not");
+    let after = r.render_frame(&gpu, &scene).unwrap().outputs.remove(0).1;
+    let mut fresh = Renderer::new(&gpu, &edited, options).unwrap();
+    let scene_f = parallax::scene::build(&fresh.scene_context(&gpu), &spec).unwrap();
+    fresh.prepare(&gpu, &inputs).unwrap();
+    let want = fresh
+        .render_frame(&gpu, &scene_f)
+        .unwrap()
+        .outputs
+        .remove(0)
+        .1;
+    let (worst, n) = diff(&after, &want);
+    assert_eq!(
+        (worst, n),
+        (0, 0),
+        "the edited frame differs from a new renderer's"
+    );
+    let (_, changed) = diff(&before, &after);
+    eprintln!("a LUT edit in place changed {changed} pixels");
+    assert!(changed > 1000, "{changed} pixels changed");
+}

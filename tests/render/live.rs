@@ -669,3 +669,130 @@ fn lut_edits_are_reloaded_and_broken_ones_refused() {
         "a broken LUT keeps the running stage"
     );
 }
+
+/// Colour edits are applied in place: the running renderer takes new grades, then a new LUT
+/// table (with the outer frozen, whose outside bake holds graded, LUT-mapped pixels) without being
+/// rebuilt, and the first frame after each reload equals a direct render of the edited stage by a
+/// new renderer, every frame before it the previous one's. An edit that makes the outputs
+/// ungraded changes the pipelines' colour stages: a new renderer, whose frames equal the direct
+/// render too.
+#[test]
+fn colour_edits_apply_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/stages/tiny.ron"),
+    )
+    .unwrap();
+    let anchor = "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32),";
+    assert!(tiny.contains(anchor));
+    // 2^3 tables, red fastest: channels swapped (b, g, r), and red halved (r / 2, g, b).
+    let swap = "LUT_3D_SIZE 2\n0 0 0\n0 0 1\n0 1 0\n0 1 1\n1 0 0\n1 0 1\n1 1 0\n1 1 1\n";
+    let half = "LUT_3D_SIZE 2\n0 0 0\n0.5 0 0\n0 1 0\n0.5 1 0\n0 0 1\n0.5 0 1\n0 1 1\n0.5 1 1\n";
+    let cube = dir.path().join("look.cube");
+    let with = |grades: &str| {
+        let colour = format!(
+            "{grades} outputs: [(output: \"main\", lut: Some({:?}))]",
+            cube.display().to_string()
+        );
+        tiny.replacen(
+            anchor,
+            &format!(
+                "render: Render(outer_viewpoint: Fixed(0.0, 1.0, 0.0), outer_resolution: 32, frozen_outer: true),\n    colour: ({colour}),"
+            ),
+            1,
+        )
+    };
+    let original = with("inner: (exposure: 0.5), outer: (exposure: 0.5),");
+    let graded = with(
+        "inner: (exposure: -1.0, cdl: (slope: (1.2, 1.0, 0.8))), outer: (exposure: 1.0, cdl: (saturation: 0.5)),",
+    );
+    let neutral = with("");
+    let path = dir.path().join("tiny.ron");
+    std::fs::write(&cube, swap).unwrap();
+    std::fs::write(&path, &original).unwrap();
+    let options = RunOptions {
+        pacing: Pacing::Unpaced,
+        watch: true,
+        ..Default::default()
+    };
+    let mut live = LiveLoop::new(&path, options).unwrap();
+    let mut sink = FileSink::new(dir.path().join("out"), 1);
+    let mut step_until = |live: &mut LiveLoop, done: &dyn Fn(&LiveLoop) -> bool| {
+        let t = Instant::now();
+        let mut sinks: [&mut dyn Sink; 1] = [&mut sink];
+        while !done(live) {
+            assert!(t.elapsed() < Duration::from_secs(10), "nothing after 10 s");
+            live.step(&mut sinks, Instant::now());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        live.step(&mut sinks, Instant::now());
+        live.frame() - 1
+    };
+    // The first frame of the newest reload, from its line.
+    let first_of = |live: &LiveLoop, starts: &str| {
+        let note = live
+            .notices()
+            .iter()
+            .rev()
+            .find(|n| n.starts_with("reloaded"))
+            .expect("a reload line")
+            .clone();
+        assert!(note.starts_with(starts), "{note}");
+        note.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
+    };
+    let frame = |n: u64| {
+        image::open(dir.path().join(format!("out/frame-{n:06}/main.png")))
+            .unwrap()
+            .to_rgba8()
+    };
+    step_until(&mut live, &|l| l.frame() >= 2);
+    std::fs::write(&path, &graded).unwrap();
+    step_until(&mut live, &|l| l.stats.reloads >= 1);
+    assert_eq!(
+        live.stats.recolours, 1,
+        "the grade edit rebuilt the renderer"
+    );
+    let regraded = first_of(
+        &live,
+        "reloaded tiny.ron in place (colour only) from frame ",
+    );
+    std::fs::write(&cube, half).unwrap();
+    step_until(&mut live, &|l| l.stats.reloads >= 2);
+    assert_eq!(live.stats.recolours, 2, "the LUT edit rebuilt the renderer");
+    let relut = first_of(
+        &live,
+        "reloaded look.cube in place (colour only) from frame ",
+    );
+    std::fs::write(&path, &neutral).unwrap();
+    let last = step_until(&mut live, &|l| l.stats.reloads >= 3);
+    assert_eq!(
+        live.stats.recolours, 2,
+        "ungrading changes the colour stages"
+    );
+    let rebuilt = first_of(&live, "reloaded tiny.ron from frame ");
+    assert_eq!(live.stats.failures, 0);
+
+    let gpu = Gpu::headless().unwrap();
+    let direct_of = |text: &str, lut: &str| {
+        std::fs::write(&cube, lut).unwrap();
+        direct(&gpu, &Stage::from_ron(text, "tiny.ron").unwrap())
+    };
+    let expected = [
+        direct_of(&original, swap),
+        direct_of(&graded, swap),
+        direct_of(&graded, half),
+        direct_of(&neutral, half),
+    ];
+    for (i, a) in expected.iter().enumerate() {
+        for b in &expected[i + 1..] {
+            assert!(a != b, "two edits show the same");
+        }
+    }
+    let starts = [0, regraded, relut, rebuilt, last + 1];
+    assert!(starts.is_sorted(), "{starts:?}");
+    for (k, want) in expected.iter().enumerate() {
+        for n in starts[k]..starts[k + 1] {
+            assert!(frame(n) == *want, "frame {n}: not the picture of edit {k}");
+        }
+    }
+}

@@ -118,14 +118,7 @@ fn lut_text(path: &str, lut: Option<&CubeLut>, encoding: &Encoding) -> String {
     if srgb && lut.is_some_and(|l| l.is_unit_identity(IDENTITY_TOLERANCE)) {
         s.push_str(", identity on 0..1: not applied on this sRGB output");
     }
-    let top = lut.and_then(|l| {
-        let max = match (&l.shaper, &l.lut3d) {
-            (Some(sh), _) => sh.domain_max,
-            (None, Some(t)) => t.domain_max,
-            (None, None) => return None,
-        };
-        Some(max.iter().copied().fold(f64::INFINITY, f64::min))
-    });
+    let top = lut.and_then(|l| l.input_top());
     if let (Encoding::Pq { white_nits, .. }, Some(top)) = (encoding, top)
         && top <= 1.0
     {
