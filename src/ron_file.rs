@@ -68,6 +68,16 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, SyntaxErr
             path,
         }
     };
+    if text.trim().is_empty() {
+        // ron would say it expected the root's opening parenthesis.
+        return Err(SyntaxError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: "the file is empty (a save in progress, or a file truncated?)".into(),
+            path: String::new(),
+        });
+    }
     let mut de = ron::Deserializer::from_str_with_options(text, &options)
         .map_err(|e| syntax(e, String::new()))?;
     let value: T = match serde_path_to_error::deserialize(&mut de) {
@@ -441,6 +451,18 @@ mod tests {
             "expected a comma after field 'items', before 'last'"
         );
         assert_eq!(e.path, "items");
+    }
+
+    /// An empty file (an editor's save caught between truncating and writing) says so.
+    #[test]
+    fn an_empty_file_says_it_is_empty() {
+        for text in ["", " \n\t\n"] {
+            let e = error(text);
+            assert_eq!(
+                e.to_string(),
+                "t.ron:1:1: the file is empty (a save in progress, or a file truncated?)"
+            );
+        }
     }
 
     #[test]

@@ -106,6 +106,17 @@ pub fn dependencies_with(stage: &Stage, environment: Option<&Path>) -> Vec<PathB
         .collect()
 }
 
+/// The LUTs a stage read, each with its file (absolute).
+fn loaded_luts(stage: &Stage) -> Vec<(PathBuf, Arc<crate::colour::cube::CubeLut>)> {
+    let c = &stage.colour;
+    let sections = c.sections.iter().map(|s| (&s.lut_path, &s.lut));
+    let outputs = c.outputs.iter().map(|o| (&o.lut_path, &o.lut));
+    sections
+        .chain(outputs)
+        .filter_map(|(p, l)| Some((absolute(&stage.resolve_path(p.as_deref()?)), l.clone()?)))
+        .collect()
+}
+
 /// The `.cube` files the sections' and outputs' colour settings name, resolved against the stage
 /// file's folder.
 fn lut_files(stage: &Stage) -> Vec<PathBuf> {
@@ -310,13 +321,31 @@ impl super::LiveLoop {
         } else {
             files
         };
+        let luts = loaded_luts(&self.stage);
         let names: Vec<String> = files
             .iter()
             .map(|f| {
-                f.file_name().map_or_else(
+                let name = f.file_name().map_or_else(
                     || f.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
-                )
+                );
+                // A LUT file: which table was read (its TITLE and the start of its SHA-256).
+                match luts.iter().find(|(p, _)| p == f) {
+                    Some((_, lut)) => {
+                        let about: Vec<String> = lut
+                            .title
+                            .iter()
+                            .map(|t| format!("\"{t}\""))
+                            .chain(lut.sha256.iter().map(|h| format!("sha256 {h}")))
+                            .collect();
+                        if about.is_empty() {
+                            name
+                        } else {
+                            format!("{name} ({})", about.join(", "))
+                        }
+                    }
+                    None => name,
+                }
             })
             .collect();
         self.notice(format!(
@@ -349,7 +378,10 @@ impl super::LiveLoop {
 
     fn refuse(&mut self, message: String) {
         self.stats.reload_errors += 1;
-        log::error!("edit refused, the running stage is kept: {message}");
+        log::error!(
+            "edit refused at frame {}, the running stage is kept: {message}",
+            self.frame
+        );
         self.refused = Some(message);
     }
 

@@ -577,8 +577,18 @@ fn a_slow_loop_skips_the_slots_it_counts_as_dropped() {
     assert_eq!((stats.dropped, stats.late), (0, 0));
 }
 
-/// The stage's `.cube` LUT is watched: overwriting it reloads the stage (one line names the file
-/// and the first frame using it, and that frame shows the new LUT); a broken LUT is refused and
+/// The first 16 hex digits of a file's SHA-256, as coreutils' `sha256sum` prints it.
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()[..16].to_string()
+}
+
+/// The stage's `.cube` LUT is watched: overwriting it reloads the stage (one line names the file,
+/// the start of its SHA-256, and the first frame using it, and that frame shows the new LUT); a broken LUT is refused and
 /// the running stage goes on.
 #[test]
 fn lut_edits_are_reloaded_and_broken_ones_refused() {
@@ -630,7 +640,11 @@ fn lut_edits_are_reloaded_and_broken_ones_refused() {
         .find(|n| n.starts_with("reloaded"))
         .expect("a reload line")
         .clone();
-    assert!(note.starts_with("reloaded look.cube from frame "), "{note}");
+    let want = format!(
+        "reloaded look.cube (sha256 {}) from frame ",
+        sha256sum(&cube)
+    );
+    assert!(note.starts_with(&want), "{note}");
     let first: u64 = note.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(first <= after);
     std::fs::write(&cube, "LUT_3D_SIZE 2\n0 0 0\n1 0\n").unwrap();
@@ -761,7 +775,10 @@ fn colour_edits_apply_in_place() {
     assert_eq!(live.stats.recolours, 2, "the LUT edit rebuilt the renderer");
     let relut = first_of(
         &live,
-        "reloaded look.cube in place (colour only) from frame ",
+        &format!(
+            "reloaded look.cube (sha256 {}) in place (colour only) from frame ",
+            sha256sum(&cube)
+        ),
     );
     std::fs::write(&path, &neutral).unwrap();
     let last = step_until(&mut live, &|l| l.stats.reloads >= 3);
