@@ -108,7 +108,7 @@ impl ItpComparison {
     /// One line for reports.
     pub fn summary(&self) -> String {
         format!(
-            "delta E ITP max {:.3}, {} of {} pixels over {}; brightest {:.0} nits (reference), {:.0} nits (actual)",
+            "max {:.3}, {} of {} pixels over {}; brightest {:.0} nits (reference), {:.0} nits (actual)",
             self.max, self.over, self.pixels, self.mark, self.peak_nits.0, self.peak_nits.1
         )
     }
