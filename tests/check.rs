@@ -2,7 +2,10 @@
 //! of the demo stage fails with the right cases and cabinets; a missing reference fails and
 //! `--update` (scoped or not) fixes it, but is refused under CI; the JUnit report is well-formed and
 //! lists every case.
-//! Runs on any adapter (lavapipe in CI).
+//! Runs on any adapter (lavapipe in CI). HDR outputs (PQ, linear EXR): `check/hdr.rs`.
+
+#[path = "check/hdr.rs"]
+mod hdr;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

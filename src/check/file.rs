@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::tolerance::{HdrToleranceSpec, ToleranceSpec};
 use crate::camera::Orientation;
-use crate::compare::{self, Comparison};
 
 /// The root of a checks file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -131,126 +131,6 @@ pub enum ImageKind {
     Camera,
 }
 
-/// How close an image must be to its reference.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ToleranceSpec {
-    /// Perceptual error (CIELAB delta E over a slight blur): its mean, and its value at a percentile.
-    Perceptual {
-        /// Largest mean delta E.
-        mean: f64,
-        /// Percentile (0..=100) of the pixels' delta E that is limited.
-        percentile: f64,
-        /// Largest delta E at that percentile.
-        percentile_max: f64,
-    },
-    /// Per-channel difference (0..255) with a budget of bad pixels.
-    Channel {
-        /// Largest channel difference that does not count as bad.
-        max_diff: u8,
-        /// Fraction of pixels allowed to be bad.
-        bad_fraction: f64,
-    },
-}
-
-impl Default for ToleranceSpec {
-    fn default() -> Self {
-        ToleranceSpec::Perceptual {
-            mean: 1.0,
-            percentile: 99.0,
-            percentile_max: 10.0,
-        }
-    }
-}
-
-impl ToleranceSpec {
-    /// The tolerance for [`compare::compare`] (its channel threshold marks the difference image).
-    pub(super) fn base(&self) -> compare::Tolerance {
-        match *self {
-            ToleranceSpec::Perceptual { .. } => compare::Tolerance::default(),
-            ToleranceSpec::Channel {
-                max_diff,
-                bad_fraction,
-            } => compare::Tolerance {
-                channel: max_diff,
-                bad_fraction,
-                ..Default::default()
-            },
-        }
-    }
-
-    /// Whether `c` is within the tolerance.
-    pub fn passes(&self, c: &Comparison) -> bool {
-        match *self {
-            ToleranceSpec::Perceptual {
-                mean,
-                percentile,
-                percentile_max,
-            } => c.mean_delta_e <= mean && c.delta_e_percentile(percentile) <= percentile_max,
-            ToleranceSpec::Channel { bad_fraction, .. } => {
-                (c.bad_pixels as f64) <= bad_fraction * c.pixels as f64
-            }
-        }
-    }
-
-    /// What was measured, against the limits.
-    pub fn describe(&self, c: &Comparison) -> String {
-        match *self {
-            ToleranceSpec::Perceptual {
-                mean,
-                percentile,
-                percentile_max,
-            } => format!(
-                "delta E mean {:.3} (limit {mean}), p{percentile} {:.3} (limit {percentile_max}); {}",
-                c.mean_delta_e,
-                c.delta_e_percentile(percentile),
-                c.summary()
-            ),
-            ToleranceSpec::Channel {
-                max_diff,
-                bad_fraction,
-            } => format!(
-                "{} of {} pixels differ by more than {max_diff} ({:.4} %, budget {:.4} %); {}",
-                c.bad_pixels,
-                c.pixels,
-                100.0 * c.bad_pixels as f64 / c.pixels.max(1) as f64,
-                100.0 * bad_fraction,
-                c.summary()
-            ),
-        }
-    }
-
-    fn problems(&self) -> Vec<String> {
-        let mut p = Vec::new();
-        match *self {
-            ToleranceSpec::Perceptual {
-                mean,
-                percentile,
-                percentile_max,
-            } => {
-                if !(mean.is_finite() && mean >= 0.0) {
-                    p.push(format!("mean must be a number >= 0 (got {mean})"));
-                }
-                if !(0.0..=100.0).contains(&percentile) {
-                    p.push(format!("percentile must be in 0..=100 (got {percentile})"));
-                }
-                if !(percentile_max.is_finite() && percentile_max >= 0.0) {
-                    p.push(format!(
-                        "percentile_max must be a number >= 0 (got {percentile_max})"
-                    ));
-                }
-            }
-            ToleranceSpec::Channel { bad_fraction, .. } => {
-                if !(0.0..=1.0).contains(&bad_fraction) {
-                    p.push(format!(
-                        "bad_fraction must be in 0..=1 (got {bad_fraction})"
-                    ));
-                }
-            }
-        }
-        p
-    }
-}
-
 /// One case: a pose and the images compared there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename = "Case", deny_unknown_fields)]
@@ -261,9 +141,12 @@ pub struct CaseSpec {
     pub pose: String,
     /// What to compare.
     pub images: Vec<ImageKind>,
-    /// How close the images must be.
+    /// How close the 8-bit images must be (sRGB outputs, the wall, the camera view).
     #[serde(default)]
     pub tolerance: ToleranceSpec,
+    /// How close the images of PQ and linear EXR outputs must be (ΔE_ITP, BT.2124).
+    #[serde(default)]
+    pub hdr_tolerance: HdrToleranceSpec,
 }
 
 /// Why a checks file could not be used.
@@ -462,6 +345,9 @@ fn validate(f: &ChecksFile) -> Vec<String> {
         for e in c.tolerance.problems() {
             p.push(format!("case '{}': tolerance: {e}", c.name));
         }
+        for e in c.hdr_tolerance.problems() {
+            p.push(format!("case '{}': hdr_tolerance: {e}", c.name));
+        }
     }
     if f.render.downsample == Some(0) {
         p.push("render: downsample must be at least 1".into());
@@ -499,6 +385,60 @@ mod tests {
         assert!(e.starts_with("x.ron:5:"), "{e}");
         assert!(e.contains("unknown field 'colour'"), "{e}");
         assert!(e.contains("cases[0]"), "{e}");
+    }
+
+    #[test]
+    fn the_hdr_tolerance_is_parsed_strictly_and_validated() {
+        let f = parse(MINIMAL, "x.ron").unwrap();
+        assert_eq!(f.cases[0].hdr_tolerance, HdrToleranceSpec::default());
+        assert_eq!(
+            HdrToleranceSpec::default(),
+            HdrToleranceSpec::Itp {
+                mean: 1.0,
+                percentile: 99.0,
+                percentile_max: 10.0
+            }
+        );
+        let with = |t: &str| MINIMAL.replace("images: [Camera]", &format!("images: [Camera], {t}"));
+        let f = parse(
+            &with("hdr_tolerance: Itp(mean: 0.5, percentile: 95.0, percentile_max: 3.0)"),
+            "x.ron",
+        )
+        .unwrap();
+        assert_eq!(
+            f.cases[0].hdr_tolerance,
+            HdrToleranceSpec::Itp {
+                mean: 0.5,
+                percentile: 95.0,
+                percentile_max: 3.0
+            }
+        );
+        let e = parse(
+            &with("hdr_tolerance: Itp(mean: 0.5, percentile: 95.0, percentile_max: 3.0, max: 1.0)"),
+            "x.ron",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("x.ron:5:") && e.contains("unknown field 'max'"),
+            "{e}"
+        );
+        let f = parse(
+            &with("hdr_tolerance: Itp(mean: -1.0, percentile: 101.0, percentile_max: 3.0)"),
+            "x.ron",
+        )
+        .unwrap();
+        let e = Checks::new(f, "x.ron", "x".into(), ".".into(), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("case 'c': hdr_tolerance: mean must be a number >= 0"),
+            "{e}"
+        );
+        assert!(
+            e.contains("case 'c': hdr_tolerance: percentile must be in 0..=100"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,11 +1,81 @@
 //! The images of a rendered case, each with its test-case name and file stem: the outputs (a
 //! remapped output cut into its sub-frame regions), the unwrapped wall and the camera view; and the
 //! cameras that remapped outputs' sub-frames show.
+//!
+//! sRGB outputs, the wall and the camera view are compared as 8-bit sRGB images; PQ and linear EXR
+//! outputs keep their float values ([`HdrOutput`]), compared by ΔE_ITP against references in their
+//! own format.
 
+use super::hdr::HdrOutput;
 use super::{CaseSpec, ImageKind};
+use crate::colour::output::Encoding;
 use crate::compare;
-use crate::render::{RenderedFrame, RendererOptions};
+use crate::compare::hdr::downsample_f32;
+use crate::render::{ReadImage, RenderedFrame, RendererOptions};
 use crate::stage::Stage;
+
+/// An image to compare.
+#[derive(Debug)]
+pub(super) enum CheckedImage {
+    /// 8-bit sRGB (sRGB outputs, the wall, the camera view).
+    Sdr(image::RgbaImage),
+    /// A PQ or linear EXR output's values.
+    Hdr(HdrOutput),
+}
+
+/// A raster before it is cut and downsampled: 8-bit, or float values in an HDR encoding.
+enum Raster {
+    Sdr(image::RgbaImage),
+    Hdr(image::Rgba32FImage, Encoding),
+}
+
+impl Raster {
+    /// An output raster read back, as its encoding is compared.
+    fn of_output(img: &ReadImage, encoding: Encoding) -> Raster {
+        match encoding {
+            Encoding::Srgb { .. } => Raster::Sdr(img.to_rgba8()),
+            Encoding::Pq { .. } | Encoding::LinearExr => Raster::Hdr(
+                image::Rgba32FImage::from_fn(img.width, img.height, |x, y| {
+                    image::Rgba(img.linear(x, y))
+                }),
+                encoding,
+            ),
+        }
+    }
+
+    fn crop(&self, x: u32, y: u32, w: u32, h: u32) -> Raster {
+        match self {
+            Raster::Sdr(i) => Raster::Sdr(image::imageops::crop_imm(i, x, y, w, h).to_image()),
+            Raster::Hdr(i, e) => {
+                Raster::Hdr(image::imageops::crop_imm(i, x, y, w, h).to_image(), *e)
+            }
+        }
+    }
+
+    /// The image compared: downsampled `factor` x `factor` (block averages of the 8-bit codes, or
+    /// of the float values: PQ code values, linear light) when `factor` > 1.
+    fn finish(self, factor: u32, stage: &Stage) -> CheckedImage {
+        match self {
+            Raster::Sdr(i) => CheckedImage::Sdr(compare::downsample(&i, factor)),
+            Raster::Hdr(i, encoding) => CheckedImage::Hdr(HdrOutput {
+                values: downsample_f32(&i, factor),
+                encoding,
+                working: stage.colour.working_space,
+            }),
+        }
+    }
+}
+
+/// The encoding of output `name` (sRGB for a name the stage lacks).
+fn encoding_of(stage: &Stage, name: &str) -> Encoding {
+    stage
+        .outputs
+        .iter()
+        .position(|o| o.name == name)
+        .and_then(|k| stage.colour.outputs.get(k))
+        .map(|c| c.encoding)
+        .unwrap_or_default()
+}
 
 /// The image's part of a test-case and file name.
 fn image_label(kind: &ImageKind, output: Option<&str>) -> String {
@@ -24,7 +94,7 @@ pub(super) struct CaseImage {
     /// File-name stem, `<case>.<image>`.
     pub(super) stem: String,
     /// The image, or why the frame has none.
-    pub(super) image: Result<image::RgbaImage, String>,
+    pub(super) image: Result<CheckedImage, String>,
     /// How many full-size pixels each of its pixels averages per axis (the case's `downsample` for
     /// outputs and the wall; 1 for the camera view).
     pub(super) downsample: u32,
@@ -54,8 +124,9 @@ pub(super) fn case_images(
     rendered: &RendererOptions,
 ) -> Vec<CaseImage> {
     // (label, image, downsampled, about)
-    let mut parts: Vec<(String, Option<image::RgbaImage>, bool, Option<String>)> = Vec::new();
-    let output = |parts: &mut Vec<_>, name: &str, img: Option<image::RgbaImage>| {
+    let mut parts: Vec<(String, Option<Raster>, bool, Option<String>)> = Vec::new();
+    let output = |parts: &mut Vec<_>, name: &str, img: Option<&ReadImage>| {
+        let img = img.map(|i| Raster::of_output(i, encoding_of(stage, name)));
         let label = image_label(&ImageKind::Output(name.into()), Some(name));
         let remapped = stage
             .outputs
@@ -67,7 +138,7 @@ pub(super) fn case_images(
                 let (w, h) = o.region_size();
                 for (k, sf) in r.subframes.iter().enumerate() {
                     let (x, y) = o.region_origin(k as u32);
-                    let region = image::imageops::crop_imm(&img, x, y, w, h).to_image();
+                    let region = img.crop(x, y, w, h);
                     let about = format!(
                         "sub-frame {} of {}, {}",
                         k + 1,
@@ -89,26 +160,22 @@ pub(super) fn case_images(
         match kind {
             ImageKind::Outputs => {
                 for (o, img) in &frame.outputs {
-                    output(&mut parts, o, Some(img.to_rgba8()));
+                    output(&mut parts, o, Some(img));
                 }
             }
             ImageKind::Output(o) => {
-                let img = frame
-                    .outputs
-                    .iter()
-                    .find(|(n, _)| n == o)
-                    .map(|(_, i)| i.to_rgba8());
+                let img = frame.outputs.iter().find(|(n, _)| n == o).map(|(_, i)| i);
                 output(&mut parts, o, img);
             }
             ImageKind::Wall => parts.push((
                 image_label(kind, None),
-                frame.wall.as_ref().map(|i| i.to_rgba8()),
+                frame.wall.as_ref().map(|i| Raster::Sdr(i.to_rgba8())),
                 true,
                 None,
             )),
             ImageKind::Camera => parts.push((
                 image_label(kind, None),
-                frame.camera.as_ref().map(|i| i.to_rgba8()),
+                frame.camera.as_ref().map(|i| Raster::Sdr(i.to_rgba8())),
                 false,
                 None,
             )),
@@ -121,8 +188,7 @@ pub(super) fn case_images(
             name: format!("{}/{label}", case.name),
             stem: format!("{}.{}", case.name, label.replace('/', ".")),
             image: match img {
-                Some(i) if scale => Ok(compare::downsample(&i, downsample)),
-                Some(i) => Ok(i),
+                Some(i) => Ok(i.finish(if scale { downsample } else { 1 }, stage)),
                 None => Err(missing(&label, stage, rendered)),
             },
             about,
@@ -193,6 +259,7 @@ mod tests {
                 ImageKind::Output("nope".into()),
             ],
             tolerance: Default::default(),
+            hdr_tolerance: Default::default(),
         };
         let frame = RenderedFrame {
             outputs: Vec::new(),

@@ -6,26 +6,29 @@
 //! content, the poses and the cases; [`run`] renders every case and returns a [`Report`], which
 //! [`junit_xml`] turns into a JUnit report. See `docs/check.md`.
 //!
-//! Parts: `file` (the checks file and its parsing), `images` (a case's images: outputs, a
-//! remapped output's sub-frame regions, wall, camera), `review` (the readable side-by-side image of
+//! Parts: `file` (the checks file and its parsing), `tolerance` (how close an image must be),
+//! `images` (a case's images: outputs, a remapped output's sub-frame regions, wall, camera),
+//! `hdr` (the references of PQ and linear EXR outputs, compared by ΔE_ITP), `review` (the readable side-by-side image of
 //! a failure), `run` (rendering the cases through
 //! [`crate::render::FrameInputs::resolve`] and comparing), `pixel_map` (the pixel-map case) and `junit` (the JUnit report); the
 //! pixel-map diff is [`crate::mapping::diff_maps`]. References are never updated under CI
 //! ([`ensure_update_allowed`]).
 
 mod file;
+mod hdr;
 mod images;
 mod junit;
 mod pixel_map;
 mod review;
 mod run;
+mod tolerance;
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
 pub use file::{
-    CaseSpec, CheckError, CheckRender, Checks, ChecksFile, Content, ImageKind, PoseSpec,
-    ToleranceSpec, parse,
+    CaseSpec, CheckError, CheckRender, Checks, ChecksFile, Content, HdrToleranceSpec, ImageKind,
+    PoseSpec, ToleranceSpec, parse,
 };
 pub use junit::{junit_xml, xml_escape};
 pub use review::{MAX_LONG, MAX_SCALE, MIN_LONG, MIN_SHORT, review_image, scale_for};

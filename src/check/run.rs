@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::images::{case_images, subframe_cameras};
+use super::hdr::check_hdr_image;
+use super::images::{CheckedImage, case_images, subframe_cameras};
 use super::pixel_map::check_pixel_map;
 use super::review::{Region, differing_region, review_image};
 use super::{CaseResult, CaseSpec, Checks, Content, ImageKind, Outcome, PoseSpec, Report};
@@ -106,7 +107,7 @@ fn pose_state(
 /// Where an image differs, for the failure message: `; differs in x 600..603, y 80..83 of
 /// 1188 x 176 (full size: x 9600..9663, y 1280..1343)` (inclusive ranges; full size when the image
 /// was downsampled).
-fn describe_region(r: &Region, (w, h): (u32, u32), downsample: u32) -> String {
+pub(super) fn describe_region(r: &Region, (w, h): (u32, u32), downsample: u32) -> String {
     let mut s = format!(
         "; differs in x {}..{}, y {}..{} of {w} x {h}",
         r.x0,
@@ -171,6 +172,15 @@ fn check_image(
             ));
         }
         let expected = match image::open(&reference) {
+            Ok(i) if i.color().bytes_per_pixel() > i.color().channel_count() => {
+                // A 16-bit PNG is a PQ output's reference: the output's encoding changed.
+                let note = write_actual(&mut files);
+                return Outcome::Missing(format!(
+                    "reference {} is a 16-bit PNG (a PQ output's) but this image is compared as 8-bit sRGB (run with --update={} to replace it, and review it){note}",
+                    reference.display(),
+                    case.name
+                ));
+            }
             Ok(i) => i.to_rgba8(),
             Err(e) => {
                 return Outcome::Error(format!(
@@ -390,15 +400,26 @@ fn run_cases(
                 for img in images {
                     let mut r = match img.image {
                         Ok(i) => {
-                            let mut r = check_image(
-                                case,
-                                img.name,
-                                &img.stem,
-                                img.downsample,
-                                &i,
-                                &checks.refs,
-                                options,
-                            );
+                            let mut r = match &i {
+                                CheckedImage::Sdr(i) => check_image(
+                                    case,
+                                    img.name,
+                                    &img.stem,
+                                    img.downsample,
+                                    i,
+                                    &checks.refs,
+                                    options,
+                                ),
+                                CheckedImage::Hdr(i) => check_hdr_image(
+                                    case,
+                                    img.name,
+                                    &img.stem,
+                                    img.downsample,
+                                    i,
+                                    &checks.refs,
+                                    options,
+                                ),
+                            };
                             if let Some(about) = &img.about {
                                 r.outcome = r.outcome.prefixed(about);
                             }

@@ -9,7 +9,8 @@
 //! - [`cube`]: the `.cube` LUT format (Adobe Cube LUT Specification 1.0, Resolve's 1D shaper + 3D);
 //! - [`lut`]: 1D, trilinear and tetrahedral 3D interpolation;
 //! - [`settings`]: the stage file's `colour:` section, which grades and LUT each cabinet gets;
-//! - [`output`]: each output's transform and encoding.
+//! - [`output`]: each output's transform and encoding;
+//! - [`itp`]: ICtCp (BT.2100, PQ) and the colour difference ΔE_ITP (BT.2124), for HDR checks.
 //!
 //! Test vectors from OpenColorIO and colour-science (`scripts/colour_vectors.py`, committed under
 //! `tests/data/colour/`) check these functions; the GPU is checked against these functions.
@@ -17,6 +18,7 @@
 pub mod cdl;
 pub mod cube;
 pub mod grade;
+pub mod itp;
 pub mod lut;
 pub mod output;
 pub mod primaries;

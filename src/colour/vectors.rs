@@ -188,3 +188,43 @@ fn cube_luts_match_ocio_tetrahedral_and_trilinear() {
         }
     }
 }
+
+/// ICtCp (BT.2100, PQ) and ΔE_ITP (BT.2124) against colour-science (`scripts/itp_vectors.py`):
+/// 200 pairs around one JND, 200 unrelated pairs, 7 greys 1 % apart.
+#[test]
+fn itp_matches_colour_science() {
+    use super::itp::{delta_e_itp, ictcp_from_rec2020_nits};
+    let d = load("itp.json");
+    let (rgb1, rgb2) = (rgbs(&d["rgb1"]), rgbs(&d["rgb2"]));
+    let (i1, i2) = (rgbs(&d["ictcp1"]), rgbs(&d["ictcp2"]));
+    let de = floats(&d["delta_e_itp"]);
+    assert!(rgb1.len() >= 400 && [rgb2.len(), i1.len(), i2.len(), de.len()] == [rgb1.len(); 4]);
+    let (mut worst_ictcp, mut worst_de) = (0.0f64, 0.0f64);
+    for k in 0..rgb1.len() {
+        let (a, b) = (
+            ictcp_from_rec2020_nits(rgb1[k]),
+            ictcp_from_rec2020_nits(rgb2[k]),
+        );
+        for c in 0..3 {
+            worst_ictcp = worst_ictcp
+                .max((a[c] - i1[k][c]).abs())
+                .max((b[c] - i2[k][c]).abs());
+        }
+        // Relative to the difference, and absolute for the small ones (their inputs are rounded
+        // to 9 digits, the ICtCp to 12).
+        let got = delta_e_itp(a, b);
+        worst_de = worst_de.max((got - de[k]).abs() / de[k].max(1.0));
+        assert!(
+            (got - de[k]).abs() <= 1e-6 * de[k].max(1.0),
+            "pair {k}: {:?} / {:?}: {got} vs {}",
+            rgb1[k],
+            rgb2[k],
+            de[k]
+        );
+    }
+    eprintln!(
+        "ICtCp: max abs error {worst_ictcp:.2e}; delta E ITP: max error {worst_de:.2e} (relative above 1) over {} pairs",
+        rgb1.len()
+    );
+    assert!(worst_ictcp < 1e-9, "{worst_ictcp}");
+}

@@ -16,6 +16,15 @@ pub fn extension(encoding: &Encoding) -> &'static str {
     }
 }
 
+/// `stem` with the encoding's extension appended (`wall.1` -> `wall.1.png`): never replacing what
+/// follows a dot in the stem, as [`Path::with_extension`] would (`wall.1` -> `wall.png`).
+pub fn output_path(stem: &Path, encoding: &Encoding) -> PathBuf {
+    let mut name = stem.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension(encoding));
+    PathBuf::from(name)
+}
+
 /// `v` (0..1, NaN as 0) as a `bits`-bit code value, most significant bits first in 16 bits:
 /// `round(v * (2^bits - 1)) << (16 - bits)`.
 pub fn code16(v: f32, bits: u32) -> u16 {
@@ -40,8 +49,9 @@ pub fn to_rgba16(img: &ReadImage, bits: u32) -> image::ImageBuffer<image::Rgba<u
     out
 }
 
-/// Writes `img` (an output raster read back) to `stem.png` or `stem.exr` in `encoding` (the
-/// extension appended: an output named `wall.1` is written to `wall.1.png`); returns the path. sRGB: the 8-bit texels as they are (hardware-encoded or dithered), with an `sRGB` chunk;
+/// Writes `img` (an output raster read back) to `stem.png` or `stem.exr` in `encoding`; returns the
+/// path. The extension is appended to the whole stem, so an output named `wall.1` is written to
+/// `wall.1.png` ([`output_path`]). sRGB: the 8-bit texels as they are (hardware-encoded or dithered), with an `sRGB` chunk;
 /// PQ: the shader's code values quantised to `bits` in a 16-bit PNG with `cICP` (BT.2020, PQ) and
 /// `sBIT` (`bits`) chunks ([`PngColour`]); linear EXR: half-float RGBA, values clamped to
 /// +-65504, with the `chromaticities` attribute of `working`, the stage's working space (the
@@ -52,10 +62,7 @@ pub fn write_output(
     encoding: &Encoding,
     working: WorkingSpace,
 ) -> Result<PathBuf, WriteError> {
-    let mut name = stem.as_os_str().to_os_string();
-    name.push(".");
-    name.push(extension(encoding));
-    let path = PathBuf::from(name);
+    let path = output_path(stem, encoding);
     match encoding {
         Encoding::Srgb { .. } => {
             let img = img.to_rgba8();
@@ -240,15 +247,13 @@ mod tests {
             format: wgpu::TextureFormat::Rgba8UnormSrgb,
             bytes: texels.to_vec(),
         };
-        // The extension is appended to the output's name, dots and all.
         let path = write_output(
-            &dir.path().join("wall.1"),
+            &dir.path().join("s"),
             &img,
             &Encoding::default(),
             WorkingSpace::default(),
         )
         .unwrap();
-        assert_eq!(path, dir.path().join("wall.1.png"));
         let bytes = std::fs::read(&path).unwrap();
         let c = chunks(&bytes);
         let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
@@ -260,6 +265,30 @@ mod tests {
         assert_eq!(&c[0].1[8..10], &[8, 6]);
         let back = image::open(&path).unwrap().to_rgba8();
         assert_eq!(back.as_raw().as_slice(), &texels);
+    }
+
+    /// A dot in an output's name is part of the name: `wall.1` is written to `wall.1.png` (it
+    /// was written to `wall.png`, over output `wall`'s file) and `wall.1.exr`.
+    #[test]
+    fn dots_in_output_names_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = ReadImage {
+            width: 1,
+            height: 1,
+            format: wgpu::TextureFormat::Rgba8UnormSrgb,
+            bytes: vec![1, 2, 3, 255],
+        };
+        let stem = dir.path().join("wall.1");
+        let png = write_output(&stem, &img, &Encoding::default(), WorkingSpace::default()).unwrap();
+        assert_eq!(png, dir.path().join("wall.1.png"));
+        let exr = write_output(&stem, &img, &Encoding::LinearExr, WorkingSpace::default()).unwrap();
+        assert_eq!(exr, dir.path().join("wall.1.exr"));
+        assert!(png.exists() && exr.exists());
+        assert!(!dir.path().join("wall.png").exists());
+        assert_eq!(
+            output_path(Path::new("out/a.b.c"), &Encoding::default()),
+            Path::new("out/a.b.c.png")
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Image comparison for golden tests and `parallax check`: per-channel tolerance with a bad-pixel
 //! budget, PSNR, and a perceptual error (mean and 99th percentile of a CIELAB-based colour difference,
-//! blurred slightly so that sub-pixel shifts of edges count less than changes of colour).
+//! blurred slightly so that sub-pixel shifts of edges count less than changes of colour), all on
+//! 8-bit sRGB images; and, in [`hdr`], ΔE_ITP (ITU-R BT.2124) on absolute light for PQ and linear
+//! EXR images.
+
+pub mod hdr;
 
 use std::path::{Path, PathBuf};
 
@@ -201,7 +205,7 @@ pub fn compare(
 }
 
 /// The value that `percent` per cent of `sorted` (ascending) do not exceed; 0 when empty.
-fn percentile(sorted: &[f32], percent: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f32], percent: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
