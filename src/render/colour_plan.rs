@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::grading::{
     GradeSetUniform, MAX_GRADE_SETS, MAX_OUTPUT_TRANSFORMS, grade_set_uniform, grade_set_used,
 };
+use crate::colour::grade::Grade;
 use crate::colour::output::{ColourSettings, Grades, OutputTransform};
 use crate::colour::primaries::Primaries;
 use crate::stage::Stage;
@@ -46,6 +47,16 @@ pub struct ColourPlan {
 }
 
 impl ColourPlan {
+    /// Each grade set's cards grade with its card scale, parallel to `grades`: what the overlay
+    /// grades the light cards' radiance with ([`super::overlay::Overlay`]).
+    pub(crate) fn card_grades(&self) -> Vec<(Grade, f32)> {
+        self.grades
+            .iter()
+            .zip(&self.card_scales)
+            .map(|(g, &s)| (g.cards, s))
+            .collect()
+    }
+
     /// Whether the plan fits the composite's uniform arrays: at most
     /// [`MAX_GRADE_SETS`] grade sets, and [`MAX_OUTPUT_TRANSFORMS`] LUTs per raster (`stage`
     /// names the outputs in the error).

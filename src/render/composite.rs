@@ -194,12 +194,7 @@ impl CompositePass {
             ],
         });
         let colour_layout = output_layout(device);
-        let card_grades = plan
-            .grades
-            .iter()
-            .zip(&plan.card_scales)
-            .map(|(g, &s)| (g.cards, s))
-            .collect();
+        let card_grades = plan.card_grades();
         let overlay = Overlay::new(alloc, gpu, walls, card_grades, plan.working_space);
         let module = shaders::module(device, "composite", &shaders::composite_body());
         let raster_formats: Vec<(UVec2, wgpu::TextureFormat)> = sizes

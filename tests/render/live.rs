@@ -330,6 +330,24 @@ fn direct(gpu: &Gpu, stage: &Stage) -> image::RgbaImage {
     r.render_frame(gpu, &scene).unwrap().outputs[0].1.to_rgba8()
 }
 
+/// Steps `live` into `sink` until `done` holds (failing after 10 s), then once more; the number of
+/// the last frame stepped.
+fn step_frames_until(
+    live: &mut LiveLoop,
+    sink: &mut FileSink,
+    done: &dyn Fn(&LiveLoop) -> bool,
+) -> u64 {
+    let t = Instant::now();
+    let mut sinks: [&mut dyn Sink; 1] = [sink];
+    while !done(live) {
+        assert!(t.elapsed() < Duration::from_secs(10), "nothing after 10 s");
+        live.step(&mut sinks, Instant::now());
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    live.step(&mut sinks, Instant::now());
+    live.frame() - 1
+}
+
 /// Hot reload: moving the arc's cabinets (radius 2 -> 2.5 m) while running: frames before the
 /// swap equal a direct render of the old stage, frames after it one of the new stage. A broken
 /// edit is refused and counted; the running stage goes on, no frame fails.
@@ -356,20 +374,8 @@ fn edits_are_swapped_in_between_frames_and_broken_ones_refused() {
             .unwrap()
             .to_rgba8()
     };
-    // Step frames until `done` or 10 s.
     let mut step_until = |live: &mut LiveLoop, done: &dyn Fn(&LiveLoop) -> bool| {
-        let t = Instant::now();
-        let mut sinks: [&mut dyn Sink; 1] = [&mut sink];
-        while !done(live) {
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "no reload after 10 s"
-            );
-            live.step(&mut sinks, Instant::now());
-            std::thread::sleep(Duration::from_millis(30));
-        }
-        live.step(&mut sinks, Instant::now());
-        live.frame() - 1
+        step_frames_until(live, &mut sink, done)
     };
     let first = step_until(&mut live, &|l| l.frame() >= 2);
     std::fs::write(&path, &edited).unwrap();
@@ -619,15 +625,7 @@ fn lut_edits_are_reloaded_and_broken_ones_refused() {
     let mut live = LiveLoop::new(&path, options).unwrap();
     let mut sink = FileSink::new(dir.path().join("out"), 1);
     let mut step_until = |live: &mut LiveLoop, done: &dyn Fn(&LiveLoop) -> bool| {
-        let t = Instant::now();
-        let mut sinks: [&mut dyn Sink; 1] = [&mut sink];
-        while !done(live) {
-            assert!(t.elapsed() < Duration::from_secs(10), "nothing after 10 s");
-            live.step(&mut sinks, Instant::now());
-            std::thread::sleep(Duration::from_millis(30));
-        }
-        live.step(&mut sinks, Instant::now());
-        live.frame() - 1
+        step_frames_until(live, &mut sink, done)
     };
     step_until(&mut live, &|l| l.frame() >= 1);
     // A constant LUT: every colour to pure red (1, 0, 0).
@@ -732,15 +730,7 @@ fn colour_edits_apply_in_place() {
     let mut live = LiveLoop::new(&path, options).unwrap();
     let mut sink = FileSink::new(dir.path().join("out"), 1);
     let mut step_until = |live: &mut LiveLoop, done: &dyn Fn(&LiveLoop) -> bool| {
-        let t = Instant::now();
-        let mut sinks: [&mut dyn Sink; 1] = [&mut sink];
-        while !done(live) {
-            assert!(t.elapsed() < Duration::from_secs(10), "nothing after 10 s");
-            live.step(&mut sinks, Instant::now());
-            std::thread::sleep(Duration::from_millis(30));
-        }
-        live.step(&mut sinks, Instant::now());
-        live.frame() - 1
+        step_frames_until(live, &mut sink, done)
     };
     // The first frame of the newest reload, from its line.
     let first_of = |live: &LiveLoop, starts: &str| {

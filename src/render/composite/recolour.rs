@@ -48,12 +48,7 @@ impl CompositePass {
                 OutputColourGpu::new(alloc, gpu, &self.colour_layout, &label, &r.slots, r.mode)
             })
             .collect();
-        let card_grades = plan
-            .grades
-            .iter()
-            .zip(&plan.card_scales)
-            .map(|(g, &s)| (g.cards, s))
-            .collect();
+        let card_grades = plan.card_grades();
         self.overlay
             .set_card_grades(alloc, gpu, card_grades, plan.working_space);
         self.frozen.invalidate_outside();
