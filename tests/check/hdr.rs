@@ -1,7 +1,7 @@
 //! HDR outputs in `parallax check`: a PQ output (named with a dot, `pq.1`) and a linear EXR
 //! output get references in their own format at full depth, compared by delta E ITP; a change
 //! that the old 8-bit comparison could not see fails; an old 8-bit reference is missing, with the
-//! update that replaces it.
+//! update that replaces it; so is a PQ output's 16-bit reference once the output is sRGB.
 
 use std::path::Path;
 
@@ -246,6 +246,34 @@ fn hdr_outputs_are_checked_in_their_own_format_by_delta_e_itp() {
         stdout(&o).contains("is no longer used: delete it"),
         "{}",
         stdout(&o)
+    );
+    assert!(run(&[]).status.success());
+
+    // The PQ output made sRGB again: its 16-bit reference is missing (not read as 8-bit, not a
+    // crash), with the update that replaces it by an 8-bit one; the EXR output still passes.
+    let srgb = hdr_stage(0.0, 0.0).replace(
+        "encoding: Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 12), ",
+        "",
+    );
+    assert_ne!(srgb, hdr_stage(0.0, 0.0));
+    std::fs::write(&stage, srgb).unwrap();
+    let o = run(&[]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    let cases = junit_cases(&junit);
+    assert_eq!(cases["h/output-pq.1"], "missing-reference");
+    assert_eq!(cases["h/output-lin"], "");
+    let want = format!(
+        "reference {} is a 16-bit PNG (a PQ output's) but this image is compared as 8-bit sRGB (run with --update=h to replace it",
+        pq_ref.display()
+    );
+    assert!(stdout(&o).contains(&want), "{}", stdout(&o));
+    let o = run(&["--update=h"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let png = image::open(&pq_ref).unwrap();
+    assert!(
+        matches!(png, DynamicImage::ImageRgba8(_)),
+        "{:?}",
+        png.color()
     );
     assert!(run(&[]).status.success());
 }
