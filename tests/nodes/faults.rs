@@ -13,7 +13,7 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// A node frozen (`SIGSTOP`) for 2 s while the primary runs paced at 60 Hz with a 400 ms barrier
 /// timeout. Were the timeout paid every frame, at most 2 s / 400 ms = 5 frames would be
 /// released in the freeze; the primary stops waiting after 3 late frames in a row and says so, so
-/// it releases many more without the node (the wall keeps its rate). Thawed, the node keeps up
+/// it releases many more without the node (the wall keeps its rate: more than twice 5 are asked). Thawed, the node keeps up
 /// again (said), renders to the end, and never dropped out.
 #[test]
 fn a_frozen_node_is_not_waited_for_every_frame() {
@@ -58,9 +58,12 @@ fn a_frozen_node_is_not_waited_for_every_frame() {
         a_err.contains("node 'c' keeps up again at frame "),
         "{a_err}"
     );
+    // Twice the 5 frames a 400 ms wait per frame would release in 2 s, not the 120 of 60 Hz: on
+    // a loaded CI machine the primary itself renders far below 60 Hz (13 frames/s seen), and the
+    // point is that it stopped paying the timeout.
     let (_, late, _, _) = counted(&a_out, "c");
     assert!(
-        late >= 30,
+        late > 10,
         "only {late} frames released without the frozen node: the primary kept waiting\n{a_out}"
     );
     assert!(
