@@ -13,6 +13,8 @@ use parallax::stage::Stage;
 
 #[path = "render/blend.rs"]
 mod blend;
+#[path = "render/camera_light.rs"]
+mod camera_light;
 #[path = "render/cameras.rs"]
 mod cameras;
 #[path = "render/cards.rs"]

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use glam::{DMat4, DVec3, UVec2};
 
+use super::emitted::EmittedLight;
 use super::pipeline::{render_pipeline, scene_pass};
 use super::ring::UniformRing;
 use super::targets::Allocator;
@@ -38,19 +39,22 @@ pub struct CameraViewPass {
     /// Per output: its sub-frame regions (origin, and the camera a `Camera` sub-frame shows) and
     /// the uniform holding the origin of the region the simulated camera reads.
     regions: Vec<(OutputRegions, wgpu::Buffer)>,
+    /// Per output: the uniform of its texels' decoding into light ([`EmittedLight`]).
+    emitted: Vec<wgpu::Buffer>,
     camera: Option<WallView>,
 }
 
 impl CameraViewPass {
-    /// Creates the pipeline and one bind group per output texture (`outputs`, in stage order, with
-    /// the instance ranges of their panels).
-    /// The pass over `outputs` (each output's view, its panels, and its sub-frame regions: origin
-    /// and the camera of a `Camera` sub-frame; empty without frame remapping).
+    /// The pass over `outputs`, in stage order (each output's view, its panels, and its sub-frame
+    /// regions: origin and the camera of a `Camera` sub-frame; empty without frame remapping),
+    /// whose texels `emitted` decodes into light (parallel to `outputs`): the pipeline and one
+    /// bind group per output texture.
     pub fn new(
         alloc: &Allocator,
         gpu: &Gpu,
         panels: &wgpu::Buffer,
         outputs: &[(&wgpu::TextureView, Range<u32>, OutputRegions)],
+        emitted: &[EmittedLight],
     ) -> CameraViewPass {
         let device = &gpu.device;
         let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
@@ -66,6 +70,7 @@ impl CameraViewPass {
             entries: &[
                 texture_entry(0, wgpu::TextureViewDimension::D2, false),
                 uniform_entry_of::<[i32; 4]>(1, wgpu::ShaderStages::FRAGMENT, false),
+                uniform_entry_of::<EmittedLight>(2, wgpu::ShaderStages::FRAGMENT, false),
             ],
         });
         let regions: Vec<(OutputRegions, wgpu::Buffer)> = outputs
@@ -80,10 +85,23 @@ impl CameraViewPass {
                 (r.clone(), buffer)
             })
             .collect();
+        let emitted: Vec<wgpu::Buffer> = emitted
+            .iter()
+            .map(|e| {
+                alloc.buffer_init(
+                    gpu,
+                    "camera view emitted light",
+                    bytemuck::bytes_of(e),
+                    wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                )
+            })
+            .collect();
+        debug_assert_eq!(emitted.len(), outputs.len(), "one decoding per output");
         let output_groups = outputs
             .iter()
             .zip(&regions)
-            .map(|((view, _, _), (_, region))| {
+            .zip(&emitted)
+            .map(|(((view, _, _), (_, region)), emitted)| {
                 alloc.bind_group(
                     gpu,
                     &wgpu::BindGroupDescriptor {
@@ -97,6 +115,10 @@ impl CameraViewPass {
                             wgpu::BindGroupEntry {
                                 binding: 1,
                                 resource: region.as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 2,
+                                resource: emitted.as_entire_binding(),
                             },
                         ],
                     },
@@ -126,7 +148,16 @@ impl CameraViewPass {
             output_groups,
             instances: outputs.iter().map(|(_, r, _)| r.clone()).collect(),
             regions,
+            emitted,
             camera: None,
+        }
+    }
+
+    /// Writes each output's decoding (a colour edit: [`crate::render::Renderer::recolour`]),
+    /// parallel to the outputs the pass was made with.
+    pub fn set_emitted(&self, gpu: &Gpu, emitted: &[EmittedLight]) {
+        for (buffer, e) in self.emitted.iter().zip(emitted) {
+            gpu.queue.write_buffer(buffer, 0, bytemuck::bytes_of(e));
         }
     }
 

@@ -13,6 +13,7 @@
 pub mod camera_view;
 pub mod colour_plan;
 pub mod composite;
+pub mod emitted;
 pub mod encode;
 pub mod footprint;
 mod frozen;
@@ -60,6 +61,7 @@ use crate::scene::{Scene, SceneContext};
 use crate::stage::Stage;
 use camera_view::CameraViewPass;
 use composite::CompositePass;
+use emitted::EmittedLight;
 use lens_warp::LensWarpPass;
 use scene_pass::ScenePasses;
 use targets::{Allocator, Targets};
@@ -250,7 +252,8 @@ impl Renderer {
                     (&o.view, o.instances.clone(), shown)
                 })
                 .collect();
-        let camera_view = CameraViewPass::new(&alloc, gpu, &panels, &output_views);
+        let emitted = EmittedLight::of_outputs(&colour, outputs.len(), &plan.working_space);
+        let camera_view = CameraViewPass::new(&alloc, gpu, &panels, &output_views, &emitted);
         let lens_warp = LensWarpPass::new(&alloc, gpu, fmt);
         let scene = ScenePasses::new(&alloc, gpu);
         let mipmap = mipmap::MipmapPass::new(&gpu.device, crate::scene::SCENE_COLOR_FORMAT);

@@ -1,6 +1,7 @@
 //! Colour edits on a running renderer: a stage that differs from the renderer's only in its
 //! colour settings (grades, LUTs, encodings' parameters) is switched to by writing the new grade
-//! sets, panel choices, LUT tables and card grades into the composite's buffers, without building
+//! sets, panel choices, LUT tables and card grades into the composite's buffers (and each output's
+//! decoding into light into the camera view's), without building
 //! a new renderer (no new textures, no pipeline compiled), as long as every raster keeps its
 //! texture format and colour stages (`shaders/colour.wgsl`'s override constants). A live grading
 //! session's edits then apply on the next frame instead of costing the frames a new renderer
@@ -9,6 +10,7 @@
 use super::Renderer;
 use super::colour_plan::{ColourPlan, colour_plan};
 use super::composite::RasterColour;
+use super::emitted::EmittedLight;
 use crate::gpu::Gpu;
 use crate::stage::Stage;
 
@@ -42,5 +44,8 @@ impl Renderer {
     pub fn recolour(&mut self, gpu: &Gpu, r: Recolour) {
         self.composite
             .recolour(&self.alloc, gpu, &r.plan, &r.rasters);
+        let outputs = self.outputs.len();
+        let emitted = EmittedLight::of_outputs(&r.rasters, outputs, &r.plan.working_space);
+        self.camera_view.set_emitted(gpu, &emitted);
     }
 }

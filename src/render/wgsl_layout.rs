@@ -6,6 +6,7 @@ use std::mem::{offset_of, size_of};
 
 use super::GpuPanel;
 use super::composite::{FrameUniform, InnerCameraUniform, TargetUniform};
+use super::emitted::EmittedLight;
 use super::grading::{GradeSetUniform, GradeUniform, OutputColourUniform};
 use super::lens_warp::LensUniform;
 use super::overlay::{CardUniform, OverlayUniform};
@@ -192,6 +193,12 @@ fn host_structs_match_their_wgsl_layouts() {
             pinhole_extent,
             centre
         }),
+        &mut failures,
+    );
+    check(
+        CAMERA_VIEW,
+        "Emitted",
+        host!(EmittedLight { m0, m1, m2, decode }),
         &mut failures,
     );
     let (size, members) = environment_params_layout();
