@@ -31,13 +31,8 @@ fn srgb_decode(e: vec3<f32>) -> vec3<f32> {
 // PQ EOTF (SMPTE ST 2084:2014, section 5.2, equation 5.1): code values 0..1 to nits / 10000.
 // Mirrors `parallax::colour::transfer::pq_decode`.
 fn pq_decode(e: vec3<f32>) -> vec3<f32> {
-    let m1 = 2610.0 / 16384.0;
-    let m2 = 2523.0 / 4096.0 * 128.0;
-    let c1 = 3424.0 / 4096.0;
-    let c2 = 2413.0 / 4096.0 * 32.0;
-    let c3 = 2392.0 / 4096.0 * 32.0;
-    let p = pow(clamp(e, vec3<f32>(0.0), vec3<f32>(1.0)), vec3<f32>(1.0 / m2));
-    return pow(max(p - c1, vec3<f32>(0.0)) / (c2 - c3 * p), vec3<f32>(1.0 / m1));
+    let p = pow(clamp(e, vec3<f32>(0.0), vec3<f32>(1.0)), vec3<f32>(1.0 / PQ_M2));
+    return pow(max(p - PQ_C1, vec3<f32>(0.0)) / (PQ_C2 - PQ_C3 * p), vec3<f32>(1.0 / PQ_M1));
 }
 
 // The light an LED shows for texel `c`, linear Rec.709, 1.0 at the output's reference white.

@@ -150,14 +150,9 @@ fn srgb_encode(c: vec3<f32>) -> vec3<f32> {
 
 // PQ inverse EOTF (SMPTE ST 2084, equation 5.2), absolute nits, 10000 nits = 1.
 fn pq_encode(nits: vec3<f32>) -> vec3<f32> {
-    let m1 = 2610.0 / 16384.0;
-    let m2 = 2523.0 / 4096.0 * 128.0;
-    let c1 = 3424.0 / 4096.0;
-    let c2 = 2413.0 / 4096.0 * 32.0;
-    let c3 = 2392.0 / 4096.0 * 32.0;
     let y = clamp(nits / 10000.0, vec3<f32>(0.0), vec3<f32>(1.0));
-    let p = pow(y, vec3<f32>(m1));
-    return pow((c1 + c2 * p) / (1.0 + c3 * p), vec3<f32>(m2));
+    let p = pow(y, vec3<f32>(PQ_M1));
+    return pow((PQ_C1 + PQ_C2 * p) / (1.0 + PQ_C3 * p), vec3<f32>(PQ_M2));
 }
 
 // 8 x 8 ordered-dither threshold in (-0.5, 0.5) (Bayer matrix by bit interleaving).

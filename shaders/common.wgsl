@@ -4,6 +4,14 @@
 
 const PI: f32 = 3.141592653589793;
 
+// SMPTE ST 2084:2014 (PQ) constants, section 5: the composite's encoding (shaders/colour.wgsl) and
+// the camera view's decoding (shaders/camera_view.wgsl). Mirrors `parallax::colour::transfer`.
+const PQ_M1: f32 = 2610.0 / 16384.0;
+const PQ_M2: f32 = 2523.0 / 4096.0 * 128.0;
+const PQ_C1: f32 = 3424.0 / 4096.0;
+const PQ_C2: f32 = 2413.0 / 4096.0 * 32.0;
+const PQ_C3: f32 = 2392.0 / 4096.0 * 32.0;
+
 // One view the scene is drawn from: clip = view_proj * vec4(world - eye, 1).
 struct View {
     view_proj: mat4x4<f32>,
