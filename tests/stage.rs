@@ -1053,4 +1053,38 @@ fn colour_settings_that_clip_are_warnings_at_their_fields() {
     // On sRGB, linear 1.0 is the top of the signal: no warning.
     let (_, _, warnings) = load(r#"outputs: [(output: "main", lut: Some("unit.cube"))]"#);
     assert!(warnings.is_empty(), "{warnings:?}");
+
+    // Beside errors, the white warning still comes, located: with a broken LUT (the stage builds,
+    // its LUT does not load) and with a stage that does not build (an unknown section).
+    std::fs::write(dir.path().join("bad.cube"), "LUT_3D_SIZE 2\n0 0 0\n1 0\n").unwrap();
+    for (colour, problem) in [
+        (
+            r#"outputs: [(output: "main", lut: Some("bad.cube"),
+            encoding: Pq(white_nits: 400.0, peak_nits: 300.0, bits: 12))]"#,
+            "bad.cube:3: expected 3 numbers",
+        ),
+        (
+            r#"sections: [(section: "nope")], outputs: [(output: "main",
+            encoding: Pq(white_nits: 400.0, peak_nits: 300.0, bits: 12))]"#,
+            "'nope'",
+        ),
+    ] {
+        let text = tiny.replacen(render, &format!("{render}\n    colour: ({colour}),"), 1);
+        let path = dir.path().join("broken.ron");
+        std::fs::write(&path, &text).unwrap();
+        let e = stage::load(&path).expect_err("a broken stage").to_string();
+        let (line, col) = position_of(&text, "encoding: Pq");
+        let at = format!("{}:{line}:{col}: ", path.display());
+        assert!(e.contains(problem), "{e}");
+        let (errors, warned) = e
+            .split_once("and 1 warning:")
+            .unwrap_or_else(|| panic!("{e}"));
+        assert!(errors.contains(problem), "{e}");
+        assert!(
+            warned.contains(&format!(
+                "{at}output 'main': white_nits 400 is above peak_nits 300"
+            )),
+            "{e}"
+        );
+    }
 }

@@ -53,37 +53,47 @@ pub(super) fn lut_problems(f: &file::Stage, source: Option<&Path>) -> Vec<Proble
     failed.into_iter().map(problem).collect()
 }
 
-/// Warnings about a built stage's colour settings, its LUTs read (`f` is the file it was built
-/// from, for the fields' paths), each ending with `(at colour.FIELD)` for the loader to locate:
-/// a PQ output whose `white_nits` is above its `peak_nits` (linear values from `peak / white`
-/// up, below 1.0, clip at the peak), and a LUT whose input domain ends at 1 or below in effect on
-/// a PQ output (linear 1.0 is `white_nits` there: everything brighter takes the table's edge
-/// values), once per LUT field and output.
-pub(super) fn colour_warnings(f: &file::Stage, stage: &super::Stage) -> Vec<Problem> {
+/// Warnings about a stage file's colour settings that need nothing built (so that they come with
+/// the file's problems too), each ending with `(at colour.FIELD)` for the loader to locate: a PQ
+/// output whose `white_nits` is above its `peak_nits` (linear values from `peak / white` up, below
+/// 1.0, clip at the peak).
+pub(super) fn file_colour_warnings(f: &file::Stage) -> Vec<Problem> {
     use crate::colour::output::Encoding;
-    let c = &stage.colour;
     let mut out = Vec::new();
-    for (k, o) in stage.outputs.iter().enumerate() {
-        let Some(Encoding::Pq {
+    for (i, e) in f.colour.outputs.iter().enumerate() {
+        if let Encoding::Pq {
             white_nits,
             peak_nits,
             ..
-        }) = c.outputs.get(k).map(|oc| oc.encoding)
-        else {
-            continue;
-        };
-        let subject = Subject::Output(o.name.clone());
-        if white_nits > peak_nits
-            && let Some(i) = f.colour.outputs.iter().position(|e| e.output == o.name)
+        } = e.encoding
+            && white_nits > peak_nits
         {
             out.push(Problem {
-                subject: subject.clone(),
+                subject: Subject::Output(e.output.clone()),
                 message: format!(
                     "white_nits {white_nits} is above peak_nits {peak_nits}: linear values from {:.3} up (below the reference white 1.0) clip at the peak (at colour.outputs[{i}].encoding)",
                     peak_nits / white_nits
                 ),
             });
         }
+    }
+    out
+}
+
+/// Warnings about a built stage's colour settings, its LUTs read, those of
+/// [`file_colour_warnings`] first (`f` is the file it was built from, for the fields' paths): and a
+/// LUT whose input domain ends at 1 or below in effect on a PQ output (linear 1.0 is `white_nits`
+/// there: everything brighter takes the table's edge values), once per LUT field and output (a LUT
+/// that did not load is not looked at).
+pub(super) fn colour_warnings(f: &file::Stage, stage: &super::Stage) -> Vec<Problem> {
+    use crate::colour::output::Encoding;
+    let c = &stage.colour;
+    let mut out = file_colour_warnings(f);
+    for (k, o) in stage.outputs.iter().enumerate() {
+        let Some(Encoding::Pq { white_nits, .. }) = c.outputs.get(k).map(|oc| oc.encoding) else {
+            continue;
+        };
+        let subject = Subject::Output(o.name.clone());
         // The LUT fields in effect on this output's cabinets, each once.
         let mut fields: Vec<(String, std::sync::Arc<crate::colour::cube::CubeLut>)> = Vec::new();
         for s in stage.sections_in_output(k) {

@@ -388,7 +388,8 @@ fn build_text(
 
 /// Builds a parsed stage file and reads its LUTs (relative paths, of LUTs and OBJ files, against
 /// `source`'s folder, or the working folder without one). Every problem at once: a broken `.cube`
-/// file is reported with the other problems. Errors: `(problems, warnings)`.
+/// file is reported with the other problems, and the colour warnings with both. Errors:
+/// `(problems, warnings)`.
 fn build_with_luts(
     parsed: &file::Stage,
     limits: &Limits,
@@ -404,11 +405,16 @@ fn build_with_luts(
                     stage.warnings.extend(warnings);
                     Ok(stage)
                 }
-                Err(problems) => Err((problems, stage.warnings)),
+                Err(problems) => {
+                    let warnings = colour::colour_warnings(parsed, &stage);
+                    stage.warnings.extend(warnings);
+                    Err((problems, stage.warnings))
+                }
             }
         }
-        Err((mut problems, warnings)) => {
+        Err((mut problems, mut warnings)) => {
             problems.extend(colour::lut_problems(parsed, source));
+            warnings.extend(colour::file_colour_warnings(parsed));
             Err((problems, warnings))
         }
     }
