@@ -4,7 +4,7 @@
 //! ([`crate::compare::hdr`]) against the case's `hdr_tolerance`.
 //!
 //! An 8-bit reference from before (an 8-bit PNG for a PQ output, or only a `.png` for a linear EXR
-//! output) is reported as missing, with the `--update` that replaces it.
+//! output, 8-bit or a PQ output's) is reported as missing, with the `--update` that replaces it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -108,6 +108,24 @@ fn significant_bits(path: &Path) -> Result<[u32; 3], String> {
     }))
 }
 
+/// What `.png` reference `old` of a linear EXR output is, for the messages: a PQ output's 16-bit
+/// reference (the output's encoding changed) or an 8-bit one.
+fn old_png(old: &Path) -> &'static str {
+    let sixteen = std::fs::File::open(old)
+        .ok()
+        .and_then(|f| {
+            png::Decoder::new(std::io::BufReader::new(f))
+                .read_info()
+                .ok()
+        })
+        .is_some_and(|r| r.info().bit_depth == png::BitDepth::Sixteen);
+    if sixteen {
+        "a 16-bit PQ reference (from when the output was PQ)"
+    } else {
+        "an 8-bit reference from before HDR checks (or from when the output was sRGB)"
+    }
+}
+
 /// Reads the reference of `actual` at `path` (which exists).
 fn read_reference(path: &Path, actual: &HdrOutput) -> Result<Reference, String> {
     let cannot = |e: String| format!("cannot read reference {}: {e}", path.display());
@@ -166,8 +184,9 @@ pub(super) fn check_hdr_image(
                     files.push(path.clone());
                     let stale = if old != path && old.exists() {
                         format!(
-                            "; the 8-bit reference {} is no longer used: delete it",
-                            old.display()
+                            "; {} is {} and no longer used: delete it",
+                            old.display(),
+                            old_png(&old)
                         )
                     } else {
                         String::new()
@@ -199,9 +218,10 @@ pub(super) fn check_hdr_image(
         if !reference.exists() {
             let why = if old != reference && old.exists() {
                 format!(
-                    "no reference {}: {} is an 8-bit reference from before HDR checks, which linear EXR outputs no longer use",
+                    "no reference {}: {} is {}, which linear EXR outputs do not use",
                     reference.display(),
-                    old.display()
+                    old.display(),
+                    old_png(&old)
                 )
             } else {
                 format!("no reference {}", reference.display())
@@ -214,7 +234,7 @@ pub(super) fn check_hdr_image(
             Ok(Reference::EightBit) => {
                 let note = write_actual(&mut files);
                 return Outcome::Missing(format!(
-                    "reference {} is an 8-bit PNG from before HDR checks: PQ outputs are compared as 16-bit PNGs of their code values by delta E ITP ({regenerate}){note}",
+                    "reference {} is an 8-bit PNG from before HDR checks (or from when the output was sRGB): PQ outputs are compared as 16-bit PNGs of their code values by delta E ITP ({regenerate}){note}",
                     reference.display()
                 ));
             }
@@ -402,7 +422,10 @@ mod tests {
         }
         // Updating the EXR output writes the .exr and says the .png is stale.
         match run(&output(Encoding::LinearExr, 4.0), dir.path(), true).outcome {
-            Outcome::Updated(m) => assert!(m.contains("is no longer used: delete it"), "{m}"),
+            Outcome::Updated(m) => assert!(
+                m.contains("c.output-o.1.png is an 8-bit reference from before HDR checks (or from when the output was sRGB) and no longer used: delete it"),
+                "{m}"
+            ),
             o => panic!("{o:?}"),
         }
     }

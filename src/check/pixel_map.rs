@@ -37,10 +37,12 @@ pub(super) fn check_pixel_map(stage: &Stage, refs: &Path, options: &RunOptions) 
                 Ok(expected) => {
                     let d = diff_maps(&expected, &actual);
                     if d.is_empty() {
+                        let (cabinets, outputs) = (actual.panels.len(), actual.outputs.len());
+                        let s = |n: usize| if n == 1 { "" } else { "s" };
                         Outcome::Passed(format!(
-                            "{} cabinets in {} outputs unchanged",
-                            actual.panels.len(),
-                            actual.outputs.len()
+                            "{cabinets} cabinet{} in {outputs} output{} unchanged",
+                            s(cabinets),
+                            s(outputs)
                         ))
                     } else {
                         changed = d.cabinets();

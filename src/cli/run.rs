@@ -167,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         stage.display(),
         live.stage().frame_rate,
         if mine == all {
-            format!("{all} outputs")
+            format!("{all} output{}", if all == 1 { "" } else { "s" })
         } else {
             format!("{mine} of the stage's {all} outputs: {}", nodes.whose())
         },

@@ -1,7 +1,8 @@
 //! HDR outputs in `parallax check`: a PQ output (named with a dot, `pq.1`) and a linear EXR
 //! output get references in their own format at full depth, compared by delta E ITP; a change
 //! that the old 8-bit comparison could not see fails; an old 8-bit reference is missing, with the
-//! update that replaces it; so is a PQ output's 16-bit reference once the output is sRGB.
+//! update that replaces it; so is a PQ output's 16-bit reference once the output is sRGB or
+//! linear EXR (said to be PQ's, not 8-bit).
 
 use std::path::Path;
 
@@ -243,11 +244,36 @@ fn hdr_outputs_are_checked_in_their_own_format_by_delta_e_itp() {
     let o = run(&["--update=h"]);
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("is no longer used: delete it"),
+        stdout(&o).contains(
+            "before HDR checks (or from when the output was sRGB) and no longer used: delete it"
+        ),
         "{}",
         stdout(&o)
     );
     assert!(run(&[]).status.success());
+
+    // The PQ output made linear EXR: its 16-bit PQ reference is not taken for an 8-bit one.
+    let exr = hdr_stage(0.0, 0.0).replace(
+        "encoding: Pq(white_nits: 100.0, peak_nits: 1000.0, bits: 12)",
+        "encoding: LinearExr",
+    );
+    std::fs::write(&stage, exr).unwrap();
+    let o = run(&[]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert_eq!(junit_cases(&junit)["h/output-pq.1"], "missing-reference");
+    let want = format!(
+        "{} is a 16-bit PQ reference (from when the output was PQ), which linear EXR outputs do not use",
+        pq_ref.display()
+    );
+    assert!(stdout(&o).contains(&want), "{}", stdout(&o));
+    let o = run(&["--update=h"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let want = format!(
+        "{} is a 16-bit PQ reference (from when the output was PQ) and no longer used: delete it",
+        pq_ref.display()
+    );
+    assert!(stdout(&o).contains(&want), "{}", stdout(&o));
+    assert!(refs.join("h.output-pq.1.exr").exists());
 
     // The PQ output made sRGB again: its 16-bit reference is missing (not read as 8-bit, not a
     // crash), with the update that replaces it by an 8-bit one; the EXR output still passes.
