@@ -78,7 +78,7 @@ impl ToleranceSpec {
                 "delta E mean {:.3} (limit {mean}), p{percentile} {:.3} (limit {percentile_max}); {}",
                 c.mean_delta_e,
                 c.delta_e_percentile(percentile),
-                c.summary()
+                c.pixel_summary()
             ),
             ToleranceSpec::Channel {
                 max_diff,

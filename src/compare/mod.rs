@@ -69,13 +69,19 @@ impl Comparison {
     /// One line for reports.
     pub fn summary(&self) -> String {
         format!(
-            "{} of {} pixels off (max channel diff {}), PSNR {:.1} dB, delta E mean {:.2} p99 {:.2}",
-            self.bad_pixels,
-            self.pixels,
-            self.max_channel,
-            self.psnr_db,
+            "{}, delta E mean {:.2} p99 {:.2}",
+            self.pixel_summary(),
             self.mean_delta_e,
             self.p99_delta_e
+        )
+    }
+
+    /// The summary's pixel figures alone: pixels off, largest channel difference, PSNR (for a
+    /// line that gives the delta E figures already).
+    pub fn pixel_summary(&self) -> String {
+        format!(
+            "{} of {} pixels off (max channel diff {}), PSNR {:.1} dB",
+            self.bad_pixels, self.pixels, self.max_channel, self.psnr_db
         )
     }
 }
