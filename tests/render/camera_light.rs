@@ -2,7 +2,7 @@
 //! are decoded from its encoding and primaries (`parallax::render::emitted`) before the camera
 //! looks at them.
 
-use super::{FLAT_STAGE, psnr_through_camera};
+use super::camera_view::{FLAT_STAGE, psnr_through_camera};
 
 /// [`FLAT_STAGE`] with its output `wall` in `encoding` (RON).
 fn flat_stage_encoded(encoding: &str) -> String {
